@@ -1,0 +1,1 @@
+/* hap-accessory-loader.c — placeholder, being written */

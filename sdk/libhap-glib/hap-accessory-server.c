@@ -1,0 +1,1 @@
+/* hap-accessory-server.c — placeholder, being written */

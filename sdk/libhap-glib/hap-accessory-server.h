@@ -1,0 +1,84 @@
+/* hap-accessory-server.h — serves one HAP accessory (or bridge) over HAP/IP
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined(__HAP_INSIDE__) && !defined(HAP_COMPILATION)
+# error "Only <libhap-glib/hap.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "hap-accessory.h"
+
+G_BEGIN_DECLS
+
+#define HAP_TYPE_ACCESSORY_SERVER (hap_accessory_server_get_type ())
+
+HAP_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (HapAccessoryServer, hap_accessory_server, HAP, ACCESSORY_SERVER, GObject)
+
+/* @state_dir holds this accessory's identity, keys and pairings (created 0700 if
+ * missing). The server runs on the thread-default GMainContext of the thread that calls
+ * hap_accessory_server_start(); any number of servers may share one context. */
+HAP_AVAILABLE_IN_ALL
+HapAccessoryServer *hap_accessory_server_new              (HapAccessory        *accessory,
+                                                           const char          *state_dir);
+
+/* Before start: "port" (0 = any free port), "bind-address" (NULL = all addresses),
+ * "setup-code" (NULL = the stored one, or a new random one). */
+HAP_AVAILABLE_IN_ALL
+void                hap_accessory_server_set_port         (HapAccessoryServer  *self,
+                                                           guint16              port);
+HAP_AVAILABLE_IN_ALL
+void                hap_accessory_server_set_bind_address (HapAccessoryServer  *self,
+                                                           const char          *address);
+HAP_AVAILABLE_IN_ALL
+gboolean            hap_accessory_server_set_setup_code   (HapAccessoryServer  *self,
+                                                           const char          *setup_code,
+                                                           GError             **error);
+/* Events for one connection are sent at most once per window (default 250 ms); the first
+ * change after a quiet window goes out at once. Programmable Switch Event is never held. */
+HAP_AVAILABLE_IN_ALL
+void                hap_accessory_server_set_event_window (HapAccessoryServer  *self,
+                                                           guint                milliseconds);
+/* A read/write handler that has not answered after this long gives -70408 (default 5000). */
+HAP_AVAILABLE_IN_ALL
+void                hap_accessory_server_set_handler_timeout (HapAccessoryServer *self,
+                                                              guint               milliseconds);
+
+HAP_AVAILABLE_IN_ALL
+gboolean            hap_accessory_server_start            (HapAccessoryServer  *self,
+                                                           GError             **error);
+/* Closes every connection and flushes state. */
+HAP_AVAILABLE_IN_ALL
+void                hap_accessory_server_stop             (HapAccessoryServer  *self);
+
+HAP_AVAILABLE_IN_ALL
+HapAccessory       *hap_accessory_server_get_accessory    (HapAccessoryServer  *self);
+HAP_AVAILABLE_IN_ALL
+guint16             hap_accessory_server_get_port         (HapAccessoryServer  *self);
+/* "AB:CD:EF:01:23:45", valid after start. */
+HAP_AVAILABLE_IN_ALL
+const char         *hap_accessory_server_get_device_id    (HapAccessoryServer  *self);
+HAP_AVAILABLE_IN_ALL
+const char         *hap_accessory_server_get_setup_code   (HapAccessoryServer  *self);
+HAP_AVAILABLE_IN_ALL
+const char         *hap_accessory_server_get_setup_id     (HapAccessoryServer  *self);
+/* "X-HM://…", free with g_free(). */
+HAP_AVAILABLE_IN_ALL
+char               *hap_accessory_server_dup_setup_payload (HapAccessoryServer *self);
+HAP_AVAILABLE_IN_ALL
+gboolean            hap_accessory_server_is_paired        (HapAccessoryServer  *self);
+HAP_AVAILABLE_IN_ALL
+guint               hap_accessory_server_get_config_number (HapAccessoryServer *self);
+HAP_AVAILABLE_IN_ALL
+guint               hap_accessory_server_get_n_connections (HapAccessoryServer *self);
+
+/* Signals:
+ *   "pairing-added"   (const char *controller_id, gboolean admin)
+ *   "pairing-removed" (const char *controller_id)
+ *   "paired-changed"  ()       — the accessory became paired or unpaired
+ */
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* hap-accessory.c — placeholder, being written */

@@ -1,0 +1,1 @@
+/* hap-catalog.c — placeholder, being written */

@@ -1,0 +1,1 @@
+/* hap-characteristic.c — placeholder, being written */

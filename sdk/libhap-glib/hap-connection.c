@@ -1,0 +1,1 @@
+/* hap-connection.c — placeholder, being written */

@@ -1,0 +1,69 @@
+/* hap-error.h — error domains of libhap-glib
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined(__HAP_INSIDE__) && !defined(HAP_COMPILATION)
+# error "Only <libhap-glib/hap.h> can be included directly."
+#endif
+
+#include <glib.h>
+#include "hap-version.h"
+
+G_BEGIN_DECLS
+
+/**
+ * HapStatus:
+ *
+ * HAP status codes carried in JSON `status` fields (HAP §6.7.1.4,
+ * hap-protocol.md §4.4). Used as the codes of the %HAP_STATUS_ERROR domain.
+ */
+typedef enum
+{
+  HAP_STATUS_SUCCESS                     = 0,
+  HAP_STATUS_INSUFFICIENT_PRIVILEGES     = -70401,
+  HAP_STATUS_UNABLE_TO_COMMUNICATE       = -70402,
+  HAP_STATUS_BUSY                        = -70403,
+  HAP_STATUS_READ_ONLY                   = -70404,
+  HAP_STATUS_WRITE_ONLY                  = -70405,
+  HAP_STATUS_NOTIFICATION_NOT_SUPPORTED  = -70406,
+  HAP_STATUS_OUT_OF_RESOURCES            = -70407,
+  HAP_STATUS_TIMED_OUT                   = -70408,
+  HAP_STATUS_RESOURCE_DOES_NOT_EXIST     = -70409,
+  HAP_STATUS_INVALID_VALUE               = -70410,
+  HAP_STATUS_INSUFFICIENT_AUTHORIZATION  = -70411,
+  HAP_STATUS_NOT_ALLOWED_IN_CURRENT_STATE = -70412,
+} HapStatus;
+
+/**
+ * HapError:
+ * @HAP_ERROR_FAILED: generic failure
+ * @HAP_ERROR_INVALID_DATA: malformed wire input (TLV8, HTTP, frames)
+ * @HAP_ERROR_AUTHENTICATION: a proof, signature or AEAD tag did not verify
+ * @HAP_ERROR_INVALID_FILE: an accessory file is broken
+ * @HAP_ERROR_STORAGE: a state file is missing, corrupt or unwritable
+ * @HAP_ERROR_INVALID_SETUP_CODE: a setup code is malformed or disallowed
+ * @HAP_ERROR_TOO_LARGE: an input exceeds a protocol limit
+ */
+typedef enum
+{
+  HAP_ERROR_FAILED,
+  HAP_ERROR_INVALID_DATA,
+  HAP_ERROR_AUTHENTICATION,
+  HAP_ERROR_INVALID_FILE,
+  HAP_ERROR_STORAGE,
+  HAP_ERROR_INVALID_SETUP_CODE,
+  HAP_ERROR_TOO_LARGE,
+} HapError;
+
+#define HAP_ERROR        (hap_error_quark ())
+#define HAP_STATUS_ERROR (hap_status_error_quark ())
+
+HAP_AVAILABLE_IN_ALL
+GQuark       hap_error_quark         (void);
+HAP_AVAILABLE_IN_ALL
+GQuark       hap_status_error_quark  (void);
+HAP_AVAILABLE_IN_ALL
+const char  *hap_status_to_string    (HapStatus status);
+
+G_END_DECLS

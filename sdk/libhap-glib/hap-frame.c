@@ -1,0 +1,1 @@
+/* hap-frame.c — placeholder, being written */

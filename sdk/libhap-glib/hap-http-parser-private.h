@@ -1,0 +1,103 @@
+/* hap-http-parser-private.h — incremental HTTP/1.1 message parser and writers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Written here rather than taken from libsoup because HAP needs byte-level control that
+ * SoupServer does not give: the same TCP stream switches to HAP's own framed encryption
+ * in mid-connection, accessories send unsolicited "EVENT/1.0" responses, and the
+ * simulator's quirks must be able to bend the framing.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define HAP_HTTP_MAX_HEADER_BYTES 8192
+#define HAP_HTTP_MAX_HEADERS      64
+#define HAP_HTTP_MAX_BODY_BYTES   (1024 * 1024)
+
+typedef enum
+{
+  HAP_HTTP_PARSE_REQUESTS,   /* server side: "GET /x HTTP/1.1" */
+  HAP_HTTP_PARSE_RESPONSES,  /* controller side: "HTTP/1.1 200 OK" and "EVENT/1.0 200 OK" */
+} HapHttpParseMode;
+
+typedef struct
+{
+  char   *name;   /* as received */
+  char   *value;  /* trimmed */
+} HapHttpHeader;
+
+typedef struct
+{
+  /* requests */
+  char          *method;     /* "GET" */
+  char          *target;     /* "/characteristics?id=1.9" */
+  /* responses */
+  guint          status;     /* 200 */
+  char          *reason;     /* "OK" */
+  gboolean       is_event;   /* "EVENT/1.0" status line */
+  /* both */
+  char          *version;    /* "HTTP/1.1" or "EVENT/1.0" */
+  GArray        *headers;    /* HapHttpHeader */
+  GBytes        *body;       /* never NULL (maybe empty) */
+} HapHttpMessage;
+
+typedef struct _HapHttpParser HapHttpParser;
+
+HapHttpParser  *hap_http_parser_new        (HapHttpParseMode  mode);
+void            hap_http_parser_free       (HapHttpParser    *parser);
+/* Appends received bytes. */
+void            hap_http_parser_push       (HapHttpParser    *parser,
+                                            const guint8     *data,
+                                            gsize             len);
+/* Returns the next complete message, or NULL: with *error unset when more bytes are
+ * needed, with HAP_ERROR_INVALID_DATA (malformed start line, header, Content-Length or
+ * chunk) or HAP_ERROR_TOO_LARGE (headers over HAP_HTTP_MAX_HEADER_BYTES, body over
+ * HAP_HTTP_MAX_BODY_BYTES) otherwise; after an error the parser stays failed.
+ * Bodies: Content-Length, or chunked transfer coding; a request without either has
+ * no body; a response without either has none for 204/1xx, else needs Content-Length
+ * or chunked (EVENT/1.0 always uses Content-Length). */
+HapHttpMessage *hap_http_parser_next       (HapHttpParser    *parser,
+                                            GError          **error);
+/* Bytes pushed but not consumed yet. */
+gsize           hap_http_parser_get_pending (HapHttpParser   *parser);
+
+void            hap_http_message_free      (HapHttpMessage   *message);
+/* Case-insensitive; first match or NULL. */
+const char     *hap_http_message_get_header (HapHttpMessage  *message,
+                                             const char      *name);
+
+/* Splits "/path?a=1&b=2" into a path and a table of percent-decoded query parameters.
+ * Returns FALSE with HAP_ERROR_INVALID_DATA on bad percent escapes. A trailing
+ * "#fragment" is dropped. */
+gboolean        hap_http_split_target      (const char       *target,
+                                            char            **path,
+                                            GHashTable      **query,
+                                            GError          **error);
+
+/* Writers. @content_type may be NULL (then no Content-Type header). Always writes
+ * Content-Length. */
+void            hap_http_append_response   (GByteArray       *out,
+                                            guint             status,
+                                            const char       *content_type,
+                                            const guint8     *body,
+                                            gsize             body_len);
+/* "EVENT/1.0 200 OK" with Content-Type application/hap+json. */
+void            hap_http_append_event      (GByteArray       *out,
+                                            const char       *json,
+                                            gsize             json_len);
+void            hap_http_append_request    (GByteArray       *out,
+                                            const char       *method,
+                                            const char       *target,
+                                            const char       *host,
+                                            const char       *content_type,
+                                            const guint8     *body,
+                                            gsize             body_len);
+/* Standard reason phrase ("Multi-Status", "Connection Authorization Required" …). */
+const char     *hap_http_reason_phrase     (guint             status);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HapHttpParser, hap_http_parser_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HapHttpMessage, hap_http_message_free)
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* hap-http-parser.c — placeholder, being written */

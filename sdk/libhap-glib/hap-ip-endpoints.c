@@ -1,0 +1,1 @@
+/* hap-ip-endpoints.c — placeholder, being written */

@@ -1,0 +1,1 @@
+/* hap-json-writer.c — placeholder, being written */

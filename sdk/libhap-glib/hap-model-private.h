@@ -1,0 +1,65 @@
+/* hap-model-private.h — model internals used by the IP server
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "hap-accessory.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  HAP_JSON_AID   = 1 << 0, /* "aid": the owning accessory's aid */
+  HAP_JSON_VALUE = 1 << 1, /* "value" (only for readable ones; null for event-only types) */
+  HAP_JSON_TYPE  = 1 << 2, /* "type" in short form */
+  HAP_JSON_PERMS = 1 << 3, /* "perms" */
+  HAP_JSON_META  = 1 << 4, /* format, unit, minValue, maxValue, minStep, maxLen,
+                              maxDataLen, valid-values, valid-values-range, description */
+  HAP_JSON_EV    = 1 << 5, /* "ev": subscribed (see @subscribed) */
+  HAP_JSON_DB    = HAP_JSON_VALUE | HAP_JSON_TYPE | HAP_JSON_PERMS | HAP_JSON_META,
+} HapJsonFlags;
+
+/* Appends a JSON string literal (quotes and escapes) to @out. */
+void      hap_json_append_string         (GString           *out,
+                                          const char        *str);
+/* Appends @value (of @format's variant type) as JSON: bool as true/false, numbers,
+ * strings, base64 for tlv8/data. */
+void      hap_json_append_value          (GString           *out,
+                                          HapFormat          format,
+                                          GVariant          *value);
+
+/* Appends one characteristic object, e.g. {"aid":1,"iid":9,"value":50}. @value
+ * overrides the stored value when non-NULL (a read handler's answer). */
+void      _hap_characteristic_append_json (HapCharacteristic *self,
+                                           GString           *out,
+                                           HapJsonFlags       flags,
+                                           GVariant          *value,
+                                           gboolean           subscribed);
+/* Appends the whole accessory object for GET /accessories (hap-protocol.md §4.10):
+ * {"aid":1,"services":[{"iid":1,"type":"3E","primary":false,"hidden":false,
+ *   "linked":[],"characteristics":[…]}]} */
+void      _hap_accessory_append_json      (HapAccessory      *self,
+                                           GString           *out);
+
+/* Emitted on HapCharacteristic as
+ *   "value-changed" (GVariant *value, gpointer origin)
+ * after a stored value changed (or on every set for event-only types), and on
+ * HapAccessory as
+ *   "identify" ()
+ * when Identify is written or POST /identify arrives. */
+
+/* Assigns iids to services and characteristics of @self whose iid is 0, keeping those
+ * already set. @id_map (string → GUINT_TO_POINTER-encoded iid, owned keys) maps stable
+ * keys to iids: "svc:<UUID>#<n>" for the n-th service of that type and
+ * "svc:<UUID>#<n>/chr:<UUID>#<m>" for its m-th characteristic of a type. Keys found in
+ * the map reuse their iid; new keys get the next iid above every iid in use and are
+ * added to the map. The Accessory Information service always gets iid 1.
+ * Returns TRUE if @id_map gained entries. */
+gboolean  _hap_accessory_assign_iids      (HapAccessory      *self,
+                                           GHashTable        *id_map);
+/* Adds the Protocol Information service (A2, Version "1.1.0") if absent. */
+void      _hap_accessory_ensure_protocol_information (HapAccessory *self);
+/* Emits HapAccessory::identify. */
+void      _hap_accessory_identify         (HapAccessory      *self);
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* hap-pair-setup.c — placeholder, being written */

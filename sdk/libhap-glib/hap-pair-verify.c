@@ -1,0 +1,1 @@
+/* hap-pair-verify.c — placeholder, being written */

@@ -1,0 +1,1 @@
+/* hap-pairings.c — placeholder, being written */

@@ -1,0 +1,1 @@
+/* hap-service.c — placeholder, being written */

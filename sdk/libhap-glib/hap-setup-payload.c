@@ -1,0 +1,1 @@
+/* hap-setup-payload.c — placeholder, being written */

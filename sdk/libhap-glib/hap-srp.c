@@ -1,0 +1,1 @@
+/* hap-srp.c — placeholder, being written */

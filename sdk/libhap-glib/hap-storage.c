@@ -1,0 +1,1 @@
+/* hap-storage.c — placeholder, being written */

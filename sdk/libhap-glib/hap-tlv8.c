@@ -1,0 +1,1 @@
+/* hap-tlv8.c — placeholder, being written */

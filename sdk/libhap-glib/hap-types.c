@@ -1,0 +1,1 @@
+/* hap-types.c — placeholder, being written */

@@ -1,0 +1,18 @@
+/* hap.h — libhap-glib umbrella header
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#define __HAP_INSIDE__
+
+#include "hap-version.h"
+#include "hap-error.h"
+#include "hap-types.h"
+#include "hap-catalog.h"
+#include "hap-characteristic.h"
+#include "hap-service.h"
+#include "hap-accessory.h"
+#include "hap-setup-payload.h"
+#include "hap-accessory-server.h"
+
+#undef __HAP_INSIDE__
