@@ -1,3 +1,189 @@
-/* placeholder, being written */
-#include <glib.h>
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+/* test-storage.c — the state directory: persistence, modes, and corrupt files
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+
+#include "hap-crypto-private.h"
+#include "hap-error.h"
+#include "hap-storage-private.h"
+
+static char *
+tmpdir (void)
+{
+  return g_dir_make_tmp ("hap-storage-XXXXXX", NULL);
+}
+
+static void
+rmrf (const char *dir)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
+static guint
+mode_of (const char *path)
+{
+  struct stat st;
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mode & 0777;
+}
+
+static void
+test_create_and_reload (void)
+{
+  g_autofree char *dir = tmpdir ();
+  g_autofree char *state = g_build_filename (dir, "acc", NULL);
+  g_autofree char *identity = g_build_filename (state, "identity", NULL);
+  g_autofree char *pairings = g_build_filename (state, "pairings", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HapStorage) a = hap_storage_open (state, &error);
+  g_autoptr(HapStorage) b = NULL;
+  HapPairing *p = g_new0 (HapPairing, 1);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (mode_of (state), ==, 0700);
+  g_assert_cmpuint (mode_of (identity), ==, 0600);
+  g_assert_cmpuint (strlen (a->device_id), ==, 17);
+  g_assert_cmpuint (strlen (a->setup_id), ==, 4);
+
+  p->identifier = g_strdup ("CTRL-1");
+  memset (p->public_key, 7, 32);
+  p->admin = TRUE;
+  g_ptr_array_add (a->pairings, p);
+  g_assert_true (hap_storage_save_pairings (a, &error));
+  g_assert_cmpuint (mode_of (pairings), ==, 0600);
+  a->failed_attempts = 42;
+  a->config_number = 65535;
+  g_assert_true (hap_storage_save_state (a, &error));
+  g_hash_table_insert (a->iids, g_strdup ("svc:00000043-0000-1000-8000-0026BB765291#0"), GUINT_TO_POINTER (9));
+  g_assert_true (hap_storage_save_ids (a, &error));
+
+  b = hap_storage_open (state, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (b->device_id, ==, a->device_id);
+  g_assert_cmpstr (b->setup_id, ==, a->setup_id);
+  g_assert_cmpstr (b->setup_code, ==, a->setup_code);
+  g_assert_cmpmem (b->secret_key, 64, a->secret_key, 64);
+  g_assert_cmpuint (b->pairings->len, ==, 1);
+  g_assert_cmpmem (((HapPairing *) b->pairings->pdata[0])->public_key, 32, p->public_key, 32);
+  g_assert_true (((HapPairing *) b->pairings->pdata[0])->admin);
+  g_assert_cmpuint (b->failed_attempts, ==, 42);
+  g_assert_cmpuint (b->config_number, ==, 65535);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (b->iids, "svc:00000043-0000-1000-8000-0026BB765291#0")), ==, 9);
+
+  /* Atomic writes leave no temporary files behind. */
+  {
+    g_autoptr(GDir) d = g_dir_open (state, 0, NULL);
+    const char *name;
+    while ((name = g_dir_read_name (d)) != NULL)
+      g_assert_true (g_str_equal (name, "identity") || g_str_equal (name, "pairings") ||
+                     g_str_equal (name, "state") || g_str_equal (name, "ids"));
+  }
+  rmrf (dir);
+}
+
+static void
+write_file (const char *dir, const char *name, const char *contents)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+}
+
+static void
+expect_error (const char *dir, const char *fragment)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HapStorage) s = hap_storage_open (dir, &error);
+
+  g_assert_null (s);
+  g_assert_error (error, HAP_ERROR, HAP_ERROR_STORAGE);
+  g_assert_nonnull (strstr (error->message, dir));
+  if (strstr (error->message, fragment) == NULL)
+    g_error ("message “%s” lacks “%s”", error->message, fragment);
+}
+
+static void
+test_corrupt_files (void)
+{
+  g_autofree char *dir = tmpdir ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HapStorage) good = hap_storage_open (dir, &error);
+  g_autofree char *identity_path = g_build_filename (dir, "identity", NULL);
+  g_autofree char *identity = NULL;
+  gsize len;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (identity_path, &identity, &len, NULL));
+
+  /* Not a key file at all. */
+  write_file (dir, "identity", "\x01\x02garbage");
+  expect_error (dir, "identity: corrupt");
+  /* Truncated: the key is cut short. */
+  {
+    g_autofree char *cut = g_strndup (identity, strstr (identity, "signing-key=") - identity + 20);
+    write_file (dir, "identity", cut);
+    expect_error (dir, "signing-key");
+  }
+  /* Wrong type in state. */
+  write_file (dir, "identity", identity);
+  write_file (dir, "state", "[state]\nfailed-attempts=many\nconfig-number=1\n");
+  expect_error (dir, "failed-attempts");
+  write_file (dir, "state", "[state]\nfailed-attempts=0\nconfig-number=70000\n");
+  expect_error (dir, "config-number");
+  write_file (dir, "state", "[state]\nfailed-attempts=0\nconfig-number=3\n");
+  /* A pairing with a short key. */
+  write_file (dir, "pairings", "[pairing-0]\nidentifier=X\npublic-key=AAAA\nadmin=true\n");
+  expect_error (dir, "public-key");
+  write_file (dir, "pairings", "[pairing-0]\nidentifier=X\npublic-key=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nadmin=maybe\n");
+  expect_error (dir, "admin");
+  /* Identity gone while pairings exist: refuse rather than mint a new identity. */
+  write_file (dir, "pairings", "[pairing-0]\nidentifier=X\npublic-key=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nadmin=true\n");
+  g_assert_cmpint (g_unlink (identity_path), ==, 0);
+  expect_error (dir, "missing but pairings exist");
+  g_assert_false (g_file_test (identity_path, G_FILE_TEST_EXISTS));
+
+  /* Restored, it loads with the original identity. */
+  write_file (dir, "identity", identity);
+  {
+    g_autoptr(HapStorage) again = hap_storage_open (dir, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (again->device_id, ==, good->device_id);
+    g_assert_cmpuint (again->config_number, ==, 3);
+  }
+  sodium_memzero (identity, len);
+  rmrf (dir);
+}
+
+static void
+test_damaged_key (void)
+{
+  g_autofree char *dir = tmpdir ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HapStorage) s = hap_storage_open (dir, &error);
+  g_autofree char *sk = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_no_error (error);
+  /* Flip a byte of the public half: caught at load, not at the first signature. */
+  s->secret_key[40] ^= 1;
+  sk = g_base64_encode (s->secret_key, 64);
+  text = g_strdup_printf ("[identity]\ndevice-id=%s\nsigning-key=%s\nsetup-id=%s\nsetup-code=%s\n",
+                          s->device_id, sk, s->setup_id, s->setup_code);
+  write_file (dir, "identity", text);
+  expect_error (dir, "damaged");
+  rmrf (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  hap_crypto_init ();
+  g_test_add_func ("/storage/create-and-reload", test_create_and_reload);
+  g_test_add_func ("/storage/corrupt-files", test_corrupt_files);
+  g_test_add_func ("/storage/damaged-key", test_damaged_key);
+  return g_test_run ();
+}

@@ -1,1 +1,704 @@
-/* hap-accessory-server.c — placeholder, being written */
+/* hap-accessory-server.c — one HAP/IP accessory server
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hap-server-private.h"
+
+#include <string.h>
+
+#include "hap-crypto-private.h"
+#include "hap-error.h"
+#include "hap-model-private.h"
+#include "hap-setup-payload.h"
+
+enum
+{
+  PROP_0,
+  PROP_ACCESSORY,
+  PROP_STATE_DIR,
+  N_PROPS
+};
+
+enum
+{
+  PAIRING_ADDED,
+  PAIRING_REMOVED,
+  PAIRED_CHANGED,
+  N_SIGNALS
+};
+
+G_DEFINE_FINAL_TYPE (HapAccessoryServer, hap_accessory_server, G_TYPE_OBJECT)
+
+static GParamSpec *properties [N_PROPS];
+static guint signals [N_SIGNALS];
+
+static guint64
+char_key (guint64 aid, guint64 iid)
+{
+  return aid << 32 | (iid & 0xffffffff);
+}
+
+HapCharacteristic *
+_hap_accessory_server_lookup (HapAccessoryServer *self, guint64 aid, guint64 iid)
+{
+  guint64 key;
+
+  if (aid > G_MAXUINT32 || iid > G_MAXUINT32 || self->characteristics == NULL)
+    return NULL;
+  key = char_key (aid, iid);
+  return g_hash_table_lookup (self->characteristics, &key);
+}
+
+HapAccessory *
+_hap_accessory_server_lookup_accessory (HapAccessoryServer *self, guint64 aid)
+{
+  GPtrArray *bridged;
+
+  if (hap_accessory_get_aid (self->accessory) == aid)
+    return self->accessory;
+  bridged = hap_accessory_get_bridged_accessories (self->accessory);
+  for (guint i = 0; bridged != NULL && i < bridged->len; i++)
+    if (hap_accessory_get_aid (g_ptr_array_index (bridged, i)) == aid)
+      return g_ptr_array_index (bridged, i);
+  return NULL;
+}
+
+void
+_hap_accessory_server_remove_connection (HapAccessoryServer *self, HapConnection *conn)
+{
+  g_ptr_array_remove_fast (self->connections, conn);
+}
+
+void
+_hap_accessory_server_set_subscribed (HapAccessoryServer *self,
+                                      HapConnection      *conn,
+                                      HapCharacteristic  *characteristic,
+                                      gboolean            subscribed)
+{
+  GHashTable *set = g_hash_table_lookup (self->subscribers, characteristic);
+
+  if (subscribed)
+    {
+      if (set == NULL)
+        {
+          set = g_hash_table_new (NULL, NULL);
+          g_hash_table_insert (self->subscribers, characteristic, set);
+        }
+      g_hash_table_add (set, conn);
+    }
+  else if (set != NULL)
+    {
+      g_hash_table_remove (set, conn);
+      if (g_hash_table_size (set) == 0)
+        g_hash_table_remove (self->subscribers, characteristic);
+    }
+}
+
+/* Fan-out of a value change to every subscribed connection except the writer's
+ * (hap-protocol.md §4.6: events are not echoed to the connection that caused them). */
+static void
+on_value_changed (HapCharacteristic *characteristic,
+                  GVariant          *value,
+                  gpointer           origin,
+                  gpointer           user_data)
+{
+  HapAccessoryServer *self = user_data;
+  GHashTable *set = g_hash_table_lookup (self->subscribers, characteristic);
+  g_autoptr(GPtrArray) targets = NULL;
+  GHashTableIter iter;
+  gpointer conn;
+
+  if (set == NULL)
+    return;
+  /* Sending may close a connection, which edits @set: iterate over a copy. */
+  targets = g_ptr_array_new_full (g_hash_table_size (set), (GDestroyNotify) _hap_connection_unref);
+  g_hash_table_iter_init (&iter, set);
+  while (g_hash_table_iter_next (&iter, &conn, NULL))
+    if (conn != origin)
+      g_ptr_array_add (targets, _hap_connection_ref (conn));
+  for (guint i = 0; i < targets->len; i++)
+    _hap_connection_queue_event (g_ptr_array_index (targets, i), characteristic);
+}
+
+static void
+on_pairings_changed (gpointer user_data, const char *identifier, gboolean removed)
+{
+  HapAccessoryServer *self = user_data;
+  guint n = self->storage->pairings->len;
+
+  if (!removed)
+    {
+      HapPairing *pairing = hap_storage_find_pairing (self->storage, identifier, strlen (identifier));
+      g_signal_emit (self, signals[PAIRING_ADDED], 0, identifier, pairing ? pairing->admin : FALSE);
+      if (n == 1)
+        g_signal_emit (self, signals[PAIRED_CHANGED], 0);
+      return;
+    }
+
+  /* hap-protocol.md §3.5: every session of a removed controller is closed — the one that
+   * asked right after its response, the others now. */
+  {
+    g_autoptr(GPtrArray) victims = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_connection_unref);
+
+    for (guint i = 0; i < self->connections->len; i++)
+      {
+        HapConnection *conn = g_ptr_array_index (self->connections, i);
+        if (conn->pairing.controller_id != NULL && g_str_equal (conn->pairing.controller_id, identifier))
+          g_ptr_array_add (victims, _hap_connection_ref (conn));
+      }
+    for (guint i = 0; i < victims->len; i++)
+      {
+        HapConnection *conn = g_ptr_array_index (victims, i);
+        if (conn->busy)
+          conn->close_after_flush = TRUE;
+        else
+          _hap_connection_close (conn);
+      }
+  }
+  g_signal_emit (self, signals[PAIRING_REMOVED], 0, identifier);
+  if (n == 0)
+    g_signal_emit (self, signals[PAIRED_CHANGED], 0);
+}
+
+static void
+on_incoming (GSocketService    *service,
+             GSocketConnection *stream,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  HapAccessoryServer *self = user_data;
+  HapConnection *conn = _hap_connection_new (self, stream);
+
+  g_ptr_array_add (self->connections, conn);
+  g_debug ("%s: connection from %s", hap_accessory_get_name (self->accessory), conn->peer);
+}
+
+/* ---- start-up ---------------------------------------------------------------------- */
+
+static void
+assign_ids (HapAccessoryServer *self, HapAccessory *accessory, gboolean *changed)
+{
+  g_autofree char *prefix = g_strdup_printf ("%" G_GUINT64_FORMAT "/", hap_accessory_get_aid (accessory));
+  g_autoptr(GHashTable) map = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  /* The stored map covers every accessory of this server; each accessory's keys carry
+   * its aid as a prefix. */
+  g_hash_table_iter_init (&iter, self->storage->iids);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_str_has_prefix (key, prefix))
+      g_hash_table_insert (map, g_strdup ((char *) key + strlen (prefix)), value);
+
+  if (_hap_accessory_assign_iids (accessory, map))
+    {
+      g_hash_table_iter_init (&iter, map);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (self->storage->iids, g_strconcat (prefix, key, NULL), value);
+      *changed = TRUE;
+    }
+}
+
+static void
+assign_aids (HapAccessoryServer *self, gboolean *changed)
+{
+  GPtrArray *bridged = hap_accessory_get_bridged_accessories (self->accessory);
+  guint64 next = 2;
+
+  /* HAP: the primary (or bridge) accessory is aid 1; bridged ones keep their aid across
+   * restarts (remembered by name when the file gives none). */
+  hap_accessory_set_aid (self->accessory, 1);
+  for (guint i = 0; bridged != NULL && i < bridged->len; i++)
+    {
+      HapAccessory *accessory = g_ptr_array_index (bridged, i);
+      gpointer stored = g_hash_table_lookup (self->storage->aids, hap_accessory_get_name (accessory));
+      next = MAX (next, hap_accessory_get_aid (accessory) + 1);
+      next = MAX (next, (guint64) GPOINTER_TO_UINT (stored) + 1);
+    }
+  for (guint i = 0; bridged != NULL && i < bridged->len; i++)
+    {
+      HapAccessory *accessory = g_ptr_array_index (bridged, i);
+      const char *name = hap_accessory_get_name (accessory);
+      gpointer stored = g_hash_table_lookup (self->storage->aids, name);
+
+      if (hap_accessory_get_aid (accessory) == 0)
+        hap_accessory_set_aid (accessory, stored != NULL ? GPOINTER_TO_UINT (stored) : next++);
+      if (GPOINTER_TO_UINT (stored) != hap_accessory_get_aid (accessory))
+        {
+          g_hash_table_insert (self->storage->aids, g_strdup (name),
+                               GUINT_TO_POINTER ((guint) hap_accessory_get_aid (accessory)));
+          *changed = TRUE;
+        }
+    }
+}
+
+static void
+strip_values (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *obj = json_node_get_object (node);
+      g_autoptr(GList) members = json_object_get_members (obj);
+
+      json_object_remove_member (obj, "value");
+      for (GList *l = members; l != NULL; l = l->next)
+        if (json_object_has_member (obj, l->data))
+          strip_values (json_object_get_member (obj, l->data));
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        strip_values (json_array_get_element (array, i));
+    }
+}
+
+static void
+add_accessory_json (HapAccessory *accessory, GString *json)
+{
+  GPtrArray *bridged = hap_accessory_get_bridged_accessories (accessory);
+
+  g_string_append (json, "{\"accessories\":[");
+  _hap_accessory_append_json (accessory, json);
+  for (guint i = 0; bridged != NULL && i < bridged->len; i++)
+    {
+      g_string_append_c (json, ',');
+      _hap_accessory_append_json (g_ptr_array_index (bridged, i), json);
+    }
+  g_string_append (json, "]}");
+}
+
+/* HAP §6.6.1 / hap-protocol.md §4.12: c# changes whenever the database (without values)
+ * changes; it is 1..65535 and wraps to 1. */
+static void
+update_config_number (HapAccessoryServer *self, gboolean *changed)
+{
+  g_autoptr(GString) json = g_string_new (NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+  g_autofree char *hash = NULL;
+
+  add_accessory_json (self->accessory, json);
+  if (!json_parser_load_from_data (parser, json->str, (gssize) json->len, NULL))
+    g_error ("accessory database JSON does not parse: %s", json->str);
+  strip_values (json_parser_get_root (parser));
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  text = json_generator_to_data (generator, NULL);
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+
+  if (g_strcmp0 (hash, self->storage->config_hash) == 0)
+    return;
+  if (self->storage->config_hash != NULL)
+    self->storage->config_number = self->storage->config_number >= 65535 ? 1 : self->storage->config_number + 1;
+  g_free (self->storage->config_hash);
+  self->storage->config_hash = g_steal_pointer (&hash);
+  *changed = TRUE;
+}
+
+static void
+index_accessory (HapAccessoryServer *self, HapAccessory *accessory)
+{
+  GPtrArray *services = hap_accessory_get_services (accessory);
+  guint64 aid = hap_accessory_get_aid (accessory);
+
+  for (guint i = 0; i < services->len; i++)
+    {
+      GPtrArray *characteristics = hap_service_get_characteristics (g_ptr_array_index (services, i));
+
+      for (guint j = 0; j < characteristics->len; j++)
+        {
+          HapCharacteristic *characteristic = g_ptr_array_index (characteristics, j);
+          guint64 *key = g_new (guint64, 1);
+          gulong id;
+
+          *key = char_key (aid, hap_characteristic_get_iid (characteristic));
+          g_hash_table_insert (self->characteristics, key, characteristic);
+          id = g_signal_connect (characteristic, "value-changed", G_CALLBACK (on_value_changed), self);
+          g_ptr_array_add (self->value_handlers, g_object_ref (characteristic));
+          g_array_append_val (self->value_handler_ids, id);
+        }
+    }
+}
+
+static gboolean
+prepare_database (HapAccessoryServer *self, GError **error)
+{
+  GPtrArray *bridged = hap_accessory_get_bridged_accessories (self->accessory);
+  gboolean ids_changed = FALSE, state_changed = FALSE;
+
+  _hap_accessory_ensure_protocol_information (self->accessory);
+  assign_aids (self, &ids_changed);
+  assign_ids (self, self->accessory, &ids_changed);
+  for (guint i = 0; bridged != NULL && i < bridged->len; i++)
+    assign_ids (self, g_ptr_array_index (bridged, i), &ids_changed);
+  if (ids_changed && !hap_storage_save_ids (self->storage, error))
+    return FALSE;
+
+  update_config_number (self, &state_changed);
+  if (state_changed && !hap_storage_save_state (self->storage, error))
+    return FALSE;
+
+  index_accessory (self, self->accessory);
+  for (guint i = 0; bridged != NULL && i < bridged->len; i++)
+    index_accessory (self, g_ptr_array_index (bridged, i));
+  return TRUE;
+}
+
+static gboolean
+listen (HapAccessoryServer *self, GError **error)
+{
+  GSocketListener *listener;
+
+  self->service = g_socket_service_new ();
+  listener = G_SOCKET_LISTENER (self->service);
+  /* Thousands of controllers may connect at once (benchmarks, bridges of bridges). */
+  g_socket_listener_set_backlog (listener, 1024);
+
+  if (self->bind_address != NULL)
+    {
+      g_autoptr(GInetAddress) address = g_inet_address_new_from_string (self->bind_address);
+      g_autoptr(GSocketAddress) socket_address = NULL;
+      g_autoptr(GSocketAddress) effective = NULL;
+
+      if (address == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "“%s” is not an IP address", self->bind_address);
+          return FALSE;
+        }
+      socket_address = g_inet_socket_address_new (address, self->port);
+      if (!g_socket_listener_add_address (listener, socket_address, G_SOCKET_TYPE_STREAM,
+                                          G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
+        return FALSE;
+      self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+    }
+  else if (self->port == 0)
+    {
+      self->port = g_socket_listener_add_any_inet_port (listener, NULL, error);
+      if (self->port == 0)
+        return FALSE;
+    }
+  else if (!g_socket_listener_add_inet_port (listener, self->port, NULL, error))
+    return FALSE;
+
+  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
+  g_socket_service_start (self->service);
+  return TRUE;
+}
+
+gboolean
+hap_accessory_server_start (HapAccessoryServer  *self,
+                            GError             **error)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), FALSE);
+  g_return_val_if_fail (!self->started, FALSE);
+
+  hap_crypto_init ();
+  self->context = g_main_context_ref_thread_default ();
+  self->storage = hap_storage_open (self->state_dir, error);
+  if (self->storage == NULL)
+    return FALSE;
+
+  if (self->setup_code != NULL && g_strcmp0 (self->setup_code, self->storage->setup_code) != 0)
+    {
+      hap_secret_free (self->storage->setup_code);
+      self->storage->setup_code = g_strdup (self->setup_code);
+      if (!hap_storage_save_identity (self->storage, error))
+        return FALSE;
+    }
+
+  self->pairing.storage = self->storage;
+  self->pairing.pairings_changed = on_pairings_changed;
+  self->pairing.user_data = self;
+  hap_pairing_context_setup_code_changed (&self->pairing);
+
+  if (!prepare_database (self, error))
+    return FALSE;
+  if (!listen (self, error))
+    {
+      g_clear_object (&self->service);
+      return FALSE;
+    }
+  self->started = TRUE;
+  g_debug ("%s: serving on port %u as %s", hap_accessory_get_name (self->accessory),
+           self->port, self->storage->device_id);
+  return TRUE;
+}
+
+void
+hap_accessory_server_stop (HapAccessoryServer *self)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+
+  if (self->service != NULL)
+    {
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+      g_signal_handlers_disconnect_by_data (self->service, self);
+      g_clear_object (&self->service);
+    }
+  while (self->connections->len > 0)
+    _hap_connection_close (g_ptr_array_index (self->connections, self->connections->len - 1));
+  for (guint i = 0; i < self->value_handlers->len; i++)
+    g_signal_handler_disconnect (g_ptr_array_index (self->value_handlers, i),
+                                 g_array_index (self->value_handler_ids, gulong, i));
+  g_ptr_array_set_size (self->value_handlers, 0);
+  g_array_set_size (self->value_handler_ids, 0);
+  g_hash_table_remove_all (self->characteristics);
+  g_hash_table_remove_all (self->subscribers);
+  self->started = FALSE;
+}
+
+/* ---- GObject ----------------------------------------------------------------------- */
+
+static void
+hap_accessory_server_dispose (GObject *object)
+{
+  HapAccessoryServer *self = (HapAccessoryServer *)object;
+
+  hap_accessory_server_stop (self);
+  g_clear_object (&self->accessory);
+  G_OBJECT_CLASS (hap_accessory_server_parent_class)->dispose (object);
+}
+
+static void
+hap_accessory_server_finalize (GObject *object)
+{
+  HapAccessoryServer *self = (HapAccessoryServer *)object;
+
+  g_clear_pointer (&self->connections, g_ptr_array_unref);
+  g_clear_pointer (&self->value_handlers, g_ptr_array_unref);
+  g_clear_pointer (&self->value_handler_ids, g_array_unref);
+  g_clear_pointer (&self->characteristics, g_hash_table_unref);
+  g_clear_pointer (&self->subscribers, g_hash_table_unref);
+  g_clear_pointer (&self->storage, hap_storage_free);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->setup_code, hap_secret_free);
+  g_free (self->state_dir);
+  g_free (self->bind_address);
+  G_OBJECT_CLASS (hap_accessory_server_parent_class)->finalize (object);
+}
+
+static void
+hap_accessory_server_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  HapAccessoryServer *self = HAP_ACCESSORY_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ACCESSORY:
+      g_value_set_object (value, self->accessory);
+      break;
+    case PROP_STATE_DIR:
+      g_value_set_string (value, self->state_dir);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hap_accessory_server_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  HapAccessoryServer *self = HAP_ACCESSORY_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ACCESSORY:
+      self->accessory = g_value_dup_object (value);
+      break;
+    case PROP_STATE_DIR:
+      self->state_dir = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hap_accessory_server_class_init (HapAccessoryServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hap_accessory_server_dispose;
+  object_class->finalize = hap_accessory_server_finalize;
+  object_class->get_property = hap_accessory_server_get_property;
+  object_class->set_property = hap_accessory_server_set_property;
+
+  properties [PROP_ACCESSORY] =
+    g_param_spec_object ("accessory", NULL, NULL, HAP_TYPE_ACCESSORY,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+  properties [PROP_STATE_DIR] =
+    g_param_spec_string ("state-dir", NULL, NULL, NULL,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HapAccessoryServer::pairing-added:
+   * @self: a #HapAccessoryServer
+   * @controller_id: the controller's pairing identifier
+   * @admin: whether it is an admin
+   *
+   * A pairing was added or its permissions changed.
+   */
+  signals [PAIRING_ADDED] =
+    g_signal_new ("pairing-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+  /**
+   * HapAccessoryServer::pairing-removed:
+   * @self: a #HapAccessoryServer
+   * @controller_id: the controller's pairing identifier
+   */
+  signals [PAIRING_REMOVED] =
+    g_signal_new ("pairing-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * HapAccessoryServer::paired-changed:
+   * @self: a #HapAccessoryServer
+   *
+   * The accessory went from unpaired to paired or back.
+   */
+  signals [PAIRED_CHANGED] =
+    g_signal_new ("paired-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+hap_accessory_server_init (HapAccessoryServer *self)
+{
+  self->event_window_ms = 250;
+  self->handler_timeout_ms = 5000;
+  self->connections = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_connection_unref);
+  self->value_handlers = g_ptr_array_new_with_free_func (g_object_unref);
+  self->value_handler_ids = g_array_new (FALSE, FALSE, sizeof (gulong));
+  self->characteristics = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->subscribers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_hash_table_unref);
+}
+
+/* ---- public API -------------------------------------------------------------------- */
+
+HapAccessoryServer *
+hap_accessory_server_new (HapAccessory *accessory,
+                          const char   *state_dir)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY (accessory), NULL);
+  g_return_val_if_fail (state_dir != NULL, NULL);
+
+  return g_object_new (HAP_TYPE_ACCESSORY_SERVER,
+                       "accessory", accessory,
+                       "state-dir", state_dir,
+                       NULL);
+}
+
+void
+hap_accessory_server_set_port (HapAccessoryServer *self, guint16 port)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+  g_return_if_fail (!self->started);
+  self->port = port;
+}
+
+void
+hap_accessory_server_set_bind_address (HapAccessoryServer *self, const char *address)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+  g_return_if_fail (!self->started);
+  g_free (self->bind_address);
+  self->bind_address = g_strdup (address);
+}
+
+gboolean
+hap_accessory_server_set_setup_code (HapAccessoryServer  *self,
+                                     const char          *setup_code,
+                                     GError             **error)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), FALSE);
+  g_return_val_if_fail (!self->started, FALSE);
+
+  if (setup_code != NULL && !hap_setup_code_validate (setup_code, error))
+    return FALSE;
+  hap_secret_free (self->setup_code);
+  self->setup_code = g_strdup (setup_code);
+  return TRUE;
+}
+
+void
+hap_accessory_server_set_event_window (HapAccessoryServer *self, guint milliseconds)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+  self->event_window_ms = milliseconds;
+}
+
+void
+hap_accessory_server_set_handler_timeout (HapAccessoryServer *self, guint milliseconds)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+  self->handler_timeout_ms = MAX (milliseconds, 1);
+}
+
+HapAccessory *
+hap_accessory_server_get_accessory (HapAccessoryServer *self)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), NULL);
+  return self->accessory;
+}
+
+guint16
+hap_accessory_server_get_port (HapAccessoryServer *self)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), 0);
+  return self->port;
+}
+
+const char *
+hap_accessory_server_get_device_id (HapAccessoryServer *self)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), NULL);
+  return self->storage ? self->storage->device_id : NULL;
+}
+
+const char *
+hap_accessory_server_get_setup_code (HapAccessoryServer *self)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), NULL);
+  return self->storage ? self->storage->setup_code : self->setup_code;
+}
+
+const char *
+hap_accessory_server_get_setup_id (HapAccessoryServer *self)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), NULL);
+  return self->storage ? self->storage->setup_id : NULL;
+}
+
+char *
+hap_accessory_server_dup_setup_payload (HapAccessoryServer *self)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), NULL);
+  g_return_val_if_fail (self->storage != NULL, NULL);
+
+  return hap_setup_payload_build (self->storage->setup_code, self->storage->setup_id,
+                                  (guint) hap_accessory_get_category (self->accessory),
+                                  HAP_SETUP_FLAG_IP);
+}
+
+gboolean
+hap_accessory_server_is_paired (HapAccessoryServer *self)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), FALSE);
+  return self->storage != NULL && self->storage->pairings->len > 0;
+}
+
+guint
+hap_accessory_server_get_config_number (HapAccessoryServer *self)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), 0);
+  return self->storage ? self->storage->config_number : 0;
+}
+
+guint
+hap_accessory_server_get_n_connections (HapAccessoryServer *self)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), 0);
+  return self->connections->len;
+}

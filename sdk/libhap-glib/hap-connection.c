@@ -1,1 +1,444 @@
-/* hap-connection.c — placeholder, being written */
+/* hap-connection.c — one controller's TCP connection: bytes in and out, the switch to
+ * encrypted frames, request sequencing and event delivery
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hap-server-private.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "hap-crypto-private.h"
+#include "hap-error.h"
+#include "hap-model-private.h"
+
+static gboolean on_readable (GSocket *socket, GIOCondition condition, gpointer user_data);
+static gboolean on_writable (GSocket *socket, GIOCondition condition, gpointer user_data);
+static void     flush_events (HapConnection *conn);
+
+HapConnection *
+_hap_connection_ref (HapConnection *conn)
+{
+  g_atomic_int_inc (&conn->ref_count);
+  return conn;
+}
+
+void
+_hap_connection_unref (HapConnection *conn)
+{
+  if (!g_atomic_int_dec_and_test (&conn->ref_count))
+    return;
+
+  g_assert (conn->server == NULL);
+  g_clear_object (&conn->stream);
+  g_clear_pointer (&conn->parser, hap_http_parser_free);
+  g_clear_pointer (&conn->codec, hap_frame_codec_free);
+  g_clear_pointer (&conn->out, hap_byte_array_wipe_free);
+  g_clear_pointer (&conn->subscriptions, g_hash_table_unref);
+  g_clear_pointer (&conn->pending_events, g_ptr_array_unref);
+  g_queue_clear_full (&conn->requests, (GDestroyNotify) hap_http_message_free);
+  g_free (conn->peer);
+  g_free (conn);
+}
+
+static char *
+describe_peer (GSocketConnection *stream)
+{
+  g_autoptr(GSocketAddress) address = g_socket_connection_get_remote_address (stream, NULL);
+  g_autofree char *ip = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return g_strdup ("unknown");
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+}
+
+HapConnection *
+_hap_connection_new (HapAccessoryServer *server,
+                     GSocketConnection  *stream)
+{
+  HapConnection *conn = g_new0 (HapConnection, 1);
+  int one = 1;
+
+  conn->ref_count = 1;
+  conn->server = server;
+  conn->stream = g_object_ref (stream);
+  conn->socket = g_socket_connection_get_socket (stream);
+  conn->fd = g_socket_get_fd (conn->socket);
+  conn->peer = describe_peer (stream);
+  conn->parser = hap_http_parser_new (HAP_HTTP_PARSE_REQUESTS);
+  conn->out = g_byte_array_new ();
+  conn->subscriptions = g_hash_table_new (NULL, NULL);
+  conn->pending_events = g_ptr_array_new ();
+  conn->established_usec = g_get_real_time ();
+  g_queue_init (&conn->requests);
+
+  /* Events are small and latency-bound: no Nagle delay (HAP-NodeJS does the same). */
+  setsockopt (conn->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  g_socket_set_blocking (conn->socket, FALSE);
+
+  conn->read_source = g_socket_create_source (conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (conn->read_source, (GSourceFunc) (GCallback) on_readable, conn, NULL);
+  g_source_attach (conn->read_source, server->context);
+  return conn;
+}
+
+void
+_hap_connection_close (HapConnection *conn)
+{
+  HapAccessoryServer *server = conn->server;
+  GHashTableIter iter;
+  gpointer characteristic;
+
+  if (server == NULL)
+    return;
+
+  g_debug ("%s: connection closed", conn->peer);
+  if (conn->read_source != NULL)
+    {
+      g_source_destroy (conn->read_source);
+      g_clear_pointer (&conn->read_source, g_source_unref);
+    }
+  if (conn->write_source != NULL)
+    {
+      g_source_destroy (conn->write_source);
+      g_clear_pointer (&conn->write_source, g_source_unref);
+    }
+  if (conn->event_timer != NULL)
+    {
+      g_source_destroy (conn->event_timer);
+      g_clear_pointer (&conn->event_timer, g_source_unref);
+    }
+
+  /* Subscriptions are per connection and vanish with it (hap-protocol.md §4.9). */
+  g_hash_table_iter_init (&iter, conn->subscriptions);
+  while (g_hash_table_iter_next (&iter, &characteristic, NULL))
+    _hap_accessory_server_set_subscribed (server, conn, characteristic, FALSE);
+  g_hash_table_remove_all (conn->subscriptions);
+  g_ptr_array_set_size (conn->pending_events, 0);
+
+  hap_pairing_session_clear (&server->pairing, &conn->pairing);
+  g_io_stream_close (G_IO_STREAM (conn->stream), NULL, NULL);
+  conn->server = NULL;
+  _hap_accessory_server_remove_connection (server, conn);   /* drops the server's reference */
+}
+
+/* Writes as much of conn->out as the socket takes now. Plain send(2) on the fd: a
+ * would-block is the common case under load and GSocket would allocate a GError for it. */
+static void
+flush_output (HapConnection *conn)
+{
+  while (conn->out_offset < conn->out->len)
+    {
+      gssize n = send (conn->fd, conn->out->data + conn->out_offset,
+                       conn->out->len - conn->out_offset, MSG_NOSIGNAL);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          if (errno == EAGAIN || errno == EWOULDBLOCK)
+            break;
+          g_debug ("%s: send failed: %s", conn->peer, g_strerror (errno));
+          _hap_connection_close (conn);
+          return;
+        }
+      conn->out_offset += (gsize) n;
+    }
+
+  if (conn->out_offset == conn->out->len)
+    {
+      sodium_memzero (conn->out->data, conn->out->len);
+      g_byte_array_set_size (conn->out, 0);
+      conn->out_offset = 0;
+      if (conn->write_source != NULL)
+        {
+          g_source_destroy (conn->write_source);
+          g_clear_pointer (&conn->write_source, g_source_unref);
+        }
+      if (conn->close_after_flush)
+        _hap_connection_close (conn);
+      return;
+    }
+
+  if (conn->write_source == NULL && conn->server != NULL)
+    {
+      conn->write_source = g_socket_create_source (conn->socket, G_IO_OUT, NULL);
+      g_source_set_callback (conn->write_source, (GSourceFunc) (GCallback) on_writable, conn, NULL);
+      g_source_attach (conn->write_source, conn->server->context);
+    }
+}
+
+static gboolean
+on_writable (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  HapConnection *conn = user_data;
+
+  _hap_connection_ref (conn);
+  flush_output (conn);
+  _hap_connection_unref (conn);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+_hap_connection_send (HapConnection *conn, const guint8 *data, gsize len)
+{
+  if (conn->server == NULL)
+    return;
+  if (conn->codec != NULL)
+    hap_frame_codec_encrypt (conn->codec, data, len, conn->out);
+  else
+    g_byte_array_append (conn->out, data, len);
+  flush_output (conn);
+}
+
+void
+_hap_connection_send_response (HapConnection *conn,
+                               guint          status,
+                               const char    *content_type,
+                               const guint8  *body,
+                               gsize          len)
+{
+  g_autoptr(GByteArray) message = g_byte_array_sized_new (len + 128);
+
+  hap_http_append_response (message, status, content_type, body, len);
+  _hap_connection_send (conn, message->data, message->len);
+  sodium_memzero (message->data, message->len);
+}
+
+static void
+process_requests (HapConnection *conn)
+{
+  _hap_connection_ref (conn);
+  while (conn->server != NULL && !conn->busy)
+    {
+      HapHttpMessage *request = g_queue_pop_head (&conn->requests);
+
+      if (request == NULL)
+        break;
+      conn->busy = TRUE;
+      conn->n_requests++;
+      _hap_connection_handle_request (conn, request);
+      hap_http_message_free (request);
+    }
+  _hap_connection_unref (conn);
+}
+
+void
+_hap_connection_request_done (HapConnection *conn)
+{
+  conn->busy = FALSE;
+  if (conn->server == NULL)
+    return;
+  /* HAP §6.8: events wait while a response is in flight, then go out. */
+  if (conn->pending_events->len > 0 && conn->event_timer == NULL)
+    flush_events (conn);
+  if (conn->server != NULL && !conn->busy && conn->requests.length > 0)
+    {
+      /* Later requests run from the main loop so a long pipeline cannot recurse. */
+      GSource *idle = g_idle_source_new ();
+      g_source_set_callback (idle, (GSourceFunc) (GCallback) process_requests,
+                             _hap_connection_ref (conn), (GDestroyNotify) _hap_connection_unref);
+      g_source_attach (idle, conn->server->context);
+      g_source_unref (idle);
+    }
+}
+
+/* Moves every complete request out of the parser. A malformed one gets 400 and the
+ * connection closes: the byte stream can no longer be trusted to be in sync. */
+static gboolean
+parse_requests (HapConnection *conn)
+{
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      HapHttpMessage *request = hap_http_parser_next (conn->parser, &error);
+
+      if (request != NULL)
+        {
+          g_queue_push_tail (&conn->requests, request);
+          continue;
+        }
+      if (error == NULL)
+        return TRUE;
+
+      g_debug ("%s: bad request: %s", conn->peer, error->message);
+      conn->close_after_flush = TRUE;
+      if (g_error_matches (error, HAP_ERROR, HAP_ERROR_TOO_LARGE))
+        _hap_connection_send_response (conn, 413, NULL, NULL, 0);
+      else
+        _hap_connection_send_response (conn, 400, NULL, NULL, 0);
+      return FALSE;
+    }
+}
+
+static gboolean
+on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  HapConnection *conn = user_data;
+  HapAccessoryServer *server = conn->server;
+  gssize n;
+
+  if (server == NULL)
+    return G_SOURCE_REMOVE;
+
+  n = recv (conn->fd, server->recv_buffer, sizeof server->recv_buffer, 0);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+    return G_SOURCE_CONTINUE;
+
+  _hap_connection_ref (conn);
+  if (n <= 0)
+    {
+      _hap_connection_close (conn);
+    }
+  else if (conn->close_after_flush)
+    {
+      /* Answered with an error and closing: ignore further input. */
+    }
+  else if (conn->codec != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(HapSecretBytes) plain = g_byte_array_sized_new ((guint) n);
+
+      /* HAP §6.5.2: a frame that fails to authenticate closes this connection only. */
+      if (!hap_frame_codec_decrypt (conn->codec, server->recv_buffer, (gsize) n, plain, &error))
+        {
+          g_debug ("%s: closing: %s", conn->peer, error->message);
+          _hap_connection_close (conn);
+        }
+      else
+        {
+          hap_http_parser_push (conn->parser, plain->data, plain->len);
+          if (parse_requests (conn))
+            process_requests (conn);
+        }
+    }
+  else
+    {
+      hap_http_parser_push (conn->parser, server->recv_buffer, (gsize) n);
+      if (parse_requests (conn))
+        process_requests (conn);
+    }
+  if (conn->server != NULL)
+    sodium_memzero (conn->server->recv_buffer, (gsize) MAX (n, 0));
+  _hap_connection_unref (conn);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+_hap_connection_is_admin (HapConnection *conn)
+{
+  HapPairing *pairing;
+
+  if (conn->server == NULL || conn->pairing.controller_id == NULL)
+    return FALSE;
+  pairing = hap_storage_find_pairing (conn->server->storage, conn->pairing.controller_id,
+                                      strlen (conn->pairing.controller_id));
+  return pairing != NULL && pairing->admin;
+}
+
+void
+_hap_connection_subscribe (HapConnection     *conn,
+                           HapCharacteristic *characteristic,
+                           gboolean           enable)
+{
+  gboolean had = g_hash_table_contains (conn->subscriptions, characteristic);
+
+  if (enable == had || conn->server == NULL)
+    return;
+  if (enable)
+    g_hash_table_add (conn->subscriptions, characteristic);
+  else
+    g_hash_table_remove (conn->subscriptions, characteristic);
+  _hap_accessory_server_set_subscribed (conn->server, conn, characteristic, enable);
+}
+
+/* Sends every pending event in one EVENT/1.0 message with the current values. */
+static void
+flush_events (HapConnection *conn)
+{
+  g_autoptr(GString) json = NULL;
+
+  if (conn->server == NULL || conn->pending_events->len == 0)
+    return;
+  if (conn->busy)
+    return;   /* sent by _hap_connection_request_done */
+
+  json = g_string_sized_new (64 + 48 * conn->pending_events->len);
+  g_string_append (json, "{\"characteristics\":[");
+  for (guint i = 0; i < conn->pending_events->len; i++)
+    {
+      HapCharacteristic *characteristic = g_ptr_array_index (conn->pending_events, i);
+      HapService *service = hap_characteristic_get_service (characteristic);
+      HapAccessory *accessory = service ? hap_service_get_accessory (service) : NULL;
+
+      if (accessory == NULL)
+        continue;
+      if (json->str[json->len - 1] == '}')
+        g_string_append_c (json, ',');
+      g_string_append_printf (json, "{\"aid\":%" G_GUINT64_FORMAT ",\"iid\":%" G_GUINT64_FORMAT ",\"value\":",
+                              hap_accessory_get_aid (accessory),
+                              hap_characteristic_get_iid (characteristic));
+      hap_json_append_value (json, hap_characteristic_get_format (characteristic),
+                             hap_characteristic_get_value (characteristic));
+      g_string_append_c (json, '}');
+    }
+  g_string_append (json, "]}");
+  g_ptr_array_set_size (conn->pending_events, 0);
+  conn->last_event_usec = g_get_monotonic_time ();
+
+  {
+    g_autoptr(GByteArray) message = g_byte_array_sized_new (json->len + 96);
+    hap_http_append_event (message, json->str, json->len);
+    _hap_connection_send (conn, message->data, message->len);
+  }
+}
+
+static gboolean
+on_event_timer (gpointer user_data)
+{
+  HapConnection *conn = user_data;
+
+  g_clear_pointer (&conn->event_timer, g_source_unref);
+  _hap_connection_ref (conn);
+  flush_events (conn);
+  _hap_connection_unref (conn);
+  return G_SOURCE_REMOVE;
+}
+
+void
+_hap_connection_queue_event (HapConnection     *conn,
+                             HapCharacteristic *characteristic)
+{
+  HapAccessoryServer *server = conn->server;
+  gint64 window, now, due;
+
+  if (server == NULL)
+    return;
+  if (!g_ptr_array_find (conn->pending_events, characteristic, NULL))
+    g_ptr_array_add (conn->pending_events, characteristic);
+
+  /* hap-protocol.md §4.9: Programmable Switch Event is delivered at once. Otherwise a
+   * connection gets at most one EVENT per window: the first change after a quiet window
+   * goes out now, later ones are coalesced until the window ends. */
+  window = (gint64) server->event_window_ms * 1000;
+  now = g_get_monotonic_time ();
+  due = conn->last_event_usec + window;
+  if (hap_characteristic_is_event_only (characteristic) || window == 0 || now >= due)
+    {
+      if (conn->event_timer != NULL)
+        {
+          g_source_destroy (conn->event_timer);
+          g_clear_pointer (&conn->event_timer, g_source_unref);
+        }
+      flush_events (conn);
+      return;
+    }
+  if (conn->event_timer == NULL)
+    {
+      conn->event_timer = g_timeout_source_new ((guint) ((due - now + 999) / 1000));
+      g_source_set_callback (conn->event_timer, on_event_timer, conn, NULL);
+      g_source_attach (conn->event_timer, server->context);
+    }
+}

@@ -70,14 +70,17 @@ const char     *hap_http_message_get_header (HapHttpMessage  *message,
 
 /* Splits "/path?a=1&b=2" into a path and a table of percent-decoded query parameters.
  * Returns FALSE with HAP_ERROR_INVALID_DATA on bad percent escapes. A trailing
- * "#fragment" is dropped. */
+ * "#fragment" is dropped. Keys without '=' map to ""; '+' is not a space. @query is
+ * always set on success (maybe empty), keys and values owned by the table. */
 gboolean        hap_http_split_target      (const char       *target,
                                             char            **path,
                                             GHashTable      **query,
                                             GError          **error);
 
-/* Writers. @content_type may be NULL (then no Content-Type header). Always writes
- * Content-Length. */
+/* Writers. @content_type may be NULL (then no Content-Type header). Responses always
+ * carry Content-Length except 204, which is written as the ADK and HAP-NodeJS send it:
+ * status line only, no Content-Type, Content-Length or body (@body is ignored).
+ * Requests carry Content-Length unless they are a GET or HEAD without body or type. */
 void            hap_http_append_response   (GByteArray       *out,
                                             guint             status,
                                             const char       *content_type,

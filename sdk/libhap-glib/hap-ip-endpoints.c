@@ -1,1 +1,865 @@
-/* hap-ip-endpoints.c — placeholder, being written */
+/* hap-ip-endpoints.c — HAP/IP resources (hap-protocol.md §4.2–4.8)
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hap-server-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hap-crypto-private.h"
+#include "hap-error.h"
+#include "hap-model-private.h"
+
+#define CT_TLV8 "application/pairing+tlv8"
+#define CT_JSON "application/hap+json"
+
+static void
+send_status (HapConnection *conn, guint http_status, int hap_status)
+{
+  char body[32];
+  int len = g_snprintf (body, sizeof body, "{\"status\":%d}", hap_status);
+
+  _hap_connection_send_response (conn, http_status, CT_JSON, (const guint8 *) body, (gsize) len);
+}
+
+static void
+send_json (HapConnection *conn, guint http_status, GString *json)
+{
+  _hap_connection_send_response (conn, http_status, CT_JSON, (const guint8 *) json->str, json->len);
+}
+
+/* ---- pairing endpoints ------------------------------------------------------------- */
+
+typedef GByteArray *(*PairingHandler) (HapPairingContext *, HapPairingSession *,
+                                       const guint8 *, gsize, GError **);
+
+static void
+handle_pairing (HapConnection *conn, HapHttpMessage *request, PairingHandler handler)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HapSecretBytes) response = NULL;
+  gsize len;
+  const guint8 *body = g_bytes_get_data (request->body, &len);
+  gboolean was_secured = conn->pairing.secured;
+
+  response = handler (&conn->server->pairing, &conn->pairing, body, len, &error);
+  if (response == NULL)
+    {
+      g_debug ("%s: %s", conn->peer, error->message);
+      _hap_connection_send_response (conn, 400, NULL, NULL, 0);
+      return;
+    }
+  /* hap-protocol.md §3.1: Pair Verify M4 (and transient Pair Setup M4) go out in
+   * plaintext; everything after is framed and encrypted. */
+  _hap_connection_send_response (conn, 200, CT_TLV8, response->data, response->len);
+  if (!was_secured && conn->pairing.secured && conn->server != NULL)
+    {
+      conn->codec = hap_frame_codec_new (conn->pairing.decrypt_key, conn->pairing.encrypt_key);
+      g_debug ("%s: session secured%s", conn->peer, conn->pairing.transient ? " (transient)" : "");
+    }
+}
+
+/* ---- GET /accessories -------------------------------------------------------------- */
+
+static void
+handle_accessories (HapConnection *conn)
+{
+  HapAccessory *primary = conn->server->accessory;
+  GPtrArray *bridged = hap_accessory_get_bridged_accessories (primary);
+  g_autoptr(GString) json = g_string_sized_new (4096);
+
+  g_string_append (json, "{\"accessories\":[");
+  _hap_accessory_append_json (primary, json);
+  for (guint i = 0; bridged != NULL && i < bridged->len; i++)
+    {
+      g_string_append_c (json, ',');
+      _hap_accessory_append_json (g_ptr_array_index (bridged, i), json);
+    }
+  g_string_append (json, "]}");
+  send_json (conn, 200, json);
+}
+
+/* ---- /characteristics: shared request state for reads and writes --------------------- */
+
+typedef struct
+{
+  guint64            aid;
+  guint64            iid;
+  HapCharacteristic *characteristic;
+  int                status;
+  GVariant          *value;          /* write: value to write; read: value read */
+  gboolean           has_value;
+  gboolean           has_ev;
+  gboolean           ev;
+  gboolean           want_response;  /* "r" */
+  gboolean           done;
+  GSource           *timeout;
+  GCancellable      *cancellable;
+} CharOp;
+
+typedef struct
+{
+  gint           ref_count;
+  HapConnection *conn;
+  gboolean       is_write;
+  gboolean       meta, perms, type, ev;   /* GET flags */
+  GArray        *ops;                     /* CharOp */
+  guint          outstanding;
+  gboolean       finished;
+} CharRequest;
+
+static CharRequest *
+char_request_ref (CharRequest *req)
+{
+  req->ref_count++;
+  return req;
+}
+
+static void
+char_request_unref (CharRequest *req)
+{
+  if (--req->ref_count > 0)
+    return;
+  for (guint i = 0; i < req->ops->len; i++)
+    {
+      CharOp *op = &g_array_index (req->ops, CharOp, i);
+      g_clear_pointer (&op->value, g_variant_unref);
+      if (op->timeout != NULL)
+        {
+          g_source_destroy (op->timeout);
+          g_source_unref (op->timeout);
+        }
+      g_clear_object (&op->cancellable);
+    }
+  g_array_unref (req->ops);
+  _hap_connection_unref (req->conn);
+  g_free (req);
+}
+
+static void
+append_op_json (CharRequest *req, CharOp *op, GString *json, gboolean with_status)
+{
+  if (op->status == HAP_STATUS_SUCCESS && op->characteristic != NULL &&
+      (!req->is_write || (op->want_response && op->value != NULL)))
+    {
+      HapJsonFlags flags = HAP_JSON_AID | HAP_JSON_VALUE;
+
+      if (!req->is_write)
+        flags |= (req->meta ? HAP_JSON_META : 0) | (req->perms ? HAP_JSON_PERMS : 0) |
+                 (req->type ? HAP_JSON_TYPE : 0) | (req->ev ? HAP_JSON_EV : 0);
+      _hap_characteristic_append_json (op->characteristic, json, flags, op->value,
+                                       g_hash_table_contains (req->conn->subscriptions,
+                                                              op->characteristic));
+      if (with_status)
+        {
+          /* Insert ,"status":0 before the closing brace. */
+          g_string_truncate (json, json->len - 1);
+          g_string_append (json, ",\"status\":0}");
+        }
+      return;
+    }
+  g_string_append_printf (json, "{\"aid\":%" G_GUINT64_FORMAT ",\"iid\":%" G_GUINT64_FORMAT
+                          ",\"status\":%d}", op->aid, op->iid, op->status);
+}
+
+static void
+char_request_finish (CharRequest *req)
+{
+  HapConnection *conn = req->conn;
+  g_autoptr(GString) json = NULL;
+  gboolean all_ok = TRUE, any_value = FALSE;
+
+  req->finished = TRUE;
+  if (conn->server == NULL)
+    return;
+
+  for (guint i = 0; i < req->ops->len; i++)
+    {
+      CharOp *op = &g_array_index (req->ops, CharOp, i);
+      all_ok &= op->status == HAP_STATUS_SUCCESS;
+      any_value |= op->want_response;
+    }
+
+  /* hap-protocol.md §4.6: a write where everything succeeded and nothing was asked
+   * back is 204; otherwise 207 with a status for every entry. §4.5: a read is 200 when
+   * all succeeded, else 207 with a status on every entry. */
+  if (req->is_write && all_ok && !any_value)
+    {
+      _hap_connection_send_response (conn, 204, NULL, NULL, 0);
+      _hap_connection_request_done (conn);
+      return;
+    }
+
+  json = g_string_sized_new (64 + 64 * req->ops->len);
+  g_string_append (json, "{\"characteristics\":[");
+  for (guint i = 0; i < req->ops->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (json, ',');
+      append_op_json (req, &g_array_index (req->ops, CharOp, i), json,
+                      req->is_write || !all_ok);
+    }
+  g_string_append (json, "]}");
+  send_json (conn, (!req->is_write && all_ok) ? 200 : 207, json);
+  _hap_connection_request_done (conn);
+}
+
+static void
+op_complete (CharRequest *req, CharOp *op, int status, GVariant *value)
+{
+  if (op->done)
+    return;
+  op->done = TRUE;
+  op->status = status;
+  if (value != NULL)
+    {
+      g_clear_pointer (&op->value, g_variant_unref);
+      op->value = g_variant_ref_sink (value);
+    }
+  if (op->timeout != NULL)
+    {
+      g_source_destroy (op->timeout);
+      g_clear_pointer (&op->timeout, g_source_unref);
+    }
+  if (--req->outstanding == 0 && !req->finished)
+    char_request_finish (req);
+}
+
+static int
+status_from_error (const GError *error)
+{
+  if (error->domain == HAP_STATUS_ERROR)
+    return error->code;
+  return HAP_STATUS_UNABLE_TO_COMMUNICATE;
+}
+
+typedef struct
+{
+  CharRequest *req;
+  guint        index;
+} OpRef;
+
+static void
+op_ref_free (OpRef *ref)
+{
+  char_request_unref (ref->req);
+  g_free (ref);
+}
+
+static gboolean
+on_op_timeout (gpointer user_data)
+{
+  OpRef *ref = user_data;
+  CharOp *op = &g_array_index (ref->req->ops, CharOp, ref->index);
+
+  /* A handler that does not answer must not stall the connection: -70408. */
+  g_clear_pointer (&op->timeout, g_source_unref);
+  g_cancellable_cancel (op->cancellable);
+  op_complete (ref->req, op, HAP_STATUS_TIMED_OUT, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static OpRef *
+start_async_op (CharRequest *req, guint index)
+{
+  CharOp *op = &g_array_index (req->ops, CharOp, index);
+  OpRef *ref = g_new0 (OpRef, 1);
+  OpRef *timer_ref = g_new0 (OpRef, 1);
+
+  ref->req = char_request_ref (req);
+  ref->index = index;
+  timer_ref->req = char_request_ref (req);
+  timer_ref->index = index;
+  op->cancellable = g_cancellable_new ();
+  op->timeout = g_timeout_source_new (req->conn->server->handler_timeout_ms);
+  g_source_set_callback (op->timeout, on_op_timeout, timer_ref, (GDestroyNotify) op_ref_free);
+  g_source_attach (op->timeout, req->conn->server->context);
+  req->outstanding++;
+  return ref;
+}
+
+static void
+on_read_done (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  OpRef *ref = user_data;
+  CharOp *op = &g_array_index (ref->req->ops, CharOp, ref->index);
+  g_autoptr(GError) error = NULL;
+  GVariant *value = hap_characteristic_read_finish (HAP_CHARACTERISTIC (object), result, &error);
+
+  if (value != NULL)
+    op_complete (ref->req, op, HAP_STATUS_SUCCESS, value);
+  else
+    op_complete (ref->req, op, status_from_error (error), NULL);
+  if (value != NULL)
+    g_variant_unref (value);
+  op_ref_free (ref);
+}
+
+static void
+on_write_done (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  OpRef *ref = user_data;
+  CharRequest *req = ref->req;
+  CharOp *op = &g_array_index (req->ops, CharOp, ref->index);
+  HapCharacteristic *characteristic = HAP_CHARACTERISTIC (object);
+  g_autoptr(GError) error = NULL;
+
+  if (!hap_characteristic_write_finish (characteristic, result, &error))
+    op_complete (req, op, status_from_error (error), NULL);
+  else if (op->want_response)
+    op_complete (req, op, HAP_STATUS_SUCCESS, hap_characteristic_get_value (characteristic));
+  else
+    op_complete (req, op, HAP_STATUS_SUCCESS, NULL);
+  op_ref_free (ref);
+}
+
+/* Parses "1.9,1.10" into ops. FALSE when malformed. */
+static gboolean
+parse_ids (const char *text, GArray *ops)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      CharOp op = { 0 };
+      char *dot = strchr (parts[i], '.');
+      char *end = NULL;
+
+      if (dot == NULL || dot == parts[i] || !g_ascii_isdigit (dot[1]))
+        return FALSE;
+      *dot = '\0';
+      if (!g_ascii_isdigit (parts[i][0]))
+        return FALSE;
+      op.aid = g_ascii_strtoull (parts[i], &end, 10);
+      if (*end != '\0')
+        return FALSE;
+      op.iid = g_ascii_strtoull (dot + 1, &end, 10);
+      if (*end != '\0')
+        return FALSE;
+      g_array_append_val (ops, op);
+    }
+  return ops->len > 0;
+}
+
+/* ADK accepts 0/1 for the GET flags; HAP-NodeJS also true/false. */
+static gboolean
+parse_flag (GHashTable *query, const char *name, gboolean *out)
+{
+  const char *v = g_hash_table_lookup (query, name);
+
+  *out = FALSE;
+  if (v == NULL || g_str_equal (v, "0") || g_str_equal (v, "false"))
+    return TRUE;
+  if (g_str_equal (v, "1") || g_str_equal (v, "true"))
+    return (*out = TRUE);
+  return FALSE;
+}
+
+static gboolean
+has_duplicates (GArray *ops)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autofree guint64 *keys = g_new (guint64, ops->len);
+
+  for (guint i = 0; i < ops->len; i++)
+    {
+      CharOp *op = &g_array_index (ops, CharOp, i);
+      keys[i] = op->aid << 32 | (op->iid & 0xffffffff);
+      if (!g_hash_table_add (seen, &keys[i]))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static CharRequest *
+char_request_new (HapConnection *conn, gboolean is_write)
+{
+  CharRequest *req = g_new0 (CharRequest, 1);
+
+  req->ref_count = 1;
+  req->conn = _hap_connection_ref (conn);
+  req->is_write = is_write;
+  req->ops = g_array_new (FALSE, TRUE, sizeof (CharOp));
+  return req;
+}
+
+/* Runs the prepared ops: synchronous ones complete now, handlers asynchronously. */
+static void
+char_request_run (CharRequest *req)
+{
+  /* Count every op as outstanding until it has been started, so that one completing
+   * synchronously cannot finish the request early. */
+  req->outstanding = 1;
+  for (guint i = 0; i < req->ops->len; i++)
+    {
+      CharOp *op = &g_array_index (req->ops, CharOp, i);
+      HapCharacteristic *characteristic = op->characteristic;
+
+      if (op->done || characteristic == NULL)
+        continue;
+      if (!req->is_write)
+        {
+          if (hap_characteristic_has_read_handler (characteristic))
+            {
+              OpRef *ref = start_async_op (req, i);
+              hap_characteristic_read_async (characteristic, op->cancellable, on_read_done, ref);
+            }
+          else
+            {
+              op->done = TRUE;
+              /* hap-protocol.md §4.5: event-only types read as null on IP. */
+              if (!hap_characteristic_is_event_only (characteristic))
+                op->value = g_variant_ref (hap_characteristic_get_value (characteristic));
+            }
+        }
+      else if (op->has_value)
+        {
+          OpRef *ref = start_async_op (req, i);
+          hap_characteristic_write_async (characteristic, op->value, req->conn, op->cancellable,
+                                          on_write_done, ref);
+        }
+      else
+        op->done = TRUE;
+    }
+  if (--req->outstanding == 0)
+    char_request_finish (req);
+}
+
+static void
+handle_get_characteristics (HapConnection *conn, GHashTable *query)
+{
+  CharRequest *req = char_request_new (conn, FALSE);
+  const char *ids = g_hash_table_lookup (query, "id");
+  gboolean admin = _hap_connection_is_admin (conn);
+
+  /* hap-protocol.md §4.5: a missing or malformed id list is 400 (-70410); so is a flag
+   * other than 0/1. */
+  if (ids == NULL || !parse_ids (ids, req->ops) ||
+      !parse_flag (query, "meta", &req->meta) || !parse_flag (query, "perms", &req->perms) ||
+      !parse_flag (query, "type", &req->type) || !parse_flag (query, "ev", &req->ev))
+    {
+      send_status (conn, 400, HAP_STATUS_INVALID_VALUE);
+      _hap_connection_request_done (conn);
+      char_request_unref (req);
+      return;
+    }
+  if (has_duplicates (req->ops))
+    {
+      send_status (conn, 422, HAP_STATUS_INVALID_VALUE);
+      _hap_connection_request_done (conn);
+      char_request_unref (req);
+      return;
+    }
+
+  for (guint i = 0; i < req->ops->len; i++)
+    {
+      CharOp *op = &g_array_index (req->ops, CharOp, i);
+      HapCharacteristic *characteristic = _hap_accessory_server_lookup (conn->server, op->aid, op->iid);
+      HapPerms perms;
+
+      if (characteristic == NULL)
+        {
+          op->status = HAP_STATUS_RESOURCE_DOES_NOT_EXIST;
+          op->done = TRUE;
+          continue;
+        }
+      perms = hap_characteristic_get_perms (characteristic);
+      op->characteristic = characteristic;
+      if (!(perms & HAP_PERM_PAIRED_READ))
+        op->status = HAP_STATUS_WRITE_ONLY;
+      else if ((perms & HAP_PERM_ADMIN_ONLY) && !admin)
+        op->status = HAP_STATUS_INSUFFICIENT_PRIVILEGES;
+      op->done = op->status != HAP_STATUS_SUCCESS;
+    }
+  char_request_run (req);
+  char_request_unref (req);
+}
+
+static gboolean
+json_bool (JsonNode *node, gboolean *out)
+{
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_BOOLEAN)
+    {
+      *out = json_node_get_boolean (node);
+      return TRUE;
+    }
+  /* The ADK also accepts 0 and 1. */
+  if (type == G_TYPE_INT64 && (json_node_get_int (node) == 0 || json_node_get_int (node) == 1))
+    {
+      *out = json_node_get_int (node) == 1;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+json_uint (JsonNode *node, guint64 *out)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < 0)
+    return FALSE;
+  *out = (guint64) json_node_get_int (node);
+  return TRUE;
+}
+
+/* Checks one PUT entry and fills @op; FALSE when the entry is malformed (400). */
+static gboolean
+prepare_write_op (HapConnection *conn, JsonNode *item, CharOp *op, gboolean timed_ok,
+                  gboolean has_pid, gboolean admin)
+{
+  JsonObject *obj;
+  JsonNode *value_node, *ev_node, *r_node;
+  HapPerms perms;
+  g_autoptr(GError) error = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (item))
+    return FALSE;
+  obj = json_node_get_object (item);
+  if (!json_uint (json_object_get_member (obj, "aid"), &op->aid) ||
+      !json_uint (json_object_get_member (obj, "iid"), &op->iid))
+    return FALSE;
+  value_node = json_object_get_member (obj, "value");
+  ev_node = json_object_get_member (obj, "ev");
+  r_node = json_object_get_member (obj, "r");
+  if (ev_node != NULL && !json_bool (ev_node, &op->ev))
+    return FALSE;
+  if (r_node != NULL && !json_bool (r_node, &op->want_response))
+    return FALSE;
+  op->has_ev = ev_node != NULL;
+  op->done = TRUE;
+
+  op->characteristic = _hap_accessory_server_lookup (conn->server, op->aid, op->iid);
+  if (op->characteristic == NULL)
+    {
+      op->status = HAP_STATUS_RESOURCE_DOES_NOT_EXIST;
+      return TRUE;
+    }
+  perms = hap_characteristic_get_perms (op->characteristic);
+
+  /* hap-protocol.md §4.6: an entry with neither value nor ev is invalid. */
+  if (value_node == NULL && !op->has_ev)
+    {
+      op->status = HAP_STATUS_INVALID_VALUE;
+      return TRUE;
+    }
+  if ((perms & HAP_PERM_ADMIN_ONLY) && !admin)
+    {
+      op->status = HAP_STATUS_INSUFFICIENT_PRIVILEGES;
+      return TRUE;
+    }
+  if (op->has_ev && !(perms & HAP_PERM_EVENTS))
+    {
+      op->status = HAP_STATUS_NOTIFICATION_NOT_SUPPORTED;
+      return TRUE;
+    }
+  if (value_node != NULL)
+    {
+      if (!(perms & HAP_PERM_PAIRED_WRITE))
+        {
+          op->status = HAP_STATUS_READ_ONLY;
+          return TRUE;
+        }
+      /* hap-protocol.md §4.8: tw characteristics only through a valid prepared write;
+       * a pid that does not match a live prepare fails every entry. */
+      if (((perms & HAP_PERM_TIMED_WRITE) && !has_pid) || (has_pid && !timed_ok))
+        {
+          op->status = HAP_STATUS_INVALID_VALUE;
+          return TRUE;
+        }
+      op->value = hap_characteristic_value_from_json (op->characteristic, value_node, &error);
+      if (op->value == NULL)
+        {
+          op->status = HAP_STATUS_INVALID_VALUE;
+          return TRUE;
+        }
+      op->has_value = TRUE;
+      op->done = FALSE;
+    }
+  if (op->has_ev)
+    _hap_connection_subscribe (conn, op->characteristic, op->ev);
+  return TRUE;
+}
+
+static JsonNode *
+parse_json_body (HapHttpMessage *request)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  gsize len;
+  const char *data = g_bytes_get_data (request->body, &len);
+
+  if (len == 0 || !json_parser_load_from_data (parser, data, (gssize) len, NULL))
+    return NULL;
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+static void
+handle_put_characteristics (HapConnection *conn, HapHttpMessage *request)
+{
+  g_autoptr(JsonNode) root = parse_json_body (request);
+  JsonArray *items;
+  JsonNode *pid_node;
+  guint64 pid = 0;
+  gboolean has_pid, timed_ok = FALSE, admin = _hap_connection_is_admin (conn);
+  CharRequest *req;
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      !json_object_has_member (json_node_get_object (root), "characteristics") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_node_get_object (root), "characteristics")))
+    {
+      send_status (conn, 400, HAP_STATUS_INVALID_VALUE);
+      _hap_connection_request_done (conn);
+      return;
+    }
+  items = json_object_get_array_member (json_node_get_object (root), "characteristics");
+  pid_node = json_object_get_member (json_node_get_object (root), "pid");
+  has_pid = pid_node != NULL;
+  if ((has_pid && !json_uint (pid_node, &pid)) || json_array_get_length (items) == 0)
+    {
+      send_status (conn, 400, HAP_STATUS_INVALID_VALUE);
+      _hap_connection_request_done (conn);
+      return;
+    }
+  if (has_pid)
+    {
+      /* The prepared pid is single-use (hap-protocol.md §4.8). */
+      timed_ok = conn->prepared && conn->prepared_pid == pid &&
+                 g_get_monotonic_time () <= conn->prepared_deadline_usec;
+      conn->prepared = FALSE;
+    }
+
+  req = char_request_new (conn, TRUE);
+  g_array_set_size (req->ops, json_array_get_length (items));
+  for (guint i = 0; i < req->ops->len; i++)
+    {
+      CharOp *op = &g_array_index (req->ops, CharOp, i);
+      if (!prepare_write_op (conn, json_array_get_element (items, i), op, timed_ok, has_pid, admin))
+        {
+          send_status (conn, 400, HAP_STATUS_INVALID_VALUE);
+          _hap_connection_request_done (conn);
+          char_request_unref (req);
+          return;
+        }
+    }
+  if (has_duplicates (req->ops))
+    {
+      send_status (conn, 422, HAP_STATUS_INVALID_VALUE);
+      _hap_connection_request_done (conn);
+      char_request_unref (req);
+      return;
+    }
+  char_request_run (req);
+  char_request_unref (req);
+}
+
+/* ---- PUT /prepare, POST /resource, POST /identify ---------------------------------- */
+
+static void
+handle_prepare (HapConnection *conn, HapHttpMessage *request)
+{
+  g_autoptr(JsonNode) root = parse_json_body (request);
+  guint64 ttl, pid;
+  JsonObject *obj;
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      !json_uint (json_object_get_member (obj = json_node_get_object (root), "ttl"), &ttl) ||
+      !json_uint (json_object_get_member (obj, "pid"), &pid))
+    {
+      send_status (conn, 400, HAP_STATUS_INVALID_VALUE);
+      return;
+    }
+  /* A new prepare replaces the pending one. */
+  conn->prepared = TRUE;
+  conn->prepared_pid = pid;
+  conn->prepared_deadline_usec = g_get_monotonic_time () + (gint64) MIN (ttl, G_MAXINT32) * 1000;
+  send_status (conn, 200, HAP_STATUS_SUCCESS);
+}
+
+static void
+handle_resource (HapConnection *conn, HapHttpMessage *request)
+{
+  g_autoptr(JsonNode) root = parse_json_body (request);
+  JsonObject *obj;
+  JsonNode *type, *aid_node;
+  guint64 aid = 1;
+  HapAccessory *accessory;
+  GBytes *jpeg;
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      send_status (conn, 400, HAP_STATUS_INVALID_VALUE);
+      return;
+    }
+  obj = json_node_get_object (root);
+  type = json_object_get_member (obj, "resource-type");
+  aid_node = json_object_get_member (obj, "aid");
+  if (type == NULL || !JSON_NODE_HOLDS_VALUE (type) ||
+      json_node_get_value_type (type) != G_TYPE_STRING ||
+      (aid_node != NULL && !json_uint (aid_node, &aid)))
+    {
+      send_status (conn, 400, HAP_STATUS_INVALID_VALUE);
+      return;
+    }
+  if (!g_str_equal (json_node_get_string (type), "image"))
+    {
+      send_status (conn, 422, HAP_STATUS_INVALID_VALUE);
+      return;
+    }
+  accessory = _hap_accessory_server_lookup_accessory (conn->server, aid);
+  jpeg = accessory != NULL ? hap_accessory_get_snapshot (accessory) : NULL;
+  if (jpeg == NULL)
+    {
+      send_status (conn, 404, HAP_STATUS_RESOURCE_DOES_NOT_EXIST);
+      return;
+    }
+  _hap_connection_send_response (conn, 200, "image/jpeg", g_bytes_get_data (jpeg, NULL),
+                                 g_bytes_get_size (jpeg));
+}
+
+static void
+handle_identify (HapConnection *conn)
+{
+  /* HAP §6.7.6: unpaired identify only. */
+  if (conn->server->storage->pairings->len > 0)
+    {
+      send_status (conn, 400, HAP_STATUS_INSUFFICIENT_PRIVILEGES);
+      return;
+    }
+  _hap_accessory_identify (conn->server->accessory);
+  _hap_connection_send_response (conn, 204, NULL, NULL, 0);
+}
+
+/* ---- dispatch ----------------------------------------------------------------------- */
+
+typedef enum
+{
+  EP_UNKNOWN,
+  EP_IDENTIFY,
+  EP_PAIR_SETUP,
+  EP_PAIR_VERIFY,
+  EP_PAIRINGS,
+  EP_ACCESSORIES,
+  EP_CHARACTERISTICS,
+  EP_PREPARE,
+  EP_RESOURCE,
+} Endpoint;
+
+static Endpoint
+lookup_endpoint (const char *path)
+{
+  static const struct { const char *path; Endpoint ep; } table[] = {
+    { "/identify", EP_IDENTIFY },         { "/pair-setup", EP_PAIR_SETUP },
+    { "/pair-verify", EP_PAIR_VERIFY },   { "/pairings", EP_PAIRINGS },
+    { "/accessories", EP_ACCESSORIES },   { "/characteristics", EP_CHARACTERISTICS },
+    { "/prepare", EP_PREPARE },           { "/resource", EP_RESOURCE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
+    if (g_str_equal (path, table[i].path))
+      return table[i].ep;
+  return EP_UNKNOWN;
+}
+
+static gboolean
+method_allowed (Endpoint ep, const char *method)
+{
+  switch (ep)
+    {
+    case EP_ACCESSORIES:     return g_str_equal (method, "GET");
+    case EP_CHARACTERISTICS: return g_str_equal (method, "GET") || g_str_equal (method, "PUT");
+    case EP_PREPARE:         return g_str_equal (method, "PUT");
+    case EP_UNKNOWN:         return TRUE;
+    default:                 return g_str_equal (method, "POST");
+    }
+}
+
+void
+_hap_connection_handle_request (HapConnection  *conn,
+                                HapHttpMessage *request)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GHashTable) query = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean secured = conn->pairing.secured;
+  Endpoint ep;
+
+  _hap_connection_ref (conn);
+  if (!hap_http_split_target (request->target, &path, &query, &error))
+    {
+      send_status (conn, 400, HAP_STATUS_INVALID_VALUE);
+      goto done;
+    }
+  ep = lookup_endpoint (path);
+
+  /* hap-protocol.md §4.2: pairing endpoints and /identify work without a session;
+   * everything else needs Pair Verify first (470). */
+  if (!secured && ep != EP_PAIR_SETUP && ep != EP_PAIR_VERIFY && ep != EP_IDENTIFY)
+    {
+      if (ep == EP_ACCESSORIES || ep == EP_CHARACTERISTICS || ep == EP_PREPARE || ep == EP_RESOURCE)
+        send_status (conn, 470, HAP_STATUS_INSUFFICIENT_AUTHORIZATION);
+      else
+        _hap_connection_send_response (conn, 470, NULL, NULL, 0);
+      goto done;
+    }
+  if (ep == EP_UNKNOWN)
+    {
+      _hap_connection_send_response (conn, 404, NULL, NULL, 0);
+      goto done;
+    }
+  if (!method_allowed (ep, request->method))
+    {
+      _hap_connection_send_response (conn, 405, NULL, NULL, 0);
+      goto done;
+    }
+  /* hap-protocol.md §3.6: transient sessions may not use the accessory's resources;
+   * pairing endpoints are plaintext-only (§4.2). */
+  if ((secured && (ep == EP_PAIR_SETUP || ep == EP_PAIR_VERIFY)) ||
+      (conn->pairing.transient && ep != EP_IDENTIFY))
+    {
+      _hap_connection_send_response (conn, 400, NULL, NULL, 0);
+      goto done;
+    }
+
+  switch (ep)
+    {
+    case EP_IDENTIFY:
+      handle_identify (conn);
+      break;
+    case EP_PAIR_SETUP:
+      handle_pairing (conn, request, hap_pair_setup_handle);
+      break;
+    case EP_PAIR_VERIFY:
+      handle_pairing (conn, request, hap_pair_verify_handle);
+      break;
+    case EP_PAIRINGS:
+      handle_pairing (conn, request, hap_pairings_handle);
+      break;
+    case EP_ACCESSORIES:
+      handle_accessories (conn);
+      break;
+    case EP_CHARACTERISTICS:
+      if (g_str_equal (request->method, "GET"))
+        handle_get_characteristics (conn, query);
+      else
+        handle_put_characteristics (conn, request);
+      _hap_connection_unref (conn);
+      return;   /* these call _hap_connection_request_done themselves */
+    case EP_PREPARE:
+      handle_prepare (conn, request);
+      break;
+    case EP_RESOURCE:
+      handle_resource (conn, request);
+      break;
+    case EP_UNKNOWN:
+    default:
+      g_assert_not_reached ();
+    }
+
+done:
+  _hap_connection_request_done (conn);
+  _hap_connection_unref (conn);
+}

@@ -1,1 +1,410 @@
-/* hap-json-writer.c — placeholder, being written */
+/* hap-json-writer.c — compact JSON output straight into a GString
+ *
+ * The accessory database and every characteristic read go through here, so this avoids
+ * building JsonNode trees: values are appended as text in one pass.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hap-model-private.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Integers below 2^53 are exact in a double and printed without exponent. */
+#define MAX_EXACT_INTEGER 9007199254740992.0
+
+/* hap-protocol.md §4.10: maxLen is written only when it is not this default. */
+#define DEFAULT_MAX_LEN 64
+
+void
+hap_json_append_string (GString    *out,
+                        const char *str)
+{
+  static const char hex[] = "0123456789abcdef";
+  const char *p, *end, *run;
+
+  g_return_if_fail (out != NULL);
+
+  if (str == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+
+  g_string_append_c (out, '"');
+
+  end = str + strlen (str);
+  run = p = str;
+  while (p < end)
+    {
+      guchar c = (guchar) *p;
+
+      if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80)
+        {
+          p++;
+          continue;
+        }
+
+      g_string_append_len (out, run, p - run);
+
+      if (c >= 0x80)
+        {
+          /* Valid UTF-8 passes through unchanged; a broken sequence becomes U+FFFD so
+           * the output stays valid JSON (hap-protocol.md §4.1: JSON is UTF-8). */
+          gunichar ch = g_utf8_get_char_validated (p, end - p);
+
+          if (ch == (gunichar) -1 || ch == (gunichar) -2)
+            {
+              g_string_append (out, "\xef\xbf\xbd");
+              p++;
+            }
+          else
+            {
+              const char *after = g_utf8_next_char (p);
+
+              g_string_append_len (out, p, after - p);
+              p = after;
+            }
+          run = p;
+          continue;
+        }
+
+      switch (c)
+        {
+        case '"':  g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\b': g_string_append (out, "\\b"); break;
+        case '\f': g_string_append (out, "\\f"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        default:
+          g_string_append (out, "\\u00");
+          g_string_append_c (out, hex[c >> 4]);
+          g_string_append_c (out, hex[c & 0xf]);
+          break;
+        }
+      p++;
+      run = p;
+    }
+
+  g_string_append_len (out, run, p - run);
+  g_string_append_c (out, '"');
+}
+
+void
+hap_json_append_double (GString *out,
+                        double   value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_if_fail (out != NULL);
+
+  /* JSON has no NaN or infinity. */
+  if (!isfinite (value))
+    {
+      g_string_append (out, "null");
+      return;
+    }
+
+  /* Whole numbers as integers: 100 not 1e+02, and -0 as 0. */
+  if (value == floor (value) && fabs (value) < MAX_EXACT_INTEGER)
+    {
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) value);
+      return;
+    }
+
+  /* The shortest %g form that reads back as the same double: 0.1 rather than
+   * 0.10000000000000001, while still round-tripping every value. */
+  for (int precision = 1; precision <= 17; precision++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", precision);
+      g_ascii_formatd (buf, sizeof buf, format, value);
+      if (g_ascii_strtod (buf, NULL) == value)
+        break;
+    }
+
+  g_string_append (out, buf);
+}
+
+void
+hap_json_append_value (GString   *out,
+                       HapFormat  format,
+                       GVariant  *value)
+{
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (value != NULL);
+
+  if (!g_variant_is_of_type (value, hap_format_get_variant_type (format)))
+    {
+      g_critical ("%s: value of type '%s' does not match format %s",
+                  G_STRFUNC, g_variant_get_type_string (value), hap_format_to_string (format));
+      g_string_append (out, "null");
+      return;
+    }
+
+  /* hap-protocol.md §4.7: one JSON encoding per format. */
+  switch (format)
+    {
+    case HAP_FORMAT_BOOL:
+      g_string_append (out, g_variant_get_boolean (value) ? "true" : "false");
+      break;
+
+    case HAP_FORMAT_UINT8:
+      g_string_append_printf (out, "%u", (guint) g_variant_get_byte (value));
+      break;
+
+    case HAP_FORMAT_UINT16:
+      g_string_append_printf (out, "%u", (guint) g_variant_get_uint16 (value));
+      break;
+
+    case HAP_FORMAT_UINT32:
+      g_string_append_printf (out, "%u", (guint) g_variant_get_uint32 (value));
+      break;
+
+    case HAP_FORMAT_UINT64:
+      g_string_append_printf (out, "%" G_GUINT64_FORMAT, g_variant_get_uint64 (value));
+      break;
+
+    case HAP_FORMAT_INT:
+      g_string_append_printf (out, "%d", (int) g_variant_get_int32 (value));
+      break;
+
+    case HAP_FORMAT_FLOAT:
+      hap_json_append_double (out, g_variant_get_double (value));
+      break;
+
+    case HAP_FORMAT_STRING:
+      hap_json_append_string (out, g_variant_get_string (value, NULL));
+      break;
+
+    case HAP_FORMAT_TLV8:
+    case HAP_FORMAT_DATA:
+      {
+        gsize len = 0;
+        const guchar *data = g_variant_get_fixed_array (value, &len, 1);
+        g_autofree char *b64 = g_base64_encode (data, len);
+
+        /* Base64 needs no escaping. */
+        g_string_append_c (out, '"');
+        g_string_append (out, b64);
+        g_string_append_c (out, '"');
+      }
+      break;
+
+    default:
+      g_string_append (out, "null");
+      break;
+    }
+}
+
+/* Characteristic objects (hap-protocol.md §4.5, §4.10). */
+
+static gboolean
+format_is_integer (HapFormat format)
+{
+  return format >= HAP_FORMAT_UINT8 && format <= HAP_FORMAT_INT;
+}
+
+static gboolean
+format_is_numeric (HapFormat format)
+{
+  return format_is_integer (format) || format == HAP_FORMAT_FLOAT;
+}
+
+static void
+append_key (GString    *out,
+            gboolean   *first,
+            const char *key)
+{
+  if (!*first)
+    g_string_append_c (out, ',');
+  *first = FALSE;
+  g_string_append_c (out, '"');
+  g_string_append (out, key);
+  g_string_append (out, "\":");
+}
+
+static void
+append_perms (GString  *out,
+              HapPerms  perms)
+{
+  static const struct { HapPerms perm; const char *name; } names[] = {
+    { HAP_PERM_PAIRED_READ,     "pr" },
+    { HAP_PERM_PAIRED_WRITE,    "pw" },
+    { HAP_PERM_EVENTS,          "ev" },
+    { HAP_PERM_ADDITIONAL_AUTH, "aa" },
+    { HAP_PERM_TIMED_WRITE,     "tw" },
+    { HAP_PERM_HIDDEN,          "hd" },
+    { HAP_PERM_WRITE_RESPONSE,  "wr" },
+  };
+  gboolean first = TRUE;
+
+  /* HAP_PERM_ADMIN_ONLY has no perm string (hap-protocol.md §4.10). */
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      if (perms & names[i].perm)
+        {
+          if (!first)
+            g_string_append_c (out, ',');
+          first = FALSE;
+          g_string_append_printf (out, "\"%s\"", names[i].name);
+        }
+    }
+  g_string_append_c (out, ']');
+}
+
+static void
+append_meta (HapCharacteristic *self,
+             GString           *out,
+             gboolean          *first)
+{
+  const HapValueConstraints *c = _hap_characteristic_get_constraints (self);
+  HapFormat format = hap_characteristic_get_format (self);
+  const char *unit = hap_characteristic_get_unit (self);
+  const char *description;
+
+  if (format_is_numeric (format))
+    {
+      if (unit != NULL)
+        {
+          append_key (out, first, "unit");
+          hap_json_append_string (out, unit);
+        }
+      if (!isnan (c->min_value))
+        {
+          append_key (out, first, "minValue");
+          hap_json_append_double (out, c->min_value);
+        }
+      if (!isnan (c->max_value))
+        {
+          append_key (out, first, "maxValue");
+          hap_json_append_double (out, c->max_value);
+        }
+      if (!isnan (c->min_step))
+        {
+          append_key (out, first, "minStep");
+          hap_json_append_double (out, c->min_step);
+        }
+    }
+
+  /* §4.10: maxLen only when it differs from the default 64. */
+  if (format == HAP_FORMAT_STRING && c->max_len > 0 && c->max_len != DEFAULT_MAX_LEN)
+    {
+      append_key (out, first, "maxLen");
+      g_string_append_printf (out, "%d", c->max_len);
+    }
+  if (format == HAP_FORMAT_DATA && c->max_data_len >= 0)
+    {
+      append_key (out, first, "maxDataLen");
+      g_string_append_printf (out, "%d", c->max_data_len);
+    }
+
+  if (format_is_integer (format) && c->valid_values != NULL)
+    {
+      append_key (out, first, "valid-values");
+      g_string_append_c (out, '[');
+      for (guint i = 0; i < c->valid_values->len; i++)
+        g_string_append_printf (out, "%s%d", i > 0 ? "," : "",
+                                g_array_index (c->valid_values, int, i));
+      g_string_append_c (out, ']');
+    }
+  /* ADK shape: a list of [start,end] pairs (hap-protocol.md §4.10, §8). */
+  if (format_is_integer (format) && c->valid_ranges != NULL)
+    {
+      append_key (out, first, "valid-values-range");
+      g_string_append_c (out, '[');
+      for (guint i = 0; i + 1 < c->valid_ranges->len; i += 2)
+        g_string_append_printf (out, "%s[%d,%d]", i > 0 ? "," : "",
+                                g_array_index (c->valid_ranges, int, i),
+                                g_array_index (c->valid_ranges, int, i + 1));
+      g_string_append_c (out, ']');
+    }
+
+  if ((description = hap_characteristic_get_description (self)) != NULL)
+    {
+      append_key (out, first, "description");
+      hap_json_append_string (out, description);
+    }
+}
+
+void
+_hap_characteristic_append_json (HapCharacteristic *self,
+                                 GString           *out,
+                                 HapJsonFlags       flags,
+                                 GVariant          *value,
+                                 gboolean           subscribed)
+{
+  HapFormat format;
+  HapPerms perms;
+  gboolean first = TRUE;
+
+  g_return_if_fail (HAP_IS_CHARACTERISTIC (self));
+  g_return_if_fail (out != NULL);
+
+  format = hap_characteristic_get_format (self);
+  perms = hap_characteristic_get_perms (self);
+
+  g_string_append_c (out, '{');
+
+  if (flags & HAP_JSON_AID)
+    {
+      HapService *service = hap_characteristic_get_service (self);
+      HapAccessory *accessory = service != NULL ? hap_service_get_accessory (service) : NULL;
+
+      append_key (out, &first, "aid");
+      g_string_append_printf (out, "%" G_GUINT64_FORMAT,
+                              accessory != NULL ? hap_accessory_get_aid (accessory) : 0);
+    }
+
+  append_key (out, &first, "iid");
+  g_string_append_printf (out, "%" G_GUINT64_FORMAT, hap_characteristic_get_iid (self));
+
+  if (flags & HAP_JSON_TYPE)
+    {
+      const char *uuid = hap_characteristic_get_type_uuid (self);
+      g_autofree char *short_type = hap_uuid_to_short (uuid);
+
+      append_key (out, &first, "type");
+      hap_json_append_string (out, short_type != NULL ? short_type : uuid);
+    }
+
+  if (flags & HAP_JSON_PERMS)
+    {
+      append_key (out, &first, "perms");
+      append_perms (out, perms);
+    }
+
+  if (flags & HAP_JSON_META)
+    {
+      append_key (out, &first, "format");
+      hap_json_append_string (out, hap_format_to_string (format));
+    }
+
+  /* §4.10: a value only for readable characteristics. Event-only types read as null,
+   * but an explicit @value (an event being sent) is written as is. */
+  if ((flags & HAP_JSON_VALUE) && (perms & HAP_PERM_PAIRED_READ))
+    {
+      append_key (out, &first, "value");
+      if (value != NULL)
+        hap_json_append_value (out, format, value);
+      else if (hap_characteristic_is_event_only (self))
+        g_string_append (out, "null");
+      else
+        hap_json_append_value (out, format, hap_characteristic_get_value (self));
+    }
+
+  if (flags & HAP_JSON_META)
+    append_meta (self, out, &first);
+
+  if (flags & HAP_JSON_EV)
+    {
+      append_key (out, &first, "ev");
+      g_string_append (out, subscribed ? "true" : "false");
+    }
+
+  g_string_append_c (out, '}');
+}

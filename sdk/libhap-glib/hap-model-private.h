@@ -62,4 +62,46 @@ void      _hap_accessory_ensure_protocol_information (HapAccessory *self);
 /* Emits HapAccessory::identify. */
 void      _hap_accessory_identify         (HapAccessory      *self);
 
+/* Appends a finite double in its shortest round-trip form, whole numbers without an
+ * exponent ("100", "0.1", "21.5"); NaN and infinities as null. */
+void      hap_json_append_double         (GString           *out,
+                                          double             value);
+
+/* Weak back pointers, set by the container when a child is added (NULL when it goes
+ * away); not for applications. */
+void      _hap_characteristic_set_service (HapCharacteristic *self,
+                                           HapService        *service);
+void      _hap_service_set_accessory      (HapService        *self,
+                                           HapAccessory      *accessory);
+
+/* Constraints on a characteristic's value (hap-protocol.md §4.7, §4.10). */
+typedef struct
+{
+  double  min_value;     /* NAN when unset */
+  double  max_value;     /* NAN when unset */
+  double  min_step;      /* NAN when unset */
+  int     max_len;       /* strings, in bytes: -1 means the default 64 */
+  int     max_data_len;  /* data: -1 means the default 2097152 */
+  GArray *valid_values;  /* int, or NULL */
+  GArray *valid_ranges;  /* int start/end pairs (inclusive), or NULL */
+} HapValueConstraints;
+
+const HapValueConstraints *_hap_characteristic_get_constraints (HapCharacteristic *self);
+
+/* Per-format value rules, shared by HapCharacteristic and the loader (hap-types.c). */
+/* The default value (full reference): 0, FALSE, "" or empty, moved into the
+ * constraints. */
+GVariant *_hap_value_default   (HapFormat                  format,
+                                const HapValueConstraints *constraints);
+/* FALSE with HAP_STATUS_ERROR/HAP_STATUS_INVALID_VALUE and a message saying why. */
+gboolean  _hap_value_validate  (HapFormat                  format,
+                                const HapValueConstraints *constraints,
+                                GVariant                  *value,
+                                GError                   **error);
+/* JSON → floating GVariant of @format's type, range-checked for the format only;
+ * NULL with HAP_STATUS_ERROR/HAP_STATUS_INVALID_VALUE. */
+GVariant *_hap_value_from_json (HapFormat                  format,
+                                JsonNode                  *node,
+                                GError                   **error);
+
 G_END_DECLS

@@ -27,6 +27,12 @@ void           hap_srp_compute_verifier      (const char    *username,
 HapSrpServer  *hap_srp_server_new            (const guint8   salt[HAP_SRP_SALT_LEN],
                                               const guint8   verifier[HAP_SRP_PRIME_LEN],
                                               const guint8  *secret_b);
+/* Same with a user name I other than HAP_SRP_USERNAME; M1 hashes I, so the RFC 5054
+ * style vector of hap-protocol.md §7.1 (I = "alice") needs it. */
+HapSrpServer  *hap_srp_server_new_full       (const char    *username,
+                                              const guint8   salt[HAP_SRP_SALT_LEN],
+                                              const guint8   verifier[HAP_SRP_PRIME_LEN],
+                                              const guint8  *secret_b);
 /* B with leading zero bytes stripped (as the ADK sends it). */
 const guint8  *hap_srp_server_get_public_key (HapSrpServer  *srp,
                                               gsize         *len);

@@ -1,0 +1,100 @@
+/* hap-pairing-private.h — Pair Setup, Pair Verify and pairings management as wire logic:
+ * TLV8 request in, TLV8 response out. No sockets, no files (storage is handed in).
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "hap-srp-private.h"
+#include "hap-storage-private.h"
+
+G_BEGIN_DECLS
+
+#define HAP_MAX_FAILED_ATTEMPTS     100               /* hap-protocol.md §2.2 (MaxTries) */
+#define HAP_PAIR_SETUP_STALE_USEC   (30 * G_USEC_PER_SEC)
+
+typedef struct _HapPairingSession HapPairingSession;
+
+typedef struct
+{
+  HapStorage         *storage;
+  /* Salt and verifier of storage->setup_code, computed at the first Pair Setup after
+   * the code was set (a 3072-bit exponentiation: not paid by accessories nobody pairs). */
+  gboolean            have_verifier;
+  guint8              salt[HAP_SRP_SALT_LEN];
+  guint8              verifier[HAP_SRP_PRIME_LEN];
+  /* Split setup (hap-protocol.md §3.6): salt and verifier kept from a transient setup. */
+  gboolean            have_split;
+  guint8              split_salt[HAP_SRP_SALT_LEN];
+  guint8              split_verifier[HAP_SRP_PRIME_LEN];
+  /* The session that owns the Pair Setup procedure (Busy for others). */
+  HapPairingSession  *setup_owner;
+  gint64              setup_owner_since;
+
+  /* Called after storage changed: a pairing was added (@identifier set), removed
+   * (@identifier set, @removed TRUE), or all pairings went (@identifier NULL). */
+  void              (*pairings_changed) (gpointer     user_data,
+                                         const char  *identifier,
+                                         gboolean     removed);
+  gpointer            user_data;
+} HapPairingContext;
+
+struct _HapPairingSession
+{
+  /* Pair Setup: the last M number sent (0 when idle). */
+  guint8         setup_state;
+  guint32        setup_flags;
+  HapSrpServer  *srp;
+  guint8         setup_key[32];
+
+  /* Pair Verify */
+  guint8         verify_state;
+  guint8         verify_shared[32];
+  guint8         verify_key[32];
+  guint8         accessory_epk[32];
+  guint8         controller_epk[32];
+
+  /* Outcome: set when a response that completes Pair Verify (M4) or a transient
+   * Pair Setup (M4) is returned. The transport sends that response in plaintext and
+   * encrypts from the next byte on. */
+  gboolean       secured;
+  gboolean       transient;
+  char          *controller_id;      /* NULL for transient sessions */
+  guint8         encrypt_key[32];    /* accessory → controller */
+  guint8         decrypt_key[32];    /* controller → accessory */
+};
+
+/* Call after storage->setup_code changed: the salt and verifier are recomputed (with a
+ * fresh salt) at the next Pair Setup M1, and any remembered split setup is dropped. */
+void        hap_pairing_context_setup_code_changed (HapPairingContext *ctx);
+/* Drops any procedure in progress on @session (releasing Pair Setup ownership) and
+ * wipes its secrets. Call when the connection closes. */
+void        hap_pairing_session_clear  (HapPairingContext *ctx,
+                                        HapPairingSession *session);
+
+/* Each handler returns the response body, or NULL with HAP_ERROR_INVALID_DATA when the
+ * request is malformed (the transport then answers 400). Protocol failures are TLV
+ * errors inside a normal response, as the spec requires. */
+GByteArray *hap_pair_setup_handle      (HapPairingContext *ctx,
+                                        HapPairingSession *session,
+                                        const guint8      *body,
+                                        gsize              len,
+                                        GError           **error);
+GByteArray *hap_pair_verify_handle     (HapPairingContext *ctx,
+                                        HapPairingSession *session,
+                                        const guint8      *body,
+                                        gsize              len,
+                                        GError           **error);
+/* Only on a secured, non-transient session (the transport answers 470 otherwise). */
+GByteArray *hap_pairings_handle        (HapPairingContext *ctx,
+                                        HapPairingSession *session,
+                                        const guint8      *body,
+                                        gsize              len,
+                                        GError           **error);
+
+/* Shared by the three: a response carrying only State and Error. */
+GByteArray *hap_pairing_error_response (guint8             state,
+                                        guint8             tlv_error);
+
+G_END_DECLS

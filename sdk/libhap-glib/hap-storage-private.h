@@ -1,0 +1,74 @@
+/* hap-storage-private.h — one accessory's durable state in its state directory
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Layout (all files GKeyFile text, mode 0600, directory 0700):
+ *   identity  [identity] device-id, signing-key (Ed25519, base64), setup-id, setup-code
+ *   pairings  [pairing-N] identifier, public-key (base64), admin
+ *   state     [state] failed-attempts, config-number, config-hash
+ *   ids       [iids] stable key = iid; [aids] accessory name = aid
+ * Every write is atomic: temporary file, fsync, rename, fsync of the directory.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define HAP_PAIRING_ID_MAX_LEN 64   /* controllers send 36-byte UUIDs; the ADK caps at 36 */
+#define HAP_MAX_PAIRINGS       16   /* HAP: at least 16 (hap-protocol.md §2.2, ADK MinElements) */
+
+typedef struct
+{
+  char     *identifier;
+  guint8    public_key[32];
+  gboolean  admin;
+} HapPairing;
+
+typedef struct
+{
+  char        *dir;
+  char         device_id[18];           /* "AB:CD:EF:01:23:45" */
+  guint8       secret_key[64];          /* Ed25519 (libsodium layout: seed ‖ public) */
+  guint8       public_key[32];
+  char         setup_id[5];
+  char        *setup_code;              /* "XXX-XX-XXX" */
+  GPtrArray   *pairings;                /* HapPairing* */
+  guint        failed_attempts;
+  guint        config_number;           /* 1..65535 */
+  char        *config_hash;             /* hex digest of the served database, or NULL */
+  GHashTable  *iids;                    /* stable key → GUINT_TO_POINTER(iid) */
+  GHashTable  *aids;                    /* accessory name → GUINT_TO_POINTER(aid) */
+} HapStorage;
+
+/* Loads the state in @dir, creating the directory and a fresh identity when @dir holds
+ * none. A corrupt or unreadable file gives HAP_ERROR_STORAGE naming the file and what is
+ * wrong; it is never replaced silently. */
+HapStorage  *hap_storage_open               (const char   *dir,
+                                             GError      **error);
+void         hap_storage_free               (HapStorage   *storage);
+
+gboolean     hap_storage_save_identity      (HapStorage   *storage,
+                                             GError      **error);
+gboolean     hap_storage_save_pairings      (HapStorage   *storage,
+                                             GError      **error);
+gboolean     hap_storage_save_state         (HapStorage   *storage,
+                                             GError      **error);
+gboolean     hap_storage_save_ids           (HapStorage   *storage,
+                                             GError      **error);
+
+HapPairing  *hap_storage_find_pairing       (HapStorage   *storage,
+                                             const char   *identifier,
+                                             gsize         identifier_len);
+gboolean     hap_storage_has_admin          (HapStorage   *storage);
+void         hap_pairing_free               (HapPairing   *pairing);
+
+/* Atomic write of one file of the state directory (mode 0600). */
+gboolean     hap_storage_write_file         (const char   *dir,
+                                             const char   *name,
+                                             const char   *contents,
+                                             gsize         length,
+                                             GError      **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HapStorage, hap_storage_free)
+
+G_END_DECLS

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Installs the Debian 12 packages this project builds, runs and tests with.
+# Safe to re-run; does nothing when everything is present.
+set -eu
+
+PACKAGES="meson ninja-build gcc clang pkg-config python3 \
+  libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev libsodium-dev libgmp-dev \
+  libavahi-client-dev libavahi-glib-dev libqrencode-dev \
+  dbus avahi-daemon avahi-utils iproute2 util-linux \
+  libclang-rt-14-dev llvm-14 python3-zeroconf zbar-tools nodejs npm"
+
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps: missing packages:$missing (run as root, or install them)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# Another process may hold the dpkg lock for a while on fresh machines.
+for attempt in 1 2 3 4 5 6; do
+  if apt-get update -q && apt-get install -y -q --no-install-recommends $missing; then
+    exit 0
+  fi
+  echo "install-deps: apt failed (attempt $attempt), retrying in 10 s" >&2
+  sleep 10
+done
+exit 1

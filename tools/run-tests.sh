@@ -1,0 +1,48 @@
+#!/bin/sh
+# Builds and runs every test: unit and protocol tests, the hap-controller interop suite,
+# the same suite again under ASan+UBSan, and each fuzz target for FUZZ_SECONDS (60).
+# Ends with one summary line "tests: N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+
+tools/install-deps.sh || exit 1
+
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+status=0
+logs=""
+
+run_suite () {
+  dir=$1; shift
+  if [ ! -d "$dir" ]; then
+    meson setup "$dir" -Dwerror=true "$@" || return 1
+  fi
+  ninja -C "$dir" || return 1
+  meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
+  logs="$logs $dir/meson-logs/testlog.json"
+}
+
+run_suite _build || status=1
+# Introspection-free build with sanitizers; leaks count as errors.
+run_suite _asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug || status=1
+tests/fuzz/run-fuzzers.sh "$FUZZ_SECONDS" || status=1
+logs="$logs _fuzz/meson-logs/testlog.json"
+
+python3 - $logs <<'PY'
+import json, sys
+passed = failed = skipped = 0
+for path in sys.argv[1:]:
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        failed += 1
+        continue
+    for line in lines:
+        r = json.loads(line).get("result")
+        if r == "OK": passed += 1
+        elif r == "SKIP": skipped += 1
+        else: failed += 1
+print(f"tests: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+sys.exit(1 if failed else 0)
+PY
+[ $? -eq 0 ] || status=1
+exit $status
