@@ -45,6 +45,7 @@ server_thread (gpointer data)
     {
       ts->server = hap_accessory_server_new (accessory, ts->state_dir);
       hap_accessory_server_set_bind_address (ts->server, "127.0.0.1");
+      hap_accessory_server_set_advertise (ts->server, FALSE);
       hap_accessory_server_set_event_window (ts->server, 50);
       hap_accessory_server_set_handler_timeout (ts->server, 500);
       hap_accessory_server_set_setup_code (ts->server, HAP_TEST_SETUP_CODE, NULL);
@@ -713,4 +714,60 @@ hap_test_client_find_iid (HapTestClient *client, guint64 aid, const char *type)
     }
   g_error ("no characteristic of type %s on aid %" G_GUINT64_FORMAT, type, aid);
   return 0;
+}
+
+const char *
+hap_test_client_get_id (HapTestClient *client)
+{
+  return client->id;
+}
+
+gboolean
+hap_test_client_save (HapTestClient *client, const char *path, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autofree char *sk = g_base64_encode (client->ltsk, 64);
+  g_autofree char *apk = g_base64_encode (client->accessory_ltpk, 32);
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_key_file_set_string (kf, "controller", "id", client->id);
+  g_key_file_set_string (kf, "controller", "secret-key", sk);
+  g_key_file_set_string (kf, "controller", "accessory-id", client->accessory_id);
+  g_key_file_set_string (kf, "controller", "accessory-key", apk);
+  data = g_key_file_to_data (kf, &len, NULL);
+  return g_file_set_contents_full (path, data, len, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+HapTestClient *
+hap_test_client_load (const char *path, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autofree char *id = NULL, *sk = NULL, *aid = NULL, *apk = NULL;
+  g_autofree guint8 *sk_raw = NULL, *apk_raw = NULL;
+  gsize sk_len = 0, apk_len = 0;
+  HapTestClient *client;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+    return NULL;
+  id = g_key_file_get_string (kf, "controller", "id", error);
+  sk = id ? g_key_file_get_string (kf, "controller", "secret-key", error) : NULL;
+  aid = sk ? g_key_file_get_string (kf, "controller", "accessory-id", error) : NULL;
+  apk = aid ? g_key_file_get_string (kf, "controller", "accessory-key", error) : NULL;
+  if (apk == NULL)
+    return NULL;
+  sk_raw = g_base64_decode (sk, &sk_len);
+  apk_raw = g_base64_decode (apk, &apk_len);
+  if (sk_len != 64 || apk_len != 32 || strlen (aid) != 17)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: bad controller file", path);
+      return NULL;
+    }
+  client = hap_test_client_new (id);
+  memcpy (client->ltsk, sk_raw, 64);
+  crypto_sign_ed25519_sk_to_pk (client->ltpk, client->ltsk);
+  memcpy (client->accessory_id, aid, 18);
+  memcpy (client->accessory_ltpk, apk_raw, 32);
+  client->know_accessory = TRUE;
+  return client;
 }

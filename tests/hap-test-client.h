@@ -89,6 +89,14 @@ int             hap_test_client_remove_pairing (HapTestClient *client,
 int             hap_test_client_list_pairings (HapTestClient *client,
                                                guint         *out_n);
 
+/* Saves/loads the controller identity and the accessory's key (mode 0600). */
+gboolean        hap_test_client_save         (HapTestClient  *client,
+                                              const char     *path,
+                                              GError        **error);
+HapTestClient  *hap_test_client_load         (const char     *path,
+                                              GError        **error);
+const char     *hap_test_client_get_id       (HapTestClient  *client);
+
 /* JSON helpers: parse a message body; read "status" or a characteristic's value. */
 JsonNode       *hap_test_parse_json          (HapHttpMessage *message);
 /* Finds the iid of the first characteristic of @type (short UUID) on @aid. */

@@ -116,8 +116,7 @@ scan_at (Scanner    *s,
   return (gsize) (s->end - s->p) >= len && memcmp (s->p, text, len) == 0;
 }
 
-/* Whitespace and the comments json-glib 1.6 skips: # and // to the end of the line,
- * and C comments. */
+/* Whitespace and C comments, which json-glib 1.6 accepts between tokens. */
 static void
 scan_skip (Scanner *s)
 {
@@ -125,9 +124,6 @@ scan_skip (Scanner *s)
     {
       if (strchr (" \t\r\n", *s->p) != NULL)
         scan_advance (s);
-      else if (*s->p == '#' || scan_at (s, "//"))
-        while (s->p < s->end && *s->p != '\n')
-          scan_advance (s);
       else if (scan_at (s, "/*"))
         {
           while (s->p < s->end && !scan_at (s, "*/"))
@@ -202,7 +198,7 @@ scan_value (Scanner    *s,
   if (*s->p != '{' && *s->p != '[')
     {
       /* Numbers, true, false, null. */
-      while (s->p < s->end && strchr (" \t\r\n,]}:#/", *s->p) == NULL)
+      while (s->p < s->end && strchr (" \t\r\n,]}:/", *s->p) == NULL)
         scan_advance (s);
       return TRUE;
     }

@@ -23,6 +23,7 @@ enum
   PAIRING_ADDED,
   PAIRING_REMOVED,
   PAIRED_CHANGED,
+  ADVERTISED,
   N_SIGNALS
 };
 
@@ -119,6 +120,48 @@ on_value_changed (HapCharacteristic *characteristic,
     _hap_connection_queue_event (g_ptr_array_index (targets, i), characteristic);
 }
 
+/* hap-protocol.md §4.13: the TXT keys of _hap._tcp. */
+static GStrv
+build_txt (HapAccessoryServer *self)
+{
+  HapService *info = hap_accessory_get_information_service (self->accessory);
+  HapCharacteristic *model = info ? hap_service_get_characteristic (info, "Model") : NULL;
+  g_autofree char *sh = hap_setup_hash_base64 (self->storage->setup_id, self->storage->device_id);
+  GPtrArray *txt = g_ptr_array_new ();
+  const char *md = hap_accessory_get_name (self->accessory);
+
+  if (model != NULL)
+    md = g_variant_get_string (hap_characteristic_get_value (model), NULL);
+  g_ptr_array_add (txt, g_strdup_printf ("c#=%u", self->storage->config_number));
+  g_ptr_array_add (txt, g_strdup ("ff=0"));
+  g_ptr_array_add (txt, g_strdup_printf ("id=%s", self->storage->device_id));
+  g_ptr_array_add (txt, g_strdup_printf ("md=%s", md));
+  g_ptr_array_add (txt, g_strdup ("pv=1.1"));
+  g_ptr_array_add (txt, g_strdup ("s#=1"));
+  g_ptr_array_add (txt, g_strdup_printf ("sf=%u", self->storage->pairings->len > 0 ? 0u : 1u));
+  g_ptr_array_add (txt, g_strdup_printf ("ci=%d", hap_accessory_get_category (self->accessory)));
+  g_ptr_array_add (txt, g_strdup_printf ("sh=%s", sh));
+  g_ptr_array_add (txt, NULL);
+  return (GStrv) g_ptr_array_free (txt, FALSE);
+}
+
+static void
+update_txt (HapAccessoryServer *self)
+{
+  g_auto(GStrv) txt = NULL;
+
+  if (self->advertisement == NULL)
+    return;
+  txt = build_txt (self);
+  _hap_advertisement_set_txt (self->advertisement, (const char * const *) txt);
+}
+
+static void
+on_advertised (HapAdvertisement *adv, const char *name, gpointer user_data)
+{
+  g_signal_emit (user_data, signals[ADVERTISED], 0, name);
+}
+
 static void
 on_pairings_changed (gpointer user_data, const char *identifier, gboolean removed)
 {
@@ -130,7 +173,10 @@ on_pairings_changed (gpointer user_data, const char *identifier, gboolean remove
       HapPairing *pairing = hap_storage_find_pairing (self->storage, identifier, strlen (identifier));
       g_signal_emit (self, signals[PAIRING_ADDED], 0, identifier, pairing ? pairing->admin : FALSE);
       if (n == 1)
-        g_signal_emit (self, signals[PAIRED_CHANGED], 0);
+        {
+          update_txt (self);
+          g_signal_emit (self, signals[PAIRED_CHANGED], 0);
+        }
       return;
     }
 
@@ -156,7 +202,10 @@ on_pairings_changed (gpointer user_data, const char *identifier, gboolean remove
   }
   g_signal_emit (self, signals[PAIRING_REMOVED], 0, identifier);
   if (n == 0)
-    g_signal_emit (self, signals[PAIRED_CHANGED], 0);
+    {
+      update_txt (self);
+      g_signal_emit (self, signals[PAIRED_CHANGED], 0);
+    }
 }
 
 static void
@@ -420,6 +469,16 @@ hap_accessory_server_start (HapAccessoryServer  *self,
       return FALSE;
     }
   self->started = TRUE;
+  if (self->advertise)
+    {
+      g_auto(GStrv) txt = build_txt (self);
+
+      if (self->advertiser == NULL)
+        self->advertiser = hap_advertiser_new ();
+      self->advertisement = _hap_advertiser_add (self->advertiser, hap_accessory_get_name (self->accessory),
+                                                 self->port, self->bind_address,
+                                                 (const char * const *) txt, on_advertised, self);
+    }
   g_debug ("%s: serving on port %u as %s", hap_accessory_get_name (self->accessory),
            self->port, self->storage->device_id);
   return TRUE;
@@ -430,6 +489,7 @@ hap_accessory_server_stop (HapAccessoryServer *self)
 {
   g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
 
+  g_clear_pointer (&self->advertisement, _hap_advertisement_free);
   if (self->service != NULL)
     {
       g_socket_service_stop (self->service);
@@ -458,6 +518,7 @@ hap_accessory_server_dispose (GObject *object)
 
   hap_accessory_server_stop (self);
   g_clear_object (&self->accessory);
+  g_clear_object (&self->advertiser);
   G_OBJECT_CLASS (hap_accessory_server_parent_class)->dispose (object);
 }
 
@@ -561,12 +622,24 @@ hap_accessory_server_class_init (HapAccessoryServerClass *klass)
   signals [PAIRED_CHANGED] =
     g_signal_new ("paired-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * HapAccessoryServer::advertised:
+   * @self: a #HapAccessoryServer
+   * @name: (nullable): the advertised name, or %NULL when avahi-daemon is not running
+   *
+   * The DNS-SD record was established (possibly under an alternative name after a
+   * collision), or advertising waits for avahi-daemon.
+   */
+  signals [ADVERTISED] =
+    g_signal_new ("advertised", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
 hap_accessory_server_init (HapAccessoryServer *self)
 {
   self->event_window_ms = 250;
+  self->advertise = TRUE;
   self->handler_timeout_ms = 5000;
   self->connections = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_connection_unref);
   self->value_handlers = g_ptr_array_new_with_free_func (g_object_unref);
@@ -634,6 +707,31 @@ hap_accessory_server_set_handler_timeout (HapAccessoryServer *self, guint millis
 {
   g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
   self->handler_timeout_ms = MAX (milliseconds, 1);
+}
+
+void
+hap_accessory_server_set_advertiser (HapAccessoryServer *self, HapAdvertiser *advertiser)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+  g_return_if_fail (!self->started);
+  g_set_object (&self->advertiser, advertiser);
+}
+
+void
+hap_accessory_server_set_advertise (HapAccessoryServer *self, gboolean advertise)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+  g_return_if_fail (!self->started);
+  self->advertise = advertise;
+}
+
+const char *
+hap_accessory_server_get_advertised_name (HapAccessoryServer *self)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), NULL);
+  if (self->advertisement == NULL || !_hap_advertisement_is_established (self->advertisement))
+    return NULL;
+  return _hap_advertisement_get_name (self->advertisement);
 }
 
 HapAccessory *

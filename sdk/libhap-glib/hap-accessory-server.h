@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "hap-accessory.h"
+#include "hap-advertiser.h"
 
 G_BEGIN_DECLS
 
@@ -47,6 +48,20 @@ HAP_AVAILABLE_IN_ALL
 void                hap_accessory_server_set_handler_timeout (HapAccessoryServer *self,
                                                               guint               milliseconds);
 
+/* DNS-SD (hap-protocol.md §4.13): by default the server advertises _hap._tcp through a
+ * HapAdvertiser of its own. Servers of one process should share one (set it before
+ * start), and embedders without mDNS can turn advertising off. */
+HAP_AVAILABLE_IN_ALL
+void                hap_accessory_server_set_advertiser   (HapAccessoryServer  *self,
+                                                           HapAdvertiser       *advertiser);
+HAP_AVAILABLE_IN_ALL
+void                hap_accessory_server_set_advertise    (HapAccessoryServer  *self,
+                                                           gboolean             advertise);
+/* The advertised service name once established (Avahi may have renamed it after a
+ * collision), else NULL. */
+HAP_AVAILABLE_IN_ALL
+const char         *hap_accessory_server_get_advertised_name (HapAccessoryServer *self);
+
 HAP_AVAILABLE_IN_ALL
 gboolean            hap_accessory_server_start            (HapAccessoryServer  *self,
                                                            GError             **error);
@@ -79,6 +94,8 @@ guint               hap_accessory_server_get_n_connections (HapAccessoryServer *
  *   "pairing-added"   (const char *controller_id, gboolean admin)
  *   "pairing-removed" (const char *controller_id)
  *   "paired-changed"  ()       — the accessory became paired or unpaired
+ *   "advertised"      (const char *name) — the DNS-SD record is established under
+ *                      @name, or (@name NULL) avahi-daemon is not running
  */
 
 G_END_DECLS

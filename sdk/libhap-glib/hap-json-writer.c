@@ -1,7 +1,8 @@
-/* hap-json-writer.c — compact JSON output straight into a GString
+/* hap-json-writer.c — compact JSON output straight into a GString: strings, values
+ * per format, and characteristic objects
  *
- * The accessory database and every characteristic read go through here, so this avoids
- * building JsonNode trees: values are appended as text in one pass.
+ * The accessory database, every characteristic read and every event go through here,
+ * so this avoids building JsonNode trees: everything is appended as text in one pass.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "hap-accessory-server.h"
+#include "hap-advertiser-private.h"
 #include "hap-frame-private.h"
 #include "hap-http-parser-private.h"
 #include "hap-pairing-private.h"
@@ -29,6 +30,9 @@ struct _HapAccessoryServer
 
   GMainContext       *context;
   GSocketService     *service;
+  HapAdvertiser      *advertiser;
+  HapAdvertisement   *advertisement;
+  gboolean            advertise;
   HapStorage         *storage;
   HapPairingContext   pairing;
   GHashTable         *characteristics;     /* guint64 (aid << 32 | iid) → HapCharacteristic */

@@ -22,6 +22,9 @@
  * the grid, and some round-trip it through IEEE single precision (§4.7). */
 #define STEP_EPSILON 1e-4
 
+/* Integers up to 2^53 are exact in a double. */
+#define MAX_EXACT_INTEGER 9007199254740992.0
+
 static const char * const format_names[] = {
   [HAP_FORMAT_BOOL]   = "bool",
   [HAP_FORMAT_UINT8]  = "uint8",
@@ -200,7 +203,9 @@ format_limits (HapFormat  format,
     case HAP_FORMAT_UINT8:  *lo = 0; *hi = G_MAXUINT8; break;
     case HAP_FORMAT_UINT16: *lo = 0; *hi = G_MAXUINT16; break;
     case HAP_FORMAT_UINT32: *lo = 0; *hi = G_MAXUINT32; break;
-    case HAP_FORMAT_UINT64: *lo = 0; *hi = (double) G_MAXUINT64; break;
+    /* The largest double below 2^64: (double) G_MAXUINT64 rounds up to 2^64, which
+     * does not convert back to a guint64. */
+    case HAP_FORMAT_UINT64: *lo = 0; *hi = 18446744073709549568.0; break;
     case HAP_FORMAT_INT:    *lo = G_MININT32; *hi = G_MAXINT32; break;
     default:                *lo = -G_MAXDOUBLE; *hi = G_MAXDOUBLE; break;
     }
@@ -396,28 +401,29 @@ validate_number (HapFormat                  format,
       return invalid (error, "value %s is above maxValue %s", text, bound);
     }
 
-  /* HAP: a value is min + k·minStep. Whole-number steps on integer formats are checked
-   * exactly; everything else within STEP_EPSILON of the grid. */
+  /* Valid values are minValue + k·minStep (k ≥ 0 when minValue is set, since smaller
+   * values were refused above). Whole steps on integer formats are checked exactly,
+   * everything else within STEP_EPSILON of the grid. */
   if (!isnan (c->min_step) && c->min_step > 0)
     {
       double base = isnan (c->min_value) ? 0 : c->min_value;
+      gboolean exact = format_is_integer (format) && c->min_step == floor (c->min_step) &&
+                       c->min_step < MAX_EXACT_INTEGER && base == floor (base) &&
+                       fabs (base) < MAX_EXACT_INTEGER;
       gboolean on_grid;
 
-      if (format_is_integer (format) && c->min_step == floor (c->min_step) &&
-          base == floor (base) && fabs (base) < 9007199254740992.0)
+      if (exact && format == HAP_FORMAT_UINT64 && base >= 0)
         {
-          guint64 step = (guint64) c->min_step;
+          guint64 u = g_variant_get_uint64 (value);
 
-          if (format == HAP_FORMAT_UINT64 && base >= 0)
-            {
-              guint64 u = g_variant_get_uint64 (value);
-              on_grid = u >= (guint64) base && (u - (guint64) base) % step == 0;
-            }
-          else
-            {
-              gint64 diff = (gint64) v - (gint64) base;
-              on_grid = (guint64) ABS (diff) % step == 0;
-            }
+          on_grid = u >= (guint64) base && (u - (guint64) base) % (guint64) c->min_step == 0;
+        }
+      else if (exact && format != HAP_FORMAT_UINT64)
+        {
+          /* Every other integer format fits in 32 bits. */
+          gint64 diff = (gint64) v - (gint64) base;
+
+          on_grid = (guint64) ABS (diff) % (guint64) c->min_step == 0;
         }
       else
         {
@@ -461,7 +467,7 @@ _hap_value_validate (HapFormat                  format,
 
   type = hap_format_get_variant_type (format);
   if (!g_variant_is_of_type (value, type))
-    return invalid (error, "expected a %s value (GVariant type '%.*s'), got type '%s'",
+    return invalid (error, "expected a value of format %s (GVariant type '%.*s'), got type '%s'",
                     hap_format_to_string (format),
                     (int) g_variant_type_get_string_length (type),
                     g_variant_type_peek_string (type),

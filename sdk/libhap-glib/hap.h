@@ -14,5 +14,6 @@
 #include "hap-accessory.h"
 #include "hap-setup-payload.h"
 #include "hap-accessory-server.h"
+#include "hap-advertiser.h"
 
 #undef __HAP_INSIDE__

@@ -1,0 +1,19 @@
+/* hap-setup-qr.h — setup payload QR codes for terminals and PNG files
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The QR code of @payload as text: two modules per character cell with Unicode half
+ * blocks, dark modules drawn as spaces on a light background (with the 4-module quiet
+ * zone) so it scans on dark and light terminals alike. */
+char     *hap_setup_qr_to_text (const char  *payload);
+/* Writes a PNG (8 pixels per module, quiet zone included), mode 0644, atomically. */
+gboolean  hap_setup_qr_to_png  (const char  *payload,
+                                const char  *path,
+                                GError     **error);
+
+G_END_DECLS
