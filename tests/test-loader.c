@@ -354,6 +354,10 @@ test_data_errors (void)
     assert_data_error (data, expected);
   }
 
+  assert_data_error ("{\"accessories\": [{\"name\": \"A\", \"services\": [{\"type\": \"Lightbulb\", \"characteristics\":"
+                     " [{\"type\": \"Brightness\", \"validValues\": [1, 2147483648]}]}]}]}",
+                     "inline.json:1:129: accessories[0].services[0].characteristics[0].validValues[1]: 2147483648 is out of range");
+
   /* From memory without an origin. */
   accessory = hap_accessory_new_from_data ("[1]", -1, NULL, &error);
   g_assert_null (accessory);

@@ -4,35 +4,26 @@
  * "FILE:LINE:COL: PATH: what is wrong", with PATH like
  * accessories[0].services[2].characteristics[1].format.
  *
- * Positions: json-glib 1.6 emits JsonParser::object-member only after it has consumed
- * the member's value and the comma after it, so json_parser_get_current_line/pos()
- * point past the value there. Instead, once json-glib has accepted the text, a small
- * scanner walks the same text and records where each path's key and value start.
+ * LINE:COL, the messages and the typed getters come from hap-json-reader.c; this file
+ * holds what the format means.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-accessory.h"
 #include "hap-error.h"
+#include "hap-json-reader-private.h"
 #include "hap-model-private.h"
 
 #include <string.h>
 
-#define MAX_NESTING     256
 #define CATEGORY_OTHER  1
 #define CATEGORY_BRIDGE 2
 
 typedef struct
 {
-  guint line, col;          /* where the value starts, 1-based, columns in bytes */
-  guint key_line, key_col;  /* where its member name starts, or 0 */
-} Pos;
-
-typedef struct
-{
-  const char *origin;       /* file name used in messages */
-  char       *base_dir;     /* for relative snapshot paths */
-  GHashTable *positions;    /* path → Pos */
-  GHashTable *aids;         /* aid → path of its first user */
+  HapJsonReader  json;      /* file name and positions, for messages */
+  char          *base_dir;  /* for relative snapshot paths */
+  GHashTable    *aids;      /* aid → path of its first user */
 } Loader;
 
 typedef struct
@@ -52,428 +43,6 @@ typedef struct
   char       *id;
   char       *path;
 } Link;
-
-typedef enum
-{
-  KIND_STRING,
-  KIND_INTEGER,
-  KIND_NUMBER,
-  KIND_BOOLEAN,
-  KIND_ARRAY,
-  KIND_OBJECT,
-} Kind;
-
-static const char * const kind_names[] = {
-  "a string", "an integer", "a number", "true or false", "an array", "an object",
-};
-
-static char *
-child_path (const char *path,
-            const char *key)
-{
-  if (key == NULL)
-    return g_strdup (path);
-  if (*path == '\0')
-    return g_strdup (key);
-
-  return g_strconcat (path, *key == '[' ? "" : ".", key, NULL);
-}
-
-static char *
-element_path (const char *path,
-              guint       index_)
-{
-  return g_strdup_printf ("%s[%u]", path, index_);
-}
-
-/* Position index ---------------------------------------------------------------- */
-
-typedef struct
-{
-  const char *p, *end;
-  guint       line, col;
-  GHashTable *positions;
-} Scanner;
-
-static void
-scan_advance (Scanner *s)
-{
-  if (*s->p == '\n')
-    {
-      s->line++;
-      s->col = 0;
-    }
-  s->col++;
-  s->p++;
-}
-
-static gboolean
-scan_at (Scanner    *s,
-         const char *text)
-{
-  gsize len = strlen (text);
-
-  return (gsize) (s->end - s->p) >= len && memcmp (s->p, text, len) == 0;
-}
-
-/* Whitespace and C comments, which json-glib 1.6 accepts between tokens. */
-static void
-scan_skip (Scanner *s)
-{
-  while (s->p < s->end)
-    {
-      if (strchr (" \t\r\n", *s->p) != NULL)
-        scan_advance (s);
-      else if (scan_at (s, "/*"))
-        {
-          while (s->p < s->end && !scan_at (s, "*/"))
-            scan_advance (s);
-          for (int i = 0; i < 2 && s->p < s->end; i++)
-            scan_advance (s);
-        }
-      else
-        break;
-    }
-}
-
-/* A string literal's text. Escapes are kept as the escaped character, which is exact
- * for \" and \\; a key with other escapes just misses its position (the enclosing
- * object's is used). */
-static char *
-scan_string (Scanner *s)
-{
-  GString *str = g_string_new (NULL);
-  char quote = *s->p;
-
-  scan_advance (s);
-  while (s->p < s->end && *s->p != quote)
-    {
-      if (*s->p == '\\' && s->p + 1 < s->end)
-        scan_advance (s);
-      g_string_append_c (str, *s->p);
-      scan_advance (s);
-    }
-  if (s->p < s->end)
-    scan_advance (s);
-
-  return g_string_free (str, FALSE);
-}
-
-static Pos *
-scan_pos (Scanner    *s,
-          const char *path)
-{
-  Pos *pos = g_hash_table_lookup (s->positions, path);
-
-  if (pos == NULL)
-    {
-      pos = g_new0 (Pos, 1);
-      g_hash_table_insert (s->positions, g_strdup (path), pos);
-    }
-  return pos;
-}
-
-static gboolean
-scan_value (Scanner    *s,
-            const char *path,
-            guint       depth)
-{
-  Pos *pos;
-  char open;
-  guint index_ = 0;
-
-  scan_skip (s);
-  if (s->p >= s->end || depth > MAX_NESTING)
-    return FALSE;
-
-  pos = scan_pos (s, path);
-  pos->line = s->line;
-  pos->col = s->col;
-
-  if (*s->p == '"' || *s->p == '\'')
-    {
-      g_free (scan_string (s));
-      return TRUE;
-    }
-  if (*s->p != '{' && *s->p != '[')
-    {
-      /* Numbers, true, false, null. */
-      while (s->p < s->end && strchr (" \t\r\n,]}:/", *s->p) == NULL)
-        scan_advance (s);
-      return TRUE;
-    }
-
-  open = *s->p;
-  scan_advance (s);
-  for (;;)
-    {
-      g_autofree char *child = NULL;
-      guint key_line = 0, key_col = 0;
-
-      scan_skip (s);
-      if (s->p >= s->end)
-        return FALSE;
-      if (*s->p == (open == '{' ? '}' : ']'))
-        break;
-      if (*s->p == ',')
-        {
-          scan_advance (s);
-          continue;
-        }
-
-      if (open == '{')
-        {
-          g_autofree char *key = NULL;
-
-          if (*s->p != '"' && *s->p != '\'')
-            return FALSE;
-          key_line = s->line;
-          key_col = s->col;
-          key = scan_string (s);
-          scan_skip (s);
-          if (s->p >= s->end || *s->p != ':')
-            return FALSE;
-          scan_advance (s);
-          child = child_path (path, key);
-        }
-      else
-        child = element_path (path, index_++);
-
-      if (!scan_value (s, child, depth + 1))
-        return FALSE;
-      if (key_line > 0)
-        {
-          pos = scan_pos (s, child);
-          pos->key_line = key_line;
-          pos->key_col = key_col;
-        }
-    }
-  scan_advance (s);
-
-  return TRUE;
-}
-
-/* Errors and typed access ------------------------------------------------------- */
-
-static const Pos *
-find_pos (Loader     *self,
-          const char *path)
-{
-  g_autofree char *prefix = g_strdup (path);
-
-  for (;;)
-    {
-      const Pos *pos = g_hash_table_lookup (self->positions, prefix);
-      char *dot, *bracket;
-
-      if (pos != NULL && pos->line > 0)
-        return pos;
-      if (*prefix == '\0')
-        return NULL;
-
-      /* An unknown position is the enclosing one's: "a.b[2].c" → "a.b[2]" → "a.b". */
-      dot = strrchr (prefix, '.');
-      bracket = strrchr (prefix, '[');
-      if (dot != NULL && bracket != NULL)
-        *(dot > bracket ? dot : bracket) = '\0';
-      else if (dot != NULL || bracket != NULL)
-        *(dot != NULL ? dot : bracket) = '\0';
-      else
-        *prefix = '\0';
-    }
-}
-
-static gboolean
-fail_valist (Loader      *self,
-             const char  *path,
-             const char  *key,
-             gboolean     at_key,
-             GError     **error,
-             const char  *format,
-             va_list      args) G_GNUC_PRINTF (6, 0);
-
-/* Sets "ORIGIN:LINE:COL: PATH: message" for @path (plus @key, a member name or an
- * "[index]") and returns FALSE. @at_key points at the member name, not its value. */
-static gboolean
-fail_valist (Loader      *self,
-             const char  *path,
-             const char  *key,
-             gboolean     at_key,
-             GError     **error,
-             const char  *format,
-             va_list      args)
-{
-  g_autofree char *full = child_path (path, key);
-  g_autofree char *message = g_strdup_vprintf (format, args);
-  const Pos *pos = find_pos (self, full);
-  guint line = 1, col = 1;
-
-  if (pos != NULL)
-    {
-      gboolean use_key = at_key && pos->key_line > 0;
-
-      line = use_key ? pos->key_line : pos->line;
-      col = use_key ? pos->key_col : pos->col;
-    }
-
-  g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE, "%s:%u:%u: %s: %s",
-               self->origin, line, col, *full != '\0' ? full : "(top level)", message);
-  return FALSE;
-}
-
-static gboolean fail (Loader *, const char *, const char *, GError **, const char *, ...) G_GNUC_PRINTF (5, 6);
-static gboolean fail_key (Loader *, const char *, const char *, GError **, const char *, ...) G_GNUC_PRINTF (5, 6);
-
-static gboolean
-fail (Loader      *self,
-      const char  *path,
-      const char  *key,
-      GError     **error,
-      const char  *format,
-      ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  fail_valist (self, path, key, FALSE, error, format, args);
-  va_end (args);
-  return FALSE;
-}
-
-static gboolean
-fail_key (Loader      *self,
-          const char  *path,
-          const char  *key,
-          GError     **error,
-          const char  *format,
-          ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  fail_valist (self, path, key, TRUE, error, format, args);
-  va_end (args);
-  return FALSE;
-}
-
-static const char *
-describe_node (JsonNode *node)
-{
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    return "an object";
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    return "an array";
-  if (JSON_NODE_HOLDS_NULL (node))
-    return "null";
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_BOOLEAN: return "a boolean";
-    case G_TYPE_INT64:   return "an integer";
-    case G_TYPE_DOUBLE:  return "a number";
-    case G_TYPE_STRING:  return "a string";
-    default:             return "a value";
-    }
-}
-
-static gboolean
-node_is (JsonNode *node,
-         Kind      kind)
-{
-  GType type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
-
-  switch (kind)
-    {
-    case KIND_STRING:  return type == G_TYPE_STRING;
-    case KIND_INTEGER: return type == G_TYPE_INT64;
-    case KIND_NUMBER:  return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
-    case KIND_BOOLEAN: return type == G_TYPE_BOOLEAN;
-    case KIND_ARRAY:   return JSON_NODE_HOLDS_ARRAY (node);
-    case KIND_OBJECT:  return JSON_NODE_HOLDS_OBJECT (node);
-    default:           return FALSE;
-    }
-}
-
-/* @key of @object, checked to be of @kind; *out is NULL when absent. */
-static gboolean
-member (Loader      *self,
-        JsonObject  *object,
-        const char  *path,
-        const char  *key,
-        Kind         kind,
-        gboolean     required,
-        JsonNode   **out,
-        GError     **error)
-{
-  *out = json_object_get_member (object, key);
-  if (*out == NULL)
-    return !required || fail (self, path, NULL, error, "missing required key “%s”", key);
-  if (!node_is (*out, kind))
-    return fail (self, path, key, error, "expected %s, got %s", kind_names[kind], describe_node (*out));
-
-  return TRUE;
-}
-
-/* Element @index_ of @array (at @path), checked to be of @kind. */
-static gboolean
-element (Loader      *self,
-         JsonArray   *array,
-         guint        index_,
-         const char  *path,
-         Kind         kind,
-         JsonNode   **out,
-         GError     **error)
-{
-  char key[16];
-
-  *out = json_array_get_element (array, index_);
-  g_snprintf (key, sizeof key, "[%u]", index_);
-  if (!node_is (*out, kind))
-    return fail (self, path, key, error, "expected %s, got %s", kind_names[kind], describe_node (*out));
-
-  return TRUE;
-}
-
-static gboolean
-int_in_range (Loader      *self,
-              JsonNode    *node,
-              const char  *path,
-              const char  *key,
-              gint64       min,
-              gint64       max,
-              GError     **error)
-{
-  gint64 v = json_node_get_int (node);
-
-  if (v < min || v > max)
-    return fail (self, path, key, error, "%" G_GINT64_FORMAT " is out of range (%" G_GINT64_FORMAT
-                 " to %" G_GINT64_FORMAT ")", v, min, max);
-  return TRUE;
-}
-
-static gboolean
-check_keys (Loader             *self,
-            JsonObject         *object,
-            const char         *path,
-            const char * const *allowed,
-            GError            **error)
-{
-  g_autoptr(GList) members = json_object_get_members (object);
-
-  for (const GList *l = members; l != NULL; l = l->next)
-    {
-      if (!g_strv_contains (allowed, l->data))
-        {
-          g_autofree char *expected = g_strjoinv (", ", (char **) allowed);
-
-          /* A typo must not be silently ignored. */
-          return fail_key (self, path, l->data, error, "unknown key “%s” (expected one of %s)",
-                           (const char *) l->data, expected);
-        }
-    }
-
-  return TRUE;
-}
 
 /* Characteristics --------------------------------------------------------------- */
 
@@ -503,16 +72,18 @@ claim_iid (Loader         *self,
   gint64 iid;
 
   *out = 0;
-  if (!member (self, object, path, "iid", KIND_INTEGER, FALSE, &node, error))
+  if (!_hap_json_reader_member (&self->json, object, path, "iid", HAP_JSON_KIND_INTEGER, FALSE,
+                                &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
-  if (!int_in_range (self, node, path, "iid", 1, G_MAXUINT32, error))
+  if (!_hap_json_reader_int_in_range (&self->json, node, path, "iid", 1, G_MAXUINT32, error))
     return FALSE;
 
   iid = json_node_get_int (node);
   if ((user = g_hash_table_lookup (state->iids, &iid)) != NULL)
-    return fail (self, path, "iid", error, "iid %" G_GINT64_FORMAT " is already used by %s", iid, user);
+    return _hap_json_reader_fail (&self->json, path, "iid", error,
+                                  "iid %" G_GINT64_FORMAT " is already used by %s", iid, user);
 
   g_hash_table_insert (state->iids, g_memdup2 (&iid, sizeof iid), g_strdup (path));
   *out = (guint64) iid;
@@ -529,23 +100,26 @@ parse_perms (Loader     *self,
   *out = HAP_PERM_NONE;
 
   if (json_array_get_length (array) == 0)
-    return fail (self, path, NULL, error, "must list at least one permission");
+    return _hap_json_reader_fail (&self->json, path, NULL, error,
+                                  "must list at least one permission");
 
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonNode *node;
       HapPerms perm;
 
-      if (!element (self, array, i, path, KIND_STRING, &node, error))
+      if (!_hap_json_reader_element (&self->json, array, i, path, HAP_JSON_KIND_STRING,
+                                     &node, error))
         return FALSE;
       if (!hap_perm_from_string (json_node_get_string (node), &perm))
         {
           char key[16];
 
           g_snprintf (key, sizeof key, "[%u]", i);
-          return fail (self, path, key, error,
-                       "unknown permission “%s” (expected one of pr, pw, ev, aa, tw, hd, wr)",
-                       json_node_get_string (node));
+          return _hap_json_reader_fail (&self->json, path, key, error,
+                                        "unknown permission “%s” "
+                                        "(expected one of pr, pw, ev, aa, tw, hd, wr)",
+                                        json_node_get_string (node));
         }
       *out |= perm;
     }
@@ -566,20 +140,24 @@ resolve_characteristic (Loader             *self,
 {
   const HapCharacteristicType *catalog;
   g_autofree char *uuid = NULL;
-  g_autofree char *perms_path = child_path (path, "perms");
+  g_autofree char *perms_path = _hap_json_reader_child_path (path, "perms");
   JsonNode *type, *format_node, *perms_node;
   HapFormat format = HAP_FORMAT_DATA;
   HapPerms perms = HAP_PERM_NONE;
 
-  if (!member (self, object, path, "type", KIND_STRING, TRUE, &type, error) ||
-      !member (self, object, path, "format", KIND_STRING, FALSE, &format_node, error) ||
-      !member (self, object, path, "perms", KIND_ARRAY, FALSE, &perms_node, error))
+  if (!_hap_json_reader_member (&self->json, object, path, "type", HAP_JSON_KIND_STRING, TRUE,
+                                &type, error) ||
+      !_hap_json_reader_member (&self->json, object, path, "format", HAP_JSON_KIND_STRING, FALSE,
+                                &format_node, error) ||
+      !_hap_json_reader_member (&self->json, object, path, "perms", HAP_JSON_KIND_ARRAY, FALSE,
+                                &perms_node, error))
     return FALSE;
 
   if (format_node != NULL && !hap_format_from_string (json_node_get_string (format_node), &format))
-    return fail (self, path, "format", error,
-                 "unknown format “%s” (expected one of bool, uint8, uint16, uint32, uint64, "
-                 "int, float, string, tlv8, data)", json_node_get_string (format_node));
+    return _hap_json_reader_fail (&self->json, path, "format", error,
+                                  "unknown format “%s” (expected one of bool, uint8, uint16, "
+                                  "uint32, uint64, int, float, string, tlv8, data)",
+                                  json_node_get_string (format_node));
   if (perms_node != NULL &&
       !parse_perms (self, json_node_get_array (perms_node), perms_path, &perms, error))
     return FALSE;
@@ -589,8 +167,9 @@ resolve_characteristic (Loader             *self,
       HapCharacteristic *existing = hap_service_get_characteristic (service, catalog->uuid);
 
       if (existing != NULL && g_hash_table_contains (claimed, existing))
-        return fail (self, path, "type", error,
-                     "characteristic “%s” is listed twice in this service", catalog->name);
+        return _hap_json_reader_fail (&self->json, path, "type", error,
+                                      "characteristic “%s” is listed twice in this service",
+                                      catalog->name);
       *out = existing != NULL ? g_object_ref (existing) : hap_characteristic_new (catalog->uuid);
     }
   else if (strlen (json_node_get_string (type)) == 36 &&
@@ -598,14 +177,16 @@ resolve_characteristic (Loader             *self,
     {
       /* A vendor type: nothing to inherit, so the file must say what it is. */
       if (format_node == NULL || perms_node == NULL)
-        return fail (self, path, "type", error, "vendor characteristic “%s” needs “format” and “perms”",
-                     json_node_get_string (type));
+        return _hap_json_reader_fail (&self->json, path, "type", error,
+                                      "vendor characteristic “%s” needs “format” and “perms”",
+                                      json_node_get_string (type));
       *out = hap_characteristic_new_custom (uuid, format, perms);
     }
   else
-    return fail (self, path, "type", error,
-                 "unknown characteristic type “%s” (use a catalog name or a full UUID)",
-                 json_node_get_string (type));
+    return _hap_json_reader_fail (&self->json, path, "type", error,
+                                  "unknown characteristic type “%s” "
+                                  "(use a catalog name or a full UUID)",
+                                  json_node_get_string (type));
 
   if (format_node != NULL)
     hap_characteristic_set_format (*out, format);
@@ -627,39 +208,46 @@ parse_int_list (Loader      *self,
   guint n = json_array_get_length (array);
 
   if (n == 0)
-    return fail (self, path, NULL, error, "must not be empty");
+    return _hap_json_reader_fail (&self->json, path, NULL, error, "must not be empty");
 
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *item_path = element_path (path, i);
+      g_autofree char *item_path = _hap_json_reader_element_path (path, i);
       JsonNode *node;
       JsonArray *items = array;
       guint first = i, count = 1;
 
       if (pairs)
         {
-          if (!element (self, array, i, path, KIND_ARRAY, &node, error))
+          if (!_hap_json_reader_element (&self->json, array, i, path, HAP_JSON_KIND_ARRAY,
+                                         &node, error))
             return FALSE;
           items = json_node_get_array (node);
           if (json_array_get_length (items) != 2)
-            return fail (self, item_path, NULL, error, "expected a [start, end] pair");
+            return _hap_json_reader_fail (&self->json, item_path, NULL, error,
+                                          "expected a [start, end] pair");
           first = 0;
           count = 2;
         }
 
       for (guint k = first; k < first + count; k++)
         {
+          const char *list_path = pairs ? item_path : path;
+          char key[16];
           int v;
 
-          if (!element (self, items, k, pairs ? item_path : path, KIND_INTEGER, &node, error) ||
-              !int_in_range (self, node, pairs ? item_path : path, NULL, G_MININT32, G_MAXINT32, error))
+          g_snprintf (key, sizeof key, "[%u]", k);
+          if (!_hap_json_reader_element (&self->json, items, k, list_path, HAP_JSON_KIND_INTEGER,
+                                         &node, error) ||
+              !_hap_json_reader_int_in_range (&self->json, node, list_path, key,
+                                              G_MININT32, G_MAXINT32, error))
             return FALSE;
           v = (int) json_node_get_int (node);
           g_array_append_val (out, v);
         }
 
       if (pairs && g_array_index (out, int, out->len - 2) > g_array_index (out, int, out->len - 1))
-        return fail (self, item_path, NULL, error, "start is above end");
+        return _hap_json_reader_fail (&self->json, item_path, NULL, error, "start is above end");
     }
 
   return TRUE;
@@ -690,8 +278,9 @@ check_applies (Loader      *self,
                          format == HAP_FORMAT_DATA;
 
       if (!applies && json_object_has_member (object, rules[i].key))
-        return fail_key (self, path, rules[i].key, error, "“%s” applies to %s formats only, not %s",
-                         rules[i].key, formats, hap_format_to_string (format));
+        return _hap_json_reader_fail_key (&self->json, path, rules[i].key, error,
+                                          "“%s” applies to %s formats only, not %s",
+                                          rules[i].key, formats, hap_format_to_string (format));
     }
 
   return TRUE;
@@ -712,23 +301,30 @@ apply_constraints (Loader             *self,
     return FALSE;
 
   for (guint i = 0; i < 3; i++)
-    if (!member (self, object, path, number_keys[i], KIND_NUMBER, FALSE, &numbers[i], error))
+    if (!_hap_json_reader_member (&self->json, object, path, number_keys[i], HAP_JSON_KIND_NUMBER,
+                                  FALSE, &numbers[i], error))
       return FALSE;
-  if (!member (self, object, path, "unit", KIND_STRING, FALSE, &unit, error) ||
-      !member (self, object, path, "description", KIND_STRING, FALSE, &description, error) ||
-      !member (self, object, path, "maxLen", KIND_INTEGER, FALSE, &max_len, error) ||
-      !member (self, object, path, "maxDataLen", KIND_INTEGER, FALSE, &max_data_len, error) ||
-      !member (self, object, path, "validValues", KIND_ARRAY, FALSE, &values, error) ||
-      !member (self, object, path, "validValuesRange", KIND_ARRAY, FALSE, &ranges, error))
+  if (!_hap_json_reader_member (&self->json, object, path, "unit", HAP_JSON_KIND_STRING, FALSE,
+                                &unit, error) ||
+      !_hap_json_reader_member (&self->json, object, path, "description", HAP_JSON_KIND_STRING,
+                                FALSE, &description, error) ||
+      !_hap_json_reader_member (&self->json, object, path, "maxLen", HAP_JSON_KIND_INTEGER, FALSE,
+                                &max_len, error) ||
+      !_hap_json_reader_member (&self->json, object, path, "maxDataLen", HAP_JSON_KIND_INTEGER,
+                                FALSE, &max_data_len, error) ||
+      !_hap_json_reader_member (&self->json, object, path, "validValues", HAP_JSON_KIND_ARRAY,
+                                FALSE, &values, error) ||
+      !_hap_json_reader_member (&self->json, object, path, "validValuesRange", HAP_JSON_KIND_ARRAY,
+                                FALSE, &ranges, error))
     return FALSE;
 
   min = numbers[0] ? json_node_get_double (numbers[0]) : hap_characteristic_get_min_value (characteristic);
   max = numbers[1] ? json_node_get_double (numbers[1]) : hap_characteristic_get_max_value (characteristic);
   if (min > max)
-    return fail (self, path, numbers[1] ? "maxValue" : "minValue", error,
-                 "minValue %g is above maxValue %g", min, max);
+    return _hap_json_reader_fail (&self->json, path, numbers[1] ? "maxValue" : "minValue", error,
+                                  "minValue %g is above maxValue %g", min, max);
   if (numbers[2] != NULL && !(json_node_get_double (numbers[2]) > 0))
-    return fail (self, path, "minStep", error, "minStep must be above 0");
+    return _hap_json_reader_fail (&self->json, path, "minStep", error, "minStep must be above 0");
 
   hap_characteristic_set_min_value (characteristic, min);
   hap_characteristic_set_max_value (characteristic, max);
@@ -742,13 +338,14 @@ apply_constraints (Loader             *self,
   /* hap-protocol.md §4.7: maxLen up to 256 bytes. */
   if (max_len != NULL)
     {
-      if (!int_in_range (self, max_len, path, "maxLen", 1, 256, error))
+      if (!_hap_json_reader_int_in_range (&self->json, max_len, path, "maxLen", 1, 256, error))
         return FALSE;
       hap_characteristic_set_max_len (characteristic, (int) json_node_get_int (max_len));
     }
   if (max_data_len != NULL)
     {
-      if (!int_in_range (self, max_data_len, path, "maxDataLen", 0, G_MAXINT, error))
+      if (!_hap_json_reader_int_in_range (&self->json, max_data_len, path, "maxDataLen",
+                                          0, G_MAXINT, error))
         return FALSE;
       hap_characteristic_set_max_data_len (characteristic, (int) json_node_get_int (max_data_len));
     }
@@ -756,7 +353,8 @@ apply_constraints (Loader             *self,
   for (guint i = 0; i < 2; i++)
     {
       JsonNode *node = i == 0 ? values : ranges;
-      g_autofree char *list_path = child_path (path, i == 0 ? "validValues" : "validValuesRange");
+      g_autofree char *list_path =
+        _hap_json_reader_child_path (path, i == 0 ? "validValues" : "validValuesRange");
       g_autoptr(GArray) ints = g_array_new (FALSE, FALSE, sizeof (int));
 
       if (node == NULL)
@@ -785,7 +383,7 @@ load_characteristic (Loader         *self,
   JsonNode *value;
   guint64 iid;
 
-  if (!check_keys (self, object, path, characteristic_keys, error) ||
+  if (!_hap_json_reader_check_keys (&self->json, object, path, characteristic_keys, error) ||
       !resolve_characteristic (self, service, claimed, object, path, &characteristic, error) ||
       !apply_constraints (self, characteristic, object, path, error) ||
       !claim_iid (self, state, object, path, &iid, error))
@@ -801,7 +399,8 @@ load_characteristic (Loader         *self,
       g_autoptr(GError) local_error = NULL;
 
       if (!(variant = hap_characteristic_value_from_json (characteristic, value, &local_error)))
-        return fail (self, path, "value", error, "%s", local_error->message);
+        return _hap_json_reader_fail (&self->json, path, "value", error,
+                                      "%s", local_error->message);
       hap_characteristic_set_value (characteristic, variant, NULL);
     }
 
@@ -832,7 +431,8 @@ resolve_service (Loader          *self,
   const char *type;
   JsonNode *node;
 
-  if (!member (self, object, path, "type", KIND_STRING, TRUE, &node, error))
+  if (!_hap_json_reader_member (&self->json, object, path, "type", HAP_JSON_KIND_STRING, TRUE,
+                                &node, error))
     return FALSE;
   type = json_node_get_string (node);
 
@@ -841,7 +441,8 @@ resolve_service (Loader          *self,
     {
       /* Accessory Information already exists (iid 1): an entry for it adds to it. */
       if (state->information_seen)
-        return fail (self, path, "type", error, "Accessory Information is listed twice");
+        return _hap_json_reader_fail (&self->json, path, "type", error,
+                                      "Accessory Information is listed twice");
       state->information_seen = TRUE;
       *out = g_object_ref (information);
     }
@@ -850,8 +451,9 @@ resolve_service (Loader          *self,
   else if (strlen (type) == 36 && (uuid = hap_uuid_normalize (type)) != NULL)
     *out = hap_service_new_custom (uuid);
   else
-    return fail (self, path, "type", error,
-                 "unknown service type “%s” (use a catalog name or a full UUID)", type);
+    return _hap_json_reader_fail (&self->json, path, "type", error,
+                                  "unknown service type “%s” (use a catalog name or a full UUID)",
+                                  type);
 
   return TRUE;
 }
@@ -873,24 +475,31 @@ load_service (Loader         *self,
 {
   g_autoptr(HapService) service = NULL;
   g_autoptr(GHashTable) claimed = g_hash_table_new (NULL, NULL);
-  g_autofree char *linked_path = child_path (path, "linked");
-  g_autofree char *list_path = child_path (path, "characteristics");
+  g_autofree char *linked_path = _hap_json_reader_child_path (path, "linked");
+  g_autofree char *list_path = _hap_json_reader_child_path (path, "characteristics");
   JsonNode *iid, *primary, *hidden, *id, *linked, *characteristics;
 
-  if (!check_keys (self, object, path, service_keys, error) ||
+  if (!_hap_json_reader_check_keys (&self->json, object, path, service_keys, error) ||
       !resolve_service (self, state, object, path, &service, error) ||
-      !member (self, object, path, "iid", KIND_INTEGER, FALSE, &iid, error) ||
-      !member (self, object, path, "primary", KIND_BOOLEAN, FALSE, &primary, error) ||
-      !member (self, object, path, "hidden", KIND_BOOLEAN, FALSE, &hidden, error) ||
-      !member (self, object, path, "id", KIND_STRING, FALSE, &id, error) ||
-      !member (self, object, path, "linked", KIND_ARRAY, FALSE, &linked, error) ||
-      !member (self, object, path, "characteristics", KIND_ARRAY, FALSE, &characteristics, error))
+      !_hap_json_reader_member (&self->json, object, path, "iid", HAP_JSON_KIND_INTEGER, FALSE,
+                                &iid, error) ||
+      !_hap_json_reader_member (&self->json, object, path, "primary", HAP_JSON_KIND_BOOLEAN, FALSE,
+                                &primary, error) ||
+      !_hap_json_reader_member (&self->json, object, path, "hidden", HAP_JSON_KIND_BOOLEAN, FALSE,
+                                &hidden, error) ||
+      !_hap_json_reader_member (&self->json, object, path, "id", HAP_JSON_KIND_STRING, FALSE,
+                                &id, error) ||
+      !_hap_json_reader_member (&self->json, object, path, "linked", HAP_JSON_KIND_ARRAY, FALSE,
+                                &linked, error) ||
+      !_hap_json_reader_member (&self->json, object, path, "characteristics", HAP_JSON_KIND_ARRAY,
+                                FALSE, &characteristics, error))
     return FALSE;
 
   if (service == hap_accessory_get_information_service (state->accessory))
     {
       if (iid != NULL && json_node_get_int (iid) != 1)
-        return fail (self, path, "iid", error, "Accessory Information always has iid 1");
+        return _hap_json_reader_fail (&self->json, path, "iid", error,
+                                      "Accessory Information always has iid 1");
     }
   else
     {
@@ -906,8 +515,9 @@ load_service (Loader         *self,
     {
       /* §4.10: at most one primary service. */
       if (state->primary_path != NULL)
-        return fail (self, path, "primary", error, "only one service may be primary (%s already is)",
-                     state->primary_path);
+        return _hap_json_reader_fail (&self->json, path, "primary", error,
+                                      "only one service may be primary (%s already is)",
+                                      state->primary_path);
       state->primary_path = g_strdup (path);
       hap_service_set_primary (service, TRUE);
     }
@@ -919,8 +529,9 @@ load_service (Loader         *self,
       const char *other = g_hash_table_lookup (state->id_paths, json_node_get_string (id));
 
       if (other != NULL)
-        return fail (self, path, "id", error, "id “%s” is already used by %s",
-                     json_node_get_string (id), other);
+        return _hap_json_reader_fail (&self->json, path, "id", error,
+                                      "id “%s” is already used by %s",
+                                      json_node_get_string (id), other);
       g_hash_table_insert (state->ids, g_strdup (json_node_get_string (id)), service);
       g_hash_table_insert (state->id_paths, g_strdup (json_node_get_string (id)), g_strdup (path));
     }
@@ -931,21 +542,23 @@ load_service (Loader         *self,
       JsonNode *node;
       Link *link;
 
-      if (!element (self, json_node_get_array (linked), i, linked_path, KIND_STRING, &node, error))
+      if (!_hap_json_reader_element (&self->json, json_node_get_array (linked), i, linked_path,
+                                     HAP_JSON_KIND_STRING, &node, error))
         return FALSE;
       link = g_new0 (Link, 1);
       link->service = service;
       link->id = g_strdup (json_node_get_string (node));
-      link->path = element_path (linked_path, i);
+      link->path = _hap_json_reader_element_path (linked_path, i);
       g_ptr_array_add (state->links, link);
     }
 
   for (guint i = 0; characteristics != NULL && i < json_array_get_length (json_node_get_array (characteristics)); i++)
     {
-      g_autofree char *item_path = element_path (list_path, i);
+      g_autofree char *item_path = _hap_json_reader_element_path (list_path, i);
       JsonNode *node;
 
-      if (!element (self, json_node_get_array (characteristics), i, list_path, KIND_OBJECT, &node, error) ||
+      if (!_hap_json_reader_element (&self->json, json_node_get_array (characteristics), i,
+                                     list_path, HAP_JSON_KIND_OBJECT, &node, error) ||
           !load_characteristic (self, state, service, claimed, json_node_get_object (node), item_path, error))
         return FALSE;
     }
@@ -1009,7 +622,7 @@ category_from_services (JsonNode *services,
 
       if (!JSON_NODE_HOLDS_OBJECT (node) ||
           !(node = json_object_get_member (json_node_get_object (node), "type")) ||
-          !node_is (node, KIND_STRING) ||
+          !_hap_json_reader_node_is (node, HAP_JSON_KIND_STRING) ||
           !(type = hap_catalog_lookup_service (json_node_get_string (node))) ||
           g_str_equal (type->name, "AccessoryInformation") ||
           g_str_equal (type->name, "ProtocolInformation"))
@@ -1038,23 +651,26 @@ get_category (Loader      *self,
 
   if (node == NULL)
     *out = category_from_services (services, has_bridged);
-  else if (node_is (node, KIND_STRING))
+  else if (_hap_json_reader_node_is (node, HAP_JSON_KIND_STRING))
     {
       if ((*out = hap_catalog_lookup_category (json_node_get_string (node))) < 0)
-        return fail (self, path, "category", error, "unknown category “%s” (see hap-protocol.md §4.14)",
-                     json_node_get_string (node));
+        return _hap_json_reader_fail (&self->json, path, "category", error,
+                                      "unknown category “%s” (see hap-protocol.md §4.14)",
+                                      json_node_get_string (node));
     }
-  else if (node_is (node, KIND_INTEGER))
+  else if (_hap_json_reader_node_is (node, HAP_JSON_KIND_INTEGER))
     {
       gint64 id = json_node_get_int (node);
 
       if (id < 0 || id > G_MAXINT || hap_catalog_category_name ((int) id) == NULL)
-        return fail (self, path, "category", error, "unknown category %" G_GINT64_FORMAT, id);
+        return _hap_json_reader_fail (&self->json, path, "category", error,
+                                      "unknown category %" G_GINT64_FORMAT, id);
       *out = (int) id;
     }
   else
-    return fail (self, path, "category", error, "expected a category name or number, got %s",
-                 describe_node (node));
+    return _hap_json_reader_fail (&self->json, path, "category", error,
+                                  "expected a category name or number, got %s",
+                                  _hap_json_reader_describe_node (node));
 
   return TRUE;
 }
@@ -1077,7 +693,8 @@ load_information (Loader         *self,
       g_autoptr(GError) local_error = NULL;
       JsonNode *node;
 
-      if (!member (self, object, path, information_keys[i].key, KIND_STRING, FALSE, &node, error))
+      if (!_hap_json_reader_member (&self->json, object, path, information_keys[i].key,
+                                    HAP_JSON_KIND_STRING, FALSE, &node, error))
         return FALSE;
       if (node == NULL)
         continue;
@@ -1087,9 +704,11 @@ load_information (Loader         *self,
         characteristic = probe = hap_characteristic_new (type);
       value = g_variant_ref_sink (g_variant_new_string (json_node_get_string (node)));
       if (!hap_characteristic_validate (characteristic, value, &local_error))
-        return fail (self, path, information_keys[i].key, error, "%s", local_error->message);
+        return _hap_json_reader_fail (&self->json, path, information_keys[i].key, error,
+                                      "%s", local_error->message);
       if (*json_node_get_string (node) == '\0' && g_str_equal (type, "Name"))
-        return fail (self, path, "name", error, "the name must not be empty");
+        return _hap_json_reader_fail (&self->json, path, "name", error,
+                                      "the name must not be empty");
 
       hap_accessory_set_information (state->accessory, type, json_node_get_string (node));
     }
@@ -1111,17 +730,21 @@ load_aid (Loader         *self,
 
   /* hap-protocol.md §4.10: aid 1 is the primary (or bridge) accessory; a bridged one
    * without an aid gets one from the server. */
-  if (!member (self, object, path, "aid", KIND_INTEGER, FALSE, &node, error) ||
-      (node != NULL && !int_in_range (self, node, path, "aid", 1, G_MAXUINT32, error)))
+  if (!_hap_json_reader_member (&self->json, object, path, "aid", HAP_JSON_KIND_INTEGER, FALSE,
+                                &node, error) ||
+      (node != NULL && !_hap_json_reader_int_in_range (&self->json, node, path, "aid", 1,
+                                                       G_MAXUINT32, error)))
     return FALSE;
   if (is_primary && node != NULL && json_node_get_int (node) != 1)
-    return fail (self, path, "aid", error, "the first accessory is the primary one, with aid 1");
+    return _hap_json_reader_fail (&self->json, path, "aid", error,
+                                  "the first accessory is the primary one, with aid 1");
   if (!is_primary && node == NULL)
     return TRUE;
 
   aid = is_primary ? 1 : json_node_get_int (node);
   if ((user = g_hash_table_lookup (self->aids, &aid)) != NULL)
-    return fail (self, path, "aid", error, "aid %" G_GINT64_FORMAT " is already used by %s", aid, user);
+    return _hap_json_reader_fail (&self->json, path, "aid", error,
+                                  "aid %" G_GINT64_FORMAT " is already used by %s", aid, user);
 
   g_hash_table_insert (self->aids, g_memdup2 (&aid, sizeof aid), g_strdup (path));
   hap_accessory_set_aid (state->accessory, (guint64) aid);
@@ -1143,7 +766,8 @@ load_snapshot (Loader         *self,
   gsize length = 0;
   JsonNode *node;
 
-  if (!member (self, object, path, "snapshot", KIND_STRING, FALSE, &node, error))
+  if (!_hap_json_reader_member (&self->json, object, path, "snapshot", HAP_JSON_KIND_STRING, FALSE,
+                                &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
@@ -1152,12 +776,14 @@ load_snapshot (Loader         *self,
   file = json_node_get_string (node);
   full = g_path_is_absolute (file) ? g_strdup (file) : g_build_filename (self->base_dir, file, NULL);
   if (!g_file_get_contents (full, &contents, &length, &local_error))
-    return fail (self, path, "snapshot", error, "cannot read snapshot: %s", local_error->message);
+    return _hap_json_reader_fail (&self->json, path, "snapshot", error,
+                                  "cannot read snapshot: %s", local_error->message);
 
   bytes = g_bytes_new_take (contents, length);
   /* A JPEG starts with an SOI marker, FF D8 FF. */
   if (length < 3 || memcmp (contents, "\xff\xd8\xff", 3) != 0)
-    return fail (self, path, "snapshot", error, "“%s” is not a JPEG image", file);
+    return _hap_json_reader_fail (&self->json, path, "snapshot", error,
+                                  "“%s” is not a JPEG image", file);
 
   hap_accessory_set_snapshot (state->accessory, bytes);
   return TRUE;
@@ -1185,14 +811,16 @@ load_accessory (Loader      *self,
                 GError     **error)
 {
   g_auto(AccessoryState) state = { 0 };
-  g_autofree char *list_path = child_path (path, "services");
+  g_autofree char *list_path = _hap_json_reader_child_path (path, "services");
   JsonNode *name, *services;
   gint64 one = 1;
   int category = CATEGORY_OTHER;
 
-  if (!check_keys (self, object, path, accessory_keys, error) ||
-      !member (self, object, path, "name", KIND_STRING, TRUE, &name, error) ||
-      !member (self, object, path, "services", KIND_ARRAY, FALSE, &services, error) ||
+  if (!_hap_json_reader_check_keys (&self->json, object, path, accessory_keys, error) ||
+      !_hap_json_reader_member (&self->json, object, path, "name", HAP_JSON_KIND_STRING, TRUE,
+                                &name, error) ||
+      !_hap_json_reader_member (&self->json, object, path, "services", HAP_JSON_KIND_ARRAY, FALSE,
+                                &services, error) ||
       !get_category (self, object, path, services, has_bridged, &category, error))
     return NULL;
 
@@ -1211,10 +839,11 @@ load_accessory (Loader      *self,
 
   for (guint i = 0; services != NULL && i < json_array_get_length (json_node_get_array (services)); i++)
     {
-      g_autofree char *item_path = element_path (list_path, i);
+      g_autofree char *item_path = _hap_json_reader_element_path (list_path, i);
       JsonNode *node;
 
-      if (!element (self, json_node_get_array (services), i, list_path, KIND_OBJECT, &node, error) ||
+      if (!_hap_json_reader_element (&self->json, json_node_get_array (services), i, list_path,
+                                     HAP_JSON_KIND_OBJECT, &node, error) ||
           !load_service (self, &state, json_node_get_object (node), item_path, error))
         return NULL;
     }
@@ -1226,9 +855,9 @@ load_accessory (Loader      *self,
 
       if (target == NULL || target == link->service)
         {
-          fail (self, link->path, NULL, error, target == NULL
-                ? "no service with id “%s” in this accessory"
-                : "a service cannot link to itself (“%s”)", link->id);
+          _hap_json_reader_fail (&self->json, link->path, NULL, error, target == NULL
+                                 ? "no service with id “%s” in this accessory"
+                                 : "a service cannot link to itself (“%s”)", link->id);
           return NULL;
         }
       hap_service_add_linked_service (link->service, target);
@@ -1252,34 +881,39 @@ load_document (Loader    *self,
 
   if (root == NULL)
     {
-      fail (self, "", NULL, error, "the file is empty");
+      _hap_json_reader_fail (&self->json, "", NULL, error, "the file is empty");
       return NULL;
     }
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      fail (self, "", NULL, error, "expected an object with an “accessories” array, got %s",
-            describe_node (root));
+      _hap_json_reader_fail (&self->json, "", NULL, error,
+                             "expected an object with an “accessories” array, got %s",
+                             _hap_json_reader_describe_node (root));
       return NULL;
     }
 
-  if (!check_keys (self, json_node_get_object (root), "", top_keys, error) ||
-      !member (self, json_node_get_object (root), "", "accessories", KIND_ARRAY, TRUE, &accessories, error))
+  if (!_hap_json_reader_check_keys (&self->json, json_node_get_object (root), "",
+                                    top_keys, error) ||
+      !_hap_json_reader_member (&self->json, json_node_get_object (root), "", "accessories",
+                                HAP_JSON_KIND_ARRAY, TRUE, &accessories, error))
     return NULL;
 
   array = json_node_get_array (accessories);
   if ((n = json_array_get_length (array)) == 0)
     {
-      fail (self, "accessories", NULL, error, "must list at least one accessory");
+      _hap_json_reader_fail (&self->json, "accessories", NULL, error,
+                             "must list at least one accessory");
       return NULL;
     }
 
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *item_path = element_path ("accessories", i);
+      g_autofree char *item_path = _hap_json_reader_element_path ("accessories", i);
       g_autoptr(HapAccessory) accessory = NULL;
       JsonNode *node;
 
-      if (!element (self, array, i, "accessories", KIND_OBJECT, &node, error) ||
+      if (!_hap_json_reader_element (&self->json, array, i, "accessories", HAP_JSON_KIND_OBJECT,
+                                     &node, error) ||
           !(accessory = load_accessory (self, json_node_get_object (node), item_path, i == 0, n > 1, error)))
         return NULL;
 
@@ -1316,7 +950,7 @@ set_syntax_error (Loader       *self,
     message += strlen ("Parse error: ");
 
   g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE, "%s:%u:%u: invalid JSON: %s",
-               self->origin, MAX (line, 1), MAX (col, 1), message);
+               self->json.origin, MAX (line, 1), MAX (col, 1), message);
 }
 
 HapAccessory *
@@ -1332,7 +966,6 @@ hap_accessory_new_from_data (const char  *data,
   g_autofree char *base_dir = NULL;
   const char *bad = NULL;
   Loader loader = { 0 };
-  Scanner scanner = { 0 };
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -1343,11 +976,9 @@ hap_accessory_new_from_data (const char  *data,
     length = strlen (data);
 
   base_dir = origin != NULL ? g_path_get_dirname (origin) : g_get_current_dir ();
-  positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   aids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
-  loader.origin = origin != NULL ? origin : "<data>";
+  loader.json.origin = origin != NULL ? origin : "<data>";
   loader.base_dir = base_dir;
-  loader.positions = positions;
   loader.aids = aids;
 
   /* json-glib refuses bad UTF-8 without saying where; find the place first. */
@@ -1361,7 +992,7 @@ hap_accessory_new_from_data (const char  *data,
           line += *p == '\n';
         }
       g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE, "%s:%u:%u: invalid JSON: not UTF-8 text",
-                   loader.origin, line, col);
+                   loader.json.origin, line, col);
       return NULL;
     }
 
@@ -1372,12 +1003,9 @@ hap_accessory_new_from_data (const char  *data,
       return NULL;
     }
 
-  /* Partial results are fine: lookups fall back to the enclosing path. */
-  scanner.p = data;
-  scanner.end = data + length;
-  scanner.line = scanner.col = 1;
-  scanner.positions = positions;
-  scan_value (&scanner, "", 0);
+  /* Where each path is in the text, for LINE:COL in the messages from here on. */
+  positions = _hap_json_reader_scan_positions (data, length);
+  loader.json.positions = positions;
 
   return load_document (&loader, json_parser_get_root (parser), error);
 }

@@ -585,7 +585,8 @@ _hap_accessory_append_json (HapAccessory *self,
 /* iid assignment (hap-protocol.md §4.10: iids are unique within the accessory and
  * stable for the lifetime of the pairing). Objects are visited with stable keys:
  * "svc:<UUID>#<n>" for the n-th service of a type (counting from 1) and
- * "svc:<UUID>#<n>/chr:<UUID>#<m>" for the m-th characteristic of a type in it. */
+ * "svc:<UUID>#<n>/chr:<UUID>#<m>" for the m-th characteristic of a type in it. The map
+ * holds iids as GUINT_TO_POINTER, so 32 bits of them (BLE even limits iids to 65535). */
 
 typedef struct
 {

@@ -425,6 +425,17 @@ char_request_run (CharRequest *req)
     char_request_finish (req);
 }
 
+/* Answers the whole request with one HTTP status and {"status":-70410}. */
+static void
+char_request_reject (CharRequest *req, guint http_status)
+{
+  HapConnection *conn = req->conn;
+
+  send_status (conn, http_status, HAP_STATUS_INVALID_VALUE);
+  _hap_connection_request_done (conn);
+  char_request_unref (req);
+}
+
 static void
 handle_get_characteristics (HapConnection *conn, GHashTable *query)
 {
@@ -438,16 +449,12 @@ handle_get_characteristics (HapConnection *conn, GHashTable *query)
       !parse_flag (query, "meta", &req->meta) || !parse_flag (query, "perms", &req->perms) ||
       !parse_flag (query, "type", &req->type) || !parse_flag (query, "ev", &req->ev))
     {
-      send_status (conn, 400, HAP_STATUS_INVALID_VALUE);
-      _hap_connection_request_done (conn);
-      char_request_unref (req);
+      char_request_reject (req, 400);
       return;
     }
   if (has_duplicates (req->ops))
     {
-      send_status (conn, 422, HAP_STATUS_INVALID_VALUE);
-      _hap_connection_request_done (conn);
-      char_request_unref (req);
+      char_request_reject (req, 422);
       return;
     }
 
@@ -639,17 +646,13 @@ handle_put_characteristics (HapConnection *conn, HapHttpMessage *request)
       CharOp *op = &g_array_index (req->ops, CharOp, i);
       if (!prepare_write_op (conn, json_array_get_element (items, i), op, timed_ok, has_pid, admin))
         {
-          send_status (conn, 400, HAP_STATUS_INVALID_VALUE);
-          _hap_connection_request_done (conn);
-          char_request_unref (req);
+          char_request_reject (req, 400);
           return;
         }
     }
   if (has_duplicates (req->ops))
     {
-      send_status (conn, 422, HAP_STATUS_INVALID_VALUE);
-      _hap_connection_request_done (conn);
-      char_request_unref (req);
+      char_request_reject (req, 422);
       return;
     }
   char_request_run (req);
