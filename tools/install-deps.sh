@@ -7,7 +7,11 @@ PACKAGES="meson ninja-build gcc clang pkg-config python3 \
   libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev libsodium-dev libgmp-dev \
   libavahi-client-dev libavahi-glib-dev libqrencode-dev \
   dbus avahi-daemon avahi-utils iproute2 util-linux \
-  libclang-rt-14-dev llvm-14 python3-zeroconf zbar-tools nodejs npm"
+  libclang-rt-14-dev llvm-14 libpng-dev python3-zeroconf zbar-tools"
+# Node.js may come from elsewhere than Debian (its npm then conflicts with Debian's):
+# ask for Debian's only when the commands are missing.
+command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
+command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
 
 missing=""
 for p in $PACKAGES; do
