@@ -514,6 +514,93 @@ test_leading_zero (gconstpointer data)
   g_assert_true (hap_srp_client_verify_server (client, proof_m2, sizeof proof_m2));
 }
 
+/* fast-srp (HAP-NodeJS, hap-controller) hashes A padded to 384 bytes inside M1 where the
+ * ADK strips its leading zeros. With an A that starts with a zero byte the two differ;
+ * the accessory must accept both (hap-protocol.md §2.1 ⚠). */
+static void
+test_padded_a_convention (void)
+{
+  /* g^a mod N is below 2^3064 for this a, so PAD(A) starts with a zero byte. */
+  g_autoptr(GBytes) a = hex ("00a50000000000000000000000000000000000000000000000000000000002d4");
+  guint8 salt[HAP_SRP_SALT_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+  guint8 verifier[HAP_SRP_PRIME_LEN];
+  guint8 h_n[64], h_g[64], h_i[64], m1[64], m2[64];
+  static const guint8 g = 5;
+  const guint8 *pa, *pb;
+  gsize a_len, b_len;
+  crypto_hash_sha512_state st;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HapSrpServer) server = NULL;
+  g_autoptr(HapSrpServer) server2 = NULL;
+  g_autoptr(HapSrpClient) client = NULL;
+  guint8 b_pad[HAP_SRP_PRIME_LEN];
+  gsize b_start = 0;
+
+  hap_srp_compute_verifier (HAP_SRP_USERNAME, "031-45-154", salt, verifier);
+  server = hap_srp_server_new (salt, verifier, NULL);
+  pb = hap_srp_server_get_public_key (server, &b_len);
+  client = hap_srp_client_new (HAP_SRP_USERNAME, "031-45-154", salt, sizeof salt, pb, b_len,
+                               BYTES (a), &error);
+  g_assert_no_error (error);
+  pa = hap_srp_client_get_public_key (client, &a_len);
+  g_assert_cmpuint (a_len, ==, HAP_SRP_PRIME_LEN);
+  g_assert_cmpuint (pa[0], ==, 0);
+
+  /* M1 = H(H(N) xor H(g) ‖ H(I) ‖ s ‖ PAD(A) ‖ B ‖ K) */
+  {
+    g_autoptr(GBytes) n = hex (
+      "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
+      "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
+      "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+      "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF05"
+      "98DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB"
+      "9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+      "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF695581718"
+      "3995497CEA956AE515D2261898FA051015728E5A8AAAC42DAD33170D04507A33"
+      "A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+      "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864"
+      "D87602733EC86A64521F2B18177B200CBBE117577A615D6C770988C0BAD946E2"
+      "08E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF");
+    crypto_hash_sha512 (h_n, BYTES (n), HAP_SRP_PRIME_LEN);
+  }
+  crypto_hash_sha512 (h_g, &g, 1);
+  crypto_hash_sha512 (h_i, (const guint8 *) HAP_SRP_USERNAME, strlen (HAP_SRP_USERNAME));
+  for (guint i = 0; i < 64; i++)
+    h_n[i] ^= h_g[i];
+  while (b_start < b_len && pb[b_start] == 0)
+    b_start++;
+  memcpy (b_pad, pb + b_start, b_len - b_start);
+  crypto_hash_sha512_init (&st);
+  crypto_hash_sha512_update (&st, h_n, 64);
+  crypto_hash_sha512_update (&st, h_i, 64);
+  crypto_hash_sha512_update (&st, salt, sizeof salt);
+  crypto_hash_sha512_update (&st, pa, HAP_SRP_PRIME_LEN);   /* padded A */
+  crypto_hash_sha512_update (&st, b_pad, b_len - b_start);
+  crypto_hash_sha512_update (&st, hap_srp_client_get_session_key (client), HAP_SRP_KEY_LEN);
+  crypto_hash_sha512_final (&st, m1);
+
+  /* The ADK-style proof differs here, so this really exercises the fallback. */
+  g_assert_true (memcmp (m1, hap_srp_client_get_proof (client), 64) != 0);
+  g_assert_true (hap_srp_server_verify (server, pa, a_len, m1, 64, m2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (hap_srp_server_get_session_key (server), 64, hap_srp_client_get_session_key (client), 64);
+  /* M2 = H(PAD(A) ‖ M1 as sent ‖ K), which fast-srp checks the same way. */
+  {
+    guint8 expected_m2[64];
+    crypto_hash_sha512_init (&st);
+    crypto_hash_sha512_update (&st, pa, HAP_SRP_PRIME_LEN);
+    crypto_hash_sha512_update (&st, m1, 64);
+    crypto_hash_sha512_update (&st, hap_srp_client_get_session_key (client), HAP_SRP_KEY_LEN);
+    crypto_hash_sha512_final (&st, expected_m2);
+    g_assert_cmpmem (m2, 64, expected_m2, 64);
+  }
+
+  /* A wrong proof is still refused whatever the convention. */
+  server2 = hap_srp_server_new (salt, verifier, NULL);
+  m1[0] ^= 1;
+  g_assert_false (hap_srp_server_verify (server2, pa, a_len, m1, 64, m2, NULL));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -530,6 +617,7 @@ main (int    argc,
   g_test_add_func ("/srp/illegal-b", test_illegal_public_b);
   g_test_add_func ("/srp/random/round-trips", test_random_round_trips);
   g_test_add_func ("/srp/random/b-differs", test_random_b_differs);
+  g_test_add_func ("/srp/padded-a-convention", test_padded_a_convention);
   for (gsize i = 0; i < G_N_ELEMENTS (leading_zero_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/srp/leading-zero/%s",

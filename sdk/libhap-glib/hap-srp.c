@@ -67,6 +67,7 @@ struct _HapSrpServer
   guint8   public_b[HAP_SRP_PRIME_LEN];  /* PAD(B) */
   gsize    public_b_start;               /* offset of the first non-zero byte */
   guint8   key[HAP_SRP_KEY_LEN];
+  guint8   premaster[HAP_SRP_PRIME_LEN];   /* PAD(S), kept until verify ends */
   gboolean verified;
 };
 
@@ -239,6 +240,34 @@ srp_compute_key (const mpz_t s,
   sodium_memzero (s_pad, sizeof s_pad);
 }
 
+/* The controller-side conventions an accessory meets in M1 (hap-protocol.md §2.1 ⚠):
+ * Apple's ADK strips leading zero bytes of S (for K), A and B; fast-srp (HAP-NodeJS,
+ * hap-controller) and aiohomekit hash some of them padded to 384 bytes. They differ only
+ * when a value starts with a zero byte (about 1 pairing in 130). */
+typedef struct
+{
+  gboolean pad_s;
+  gboolean pad_a;
+  gboolean pad_b;
+} SrpPadding;
+
+static void
+srp_compute_key_padded (const guint8 s_pad[HAP_SRP_PRIME_LEN],
+                        gboolean     pad,
+                        guint8       key[HAP_SRP_KEY_LEN])
+{
+  gsize start = pad ? 0 : leading_zeros (s_pad, HAP_SRP_PRIME_LEN);
+
+  crypto_hash_sha512 (key, s_pad + start, HAP_SRP_PRIME_LEN - start);
+}
+
+static void srp_compute_m1_padded (const char *username, const guint8 *salt, gsize salt_len,
+                                   const guint8 a_pad[HAP_SRP_PRIME_LEN],
+                                   const guint8 b_pad[HAP_SRP_PRIME_LEN],
+                                   const guint8 key[HAP_SRP_KEY_LEN],
+                                   gboolean pad_a, gboolean pad_b,
+                                   guint8 m1[HAP_SRP_PROOF_LEN]);
+
 /* M1 = H(H(N) xor H(g) ‖ H(I) ‖ s ‖ A ‖ B ‖ K), A and B stripped of leading zeros. */
 static void
 srp_compute_m1 (const char   *username,
@@ -249,12 +278,26 @@ srp_compute_m1 (const char   *username,
                 const guint8  key[HAP_SRP_KEY_LEN],
                 guint8        m1[HAP_SRP_PROOF_LEN])
 {
+  srp_compute_m1_padded (username, salt, salt_len, a_pad, b_pad, key, FALSE, FALSE, m1);
+}
+
+static void
+srp_compute_m1_padded (const char   *username,
+                       const guint8 *salt,
+                       gsize         salt_len,
+                       const guint8  a_pad[HAP_SRP_PRIME_LEN],
+                       const guint8  b_pad[HAP_SRP_PRIME_LEN],
+                       const guint8  key[HAP_SRP_KEY_LEN],
+                       gboolean      pad_a,
+                       gboolean      pad_b,
+                       guint8        m1[HAP_SRP_PROOF_LEN])
+{
   crypto_hash_sha512_state st;
   guint8 h_n[SRP_HASH_LEN];
   guint8 h_g[SRP_HASH_LEN];
   guint8 h_i[SRP_HASH_LEN];
-  gsize a_start = leading_zeros (a_pad, HAP_SRP_PRIME_LEN);
-  gsize b_start = leading_zeros (b_pad, HAP_SRP_PRIME_LEN);
+  gsize a_start = pad_a ? 0 : leading_zeros (a_pad, HAP_SRP_PRIME_LEN);
+  gsize b_start = pad_b ? 0 : leading_zeros (b_pad, HAP_SRP_PRIME_LEN);
 
   crypto_hash_sha512 (h_n, srp_n_bytes, sizeof srp_n_bytes);
   crypto_hash_sha512 (h_g, &srp_g_byte, 1);
@@ -430,7 +473,7 @@ server_derive_key (HapSrpServer *srp,
       mpz_mul (s, s, a);
       mpz_mod (s, s, srp->n);
       powm_secret (s, s, srp->b, srp->n);
-      srp_compute_key (s, srp->key);
+      srp_mpz_to_padded (s, srp->premaster);
       ok = TRUE;
     }
 
@@ -487,9 +530,37 @@ hap_srp_server_verify (HapSrpServer  *srp,
       return FALSE;
     }
 
-  srp_compute_m1 (srp->username, srp->salt, sizeof srp->salt,
-                  a_pad, srp->public_b, srp->key, expected_m1);
-  match = hap_secure_equal (expected_m1, proof_m1, HAP_SRP_PROOF_LEN);
+  {
+    /* The ADK's convention first; the padded ones only where a leading zero byte makes
+     * them differ from it. */
+    static const SrpPadding conventions[] = {
+      { FALSE, FALSE, FALSE },   /* Apple ADK (and iOS) */
+      { TRUE,  TRUE,  TRUE  },   /* aiohomekit */
+      { TRUE,  TRUE,  FALSE },
+      { TRUE,  FALSE, TRUE  },   /* fast-srp with A as sent */
+      { FALSE, TRUE,  TRUE  },
+      { TRUE,  FALSE, FALSE },
+      { FALSE, TRUE,  FALSE },
+      { FALSE, FALSE, TRUE  },
+    };
+    gboolean s_zero = srp->premaster[0] == 0;
+    gboolean a_zero = a_pad[0] == 0;
+    gboolean b_zero = srp->public_b[0] == 0;
+
+    match = FALSE;
+    for (guint i = 0; i < G_N_ELEMENTS (conventions) && !match; i++)
+      {
+        const SrpPadding *c = &conventions[i];
+
+        if (i > 0 && ((c->pad_s && !s_zero) || (c->pad_a && !a_zero) || (c->pad_b && !b_zero)))
+          continue;   /* identical to a convention already tried */
+        srp_compute_key_padded (srp->premaster, c->pad_s, srp->key);
+        srp_compute_m1_padded (srp->username, srp->salt, sizeof srp->salt, a_pad, srp->public_b,
+                               srp->key, c->pad_a, c->pad_b, expected_m1);
+        match = hap_secure_equal (expected_m1, proof_m1, HAP_SRP_PROOF_LEN);
+      }
+  }
+  sodium_memzero (srp->premaster, sizeof srp->premaster);
   sodium_memzero (expected_m1, sizeof expected_m1);
   if (!match)
     {

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomUUID, randomInt } from 'node:crypto';
+import { randomUUID, randomInt, randomBytes, createHash, createDiffieHellman } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { after } from 'node:test';
 
@@ -579,4 +579,132 @@ export function wrongCode(code) {
     if (!TRIVIAL_CODES.has(d)) return `${d.slice(0, 3)}-${d.slice(3, 5)}-${d.slice(5)}`;
   }
   throw new Error(`cannot derive a wrong code from ${code}`);
+}
+
+// ---------------------------------------------------------------------------
+// Pair-setup with a chosen SRP client secret
+//
+// SRP values are 384-byte big-endian numbers.  About one time in 256 the
+// controller's public key A, or the shared premaster secret S, starts with a
+// 0x00 byte; how an accessory hashes such values (padded to 384 bytes or
+// stripped of leading zeros) then decides whether pair-setup succeeds with
+// hap-controller, whose SRP (fast-srp-hap, as HAP-NodeJS) uses PAD(A) in M1
+// and K = H(PAD(S)).  To test those cases deterministically, the client's
+// secret `a` is chosen after M2 (B and salt known) so that A and S have the
+// wanted shape, and handed to hap-controller through fast-srp-hap's
+// SRP.genKey(), which it calls once while building M3.
+
+const srp = loadModule('fast-srp-hap');
+const SRP_LEN = 384;
+const bufToBig = (b) => BigInt('0x' + (b.length ? b.toString('hex') : '0'));
+function bigToBuf(n, len) {
+  let hex = n.toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  const b = Buffer.from(hex, 'hex');
+  return len === undefined ? b : Buffer.concat([Buffer.alloc(Math.max(0, len - b.length)), b]);
+}
+const sha512 = (...parts) => createHash('sha512').update(Buffer.concat(parts)).digest();
+
+let srpGroup = null;                       // { N, Nbuf, g, k, dhG } (dhG: g^e mod N via OpenSSL)
+function srpGroupParams() {
+  if (!srpGroup) {
+    const Nbuf = Buffer.from(srp.SRP.params.hap.N.toString(16), 'hex');
+    const gBuf = Buffer.from([5]);
+    const N = bufToBig(Nbuf);
+    const k = bufToBig(sha512(Nbuf, bigToBuf(5n, SRP_LEN)));
+    srpGroup = { N, Nbuf, g: 5n, k, dhG: createDiffieHellman(Nbuf, gBuf) };
+  }
+  return srpGroup;
+}
+// base^e mod N with OpenSSL (a DiffieHellman object per base; cheap per exponent).
+function modPowWith(dh, e) {
+  dh.setPrivateKey(bigToBuf(e));
+  return bufToBig(dh.generateKeys());
+}
+
+/**
+ * Choose a 32-byte client secret `a` for which A = g^a and S (the premaster
+ * secret of fast-srp-hap's client) have a leading zero byte or not, as asked.
+ */
+export function chooseSrpSecret({ salt, B, pin, zeroA, zeroS, maxTries = 50_000 }) {
+  const { N, k, dhG } = srpGroupParams();
+  const x = bufToBig(sha512(salt, sha512(Buffer.from(`Pair-Setup:${pin}`))));
+  const v = modPowWith(dhG, x);
+  const Bn = bufToBig(B);
+  const base = (((Bn - k * v) % N) + N) % N;
+  const dhBase = createDiffieHellman(srpGroupParams().Nbuf, bigToBuf(base, SRP_LEN));
+  const Bpad = bigToBuf(Bn, SRP_LEN);
+  for (let i = 0; i < maxTries; i++) {
+    const key = randomBytes(32);
+    if (key[0] === 0) continue;             // keep a full 256-bit secret
+    const a = bufToBig(key);
+    const A = bigToBuf(modPowWith(dhG, a), SRP_LEN);
+    if ((A[0] === 0) !== zeroA) continue;
+    const u = bufToBig(sha512(A, Bpad));
+    const S = bigToBuf(modPowWith(dhBase, a + u * x), SRP_LEN);
+    if ((S[0] === 0) !== zeroS) continue;
+    return key;
+  }
+  throw new Error(`no SRP secret with zeroA=${zeroA} zeroS=${zeroS} in ${maxTries} tries`);
+}
+
+const minimal = (b) => {
+  let z = 0;
+  while (z < b.length && b[z] === 0) z++;
+  return b.subarray(z);
+};
+
+/**
+ * Pair-setup (method 0) where the controller's A and/or S start with 0x00.
+ * With `adk: true` the controller's K, M1 and M2 are recomputed the way
+ * Apple's HomeKit ADK computes them (K = H(MIN(S)), M1 over MIN(A) and
+ * MIN(B), M2 = H(PAD(A) | M1 | K)) before M3 is sent; otherwise
+ * hap-controller's own arithmetic (fast-srp-hap) is used.  Returns
+ * { client, ltd } like pairController() or throws what hap-controller throws,
+ * after checking that the crafted values were really used.
+ */
+export async function pairControllerCraftedSrp(runner, { zeroA = false, zeroS = false, adk = false, i = 0 } = {}) {
+  const s = runner.server(i);
+  const client = runner.client(undefined, undefined, i);
+  const proto = client.pairingProtocol;
+  const buildM3 = proto.buildPairSetupM3.bind(proto);
+  let chosen = null;
+  proto.buildPairSetupM3 = async (m2Tlv, pin) => {
+    chosen = chooseSrpSecret({ salt: m2Tlv.get(0x02), B: m2Tlv.get(0x03), pin, zeroA, zeroS });
+    const genKey = srp.SRP.genKey;
+    srp.SRP.genKey = async () => Buffer.from(chosen);
+    let m3;
+    try {
+      m3 = await buildM3(m2Tlv, pin);
+    } finally {
+      srp.SRP.genKey = genKey;
+    }
+    if (!adk) return m3;
+    const c = proto.srpClient;
+    const { Nbuf } = srpGroupParams();
+    const hN = sha512(minimal(Nbuf));
+    const hG = sha512(Buffer.from([5]));
+    for (let k = 0; k < hN.length; k++) hN[k] ^= hG[k];
+    const K = sha512(minimal(c._S));
+    const M1 = sha512(hN, sha512(Buffer.from('Pair-Setup')), c._s, minimal(c._A), minimal(c._B), K);
+    c._K = K;
+    c._M1 = M1;
+    c._M2 = sha512(bigToBuf(bufToBig(c._A), SRP_LEN), M1, K);
+    return hc.TLV.encodeObject(new Map([[0x06, Buffer.from([3])], [0x03, c._A], [0x04, M1]]));
+  };
+  const check = () => {
+    const c = proto.srpClient;
+    if (!chosen || !c) throw new Error('crafted SRP secret was not used (hap-controller internals changed?)');
+    if ((c._A[0] === 0) !== zeroA || (c._S[0] === 0) !== zeroS) {
+      throw new Error(`crafted SRP values not as wanted: A[0]=${c._A[0]} S[0]=${c._S[0]}`);
+    }
+  };
+  try {
+    await withTimeout(client.pairSetup(s.setup_code, PairMethods.PairSetup, 0), 20_000, 'pair-setup (crafted SRP)');
+  } catch (err) {
+    check();
+    throw err;
+  }
+  check();
+  return { client, ltd: client.getLongTermData() };
 }

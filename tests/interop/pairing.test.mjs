@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   TEST_TIMEOUT_MS, DEFAULT_SETUP_CODE, TLV_ERROR, HAP_STATUS,
-  startRunner, pairController, isTlvError, wrongCode, withTimeout, getDb, PairMethods,
+  startRunner, pairController, isTlvError, wrongCode, withTimeout, getDb, PairMethods, accessoryFile,
 } from './harness.mjs';
 
 const opts = { timeout: TEST_TIMEOUT_MS };
@@ -79,4 +79,18 @@ test('identify when paired is refused (HTTP 400, -70401)', opts, async (t) => {
     assert.equal(Number(body.status), HAP_STATUS.INSUFFICIENT_PRIVILEGES, `body: ${JSON.stringify(body)}`);
     return true;
   });
+});
+
+test('two files: one server each, with its own port and identity', opts, async (t) => {
+  const runner = await startRunner(t, { files: [accessoryFile('lightbulb.json'), accessoryFile('lock.json')] });
+  assert.equal(runner.ready.length, 2);
+  const [a, b] = runner.ready;
+  assert.notEqual(a.port, b.port, 'distinct ports');
+  assert.notEqual(a.device_id, b.device_id, 'distinct device ids');
+  assert.deepEqual(runner.ready.map((r) => r.name).sort(), ['Desk Lamp', 'Front Door Lock'].sort());
+  for (let i = 0; i < 2; i++) {
+    const { client } = await pairController(runner, { i });
+    const db = await getDb(client);
+    assert.ok(db.accessories.length >= 1, `server ${i} serves its accessory`);
+  }
 });
