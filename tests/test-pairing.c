@@ -488,6 +488,48 @@ test_handler_timeout (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 3000 * 1000);
 }
 
+static void
+test_resource_snapshot (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hap-test-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (g_getenv ("HAP_ACCESSORIES_DIR"), "bridge.json", NULL);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  HapTestServer *server = hap_test_server_start (file, NULL, dir);
+  g_autoptr(HapTestClient) c = hap_test_client_new ("snap");
+  const char *camera = "{\"resource-type\":\"image\",\"image-width\":640,\"image-height\":480,\"aid\":6}";
+  const char *bridge = "{\"resource-type\":\"image\",\"image-width\":640,\"image-height\":480}";
+  g_autoptr(HapHttpMessage) r1 = NULL;
+  g_autoptr(HapHttpMessage) r2 = NULL;
+  g_autoptr(HapHttpMessage) r3 = NULL;
+  const guint8 *jpeg;
+  gsize len;
+
+  hap_test_client_connect (c, hap_test_server_get_port (server));
+  g_assert_cmpint (hap_test_client_pair_setup (c, HAP_TEST_SETUP_CODE, 0), ==, 0);
+  g_assert_cmpint (hap_test_client_pair_verify (c), ==, 0);
+
+  /* The bridged camera (aid 6) declares a snapshot: 200 image/jpeg with its bytes. */
+  r1 = hap_test_client_request (c, "POST", "/resource", "application/hap+json", camera, strlen (camera));
+  g_assert_cmpuint (r1->status, ==, 200);
+  g_assert_cmpstr (hap_http_message_get_header (r1, "Content-Type"), ==, "image/jpeg");
+  jpeg = g_bytes_get_data (r1->body, &len);
+  g_assert_cmpuint (len, >, 4);
+  g_assert_cmpuint (jpeg[0], ==, 0xFF);
+  g_assert_cmpuint (jpeg[1], ==, 0xD8);   /* SOI */
+  g_assert_cmpuint (jpeg[len - 2], ==, 0xFF);
+  g_assert_cmpuint (jpeg[len - 1], ==, 0xD9);   /* EOI */
+  /* The bridge itself (aid 1 by default) has none: 404. */
+  r2 = hap_test_client_request (c, "POST", "/resource", "application/hap+json", bridge, strlen (bridge));
+  g_assert_cmpuint (r2->status, ==, 404);
+  /* Not JSON: 400. */
+  r3 = hap_test_client_request (c, "POST", "/resource", "application/hap+json", "{", 1);
+  g_assert_cmpuint (r3->status, ==, 400);
+
+  hap_test_client_disconnect (c);
+  hap_test_server_stop (server);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -506,6 +548,7 @@ main (int argc, char **argv)
   ADD ("/pairing/transient-and-split", test_transient_and_split);
   ADD ("/pairing/handler-timeout", test_handler_timeout);
 #undef ADD
+  g_test_add_func ("/pairing/resource-snapshot", test_resource_snapshot);
 
   return g_test_run ();
 }

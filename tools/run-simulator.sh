@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds hap-simulator and serves the sample accessories in the foreground.
 #   tools/run-simulator.sh [extra hap-simulator options] [FILE.json…]
-# With no files it serves accessories/lightbulb.json. State (identity, pairings) is kept
+# With no files it serves every sample in accessories/. State (identity, pairings) is kept
 # in $XDG_STATE_HOME/hap-simulator (default ~/.local/state/hap-simulator).
 set -eu
 cd "$(dirname "$0")/.."
@@ -26,6 +26,6 @@ ninja -C _build simulator/hap-simulator >/dev/null
 has_file=no
 for arg in "$@"; do case "$arg" in *.json) has_file=yes;; esac; done
 if [ "$has_file" = no ]; then
-  set -- "$@" accessories/lightbulb.json
+  set -- "$@" accessories/*.json
 fi
 exec _build/simulator/hap-simulator --headless "$@"

@@ -10,6 +10,8 @@
 #include <signal.h>
 
 #include <glib-unix.h>
+#include <locale.h>
+
 #include <libhap-glib/hap.h>
 
 static void
@@ -53,6 +55,8 @@ main (int   argc,
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *payload = NULL;
+
+  setlocale (LC_ALL, "");
 
   /* Accessory Information (Identify, Manufacturer, Model, Name, …) comes for free. */
   accessory = hap_accessory_new ("Example Lamp", hap_catalog_lookup_category ("LIGHTBULB"));

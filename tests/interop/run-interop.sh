@@ -6,8 +6,13 @@
 # HAP_ACCESSORIES_DIR (default: <repo>/accessories).
 set -euo pipefail
 
+INSTALL_ONLY=no
+if [ "${1:-}" = "--install-only" ]; then
+  INSTALL_ONLY=yes
+  shift
+fi
 if [ "$#" -ne 2 ]; then
-  echo "usage: $0 HAP_SIMULATOR BUILD_DIR" >&2
+  echo "usage: $0 [--install-only] HAP_SIMULATOR BUILD_DIR" >&2
   exit 2
 fi
 
@@ -42,6 +47,8 @@ if [ "$(installed_version)" != "$HC_VERSION" ]; then
   echo "Bail out! hap-controller $HC_VERSION not found in $MODULES" >&2
   exit 1
 fi
+# tools/run-tests.sh installs first, then runs every test without network access.
+[ "$INSTALL_ONLY" = yes ] && exit 0
 
 export NODE_PATH="$MODULES${NODE_PATH:+:$NODE_PATH}"
 export HAP_SIMULATOR="$SIMULATOR"
