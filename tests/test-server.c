@@ -408,6 +408,29 @@ test_many_connections (Fixture *f, gconstpointer data)
   assert_witness_ok (f, 50);
 }
 
+static void
+test_pipelined_flood (Fixture *f, gconstpointer data)
+{
+  const char *req = "GET /accessories HTTP/1.1\r\nHost: x\r\n\r\n";
+  g_autoptr(GString) many = g_string_new (NULL);
+  guint n = 0;
+
+  /* 400 requests in one go, responses (~1 MB) not read until all are sent: the server
+   * stops reading while its output backs up, and resumes without losing any. */
+  for (guint i = 0; i < 400; i++)
+    g_string_append (many, req);
+  hap_test_client_send_raw (f->admin, (const guint8 *) many->str, many->len);
+  for (; n < 400; n++)
+    {
+      g_autoptr(HapHttpMessage) r = hap_test_client_read_response (f->admin, 5000);
+      if (r == NULL)
+        break;
+      g_assert_cmpuint (r->status, ==, 200);
+    }
+  g_assert_cmpuint (n, ==, 400);
+  assert_witness_ok (f, 50);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -428,6 +451,7 @@ main (int argc, char **argv)
   ADD ("/server/identify-and-pairing-paths", test_identify_and_pairing_paths);
   ADD ("/server/garbage-http", test_garbage_http);
   ADD ("/server/many-connections", test_many_connections);
+  ADD ("/server/pipelined-flood", test_pipelined_flood);
 #undef ADD
 
   return g_test_run ();

@@ -17,6 +17,14 @@
 static gboolean on_readable (GSocket *socket, GIOCondition condition, gpointer user_data);
 static gboolean on_writable (GSocket *socket, GIOCondition condition, gpointer user_data);
 static void     flush_events (HapConnection *conn);
+static void     update_reading (HapConnection *conn);
+static void     schedule_processing (HapConnection *conn);
+
+/* Backpressure: a controller that pipelines faster than slow handlers answer, or that
+ * does not read its responses, is not read from until it catches up — memory per
+ * connection stays bounded. */
+#define MAX_QUEUED_REQUESTS 32
+#define MAX_PENDING_OUTPUT  (256 * 1024)
 
 HapConnection *
 _hap_connection_ref (HapConnection *conn)
@@ -79,10 +87,30 @@ _hap_connection_new (HapAccessoryServer *server,
   setsockopt (conn->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   g_socket_set_blocking (conn->socket, FALSE);
 
-  conn->read_source = g_socket_create_source (conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-  g_source_set_callback (conn->read_source, (GSourceFunc) (GCallback) on_readable, conn, NULL);
-  g_source_attach (conn->read_source, server->context);
+  update_reading (conn);
   return conn;
+}
+
+static void
+update_reading (HapConnection *conn)
+{
+  gboolean want;
+
+  if (conn->server == NULL)
+    return;
+  want = conn->requests.length < MAX_QUEUED_REQUESTS &&
+         conn->out->len - conn->out_offset < MAX_PENDING_OUTPUT;
+  if (want && conn->read_source == NULL)
+    {
+      conn->read_source = g_socket_create_source (conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (conn->read_source, (GSourceFunc) (GCallback) on_readable, conn, NULL);
+      g_source_attach (conn->read_source, conn->server->context);
+    }
+  else if (!want && conn->read_source != NULL)
+    {
+      g_source_destroy (conn->read_source);
+      g_clear_pointer (&conn->read_source, g_source_unref);
+    }
 }
 
 void
@@ -159,9 +187,16 @@ flush_output (HapConnection *conn)
         }
       if (conn->close_after_flush)
         _hap_connection_close (conn);
+      else
+        {
+          if (!conn->busy && conn->requests.length > 0)
+            schedule_processing (conn);
+          update_reading (conn);
+        }
       return;
     }
 
+  update_reading (conn);
   if (conn->write_source == NULL && conn->server != NULL)
     {
       conn->write_source = g_socket_create_source (conn->socket, G_IO_OUT, NULL);
@@ -207,11 +242,17 @@ _hap_connection_send_response (HapConnection *conn,
   sodium_memzero (message->data, message->len);
 }
 
+static gboolean
+output_backed_up (HapConnection *conn)
+{
+  return conn->out->len - conn->out_offset >= MAX_PENDING_OUTPUT;
+}
+
 static void
 process_requests (HapConnection *conn)
 {
   _hap_connection_ref (conn);
-  while (conn->server != NULL && !conn->busy)
+  while (conn->server != NULL && !conn->busy && !output_backed_up (conn))
     {
       HapHttpMessage *request = g_queue_pop_head (&conn->requests);
 
@@ -222,7 +263,21 @@ process_requests (HapConnection *conn)
       _hap_connection_handle_request (conn, request);
       hap_http_message_free (request);
     }
+  update_reading (conn);
   _hap_connection_unref (conn);
+}
+
+static void
+schedule_processing (HapConnection *conn)
+{
+  GSource *idle;
+
+  /* Later requests run from the main loop so a long pipeline cannot recurse. */
+  idle = g_idle_source_new ();
+  g_source_set_callback (idle, (GSourceFunc) (GCallback) process_requests,
+                         _hap_connection_ref (conn), (GDestroyNotify) _hap_connection_unref);
+  g_source_attach (idle, conn->server->context);
+  g_source_unref (idle);
 }
 
 void
@@ -234,15 +289,8 @@ _hap_connection_request_done (HapConnection *conn)
   /* HAP §6.8: events wait while a response is in flight, then go out. */
   if (conn->pending_events->len > 0 && conn->event_timer == NULL)
     flush_events (conn);
-  if (conn->server != NULL && !conn->busy && conn->requests.length > 0)
-    {
-      /* Later requests run from the main loop so a long pipeline cannot recurse. */
-      GSource *idle = g_idle_source_new ();
-      g_source_set_callback (idle, (GSourceFunc) (GCallback) process_requests,
-                             _hap_connection_ref (conn), (GDestroyNotify) _hap_connection_unref);
-      g_source_attach (idle, conn->server->context);
-      g_source_unref (idle);
-    }
+  if (conn->server != NULL && !conn->busy && conn->requests.length > 0 && !output_backed_up (conn))
+    schedule_processing (conn);
 }
 
 /* Moves every complete request out of the parser. A malformed one gets 400 and the
