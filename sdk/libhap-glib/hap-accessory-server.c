@@ -318,8 +318,8 @@ add_accessory_json (HapAccessory *accessory, GString *json)
 
 /* HAP §6.6.1 / hap-protocol.md §4.12: c# changes whenever the database (without values)
  * changes; it is 1..65535 and wraps to 1. */
-static void
-update_config_number (HapAccessoryServer *self, gboolean *changed)
+static gboolean
+update_config_number (HapAccessoryServer *self, gboolean *changed, GError **error)
 {
   g_autoptr(GString) json = g_string_new (NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -328,20 +328,21 @@ update_config_number (HapAccessoryServer *self, gboolean *changed)
   g_autofree char *hash = NULL;
 
   add_accessory_json (self->accessory, json);
-  if (!json_parser_load_from_data (parser, json->str, (gssize) json->len, NULL))
-    g_error ("accessory database JSON does not parse: %s", json->str);
+  if (!json_parser_load_from_data (parser, json->str, (gssize) json->len, error))
+    return FALSE;
   strip_values (json_parser_get_root (parser));
   json_generator_set_root (generator, json_parser_get_root (parser));
   text = json_generator_to_data (generator, NULL);
   hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
 
   if (g_strcmp0 (hash, self->storage->config_hash) == 0)
-    return;
+    return TRUE;
   if (self->storage->config_hash != NULL)
     self->storage->config_number = self->storage->config_number >= 65535 ? 1 : self->storage->config_number + 1;
   g_free (self->storage->config_hash);
   self->storage->config_hash = g_steal_pointer (&hash);
   *changed = TRUE;
+  return TRUE;
 }
 
 static void
@@ -383,7 +384,8 @@ prepare_database (HapAccessoryServer *self, GError **error)
   if (ids_changed && !hap_storage_save_ids (self->storage, error))
     return FALSE;
 
-  update_config_number (self, &state_changed);
+  if (!update_config_number (self, &state_changed, error))
+    return FALSE;
   if (state_changed && !hap_storage_save_state (self->storage, error))
     return FALSE;
 
