@@ -7,7 +7,7 @@
 
 #include "hap-crypto-private.h"
 #include "hap-frame-private.h"
-#include "hap-srp-private.h"
+#include "hap-pairing-client-private.h"
 #include "hap-tlv8-private.h"
 
 /* ---- server fixture ---------------------------------------------------------------- */
@@ -398,273 +398,172 @@ hap_test_client_request (HapTestClient *client,
   return hap_test_client_read_response (client, 5000);
 }
 
-static HapTlv8 *
-tlv_exchange (HapTestClient *client, const char *path, GByteArray *body, int *http_status)
+/* POSTs a pairing TLV8 body: the body of the 200 response, or NULL for an HTTP failure. */
+static GBytes *
+tlv_exchange (HapTestClient *client, const char *path, GByteArray *body)
 {
   g_autoptr(HapHttpMessage) response = NULL;
-  gsize len;
-  const guint8 *data;
 
   response = hap_test_client_request (client, "POST", path, "application/pairing+tlv8",
                                       (const char *) body->data, body->len);
-  *http_status = response ? (int) response->status : -1;
   if (response == NULL || response->status != 200)
     return NULL;
-  data = g_bytes_get_data (response->body, &len);
-  return hap_tlv8_parse (data, len, NULL);
+  return g_bytes_ref (response->body);
 }
 
+/* A failed step of hap-pairing-client.c: the accessory's TLV error code. The test
+ * accessory never sends a malformed or forged response, so anything else aborts. */
 static int
-tlv_error_of (HapTlv8 *tlv)
+tlv_failure (int tlv_error, const GError *error)
 {
-  guint64 code;
+  if (tlv_error != 0)
+    return tlv_error;
+  g_assert_no_error (error);
+  return -1;
+}
 
-  if (hap_tlv8_get_uint (tlv, HAP_TLV_ERROR, &code))
-    return (int) code;
-  return 0;
+static void
+client_identity (HapTestClient *client, HapControllerIdentity *identity)
+{
+  identity->id = client->id;
+  memcpy (identity->ltsk, client->ltsk, 64);
+  memcpy (identity->ltpk, client->ltpk, 32);
+}
+
+static void
+set_session_keys (HapTestClient *client, guint8 encrypt_key[32], guint8 decrypt_key[32])
+{
+  g_clear_pointer (&client->codec, hap_frame_codec_free);
+  client->codec = hap_frame_codec_new (decrypt_key, encrypt_key);
+  sodium_memzero (encrypt_key, 32);
+  sodium_memzero (decrypt_key, 32);
 }
 
 int
 hap_test_client_pair_setup (HapTestClient *client, const char *setup_code, guint32 flags)
 {
-  static const guint8 nonce5[8] = { 'P', 'S', '-', 'M', 's', 'g', '0', '5' };
-  static const guint8 nonce6[8] = { 'P', 'S', '-', 'M', 's', 'g', '0', '6' };
-  g_autoptr(GByteArray) m = g_byte_array_new ();
-  g_autoptr(HapTlv8) r = NULL;
-  g_autoptr(HapSrpClient) srp = NULL;
-  const guint8 *b, *salt, *proof, *a, *k;
-  gsize b_len, salt_len, proof_len, a_len;
-  guint8 key[32], x[32], sig[64];
-  int status, err;
+  HapControllerIdentity identity;
+  g_autoptr(HapPairSetupClient) setup = NULL;
+  g_autoptr(GByteArray) request = NULL;
+  g_autoptr(GError) error = NULL;
+  int tlv_error = 0;
 
-  hap_tlv8_append_uint8 (m, HAP_TLV_STATE, 1);
-  hap_tlv8_append_uint8 (m, HAP_TLV_METHOD, HAP_METHOD_PAIR_SETUP);
-  if (flags != 0)
-    hap_tlv8_append_uint (m, HAP_TLV_FLAGS, flags);
-  if ((r = tlv_exchange (client, "/pair-setup", m, &status)) == NULL)
-    return -1;
-  if ((err = tlv_error_of (r)) != 0)
-    return err;
-  b = hap_tlv8_get (r, HAP_TLV_PUBLIC_KEY, &b_len);
-  salt = hap_tlv8_get (r, HAP_TLV_SALT, &salt_len);
-  g_assert_nonnull (b);
-  g_assert_nonnull (salt);
-  srp = hap_srp_client_new (HAP_SRP_USERNAME, setup_code, salt, salt_len, b, b_len, NULL, NULL);
-  g_assert_nonnull (srp);
-  g_clear_pointer (&r, hap_tlv8_free);
+  client_identity (client, &identity);
+  setup = hap_pair_setup_client_new (&identity, setup_code, flags);
+  sodium_memzero (&identity, sizeof identity);
 
-  g_byte_array_set_size (m, 0);
-  hap_tlv8_append_uint8 (m, HAP_TLV_STATE, 3);
-  a = hap_srp_client_get_public_key (srp, &a_len);
-  hap_tlv8_append (m, HAP_TLV_PUBLIC_KEY, a, a_len);
-  hap_tlv8_append (m, HAP_TLV_PROOF, hap_srp_client_get_proof (srp), HAP_SRP_PROOF_LEN);
-  if ((r = tlv_exchange (client, "/pair-setup", m, &status)) == NULL)
-    return -1;
-  if ((err = tlv_error_of (r)) != 0)
-    return err;
-  proof = hap_tlv8_get (r, HAP_TLV_PROOF, &proof_len);
-  g_assert_true (proof != NULL && hap_srp_client_verify_server (srp, proof, proof_len));
-  g_clear_pointer (&r, hap_tlv8_free);
-  k = hap_srp_client_get_session_key (srp);
+  /* M1 → M2, M3 → M4, M5 → M6 (a transient setup stops after M4). */
+  request = hap_pair_setup_client_start (setup);
+  while (request != NULL)
+    {
+      g_autoptr(GBytes) response = tlv_exchange (client, "/pair-setup", request);
+
+      g_clear_pointer (&request, g_byte_array_unref);
+      if (response == NULL)
+        return -1;
+      request = hap_pair_setup_client_step (setup, g_bytes_get_data (response, NULL),
+                                            g_bytes_get_size (response), &tlv_error, &error);
+    }
+  if (error != NULL)
+    return tlv_failure (tlv_error, error);
+  g_assert_true (hap_pair_setup_client_is_done (setup));
 
   if (flags & HAP_PAIRING_FLAG_TRANSIENT)
     {
       guint8 enc[32], dec[32];
-      hap_hkdf_sha512_str (k, 64, "SplitSetupSalt", "ControllerEncrypt-Control", enc, 32);
-      hap_hkdf_sha512_str (k, 64, "SplitSetupSalt", "AccessoryEncrypt-Control", dec, 32);
-      client->codec = hap_frame_codec_new (dec, enc);
+
+      g_assert_true (hap_pair_setup_client_get_session_keys (setup, enc, dec));
+      set_session_keys (client, enc, dec);
       return 0;
     }
-
-  hap_hkdf_sha512_str (k, 64, "Pair-Setup-Encrypt-Salt", "Pair-Setup-Encrypt-Info", key, 32);
-  hap_hkdf_sha512_str (k, 64, "Pair-Setup-Controller-Sign-Salt", "Pair-Setup-Controller-Sign-Info", x, 32);
-  {
-    g_autoptr(GByteArray) info = g_byte_array_new ();
-    g_autoptr(GByteArray) sub = g_byte_array_new ();
-    g_autofree guint8 *cipher = NULL;
-
-    g_byte_array_append (info, x, 32);
-    g_byte_array_append (info, (const guint8 *) client->id, strlen (client->id));
-    g_byte_array_append (info, client->ltpk, 32);
-    crypto_sign_detached (sig, NULL, info->data, info->len, client->ltsk);
-    hap_tlv8_append_string (sub, HAP_TLV_IDENTIFIER, client->id);
-    hap_tlv8_append (sub, HAP_TLV_PUBLIC_KEY, client->ltpk, 32);
-    hap_tlv8_append (sub, HAP_TLV_SIGNATURE, sig, 64);
-    cipher = g_malloc (sub->len + 16);
-    hap_aead_encrypt (key, nonce5, NULL, 0, sub->data, sub->len, cipher);
-    g_byte_array_set_size (m, 0);
-    hap_tlv8_append_uint8 (m, HAP_TLV_STATE, 5);
-    hap_tlv8_append (m, HAP_TLV_ENCRYPTED_DATA, cipher, sub->len + 16);
-  }
-  if ((r = tlv_exchange (client, "/pair-setup", m, &status)) == NULL)
-    return -1;
-  if ((err = tlv_error_of (r)) != 0)
-    return err;
-  {
-    gsize enc_len, id_len, pk_len, sig_len;
-    const guint8 *enc = hap_tlv8_get (r, HAP_TLV_ENCRYPTED_DATA, &enc_len);
-    g_autofree guint8 *plain = NULL;
-    g_autoptr(HapTlv8) inner = NULL;
-    g_autoptr(GByteArray) info = g_byte_array_new ();
-    const guint8 *id, *pk, *asig;
-
-    g_assert_nonnull (enc);
-    plain = g_malloc (enc_len);
-    g_assert_true (hap_aead_decrypt (key, nonce6, NULL, 0, enc, enc_len, plain));
-    inner = hap_tlv8_parse (plain, enc_len - 16, NULL);
-    g_assert_nonnull (inner);
-    id = hap_tlv8_get (inner, HAP_TLV_IDENTIFIER, &id_len);
-    pk = hap_tlv8_get (inner, HAP_TLV_PUBLIC_KEY, &pk_len);
-    asig = hap_tlv8_get (inner, HAP_TLV_SIGNATURE, &sig_len);
-    g_assert_true (id != NULL && id_len == 17 && pk != NULL && pk_len == 32 && asig != NULL && sig_len == 64);
-    hap_hkdf_sha512_str (k, 64, "Pair-Setup-Accessory-Sign-Salt", "Pair-Setup-Accessory-Sign-Info", x, 32);
-    g_byte_array_append (info, x, 32);
-    g_byte_array_append (info, id, 17);
-    g_byte_array_append (info, pk, 32);
-    g_assert_cmpint (crypto_sign_verify_detached (asig, info->data, info->len, pk), ==, 0);
-    memcpy (client->accessory_id, id, 17);
-    client->accessory_id[17] = '\0';
-    memcpy (client->accessory_ltpk, pk, 32);
-    client->know_accessory = TRUE;
-  }
+  memcpy (client->accessory_id, hap_pair_setup_client_get_accessory_id (setup), 18);
+  memcpy (client->accessory_ltpk, hap_pair_setup_client_get_accessory_ltpk (setup), 32);
+  client->know_accessory = TRUE;
   return 0;
 }
 
 int
 hap_test_client_pair_verify (HapTestClient *client)
 {
-  static const guint8 nonce2[8] = { 'P', 'V', '-', 'M', 's', 'g', '0', '2' };
-  static const guint8 nonce3[8] = { 'P', 'V', '-', 'M', 's', 'g', '0', '3' };
-  g_autoptr(GByteArray) m = g_byte_array_new ();
-  g_autoptr(HapTlv8) r = NULL;
-  guint8 esk[32], epk[32], shared[32], key[32], sig[64];
-  const guint8 *apk, *enc;
-  gsize apk_len, enc_len;
-  int status, err;
+  HapControllerIdentity identity;
+  g_autoptr(HapPairVerifyClient) verify = NULL;
+  g_autoptr(GByteArray) m1 = NULL;
+  g_autoptr(GByteArray) m3 = NULL;
+  g_autoptr(GBytes) m2 = NULL;
+  g_autoptr(GBytes) m4 = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 enc[32], dec[32];
+  int tlv_error = 0;
 
-  randombytes_buf (esk, 32);
-  crypto_scalarmult_base (epk, esk);
-  hap_tlv8_append_uint8 (m, HAP_TLV_STATE, 1);
-  hap_tlv8_append (m, HAP_TLV_PUBLIC_KEY, epk, 32);
-  if ((r = tlv_exchange (client, "/pair-verify", m, &status)) == NULL)
+  client_identity (client, &identity);
+  verify = hap_pair_verify_client_new (&identity,
+                                       client->know_accessory ? client->accessory_ltpk : NULL);
+  sodium_memzero (&identity, sizeof identity);
+
+  m1 = hap_pair_verify_client_start (verify);
+  if ((m2 = tlv_exchange (client, "/pair-verify", m1)) == NULL)
     return -1;
-  if ((err = tlv_error_of (r)) != 0)
-    return err;
-  apk = hap_tlv8_get (r, HAP_TLV_PUBLIC_KEY, &apk_len);
-  enc = hap_tlv8_get (r, HAP_TLV_ENCRYPTED_DATA, &enc_len);
-  g_assert_true (apk != NULL && apk_len == 32 && enc != NULL);
-  g_assert_cmpint (crypto_scalarmult (shared, esk, apk), ==, 0);
-  hap_hkdf_sha512_str (shared, 32, "Pair-Verify-Encrypt-Salt", "Pair-Verify-Encrypt-Info", key, 32);
-  {
-    g_autofree guint8 *plain = g_malloc (enc_len);
-    g_autoptr(HapTlv8) inner = NULL;
-    gsize id_len, sig_len;
-    const guint8 *id, *asig;
-    guint8 info[32 + 17 + 32];
-
-    g_assert_true (hap_aead_decrypt (key, nonce2, NULL, 0, enc, enc_len, plain));
-    inner = hap_tlv8_parse (plain, enc_len - 16, NULL);
-    id = hap_tlv8_get (inner, HAP_TLV_IDENTIFIER, &id_len);
-    asig = hap_tlv8_get (inner, HAP_TLV_SIGNATURE, &sig_len);
-    g_assert_true (id != NULL && id_len == 17 && asig != NULL && sig_len == 64);
-    if (client->know_accessory)
-      {
-        memcpy (info, apk, 32);
-        memcpy (info + 32, id, 17);
-        memcpy (info + 49, epk, 32);
-        g_assert_cmpint (crypto_sign_verify_detached (asig, info, sizeof info, client->accessory_ltpk), ==, 0);
-      }
-  }
-  {
-    g_autoptr(GByteArray) info = g_byte_array_new ();
-    g_autoptr(GByteArray) sub = g_byte_array_new ();
-    g_autofree guint8 *cipher = NULL;
-    guint8 apk_copy[32];
-
-    memcpy (apk_copy, apk, 32);
-    g_byte_array_append (info, epk, 32);
-    g_byte_array_append (info, (const guint8 *) client->id, strlen (client->id));
-    g_byte_array_append (info, apk_copy, 32);
-    crypto_sign_detached (sig, NULL, info->data, info->len, client->ltsk);
-    hap_tlv8_append_string (sub, HAP_TLV_IDENTIFIER, client->id);
-    hap_tlv8_append (sub, HAP_TLV_SIGNATURE, sig, 64);
-    cipher = g_malloc (sub->len + 16);
-    hap_aead_encrypt (key, nonce3, NULL, 0, sub->data, sub->len, cipher);
-    g_byte_array_set_size (m, 0);
-    hap_tlv8_append_uint8 (m, HAP_TLV_STATE, 3);
-    hap_tlv8_append (m, HAP_TLV_ENCRYPTED_DATA, cipher, sub->len + 16);
-  }
-  g_clear_pointer (&r, hap_tlv8_free);
-  if ((r = tlv_exchange (client, "/pair-verify", m, &status)) == NULL)
+  m3 = hap_pair_verify_client_step (verify, g_bytes_get_data (m2, NULL), g_bytes_get_size (m2),
+                                    &tlv_error, &error);
+  if (m3 == NULL)
+    return tlv_failure (tlv_error, error);
+  if ((m4 = tlv_exchange (client, "/pair-verify", m3)) == NULL)
     return -1;
-  if ((err = tlv_error_of (r)) != 0)
-    return err;
-  {
-    guint8 enc_key[32], dec_key[32];
-    hap_hkdf_sha512_str (shared, 32, "Control-Salt", "Control-Write-Encryption-Key", enc_key, 32);
-    hap_hkdf_sha512_str (shared, 32, "Control-Salt", "Control-Read-Encryption-Key", dec_key, 32);
-    client->codec = hap_frame_codec_new (dec_key, enc_key);
-  }
+  if (!hap_pair_verify_client_finish (verify, g_bytes_get_data (m4, NULL), g_bytes_get_size (m4),
+                                      enc, dec, &tlv_error, &error))
+    return tlv_failure (tlv_error, error);
+  set_session_keys (client, enc, dec);
   return 0;
 }
 
+/* One /pairings exchange; @list (Method 5 only) receives the parsed records. */
 static int
-pairings_request (HapTestClient *client, GByteArray *m, HapTlv8 **out)
+pairings_exchange (HapTestClient *client, GByteArray *request, GPtrArray **list)
 {
-  g_autoptr(HapTlv8) r = NULL;
-  int status;
+  g_autoptr(GBytes) response = tlv_exchange (client, "/pairings", request);
+  g_autoptr(GError) error = NULL;
+  const guint8 *data;
+  gsize len;
+  int tlv_error = 0;
+  gboolean ok;
 
-  if ((r = tlv_exchange (client, "/pairings", m, &status)) == NULL)
+  if (response == NULL)
     return -1;
-  if (tlv_error_of (r) != 0)
-    return tlv_error_of (r);
-  if (out != NULL)
-    *out = g_steal_pointer (&r);
-  return 0;
+  data = g_bytes_get_data (response, &len);
+  if (list != NULL)
+    ok = (*list = hap_pairings_parse_list (data, len, &tlv_error, &error)) != NULL;
+  else
+    ok = hap_pairings_parse_response (data, len, &tlv_error, &error);
+  return ok ? 0 : tlv_failure (tlv_error, error);
 }
 
 int
 hap_test_client_add_pairing (HapTestClient *client, const char *identifier,
                              const guint8 public_key[32], gboolean admin)
 {
-  g_autoptr(GByteArray) m = g_byte_array_new ();
+  g_autoptr(GByteArray) m = hap_pairings_request_add (identifier, public_key, admin);
 
-  hap_tlv8_append_uint8 (m, HAP_TLV_STATE, 1);
-  hap_tlv8_append_uint8 (m, HAP_TLV_METHOD, HAP_METHOD_ADD_PAIRING);
-  hap_tlv8_append_string (m, HAP_TLV_IDENTIFIER, identifier);
-  hap_tlv8_append (m, HAP_TLV_PUBLIC_KEY, public_key, 32);
-  hap_tlv8_append_uint8 (m, HAP_TLV_PERMISSIONS, admin ? 1 : 0);
-  return pairings_request (client, m, NULL);
+  return pairings_exchange (client, m, NULL);
 }
 
 int
 hap_test_client_remove_pairing (HapTestClient *client, const char *identifier)
 {
-  g_autoptr(GByteArray) m = g_byte_array_new ();
+  g_autoptr(GByteArray) m = hap_pairings_request_remove (identifier);
 
-  hap_tlv8_append_uint8 (m, HAP_TLV_STATE, 1);
-  hap_tlv8_append_uint8 (m, HAP_TLV_METHOD, HAP_METHOD_REMOVE_PAIRING);
-  hap_tlv8_append_string (m, HAP_TLV_IDENTIFIER, identifier);
-  return pairings_request (client, m, NULL);
+  return pairings_exchange (client, m, NULL);
 }
 
 int
 hap_test_client_list_pairings (HapTestClient *client, guint *out_n)
 {
-  g_autoptr(GByteArray) m = g_byte_array_new ();
-  g_autoptr(HapTlv8) r = NULL;
+  g_autoptr(GByteArray) m = hap_pairings_request_list ();
+  g_autoptr(GPtrArray) list = NULL;
   int err;
 
-  hap_tlv8_append_uint8 (m, HAP_TLV_STATE, 1);
-  hap_tlv8_append_uint8 (m, HAP_TLV_METHOD, HAP_METHOD_LIST_PAIRINGS);
-  err = pairings_request (client, m, &r);
+  err = pairings_exchange (client, m, &list);
   if (err == 0 && out_n != NULL)
-    {
-      *out_n = 0;
-      for (guint i = 0; i < hap_tlv8_get_n_items (r); i++)
-        if (hap_tlv8_get_item (r, i)->type == HAP_TLV_IDENTIFIER)
-          (*out_n)++;
-    }
+    *out_n = list->len;
   return err;
 }
 
