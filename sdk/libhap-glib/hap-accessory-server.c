@@ -219,6 +219,8 @@ on_incoming (GSocketService    *service,
 
   g_ptr_array_add (self->connections, conn);
   g_debug ("%s: connection from %s", hap_accessory_get_name (self->accessory), conn->peer);
+  if (conn->watch == NULL)
+    _hap_connection_close (conn);   /* the kernel would not watch it: refuse */
 }
 
 /* ---- start-up ---------------------------------------------------------------------- */
@@ -446,6 +448,9 @@ hap_accessory_server_start (HapAccessoryServer  *self,
 
   hap_crypto_init ();
   self->context = g_main_context_ref_thread_default ();
+  self->poll = hap_poll_group_new (self->context, error);
+  if (self->poll == NULL)
+    return FALSE;
   self->storage = hap_storage_open (self->state_dir, error);
   if (self->storage == NULL)
     return FALSE;
@@ -501,6 +506,7 @@ hap_accessory_server_stop (HapAccessoryServer *self)
     }
   while (self->connections->len > 0)
     _hap_connection_close (g_ptr_array_index (self->connections, self->connections->len - 1));
+  g_clear_pointer (&self->poll, hap_poll_group_free);
   for (guint i = 0; i < self->value_handlers->len; i++)
     g_signal_handler_disconnect (g_ptr_array_index (self->value_handlers, i),
                                  g_array_index (self->value_handler_ids, gulong, i));

@@ -14,8 +14,7 @@
 #include "hap-error.h"
 #include "hap-model-private.h"
 
-static gboolean on_readable (GSocket *socket, GIOCondition condition, gpointer user_data);
-static gboolean on_writable (GSocket *socket, GIOCondition condition, gpointer user_data);
+static void     on_io (gpointer user_data, GIOCondition condition);
 static void     flush_events (HapConnection *conn);
 static void     update_reading (HapConnection *conn);
 static void     schedule_processing (HapConnection *conn);
@@ -87,30 +86,27 @@ _hap_connection_new (HapAccessoryServer *server,
   setsockopt (conn->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   g_socket_set_blocking (conn->socket, FALSE);
 
-  update_reading (conn);
+  conn->watch = hap_poll_group_add (server->poll, conn->fd, G_IO_IN, on_io, conn);
+  if (conn->watch == NULL)
+    g_warning ("%s: cannot watch the connection: %s", conn->peer, g_strerror (errno));
   return conn;
 }
 
+/* Reads while the controller is not too far ahead (backpressure), writes while output
+ * waits. */
 static void
 update_reading (HapConnection *conn)
 {
-  gboolean want;
+  GIOCondition condition = 0;
 
-  if (conn->server == NULL)
+  if (conn->server == NULL || conn->watch == NULL)
     return;
-  want = conn->requests.length < MAX_QUEUED_REQUESTS &&
-         conn->out->len - conn->out_offset < MAX_PENDING_OUTPUT;
-  if (want && conn->read_source == NULL)
-    {
-      conn->read_source = g_socket_create_source (conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-      g_source_set_callback (conn->read_source, (GSourceFunc) (GCallback) on_readable, conn, NULL);
-      g_source_attach (conn->read_source, conn->server->context);
-    }
-  else if (!want && conn->read_source != NULL)
-    {
-      g_source_destroy (conn->read_source);
-      g_clear_pointer (&conn->read_source, g_source_unref);
-    }
+  if (conn->requests.length < MAX_QUEUED_REQUESTS &&
+      conn->out->len - conn->out_offset < MAX_PENDING_OUTPUT)
+    condition |= G_IO_IN;
+  if (conn->out_offset < conn->out->len)
+    condition |= G_IO_OUT;
+  hap_poll_watch_set_condition (conn->watch, condition);
 }
 
 void
@@ -124,16 +120,7 @@ _hap_connection_close (HapConnection *conn)
     return;
 
   g_debug ("%s: connection closed", conn->peer);
-  if (conn->read_source != NULL)
-    {
-      g_source_destroy (conn->read_source);
-      g_clear_pointer (&conn->read_source, g_source_unref);
-    }
-  if (conn->write_source != NULL)
-    {
-      g_source_destroy (conn->write_source);
-      g_clear_pointer (&conn->write_source, g_source_unref);
-    }
+  g_clear_pointer (&conn->watch, hap_poll_watch_remove);
   if (conn->event_timer != NULL)
     {
       g_source_destroy (conn->event_timer);
@@ -180,11 +167,6 @@ flush_output (HapConnection *conn)
       sodium_memzero (conn->out->data, conn->out->len);
       g_byte_array_set_size (conn->out, 0);
       conn->out_offset = 0;
-      if (conn->write_source != NULL)
-        {
-          g_source_destroy (conn->write_source);
-          g_clear_pointer (&conn->write_source, g_source_unref);
-        }
       if (conn->close_after_flush)
         _hap_connection_close (conn);
       else
@@ -197,23 +179,6 @@ flush_output (HapConnection *conn)
     }
 
   update_reading (conn);
-  if (conn->write_source == NULL && conn->server != NULL)
-    {
-      conn->write_source = g_socket_create_source (conn->socket, G_IO_OUT, NULL);
-      g_source_set_callback (conn->write_source, (GSourceFunc) (GCallback) on_writable, conn, NULL);
-      g_source_attach (conn->write_source, conn->server->context);
-    }
-}
-
-static gboolean
-on_writable (GSocket *socket, GIOCondition condition, gpointer user_data)
-{
-  HapConnection *conn = user_data;
-
-  _hap_connection_ref (conn);
-  flush_output (conn);
-  _hap_connection_unref (conn);
-  return G_SOURCE_CONTINUE;
 }
 
 void
@@ -321,21 +286,16 @@ parse_requests (HapConnection *conn)
     }
 }
 
-static gboolean
-on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
+static void
+read_once (HapConnection *conn)
 {
-  HapConnection *conn = user_data;
   HapAccessoryServer *server = conn->server;
   gssize n;
 
-  if (server == NULL)
-    return G_SOURCE_REMOVE;
-
   n = recv (conn->fd, server->recv_buffer, sizeof server->recv_buffer, 0);
   if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
-    return G_SOURCE_CONTINUE;
+    return;
 
-  _hap_connection_ref (conn);
   if (n <= 0)
     {
       _hap_connection_close (conn);
@@ -368,10 +328,26 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
       if (parse_requests (conn))
         process_requests (conn);
     }
-  if (conn->server != NULL)
-    sodium_memzero (conn->server->recv_buffer, (gsize) MAX (n, 0));
+  sodium_memzero (server->recv_buffer, (gsize) MAX (n, 0));
+}
+
+static void
+on_io (gpointer user_data, GIOCondition condition)
+{
+  HapConnection *conn = user_data;
+
+  _hap_connection_ref (conn);
+  if (condition & G_IO_OUT)
+    flush_output (conn);
+  if (conn->server != NULL && conn->watch != NULL &&
+      (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
+    {
+      if (hap_poll_watch_get_condition (conn->watch) & G_IO_IN)
+        read_once (conn);
+      else if (condition & (G_IO_HUP | G_IO_ERR))
+        _hap_connection_close (conn);   /* gone while we were not reading: nobody to answer */
+    }
   _hap_connection_unref (conn);
-  return G_SOURCE_CONTINUE;
 }
 
 gboolean

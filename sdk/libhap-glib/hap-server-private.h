@@ -10,6 +10,7 @@
 #include "hap-frame-private.h"
 #include "hap-http-parser-private.h"
 #include "hap-pairing-private.h"
+#include "hap-poll-group-private.h"
 #include "hap-storage-private.h"
 
 G_BEGIN_DECLS
@@ -29,6 +30,7 @@ struct _HapAccessoryServer
   guint               handler_timeout_ms;
 
   GMainContext       *context;
+  HapPollGroup       *poll;                /* every connection's socket */
   GSocketService     *service;
   HapAdvertiser      *advertiser;
   HapAdvertisement   *advertisement;
@@ -51,8 +53,7 @@ struct _HapConnection
   GSocketConnection  *stream;
   GSocket            *socket;
   int                 fd;
-  GSource            *read_source;
-  GSource            *write_source;
+  HapPollWatch       *watch;               /* in the server's poll group */
   char               *peer;                /* "address:port" */
 
   HapHttpParser      *parser;

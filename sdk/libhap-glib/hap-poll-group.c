@@ -1,0 +1,171 @@
+/* hap-poll-group.c
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hap-poll-group-private.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+
+#define MAX_EVENTS 256
+
+struct _HapPollWatch
+{
+  gint          ref_count;
+  HapPollGroup *group;        /* NULL once removed */
+  int           fd;
+  GIOCondition  condition;
+  HapPollFunc   func;
+  gpointer      user_data;
+};
+
+typedef struct
+{
+  GSource       source;
+  HapPollGroup *group;
+  gpointer      tag;
+} PollSource;
+
+struct _HapPollGroup
+{
+  int           epfd;
+  PollSource   *source;
+};
+
+static void
+watch_unref (HapPollWatch *watch)
+{
+  if (--watch->ref_count == 0)
+    g_free (watch);
+}
+
+static guint32
+to_epoll (GIOCondition condition)
+{
+  return ((condition & G_IO_IN) ? EPOLLIN : 0) | ((condition & G_IO_OUT) ? EPOLLOUT : 0);
+}
+
+static GIOCondition
+from_epoll (guint32 events)
+{
+  return ((events & EPOLLIN) ? G_IO_IN : 0) | ((events & EPOLLOUT) ? G_IO_OUT : 0) |
+         ((events & EPOLLHUP) ? G_IO_HUP : 0) | ((events & EPOLLERR) ? G_IO_ERR : 0);
+}
+
+static gboolean
+poll_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  PollSource *ps = (PollSource *) source;
+  struct epoll_event events[MAX_EVENTS];
+  int n = epoll_wait (ps->group->epfd, events, MAX_EVENTS, 0);
+
+  /* Hold every watch of the batch: a callback may remove (and drop) another one. */
+  for (int i = 0; i < n; i++)
+    ((HapPollWatch *) events[i].data.ptr)->ref_count++;
+  for (int i = 0; i < n; i++)
+    {
+      HapPollWatch *watch = events[i].data.ptr;
+
+      if (watch->group != NULL)
+        watch->func (watch->user_data, from_epoll (events[i].events));
+    }
+  for (int i = 0; i < n; i++)
+    watch_unref (events[i].data.ptr);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs poll_source_funcs = {
+  .dispatch = poll_source_dispatch,
+};
+
+HapPollGroup *
+hap_poll_group_new (GMainContext *context, GError **error)
+{
+  HapPollGroup *group;
+  int epfd = epoll_create1 (EPOLL_CLOEXEC);
+
+  if (epfd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "epoll: %s", g_strerror (saved));
+      return NULL;
+    }
+  group = g_new0 (HapPollGroup, 1);
+  group->epfd = epfd;
+  group->source = (PollSource *) g_source_new (&poll_source_funcs, sizeof (PollSource));
+  group->source->group = group;
+  group->source->tag = g_source_add_unix_fd ((GSource *) group->source, group->epfd, G_IO_IN);
+  g_source_set_name ((GSource *) group->source, "hap-poll-group");
+  g_source_attach ((GSource *) group->source, context);
+  return group;
+}
+
+void
+hap_poll_group_free (HapPollGroup *group)
+{
+  if (group == NULL)
+    return;
+  g_source_destroy ((GSource *) group->source);
+  g_source_unref ((GSource *) group->source);
+  close (group->epfd);
+  g_free (group);
+}
+
+HapPollWatch *
+hap_poll_group_add (HapPollGroup *group,
+                    int           fd,
+                    GIOCondition  condition,
+                    HapPollFunc   func,
+                    gpointer      user_data)
+{
+  HapPollWatch *watch = g_new0 (HapPollWatch, 1);
+  struct epoll_event ev = { .events = to_epoll (condition), .data.ptr = watch };
+
+  watch->ref_count = 1;
+  watch->group = group;
+  watch->fd = fd;
+  watch->condition = condition;
+  watch->func = func;
+  watch->user_data = user_data;
+  if (epoll_ctl (group->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+    {
+      g_free (watch);
+      return NULL;
+    }
+  return watch;
+}
+
+void
+hap_poll_watch_set_condition (HapPollWatch *watch, GIOCondition condition)
+{
+  struct epoll_event ev = { .events = to_epoll (condition), .data.ptr = watch };
+
+  if (watch->group == NULL || watch->condition == condition)
+    return;
+  watch->condition = condition;
+  /* MOD of a registered, open fd fails only without kernel memory; the previous
+   * interest set then stays, which at worst delays this connection. */
+  if (epoll_ctl (watch->group->epfd, EPOLL_CTL_MOD, watch->fd, &ev) != 0)
+    g_warning ("epoll_ctl(MOD): %s", g_strerror (errno));
+}
+
+GIOCondition
+hap_poll_watch_get_condition (HapPollWatch *watch)
+{
+  return watch->condition;
+}
+
+void
+hap_poll_watch_remove (HapPollWatch *watch)
+{
+  if (watch == NULL || watch->group == NULL)
+    return;
+  /* The fd is still open here (callers remove before closing), so DEL cannot fail on
+   * EBADF; ignore ENOENT-style races anyway: the watch is dead either way. */
+  epoll_ctl (watch->group->epfd, EPOLL_CTL_DEL, watch->fd, NULL);
+  watch->group = NULL;
+  watch_unref (watch);
+}
