@@ -232,14 +232,23 @@ process_requests (HapConnection *conn)
   _hap_connection_unref (conn);
 }
 
+static gboolean
+process_requests_idle (gpointer user_data)
+{
+  process_requests (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 schedule_processing (HapConnection *conn)
 {
   GSource *idle;
 
+  if (conn->server == NULL)
+    return;
   /* Later requests run from the main loop so a long pipeline cannot recurse. */
   idle = g_idle_source_new ();
-  g_source_set_callback (idle, (GSourceFunc) (GCallback) process_requests,
+  g_source_set_callback (idle, process_requests_idle,
                          _hap_connection_ref (conn), (GDestroyNotify) _hap_connection_unref);
   g_source_attach (idle, conn->server->context);
   g_source_unref (idle);
