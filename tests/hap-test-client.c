@@ -5,10 +5,7 @@
 
 #include <string.h>
 
-#include "hap-crypto-private.h"
-#include "hap-frame-private.h"
-#include "hap-pairing-client-private.h"
-#include "hap-tlv8-private.h"
+#include "hap-controller-private.h"
 
 /* ---- server fixture ---------------------------------------------------------------- */
 
@@ -169,217 +166,126 @@ hap_test_server_stop (HapTestServer *ts)
   g_free (ts);
 }
 
-/* ---- controller ------------------------------------------------------------------- */
+/* ---- controller: HapController and HapControllerConnection with test conventions ---- */
 
 struct _HapTestClient
 {
-  char               *id;
-  guint8              ltsk[64];
-  guint8              ltpk[32];
-  gboolean            know_accessory;
-  char                accessory_id[18];
-  guint8              accessory_ltpk[32];
-
-  GSocketConnection  *stream;
-  GSocket            *socket;
-  HapHttpParser      *parser;
-  HapFrameCodec      *codec;
-  GQueue              events;
-  GQueue              responses;
-  gboolean            closed;
+  HapController           *controller;   /* shared with clones */
+  HapControllerConnection *connection;
+  gboolean                 know_accessory;
+  char                     accessory_id[18];
 };
+
+static HapTestClient *
+client_new_for (HapController *controller)
+{
+  HapTestClient *client = g_new0 (HapTestClient, 1);
+
+  client->controller = g_object_ref (controller);
+  client->connection = hap_controller_connection_new (controller);
+  hap_controller_connection_set_timeout (client->connection, 5000);
+  return client;
+}
 
 HapTestClient *
 hap_test_client_new (const char *controller_id)
 {
-  HapTestClient *client = g_new0 (HapTestClient, 1);
+  g_autoptr(HapController) controller = hap_controller_new (controller_id);
 
-  hap_crypto_init ();
-  client->id = g_strdup (controller_id);
-  crypto_sign_keypair (client->ltpk, client->ltsk);
-  g_queue_init (&client->events);
-  g_queue_init (&client->responses);
-  return client;
+  return client_new_for (controller);
 }
 
 HapTestClient *
 hap_test_client_clone (HapTestClient *client)
 {
-  HapTestClient *copy = hap_test_client_new (client->id);
+  HapTestClient *copy = client_new_for (client->controller);
 
-  memcpy (copy->ltsk, client->ltsk, 64);
-  memcpy (copy->ltpk, client->ltpk, 32);
   copy->know_accessory = client->know_accessory;
   memcpy (copy->accessory_id, client->accessory_id, 18);
-  memcpy (copy->accessory_ltpk, client->accessory_ltpk, 32);
   return copy;
 }
 
 const guint8 *
 hap_test_client_get_public_key (HapTestClient *client)
 {
-  return client->ltpk;
+  return hap_controller_get_public_key (client->controller);
 }
 
 void
 hap_test_client_disconnect (HapTestClient *client)
 {
-  if (client->stream != NULL)
-    g_io_stream_close (G_IO_STREAM (client->stream), NULL, NULL);
-  g_clear_object (&client->stream);
-  client->socket = NULL;
-  g_clear_pointer (&client->parser, hap_http_parser_free);
-  g_clear_pointer (&client->codec, hap_frame_codec_free);
-  g_queue_clear_full (&client->events, (GDestroyNotify) hap_http_message_free);
-  g_queue_clear_full (&client->responses, (GDestroyNotify) hap_http_message_free);
-  client->closed = FALSE;
+  hap_controller_connection_close (client->connection);
 }
 
 void
 hap_test_client_free (HapTestClient *client)
 {
-  hap_test_client_disconnect (client);
-  g_free (client->id);
+  g_object_unref (client->connection);
+  g_object_unref (client->controller);
   g_free (client);
 }
 
 void
 hap_test_client_connect (HapTestClient *client, guint16 port)
 {
-  g_autoptr(GSocketClient) sc = g_socket_client_new ();
   g_autoptr(GError) error = NULL;
 
-  hap_test_client_disconnect (client);
-  client->stream = g_socket_client_connect_to_host (sc, "127.0.0.1", port, NULL, &error);
+  hap_controller_connection_connect (client->connection, "127.0.0.1", port, NULL, &error);
   g_assert_no_error (error);
-  client->socket = g_socket_connection_get_socket (client->stream);
-  client->parser = hap_http_parser_new (HAP_HTTP_PARSE_RESPONSES);
 }
 
 void
 hap_test_client_send_wire (HapTestClient *client, const guint8 *data, gsize len)
 {
-  g_autoptr(GError) error = NULL;
-  gsize done = 0;
-
-  while (done < len)
-    {
-      gssize n = g_socket_send (client->socket, (const char *) data + done, len - done, NULL, &error);
-      if (n < 0)
-        {
-          /* The server may have closed on us; tests check that separately. */
-          client->closed = TRUE;
-          return;
-        }
-      done += (gsize) n;
-    }
+  /* The server may have closed on us; tests check that separately. */
+  hap_controller_connection_send_wire (client->connection, data, len, NULL);
 }
 
 GByteArray *
 hap_test_client_encrypt (HapTestClient *client, const guint8 *plain, gsize len)
 {
-  GByteArray *out = g_byte_array_new ();
+  GByteArray *out = hap_controller_connection_encrypt (client->connection, plain, len);
 
-  g_assert_nonnull (client->codec);
-  hap_frame_codec_encrypt (client->codec, plain, len, out);
+  g_assert_nonnull (out);
   return out;
 }
 
 void
 hap_test_client_send_raw (HapTestClient *client, const guint8 *data, gsize len)
 {
-  if (client->codec != NULL)
-    {
-      g_autoptr(GByteArray) frames = hap_test_client_encrypt (client, data, len);
-      hap_test_client_send_wire (client, frames->data, frames->len);
-    }
-  else
-    hap_test_client_send_wire (client, data, len);
+  hap_controller_connection_send (client->connection, data, len, NULL);
 }
 
-/* Reads whatever arrives within @timeout_ms into the parser and sorts out complete
- * messages. FALSE on timeout or EOF. */
-static gboolean
-pump (HapTestClient *client, guint timeout_ms)
+/* NULL on timeout or close; the test accessory never sends a bad frame or message. */
+static HapHttpMessage *
+read_message (HapTestClient *client, gboolean event, guint timeout_ms)
 {
-  guint8 buf[8192];
-  gssize n;
   g_autoptr(GError) error = NULL;
+  HapHttpMessage *message;
 
-  if (client->closed || client->socket == NULL)
-    return FALSE;
-  if (!g_socket_condition_timed_wait (client->socket, G_IO_IN, (gint64) timeout_ms * 1000, NULL, NULL))
-    return FALSE;
-  n = g_socket_receive (client->socket, (char *) buf, sizeof buf, NULL, &error);
-  if (n <= 0)
-    {
-      client->closed = TRUE;
-      return FALSE;
-    }
-  if (client->codec != NULL)
-    {
-      g_autoptr(GByteArray) plain = g_byte_array_new ();
-      g_autoptr(GError) frame_error = NULL;
-      g_assert_true (hap_frame_codec_decrypt (client->codec, buf, (gsize) n, plain, &frame_error));
-      hap_http_parser_push (client->parser, plain->data, plain->len);
-    }
-  else
-    hap_http_parser_push (client->parser, buf, (gsize) n);
-
-  for (;;)
-    {
-      g_autoptr(GError) parse_error = NULL;
-      HapHttpMessage *message = hap_http_parser_next (client->parser, &parse_error);
-
-      g_assert_no_error (parse_error);
-      if (message == NULL)
-        break;
-      g_queue_push_tail (message->is_event ? &client->events : &client->responses, message);
-    }
-  return TRUE;
+  message = hap_controller_connection_read_message (client->connection, event, MAX (timeout_ms, 1),
+                                                    NULL, &error);
+  if (error != NULL && error->domain != G_IO_ERROR)
+    g_assert_no_error (error);
+  return message;
 }
 
 HapHttpMessage *
 hap_test_client_read_response (HapTestClient *client, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (client->responses.length == 0)
-    {
-      gint64 left = deadline - g_get_monotonic_time ();
-      if (left <= 0 || !pump (client, (guint) (left / 1000) + 1))
-        break;
-    }
-  return g_queue_pop_head (&client->responses);
+  return read_message (client, FALSE, timeout_ms);
 }
 
 HapHttpMessage *
 hap_test_client_wait_event (HapTestClient *client, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (client->events.length == 0)
-    {
-      gint64 left = deadline - g_get_monotonic_time ();
-      if (left <= 0 || !pump (client, (guint) (left / 1000) + 1))
-        break;
-    }
-  return g_queue_pop_head (&client->events);
+  return read_message (client, TRUE, timeout_ms);
 }
 
 gboolean
 hap_test_client_wait_closed (HapTestClient *client, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!client->closed)
-    {
-      gint64 left = deadline - g_get_monotonic_time ();
-      if (left <= 0)
-        return FALSE;
-      pump (client, (guint) (left / 1000) + 1);
-    }
-  return TRUE;
+  return hap_controller_connection_wait_closed (client->connection, MAX (timeout_ms, 1));
 }
 
 HapHttpMessage *
@@ -390,181 +296,90 @@ hap_test_client_request (HapTestClient *client,
                          const char    *body,
                          gsize          body_len)
 {
-  g_autoptr(GByteArray) request = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  HapHttpMessage *message;
 
-  hap_http_append_request (request, method, target, "127.0.0.1", content_type,
-                           (const guint8 *) body, body_len);
-  hap_test_client_send_raw (client, request->data, request->len);
-  return hap_test_client_read_response (client, 5000);
+  message = hap_controller_connection_exchange (client->connection, method, target, content_type,
+                                                (const guint8 *) body, body_len, NULL, &error);
+  if (error != NULL && error->domain != G_IO_ERROR)
+    g_assert_no_error (error);
+  return message;
 }
 
-/* POSTs a pairing TLV8 body: the body of the 200 response, or NULL for an HTTP failure. */
-static GBytes *
-tlv_exchange (HapTestClient *client, const char *path, GByteArray *body)
-{
-  g_autoptr(HapHttpMessage) response = NULL;
-
-  response = hap_test_client_request (client, "POST", path, "application/pairing+tlv8",
-                                      (const char *) body->data, body->len);
-  if (response == NULL || response->status != 200)
-    return NULL;
-  return g_bytes_ref (response->body);
-}
-
-/* A failed step of hap-pairing-client.c: the accessory's TLV error code. The test
- * accessory never sends a malformed or forged response, so anything else aborts. */
+/* 0, the TLV error code the accessory sent, or -1 for anything else. */
 static int
-tlv_failure (int tlv_error, const GError *error)
+pairing_result (gboolean ok, const GError *error)
 {
-  if (tlv_error != 0)
-    return tlv_error;
-  g_assert_no_error (error);
+  if (ok)
+    return 0;
+  if (error->domain == HAP_PAIRING_ERROR)
+    return error->code;
   return -1;
-}
-
-static void
-client_identity (HapTestClient *client, HapControllerIdentity *identity)
-{
-  identity->id = client->id;
-  memcpy (identity->ltsk, client->ltsk, 64);
-  memcpy (identity->ltpk, client->ltpk, 32);
-}
-
-static void
-set_session_keys (HapTestClient *client, guint8 encrypt_key[32], guint8 decrypt_key[32])
-{
-  g_clear_pointer (&client->codec, hap_frame_codec_free);
-  client->codec = hap_frame_codec_new (decrypt_key, encrypt_key);
-  sodium_memzero (encrypt_key, 32);
-  sodium_memzero (decrypt_key, 32);
 }
 
 int
 hap_test_client_pair_setup (HapTestClient *client, const char *setup_code, guint32 flags)
 {
-  HapControllerIdentity identity;
-  g_autoptr(HapPairSetupClient) setup = NULL;
-  g_autoptr(GByteArray) request = NULL;
   g_autoptr(GError) error = NULL;
-  int tlv_error = 0;
+  gboolean ok;
 
-  client_identity (client, &identity);
-  setup = hap_pair_setup_client_new (&identity, setup_code, flags);
-  sodium_memzero (&identity, sizeof identity);
-
-  /* M1 → M2, M3 → M4, M5 → M6 (a transient setup stops after M4). */
-  request = hap_pair_setup_client_start (setup);
-  while (request != NULL)
+  ok = hap_controller_connection_pair_setup (client->connection, setup_code, flags, NULL, &error);
+  if (ok && !(flags & HAP_PAIR_SETUP_FLAGS_TRANSIENT))
     {
-      g_autoptr(GBytes) response = tlv_exchange (client, "/pair-setup", request);
-
-      g_clear_pointer (&request, g_byte_array_unref);
-      if (response == NULL)
-        return -1;
-      request = hap_pair_setup_client_step (setup, g_bytes_get_data (response, NULL),
-                                            g_bytes_get_size (response), &tlv_error, &error);
+      memcpy (client->accessory_id, hap_controller_connection_get_accessory_id (client->connection), 18);
+      client->know_accessory = TRUE;
     }
-  if (error != NULL)
-    return tlv_failure (tlv_error, error);
-  g_assert_true (hap_pair_setup_client_is_done (setup));
-
-  if (flags & HAP_PAIRING_FLAG_TRANSIENT)
-    {
-      guint8 enc[32], dec[32];
-
-      g_assert_true (hap_pair_setup_client_get_session_keys (setup, enc, dec));
-      set_session_keys (client, enc, dec);
-      return 0;
-    }
-  memcpy (client->accessory_id, hap_pair_setup_client_get_accessory_id (setup), 18);
-  memcpy (client->accessory_ltpk, hap_pair_setup_client_get_accessory_ltpk (setup), 32);
-  client->know_accessory = TRUE;
-  return 0;
+  return pairing_result (ok, error);
 }
 
 int
 hap_test_client_pair_verify (HapTestClient *client)
 {
-  HapControllerIdentity identity;
-  g_autoptr(HapPairVerifyClient) verify = NULL;
-  g_autoptr(GByteArray) m1 = NULL;
-  g_autoptr(GByteArray) m3 = NULL;
-  g_autoptr(GBytes) m2 = NULL;
-  g_autoptr(GBytes) m4 = NULL;
   g_autoptr(GError) error = NULL;
-  guint8 enc[32], dec[32];
-  int tlv_error = 0;
+  guint8 ltpk[32];
+  gboolean known, ok;
 
-  client_identity (client, &identity);
-  verify = hap_pair_verify_client_new (&identity,
-                                       client->know_accessory ? client->accessory_ltpk : NULL);
-  sodium_memzero (&identity, sizeof identity);
-
-  m1 = hap_pair_verify_client_start (verify);
-  if ((m2 = tlv_exchange (client, "/pair-verify", m1)) == NULL)
-    return -1;
-  m3 = hap_pair_verify_client_step (verify, g_bytes_get_data (m2, NULL), g_bytes_get_size (m2),
-                                    &tlv_error, &error);
-  if (m3 == NULL)
-    return tlv_failure (tlv_error, error);
-  if ((m4 = tlv_exchange (client, "/pair-verify", m3)) == NULL)
-    return -1;
-  if (!hap_pair_verify_client_finish (verify, g_bytes_get_data (m4, NULL), g_bytes_get_size (m4),
-                                      enc, dec, &tlv_error, &error))
-    return tlv_failure (tlv_error, error);
-  set_session_keys (client, enc, dec);
-  return 0;
-}
-
-/* One /pairings exchange; @list (Method 5 only) receives the parsed records. */
-static int
-pairings_exchange (HapTestClient *client, GByteArray *request, GPtrArray **list)
-{
-  g_autoptr(GBytes) response = tlv_exchange (client, "/pairings", request);
-  g_autoptr(GError) error = NULL;
-  const guint8 *data;
-  gsize len;
-  int tlv_error = 0;
-  gboolean ok;
-
-  if (response == NULL)
-    return -1;
-  data = g_bytes_get_data (response, &len);
-  if (list != NULL)
-    ok = (*list = hap_pairings_parse_list (data, len, &tlv_error, &error)) != NULL;
-  else
-    ok = hap_pairings_parse_response (data, len, &tlv_error, &error);
-  return ok ? 0 : tlv_failure (tlv_error, error);
+  /* Like the test controller always did: check the signature against the accessory
+   * this client paired with, and trust an accessory it never paired with itself. */
+  known = client->know_accessory &&
+          hap_controller_lookup_accessory (client->controller, client->accessory_id, ltpk);
+  ok = hap_controller_connection_pair_verify_with_key (client->connection, known ? ltpk : NULL,
+                                                       NULL, &error);
+  return pairing_result (ok, error);
 }
 
 int
 hap_test_client_add_pairing (HapTestClient *client, const char *identifier,
                              const guint8 public_key[32], gboolean admin)
 {
-  g_autoptr(GByteArray) m = hap_pairings_request_add (identifier, public_key, admin);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
 
-  return pairings_exchange (client, m, NULL);
+  ok = hap_controller_connection_add_pairing (client->connection, identifier, public_key, admin,
+                                              NULL, &error);
+  return pairing_result (ok, error);
 }
 
 int
 hap_test_client_remove_pairing (HapTestClient *client, const char *identifier)
 {
-  g_autoptr(GByteArray) m = hap_pairings_request_remove (identifier);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
 
-  return pairings_exchange (client, m, NULL);
+  ok = hap_controller_connection_remove_pairing (client->connection, identifier, NULL, &error);
+  return pairing_result (ok, error);
 }
 
 int
 hap_test_client_list_pairings (HapTestClient *client, guint *out_n)
 {
-  g_autoptr(GByteArray) m = hap_pairings_request_list ();
-  g_autoptr(GPtrArray) list = NULL;
-  int err;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list = NULL;
 
-  err = pairings_exchange (client, m, &list);
-  if (err == 0 && out_n != NULL)
-    *out_n = list->len;
-  return err;
+  list = hap_controller_connection_list_pairings (client->connection, NULL, &error);
+  if (list != NULL && out_n != NULL)
+    *out_n = json_array_get_length (json_node_get_array (list));
+  return pairing_result (list != NULL, error);
 }
 
 JsonNode *
@@ -618,55 +433,39 @@ hap_test_client_find_iid (HapTestClient *client, guint64 aid, const char *type)
 const char *
 hap_test_client_get_id (HapTestClient *client)
 {
-  return client->id;
+  return hap_controller_get_id (client->controller);
 }
 
 gboolean
 hap_test_client_save (HapTestClient *client, const char *path, GError **error)
 {
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autofree char *sk = g_base64_encode (client->ltsk, 64);
-  g_autofree char *apk = g_base64_encode (client->accessory_ltpk, 32);
-  g_autofree char *data = NULL;
-  gsize len;
-
-  g_key_file_set_string (kf, "controller", "id", client->id);
-  g_key_file_set_string (kf, "controller", "secret-key", sk);
-  g_key_file_set_string (kf, "controller", "accessory-id", client->accessory_id);
-  g_key_file_set_string (kf, "controller", "accessory-key", apk);
-  data = g_key_file_to_data (kf, &len, NULL);
-  return g_file_set_contents_full (path, data, len, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+  return hap_controller_save_as (client->controller, path, error);
 }
 
+/* The controller file of hap_test_client_save(): its (single) accessory is the one
+ * this client paired with. */
 HapTestClient *
 hap_test_client_load (const char *path, GError **error)
 {
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autofree char *id = NULL, *sk = NULL, *aid = NULL, *apk = NULL;
-  g_autofree guint8 *sk_raw = NULL, *apk_raw = NULL;
-  gsize sk_len = 0, apk_len = 0;
+  g_autoptr(HapController) controller = NULL;
+  g_auto(GStrv) ids = NULL;
   HapTestClient *client;
 
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no controller file", path);
+      return NULL;
+    }
+  if ((controller = hap_controller_new_for_file (path, error)) == NULL)
     return NULL;
-  id = g_key_file_get_string (kf, "controller", "id", error);
-  sk = id ? g_key_file_get_string (kf, "controller", "secret-key", error) : NULL;
-  aid = sk ? g_key_file_get_string (kf, "controller", "accessory-id", error) : NULL;
-  apk = aid ? g_key_file_get_string (kf, "controller", "accessory-key", error) : NULL;
-  if (apk == NULL)
-    return NULL;
-  sk_raw = g_base64_decode (sk, &sk_len);
-  apk_raw = g_base64_decode (apk, &apk_len);
-  if (sk_len != 64 || apk_len != 32 || strlen (aid) != 17)
+  ids = hap_controller_list_accessories (controller);
+  if (g_strv_length (ids) != 1)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: bad controller file", path);
       return NULL;
     }
-  client = hap_test_client_new (id);
-  memcpy (client->ltsk, sk_raw, 64);
-  crypto_sign_ed25519_sk_to_pk (client->ltpk, client->ltsk);
-  memcpy (client->accessory_id, aid, 18);
-  memcpy (client->accessory_ltpk, apk_raw, 32);
+  client = client_new_for (controller);
+  memcpy (client->accessory_id, ids[0], 18);
   client->know_accessory = TRUE;
   return client;
 }

@@ -6,7 +6,7 @@ set -eu
 PACKAGES="meson ninja-build gcc clang pkg-config python3 \
   libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev libsodium-dev libgmp-dev \
   libavahi-client-dev libavahi-glib-dev libqrencode-dev \
-  dbus avahi-daemon avahi-utils iproute2 util-linux \
+  dbus avahi-daemon avahi-utils iproute2 util-linux curl \
   libclang-rt-14-dev llvm-14 libpng-dev python3-zeroconf zbar-tools"
 # Node.js may come from elsewhere than Debian (its npm then conflicts with Debian's):
 # ask for Debian's only when the commands are missing.

@@ -17,8 +17,9 @@ run_suite () {
     meson setup "$dir" -Dwerror=true "$@" || return 1
   fi
   ninja -C "$dir" || return 1
-  # hap-controller comes from the npm registry; everything after runs offline.
+  # hap-controller and hap-nodejs come from the npm registry; everything after runs offline.
   tests/interop/run-interop.sh --install-only "$dir/simulator/hap-simulator" "$dir/tests/interop" || return 1
+  tests/hapnode/install.sh "$dir/tests/hapnode" || return 1
   # Every test runs in a private network namespace (loopback only) with a private /run:
   # no packet leaves the machine, no port or mDNS name clashes with the host, and the
   # host's D-Bus and avahi-daemon are out of reach.

@@ -5,6 +5,7 @@
 
 G_DEFINE_QUARK (hap-error-quark, hap_error)
 G_DEFINE_QUARK (hap-status-error-quark, hap_status_error)
+G_DEFINE_QUARK (hap-pairing-error-quark, hap_pairing_error)
 
 const char *
 hap_status_to_string (HapStatus status)
@@ -25,5 +26,21 @@ hap_status_to_string (HapStatus status)
     case HAP_STATUS_INSUFFICIENT_AUTHORIZATION:   return "insufficient authorization";
     case HAP_STATUS_NOT_ALLOWED_IN_CURRENT_STATE: return "not allowed in current state";
     default:                                      return "unknown status";
+    }
+}
+
+const char *
+hap_pairing_error_to_string (HapPairingError code)
+{
+  switch (code)
+    {
+    case HAP_PAIRING_ERROR_UNKNOWN:        return "Unknown";
+    case HAP_PAIRING_ERROR_AUTHENTICATION: return "Authentication";
+    case HAP_PAIRING_ERROR_BACKOFF:        return "Backoff";
+    case HAP_PAIRING_ERROR_MAX_PEERS:      return "MaxPeers";
+    case HAP_PAIRING_ERROR_MAX_TRIES:      return "MaxTries";
+    case HAP_PAIRING_ERROR_UNAVAILABLE:    return "Unavailable";
+    case HAP_PAIRING_ERROR_BUSY:           return "Busy";
+    default:                               return "unknown pairing error";
     }
 }

@@ -56,14 +56,38 @@ typedef enum
   HAP_ERROR_TOO_LARGE,
 } HapError;
 
-#define HAP_ERROR        (hap_error_quark ())
-#define HAP_STATUS_ERROR (hap_status_error_quark ())
+/**
+ * HapPairingError:
+ *
+ * Errors an accessory reports in the TLV8 Error item of Pair Setup, Pair Verify and
+ * the pairings requests (hap-protocol.md §1.4, `kTLVError_*`); the codes are the TLV
+ * values. Used as the codes of the %HAP_PAIRING_ERROR domain.
+ */
+typedef enum
+{
+  HAP_PAIRING_ERROR_UNKNOWN        = 1,
+  HAP_PAIRING_ERROR_AUTHENTICATION = 2,
+  HAP_PAIRING_ERROR_BACKOFF        = 3,
+  HAP_PAIRING_ERROR_MAX_PEERS      = 4,
+  HAP_PAIRING_ERROR_MAX_TRIES      = 5,
+  HAP_PAIRING_ERROR_UNAVAILABLE    = 6,
+  HAP_PAIRING_ERROR_BUSY           = 7,
+} HapPairingError;
+
+#define HAP_ERROR         (hap_error_quark ())
+#define HAP_STATUS_ERROR  (hap_status_error_quark ())
+#define HAP_PAIRING_ERROR (hap_pairing_error_quark ())
 
 HAP_AVAILABLE_IN_ALL
 GQuark       hap_error_quark         (void);
 HAP_AVAILABLE_IN_ALL
 GQuark       hap_status_error_quark  (void);
 HAP_AVAILABLE_IN_ALL
+GQuark       hap_pairing_error_quark (void);
+HAP_AVAILABLE_IN_ALL
 const char  *hap_status_to_string    (HapStatus status);
+/* "Authentication", "MaxPeers" … as hap-protocol.md §1.4 names them. */
+HAP_AVAILABLE_IN_ALL
+const char  *hap_pairing_error_to_string (HapPairingError code);
 
 G_END_DECLS

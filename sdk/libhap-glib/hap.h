@@ -15,5 +15,7 @@
 #include "hap-setup-payload.h"
 #include "hap-accessory-server.h"
 #include "hap-advertiser.h"
+#include "hap-controller.h"
+#include "hap-controller-connection.h"
 
 #undef __HAP_INSIDE__

@@ -1,0 +1,607 @@
+/* hapctl.c — a command-line HAP controller
+ *   hapctl [--controller FILE] [--json] COMMAND …
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hapctl.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *controller_path;
+static gboolean json_output;
+static volatile sig_atomic_t interrupted;
+
+static const char commands_help[] =
+  "Commands:\n"
+  "  discover [--timeout S]                 list accessories on the network (DNS-SD)\n"
+  "  pair HOST:PORT CODE                    Pair Setup with the setup code\n"
+  "  unpair HOST:PORT                       remove this controller's pairing\n"
+  "  pairings HOST:PORT [list]              list the accessory's pairings\n"
+  "  pairings HOST:PORT add ID LTPK-HEX admin|user\n"
+  "  pairings HOST:PORT remove ID\n"
+  "  accessories HOST:PORT                  the attribute database\n"
+  "  get HOST:PORT AID.IID…                 read characteristics\n"
+  "  put HOST:PORT AID.IID=VALUE…           write (VALUE as JSON, else a string)\n"
+  "  watch [--count N] HOST:PORT AID.IID…   print events until Ctrl-C or N events\n"
+  "  identify HOST:PORT                     identify an unpaired accessory\n"
+  "\n"
+  "Exit status: 0 success, 1 the accessory or the network failed, 2 usage.";
+
+static int
+usage (const char *command, const char *text)
+{
+  g_printerr ("hapctl%s%s: usage: %s\n", command ? " " : "", command ? command : "", text);
+  return HAPCTL_EXIT_USAGE;
+}
+
+/* Prints @error (a TLV error by its §1.4 name); returns exit status 1. */
+static int
+fail (const char *command, const GError *error)
+{
+  if (error->domain == HAP_PAIRING_ERROR)
+    g_printerr ("hapctl %s: pairing failed: %s%s\n", command,
+                hap_pairing_error_to_string ((HapPairingError) error->code),
+                error->code == HAP_PAIRING_ERROR_AUTHENTICATION && g_str_equal (command, "pair")
+                  ? " (wrong setup code?)" : "");
+  else
+    g_printerr ("hapctl %s: %s\n", command, error->message);
+  return HAPCTL_EXIT_FAILURE;
+}
+
+/* HOST:PORT or [IPv6]:PORT. */
+static gboolean
+parse_address (const char *text, char **host, guint16 *port)
+{
+  const char *colon = strrchr (text, ':');
+  guint64 value;
+
+  if (colon == NULL || colon == text ||
+      !g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &value, NULL))
+    return FALSE;
+  if (text[0] == '[' && colon[-1] == ']')
+    *host = g_strndup (text + 1, (gsize) (colon - text - 2));
+  else
+    *host = g_strndup (text, (gsize) (colon - text));
+  *port = (guint16) value;
+  return TRUE;
+}
+
+static HapController *
+load_controller (GError **error)
+{
+  g_autofree char *path = NULL;
+
+  if (controller_path != NULL)
+    return hap_controller_new_for_file (controller_path, error);
+  path = g_build_filename (g_get_user_config_dir (), "hapctl", "controller", NULL);
+  return hap_controller_new_for_file (path, error);
+}
+
+/* Connects to argv[0]; @verify runs Pair Verify too. */
+static HapControllerConnection *
+open_connection (const char *address, gboolean verify, GError **error)
+{
+  g_autoptr(HapController) controller = NULL;
+  g_autoptr(HapControllerConnection) connection = NULL;
+  g_autofree char *host = NULL;
+  guint16 port;
+
+  if (!parse_address (address, &host, &port))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "“%s” is not HOST:PORT", address);
+      return NULL;
+    }
+  if ((controller = load_controller (error)) == NULL)
+    return NULL;
+  connection = hap_controller_connection_new (controller);
+  if (!hap_controller_connection_connect (connection, host, port, NULL, error))
+    return NULL;
+  if (verify && !hap_controller_connection_pair_verify (connection, NULL, error))
+    return NULL;
+  return g_steal_pointer (&connection);
+}
+
+static void
+print_json (JsonNode *node)
+{
+  g_autofree char *text = json_to_string (node, TRUE);
+
+  g_print ("%s\n", text);
+}
+
+/* ---- pair, unpair, pairings, identify ---- */
+
+static int
+cmd_pair (int argc, char **argv)
+{
+  g_autoptr(HapControllerConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (argc != 3)
+    return usage ("pair", "hapctl pair HOST:PORT SETUP-CODE");
+  if ((connection = open_connection (argv[1], FALSE, &error)) == NULL ||
+      !hap_controller_connection_pair_setup (connection, argv[2], HAP_PAIR_SETUP_FLAGS_NONE, NULL, &error))
+    return fail ("pair", error);
+  g_print ("paired with %s\n", hap_controller_connection_get_accessory_id (connection));
+  return 0;
+}
+
+static int
+cmd_unpair (int argc, char **argv)
+{
+  g_autoptr(HapControllerConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  HapController *controller;
+
+  if (argc != 2)
+    return usage ("unpair", "hapctl unpair HOST:PORT");
+  if ((connection = open_connection (argv[1], TRUE, &error)) == NULL)
+    return fail ("unpair", error);
+  controller = hap_controller_connection_get_controller (connection);
+  if (!hap_controller_connection_remove_pairing (connection, hap_controller_get_id (controller), NULL, &error) ||
+      !hap_controller_remove_accessory (controller, hap_controller_connection_get_accessory_id (connection),
+                                        &error))
+    return fail ("unpair", error);
+  g_print ("unpaired from %s\n", hap_controller_connection_get_accessory_id (connection));
+  return 0;
+}
+
+static gboolean
+parse_hex (const char *hex, guint8 out[32], gsize *len)
+{
+  gsize n = strlen (hex);
+
+  if (n % 2 != 0 || n / 2 > 32)
+    return FALSE;
+  for (gsize i = 0; i < n; i += 2)
+    {
+      int hi = g_ascii_xdigit_value (hex[i]), lo = g_ascii_xdigit_value (hex[i + 1]);
+
+      if (hi < 0 || lo < 0)
+        return FALSE;
+      out[i / 2] = (guint8) (hi << 4 | lo);
+    }
+  *len = n / 2;
+  return TRUE;
+}
+
+static int
+cmd_pairings (int argc, char **argv)
+{
+  static const char text[] = "hapctl pairings HOST:PORT [list | add ID LTPK-HEX admin|user | remove ID]";
+  g_autoptr(HapControllerConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *action = argc > 2 ? argv[2] : "list";
+  guint8 ltpk[32];
+  gsize ltpk_len = 0;
+
+  if (argc < 2 ||
+      (g_str_equal (action, "list") && argc > 3) ||
+      (g_str_equal (action, "remove") && argc != 4) ||
+      (g_str_equal (action, "add") &&
+       (argc != 6 || (!g_str_equal (argv[5], "admin") && !g_str_equal (argv[5], "user")) ||
+        !parse_hex (argv[4], ltpk, &ltpk_len) || ltpk_len != 32)) ||
+      !(g_str_equal (action, "list") || g_str_equal (action, "add") || g_str_equal (action, "remove")))
+    return usage ("pairings", text);
+  if ((connection = open_connection (argv[1], TRUE, &error)) == NULL)
+    return fail ("pairings", error);
+
+  if (g_str_equal (action, "add"))
+    {
+      if (!hap_controller_connection_add_pairing (connection, argv[3], ltpk, g_str_equal (argv[5], "admin"),
+                                                  NULL, &error))
+        return fail ("pairings", error);
+    }
+  else if (g_str_equal (action, "remove"))
+    {
+      if (!hap_controller_connection_remove_pairing (connection, argv[3], NULL, &error))
+        return fail ("pairings", error);
+    }
+  else
+    {
+      g_autoptr(JsonNode) list = hap_controller_connection_list_pairings (connection, NULL, &error);
+      JsonArray *array;
+
+      if (list == NULL)
+        return fail ("pairings", error);
+      if (json_output)
+        {
+          print_json (list);
+          return 0;
+        }
+      array = json_node_get_array (list);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonObject *p = json_array_get_object_element (array, i);
+          g_print ("%s %s %s\n", json_object_get_string_member (p, "identifier"),
+                   json_object_get_boolean_member (p, "admin") ? "admin" : "user",
+                   json_object_get_string_member (p, "public-key"));
+        }
+    }
+  return 0;
+}
+
+static int
+cmd_identify (int argc, char **argv)
+{
+  g_autoptr(HapControllerConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (argc != 2)
+    return usage ("identify", "hapctl identify HOST:PORT");
+  /* §4.8: /identify needs no session and works only while the accessory is unpaired. */
+  if ((connection = open_connection (argv[1], FALSE, &error)) == NULL ||
+      !hap_controller_connection_identify (connection, NULL, &error))
+    return fail ("identify", error);
+  return 0;
+}
+
+/* ---- accessories, get, put, watch ---- */
+
+/* "AID.IID" → the two numbers. */
+static gboolean
+parse_id (const char *text, gint64 *aid, gint64 *iid)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ".", -1);
+  guint64 a, i;
+
+  if (g_strv_length (parts) != 2 ||
+      !g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXUINT32, &a, NULL) ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT32, &i, NULL))
+    return FALSE;
+  *aid = (gint64) a;
+  *iid = (gint64) i;
+  return TRUE;
+}
+
+/* "1.10,1.11" for /characteristics?id= (§4.5). */
+static char *
+join_ids (int argc, char **argv)
+{
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  for (int i = 0; i < argc; i++)
+    {
+      gint64 aid, iid;
+
+      if (!parse_id (argv[i], &aid, &iid))
+        return NULL;
+      g_string_append_printf (ids, "%s%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT, i ? "," : "", aid, iid);
+    }
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+static char *
+value_text (JsonObject *characteristic)
+{
+  JsonNode *value = json_object_get_member (characteristic, "value");
+
+  return value != NULL ? json_to_string (value, FALSE) : g_strdup ("(no value)");
+}
+
+/* Prints the per-characteristic statuses of a 207 answer to stderr; TRUE when all 0. */
+static gboolean
+report_statuses (JsonNode *root)
+{
+  JsonArray *list;
+  gboolean ok = TRUE;
+
+  if (!JSON_NODE_HOLDS_OBJECT (root) ||
+      (list = json_object_get_array_member (json_node_get_object (root), "characteristics")) == NULL)
+    return TRUE;
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *c = json_array_get_object_element (list, i);
+      gint64 status = json_object_get_int_member_with_default (c, "status", 0);
+
+      if (status != 0)
+        {
+          g_printerr ("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ": %" G_GINT64_FORMAT " %s\n",
+                      json_object_get_int_member (c, "aid"), json_object_get_int_member (c, "iid"),
+                      status, hap_status_to_string ((HapStatus) status));
+          ok = FALSE;
+        }
+    }
+  return ok;
+}
+
+static void
+print_accessories (JsonNode *root)
+{
+  JsonArray *accessories = json_object_get_array_member (json_node_get_object (root), "accessories");
+
+  for (guint a = 0; accessories != NULL && a < json_array_get_length (accessories); a++)
+    {
+      JsonObject *acc = json_array_get_object_element (accessories, a);
+      JsonArray *services = json_object_get_array_member (acc, "services");
+
+      g_print ("accessory %" G_GINT64_FORMAT "\n", json_object_get_int_member (acc, "aid"));
+      for (guint s = 0; services != NULL && s < json_array_get_length (services); s++)
+        {
+          JsonObject *svc = json_array_get_object_element (services, s);
+          const char *type = json_object_get_string_member_with_default (svc, "type", "?");
+          const HapServiceType *st = hap_catalog_lookup_service (type);
+          JsonArray *chars = json_object_get_array_member (svc, "characteristics");
+
+          g_print ("  %s (iid %" G_GINT64_FORMAT ")\n", st != NULL ? st->name : type,
+                   json_object_get_int_member (svc, "iid"));
+          for (guint c = 0; chars != NULL && c < json_array_get_length (chars); c++)
+            {
+              JsonObject *ch = json_array_get_object_element (chars, c);
+              const char *ctype = json_object_get_string_member_with_default (ch, "type", "?");
+              const HapCharacteristicType *ct = hap_catalog_lookup_characteristic (ctype);
+              g_autofree char *value = value_text (ch);
+
+              g_print ("    %" G_GINT64_FORMAT " %s = %s\n", json_object_get_int_member (ch, "iid"),
+                       ct != NULL ? ct->display_name : ctype, value);
+            }
+        }
+    }
+}
+
+static int
+cmd_accessories (int argc, char **argv)
+{
+  g_autoptr(HapControllerConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  if (argc != 2)
+    return usage ("accessories", "hapctl accessories HOST:PORT");
+  if ((connection = open_connection (argv[1], TRUE, &error)) == NULL ||
+      (root = hap_controller_connection_get_json (connection, "/accessories", NULL, NULL, &error)) == NULL)
+    return fail ("accessories", error);
+  if (json_output)
+    print_json (root);
+  else if (JSON_NODE_HOLDS_OBJECT (root))
+    print_accessories (root);
+  return 0;
+}
+
+static int
+cmd_get (int argc, char **argv)
+{
+  g_autoptr(HapControllerConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *ids = argc > 2 ? join_ids (argc - 2, argv + 2) : NULL;
+  g_autofree char *target = NULL;
+  JsonArray *list;
+  gboolean ok;
+
+  if (ids == NULL)
+    return usage ("get", "hapctl get HOST:PORT AID.IID…");
+  target = g_strconcat ("/characteristics?id=", ids, NULL);
+  if ((connection = open_connection (argv[1], TRUE, &error)) == NULL ||
+      (root = hap_controller_connection_get_json (connection, target, NULL, NULL, &error)) == NULL)
+    return fail ("get", error);
+  ok = report_statuses (root);
+  if (json_output)
+    print_json (root);
+  else if ((list = json_object_get_array_member (json_node_get_object (root), "characteristics")) != NULL)
+    for (guint i = 0; i < json_array_get_length (list); i++)
+      {
+        JsonObject *c = json_array_get_object_element (list, i);
+        g_autofree char *value = NULL;
+
+        if (json_object_get_int_member_with_default (c, "status", 0) != 0)
+          continue;
+        value = value_text (c);
+        g_print ("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT " = %s\n", json_object_get_int_member (c, "aid"),
+                 json_object_get_int_member (c, "iid"), value);
+      }
+  return ok ? 0 : HAPCTL_EXIT_FAILURE;
+}
+
+/* VALUE parsed as JSON, else taken as a string. */
+static JsonNode *
+parse_value (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *node;
+
+  if (json_parser_load_from_data (parser, text, -1, NULL) && json_parser_get_root (parser) != NULL)
+    return json_node_copy (json_parser_get_root (parser));
+  node = json_node_new (JSON_NODE_VALUE);
+  json_node_set_string (node, text);
+  return node;
+}
+
+/* {"characteristics":[{aid, iid, <member>: value}…]} for PUT /characteristics (§4.6). */
+static JsonNode *
+write_request (int argc, char **argv, const char *member)
+{
+  g_autoptr(JsonArray) list = json_array_new ();
+  g_autoptr(JsonObject) body = json_object_new ();
+  JsonNode *root;
+
+  for (int i = 0; i < argc; i++)
+    {
+      g_autofree char *id = g_strdup (argv[i]);
+      char *eq = member == NULL ? strchr (id, '=') : NULL;
+      JsonObject *c;
+      gint64 aid, iid;
+
+      if (eq != NULL)
+        *eq = '\0';
+      if ((member == NULL && eq == NULL) || !parse_id (id, &aid, &iid))
+        return NULL;
+      c = json_object_new ();
+      json_object_set_int_member (c, "aid", aid);
+      json_object_set_int_member (c, "iid", iid);
+      if (member != NULL)
+        json_object_set_boolean_member (c, member, TRUE);
+      else
+        json_object_set_member (c, "value", parse_value (eq + 1));
+      json_array_add_object_element (list, c);
+    }
+  json_object_set_array_member (body, "characteristics", json_array_ref (list));
+  root = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (root, body);
+  return root;
+}
+
+static int
+cmd_put (int argc, char **argv)
+{
+  g_autoptr(HapControllerConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) request = argc > 2 ? write_request (argc - 2, argv + 2, NULL) : NULL;
+  g_autoptr(JsonNode) response = NULL;
+
+  if (request == NULL)
+    return usage ("put", "hapctl put HOST:PORT AID.IID=VALUE…");
+  if ((connection = open_connection (argv[1], TRUE, &error)) == NULL ||
+      (response = hap_controller_connection_put_json (connection, "/characteristics", request, NULL,
+                                                      NULL, &error)) == NULL)
+    return fail ("put", error);
+  return report_statuses (response) ? 0 : HAPCTL_EXIT_FAILURE;
+}
+
+static void
+on_sigint (int signum)
+{
+  interrupted = 1;
+}
+
+static int
+cmd_watch (int argc, char **argv)
+{
+  int count = 0;
+  GOptionEntry entries[] = {
+    { "count", 0, 0, G_OPTION_ARG_INT, &count, "Exit after N events", "N" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("HOST:PORT AID.IID… - print events");
+  g_autoptr(HapControllerConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) request = NULL;
+  g_autoptr(JsonNode) response = NULL;
+  int seen = 0;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || count < 0 || argc < 3 ||
+      (request = write_request (argc - 2, argv + 2, "ev")) == NULL)
+    return usage ("watch", "hapctl watch [--count N] HOST:PORT AID.IID…");
+  if ((connection = open_connection (argv[1], TRUE, &error)) == NULL ||
+      (response = hap_controller_connection_put_json (connection, "/characteristics", request, NULL,
+                                                      NULL, &error)) == NULL)
+    return fail ("watch", error);
+  if (!report_statuses (response))
+    return HAPCTL_EXIT_FAILURE;
+  g_print ("watching\n");
+
+  signal (SIGINT, on_sigint);
+  while (!interrupted && (count == 0 || seen < count))
+    {
+      /* Short waits so that Ctrl-C is noticed between them. */
+      g_autoptr(JsonNode) event = hap_controller_connection_wait_event (connection, 200, NULL, &error);
+      JsonArray *list;
+
+      if (error != NULL)
+        return fail ("watch", error);
+      if (event == NULL || !JSON_NODE_HOLDS_OBJECT (event) ||
+          (list = json_object_get_array_member (json_node_get_object (event), "characteristics")) == NULL)
+        continue;
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        {
+          JsonObject *c = json_array_get_object_element (list, i);
+          g_autofree char *value = value_text (c);
+
+          if (json_output)
+            {
+              g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+              g_autofree char *text = NULL;
+
+              json_node_set_object (node, c);
+              text = json_to_string (node, FALSE);
+              g_print ("%s\n", text);
+            }
+          else
+            g_print ("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT " = %s\n", json_object_get_int_member (c, "aid"),
+                     json_object_get_int_member (c, "iid"), value);
+        }
+      seen++;
+    }
+  return 0;
+}
+
+/* ---- main ---- */
+
+typedef struct
+{
+  const char *name;
+  int       (*run) (int argc, char **argv);
+} Command;
+
+static int
+run_discover (int argc, char **argv)
+{
+  return hapctl_discover (argc, argv, json_output);
+}
+
+static const Command commands[] = {
+  { "discover", run_discover },
+  { "pair", cmd_pair },
+  { "unpair", cmd_unpair },
+  { "pairings", cmd_pairings },
+  { "accessories", cmd_accessories },
+  { "get", cmd_get },
+  { "put", cmd_put },
+  { "watch", cmd_watch },
+  { "identify", cmd_identify },
+};
+
+int
+main (int argc, char **argv)
+{
+  GOptionEntry entries[] = {
+    { "controller", 0, 0, G_OPTION_ARG_FILENAME, &controller_path,
+      "Controller file (default $XDG_CONFIG_HOME/hapctl/controller)", "FILE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json_output, "Print JSON", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("COMMAND … - control HomeKit accessories");
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context, commands_help);
+  /* Options after COMMAND belong to it. */
+  g_option_context_set_strict_posix (context, TRUE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("hapctl: %s\n", error->message);
+      return HAPCTL_EXIT_USAGE;
+    }
+  if (argc < 2)
+    {
+      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+      g_printerr ("%s", help);
+      return HAPCTL_EXIT_USAGE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      {
+        gboolean wants_help = FALSE;
+
+        /* --help on every command (discover and watch parse their own options). */
+        for (int a = 2; a < argc; a++)
+          wants_help |= g_str_equal (argv[a], "--help") || g_str_equal (argv[a], "-h");
+        if (wants_help && commands[i].run != run_discover && commands[i].run != cmd_watch)
+          {
+            g_print ("%s\n", commands_help);
+            return 0;
+          }
+        status = commands[i].run (argc - 1, argv + 1);
+        break;
+      }
+  if (status < 0)
+    {
+      g_printerr ("hapctl: unknown command “%s” (see hapctl --help)\n", argv[1]);
+      status = HAPCTL_EXIT_USAGE;
+    }
+  g_free (controller_path);
+  return status;
+}

@@ -1,0 +1,12 @@
+/* hapctl.h — shared between hapctl's files
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <libhap-glib/hap.h>
+
+#define HAPCTL_EXIT_FAILURE 1   /* the accessory or the network said no */
+#define HAPCTL_EXIT_USAGE   2
+
+/* `hapctl discover [--timeout S]`: returns an exit status. */
+int hapctl_discover (int argc, char **argv, gboolean json);

@@ -1,0 +1,145 @@
+/* hap-controller-connection.h — one controller connection to a HAP/IP accessory
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Every call blocks, like GSocketClient's synchronous API: it honours @cancellable and
+ * gives up with G_IO_ERROR_TIMED_OUT after the connection's timeout. Meant for command
+ * line tools, tests and benchmark drivers, not for main-loop applications.
+ *
+ * Errors: an accessory's TLV Error item is a HAP_PAIRING_ERROR (the TLV code), a JSON
+ * status a HAP_STATUS_ERROR, a malformed response HAP_ERROR_INVALID_DATA, a bad proof or
+ * signature HAP_ERROR_AUTHENTICATION and everything about the socket a G_IO_ERROR.
+ */
+#pragma once
+
+#if !defined(__HAP_INSIDE__) && !defined(HAP_COMPILATION)
+# error "Only <libhap-glib/hap.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "hap-controller.h"
+
+G_BEGIN_DECLS
+
+#define HAP_TYPE_CONTROLLER_CONNECTION (hap_controller_connection_get_type ())
+
+HAP_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (HapControllerConnection, hap_controller_connection, HAP, CONTROLLER_CONNECTION, GObject)
+
+/**
+ * HapPairSetupFlags:
+ * @HAP_PAIR_SETUP_FLAGS_NONE: a normal Pair Setup that stores a pairing
+ * @HAP_PAIR_SETUP_FLAGS_TRANSIENT: kPairingFlag_Transient: M1–M4 only, no pairing is
+ *   stored and the connection is secured with the SRP session key
+ * @HAP_PAIR_SETUP_FLAGS_SPLIT: kPairingFlag_Split (hap-protocol.md §1.5)
+ */
+typedef enum
+{
+  HAP_PAIR_SETUP_FLAGS_NONE      = 0,
+  HAP_PAIR_SETUP_FLAGS_TRANSIENT = 1 << 4,
+  HAP_PAIR_SETUP_FLAGS_SPLIT     = 1 << 24,
+} HapPairSetupFlags;
+
+HAP_AVAILABLE_IN_ALL
+HapControllerConnection *hap_controller_connection_new       (HapController           *controller);
+HAP_AVAILABLE_IN_ALL
+HapController  *hap_controller_connection_get_controller     (HapControllerConnection *self);
+/* Per-call timeout in milliseconds (default 10000; 0 = wait forever). */
+HAP_AVAILABLE_IN_ALL
+void            hap_controller_connection_set_timeout        (HapControllerConnection *self,
+                                                              guint                    timeout_ms);
+HAP_AVAILABLE_IN_ALL
+guint           hap_controller_connection_get_timeout        (HapControllerConnection *self);
+
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_connect            (HapControllerConnection *self,
+                                                              const char              *host,
+                                                              guint16                  port,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+HAP_AVAILABLE_IN_ALL
+void            hap_controller_connection_close              (HapControllerConnection *self);
+/* TRUE once Pair Verify (or a transient Pair Setup) encrypted the connection. */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_is_secure          (HapControllerConnection *self);
+/* The device id of the accessory, once Pair Setup or Pair Verify learnt it. */
+HAP_AVAILABLE_IN_ALL
+const char     *hap_controller_connection_get_accessory_id   (HapControllerConnection *self);
+
+/* Pair Setup M1–M6 (hap-protocol.md §2.2); on success the accessory is stored in the
+ * controller (and its file). */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_pair_setup         (HapControllerConnection *self,
+                                                              const char              *setup_code,
+                                                              HapPairSetupFlags        flags,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+/* Pair Verify M1–M4 (§3.1): checks the accessory's signature with the LTPK the
+ * controller stored for the device id of M2, then encrypts the connection. */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_pair_verify        (HapControllerConnection *self,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+
+/* One HTTP exchange. Returns the status (0 on error); @out_headers (lowercase names
+ * → values) and @out_body may be NULL. @body may be NULL. */
+HAP_AVAILABLE_IN_ALL
+guint           hap_controller_connection_request            (HapControllerConnection *self,
+                                                              const char              *method,
+                                                              const char              *target,
+                                                              const char              *content_type,
+                                                              GBytes                  *body,
+                                                              GHashTable             **out_headers,
+                                                              GBytes                 **out_body,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+/* GET @target: the parsed application/hap+json body of a 200 or 207 answer. Any other
+ * status is an error: HAP_STATUS_ERROR when the body carries a "status". */
+HAP_AVAILABLE_IN_ALL
+JsonNode       *hap_controller_connection_get_json           (HapControllerConnection *self,
+                                                              const char              *target,
+                                                              guint                   *out_status,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+/* PUT @body to @target: the parsed body of a 207 answer, or a JSON null node for 204. */
+HAP_AVAILABLE_IN_ALL
+JsonNode       *hap_controller_connection_put_json           (HapControllerConnection *self,
+                                                              const char              *target,
+                                                              JsonNode                *body,
+                                                              guint                   *out_status,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+/* The body of the next EVENT/1.0 message, or NULL without an error after @timeout_ms
+ * (0 = wait forever). */
+HAP_AVAILABLE_IN_ALL
+JsonNode       *hap_controller_connection_wait_event         (HapControllerConnection *self,
+                                                              guint                    timeout_ms,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+
+/* Pairings management over a verified connection (§3.5). */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_add_pairing        (HapControllerConnection *self,
+                                                              const char              *identifier,
+                                                              const guint8             ltpk[32],
+                                                              gboolean                 admin,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_remove_pairing     (HapControllerConnection *self,
+                                                              const char              *identifier,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+/* A JSON array of {"identifier", "public-key" (hex), "admin"} objects. */
+HAP_AVAILABLE_IN_ALL
+JsonNode       *hap_controller_connection_list_pairings      (HapControllerConnection *self,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+/* POST /identify (only allowed while the accessory is unpaired, §4.8). */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_identify           (HapControllerConnection *self,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+
+G_END_DECLS

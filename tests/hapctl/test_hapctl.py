@@ -1,0 +1,166 @@
+#!/usr/bin/python3
+"""hapctl against a real hap-simulator on 127.0.0.1. Runs inside
+tests/discovery/run-in-namespace.sh (private network, /run, bus; avahi-daemon started
+here as test_discovery.py does). Prints TAP."""
+import json, os, shutil, signal, subprocess, sys, tempfile, time
+
+SIM = os.environ["HAP_SIMULATOR"]
+HAPCTL = os.environ["HAPCTL"]
+ACCESSORIES = os.environ["HAP_ACCESSORIES_DIR"]
+NS = os.environ["HAP_NS_DIR"]
+CODE = "031-45-154"
+WORK = tempfile.mkdtemp(prefix="hapctl-test-")
+CONTROLLER = os.path.join(WORK, "hapctl", "controller")
+results = []
+
+
+def check(name, cond, detail=""):
+    results.append((name, bool(cond)))
+    if not cond:
+        print(f"# FAILED {name}: {detail}", file=sys.stderr)
+
+
+def hapctl(*args, controller=CONTROLLER, timeout=30):
+    return subprocess.run([HAPCTL, "--controller", controller, *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def start_avahi():
+    log = open(os.path.join(NS, "avahi.log"), "a")
+    proc = subprocess.Popen(["avahi-daemon", "-f", os.path.join(NS, "avahi.conf"), "--no-drop-root",
+                             "--no-chroot", "--no-rlimits"], stdout=log, stderr=log)
+    for _ in range(100):
+        if subprocess.run(["avahi-daemon", "-c"], capture_output=True).returncode == 0:
+            return proc
+        time.sleep(0.05)
+    raise RuntimeError("avahi-daemon did not start")
+
+
+def start_simulator():
+    proc = subprocess.Popen([SIM, "--headless", "--bind", "127.0.0.1", "--setup-code", CODE,
+                             "--state-dir", os.path.join(WORK, "state"),
+                             os.path.join(ACCESSORIES, "lightbulb.json")],
+                            stdout=subprocess.PIPE, stderr=open(os.path.join(WORK, "sim.log"), "a"), text=True)
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError("simulator exited before ready")
+    return proc, json.loads(line)
+
+
+def find_iid(tree, aid, ctype):
+    for acc in tree["accessories"]:
+        if acc["aid"] == aid:
+            for svc in acc["services"]:
+                for ch in svc["characteristics"]:
+                    if ch["type"] == ctype:
+                        return ch["iid"]
+    raise KeyError(ctype)
+
+
+def discover(ready, paired):
+    """hapctl discover --json until the accessory shows up with the expected sf."""
+    entry = None
+    for _ in range(20):
+        out = hapctl("--json", "discover", "--timeout", "2")
+        try:
+            entries = json.loads(out.stdout) if out.returncode == 0 else []
+        except ValueError:
+            entries = []
+        entry = next((e for e in entries if e["name"] == ready["name"] and e["port"] == ready["port"]), None)
+        if entry and entry["paired"] == paired:
+            return entry
+        time.sleep(0.5)
+    return entry
+
+
+def run(ready):
+    addr = f"127.0.0.1:{ready['port']}"
+
+    entry = discover(ready, False)
+    check("discover lists the accessory", entry is not None, "not found")
+    if entry:
+        txt = entry["txt"]
+        check("discover TXT id", txt.get("id") == ready["device_id"], txt)
+        check("discover TXT sf unpaired", txt.get("sf") == "1" and entry["paired"] is False, txt)
+        check("discover TXT ci", txt.get("ci") == "5" and entry["category"].lower() == "lightbulb", entry)
+        check("discover TXT md and c#", txt.get("md") and txt.get("c#"), txt)
+    text = hapctl("discover", "--timeout", "2")
+    check("discover prints name and TXT", ready["name"] in text.stdout and ready["device_id"] in text.stdout,
+          text.stdout)
+
+    r = hapctl("pair", addr, "000-00-001" if CODE != "000-00-001" else "111-22-334")
+    check("pair with a wrong code fails", r.returncode == 1 and "Authentication" in r.stderr, r.stderr)
+    r = hapctl("pair", addr, CODE)
+    check("pair", r.returncode == 0 and ready["device_id"] in r.stdout, r.stderr)
+    check("controller file is 0600", os.stat(CONTROLLER).st_mode & 0o777 == 0o600)
+    entry = discover(ready, True)
+    check("discover shows paired", entry is not None and entry["txt"].get("sf") == "0", entry)
+
+    r = hapctl("--json", "accessories", addr)
+    tree = json.loads(r.stdout) if r.returncode == 0 else {"accessories": []}
+    check("accessories --json", r.returncode == 0 and tree["accessories"][0]["aid"] == 1, r.stderr)
+    brightness = find_iid(tree, 1, "8")
+    r = hapctl("accessories", addr)
+    check("accessories tree", "Lightbulb" in r.stdout and "Brightness" in r.stdout, r.stdout)
+
+    r = hapctl("get", addr, f"1.{brightness}")
+    check("get", r.returncode == 0 and r.stdout.startswith(f"1.{brightness} = "), r.stdout + r.stderr)
+    r = hapctl("put", addr, f"1.{brightness}=42")
+    check("put", r.returncode == 0, r.stderr)
+    r = hapctl("get", addr, f"1.{brightness}")
+    check("put reads back", r.stdout.strip() == f"1.{brightness} = 42", r.stdout)
+    r = hapctl("put", addr, f"1.{brightness}=500")
+    check("put invalid value", r.returncode != 0 and "-70410" in r.stderr, r.stderr)
+
+    watch = subprocess.Popen([HAPCTL, "--controller", CONTROLLER, "watch", "--count", "1", addr,
+                              f"1.{brightness}"], stdout=subprocess.PIPE, text=True)
+    check("watch subscribes", watch.stdout.readline().strip() == "watching")
+    r = hapctl("put", addr, f"1.{brightness}=17")
+    try:
+        out, _ = watch.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        watch.kill()
+        out, _ = watch.communicate()
+    check("watch receives the event", watch.returncode == 0 and f"1.{brightness} = 17" in out, out)
+
+    r = hapctl("pairings", addr, "list")
+    own = open(CONTROLLER).read().split("id=")[1].split("\n")[0]
+    check("pairings list", r.returncode == 0 and own in r.stdout and "admin" in r.stdout, r.stdout)
+    r = hapctl("identify", addr)
+    check("identify refused when paired", r.returncode == 1 and "-70401" in r.stderr, r.stderr)
+    r = hapctl("get", addr)
+    check("usage error exits 2", r.returncode == 2, r.stderr)
+
+    copy = os.path.join(WORK, "copy")
+    shutil.copy(CONTROLLER, copy)
+    r = hapctl("unpair", addr)
+    check("unpair", r.returncode == 0, r.stderr)
+    r = hapctl("get", addr, f"1.{brightness}", controller=copy)
+    check("verify refused after unpair", r.returncode == 1 and "Authentication" in r.stderr, r.stderr)
+    r = hapctl("identify", addr)
+    check("identify allowed when unpaired", r.returncode == 0, r.stderr)
+
+    with open(copy, "w") as f:
+        f.write("[controller\nbroken")
+    r = hapctl("pairings", addr, controller=copy)
+    check("corrupt controller file is an error naming it", r.returncode == 1 and copy in r.stderr, r.stderr)
+    check("corrupt controller file kept", open(copy).read() == "[controller\nbroken")
+
+
+def main():
+    avahi = start_avahi()
+    sim, ready = start_simulator()
+    try:
+        run(ready)
+    finally:
+        sim.send_signal(signal.SIGTERM)
+        sim.wait(10)
+        avahi.terminate()
+        avahi.wait(10)
+        shutil.rmtree(WORK, ignore_errors=True)
+    print(f"1..{len(results)}")
+    for i, (name, ok) in enumerate(results, 1):
+        print(f"{'ok' if ok else 'not ok'} {i} - {name}")
+
+
+main()
