@@ -25,6 +25,8 @@ static const char commands_help[] =
   "  put HOST:PORT AID.IID=VALUE…           write (VALUE as JSON, else a string)\n"
   "  watch [--count N] HOST:PORT AID.IID…   print events until Ctrl-C or N events\n"
   "  identify HOST:PORT                     identify an unpaired accessory\n"
+  "  bench HOST:PORT --setup-code CODE [--server-pid PID] [--scenario NAME]… [--count N]\n"
+  "        [--connections C]                measure latency and throughput (see bench --help)\n"
   "\n"
   "Exit status: 0 success, 1 the accessory or the network failed, 2 usage.";
 
@@ -541,6 +543,12 @@ run_discover (int argc, char **argv)
   return hapctl_discover (argc, argv, json_output);
 }
 
+static int
+run_bench (int argc, char **argv)
+{
+  return hapctl_bench (argc, argv, json_output);
+}
+
 static const Command commands[] = {
   { "discover", run_discover },
   { "pair", cmd_pair },
@@ -551,6 +559,7 @@ static const Command commands[] = {
   { "put", cmd_put },
   { "watch", cmd_watch },
   { "identify", cmd_identify },
+  { "bench", run_bench },
 };
 
 int
@@ -586,10 +595,11 @@ main (int argc, char **argv)
       {
         gboolean wants_help = FALSE;
 
-        /* --help on every command (discover and watch parse their own options). */
+        /* --help on every command (discover, watch and bench parse their own options). */
         for (int a = 2; a < argc; a++)
           wants_help |= g_str_equal (argv[a], "--help") || g_str_equal (argv[a], "-h");
-        if (wants_help && commands[i].run != run_discover && commands[i].run != cmd_watch)
+        if (wants_help && commands[i].run != run_discover && commands[i].run != cmd_watch &&
+            commands[i].run != run_bench)
           {
             g_print ("%s\n", commands_help);
             return 0;

@@ -10,3 +10,6 @@
 
 /* `hapctl discover [--timeout S]`: returns an exit status. */
 int hapctl_discover (int argc, char **argv, gboolean json);
+
+/* `hapctl bench HOST:PORT --setup-code CODE …` (hapctl-bench.c): returns an exit status. */
+int hapctl_bench (int argc, char **argv, gboolean json);

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# hap-simulator (libhap-glib) against the HAP-NodeJS 1.2.0 harness, measured with
+# `hapctl bench` in a private network namespace (loopback only, private /run: no
+# avahi-daemon, no D-Bus).  Prints a markdown table; also writes it to OUT.md if given.
+#   bench/run.sh [OUT.md]
+# Environment: NODE (default node); BENCH_BUILD (default <repo>/_bench).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+BUILD=${BENCH_BUILD:-$REPO/_bench}
+NODE=${NODE:-node}
+CODE=031-45-154
+READY_TIMEOUT=60   # s: one server start (1000 accessories included)
+
+# ---------------------------------------------------------------------------
+# Inner part: runs inside `unshare --net --mount --fork`.
+if [ "${1:-}" = "--inner" ]; then
+  OUT=$2
+  mount -t tmpfs tmpfs /run
+  ip link set lo up
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/hap-bench.XXXXXX")
+  PIDS=()
+  cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    rm -rf "$WORK"
+  }
+  trap cleanup EXIT
+  SIM="$BUILD/simulator/hap-simulator"
+  HAPCTL="$BUILD/hapctl/hapctl"
+  RESULTS="$WORK/results.jsonl"
+  : >"$RESULTS"
+  record() { # SERVER KEY VALUE-JSON
+    printf '{"server":"%s","key":"%s","value":%s}\n' "$1" "$2" "$3" >>"$RESULTS"
+  }
+
+  # start SERVER NAME N: starts hap-simulator (sim) or the HAP-NodeJS harness (node)
+  # with N accessories; sets PID.
+  start() {
+    local server=$1 name=$2 n=$3
+    if [ "$server" = sim ]; then
+      local files=("$REPO/accessories/lightbulb.json")
+      if [ "$n" -gt 1 ]; then
+        mkdir -p "$WORK/$name.files"
+        files=()
+        for ((i = 1; i <= n; i++)); do
+          sed "s/\"Desk Lamp\"/\"Lamp $i\"/" "$REPO/accessories/lightbulb.json" >"$WORK/$name.files/lamp-$i.json"
+          files+=("$WORK/$name.files/lamp-$i.json")
+        done
+      fi
+      "$SIM" --headless --bind 127.0.0.1 --state-dir "$WORK/$name.state" --setup-code "$CODE" "${files[@]}" \
+        >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    else
+      "$NODE" "$REPO/tests/hapnode/accessory.mjs" --bind 127.0.0.1 --port 0 --pincode "$CODE" \
+        --storage "$WORK/$name.state" --advertiser none --count "$n" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    fi
+    PID=$!
+    PIDS+=("$PID")
+    START_NS=$(date +%s%N)
+  }
+  # wait_ready NAME N: 0 once N ready lines came (sets READY_MS), 1 on timeout or exit.
+  wait_ready() {
+    local deadline=$(($(date +%s) + READY_TIMEOUT))
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+      if [ "$(grep -c '"event":"ready"' "$WORK/$1.out" 2>/dev/null)" -ge "$2" ]; then
+        READY_MS=$((($(date +%s%N) - START_NS) / 1000000))
+        return 0
+      fi
+      kill -0 "$PID" 2>/dev/null || return 1
+      sleep 0.05
+    done
+    return 1
+  }
+  stop() {
+    kill -TERM "$1" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+  }
+  rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+  for server in sim node; do
+    label=$([ "$server" = sim ] && echo hap-simulator || echo HAP-NodeJS)
+    echo "# $label: one accessory, hapctl bench" >&2
+    one=$server-one
+    start "$server" "$one" 1
+    if ! wait_ready "$one" 1; then
+      record "$server" error "\"$(tail -1 "$WORK/$one.err" | tr -d '"\\')\""
+      stop "$PID"
+      continue
+    fi
+    sleep 1
+    record "$server" idle_rss_kb "$(rss_kb "$PID")"
+    port=$(sed -n '1s/.*"port":\([0-9]*\).*/\1/p' "$WORK/$one.out")
+    for spec in "pair-setup 20 1" "pair-verify 200 1" "get 2000 4" "put 2000 4" "events 20 100" \
+                "sessions 1 1000"; do
+      set -- $spec
+      if "$HAPCTL" bench "127.0.0.1:$port" --setup-code "$CODE" --server-pid "$PID" --json \
+           --scenario "$1" --count "$2" --connections "$3" >"$WORK/bench.out" 2>"$WORK/bench.err"; then
+        record "$server" "scenario" "$(cat "$WORK/bench.out")"
+      else
+        record "$server" "failed:$1" "\"$(tail -1 "$WORK/bench.err" | tr -d '"\\')\""
+      fi
+      echo "#   $1: $(cat "$WORK/bench.out" "$WORK/bench.err" | tail -1)" >&2
+    done
+    stop "$PID"
+
+    echo "# $label: 1000 accessories" >&2
+    many=$server-many
+    start "$server" "$many" 1000
+    if wait_ready "$many" 1000; then
+      record "$server" startup_1000_ms "$READY_MS"
+      record "$server" rss_1000_kb "$(rss_kb "$PID")"
+    else
+      record "$server" startup_1000_ms "\"failed: $(grep -c '"event":"ready"' "$WORK/$many.out" || true) of 1000 ready after ${READY_TIMEOUT} s or exit\""
+    fi
+    stop "$PID"
+  done
+
+  python3 - "$RESULTS" "$OUT" <<'PY'
+import json, sys
+rows = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["key"] == "scenario":
+        s = r["value"]
+        rows.setdefault(r["server"], {})[s["scenario"]] = s
+    else:
+        rows.setdefault(r["server"], {})[r["key"]] = r["value"]
+
+def cell(server, scenario, field):
+    d = rows.get(server, {})
+    if "error" in d:
+        return "server did not start: " + d["error"]
+    if f"failed:{scenario}" in d:
+        return "FAILED: " + d[f"failed:{scenario}"]
+    s = d.get(scenario, {})
+    return s.get(field) if isinstance(s, dict) else None
+
+def fmt(v, unit=""):
+    if v is None:
+        return "–"
+    if isinstance(v, str):
+        return v
+    return (f"{v:,.0f}" if v >= 100 else f"{v:.2f}" if v >= 1 else f"{v:.3f}") + unit
+
+def ratio(a, b):
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a > 0:
+        return f"{b / a:.1f}×" if b >= a else f"{b / a:.2f}×"
+    return "–"
+
+lines = ["| metric | hap-simulator | HAP-NodeJS 1.2.0 | HAP-NodeJS ÷ hap-simulator |",
+         "|---|---|---|---|"]
+def row(name, a, b, unit=""):
+    lines.append(f"| {name} | {fmt(a, unit)} | {fmt(b, unit)} | {ratio(a, b)} |")
+
+for sc, label in [("pair-setup", "pair-setup (20)"), ("pair-verify", "pair-verify (200)"),
+                  ("get", "GET (2000 over 4 connections)"), ("put", "PUT (2000 over 4 connections)"),
+                  ("events", "event to 100 subscribers (20 writes)"), ("sessions", "GET on 1000 open sessions")]:
+    row(f"{label}: median latency", cell("sim", sc, "median_ms"), cell("node", sc, "median_ms"), " ms")
+    row(f"{label}: p99 latency", cell("sim", sc, "p99_ms"), cell("node", sc, "p99_ms"), " ms")
+    if sc in ("pair-verify", "get", "put"):
+        row(f"{label}: per second", cell("sim", sc, "per_second"), cell("node", sc, "per_second"))
+    if sc == "sessions":
+        row(f"{label}: answered", cell("sim", sc, "answered"), cell("node", sc, "answered"))
+        row(f"{label}: server RSS", cell("sim", sc, "server_rss_kb"), cell("node", sc, "server_rss_kb"), " kB")
+    else:
+        unit = " µs/op"
+        row(f"{label}: server CPU", cell("sim", sc, "server_cpu_us"), cell("node", sc, "server_cpu_us"), unit)
+row("idle RSS, 1 accessory", rows.get("sim", {}).get("idle_rss_kb"), rows.get("node", {}).get("idle_rss_kb"), " kB")
+row("start-up, 1000 accessories (until all ready)", rows.get("sim", {}).get("startup_1000_ms"),
+    rows.get("node", {}).get("startup_1000_ms"), " ms")
+row("RSS, 1000 accessories", rows.get("sim", {}).get("rss_1000_kb"), rows.get("node", {}).get("rss_1000_kb"), " kB")
+text = "\n".join(lines) + "\n"
+print(text, end="")
+if sys.argv[2]:
+    open(sys.argv[2], "w").write(text)
+PY
+  exit 0
+fi
+
+# ---------------------------------------------------------------------------
+# Outer part: build, install HAP-NodeJS (the only network access), then the namespace.
+if [ "$#" -gt 1 ]; then
+  echo "usage: $0 [OUT.md]" >&2
+  exit 2
+fi
+OUT=""
+if [ "$#" -eq 1 ]; then
+  OUT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+fi
+cd "$REPO"
+[ -d "$BUILD" ] || meson setup "$BUILD" --buildtype=release >&2
+ninja -C "$BUILD" >&2
+"$REPO/tests/hapnode/install.sh" "$BUILD/tests/hapnode" >&2
+export NODE_PATH="$BUILD/tests/hapnode/hapnode/node_modules${NODE_PATH:+:$NODE_PATH}"
+export BENCH_BUILD="$BUILD" NODE
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" >&2
+exec unshare --net --mount --fork -- bash "$HERE/run.sh" --inner "$OUT"
