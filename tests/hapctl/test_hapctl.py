@@ -147,6 +147,66 @@ def run(ready):
     check("corrupt controller file kept", open(copy).read() == "[controller\nbroken")
 
 
+def start_hapnode():
+    """HAP-NodeJS 1.2.0 (tests/hapnode/accessory.mjs): an accessory we did not write."""
+    env = dict(os.environ, NODE_PATH=os.environ["HAPNODE_MODULES"])
+    proc = subprocess.Popen(["node", os.environ["HAPNODE_ACCESSORY"], "--bind", "127.0.0.1", "--port", "0",
+                             "--pincode", CODE, "--storage", os.path.join(WORK, "hapnode"),
+                             "--advertiser", "none"],
+                            stdout=subprocess.PIPE, stderr=open(os.path.join(WORK, "hapnode.log"), "a"),
+                            text=True, env=env)
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError("HAP-NodeJS exited before ready: " + open(os.path.join(WORK, "hapnode.log")).read()[-500:])
+    return proc, json.loads(line)
+
+
+def run_hapnode(ready):
+    addr = f"127.0.0.1:{ready['port']}"
+    ctl = os.path.join(WORK, "hapnode-controller")
+
+    r = hapctl("pair", addr, "111-22-334", controller=ctl)
+    check("HAP-NodeJS: pair with a wrong code fails", r.returncode == 1 and "Authentication" in r.stderr, r.stderr)
+    r = hapctl("pair", addr, CODE, controller=ctl)
+    check("HAP-NodeJS: pair", r.returncode == 0, r.stderr)
+    r = hapctl("--json", "accessories", addr, controller=ctl)
+    tree = json.loads(r.stdout) if r.returncode == 0 else {"accessories": []}
+    try:
+        brightness = find_iid(tree, 1, "8")
+    except KeyError:
+        check("HAP-NodeJS: accessories lists Brightness", False, r.stdout + r.stderr)
+        return
+    check("HAP-NodeJS: accessories lists Brightness", True)
+    r = hapctl("put", addr, f"1.{brightness}=42", controller=ctl)
+    check("HAP-NodeJS: put", r.returncode == 0, r.stderr)
+    r = hapctl("get", addr, f"1.{brightness}", controller=ctl)
+    check("HAP-NodeJS: get reads back", r.stdout.strip() == f"1.{brightness} = 42", r.stdout + r.stderr)
+    r = hapctl("put", addr, f"1.{brightness}=500", controller=ctl)
+    check("HAP-NodeJS: put out of range is refused with its status",
+          r.returncode != 0 and "-704" in r.stderr, r.stderr)
+
+    watch = subprocess.Popen([HAPCTL, "--controller", ctl, "watch", "--count", "1", addr, f"1.{brightness}"],
+                             stdout=subprocess.PIPE, text=True)
+    check("HAP-NodeJS: watch subscribes", watch.stdout.readline().strip() == "watching")
+    hapctl("put", addr, f"1.{brightness}=17", controller=ctl)
+    try:
+        out, _ = watch.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        watch.kill()
+        out, _ = watch.communicate()
+    check("HAP-NodeJS: watch receives the event", watch.returncode == 0 and f"1.{brightness} = 17" in out, out)
+
+    r = hapctl("pairings", addr, "list", controller=ctl)
+    own = open(ctl).read().split("id=")[1].split("\n")[0]
+    check("HAP-NodeJS: pairings list", r.returncode == 0 and own in r.stdout, r.stdout + r.stderr)
+    copy = os.path.join(WORK, "hapnode-copy")
+    shutil.copy(ctl, copy)
+    r = hapctl("unpair", addr, controller=ctl)
+    check("HAP-NodeJS: unpair", r.returncode == 0, r.stderr)
+    r = hapctl("get", addr, f"1.{brightness}", controller=copy)
+    check("HAP-NodeJS: verify refused after unpair", r.returncode == 1, r.stdout + r.stderr)
+
+
 def main():
     avahi = start_avahi()
     sim, ready = start_simulator()
@@ -157,6 +217,16 @@ def main():
         sim.wait(10)
         avahi.terminate()
         avahi.wait(10)
+    node, node_ready = None, None
+    try:
+        node, node_ready = start_hapnode()
+        run_hapnode(node_ready)
+    except Exception as e:  # a failure of the harness is a failed check, not a skip
+        check("HAP-NodeJS: run", False, repr(e))
+    finally:
+        if node is not None:
+            node.send_signal(signal.SIGTERM)
+            node.wait(10)
         shutil.rmtree(WORK, ignore_errors=True)
     print(f"1..{len(results)}")
     for i, (name, ok) in enumerate(results, 1):
