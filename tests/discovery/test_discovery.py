@@ -4,6 +4,8 @@ see them. Runs inside run-in-namespace.sh (private network, /run, bus and avahi-
 Prints TAP."""
 import base64, hashlib, json, os, shutil, signal, subprocess, sys, tempfile, time
 
+import hap_namespace
+
 SIM = os.environ["HAP_SIMULATOR"]
 PAIR = os.environ["HAP_TEST_PAIR"]
 ACCESSORIES = os.environ["HAP_ACCESSORIES_DIR"]
@@ -15,14 +17,7 @@ avahi = None
 
 def start_avahi():
     global avahi
-    log = open(os.path.join(NS, "avahi.log"), "a")
-    avahi = subprocess.Popen(["avahi-daemon", "-f", os.path.join(NS, "avahi.conf"), "--no-drop-root",
-                              "--no-chroot", "--no-rlimits"], stdout=log, stderr=log)
-    for _ in range(100):
-        if subprocess.run(["avahi-daemon", "-c"], capture_output=True).returncode == 0:
-            return
-        time.sleep(0.05)
-    raise RuntimeError("avahi-daemon did not start")
+    avahi = hap_namespace.start_avahi(NS)
 
 
 def stop_avahi():

@@ -4,6 +4,9 @@ tests/discovery/run-in-namespace.sh (private network, /run, bus; avahi-daemon st
 here as test_discovery.py does). Prints TAP."""
 import json, os, shutil, signal, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "discovery"))
+from hap_namespace import start_avahi  # noqa: E402
+
 SIM = os.environ["HAP_SIMULATOR"]
 HAPCTL = os.environ["HAPCTL"]
 ACCESSORIES = os.environ["HAP_ACCESSORIES_DIR"]
@@ -23,17 +26,6 @@ def check(name, cond, detail=""):
 def hapctl(*args, controller=CONTROLLER, timeout=30):
     return subprocess.run([HAPCTL, "--controller", controller, *args], capture_output=True, text=True,
                           timeout=timeout)
-
-
-def start_avahi():
-    log = open(os.path.join(NS, "avahi.log"), "a")
-    proc = subprocess.Popen(["avahi-daemon", "-f", os.path.join(NS, "avahi.conf"), "--no-drop-root",
-                             "--no-chroot", "--no-rlimits"], stdout=log, stderr=log)
-    for _ in range(100):
-        if subprocess.run(["avahi-daemon", "-c"], capture_output=True).returncode == 0:
-            return proc
-        time.sleep(0.05)
-    raise RuntimeError("avahi-daemon did not start")
 
 
 def start_simulator():
@@ -208,7 +200,7 @@ def run_hapnode(ready):
 
 
 def main():
-    avahi = start_avahi()
+    avahi = start_avahi(NS)
     sim, ready = start_simulator()
     try:
         run(ready)
