@@ -115,8 +115,9 @@ run_setup (Fixture *f, guint32 flags)
       g_assert_cmpint (tlv_error, ==, 0);
       steps++;
     }
-  /* §2.2: three round trips; a transient setup (§3.6) stops after two. */
-  g_assert_cmpuint (steps, ==, (flags & HAP_PAIRING_FLAG_TRANSIENT) ? 2 : 3);
+  /* §2.2: three round trips; a transient setup (§3.6, Method 0 only) stops after two. */
+  g_assert_cmpuint (steps, ==, ((flags & HAP_PAIRING_FLAG_TRANSIENT) &&
+                                !(flags & HAP_PAIR_SETUP_CLIENT_WITH_AUTH)) ? 2 : 3);
   g_assert_true (hap_pair_setup_client_is_done (setup));
   return setup;
 }
@@ -519,6 +520,24 @@ test_malformed (Fixture *f, gconstpointer data)
     }
 }
 
+/* Method 1 (Pair Setup with Auth, what iOS and hap-controller send): M1 carries
+ * Method 1 and no Flags item; an accessory without an MFi chip pairs as with Method 0,
+ * and Transient is ignored for Method 1 (§1.5). */
+static void
+test_with_auth (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HapPairSetupClient) probe = hap_pair_setup_client_new (&f->identity, CODE, HAP_PAIR_SETUP_CLIENT_WITH_AUTH);
+  g_autoptr(GByteArray) m1 = hap_pair_setup_client_start (probe);
+  static const guint8 expected_m1[] = { 0x06, 0x01, 0x01, 0x00, 0x01, 0x01 };
+  g_autoptr(HapPairSetupClient) setup = NULL;
+
+  g_assert_cmpmem (m1->data, m1->len, expected_m1, sizeof expected_m1);
+  setup = run_setup (f, HAP_PAIR_SETUP_CLIENT_WITH_AUTH | HAP_PAIRING_FLAG_TRANSIENT);
+  g_assert_cmpstr (hap_pair_setup_client_get_accessory_id (setup), ==, f->storage->device_id);
+  g_assert_cmpuint (f->storage->pairings->len, ==, 1);
+  g_assert_false (f->session.transient);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -531,6 +550,7 @@ main (int argc, char **argv)
   ADD ("/pairing-client/tampered-setup", test_tampered_setup);
   ADD ("/pairing-client/tampered-verify", test_tampered_verify);
   ADD ("/pairing-client/transient", test_transient);
+  ADD ("/pairing-client/with-auth", test_with_auth);
   ADD ("/pairing-client/add-list-remove", test_add_list_remove);
   ADD ("/pairing-client/malformed", test_malformed);
 #undef ADD

@@ -33,10 +33,14 @@ G_DECLARE_FINAL_TYPE (HapControllerConnection, hap_controller_connection, HAP, C
  * @HAP_PAIR_SETUP_FLAGS_TRANSIENT: kPairingFlag_Transient: M1–M4 only, no pairing is
  *   stored and the connection is secured with the SRP session key
  * @HAP_PAIR_SETUP_FLAGS_SPLIT: kPairingFlag_Split (hap-protocol.md §1.5)
+ * @HAP_PAIR_SETUP_FLAGS_WITH_AUTH: send Method 1 (Pair Setup with Auth) instead of 0, as
+ *   iOS and hap-controller do by default; not a wire flag (bit 0 is unused by HAP), and
+ *   the accessory then ignores Transient/Split (§1.5)
  */
 typedef enum
 {
   HAP_PAIR_SETUP_FLAGS_NONE      = 0,
+  HAP_PAIR_SETUP_FLAGS_WITH_AUTH = 1 << 0,
   HAP_PAIR_SETUP_FLAGS_TRANSIENT = 1 << 4,
   HAP_PAIR_SETUP_FLAGS_SPLIT     = 1 << 24,
 } HapPairSetupFlags;

@@ -31,6 +31,10 @@ typedef struct
 typedef struct _HapPairSetupClient HapPairSetupClient;
 
 /* @flags: 0, or HAP_PAIRING_FLAG_TRANSIENT / _SPLIT (Method 0 with a Flags item). */
+/* In @flags of hap_pair_setup_client_new(): send Method 1 instead of 0. HAP's own flag
+ * bits (Transient 1 << 4, Split 1 << 24) leave bit 0 unused. */
+#define HAP_PAIR_SETUP_CLIENT_WITH_AUTH 0x1u
+
 HapPairSetupClient *hap_pair_setup_client_new        (const HapControllerIdentity *identity,
                                                       const char          *setup_code,
                                                       guint32              flags);

@@ -155,6 +155,15 @@ hap_pair_setup_client_free (HapPairSetupClient *client)
   g_free (client);
 }
 
+/* hap-protocol.md §1.5: Transient applies to Method 0 only; the accessory ignores it
+ * for Method 1. */
+static gboolean
+setup_is_transient (HapPairSetupClient *client)
+{
+  return (client->flags & HAP_PAIRING_FLAG_TRANSIENT) &&
+         !(client->flags & HAP_PAIR_SETUP_CLIENT_WITH_AUTH);
+}
+
 GByteArray *
 hap_pair_setup_client_start (HapPairSetupClient *client)
 {
@@ -162,11 +171,14 @@ hap_pair_setup_client_start (HapPairSetupClient *client)
 
   g_return_val_if_fail (client->state == SETUP_M1, NULL);
 
-  /* hap-protocol.md §2.2 M1: State=1, Method=0, Flags only when some are set. */
+  /* hap-protocol.md §2.2 M1: State=1, Method=0 or 1, Flags only when some are set.
+   * Bit 0 of @flags is this API's request for Method 1, not a wire flag. */
   hap_tlv8_append_uint8 (out, HAP_TLV_STATE, 1);
-  hap_tlv8_append_uint8 (out, HAP_TLV_METHOD, HAP_METHOD_PAIR_SETUP);
-  if (client->flags != 0)
-    hap_tlv8_append_uint (out, HAP_TLV_FLAGS, client->flags);
+  hap_tlv8_append_uint8 (out, HAP_TLV_METHOD, (client->flags & HAP_PAIR_SETUP_CLIENT_WITH_AUTH)
+                                              ? HAP_METHOD_PAIR_SETUP_WITH_AUTH
+                                              : HAP_METHOD_PAIR_SETUP);
+  if ((client->flags & ~HAP_PAIR_SETUP_CLIENT_WITH_AUTH) != 0)
+    hap_tlv8_append_uint (out, HAP_TLV_FLAGS, client->flags & ~HAP_PAIR_SETUP_CLIENT_WITH_AUTH);
   client->state = SETUP_M2;
   return out;
 }
@@ -218,7 +230,7 @@ setup_m4 (HapPairSetupClient *client, HapTlv8 *tlv, GError **error)
                     "M4 Proof does not match (accessory does not know the code)"), NULL;
   k = hap_srp_client_get_session_key (client->srp);
 
-  if (client->flags & HAP_PAIRING_FLAG_TRANSIENT)
+  if (setup_is_transient (client))
     {
       /* §3.6 / §2.2: a transient setup ends here with control keys from K. */
       hap_hkdf_sha512_str (k, HAP_SRP_KEY_LEN, "SplitSetupSalt", "ControllerEncrypt-Control",
@@ -358,7 +370,7 @@ hap_pair_setup_client_get_session_keys (HapPairSetupClient *client,
                                         guint8              encrypt_key[32],
                                         guint8              decrypt_key[32])
 {
-  if (client->state != SETUP_DONE || !(client->flags & HAP_PAIRING_FLAG_TRANSIENT))
+  if (client->state != SETUP_DONE || !setup_is_transient (client))
     return FALSE;
   memcpy (encrypt_key, client->encrypt_key, 32);
   memcpy (decrypt_key, client->decrypt_key, 32);
