@@ -447,16 +447,32 @@ write_request (int argc, char **argv, const char *member)
 static int
 cmd_put (int argc, char **argv)
 {
+  gboolean timed = FALSE;
+  int ttl = 5000;
+  GOptionEntry entries[] = {
+    { "timed", 0, 0, G_OPTION_ARG_NONE, &timed,
+      "Use a timed write (PUT /prepare first), as characteristics with the tw permission need", NULL },
+    { "ttl", 0, 0, G_OPTION_ARG_INT, &ttl, "Timed write lifetime in milliseconds (default 5000)", "MS" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("HOST:PORT AID.IID=VALUE… - write values");
   g_autoptr(HapControllerConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) request = argc > 2 ? write_request (argc - 2, argv + 2, NULL) : NULL;
+  g_autoptr(JsonNode) request = NULL;
   g_autoptr(JsonNode) response = NULL;
 
-  if (request == NULL)
-    return usage ("put", "hapctl put HOST:PORT AID.IID=VALUE…");
-  if ((connection = open_connection (argv[1], TRUE, &error)) == NULL ||
-      (response = hap_controller_connection_put_json (connection, "/characteristics", request, NULL,
-                                                      NULL, &error)) == NULL)
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || ttl <= 0 || argc < 3 ||
+      (request = write_request (argc - 2, argv + 2, NULL)) == NULL)
+    return usage ("put", "hapctl put [--timed [--ttl MS]] HOST:PORT AID.IID=VALUE…");
+  if ((connection = open_connection (argv[1], TRUE, &error)) == NULL)
+    return fail ("put", error);
+  if (timed)
+    response = hap_controller_connection_timed_write (connection, request, (guint) ttl, NULL, NULL, &error);
+  else
+    response = hap_controller_connection_put_json (connection, "/characteristics", request, NULL,
+                                                   NULL, &error);
+  if (response == NULL)
     return fail ("put", error);
   return report_statuses (response) ? 0 : HAPCTL_EXIT_FAILURE;
 }

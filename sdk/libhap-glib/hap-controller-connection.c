@@ -518,6 +518,57 @@ hap_controller_connection_put_json (HapControllerConnection *self,
 }
 
 JsonNode *
+hap_controller_connection_timed_write (HapControllerConnection *self,
+                                       JsonNode                *characteristics,
+                                       guint                    ttl_ms,
+                                       guint                   *out_status,
+                                       GCancellable            *cancellable,
+                                       GError                 **error)
+{
+  g_autoptr(JsonBuilder) prepare = json_builder_new ();
+  g_autoptr(JsonNode) prepare_node = NULL;
+  g_autoptr(JsonNode) prepared = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  guint64 pid;
+  guint status = 0;
+
+  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), NULL);
+  g_return_val_if_fail (characteristics != NULL && JSON_NODE_HOLDS_OBJECT (characteristics), NULL);
+
+  /* A pid the accessory has not seen: 63 random bits (JSON integers are signed here). */
+  randombytes_buf (&pid, sizeof pid);
+  pid >>= 1;
+  json_builder_begin_object (prepare);
+  json_builder_set_member_name (prepare, "ttl");
+  json_builder_add_int_value (prepare, ttl_ms);
+  json_builder_set_member_name (prepare, "pid");
+  json_builder_add_int_value (prepare, (gint64) pid);
+  json_builder_end_object (prepare);
+  prepare_node = json_builder_get_root (prepare);
+
+  prepared = hap_controller_connection_put_json (self, "/prepare", prepare_node, &status, cancellable, error);
+  if (prepared == NULL)
+    {
+      if (out_status != NULL)
+        *out_status = status;
+      return NULL;
+    }
+  /* hap-protocol.md §4.8: 200 with {"status":0}. */
+  if (status != 200 || !JSON_NODE_HOLDS_OBJECT (prepared) ||
+      json_object_get_int_member_with_default (json_node_get_object (prepared), "status", -1) != 0)
+    {
+      if (out_status != NULL)
+        *out_status = status;
+      g_set_error (error, HAP_STATUS_ERROR, HAP_STATUS_INVALID_VALUE, "the accessory refused the timed write's prepare");
+      return NULL;
+    }
+
+  body = json_node_copy (characteristics);
+  json_object_set_int_member (json_node_get_object (body), "pid", (gint64) pid);
+  return hap_controller_connection_put_json (self, "/characteristics", body, out_status, cancellable, error);
+}
+
+JsonNode *
 hap_controller_connection_wait_event (HapControllerConnection *self,
                                       guint                    timeout_ms,
                                       GCancellable            *cancellable,

@@ -116,6 +116,16 @@ JsonNode       *hap_controller_connection_put_json           (HapControllerConne
                                                               GError                 **error);
 /* The body of the next EVENT/1.0 message, or NULL without an error after @timeout_ms
  * (0 = wait forever). */
+/* Timed write (hap-protocol.md §4.8): PUT /prepare with @ttl_ms and a random pid, then
+ * PUT /characteristics with @characteristics ({"characteristics":[…]}) and that pid.
+ * Returns like hap_controller_connection_put_json(); a refused prepare is an error. */
+HAP_AVAILABLE_IN_ALL
+JsonNode       *hap_controller_connection_timed_write        (HapControllerConnection *self,
+                                                              JsonNode                *characteristics,
+                                                              guint                    ttl_ms,
+                                                              guint                   *out_status,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
 HAP_AVAILABLE_IN_ALL
 JsonNode       *hap_controller_connection_wait_event         (HapControllerConnection *self,
                                                               guint                    timeout_ms,
