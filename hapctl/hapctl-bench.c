@@ -127,24 +127,6 @@ cpu_per_op (gint64 before, gint64 after, int ops)
 
 /* ---- connections ---- */
 
-/* HOST:PORT or [IPv6]:PORT. */
-static gboolean
-parse_address (const char *text, char **host, guint16 *port)
-{
-  const char *colon = strrchr (text, ':');
-  guint64 value;
-
-  if (colon == NULL || colon == text ||
-      !g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &value, NULL))
-    return FALSE;
-  if (text[0] == '[' && colon[-1] == ']')
-    *host = g_strndup (text + 1, (gsize) (colon - text - 2));
-  else
-    *host = g_strndup (text, (gsize) (colon - text));
-  *port = (guint16) value;
-  return TRUE;
-}
-
 static HapControllerConnection *
 open_session (Bench *bench, HapController *controller, gboolean verify, GError **error)
 {
@@ -796,7 +778,7 @@ hapctl_bench (int argc, char **argv, gboolean json)
       g_printerr ("hapctl bench: --setup-code: %s\n", error->message);
       return HAPCTL_EXIT_USAGE;
     }
-  if (!parse_address (argv[1], &bench.host, &bench.port))
+  if (!hapctl_parse_address (argv[1], &bench.host, &bench.port))
     {
       g_printerr ("hapctl bench: “%s” is not HOST:PORT\n", argv[1]);
       return HAPCTL_EXIT_USAGE;

@@ -52,8 +52,8 @@ fail (const char *command, const GError *error)
 }
 
 /* HOST:PORT or [IPv6]:PORT. */
-static gboolean
-parse_address (const char *text, char **host, guint16 *port)
+gboolean
+hapctl_parse_address (const char *text, char **host, guint16 *port)
 {
   const char *colon = strrchr (text, ':');
   guint64 value;
@@ -89,7 +89,7 @@ open_connection (const char *address, gboolean verify, GError **error)
   g_autofree char *host = NULL;
   guint16 port;
 
-  if (!parse_address (address, &host, &port))
+  if (!hapctl_parse_address (address, &host, &port))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "“%s” is not HOST:PORT", address);
       return NULL;

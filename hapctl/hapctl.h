@@ -8,6 +8,9 @@
 #define HAPCTL_EXIT_FAILURE 1   /* the accessory or the network said no */
 #define HAPCTL_EXIT_USAGE   2
 
+/* HOST:PORT or [IPv6]:PORT → a host (free with g_free) and a port. */
+gboolean hapctl_parse_address (const char *text, char **host, guint16 *port);
+
 /* `hapctl discover [--timeout S]`: returns an exit status. */
 int hapctl_discover (int argc, char **argv, gboolean json);
 
