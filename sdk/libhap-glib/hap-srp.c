@@ -261,26 +261,8 @@ srp_compute_key_padded (const guint8 s_pad[HAP_SRP_PRIME_LEN],
   crypto_hash_sha512 (key, s_pad + start, HAP_SRP_PRIME_LEN - start);
 }
 
-static void srp_compute_m1_padded (const char *username, const guint8 *salt, gsize salt_len,
-                                   const guint8 a_pad[HAP_SRP_PRIME_LEN],
-                                   const guint8 b_pad[HAP_SRP_PRIME_LEN],
-                                   const guint8 key[HAP_SRP_KEY_LEN],
-                                   gboolean pad_a, gboolean pad_b,
-                                   guint8 m1[HAP_SRP_PROOF_LEN]);
-
-/* M1 = H(H(N) xor H(g) ‖ H(I) ‖ s ‖ A ‖ B ‖ K), A and B stripped of leading zeros. */
-static void
-srp_compute_m1 (const char   *username,
-                const guint8 *salt,
-                gsize         salt_len,
-                const guint8  a_pad[HAP_SRP_PRIME_LEN],
-                const guint8  b_pad[HAP_SRP_PRIME_LEN],
-                const guint8  key[HAP_SRP_KEY_LEN],
-                guint8        m1[HAP_SRP_PROOF_LEN])
-{
-  srp_compute_m1_padded (username, salt, salt_len, a_pad, b_pad, key, FALSE, FALSE, m1);
-}
-
+/* M1 = H(H(N) xor H(g) ‖ H(I) ‖ s ‖ A ‖ B ‖ K). The ADK hashes A and B stripped of
+ * leading zeros; @pad_a/@pad_b hash them padded to 384 bytes instead. */
 static void
 srp_compute_m1_padded (const char   *username,
                        const guint8 *salt,
@@ -637,7 +619,9 @@ client_compute (HapSrpClient  *srp,
                 const guint8  *salt,
                 gsize          salt_len,
                 const guint8   b_pad[HAP_SRP_PRIME_LEN],
+                gboolean       b_sent_padded,
                 const guint8  *secret_a,
+                gboolean      *leading_zero,
                 GError       **error)
 {
   mpz_t n, g, a, public_a, b, u, x, s;
@@ -674,8 +658,15 @@ client_compute (HapSrpClient  *srp,
       srp_compute_x (username, password, salt, salt_len, x);
       client_derive_premaster (n, a, b, u, x, s);
       srp_compute_key (s, srp->key);
-      srp_compute_m1 (username, salt, salt_len, srp->public_a, b_pad, srp->key,
-                      srp->proof_m1);
+      {
+        guint8 s_pad[HAP_SRP_PRIME_LEN];
+        srp_mpz_to_padded (s, s_pad);
+        *leading_zero = s_pad[0] == 0 || srp->public_a[0] == 0;
+        sodium_memzero (s_pad, sizeof s_pad);
+      }
+      /* B is hashed as the accessory sent it: stripped by the ADK, padded by fast-srp. */
+      srp_compute_m1_padded (username, salt, salt_len, srp->public_a, b_pad, srp->key,
+                             FALSE, b_sent_padded, srp->proof_m1);
       srp_compute_m2 (srp->public_a, srp->proof_m1, srp->key, srp->proof_m2);
       ok = TRUE;
     }
@@ -724,8 +715,20 @@ hap_srp_client_new (const char    *username,
 
   srp = g_new0 (HapSrpClient, 1);
   pad_bytes (public_b, public_b_len, b_pad);
-  if (!client_compute (srp, username, password, salt, salt_len, b_pad, secret_a, error))
-    return NULL;
+  /* hap-protocol.md §2.1 ⚠: accessories following the ADK strip leading zero bytes of A
+   * and S before hashing, fast-srp ones (HAP-NodeJS) hash them padded. With a random a,
+   * draw again until neither starts with a zero byte (1 in 128 draws), and hash B as
+   * received: then both kinds of accessory compute the same proof. */
+  for (guint attempt = 0; ; attempt++)
+    {
+      gboolean leading_zero = FALSE;
+
+      if (!client_compute (srp, username, password, salt, salt_len, b_pad,
+                           public_b_len == HAP_SRP_PRIME_LEN, secret_a, &leading_zero, error))
+        return NULL;
+      if (!leading_zero || secret_a != NULL || attempt >= 32)
+        break;
+    }
 
   return g_steal_pointer (&srp);
 }
