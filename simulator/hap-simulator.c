@@ -1,6 +1,9 @@
 /* hap-simulator.c — serves virtual HAP accessories declared in JSON files
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
+ * The headless runner over the engine (hap-sim-engine.h) and its D-Bus control API;
+ * `hap-simulator ctl …` is the command-line client of that API (hap-sim-ctl.c).
+ *
  * Output contract (other tools parse it; keep it stable): one JSON line on stdout per
  * accessory when it is ready, {"event":"ready","name":…,"device_id":…,"port":…,
  * "setup_code":…,"setup_payload":…}; everything else goes to stderr.
@@ -19,13 +22,16 @@
 #include <libhap-glib/hap.h>
 #include "hap-model-private.h"
 #include "hap-setup-qr.h"
+#include "hap-sim-dbus.h"
+#include "hap-sim-engine.h"
 
 typedef struct
 {
-  GMainLoop  *loop;
-  GPtrArray  *servers;   /* HapAccessoryServer */
-  const char *qr_png;    /* --qr-png pattern, or NULL */
-  gboolean    show_qr;   /* stdout is a terminal */
+  GMainLoop    *loop;
+  HapSimEngine *engine;
+  const char   *qr_png;    /* --qr-png pattern, or NULL */
+  gboolean      show_qr;   /* stdout is a terminal */
+  GHashTable   *printed;   /* HapSimAccessory whose ready line is out */
 } Simulator;
 
 static gboolean
@@ -39,23 +45,15 @@ on_quit_signal (gpointer user_data)
 }
 
 static void
-on_identify (HapAccessory *accessory, gpointer user_data)
+on_pairing_added (HapSimAccessory *acc, const char *controller, gboolean admin, gpointer user_data)
 {
-  g_message ("%s: identify", hap_accessory_get_name (accessory));
+  g_message ("%s: pairing added for %s%s", hap_sim_accessory_get_id (acc), controller, admin ? " (admin)" : "");
 }
 
 static void
-on_pairing_added (HapAccessoryServer *server, const char *controller, gboolean admin, gpointer user_data)
+on_pairing_removed (HapSimAccessory *acc, const char *controller, gpointer user_data)
 {
-  g_message ("%s: pairing added for %s%s", hap_accessory_get_name (hap_accessory_server_get_accessory (server)),
-             controller, admin ? " (admin)" : "");
-}
-
-static void
-on_pairing_removed (HapAccessoryServer *server, const char *controller, gpointer user_data)
-{
-  g_message ("%s: pairing removed for %s", hap_accessory_get_name (hap_accessory_server_get_accessory (server)),
-             controller);
+  g_message ("%s: pairing removed for %s", hap_sim_accessory_get_id (acc), controller);
 }
 
 static char *
@@ -64,8 +62,98 @@ default_state_dir (void)
   return g_build_filename (g_get_user_state_dir (), "hap-simulator", NULL);
 }
 
-/* One state subdirectory per accessory file, named after the file so that a restart with
- * the same files finds the same identities. */
+/* "%n" in the pattern becomes the accessory's id (its file's name). */
+static char *
+expand_png_path (const char *pattern, HapSimAccessory *acc)
+{
+  g_auto(GStrv) parts = g_strsplit (pattern, "%n", -1);
+
+  return g_strjoinv (hap_sim_accessory_get_id (acc), parts);
+}
+
+static void
+show_setup (Simulator *sim, HapSimAccessory *acc, HapAccessoryServer *server, const char *payload)
+{
+  if (sim->qr_png != NULL)
+    {
+      g_autofree char *path = expand_png_path (sim->qr_png, acc);
+      g_autoptr(GError) error = NULL;
+
+      if (!hap_setup_qr_to_png (payload, path, &error))
+        g_warning ("%s", error->message);
+      else
+        g_message ("%s: QR code written to %s", hap_sim_accessory_get_id (acc), path);
+    }
+  if (sim->show_qr)
+    {
+      g_autofree char *qr = hap_setup_qr_to_text (payload);
+      g_print ("\n%s — setup code %s\n%s\n", hap_sim_accessory_get_name (acc),
+               hap_accessory_server_get_setup_code (server), qr);
+    }
+}
+
+static void
+print_ready (Simulator *sim, HapSimAccessory *acc)
+{
+  HapAccessoryServer *server = hap_sim_accessory_get_server (acc);
+  g_autoptr(GString) line = g_string_new ("{\"event\":\"ready\",\"name\":");
+  g_autofree char *payload = NULL;
+
+  if (server == NULL || g_hash_table_contains (sim->printed, acc))
+    return;
+  g_hash_table_add (sim->printed, acc);
+  payload = hap_accessory_server_dup_setup_payload (server);
+  hap_json_append_string (line, hap_sim_accessory_get_name (acc));
+  g_string_append (line, ",\"device_id\":");
+  hap_json_append_string (line, hap_accessory_server_get_device_id (server));
+  g_string_append_printf (line, ",\"port\":%u,\"setup_code\":", hap_accessory_server_get_port (server));
+  hap_json_append_string (line, hap_accessory_server_get_setup_code (server));
+  g_string_append (line, ",\"setup_payload\":");
+  hap_json_append_string (line, payload);
+  g_string_append (line, "}\n");
+  fputs (line->str, stdout);
+  fflush (stdout);
+  show_setup (sim, acc, server, payload);
+}
+
+/* Ready once advertised (with the final, collision-free name), or at once when
+ * avahi-daemon is absent: the accessory already serves over TCP. */
+static void
+on_advertised (HapSimAccessory *acc, const char *name, gpointer user_data)
+{
+  print_ready (user_data, acc);
+}
+
+static void
+on_state_changed (HapSimAccessory *acc, gpointer user_data)
+{
+  Simulator *sim = user_data;
+
+  /* A restarted accessory announces itself again (its port may be new). */
+  if (hap_sim_accessory_get_state (acc) == HAP_SIM_STATE_STOPPED)
+    g_hash_table_remove (sim->printed, acc);
+}
+
+static void
+on_accessory_added (HapSimEngine *engine, HapSimAccessory *acc, gpointer user_data)
+{
+  g_signal_connect (acc, "advertised", G_CALLBACK (on_advertised), user_data);
+  g_signal_connect (acc, "state-changed", G_CALLBACK (on_state_changed), user_data);
+  g_signal_connect (acc, "pairing-added", G_CALLBACK (on_pairing_added), NULL);
+  g_signal_connect (acc, "pairing-removed", G_CALLBACK (on_pairing_removed), NULL);
+}
+
+static void
+on_accessory_removed (HapSimEngine *engine, HapSimAccessory *acc, gpointer user_data)
+{
+  Simulator *sim = user_data;
+
+  g_signal_handlers_disconnect_by_data (acc, sim);
+  g_hash_table_remove (sim->printed, acc);
+}
+
+/* One state subdirectory per accessory file, named after the file (the engine's ids), so
+ * that a restart with the same files finds the same identities. */
 static char *
 state_subdir (const char *state_dir, const char *file, GHashTable *used)
 {
@@ -83,58 +171,6 @@ state_subdir (const char *state_dir, const char *file, GHashTable *used)
     }
   g_hash_table_add (used, g_strdup (name));
   return g_build_filename (state_dir, name, NULL);
-}
-
-/* "%n" in the pattern becomes the accessory file's name (its state directory's name). */
-static char *
-expand_png_path (const char *pattern, HapAccessoryServer *server)
-{
-  g_autofree char *stem = g_path_get_basename (g_object_get_data (G_OBJECT (server), "state-dir"));
-  g_auto(GStrv) parts = g_strsplit (pattern, "%n", -1);
-
-  return g_strjoinv (stem, parts);
-}
-
-static void
-show_setup (Simulator *sim, HapAccessoryServer *server, const char *name, const char *payload)
-{
-  if (sim->qr_png != NULL)
-    {
-      g_autofree char *path = expand_png_path (sim->qr_png, server);
-      g_autoptr(GError) error = NULL;
-
-      if (!hap_setup_qr_to_png (payload, path, &error))
-        g_warning ("%s", error->message);
-      else
-        g_message ("%s: QR code written to %s", name, path);
-    }
-  if (sim->show_qr)
-    {
-      g_autofree char *qr = hap_setup_qr_to_text (payload);
-      g_print ("\n%s — setup code %s\n%s\n", name, hap_accessory_server_get_setup_code (server), qr);
-    }
-}
-
-static void
-print_ready (Simulator *sim, HapAccessoryServer *server, const char *name)
-{
-  g_autoptr(GString) line = g_string_new ("{\"event\":\"ready\",\"name\":");
-  g_autofree char *payload = hap_accessory_server_dup_setup_payload (server);
-
-  if (g_object_get_data (G_OBJECT (server), "ready-printed") != NULL)
-    return;
-  g_object_set_data (G_OBJECT (server), "ready-printed", GINT_TO_POINTER (1));
-  hap_json_append_string (line, name);
-  g_string_append (line, ",\"device_id\":");
-  hap_json_append_string (line, hap_accessory_server_get_device_id (server));
-  g_string_append_printf (line, ",\"port\":%u,\"setup_code\":", hap_accessory_server_get_port (server));
-  hap_json_append_string (line, hap_accessory_server_get_setup_code (server));
-  g_string_append (line, ",\"setup_payload\":");
-  hap_json_append_string (line, payload);
-  g_string_append (line, "}\n");
-  fputs (line->str, stdout);
-  fflush (stdout);
-  show_setup (sim, server, name, payload);
 }
 
 static gboolean
@@ -188,51 +224,70 @@ run_factory_reset (const char *state_dir, char **files)
   return status;
 }
 
-/* Ready once advertised (with the final, collision-free name), or at once when
- * avahi-daemon is absent: the accessory already serves over TCP. */
-static void
-on_advertised (HapAccessoryServer *server, const char *name, gpointer user_data)
-{
-  if (name == NULL)
-    name = hap_accessory_get_name (hap_accessory_server_get_accessory (server));
-  print_ready (user_data, server, name);
-}
-
 static gboolean
 on_ready_timeout (gpointer user_data)
 {
   Simulator *sim = user_data;
+  GPtrArray *all = hap_sim_engine_get_accessories (sim->engine);
 
   /* A daemon that never confirms the record must not hold the ready line back. */
-  for (guint i = 0; i < sim->servers->len; i++)
+  for (guint i = 0; i < all->len; i++)
     {
-      HapAccessoryServer *server = g_ptr_array_index (sim->servers, i);
-      const char *name = hap_accessory_server_get_advertised_name (server);
+      HapSimAccessory *acc = g_ptr_array_index (all, i);
 
-      if (g_object_get_data (G_OBJECT (server), "ready-printed") == NULL)
-        g_warning ("%s: not advertised after 5 s; ready anyway",
-                   hap_accessory_get_name (hap_accessory_server_get_accessory (server)));
-      print_ready (sim, server, name ? name : hap_accessory_get_name (hap_accessory_server_get_accessory (server)));
+      if (!g_hash_table_contains (sim->printed, acc) && hap_sim_accessory_get_server (acc) != NULL)
+        {
+          g_warning ("%s: not advertised after 5 s; ready anyway", hap_sim_accessory_get_id (acc));
+          print_ready (sim, acc);
+        }
     }
   return G_SOURCE_REMOVE;
+}
+
+/* "session" (the default: without one, the control API is off with a warning), "system",
+ * "none", or a D-Bus address. */
+static GDBusConnection *
+connect_bus (const char *bus, gboolean *required, GError **error)
+{
+  *required = bus != NULL;
+  if (bus == NULL || g_str_equal (bus, "session"))
+    return g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, error);
+  if (g_str_equal (bus, "system"))
+    return g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, error);
+  return g_dbus_connection_new_for_address_sync (bus,
+                                                 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                 G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                 NULL, NULL, error);
+}
+
+static void
+on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  Simulator *sim = user_data;
+
+  g_printerr ("hap-simulator: the bus name %s is taken (another simulator?); use --bus-name\n", name);
+  g_main_loop_quit (sim->loop);
 }
 
 int
 main (int argc, char **argv)
 {
-  gboolean headless = FALSE, verbose = FALSE, factory_reset = FALSE;
+  gboolean headless = FALSE, verbose = FALSE, factory_reset = FALSE, required = FALSE;
   g_autofree char *qr_png = NULL;
   g_autofree char *state_dir = NULL;
   g_autofree char *bind_address = NULL;
   g_autofree char *setup_code = NULL;
+  g_autofree char *bus = NULL;
+  g_autofree char *bus_name = NULL;
   g_auto(GStrv) files = NULL;
   int port = 0;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) accessories = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GHashTable) used_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GDBusConnection) connection = NULL;
+  HapSimDBus *dbus = NULL;
+  guint owner_id = 0;
+  int status = 0;
   Simulator sim = { 0 };
-  g_autoptr(HapAdvertiser) advertiser = NULL;
   GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Run without a window", NULL },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
@@ -243,21 +298,33 @@ main (int argc, char **argv)
     { "setup-code", 0, 0, G_OPTION_ARG_STRING, &setup_code,
       "Setup code for every accessory (default: a stored or random one each)", "XXX-XX-XXX" },
     { "qr-png", 0, 0, G_OPTION_ARG_FILENAME, &qr_png,
-      "Write each accessory's setup QR code as a PNG; %n in PATTERN is the file's name", "PATTERN" },
+      "Write each accessory's setup QR code as a PNG; %n in PATTERN is the accessory's id", "PATTERN" },
+    { "bus", 0, 0, G_OPTION_ARG_STRING, &bus,
+      "Control API on this D-Bus: session (default), system, none, or an address", "BUS" },
+    { "bus-name", 0, 0, G_OPTION_ARG_STRING, &bus_name,
+      "Own this bus name (default: " HAP_SIM_DBUS_NAME ")", "NAME" },
     { "factory-reset", 0, 0, G_OPTION_ARG_NONE, &factory_reset,
       "Wipe the identity, keys and pairings of the given accessories, then exit", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log protocol details to stderr", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE.json…" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE.json|DIR…" },
     { NULL }
   };
 
   setlocale (LC_ALL, "");
-  context = g_option_context_new ("FILE.json… — serve virtual HomeKit accessories");
+  if (argc > 1 && g_str_equal (argv[1], "ctl"))
+    return hap_sim_ctl_main (argc - 1, argv + 1);
+
+  context = g_option_context_new ("FILE.json|DIR… — serve virtual HomeKit accessories");
   g_option_context_set_summary (context,
-    "Each FILE.json describes one accessory or one bridge (see accessories/README.md).\n"
-    "When an accessory is ready, one JSON line is printed on stdout:\n"
+    "Each FILE.json describes one accessory or one bridge (see accessories/README.md); a\n"
+    "DIR is a workspace: every *.json in it. When an accessory is ready, one JSON line is\n"
+    "printed on stdout:\n"
     "  {\"event\":\"ready\",\"name\":…,\"device_id\":…,\"port\":…,\"setup_code\":…,\"setup_payload\":…}\n"
-    "Logs go to stderr. SIGINT or SIGTERM closes connections and exits.");
+    "Logs go to stderr. SIGINT or SIGTERM closes connections and exits.\n"
+    "\n"
+    "While it runs, `hap-simulator ctl` drives it over D-Bus (" HAP_SIM_DBUS_INTERFACE "):\n"
+    "list, add, remove, stop, start, power-cycle, restart, get, set, pairings, sessions,\n"
+    "quirks, trace… — see `hap-simulator ctl --help`.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -288,68 +355,92 @@ main (int argc, char **argv)
     g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
   if (state_dir == NULL)
     state_dir = default_state_dir ();
-  if (qr_png != NULL && g_strv_length (files) > 1 && strstr (qr_png, "%n") == NULL)
+  if (qr_png != NULL && (g_strv_length (files) > 1 || g_file_test (files[0], G_FILE_TEST_IS_DIR)) &&
+      strstr (qr_png, "%n") == NULL)
     {
-      g_printerr ("hap-simulator: --qr-png needs %%n in the file name when serving several files\n");
+      g_printerr ("hap-simulator: --qr-png needs %%n in the file name when serving several accessories\n");
       return 2;
     }
   if (factory_reset)
     return run_factory_reset (state_dir, files);
 
   /* Load every file before serving anything: a broken file stops the whole run. */
-  for (guint i = 0; files[i] != NULL; i++)
-    {
-      HapAccessory *accessory = hap_accessory_new_from_file (files[i], &error);
-      if (accessory == NULL)
-        {
-          g_printerr ("hap-simulator: %s\n", error->message);
-          return 1;
-        }
-      g_ptr_array_add (accessories, accessory);
-    }
+  {
+    g_autoptr(HapSimEngine) probe = hap_sim_engine_new (state_dir);
 
+    hap_sim_engine_set_advertise (probe, FALSE);
+    for (guint i = 0; files[i] != NULL; i++)
+      {
+        gboolean ok = g_file_test (files[i], G_FILE_TEST_IS_DIR)
+                      ? hap_sim_engine_add_workspace (probe, files[i], FALSE, &error)
+                      : hap_sim_engine_add_file (probe, files[i], FALSE, &error) != NULL;
+        if (!ok)
+          {
+            g_printerr ("hap-simulator: %s\n", error->message);
+            return 1;
+          }
+      }
+  }
+  sim.engine = hap_sim_engine_new (state_dir);
+  sim.printed = g_hash_table_new (NULL, NULL);
   sim.loop = g_main_loop_new (NULL, FALSE);
   sim.qr_png = qr_png;
   sim.show_qr = isatty (STDOUT_FILENO);
-  sim.servers = g_ptr_array_new_with_free_func (g_object_unref);
+  hap_sim_engine_set_bind_address (sim.engine, bind_address);
+  hap_sim_engine_set_base_port (sim.engine, (guint16) port);
+  hap_sim_engine_set_setup_code (sim.engine, setup_code, NULL);
+  g_signal_connect (sim.engine, "accessory-added", G_CALLBACK (on_accessory_added), &sim);
+  g_signal_connect (sim.engine, "accessory-removed", G_CALLBACK (on_accessory_removed), &sim);
   g_unix_signal_add (SIGINT, on_quit_signal, &sim);
   g_unix_signal_add (SIGTERM, on_quit_signal, &sim);
-  /* One Avahi client for every accessory of this process. */
-  advertiser = hap_advertiser_new ();
 
-  for (guint i = 0; i < accessories->len; i++)
+  for (guint i = 0; files[i] != NULL; i++)
     {
-      HapAccessory *accessory = g_ptr_array_index (accessories, i);
-      g_autofree char *dir = state_subdir (state_dir, files[i], used_dirs);
-      HapAccessoryServer *server = hap_accessory_server_new (accessory, dir);
-
-      g_ptr_array_add (sim.servers, server);
-      if (port != 0)
-        hap_accessory_server_set_port (server, (guint16) (port + i));
-      hap_accessory_server_set_bind_address (server, bind_address);
-      hap_accessory_server_set_advertiser (server, advertiser);
-      g_signal_connect (server, "advertised", G_CALLBACK (on_advertised), &sim);
-      g_object_set_data_full (G_OBJECT (server), "state-dir", g_strdup (dir), g_free);
-      if (setup_code != NULL)
-        hap_accessory_server_set_setup_code (server, setup_code, NULL);
-      g_signal_connect (accessory, "identify", G_CALLBACK (on_identify), NULL);
-      g_signal_connect (server, "pairing-added", G_CALLBACK (on_pairing_added), NULL);
-      g_signal_connect (server, "pairing-removed", G_CALLBACK (on_pairing_removed), NULL);
-      if (!hap_accessory_server_start (server, &error))
+      gboolean ok = g_file_test (files[i], G_FILE_TEST_IS_DIR)
+                    ? hap_sim_engine_add_workspace (sim.engine, files[i], TRUE, &error)
+                    : hap_sim_engine_add_file (sim.engine, files[i], TRUE, &error) != NULL;
+      if (!ok)
         {
           g_printerr ("hap-simulator: %s: %s\n", files[i], error->message);
-          g_ptr_array_unref (sim.servers);
-          g_main_loop_unref (sim.loop);
-          return 1;
+          status = 1;
+          goto out;
         }
+    }
+
+  if (bus == NULL || !g_str_equal (bus, "none"))
+    {
+      connection = connect_bus (bus, &required, &error);
+      if (connection == NULL && required)
+        {
+          g_printerr ("hap-simulator: --bus %s: %s\n", bus, error->message);
+          status = 1;
+          goto out;
+        }
+      if (connection == NULL)
+        g_warning ("no session bus (%s): the control API is off", error->message);
+      else if ((dbus = hap_sim_dbus_export (sim.engine, connection, &error)) == NULL)
+        {
+          g_printerr ("hap-simulator: cannot export the control API: %s\n", error->message);
+          status = 1;
+          goto out;
+        }
+      else
+        owner_id = g_bus_own_name_on_connection (connection, bus_name ? bus_name : HAP_SIM_DBUS_NAME,
+                                                 G_BUS_NAME_OWNER_FLAGS_NONE, NULL, on_name_lost,
+                                                 &sim, NULL);
+      g_clear_error (&error);
     }
   g_timeout_add_seconds (5, on_ready_timeout, &sim);
 
   g_main_loop_run (sim.loop);
 
-  for (guint i = 0; i < sim.servers->len; i++)
-    hap_accessory_server_stop (g_ptr_array_index (sim.servers, i));
-  g_ptr_array_unref (sim.servers);
+out:
+  if (owner_id != 0)
+    g_bus_unown_name (owner_id);
+  g_clear_pointer (&dbus, hap_sim_dbus_unexport);
+  hap_sim_engine_stop_all (sim.engine);
+  g_clear_object (&sim.engine);
+  g_hash_table_unref (sim.printed);
   g_main_loop_unref (sim.loop);
-  return 0;
+  return status;
 }

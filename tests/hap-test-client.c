@@ -276,6 +276,12 @@ hap_test_client_read_response (HapTestClient *client, guint timeout_ms)
   return read_message (client, FALSE, timeout_ms);
 }
 
+GByteArray *
+hap_test_client_read_raw (HapTestClient *client, guint quiet_ms, guint timeout_ms)
+{
+  return hap_controller_connection_read_raw (client->connection, quiet_ms, timeout_ms);
+}
+
 HapHttpMessage *
 hap_test_client_wait_event (HapTestClient *client, guint timeout_ms)
 {

@@ -69,6 +69,12 @@ HapHttpMessage *hap_test_client_request      (HapTestClient  *client,
                                               const char     *content_type,
                                               const char     *body,
                                               gsize           body_len);
+/* Plaintext bytes received until nothing came for @quiet_ms (at most @timeout_ms; EOF
+ * ends it too), exactly as the accessory sent them. The message parser is bypassed:
+ * after this, keep reading raw. */
+GByteArray     *hap_test_client_read_raw     (HapTestClient  *client,
+                                              guint           quiet_ms,
+                                              guint           timeout_ms);
 /* Next EVENT/1.0 message, or NULL after @timeout_ms. */
 HapHttpMessage *hap_test_client_wait_event   (HapTestClient  *client,
                                               guint           timeout_ms);

@@ -1,8 +1,11 @@
 #!/bin/sh
-# Builds hap-simulator and serves the sample accessories in the foreground.
-#   tools/run-simulator.sh [extra hap-simulator options] [FILE.json…]
-# With no files it serves every sample in accessories/. State (identity, pairings) is kept
-# in $XDG_STATE_HOME/hap-simulator (default ~/.local/state/hap-simulator).
+# Builds hap-simulator and serves the demo workspace in the foreground.
+#   tools/run-simulator.sh [extra hap-simulator options] [FILE.json|DIR…]
+# With no files it serves the workspace accessories/ (every *.json there). State
+# (identity, pairings) is kept in $XDG_STATE_HOME/hap-simulator (default
+# ~/.local/state/hap-simulator). The control API is on the session bus; without one (a
+# container, ssh as root) a session bus is started at $XDG_RUNTIME_DIR/bus, which is
+# where `hap-simulator ctl` looks for it too.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -20,12 +23,25 @@ if [ "$(id -u)" = 0 ]; then
   fi
 fi
 
+# hap-simulator ctl needs the session bus; GLib finds it at $XDG_RUNTIME_DIR/bus.
+if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
+  export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/run/user/$(id -u)}"
+  mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+  if ! dbus-send --session --dest=org.freedesktop.DBus --print-reply / org.freedesktop.DBus.GetId >/dev/null 2>&1; then
+    rm -f "$XDG_RUNTIME_DIR/bus"
+    dbus-daemon --session --address="unix:path=$XDG_RUNTIME_DIR/bus" --fork --nopidfile
+  fi
+  echo "run-simulator: control with: XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR _build/simulator/hap-simulator ctl list" >&2
+fi
+
 [ -d _build ] || meson setup _build --buildtype=release >/dev/null
 ninja -C _build simulator/hap-simulator >/dev/null
 
 has_file=no
-for arg in "$@"; do case "$arg" in *.json) has_file=yes;; esac; done
+for arg in "$@"; do
+  case "$arg" in -*) ;; *) [ -e "$arg" ] && has_file=yes;; esac
+done
 if [ "$has_file" = no ]; then
-  set -- "$@" accessories/*.json
+  set -- "$@" accessories
 fi
 exec _build/simulator/hap-simulator --headless "$@"

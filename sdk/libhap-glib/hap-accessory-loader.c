@@ -873,7 +873,8 @@ load_document (Loader    *self,
                JsonNode  *root,
                GError   **error)
 {
-  static const char * const top_keys[] = { "accessories", NULL };
+  /* "simulator" belongs to hap-simulator (quirks, behaviours); the SDK leaves it alone. */
+  static const char * const top_keys[] = { "accessories", "simulator", NULL };
   g_autoptr(HapAccessory) primary = NULL;
   JsonNode *accessories;
   JsonArray *array;

@@ -141,6 +141,12 @@ build_txt (HapAccessoryServer *self)
   g_ptr_array_add (txt, g_strdup_printf ("sf=%u", self->storage->pairings->len > 0 ? 0u : 1u));
   g_ptr_array_add (txt, g_strdup_printf ("ci=%d", hap_accessory_get_category (self->accessory)));
   g_ptr_array_add (txt, g_strdup_printf ("sh=%s", sh));
+  if (self->hooks != NULL && self->hooks->txt != NULL)
+    {
+      g_ptr_array_set_free_func (txt, g_free);
+      self->hooks->txt (self, txt, self->hooks_data);
+      g_ptr_array_set_free_func (txt, NULL);
+    }
   g_ptr_array_add (txt, NULL);
   return (GStrv) g_ptr_array_free (txt, FALSE);
 }
@@ -221,6 +227,9 @@ on_incoming (GSocketService    *service,
   g_debug ("%s: connection from %s", hap_accessory_get_name (self->accessory), conn->peer);
   if (conn->watch == NULL)
     _hap_connection_close (conn);   /* the kernel would not watch it: refuse */
+  else if (self->hooks != NULL && self->hooks->accept != NULL &&
+           !self->hooks->accept (self, conn, self->hooks_data))
+    _hap_connection_close (conn);
 }
 
 /* ---- start-up ---------------------------------------------------------------------- */
@@ -807,4 +816,82 @@ hap_accessory_server_get_n_connections (HapAccessoryServer *self)
 {
   g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), 0);
   return self->connections->len;
+}
+
+/* ---- hap-server-hooks.h ------------------------------------------------------------ */
+
+void
+_hap_accessory_server_secured (HapAccessoryServer *self, HapConnection *conn)
+{
+  if (self->hooks != NULL && self->hooks->secured != NULL)
+    self->hooks->secured (self, conn, self->hooks_data);
+}
+
+void
+hap_accessory_server_set_hooks (HapAccessoryServer   *self,
+                                const HapServerHooks *hooks,
+                                gpointer              user_data)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+
+  self->hooks = hooks;
+  self->hooks_data = user_data;
+}
+
+void
+hap_accessory_server_refresh_txt (HapAccessoryServer *self)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+
+  update_txt (self);
+}
+
+void
+hap_accessory_server_set_fixed_salt (HapAccessoryServer *self, const guint8 *salt)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+
+  self->pairing.use_fixed_salt = salt != NULL;
+  if (salt != NULL)
+    memcpy (self->pairing.fixed_salt, salt, sizeof self->pairing.fixed_salt);
+  /* The verifier depends on the salt: compute both again at the next M1. */
+  hap_pairing_context_setup_code_changed (&self->pairing);
+}
+
+GPtrArray *
+hap_accessory_server_get_pairings (HapAccessoryServer *self)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), NULL);
+
+  return self->storage != NULL ? self->storage->pairings : NULL;
+}
+
+gboolean
+hap_accessory_server_remove_pairing (HapAccessoryServer  *self,
+                                     const char          *controller_id,
+                                     GError             **error)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), FALSE);
+  g_return_val_if_fail (controller_id != NULL, FALSE);
+
+  if (self->storage == NULL ||
+      hap_storage_find_pairing (self->storage, controller_id, strlen (controller_id)) == NULL)
+    {
+      g_set_error (error, HAP_ERROR, HAP_ERROR_FAILED, "no pairing for controller “%s”", controller_id);
+      return FALSE;
+    }
+  return hap_pairings_remove (&self->pairing, controller_id, strlen (controller_id), error);
+}
+
+GPtrArray *
+hap_accessory_server_dup_connections (HapAccessoryServer *self)
+{
+  GPtrArray *out;
+
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), NULL);
+
+  out = g_ptr_array_new_full (self->connections->len, (GDestroyNotify) _hap_connection_unref);
+  for (guint i = 0; i < self->connections->len; i++)
+    g_ptr_array_add (out, _hap_connection_ref (g_ptr_array_index (self->connections, i)));
+  return out;
 }

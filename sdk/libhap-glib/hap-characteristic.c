@@ -694,6 +694,15 @@ hap_characteristic_set_value (HapCharacteristic *self,
                               GVariant          *value,
                               GError           **error)
 {
+  return hap_characteristic_set_value_from (self, value, NULL, error);
+}
+
+gboolean
+hap_characteristic_set_value_from (HapCharacteristic *self,
+                                   GVariant          *value,
+                                   gpointer           origin,
+                                   GError           **error)
+{
   g_autoptr(GVariant) held = NULL;
 
   g_return_val_if_fail (HAP_IS_CHARACTERISTIC (self), FALSE);
@@ -704,7 +713,7 @@ hap_characteristic_set_value (HapCharacteristic *self,
   if (!hap_characteristic_validate (self, held, error))
     return FALSE;
 
-  commit_value (self, held, NULL);
+  commit_value (self, held, origin);
   return TRUE;
 }
 

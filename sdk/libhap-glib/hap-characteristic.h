@@ -127,6 +127,14 @@ HAP_AVAILABLE_IN_ALL
 gboolean           hap_characteristic_set_value       (HapCharacteristic *self,
                                                        GVariant          *value,
                                                        GError           **error);
+/* The same, with @origin passed on to ::value-changed (an opaque pointer saying who
+ * changed it; the server never echoes an event to an origin that is one of its
+ * connections). */
+HAP_AVAILABLE_IN_ALL
+gboolean           hap_characteristic_set_value_from  (HapCharacteristic *self,
+                                                       GVariant          *value,
+                                                       gpointer           origin,
+                                                       GError           **error);
 HAP_AVAILABLE_IN_ALL
 gboolean           hap_characteristic_validate        (HapCharacteristic *self,
                                                        GVariant          *value,

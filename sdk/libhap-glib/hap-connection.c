@@ -46,6 +46,7 @@ _hap_connection_unref (HapConnection *conn)
   g_clear_pointer (&conn->subscriptions, g_hash_table_unref);
   g_clear_pointer (&conn->pending_events, g_ptr_array_unref);
   g_queue_clear_full (&conn->requests, (GDestroyNotify) hap_http_message_free);
+  g_clear_pointer (&conn->current, hap_http_message_free);
   g_free (conn->peer);
   g_free (conn);
 }
@@ -80,6 +81,7 @@ _hap_connection_new (HapAccessoryServer *server,
   conn->subscriptions = g_hash_table_new (NULL, NULL);
   conn->pending_events = g_ptr_array_new ();
   conn->established_usec = g_get_real_time ();
+  conn->id = ++server->last_connection_id;
   g_queue_init (&conn->requests);
 
   /* Events are small and latency-bound: no Nagle delay (HAP-NodeJS does the same). */
@@ -120,7 +122,14 @@ _hap_connection_close (HapConnection *conn)
     return;
 
   g_debug ("%s: connection closed", conn->peer);
+  if (server->hooks != NULL && server->hooks->closed != NULL)
+    server->hooks->closed (server, conn, server->hooks_data);
   g_clear_pointer (&conn->watch, hap_poll_watch_remove);
+  if (conn->delay_timer != NULL)
+    {
+      g_source_destroy (conn->delay_timer);
+      g_clear_pointer (&conn->delay_timer, g_source_unref);
+    }
   if (conn->event_timer != NULL)
     {
       g_source_destroy (conn->event_timer);
@@ -160,6 +169,7 @@ flush_output (HapConnection *conn)
           return;
         }
       conn->out_offset += (gsize) n;
+      conn->bytes_out += (guint64) n;
     }
 
   if (conn->out_offset == conn->out->len)
@@ -193,6 +203,30 @@ _hap_connection_send (HapConnection *conn, const guint8 *data, gsize len)
   flush_output (conn);
 }
 
+/* Passes a whole plaintext message through the message hook, then sends it. */
+static void
+send_message (HapConnection *conn, HapMessageKind kind, GByteArray *message)
+{
+  HapAccessoryServer *server = conn->server;
+
+  if (server == NULL)
+    return;
+  if (server->hooks != NULL && server->hooks->message != NULL && !conn->in_hook)
+    {
+      _hap_connection_ref (conn);
+      conn->in_hook = TRUE;
+      server->hooks->message (server, conn, kind, kind == HAP_MESSAGE_EVENT ? NULL : conn->current,
+                              message, server->hooks_data);
+      conn->in_hook = FALSE;
+      if (message->len > 0)
+        _hap_connection_send (conn, message->data, message->len);
+      _hap_connection_unref (conn);
+      return;
+    }
+  if (message->len > 0)
+    _hap_connection_send (conn, message->data, message->len);
+}
+
 void
 _hap_connection_send_response (HapConnection *conn,
                                guint          status,
@@ -200,10 +234,29 @@ _hap_connection_send_response (HapConnection *conn,
                                const guint8  *body,
                                gsize          len)
 {
-  g_autoptr(GByteArray) message = g_byte_array_sized_new (len + 128);
+  HapAccessoryServer *server = conn->server;
+  g_autoptr(GByteArray) message = NULL;
 
-  hap_http_append_response (message, status, content_type, body, len);
-  _hap_connection_send (conn, message->data, message->len);
+  if (server == NULL)
+    return;
+  if (server->hooks != NULL && server->hooks->response != NULL && !conn->in_hook)
+    {
+      g_autoptr(HapSecretBytes) copy = g_byte_array_sized_new ((guint) len);
+
+      g_byte_array_append (copy, body, (guint) len);
+      conn->in_hook = TRUE;
+      server->hooks->response (server, conn, conn->current, &status, &content_type, copy,
+                               server->hooks_data);
+      conn->in_hook = FALSE;
+      message = g_byte_array_sized_new (copy->len + 128);
+      hap_http_append_response (message, status, content_type, copy->data, copy->len);
+    }
+  else
+    {
+      message = g_byte_array_sized_new (len + 128);
+      hap_http_append_response (message, status, content_type, body, len);
+    }
+  send_message (conn, HAP_MESSAGE_RESPONSE, message);
   sodium_memzero (message->data, message->len);
 }
 
@@ -211,6 +264,53 @@ static gboolean
 output_backed_up (HapConnection *conn)
 {
   return conn->out->len - conn->out_offset >= MAX_PENDING_OUTPUT;
+}
+
+static gboolean
+on_delay_done (gpointer user_data)
+{
+  HapConnection *conn = user_data;
+
+  g_clear_pointer (&conn->delay_timer, g_source_unref);
+  if (conn->server != NULL && conn->current != NULL)
+    _hap_connection_handle_request (conn, conn->current);
+  return G_SOURCE_REMOVE;
+}
+
+/* The request hook (hap-server-hooks.h) may answer, delay, hang or close instead. */
+static void
+dispatch_request (HapConnection *conn)
+{
+  HapAccessoryServer *server = conn->server;
+  HapHookVerdict verdict = HAP_HOOK_CONTINUE;
+  guint delay_ms = 0;
+
+  if (server->hooks != NULL && server->hooks->request != NULL)
+    verdict = server->hooks->request (server, conn, conn->current, &delay_ms, server->hooks_data);
+  if (conn->server == NULL)
+    return;
+  switch (verdict)
+    {
+    case HAP_HOOK_CONTINUE:
+      _hap_connection_handle_request (conn, conn->current);
+      break;
+    case HAP_HOOK_ANSWERED:
+      _hap_connection_request_done (conn);
+      break;
+    case HAP_HOOK_HANG:
+      break;
+    case HAP_HOOK_CLOSE:
+      _hap_connection_close (conn);
+      break;
+    case HAP_HOOK_DELAY:
+      conn->delay_timer = g_timeout_source_new (delay_ms);
+      g_source_set_callback (conn->delay_timer, on_delay_done, _hap_connection_ref (conn),
+                             (GDestroyNotify) _hap_connection_unref);
+      g_source_attach (conn->delay_timer, server->context);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 static void
@@ -225,8 +325,9 @@ process_requests (HapConnection *conn)
         break;
       conn->busy = TRUE;
       conn->n_requests++;
-      _hap_connection_handle_request (conn, request);
-      hap_http_message_free (request);
+      g_clear_pointer (&conn->current, hap_http_message_free);
+      conn->current = request;
+      dispatch_request (conn);
     }
   update_reading (conn);
   _hap_connection_unref (conn);
@@ -258,6 +359,7 @@ void
 _hap_connection_request_done (HapConnection *conn)
 {
   conn->busy = FALSE;
+  g_clear_pointer (&conn->current, hap_http_message_free);
   if (conn->server == NULL)
     return;
   /* HAP §6.8: events wait while a response is in flight, then go out. */
@@ -296,14 +398,33 @@ parse_requests (HapConnection *conn)
 }
 
 static void
+mark_split (HapConnection *conn, guint queued, gboolean partial)
+{
+  HapHttpMessage *first = g_queue_peek_nth (&conn->requests, queued);
+
+  if (partial && first != NULL)
+    first->flags |= HAP_REQUEST_SPLIT;
+}
+
+static void
 read_once (HapConnection *conn)
 {
   HapAccessoryServer *server = conn->server;
+  gboolean partial = FALSE;
+  guint queued = 0;
   gssize n;
 
   n = recv (conn->fd, server->recv_buffer, sizeof server->recv_buffer, 0);
   if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
     return;
+  if (n > 0)
+    {
+      conn->bytes_in += (guint64) n;
+      /* A request that began in an earlier read arrived split (HAP_REQUEST_SPLIT). */
+      partial = hap_http_parser_get_pending (conn->parser) > 0 ||
+                (conn->codec != NULL && hap_frame_codec_get_pending (conn->codec) > 0);
+      queued = conn->requests.length;
+    }
 
   if (n <= 0)
     {
@@ -328,14 +449,20 @@ read_once (HapConnection *conn)
         {
           hap_http_parser_push (conn->parser, plain->data, plain->len);
           if (parse_requests (conn))
-            process_requests (conn);
+            {
+              mark_split (conn, queued, partial);
+              process_requests (conn);
+            }
         }
     }
   else
     {
       hap_http_parser_push (conn->parser, server->recv_buffer, (gsize) n);
       if (parse_requests (conn))
-        process_requests (conn);
+        {
+          mark_split (conn, queued, partial);
+          process_requests (conn);
+        }
     }
   sodium_memzero (server->recv_buffer, (gsize) MAX (n, 0));
 }
@@ -424,7 +551,7 @@ flush_events (HapConnection *conn)
   {
     g_autoptr(GByteArray) message = g_byte_array_sized_new (json->len + 96);
     hap_http_append_event (message, json->str, json->len);
-    _hap_connection_send (conn, message->data, message->len);
+    send_message (conn, HAP_MESSAGE_EVENT, message);
   }
 }
 
@@ -474,4 +601,139 @@ _hap_connection_queue_event (HapConnection     *conn,
       g_source_set_callback (conn->event_timer, on_event_timer, conn, NULL);
       g_source_attach (conn->event_timer, server->context);
     }
+}
+
+/* ---- hap-server-hooks.h ------------------------------------------------------------ */
+
+HapConnection *
+hap_connection_ref (HapConnection *conn)
+{
+  return _hap_connection_ref (conn);
+}
+
+void
+hap_connection_unref (HapConnection *conn)
+{
+  _hap_connection_unref (conn);
+}
+
+HapAccessoryServer *
+hap_connection_get_server (HapConnection *conn)
+{
+  return conn->server;
+}
+
+guint64
+hap_connection_get_id (HapConnection *conn)
+{
+  return conn->id;
+}
+
+const char *
+hap_connection_get_peer (HapConnection *conn)
+{
+  return conn->peer;
+}
+
+const char *
+hap_connection_get_controller_id (HapConnection *conn)
+{
+  return conn->pairing.secured ? conn->pairing.controller_id : NULL;
+}
+
+gboolean
+hap_connection_is_secured (HapConnection *conn)
+{
+  return conn->pairing.secured;
+}
+
+gint64
+hap_connection_get_connected_time (HapConnection *conn)
+{
+  return conn->established_usec;
+}
+
+gint64
+hap_connection_get_secured_time (HapConnection *conn)
+{
+  return conn->secured_usec;
+}
+
+guint64
+hap_connection_get_n_requests (HapConnection *conn)
+{
+  return conn->n_requests;
+}
+
+guint64
+hap_connection_get_bytes_in (HapConnection *conn)
+{
+  return conn->bytes_in;
+}
+
+guint64
+hap_connection_get_bytes_out (HapConnection *conn)
+{
+  return conn->bytes_out;
+}
+
+const guint8 *
+hap_connection_get_pair_setup_key (HapConnection *conn)
+{
+  static const guint8 zeros[32] = { 0 };
+
+  if (conn->pairing.setup_state != 4 || sodium_memcmp (conn->pairing.setup_key, zeros, 32) == 0)
+    return NULL;
+  return conn->pairing.setup_key;
+}
+
+GPtrArray *
+hap_connection_dup_subscriptions (HapConnection *conn)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer characteristic;
+
+  g_hash_table_iter_init (&iter, conn->subscriptions);
+  while (g_hash_table_iter_next (&iter, &characteristic, NULL))
+    g_ptr_array_add (out, g_object_ref (characteristic));
+  return out;
+}
+
+void
+hap_connection_send_response (HapConnection *conn,
+                              guint          status,
+                              const char    *content_type,
+                              const guint8  *body,
+                              gsize          len)
+{
+  _hap_connection_send_response (conn, status, content_type, body, len);
+}
+
+void
+hap_connection_send_raw (HapConnection *conn, const guint8 *data, gsize len)
+{
+  g_autoptr(GByteArray) message = g_byte_array_sized_new ((guint) len);
+
+  g_byte_array_append (message, data, (guint) len);
+  send_message (conn, HAP_MESSAGE_RAW, message);
+}
+
+void
+hap_connection_queue_event (HapConnection *conn, HapCharacteristic *characteristic)
+{
+  _hap_connection_queue_event (conn, characteristic);
+}
+
+void
+hap_connection_request_done (HapConnection *conn)
+{
+  if (conn->busy)
+    _hap_connection_request_done (conn);
+}
+
+void
+hap_connection_close (HapConnection *conn)
+{
+  _hap_connection_close (conn);
 }

@@ -35,6 +35,7 @@ struct _HapControllerConnection
   GQueue              events;
   gboolean            closed;
   gboolean            broken;   /* a frame or message did not decode: only EOF is awaited */
+  GByteArray         *raw;      /* when set, received plaintext goes here, not to the parser */
 };
 
 enum { PROP_0, PROP_CONTROLLER, PROP_TIMEOUT, N_PROPS };
@@ -314,10 +315,17 @@ pump (HapControllerConnection *self, gint64 deadline, GCancellable *cancellable,
           self->broken = TRUE;
           return FALSE;
         }
-      hap_http_parser_push (self->parser, plain->data, plain->len);
+      if (self->raw != NULL)
+        g_byte_array_append (self->raw, plain->data, plain->len);
+      else
+        hap_http_parser_push (self->parser, plain->data, plain->len);
     }
+  else if (self->raw != NULL)
+    g_byte_array_append (self->raw, buf, (gsize) n);
   else
     hap_http_parser_push (self->parser, buf, (gsize) n);
+  if (self->raw != NULL)
+    return TRUE;
 
   for (;;)
     {
@@ -334,6 +342,27 @@ pump (HapControllerConnection *self, gint64 deadline, GCancellable *cancellable,
         return TRUE;
       g_queue_push_tail (message->is_event ? &self->events : &self->responses, message);
     }
+}
+
+GByteArray *
+hap_controller_connection_read_raw (HapControllerConnection *self,
+                                    guint                    quiet_ms,
+                                    guint                    timeout_ms)
+{
+  GByteArray *raw = g_byte_array_new ();
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  self->raw = raw;
+  while (g_get_monotonic_time () < end)
+    {
+      g_autoptr(GError) error = NULL;
+      gint64 deadline = raw->len == 0 ? end : MIN (end, g_get_monotonic_time () + (gint64) quiet_ms * 1000);
+
+      if (!pump (self, deadline, NULL, &error))
+        break;
+    }
+  self->raw = NULL;
+  return raw;
 }
 
 static gint64

@@ -38,6 +38,11 @@ void            hap_controller_connection_set_accessory_id (HapControllerConnect
                                                             const char              *id);
 const char     *hap_controller_connection_get_host   (HapControllerConnection *self,
                                                       guint16                 *port);
+/* The plaintext received from now until nothing came for @quiet_ms (or @timeout_ms in
+ * all, or EOF), unparsed: for tests of the exact bytes an accessory sends. */
+GByteArray     *hap_controller_connection_read_raw   (HapControllerConnection *self,
+                                                      guint                    quiet_ms,
+                                                      guint                    timeout_ms);
 /* Sends bytes as they are, or encrypted when the connection is secure. */
 gboolean        hap_controller_connection_send_wire  (HapControllerConnection *self,
                                                       const guint8            *data,

@@ -41,6 +41,8 @@ typedef struct
   char          *version;    /* "HTTP/1.1" or "EVENT/1.0" */
   GArray        *headers;    /* HapHttpHeader */
   GBytes        *body;       /* never NULL (maybe empty) */
+  gsize          length;     /* bytes of the whole message as received (set by the parser) */
+  guint32        flags;      /* free for the caller; the parser sets 0 */
 } HapHttpMessage;
 
 typedef struct _HapHttpParser HapHttpParser;

@@ -591,6 +591,7 @@ complete_message (HapHttpParser *self,
   HapHttpMessage *message = g_steal_pointer (&self->msg);
 
   message->body = body;
+  message->length = self->cursor;
   self->head += self->cursor;
   self->cursor = 0;
   self->scan = 0;

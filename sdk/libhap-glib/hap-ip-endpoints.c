@@ -56,6 +56,8 @@ handle_pairing (HapConnection *conn, HapHttpMessage *request, PairingHandler han
     {
       conn->codec = hap_frame_codec_new (conn->pairing.decrypt_key, conn->pairing.encrypt_key);
       g_debug ("%s: session secured%s", conn->peer, conn->pairing.transient ? " (transient)" : "");
+      conn->secured_usec = g_get_real_time ();
+      _hap_accessory_server_secured (conn->server, conn);
     }
 }
 

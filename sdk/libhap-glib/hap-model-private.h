@@ -66,6 +66,11 @@ void      _hap_accessory_identify         (HapAccessory      *self);
  * exponent ("100", "0.1", "21.5"); NaN and infinities as null. */
 void      hap_json_append_double         (GString           *out,
                                           double             value);
+/* Appends @node compactly, members in their order, numbers as hap_json_append_double():
+ * the way the server writes its own bodies, so that a rewritten body changes only what
+ * the rewriter changed. */
+void      hap_json_append_node           (GString           *out,
+                                          JsonNode          *node);
 
 /* Weak back pointers, set by the container when a child is added (NULL when it goes
  * away); not for applications. */

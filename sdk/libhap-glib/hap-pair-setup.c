@@ -33,7 +33,10 @@ ensure_verifier (HapPairingContext *ctx)
   if (ctx->have_verifier)
     return;
   hap_crypto_init ();
-  randombytes_buf (ctx->salt, sizeof ctx->salt);
+  if (ctx->use_fixed_salt)
+    memcpy (ctx->salt, ctx->fixed_salt, sizeof ctx->salt);
+  else
+    randombytes_buf (ctx->salt, sizeof ctx->salt);
   /* HAP §5.6.2 / hap-protocol.md §2.1: I = "Pair-Setup", p = the code with dashes. */
   hap_srp_compute_verifier (HAP_SRP_USERNAME, ctx->storage->setup_code, ctx->salt, ctx->verifier);
   ctx->have_verifier = TRUE;
@@ -263,6 +266,7 @@ handle_m5 (HapPairingContext *ctx, HapPairingSession *session, HapTlv8 *tlv, GEr
   /* The accessory is unpaired here (checked at M1 under Busy), so there is room. The
    * first pairing is an admin (hap-protocol.md §2.2). */
   pairing = g_new0 (HapPairing, 1);
+  pairing->added = g_get_real_time () / G_USEC_PER_SEC;
   pairing->identifier = g_strndup ((const char *) id, id_len);
   memcpy (pairing->public_key, ltpk, 32);
   pairing->admin = TRUE;

@@ -30,6 +30,9 @@ typedef struct
   guint8              split_verifier[HAP_SRP_PRIME_LEN];
   /* The session that owns the Pair Setup procedure (Busy for others). */
   HapPairingSession  *setup_owner;
+  /* Tests and the simulator's all-zero-salt quirk: Pair Setup uses this salt. */
+  gboolean            use_fixed_salt;
+  guint8              fixed_salt[HAP_SRP_SALT_LEN];
   gint64              setup_owner_since;
 
   /* Called after storage changed: a pairing was added (@identifier set), removed
@@ -91,6 +94,13 @@ GByteArray *hap_pairings_handle        (HapPairingContext *ctx,
                                         HapPairingSession *session,
                                         const guint8      *body,
                                         gsize              len,
+                                        GError           **error);
+
+/* Removes a pairing as RemovePairing does (all of them when no admin is left), saves,
+ * and reports each removal through pairings_changed. TRUE when there was none. */
+gboolean    hap_pairings_remove        (HapPairingContext *ctx,
+                                        const char        *identifier,
+                                        gsize              identifier_len,
                                         GError           **error);
 
 /* Shared by the three: a response carrying only State and Error. */

@@ -72,6 +72,7 @@ add_pairing (HapPairingContext *ctx, HapTlv8 *tlv, GError **error)
       pairing->identifier = g_strndup ((const char *) id, id_len);
       memcpy (pairing->public_key, ltpk, 32);
       pairing->admin = perms == 1;
+      pairing->added = g_get_real_time () / G_USEC_PER_SEC;
       g_ptr_array_add (ctx->storage->pairings, pairing);
       if (!save (ctx))
         {
@@ -85,15 +86,53 @@ add_pairing (HapPairingContext *ctx, HapTlv8 *tlv, GError **error)
   return success ();
 }
 
-static GByteArray *
-remove_pairing (HapPairingContext *ctx, HapTlv8 *tlv, GError **error)
+gboolean
+hap_pairings_remove (HapPairingContext *ctx,
+                     const char        *identifier,
+                     gsize              identifier_len,
+                     GError           **error)
 {
   HapStorage *storage = ctx->storage;
   g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func ((GDestroyNotify) hap_pairing_free);
-  const guint8 *id;
-  gsize id_len;
   HapPairing *pairing;
   guint pos;
+
+  pairing = hap_storage_find_pairing (storage, identifier, identifier_len);
+  if (pairing == NULL)
+    return TRUE;
+
+  g_ptr_array_find (storage->pairings, pairing, &pos);
+  g_ptr_array_add (removed, g_ptr_array_steal_index (storage->pairings, pos));
+  /* hap-protocol.md §3.5: without an admin left, every pairing goes. */
+  if (!hap_storage_has_admin (storage))
+    while (storage->pairings->len > 0)
+      g_ptr_array_add (removed, g_ptr_array_steal_index (storage->pairings, 0));
+
+  if (!hap_storage_save_pairings (storage, error))
+    {
+      /* Put everything back: memory must match what is on disk. */
+      while (removed->len > 0)
+        g_ptr_array_add (storage->pairings, g_ptr_array_steal_index (removed, 0));
+      return FALSE;
+    }
+
+  if (ctx->pairings_changed != NULL)
+    {
+      for (guint i = 0; i < removed->len; i++)
+        {
+          HapPairing *gone = g_ptr_array_index (removed, i);
+          ctx->pairings_changed (ctx->user_data, gone->identifier, TRUE);
+        }
+    }
+  return TRUE;
+}
+
+static GByteArray *
+remove_pairing (HapPairingContext *ctx, HapTlv8 *tlv, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  const guint8 *id;
+  gsize id_len;
 
   id = hap_tlv8_get (tlv, HAP_TLV_IDENTIFIER, &id_len);
   if (id == NULL || id_len == 0 || id_len > HAP_PAIRING_ID_MAX_LEN)
@@ -104,32 +143,10 @@ remove_pairing (HapPairingContext *ctx, HapTlv8 *tlv, GError **error)
     }
 
   /* HAP §5.11: removing an unknown pairing still succeeds. */
-  pairing = hap_storage_find_pairing (storage, (const char *) id, id_len);
-  if (pairing == NULL)
-    return success ();
-
-  g_ptr_array_find (storage->pairings, pairing, &pos);
-  g_ptr_array_add (removed, g_ptr_array_steal_index (storage->pairings, pos));
-  /* hap-protocol.md §3.5: without an admin left, every pairing goes. */
-  if (!hap_storage_has_admin (storage))
-    while (storage->pairings->len > 0)
-      g_ptr_array_add (removed, g_ptr_array_steal_index (storage->pairings, 0));
-
-  if (!save (ctx))
+  if (!hap_pairings_remove (ctx, (const char *) id, id_len, &local_error))
     {
-      /* Put everything back: memory must match what is on disk. */
-      while (removed->len > 0)
-        g_ptr_array_add (storage->pairings, g_ptr_array_steal_index (removed, 0));
+      g_warning ("cannot save pairings: %s", local_error->message);
       return hap_pairing_error_response (2, HAP_TLV_ERROR_UNKNOWN);
-    }
-
-  if (ctx->pairings_changed != NULL)
-    {
-      for (guint i = 0; i < removed->len; i++)
-        {
-          HapPairing *gone = g_ptr_array_index (removed, i);
-          ctx->pairings_changed (ctx->user_data, gone->identifier, TRUE);
-        }
     }
   return success ();
 }

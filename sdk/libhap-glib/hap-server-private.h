@@ -11,11 +11,10 @@
 #include "hap-http-parser-private.h"
 #include "hap-pairing-private.h"
 #include "hap-poll-group-private.h"
+#include "hap-server-hooks.h"
 #include "hap-storage-private.h"
 
 G_BEGIN_DECLS
-
-typedef struct _HapConnection HapConnection;
 
 struct _HapAccessoryServer
 {
@@ -44,6 +43,9 @@ struct _HapAccessoryServer
   GPtrArray          *connections;         /* HapConnection */
   guint8              recv_buffer[16384];  /* shared: one context runs one callback at a time */
   gboolean            started;
+  const HapServerHooks *hooks;             /* hap-server-hooks.h, or NULL */
+  gpointer            hooks_data;
+  guint64             last_connection_id;
 };
 
 struct _HapConnection
@@ -76,8 +78,15 @@ struct _HapConnection
   guint64             prepared_pid;
   gint64              prepared_deadline_usec;
 
-  gint64              established_usec;
+  gint64              established_usec;    /* connected (real time) */
+  gint64              secured_usec;        /* Pair Verify done (real time), or 0 */
   guint64             n_requests;
+  guint64             bytes_in;
+  guint64             bytes_out;
+  guint64             id;                  /* process-unique */
+  HapHttpMessage     *current;             /* the request being answered, owned */
+  GSource            *delay_timer;         /* a request hook asked to wait */
+  gboolean            in_hook;             /* a message hook is running: no re-entry */
 };
 
 /* hap-connection.c */
@@ -112,6 +121,9 @@ void           _hap_connection_handle_request (HapConnection      *conn,
                                                HapHttpMessage     *request);
 
 /* hap-accessory-server.c */
+/* Called by the connection once the session became secured. */
+void               _hap_accessory_server_secured (HapAccessoryServer *self,
+                                                  HapConnection      *conn);
 HapCharacteristic *_hap_accessory_server_lookup  (HapAccessoryServer *self,
                                                   guint64             aid,
                                                   guint64             iid);

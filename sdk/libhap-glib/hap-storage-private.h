@@ -3,7 +3,7 @@
  *
  * Layout (all files GKeyFile text, mode 0600, directory 0700):
  *   identity  [identity] device-id, signing-key (Ed25519, base64), setup-id, setup-code
- *   pairings  [pairing-N] identifier, public-key (base64), admin
+ *   pairings  [pairing-N] identifier, public-key (base64), admin, added (Unix time; optional)
  *   state     [state] failed-attempts, config-number, config-hash
  *   ids       [iids] stable key = iid; [aids] accessory name = aid
  * Every write is atomic: temporary file, fsync, rename, fsync of the directory.
@@ -22,6 +22,7 @@ typedef struct
   char     *identifier;
   guint8    public_key[32];
   gboolean  admin;
+  gint64    added;          /* Unix time (seconds) it was added; 0 when not known */
 } HapPairing;
 
 typedef struct

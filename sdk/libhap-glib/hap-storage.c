@@ -263,6 +263,8 @@ load_pairings (HapStorage *storage, GError **error)
       pairing = g_new0 (HapPairing, 1);
       pairing->identifier = g_steal_pointer (&id);
       pairing->admin = admin;
+      /* Written since the simulator shows it; older files have none (0: unknown). */
+      pairing->added = MAX (g_key_file_get_int64 (kf, groups[i], "added", NULL), 0);
       g_ptr_array_add (storage->pairings, pairing);
       if (!get_fixed_bytes (kf, groups[i], "public-key", pairing->public_key, 32))
         {
@@ -287,6 +289,8 @@ hap_storage_save_pairings (HapStorage *storage, GError **error)
       g_key_file_set_string (kf, group, "identifier", pairing->identifier);
       g_key_file_set_string (kf, group, "public-key", pk);
       g_key_file_set_boolean (kf, group, "admin", pairing->admin);
+      if (pairing->added > 0)
+        g_key_file_set_int64 (kf, group, "added", pairing->added);
     }
   return save_key_file (storage, "pairings", kf, error);
 }

@@ -6,14 +6,17 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
 /* hap-protocol.md §1.1: a TLV8 item is type (1 byte) ‖ length (1 byte) ‖ value. */
 #define TLV8_HEADER_LEN   2
 #define TLV8_MAX_FRAGMENT 255
 
 struct _HapTlv8
 {
-  GArray *items;   /* HapTlv8Item; values point into @values */
-  guint8 *values;  /* merged values, back to back; never NULL */
+  GArray *items;       /* HapTlv8Item; values point into @values */
+  guint8 *values;      /* merged values, back to back; never NULL */
+  gsize   values_size; /* allocated bytes of @values, wiped when freed */
 };
 
 /* Parser state for one pass over the input. */
@@ -164,6 +167,7 @@ hap_tlv8_parse (const guint8  *data,
   tlv->items = g_array_new (FALSE, FALSE, sizeof (HapTlv8Item));
   /* Merged values never exceed the input; one spare byte keeps the pointer non-NULL. */
   tlv->values = g_malloc (len + 1);
+  tlv->values_size = len + 1;
 
   p.tlv = tlv;
   start_record (&p);
@@ -209,6 +213,8 @@ hap_tlv8_free (HapTlv8 *tlv)
     return;
 
   g_array_unref (tlv->items);
+  /* Pairing TLVs carry keys, proofs and salts. */
+  sodium_memzero (tlv->values, tlv->values_size);
   g_free (tlv->values);
   g_free (tlv);
 }

@@ -30,5 +30,10 @@ enable-wide-area=no
 publish-hinfo=no
 publish-workstation=no
 CONF
-dbus-daemon --system --fork 2>/dev/null
-exec "$@"
+# Without a PID namespace the bus would outlive the test: stop it when the command ends.
+bus_pid="$(dbus-daemon --system --fork --print-pid 2>/dev/null)"
+status=0
+"$@" || status=$?
+kill "$bus_pid" 2>/dev/null || true
+rm -rf "$HAP_NS_DIR"
+exit "$status"

@@ -1,0 +1,949 @@
+/* hap-sim-accessory.c — one virtual accessory of the simulator
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "hap-sim-accessory.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "hap-json-reader-private.h"
+#include "hap-model-private.h"
+#include "hap-sim-behaviour.h"
+#include "hap-sim-error.h"
+
+#define IDENTIFY_LOG_MAX 100
+
+/* The origin of values set through the control API (hap_sim_accessory_set_value). */
+static const char api_origin[] = "api";
+
+struct _HapSimAccessory
+{
+  GObject             parent_instance;
+
+  char               *id;
+  char               *file;
+  char               *state_dir;
+  HapAdvertiser      *advertiser;
+  HapAccessory       *accessory;
+  HapAccessoryServer *server;         /* NULL while stopped */
+  char               *advertised_name;
+  HapSimState         state;
+
+  guint16             port;           /* requested; kept once bound for power cycles */
+  char               *bind_address;
+  char               *setup_code;
+  gint                event_window;   /* -1: the server's default */
+
+  GPtrArray          *quirks;         /* HapSimQuirk, in the order enabled */
+  GPtrArray          *behaviours;     /* HapSimBehaviour */
+  HapSimTrace        *trace;
+  GQueue              identify_log;   /* GVariant a{sv} */
+  GSource            *power_timer;
+};
+
+enum {
+  STATE_CHANGED,
+  VALUE_CHANGED,
+  PAIRING_ADDED,
+  PAIRING_REMOVED,
+  SESSION_OPENED,
+  SESSION_CLOSED,
+  IDENTIFIED,
+  ADVERTISED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (HapSimAccessory, hap_sim_accessory, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (hap-sim-error-quark, hap_sim_error)
+
+const char *
+hap_sim_state_to_string (HapSimState state)
+{
+  switch (state)
+    {
+    case HAP_SIM_STATE_STOPPED:    return "stopped";
+    case HAP_SIM_STATE_RUNNING:    return "running";
+    case HAP_SIM_STATE_ADVERTISED: return "advertised";
+    default:                       g_return_val_if_reached (NULL);
+    }
+}
+
+static void
+set_state (HapSimAccessory *self, HapSimState state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_signal_emit (self, signals[STATE_CHANGED], 0);
+}
+
+/* ---- server hooks: the trace first, then each quirk in the order enabled ------------- */
+
+static gboolean
+hook_accept (HapAccessoryServer *server, HapConnection *conn, gpointer user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  hap_sim_trace_record_session (self->trace, conn, "connected");
+  for (guint i = 0; i < self->quirks->len; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (self->quirks, i);
+      if (quirk->info->accept != NULL && !quirk->info->accept (quirk, conn))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+hook_secured (HapAccessoryServer *server, HapConnection *conn, gpointer user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  hap_sim_trace_record_session (self->trace, conn, "secured");
+  if (hap_connection_get_controller_id (conn) != NULL)
+    g_signal_emit (self, signals[SESSION_OPENED], 0, conn);
+}
+
+static void
+hook_closed (HapAccessoryServer *server, HapConnection *conn, gpointer user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  for (guint i = 0; i < self->quirks->len; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (self->quirks, i);
+      if (quirk->info->closed != NULL)
+        quirk->info->closed (quirk, conn);
+      hap_sim_quirk_forget_conn (quirk, conn);
+    }
+  hap_sim_trace_record_session (self->trace, conn, "closed");
+  if (hap_connection_get_controller_id (conn) != NULL)
+    g_signal_emit (self, signals[SESSION_CLOSED], 0, conn);
+}
+
+static HapHookVerdict
+hook_request (HapAccessoryServer *server,
+              HapConnection      *conn,
+              HapHttpMessage     *request,
+              guint              *delay_ms,
+              gpointer            user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  hap_sim_trace_record_request (self->trace, conn, request);
+  for (guint i = 0; i < self->quirks->len; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (self->quirks, i);
+      HapHookVerdict verdict;
+
+      if (quirk->info->request == NULL)
+        continue;
+      verdict = quirk->info->request (quirk, conn, request, delay_ms);
+      if (verdict != HAP_HOOK_CONTINUE)
+        return verdict;
+    }
+  return HAP_HOOK_CONTINUE;
+}
+
+static void
+hook_response (HapAccessoryServer *server,
+               HapConnection      *conn,
+               HapHttpMessage     *request,
+               guint              *status,
+               const char        **content_type,
+               GByteArray         *body,
+               gpointer            user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  for (guint i = 0; i < self->quirks->len; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (self->quirks, i);
+      if (quirk->info->response != NULL)
+        quirk->info->response (quirk, conn, request, status, content_type, body);
+    }
+}
+
+static void
+hook_message (HapAccessoryServer *server,
+              HapConnection      *conn,
+              HapMessageKind      kind,
+              HapHttpMessage     *request,
+              GByteArray         *message,
+              gpointer            user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  for (guint i = 0; i < self->quirks->len && message->len > 0; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (self->quirks, i);
+      if (quirk->info->message != NULL)
+        quirk->info->message (quirk, conn, kind, request, message);
+    }
+  /* The trace shows what went on the wire, after the quirks. */
+  if (message->len > 0)
+    hap_sim_trace_record_message (self->trace, conn, kind, request, message->data, message->len);
+}
+
+static void
+hook_txt (HapAccessoryServer *server, GPtrArray *items, gpointer user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  for (guint i = 0; i < self->quirks->len; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (self->quirks, i);
+      if (quirk->info->txt != NULL)
+        quirk->info->txt (quirk, items);
+    }
+}
+
+static const HapServerHooks server_hooks = {
+  .accept = hook_accept,
+  .secured = hook_secured,
+  .closed = hook_closed,
+  .request = hook_request,
+  .response = hook_response,
+  .message = hook_message,
+  .txt = hook_txt,
+};
+
+/* ---- model signals ----------------------------------------------------------------- */
+
+static void
+on_value_changed (HapCharacteristic *characteristic,
+                  GVariant          *value,
+                  gpointer           origin,
+                  gpointer           user_data)
+{
+  HapSimAccessory *self = user_data;
+  const char *source = "controller";
+
+  if (origin == NULL || origin == api_origin)
+    source = "api";
+  else if (origin == hap_sim_behaviour_origin)
+    source = "behaviour";
+  g_signal_emit (self, signals[VALUE_CHANGED], 0, characteristic, value, source);
+}
+
+static void
+log_identify (HapSimAccessory *self, HapAccessory *accessory, const char *source)
+{
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "time", "x", g_get_real_time ());
+  g_variant_dict_insert (&dict, "source", "s", source);
+  g_variant_dict_insert (&dict, "accessory", "s", hap_accessory_get_name (accessory));
+  g_queue_push_tail (&self->identify_log, g_variant_ref_sink (g_variant_dict_end (&dict)));
+  while (self->identify_log.length > IDENTIFY_LOG_MAX)
+    g_variant_unref (g_queue_pop_head (&self->identify_log));
+  g_message ("%s: identify (%s)", hap_accessory_get_name (accessory), source);
+  g_signal_emit (self, signals[IDENTIFIED], 0, source);
+}
+
+static void
+on_identify (HapAccessory *accessory, gpointer user_data)
+{
+  log_identify (user_data, accessory, "controller");
+}
+
+static void
+watch_accessory (HapSimAccessory *self, HapAccessory *accessory)
+{
+  GPtrArray *services = hap_accessory_get_services (accessory);
+
+  g_signal_connect_object (accessory, "identify", G_CALLBACK (on_identify), self, 0);
+  for (guint i = 0; i < services->len; i++)
+    {
+      GPtrArray *characteristics = hap_service_get_characteristics (g_ptr_array_index (services, i));
+
+      for (guint k = 0; k < characteristics->len; k++)
+        g_signal_connect_object (g_ptr_array_index (characteristics, k), "value-changed",
+                                 G_CALLBACK (on_value_changed), self, 0);
+    }
+}
+
+/* ---- the file's "simulator" section ------------------------------------------------ */
+
+/* JSON scalars become the variants hap_sim_quirk_new() converts from. */
+static GVariant *
+json_param_to_variant (JsonNode *node)
+{
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_BOOLEAN: return g_variant_new_boolean (json_node_get_boolean (node));
+    case G_TYPE_INT64:   return g_variant_new_int64 (json_node_get_int (node));
+    case G_TYPE_DOUBLE:  return g_variant_new_double (json_node_get_double (node));
+    case G_TYPE_STRING:  return g_variant_new_string (json_node_get_string (node));
+    default:             return NULL;
+    }
+}
+
+static gboolean
+load_quirks (HapSimAccessory *self, HapJsonReader *reader, JsonObject *section, GError **error)
+{
+  JsonNode *node;
+  JsonObject *quirks;
+  g_autoptr(GList) names = NULL;
+
+  if (!_hap_json_reader_member (reader, section, "simulator", "quirks", HAP_JSON_KIND_OBJECT,
+                                FALSE, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  quirks = json_node_get_object (node);
+  names = json_object_get_members (quirks);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      g_autofree char *path = _hap_json_reader_child_path ("simulator.quirks", name);
+      const HapSimQuirkInfo *info = hap_sim_quirk_lookup (name);
+      g_autoptr(GError) local_error = NULL;
+      GVariantBuilder builder;
+      JsonObject *params;
+      g_autoptr(GList) keys = NULL;
+      HapSimQuirk *quirk;
+
+      if (info == NULL)
+        return _hap_json_reader_fail_key (reader, "simulator.quirks", name, error,
+                                          "unknown quirk “%s” (hap-simulator ctl quirks lists them)", name);
+      if (!_hap_json_reader_member (reader, quirks, "simulator.quirks", name, HAP_JSON_KIND_OBJECT,
+                                    TRUE, &node, error))
+        return FALSE;
+      params = json_node_get_object (node);
+      keys = json_object_get_members (params);
+      g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+      for (GList *k = keys; k != NULL; k = k->next)
+        {
+          GVariant *value = json_param_to_variant (json_object_get_member (params, k->data));
+
+          if (value == NULL)
+            {
+              g_variant_builder_clear (&builder);
+              return _hap_json_reader_fail (reader, path, k->data, error,
+                                            "expected a number, string or boolean");
+            }
+          g_variant_builder_add (&builder, "{sv}", k->data, value);
+        }
+      quirk = hap_sim_quirk_new (info, self, g_variant_builder_end (&builder), &local_error);
+      if (quirk == NULL)
+        return _hap_json_reader_fail (reader, path, NULL, error, "%s", local_error->message);
+      g_ptr_array_add (self->quirks, quirk);
+      if (info->enable != NULL)
+        info->enable (quirk);
+    }
+  return TRUE;
+}
+
+static gboolean
+load_simulator_section (HapSimAccessory *self, GError **error)
+{
+  static const char * const keys[] = { "quirks", "behaviours", NULL };
+  g_autofree char *text = NULL;
+  gsize length;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GHashTable) positions = NULL;
+  HapJsonReader reader = { 0 };
+  JsonNode *root, *section, *behaviours;
+
+  /* The SDK loader has read and checked this file already; read it again for the one
+   * section it leaves to tools. */
+  if (!g_file_get_contents (self->file, &text, &length, error) ||
+      !json_parser_load_from_data (parser, text, (gssize) length, error))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root) ||
+      (section = json_object_get_member (json_node_get_object (root), "simulator")) == NULL)
+    return TRUE;
+
+  positions = _hap_json_reader_scan_positions (text, length);
+  reader.origin = self->file;
+  reader.positions = positions;
+  if (!JSON_NODE_HOLDS_OBJECT (section))
+    return _hap_json_reader_fail (&reader, "simulator", NULL, error, "expected an object, got %s",
+                                  _hap_json_reader_describe_node (section));
+  if (!_hap_json_reader_check_keys (&reader, json_node_get_object (section), "simulator", keys, error) ||
+      !load_quirks (self, &reader, json_node_get_object (section), error) ||
+      !_hap_json_reader_member (&reader, json_node_get_object (section), "simulator", "behaviours",
+                                HAP_JSON_KIND_ARRAY, FALSE, &behaviours, error))
+    return FALSE;
+  if (behaviours != NULL)
+    {
+      GPtrArray *loaded = hap_sim_behaviours_load (&reader, behaviours, "simulator.behaviours",
+                                                   self->accessory, error);
+      if (loaded == NULL)
+        return FALSE;
+      g_ptr_array_unref (self->behaviours);
+      self->behaviours = loaded;
+    }
+  return TRUE;
+}
+
+HapSimAccessory *
+hap_sim_accessory_new_from_file (const char     *id,
+                                 const char     *path,
+                                 const char     *state_dir,
+                                 HapAdvertiser  *advertiser,
+                                 GError        **error)
+{
+  g_autoptr(HapSimAccessory) self = NULL;
+  GPtrArray *bridged;
+
+  g_return_val_if_fail (id != NULL && path != NULL && state_dir != NULL, NULL);
+
+  self = g_object_new (HAP_SIM_TYPE_ACCESSORY, NULL);
+  self->id = g_strdup (id);
+  self->file = g_strdup (path);
+  self->state_dir = g_strdup (state_dir);
+  self->advertiser = advertiser != NULL ? g_object_ref (advertiser) : NULL;
+  if ((self->accessory = hap_accessory_new_from_file (path, error)) == NULL ||
+      !load_simulator_section (self, error))
+    return NULL;
+
+  watch_accessory (self, self->accessory);
+  bridged = hap_accessory_get_bridged_accessories (self->accessory);
+  for (guint i = 0; bridged != NULL && i < bridged->len; i++)
+    watch_accessory (self, g_ptr_array_index (bridged, i));
+  return g_steal_pointer (&self);
+}
+
+/* ---- accessors --------------------------------------------------------------------- */
+
+const char *hap_sim_accessory_get_id (HapSimAccessory *self) { return self->id; }
+const char *hap_sim_accessory_get_file (HapSimAccessory *self) { return self->file; }
+const char *hap_sim_accessory_get_state_dir (HapSimAccessory *self) { return self->state_dir; }
+HapAccessory *hap_sim_accessory_get_accessory (HapSimAccessory *self) { return self->accessory; }
+HapAccessoryServer *hap_sim_accessory_get_server (HapSimAccessory *self) { return self->server; }
+HapSimState hap_sim_accessory_get_state (HapSimAccessory *self) { return self->state; }
+HapSimTrace *hap_sim_accessory_get_trace (HapSimAccessory *self) { return self->trace; }
+
+const char *
+hap_sim_accessory_get_name (HapSimAccessory *self)
+{
+  return self->advertised_name != NULL ? self->advertised_name : hap_accessory_get_name (self->accessory);
+}
+
+void
+hap_sim_accessory_set_port (HapSimAccessory *self, guint16 port)
+{
+  self->port = port;
+}
+
+void
+hap_sim_accessory_set_bind_address (HapSimAccessory *self, const char *address)
+{
+  g_free (self->bind_address);
+  self->bind_address = g_strdup (address);
+}
+
+gboolean
+hap_sim_accessory_set_setup_code (HapSimAccessory *self, const char *code, GError **error)
+{
+  if (code != NULL && !hap_setup_code_validate (code, error))
+    return FALSE;
+  g_free (self->setup_code);
+  self->setup_code = g_strdup (code);
+  return TRUE;
+}
+
+void
+hap_sim_accessory_set_event_window (HapSimAccessory *self, guint milliseconds)
+{
+  self->event_window = (gint) MIN (milliseconds, G_MAXINT);
+}
+
+/* ---- life cycle -------------------------------------------------------------------- */
+
+static void
+on_advertised (HapAccessoryServer *server, const char *name, gpointer user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  g_free (self->advertised_name);
+  self->advertised_name = g_strdup (name);
+  /* name NULL: avahi-daemon is not running; the accessory still serves over TCP. */
+  if (name != NULL)
+    set_state (self, HAP_SIM_STATE_ADVERTISED);
+  g_signal_emit (self, signals[ADVERTISED], 0, name);
+}
+
+static void
+on_pairing_added (HapAccessoryServer *server, const char *controller, gboolean admin, gpointer user_data)
+{
+  g_signal_emit (user_data, signals[PAIRING_ADDED], 0, controller, admin);
+}
+
+static void
+on_pairing_removed (HapAccessoryServer *server, const char *controller, gpointer user_data)
+{
+  g_signal_emit (user_data, signals[PAIRING_REMOVED], 0, controller);
+}
+
+gboolean
+hap_sim_accessory_start (HapSimAccessory *self, GError **error)
+{
+  g_autoptr(HapAccessoryServer) server = NULL;
+
+  g_return_val_if_fail (HAP_SIM_IS_ACCESSORY (self), FALSE);
+
+  if (self->server != NULL)
+    return TRUE;
+  if (self->power_timer != NULL)
+    {
+      g_source_destroy (self->power_timer);
+      g_clear_pointer (&self->power_timer, g_source_unref);
+    }
+
+  server = hap_accessory_server_new (self->accessory, self->state_dir);
+  hap_accessory_server_set_port (server, self->port);
+  hap_accessory_server_set_bind_address (server, self->bind_address);
+  if (self->event_window >= 0)
+    hap_accessory_server_set_event_window (server, (guint) self->event_window);
+  if (self->advertiser != NULL)
+    hap_accessory_server_set_advertiser (server, self->advertiser);
+  else
+    hap_accessory_server_set_advertise (server, FALSE);
+  if (self->setup_code != NULL && !hap_accessory_server_set_setup_code (server, self->setup_code, error))
+    return FALSE;
+  hap_accessory_server_set_hooks (server, &server_hooks, self);
+  g_signal_connect (server, "advertised", G_CALLBACK (on_advertised), self);
+  g_signal_connect (server, "pairing-added", G_CALLBACK (on_pairing_added), self);
+  g_signal_connect (server, "pairing-removed", G_CALLBACK (on_pairing_removed), self);
+
+  /* Quirks that act on the server (a fixed salt, say) see it before it listens. */
+  self->server = server;
+  for (guint i = 0; i < self->quirks->len; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (self->quirks, i);
+      if (quirk->info->started != NULL)
+        quirk->info->started (quirk);
+    }
+  if (!hap_accessory_server_start (server, error))
+    {
+      self->server = NULL;
+      hap_accessory_server_set_hooks (server, NULL, NULL);
+      g_signal_handlers_disconnect_by_data (server, self);
+      return FALSE;
+    }
+  self->server = g_steal_pointer (&server);
+  /* Power cycles come back on the same port. */
+  self->port = hap_accessory_server_get_port (self->server);
+  for (guint i = 0; i < self->behaviours->len; i++)
+    hap_sim_behaviour_start (g_ptr_array_index (self->behaviours, i));
+  set_state (self, HAP_SIM_STATE_RUNNING);
+  return TRUE;
+}
+
+void
+hap_sim_accessory_stop (HapSimAccessory *self)
+{
+  g_return_if_fail (HAP_SIM_IS_ACCESSORY (self));
+
+  if (self->power_timer != NULL)
+    {
+      g_source_destroy (self->power_timer);
+      g_clear_pointer (&self->power_timer, g_source_unref);
+    }
+  if (self->server == NULL)
+    return;
+  for (guint i = 0; i < self->behaviours->len; i++)
+    hap_sim_behaviour_stop (g_ptr_array_index (self->behaviours, i));
+  /* Connections close with the hooks still attached, so their closing is traced. */
+  hap_accessory_server_stop (self->server);
+  hap_accessory_server_set_hooks (self->server, NULL, NULL);
+  g_signal_handlers_disconnect_by_data (self->server, self);
+  g_clear_object (&self->server);
+  g_clear_pointer (&self->advertised_name, g_free);
+  set_state (self, HAP_SIM_STATE_STOPPED);
+}
+
+static gboolean
+on_power_back (gpointer user_data)
+{
+  HapSimAccessory *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->power_timer, g_source_unref);
+  if (!hap_sim_accessory_start (self, &error))
+    g_warning ("%s: cannot start again after a power cycle: %s", self->id, error->message);
+  return G_SOURCE_REMOVE;
+}
+
+void
+hap_sim_accessory_power_cycle (HapSimAccessory *self, guint off_ms)
+{
+  g_return_if_fail (HAP_SIM_IS_ACCESSORY (self));
+
+  hap_sim_accessory_stop (self);
+  self->power_timer = g_timeout_source_new (off_ms);
+  g_source_set_callback (self->power_timer, on_power_back, self, NULL);
+  g_source_attach (self->power_timer, g_main_context_get_thread_default ());
+}
+
+gboolean
+hap_sim_accessory_restart (HapSimAccessory *self, gboolean new_port, GError **error)
+{
+  guint16 old = self->port;
+
+  hap_sim_accessory_stop (self);
+  if (new_port)
+    self->port = 0;
+  if (!hap_sim_accessory_start (self, error))
+    return FALSE;
+  /* Port 0 may hand back the port just released; a restart means a different one. */
+  if (new_port && self->port == old)
+    {
+      guint16 avoid = old;
+
+      hap_sim_accessory_stop (self);
+      self->port = avoid == 65535 ? 49152 : (guint16) (avoid + 1);
+      if (!hap_sim_accessory_start (self, error))
+        {
+          g_clear_error (error);
+          self->port = 0;
+          return hap_sim_accessory_start (self, error);
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+remove_state_dir (const char *path, GError **error)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return TRUE;   /* nothing stored yet */
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      /* The state directory holds plain files only (hap-storage-private.h). */
+      if (g_unlink (child) != 0)
+        {
+          int saved = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       "cannot remove %s: %s", child, g_strerror (saved));
+          return FALSE;
+        }
+    }
+  if (g_rmdir (path) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "cannot remove %s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+hap_sim_accessory_factory_reset (HapSimAccessory *self, GError **error)
+{
+  gboolean was_running = self->server != NULL;
+
+  hap_sim_accessory_stop (self);
+  /* hap-protocol.md §2.5: a new device ID, keys and setup code, no pairings. */
+  if (!remove_state_dir (self->state_dir, error))
+    return FALSE;
+  g_message ("%s: factory reset", self->id);
+  return !was_running || hap_sim_accessory_start (self, error);
+}
+
+/* ---- values ------------------------------------------------------------------------ */
+
+static HapAccessory *
+accessory_by_aid (HapSimAccessory *self, guint64 aid)
+{
+  GPtrArray *bridged = hap_accessory_get_bridged_accessories (self->accessory);
+
+  if (hap_accessory_get_aid (self->accessory) == aid)
+    return self->accessory;
+  for (guint i = 0; bridged != NULL && i < bridged->len; i++)
+    if (hap_accessory_get_aid (g_ptr_array_index (bridged, i)) == aid)
+      return g_ptr_array_index (bridged, i);
+  return NULL;
+}
+
+HapCharacteristic *
+hap_sim_accessory_lookup (HapSimAccessory *self, guint64 aid, guint64 iid)
+{
+  HapAccessory *accessory = accessory_by_aid (self, aid);
+
+  return accessory != NULL ? hap_accessory_get_characteristic_by_iid (accessory, iid) : NULL;
+}
+
+static HapAccessory *
+accessory_by_name (HapSimAccessory *self, const char *name)
+{
+  GPtrArray *bridged = hap_accessory_get_bridged_accessories (self->accessory);
+
+  if (g_str_equal (hap_accessory_get_name (self->accessory), name))
+    return self->accessory;
+  for (guint i = 0; bridged != NULL && i < bridged->len; i++)
+    if (g_str_equal (hap_accessory_get_name (g_ptr_array_index (bridged, i)), name))
+      return g_ptr_array_index (bridged, i);
+  return NULL;
+}
+
+HapCharacteristic *
+hap_sim_accessory_find (HapSimAccessory *self, const char *spec, GError **error)
+{
+  g_auto(GStrv) parts = NULL;
+  HapAccessory *accessory = self->accessory;
+  HapService *service;
+  HapCharacteristic *characteristic = NULL;
+  guint n;
+
+  /* "aid.iid" */
+  if (g_ascii_isdigit (spec[0]) && strchr (spec, '/') == NULL)
+    {
+      guint64 aid, iid;
+      char *end = NULL;
+
+      aid = g_ascii_strtoull (spec, &end, 10);
+      if (end != NULL && *end == '.')
+        {
+          iid = g_ascii_strtoull (end + 1, &end, 10);
+          if (end != NULL && *end == '\0' && (characteristic = hap_sim_accessory_lookup (self, aid, iid)))
+            return characteristic;
+        }
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND,
+                   "%s: no characteristic “%s” (use AID.IID or Service/Characteristic)", self->id, spec);
+      return NULL;
+    }
+
+  parts = g_strsplit (spec, "/", 3);
+  n = g_strv_length (parts);
+  if (n == 3 && (accessory = accessory_by_name (self, parts[0])) == NULL)
+    {
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, "%s: no accessory named “%s”",
+                   self->id, parts[0]);
+      return NULL;
+    }
+  if (n >= 2 && (service = hap_accessory_get_service (accessory, parts[n - 2])) != NULL)
+    characteristic = hap_service_get_characteristic (service, parts[n - 1]);
+  if (characteristic == NULL)
+    g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND,
+                 "%s: no characteristic “%s” (use AID.IID or Service/Characteristic)", self->id, spec);
+  return characteristic;
+}
+
+/* Any D-Bus number (or boolean) to the characteristic's format, through the same JSON
+ * conversion a controller's write gets, so that the rules are one set. */
+static GVariant *
+coerce_value (HapCharacteristic *characteristic, GVariant *value, GError **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
+    {
+      g_autoptr(GVariant) inner = g_variant_get_variant (value);
+      return coerce_value (characteristic, inner, error);
+    }
+  if (g_variant_is_of_type (value, hap_format_get_variant_type (hap_characteristic_get_format (characteristic))))
+    return g_variant_ref (value);
+
+  node = json_gvariant_serialize (value);
+  return hap_characteristic_value_from_json (characteristic, node, error);
+}
+
+gboolean
+hap_sim_accessory_set_value (HapSimAccessory   *self,
+                             HapCharacteristic *characteristic,
+                             GVariant          *value,
+                             GError           **error)
+{
+  g_autoptr(GVariant) held = g_variant_ref_sink (value);
+  g_autoptr(GVariant) converted = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if ((converted = coerce_value (characteristic, held, &local_error)) == NULL ||
+      !hap_characteristic_set_value_from (characteristic, converted, (gpointer) api_origin, &local_error))
+    {
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT, "%s", local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- quirks ------------------------------------------------------------------------ */
+
+HapSimQuirk *
+hap_sim_accessory_get_quirk (HapSimAccessory *self, const char *name)
+{
+  for (guint i = 0; i < self->quirks->len; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (self->quirks, i);
+      if (g_str_equal (quirk->info->name, name))
+        return quirk;
+    }
+  return NULL;
+}
+
+GPtrArray *
+hap_sim_accessory_get_quirks (HapSimAccessory *self)
+{
+  return self->quirks;
+}
+
+static void
+refresh_txt (HapSimAccessory *self, const HapSimQuirkInfo *info)
+{
+  if (info->txt != NULL && self->server != NULL)
+    hap_accessory_server_refresh_txt (self->server);
+}
+
+gboolean
+hap_sim_accessory_enable_quirk (HapSimAccessory *self,
+                                const char      *name,
+                                GVariant        *params,
+                                GError         **error)
+{
+  const HapSimQuirkInfo *info = hap_sim_quirk_lookup (name);
+  HapSimQuirk *old = hap_sim_accessory_get_quirk (self, name);
+  HapSimQuirk *quirk;
+  guint pos = self->quirks->len;
+
+  if (info == NULL)
+    {
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, "no quirk “%s”", name);
+      return FALSE;
+    }
+  if ((quirk = hap_sim_quirk_new (info, self, params, error)) == NULL)
+    return FALSE;
+  /* New parameters replace the old quirk in place: the order of hooks stays. */
+  if (old != NULL)
+    {
+      g_ptr_array_find (self->quirks, old, &pos);
+      hap_sim_quirk_free (g_ptr_array_steal_index (self->quirks, pos));
+      g_ptr_array_insert (self->quirks, (gint) pos, quirk);
+    }
+  else
+    g_ptr_array_add (self->quirks, quirk);
+  if (info->enable != NULL)
+    info->enable (quirk);
+  if (info->started != NULL && self->server != NULL)
+    info->started (quirk);
+  refresh_txt (self, info);
+  g_message ("%s: quirk %s on", self->id, name);
+  return TRUE;
+}
+
+gboolean
+hap_sim_accessory_disable_quirk (HapSimAccessory *self, const char *name, GError **error)
+{
+  HapSimQuirk *quirk = hap_sim_accessory_get_quirk (self, name);
+  const HapSimQuirkInfo *info;
+
+  if (quirk == NULL)
+    {
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, "%s: quirk “%s” is not on", self->id, name);
+      return FALSE;
+    }
+  info = quirk->info;
+  g_ptr_array_remove (self->quirks, quirk);   /* frees it, which calls disable */
+  refresh_txt (self, info);
+  g_message ("%s: quirk %s off", self->id, name);
+  return TRUE;
+}
+
+/* ---- identify ---------------------------------------------------------------------- */
+
+GVariant *
+hap_sim_accessory_dup_identify_log (HapSimAccessory *self)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (GList *l = self->identify_log.head; l != NULL; l = l->next)
+    g_variant_builder_add_value (&builder, l->data);
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
+}
+
+void
+hap_sim_accessory_identify (HapSimAccessory *self)
+{
+  /* Through the model, as a controller's identify is: the accessory's handlers run. */
+  g_signal_handlers_block_by_func (self->accessory, on_identify, self);
+  _hap_accessory_identify (self->accessory);
+  g_signal_handlers_unblock_by_func (self->accessory, on_identify, self);
+  log_identify (self, self->accessory, "api");
+}
+
+/* ---- GObject ----------------------------------------------------------------------- */
+
+static void
+hap_sim_accessory_dispose (GObject *object)
+{
+  HapSimAccessory *self = HAP_SIM_ACCESSORY (object);
+
+  hap_sim_accessory_stop (self);
+  g_clear_pointer (&self->behaviours, g_ptr_array_unref);
+  g_clear_pointer (&self->quirks, g_ptr_array_unref);
+  g_clear_object (&self->accessory);
+  g_clear_object (&self->advertiser);
+  G_OBJECT_CLASS (hap_sim_accessory_parent_class)->dispose (object);
+}
+
+static void
+hap_sim_accessory_finalize (GObject *object)
+{
+  HapSimAccessory *self = HAP_SIM_ACCESSORY (object);
+
+  g_queue_clear_full (&self->identify_log, (GDestroyNotify) g_variant_unref);
+  g_clear_pointer (&self->trace, hap_sim_trace_free);
+  g_free (self->id);
+  g_free (self->file);
+  g_free (self->state_dir);
+  g_free (self->bind_address);
+  g_free (self->setup_code);
+  g_free (self->advertised_name);
+  G_OBJECT_CLASS (hap_sim_accessory_parent_class)->finalize (object);
+}
+
+static void
+hap_sim_accessory_class_init (HapSimAccessoryClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hap_sim_accessory_dispose;
+  object_class->finalize = hap_sim_accessory_finalize;
+
+  signals[STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[VALUE_CHANGED] = g_signal_new ("value-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                                         HAP_TYPE_CHARACTERISTIC, G_TYPE_VARIANT, G_TYPE_STRING);
+  signals[PAIRING_ADDED] = g_signal_new ("pairing-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+  signals[PAIRING_REMOVED] = g_signal_new ("pairing-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SESSION_OPENED] = g_signal_new ("session-opened", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SESSION_CLOSED] = g_signal_new ("session-closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[IDENTIFIED] = g_signal_new ("identified", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                      0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[ADVERTISED] = g_signal_new ("advertised", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                      0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+hap_sim_accessory_init (HapSimAccessory *self)
+{
+  self->event_window = -1;
+  self->quirks = g_ptr_array_new_with_free_func ((GDestroyNotify) hap_sim_quirk_free);
+  self->behaviours = g_ptr_array_new_with_free_func ((GDestroyNotify) hap_sim_behaviour_free);
+  self->trace = hap_sim_trace_new (HAP_SIM_TRACE_DEFAULT_ENTRIES, HAP_SIM_TRACE_DEFAULT_BYTES);
+  g_queue_init (&self->identify_log);
+}

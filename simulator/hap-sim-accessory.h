@@ -1,0 +1,118 @@
+/* hap-sim-accessory.h — one virtual accessory (or bridge) of the simulator: its file,
+ * server, quirks, behaviours, trace and logs
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <libhap-glib/hap.h>
+
+#include "hap-sim-quirk.h"
+#include "hap-sim-trace.h"
+
+G_BEGIN_DECLS
+
+#define HAP_SIM_TYPE_ACCESSORY (hap_sim_accessory_get_type ())
+G_DECLARE_FINAL_TYPE (HapSimAccessory, hap_sim_accessory, HAP_SIM, ACCESSORY, GObject)
+
+typedef enum
+{
+  HAP_SIM_STATE_STOPPED,     /* no listener */
+  HAP_SIM_STATE_RUNNING,     /* listening; not (yet) advertised */
+  HAP_SIM_STATE_ADVERTISED,  /* listening and its DNS-SD record is established */
+} HapSimState;
+
+const char      *hap_sim_state_to_string (HapSimState state);   /* "stopped", … */
+
+/* Loads @path (the accessory file, with its optional "simulator" section of quirks and
+ * behaviours). @id names it in the control API; its identity, keys and pairings live in
+ * @state_dir. Nothing is started. */
+HapSimAccessory *hap_sim_accessory_new_from_file (const char     *id,
+                                                  const char     *path,
+                                                  const char     *state_dir,
+                                                  HapAdvertiser  *advertiser,
+                                                  GError        **error);
+
+const char      *hap_sim_accessory_get_id        (HapSimAccessory *self);
+const char      *hap_sim_accessory_get_file      (HapSimAccessory *self);
+const char      *hap_sim_accessory_get_state_dir (HapSimAccessory *self);
+/* The advertised name once advertised, else the accessory's name. */
+const char      *hap_sim_accessory_get_name      (HapSimAccessory *self);
+HapAccessory    *hap_sim_accessory_get_accessory (HapSimAccessory *self);
+/* NULL while stopped. */
+HapAccessoryServer *hap_sim_accessory_get_server (HapSimAccessory *self);
+HapSimState      hap_sim_accessory_get_state     (HapSimAccessory *self);
+HapSimTrace     *hap_sim_accessory_get_trace     (HapSimAccessory *self);
+
+/* Before start (kept across stop/start): */
+void             hap_sim_accessory_set_port         (HapSimAccessory *self, guint16 port);
+void             hap_sim_accessory_set_bind_address (HapSimAccessory *self, const char *address);
+gboolean         hap_sim_accessory_set_setup_code   (HapSimAccessory *self, const char *code,
+                                                     GError **error);
+void             hap_sim_accessory_set_event_window (HapSimAccessory *self, guint milliseconds);
+
+gboolean         hap_sim_accessory_start         (HapSimAccessory *self,
+                                                  GError         **error);
+/* Closes every connection, withdraws the record, stops behaviours. */
+void             hap_sim_accessory_stop          (HapSimAccessory *self);
+/* Off for @off_ms, then on again on the same port, as a device that lost power. */
+void             hap_sim_accessory_power_cycle   (HapSimAccessory *self,
+                                                  guint            off_ms);
+/* Stop and start on a new port (a new listener): a device that rebooted and got one. */
+gboolean         hap_sim_accessory_restart       (HapSimAccessory *self,
+                                                  gboolean         new_port,
+                                                  GError         **error);
+/* Wipes identity, keys and pairings (running or not); a running one comes back up with
+ * a new identity. */
+gboolean         hap_sim_accessory_factory_reset (HapSimAccessory *self,
+                                                  GError         **error);
+
+/* Values, as the physical device would change them: subscribers get events. */
+HapCharacteristic *hap_sim_accessory_lookup      (HapSimAccessory *self,
+                                                  guint64          aid,
+                                                  guint64          iid);
+/* "1.10", or "[Accessory Name/]Service/Characteristic" with catalog names
+ * ("Lightbulb/On", "Kitchen/TemperatureSensor/CurrentTemperature"). */
+HapCharacteristic *hap_sim_accessory_find        (HapSimAccessory *self,
+                                                  const char      *spec,
+                                                  GError         **error);
+/* Converts @value to the characteristic's format (numbers of any type, 1/0 for bools),
+ * validates and sets it. */
+gboolean         hap_sim_accessory_set_value     (HapSimAccessory   *self,
+                                                  HapCharacteristic *characteristic,
+                                                  GVariant          *value,
+                                                  GError           **error);
+
+/* Quirks, in the order enabled. Enabling one that is on updates its parameters. */
+gboolean         hap_sim_accessory_enable_quirk  (HapSimAccessory *self,
+                                                  const char      *name,
+                                                  GVariant        *params,   /* a{sv} or NULL */
+                                                  GError         **error);
+gboolean         hap_sim_accessory_disable_quirk (HapSimAccessory *self,
+                                                  const char      *name,
+                                                  GError         **error);
+/* HapSimQuirk*, not owned. */
+GPtrArray       *hap_sim_accessory_get_quirks    (HapSimAccessory *self);
+HapSimQuirk     *hap_sim_accessory_get_quirk     (HapSimAccessory *self,
+                                                  const char      *name);
+
+/* Identify log: a{sv} entries {"time": x (µs, real time), "source": s ("controller" or
+ * "api"), "accessory": s (name)}, oldest first, the last 100. */
+GVariant        *hap_sim_accessory_dup_identify_log (HapSimAccessory *self);
+void             hap_sim_accessory_identify      (HapSimAccessory *self);
+
+/* Signals:
+ *   "state-changed"    ()
+ *   "value-changed"    (HapCharacteristic *c, GVariant *value, const char *origin)
+ *                       origin: "controller", "api" (the control API, and quirks that change
+ *                       values such as fault-event-storm) or "behaviour"
+ *   "pairing-added"    (const char *controller, gboolean admin)
+ *   "pairing-removed"  (const char *controller)
+ *   "session-opened"   (HapConnection *conn)   — Pair Verify done
+ *   "session-closed"   (HapConnection *conn)
+ *   "identified"       (const char *source)
+ *   "advertised"       (const char *name) — the record is up under @name, or (@name
+ *                       NULL) avahi-daemon is not running: ready anyway
+ */
+
+G_END_DECLS

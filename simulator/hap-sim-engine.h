@@ -1,0 +1,58 @@
+/* hap-sim-engine.h — every virtual accessory of one process: the workspace
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The headless runner, the D-Bus control API and the desktop app drive this one object.
+ * Accessories share one GMainContext and one Avahi client; each has its own listener,
+ * identity and DNS-SD record, and starts, stops or goes away without touching others.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hap-sim-accessory.h"
+
+G_BEGIN_DECLS
+
+#define HAP_SIM_TYPE_ENGINE (hap_sim_engine_get_type ())
+G_DECLARE_FINAL_TYPE (HapSimEngine, hap_sim_engine, HAP_SIM, ENGINE, GObject)
+
+/* Each accessory's state lives in @state_dir/ID (ID: the file's name without .json). */
+HapSimEngine    *hap_sim_engine_new               (const char   *state_dir);
+
+/* For accessories added from now on: */
+void             hap_sim_engine_set_bind_address  (HapSimEngine *self, const char *address);
+/* The first accessory listens on @port, the next on the following ports (0: any). */
+void             hap_sim_engine_set_base_port     (HapSimEngine *self, guint16 port);
+gboolean         hap_sim_engine_set_setup_code    (HapSimEngine *self, const char *code,
+                                                   GError **error);
+void             hap_sim_engine_set_advertise     (HapSimEngine *self, gboolean advertise);
+
+/* Loads and (when @start) starts the accessory of @path. The id is the file's stem,
+ * made unique with "-2", "-3"… */
+HapSimAccessory *hap_sim_engine_add_file          (HapSimEngine *self,
+                                                   const char   *path,
+                                                   gboolean      start,
+                                                   GError      **error);
+/* Every *.json in @dir (sorted), loaded first: a broken file adds nothing. */
+gboolean         hap_sim_engine_add_workspace     (HapSimEngine *self,
+                                                   const char   *dir,
+                                                   gboolean      start,
+                                                   GError      **error);
+gboolean         hap_sim_engine_remove            (HapSimEngine *self,
+                                                   const char   *id,
+                                                   GError      **error);
+/* NULL and HAP_SIM_ERROR_NOT_FOUND when unknown; the id may also be
+ * a device ID or the accessory's name. */
+HapSimAccessory *hap_sim_engine_lookup            (HapSimEngine *self,
+                                                   const char   *id,
+                                                   GError      **error);
+/* HapSimAccessory, in the order added. */
+GPtrArray       *hap_sim_engine_get_accessories   (HapSimEngine *self);
+void             hap_sim_engine_stop_all          (HapSimEngine *self);
+
+/* Signals:
+ *   "accessory-added"   (HapSimAccessory *accessory)
+ *   "accessory-removed" (HapSimAccessory *accessory)
+ */
+
+G_END_DECLS
