@@ -132,6 +132,33 @@ sim_fixture_invoke (SimFixture *fx, void (*func) (HapSimAccessory *, gpointer), 
 
 typedef struct
 {
+  const char *spec;
+  GVariant   *value;
+} SetCall;
+
+static void
+do_set (HapSimAccessory *accessory, gpointer data)
+{
+  SetCall *call = data;
+  g_autoptr(GError) error = NULL;
+  HapCharacteristic *characteristic = hap_sim_accessory_find (accessory, call->spec, &error);
+
+  g_assert_no_error (error);
+  hap_sim_accessory_set_value (accessory, characteristic, call->value, &error);
+  g_assert_no_error (error);
+}
+
+void
+sim_fixture_set_value (SimFixture *fx, const char *spec, GVariant *value)
+{
+  SetCall call = { spec, g_variant_ref_sink (value) };
+
+  sim_fixture_invoke (fx, do_set, &call);
+  g_variant_unref (call.value);
+}
+
+typedef struct
+{
   const char *name;
   const char *params_text;
   gboolean    enable;

@@ -33,6 +33,11 @@ void           sim_fixture_invoke         (SimFixture  *fixture,
                                            void       (*func) (HapSimAccessory *accessory,
                                                                gpointer         user_data),
                                            gpointer     user_data);
+/* Changes a value as the device would (hap_sim_accessory_set_value: subscribers get
+ * events); @spec as hap_sim_accessory_find() takes it. Aborts on error. */
+void           sim_fixture_set_value      (SimFixture  *fixture,
+                                           const char  *spec,
+                                           GVariant    *value);
 /* A new connection, not verified. */
 HapTestClient *sim_fixture_connect        (SimFixture  *fixture);
 /* A new connection of the fixture's admin controller, verified (pairs on first use). */

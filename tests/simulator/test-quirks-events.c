@@ -63,37 +63,6 @@ subscribe (HapTestClient *client,
   g_assert_cmpstr (body, ==, "");
 }
 
-typedef struct
-{
-  const char *spec;
-  GVariant   *value;
-} SetCall;
-
-static void
-do_set (HapSimAccessory *accessory,
-        gpointer         data)
-{
-  SetCall *call = data;
-  g_autoptr(GError) error = NULL;
-  HapCharacteristic *characteristic = hap_sim_accessory_find (accessory, call->spec, &error);
-
-  g_assert_no_error (error);
-  hap_sim_accessory_set_value (accessory, characteristic, call->value, &error);
-  g_assert_no_error (error);
-}
-
-/* Changes a value as the device would (subscribers get events). */
-static void
-set_value (SimFixture *fx,
-           const char *spec,
-           GVariant   *value)
-{
-  SetCall call = { spec, g_variant_ref_sink (value) };
-
-  sim_fixture_invoke (fx, do_set, &call);
-  g_variant_unref (call.value);
-}
-
 static char *
 event_bytes (const char *body)
 {
@@ -208,7 +177,7 @@ test_subscription_limit (void)
               ",\"ev\":true}]}", lamp.on, lamp.brightness, lamp.hue);
   g_assert_cmpstr (body, ==, "");
 
-  set_value (lamp.fx, "Lightbulb/Brightness", g_variant_new_int32 (20));
+  sim_fixture_set_value (lamp.fx, "Lightbulb/Brightness", g_variant_new_int32 (20));
   expected = value_body (lamp.brightness, "20");
   event = next_event (few, 2000);
   g_assert_cmpstr (event, ==, expected);
@@ -222,7 +191,7 @@ test_subscription_limit (void)
               "{\"aid\":1,\"iid\":%" G_GUINT64_FORMAT ",\"ev\":true},{\"aid\":1,\"iid\":%" G_GUINT64_FORMAT
               ",\"ev\":true},{\"aid\":1,\"iid\":%" G_GUINT64_FORMAT ",\"ev\":true}]}",
               lamp.on, lamp.brightness, lamp.hue, lamp.saturation);
-  set_value (lamp.fx, "Lightbulb/Brightness", g_variant_new_int32 (30));
+  sim_fixture_set_value (lamp.fx, "Lightbulb/Brightness", g_variant_new_int32 (30));
   g_free (expected);
   expected = value_body (lamp.brightness, "30");
   g_free (event);
@@ -265,7 +234,7 @@ test_no_push (void)
                               "{\"aid\":1,\"iid\":%" G_GUINT64_FORMAT ",\"status\":-70406}]}",
                               lamp.on, lamp.brightness);
   g_assert_cmpstr (body, ==, expected);
-  set_value (lamp.fx, "Lightbulb/Brightness", g_variant_new_int32 (10));
+  sim_fixture_set_value (lamp.fx, "Lightbulb/Brightness", g_variant_new_int32 (10));
   g_assert_null (next_event (client, 500));
 
   /* Mixed with a write: the write goes through, the subscription does not. */
@@ -284,7 +253,7 @@ test_no_push (void)
   g_free (expected);
   expected = value_body (lamp.brightness, "60");
   g_assert_cmpstr (body, ==, expected);
-  set_value (lamp.fx, "Lightbulb/On", g_variant_new_boolean (FALSE));
+  sim_fixture_set_value (lamp.fx, "Lightbulb/On", g_variant_new_boolean (FALSE));
   g_assert_null (next_event (client, 500));
 
   /* mode=close: the connection goes away without an answer. */
@@ -299,7 +268,7 @@ test_no_push (void)
   sim_fixture_disable_quirk (lamp.fx, "ev-no-push");
   g_free (body);
   body = request_body (client, "PUT", "/characteristics", subscribe_both, 204);
-  set_value (lamp.fx, "Lightbulb/Brightness", g_variant_new_int32 (15));
+  sim_fixture_set_value (lamp.fx, "Lightbulb/Brightness", g_variant_new_int32 (15));
   g_free (expected);
   expected = value_body (lamp.brightness, "15");
   event = next_event (client, 2000);
@@ -473,12 +442,12 @@ test_empty_body (void)
   subscribe (client, lamp.brightness);
 
   sim_fixture_enable_quirk (lamp.fx, "ev-empty-body", NULL);
-  set_value (lamp.fx, "Lightbulb/Brightness", g_variant_new_int32 (5));
+  sim_fixture_set_value (lamp.fx, "Lightbulb/Brightness", g_variant_new_int32 (5));
   raw = read_raw (client, 300);
   g_assert_cmpstr (raw, ==, "EVENT/1.0 200 OK\r\nContent-Type: application/hap+json\r\nContent-Length: 0\r\n\r\n");
 
   sim_fixture_disable_quirk (lamp.fx, "ev-empty-body");
-  set_value (lamp.fx, "Lightbulb/Brightness", g_variant_new_int32 (6));
+  sim_fixture_set_value (lamp.fx, "Lightbulb/Brightness", g_variant_new_int32 (6));
   g_free (raw);
   raw = read_raw (client, 300);
   {

@@ -87,37 +87,6 @@ replace (const char *text,
   return g_regex_replace (regex, text, -1, 0, replacement, 0, NULL);
 }
 
-typedef struct
-{
-  const char *spec;
-  GVariant   *value;
-} SetCall;
-
-static void
-do_set (HapSimAccessory *accessory,
-        gpointer         data)
-{
-  SetCall *call = data;
-  g_autoptr(GError) error = NULL;
-  HapCharacteristic *characteristic = hap_sim_accessory_find (accessory, call->spec, &error);
-
-  g_assert_no_error (error);
-  hap_sim_accessory_set_value (accessory, characteristic, call->value, &error);
-  g_assert_no_error (error);
-}
-
-/* Changes a value as the device would (subscribers get events). */
-static void
-set_value (SimFixture *fx,
-           const char *spec,
-           GVariant   *value)
-{
-  SetCall call = { spec, g_variant_ref_sink (value) };
-
-  sim_fixture_invoke (fx, do_set, &call);
-  g_variant_unref (call.value);
-}
-
 static guint64
 find_iid (HapTestClient *client,
           const char    *type)
@@ -273,7 +242,7 @@ test_bool_as_int (void)
 
   /* Events, byte for byte: the listener got one for each change (0 by the write above,
    * 1 by the write with "r", 0 by the device), the writer none. */
-  set_value (fx, "Lightbulb/On", g_variant_new_boolean (FALSE));
+  sim_fixture_set_value (fx, "Lightbulb/On", g_variant_new_boolean (FALSE));
   raw = read_raw (listener);
   {
     g_autofree char *zero = g_strdup_printf ("{\"characteristics\":[{\"aid\":1,\"iid\":%" G_GUINT64_FORMAT ",\"value\":0}]}", on);
@@ -465,8 +434,8 @@ test_stale_accessories (void)
   g_autofree char *now = NULL;
 
   sim_fixture_enable_quirk (fx, "val-stale-accessories", NULL);
-  set_value (fx, "Thermostat/CurrentTemperature", g_variant_new_double (23.5));
-  set_value (fx, "Thermostat/TargetTemperature", g_variant_new_double (24));
+  sim_fixture_set_value (fx, "Thermostat/CurrentTemperature", g_variant_new_double (23.5));
+  sim_fixture_set_value (fx, "Thermostat/TargetTemperature", g_variant_new_double (24));
 
   /* Reads are live, the database is what it was when the quirk came on. */
   body = get (client, read_target);
