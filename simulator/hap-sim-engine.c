@@ -167,6 +167,12 @@ hap_sim_engine_add_file (HapSimEngine *self, const char *path, gboolean start, G
   return g_steal_pointer (&acc);
 }
 
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
 gboolean
 hap_sim_engine_add_workspace (HapSimEngine *self, const char *path, gboolean start, GError **error)
 {
@@ -181,7 +187,7 @@ hap_sim_engine_add_workspace (HapSimEngine *self, const char *path, gboolean sta
   while ((name = g_dir_read_name (dir)) != NULL)
     if (g_str_has_suffix (name, ".json"))
       g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
   if (names->len == 0)
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, "%s: no *.json accessory files", path);

@@ -238,8 +238,8 @@ test_engine_life_cycle (void)
   gboolean waited = FALSE;
 
   g_mkdir (ws, 0700);
-  g_free (write_temp (ws, "lamp.json", lamp_json));
   g_free (write_temp (ws, "lamp2.json", lamp_json));
+  g_free (write_temp (ws, "lamp.json", lamp_json));
   hap_sim_engine_set_advertise (engine, FALSE);
   hap_sim_engine_set_bind_address (engine, "127.0.0.1");
   g_assert_true (hap_sim_engine_add_workspace (engine, ws, TRUE, &error));
@@ -249,6 +249,9 @@ test_engine_life_cycle (void)
   a = hap_sim_engine_lookup (engine, "lamp", &error);
   b = hap_sim_engine_lookup (engine, "lamp2", &error);
   g_assert_no_error (error);
+  /* Sorted by file name, whatever order the directory lists them in. */
+  g_assert_true (g_ptr_array_index (hap_sim_engine_get_accessories (engine), 0) == a);
+  g_assert_true (g_ptr_array_index (hap_sim_engine_get_accessories (engine), 1) == b);
   g_assert_cmpint (hap_sim_accessory_get_state (a), ==, HAP_SIM_STATE_RUNNING);
   port_a = hap_accessory_server_get_port (hap_sim_accessory_get_server (a));
   port_b = hap_accessory_server_get_port (hap_sim_accessory_get_server (b));
