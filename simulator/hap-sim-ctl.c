@@ -532,6 +532,21 @@ cmd_restart (Ctl *ctl, int argc, char **argv)
                                      options[0].value != NULL));
 }
 
+/* `COMMAND ID`: one listing of that accessory. */
+static int
+list_for_id (Ctl *ctl, int argc, char **argv, const char *method, const Column *columns, guint n_columns)
+{
+  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
+  int status;
+
+  if (!parse_args (argc, argv, NULL, 0, positional))
+    return 2;
+  if ((status = expect_args (argv[0], positional, 1, 1)) != 0)
+    return status;
+  return call_list (ctl, method, g_variant_new ("(s)", (const char *) g_ptr_array_index (positional, 0)),
+                    columns, n_columns);
+}
+
 static int
 cmd_chars (Ctl *ctl, int argc, char **argv)
 {
@@ -540,15 +555,7 @@ cmd_chars (Ctl *ctl, int argc, char **argv)
     { "service", "SERVICE", SHOW_PLAIN }, { "type", "TYPE", SHOW_PLAIN }, { "format", "FORMAT", SHOW_PLAIN },
     { "perms", "PERMS", SHOW_PLAIN }, { "value", "VALUE", SHOW_JSON }, { "unit", "UNIT", SHOW_PLAIN },
   };
-  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
-  int status;
-
-  if (!parse_args (argc, argv, NULL, 0, positional))
-    return 2;
-  if ((status = expect_args (argv[0], positional, 1, 1)) != 0)
-    return status;
-  return call_list (ctl, "ListCharacteristics", g_variant_new ("(s)", (const char *) g_ptr_array_index (positional, 0)),
-                    columns, G_N_ELEMENTS (columns));
+  return list_for_id (ctl, argc, argv, "ListCharacteristics", columns, G_N_ELEMENTS (columns));
 }
 
 static int
@@ -602,15 +609,7 @@ cmd_identify_log (Ctl *ctl, int argc, char **argv)
     { "time", "TIME", SHOW_TIME_US }, { "source", "SOURCE", SHOW_PLAIN },
     { "accessory", "ACCESSORY", SHOW_PLAIN },
   };
-  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
-  int status;
-
-  if (!parse_args (argc, argv, NULL, 0, positional))
-    return 2;
-  if ((status = expect_args (argv[0], positional, 1, 1)) != 0)
-    return status;
-  return call_list (ctl, "GetIdentifyLog", g_variant_new ("(s)", (const char *) g_ptr_array_index (positional, 0)),
-                    columns, G_N_ELEMENTS (columns));
+  return list_for_id (ctl, argc, argv, "GetIdentifyLog", columns, G_N_ELEMENTS (columns));
 }
 
 static int
@@ -656,15 +655,7 @@ cmd_pairings (Ctl *ctl, int argc, char **argv)
     { "controller-id", "CONTROLLER", SHOW_PLAIN }, { "admin", "ADMIN", SHOW_PLAIN },
     { "added", "ADDED", SHOW_TIME_S }, { "fingerprint", "KEY FINGERPRINT", SHOW_PLAIN },
   };
-  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
-  int status;
-
-  if (!parse_args (argc, argv, NULL, 0, positional))
-    return 2;
-  if ((status = expect_args (argv[0], positional, 1, 1)) != 0)
-    return status;
-  return call_list (ctl, "ListPairings", g_variant_new ("(s)", (const char *) g_ptr_array_index (positional, 0)),
-                    columns, G_N_ELEMENTS (columns));
+  return list_for_id (ctl, argc, argv, "ListPairings", columns, G_N_ELEMENTS (columns));
 }
 
 static int
@@ -691,15 +682,7 @@ cmd_sessions (Ctl *ctl, int argc, char **argv)
     { "bytes-in", "IN", SHOW_PLAIN }, { "bytes-out", "OUT", SHOW_PLAIN },
     { "subscriptions", "SUBSCRIPTIONS", SHOW_PLAIN },
   };
-  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
-  int status;
-
-  if (!parse_args (argc, argv, NULL, 0, positional))
-    return 2;
-  if ((status = expect_args (argv[0], positional, 1, 1)) != 0)
-    return status;
-  return call_list (ctl, "ListSessions", g_variant_new ("(s)", (const char *) g_ptr_array_index (positional, 0)),
-                    columns, G_N_ELEMENTS (columns));
+  return list_for_id (ctl, argc, argv, "ListSessions", columns, G_N_ELEMENTS (columns));
 }
 
 static int
