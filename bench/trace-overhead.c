@@ -312,7 +312,7 @@ main (int argc, char *argv[])
         {
           s->trace = hap_sim_trace_new (HAP_SIM_TRACE_DEFAULT_ENTRIES, HAP_SIM_TRACE_DEFAULT_BYTES);
           if (i == 2)
-            hap_sim_trace_set_listener (s->trace, count_line, &listened_bytes);
+            hap_sim_trace_add_listener (s->trace, count_line, &listened_bytes);
           hap_test_server_invoke (s->server, install_hooks, s->trace);
         }
     }

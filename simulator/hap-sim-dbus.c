@@ -11,10 +11,9 @@
 #include <math.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "hap-sim-dbus-resources.h"
 #include "hap-sim-error.h"
+#include "hap-sim-inspect.h"
 
 #define RESOURCE_XML "/io/github/hapsim/" HAP_SIM_DBUS_INTERFACE ".xml"
 #define ERROR_PREFIX HAP_SIM_DBUS_INTERFACE ".Error."
@@ -41,6 +40,7 @@ struct _Watch
   char            *id;          /* kept: signals after removal still name it */
   GPtrArray       *handlers;    /* gulong as pointers */
   GHashTable      *followers;   /* unique bus name (or "" on a peer connection) */
+  guint            listener;    /* trace listener while followed */
 };
 
 /* ---- errors ----------------------------------------------------------------------- */
@@ -89,33 +89,6 @@ return_error (GDBusMethodInvocation *invocation, const GError *error)
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
-/* Dictionaries are built in the order the API documents their keys (GVariantDict would
- * hash them), so that `ctl --json` prints them in a stable, readable order. */
-static void
-dict_add_value (GVariantBuilder *dict, const char *key, GVariant *value)
-                {
-  g_variant_builder_add (dict, "{sv}", key, value);
-}
-
-static void
-dict_add (GVariantBuilder *dict, const char *key, const char *format, ...)
-          {
-  va_list args;
-
-  va_start (args, format);
-  dict_add_value (dict, key, g_variant_new_va (format, NULL, &args));
-  va_end (args);
-}
-
-static guint64
-characteristic_aid (HapCharacteristic *characteristic)
-{
-  HapService *service = hap_characteristic_get_service (characteristic);
-  HapAccessory *accessory = service ? hap_service_get_accessory (service) : NULL;
-
-  return accessory ? hap_accessory_get_aid (accessory) : 0;
-}
-
 /* Catalog name for standard types, else the UUID as the accessory serves it. */
 static const char *
 service_type_name (HapService *service)
@@ -151,142 +124,6 @@ perms_to_variant (HapPerms perms)
   return g_variant_builder_end (&builder);
 }
 
-/* A stopped accessory has no server, but what it serves when started (device ID,
- * setup code, pairings) is in its state directory. NULL when it never started: opening
- * the storage then would create an identity as a side effect of a query. */
-static HapStorage *
-open_stored_state (HapSimAccessory *accessory)
-{
-  const char *dir = hap_sim_accessory_get_state_dir (accessory);
-  g_autofree char *identity = g_build_filename (dir, "identity", NULL);
-  g_autoptr(GError) error = NULL;
-  HapStorage *storage;
-
-  if (!g_file_test (identity, G_FILE_TEST_IS_REGULAR))
-    return NULL;
-  storage = hap_storage_open (dir, &error);
-  if (storage == NULL)
-    g_warning ("%s: %s", hap_sim_accessory_get_id (accessory), error->message);
-  return storage;
-}
-
-/* First 16 bytes of SHA-256 of the Ed25519 public key, colon hex: enough to tell keys
- * apart in a listing without handing the key itself out. */
-static char *
-key_fingerprint (const guint8 public_key[32])
-{
-  guint8 digest[crypto_hash_sha256_BYTES];
-  GString *text = g_string_sized_new (48);
-
-  crypto_hash_sha256 (digest, public_key, 32);
-  for (guint i = 0; i < 16; i++)
-    g_string_append_printf (text, "%s%02x", i ? ":" : "", digest[i]);
-  return g_string_free (text, FALSE);
-}
-
-static GVariant *
-pairing_to_variant (const HapPairing *pairing)
-{
-  g_autofree char *fingerprint = key_fingerprint (pairing->public_key);
-  GVariantBuilder dict;
-
-  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
-  dict_add (&dict, "controller-id", "s", pairing->identifier);
-  dict_add (&dict, "admin", "b", pairing->admin);
-  dict_add (&dict, "fingerprint", "s", fingerprint);
-  dict_add (&dict, "added", "x", (gint64) pairing->added);
-  return g_variant_builder_end (&dict);
-}
-
-static GVariant *
-subscriptions_to_variant (HapConnection *conn)
-{
-  g_autoptr(GPtrArray) subscriptions = hap_connection_dup_subscriptions (conn);
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE_STRING_ARRAY);
-  for (guint i = 0; subscriptions != NULL && i < subscriptions->len; i++)
-    {
-      HapCharacteristic *characteristic = g_ptr_array_index (subscriptions, i);
-      g_autofree char *spec = g_strdup_printf ("%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT,
-                                               characteristic_aid (characteristic),
-                                               hap_characteristic_get_iid (characteristic));
-      g_variant_builder_add (&builder, "s", spec);
-    }
-  return g_variant_builder_end (&builder);
-}
-
-static GVariant *
-session_to_variant (HapConnection *conn)
-{
-  const char *controller = hap_connection_get_controller_id (conn);
-  GVariantBuilder dict;
-
-  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
-  dict_add (&dict, "session", "t", hap_connection_get_id (conn));
-  dict_add (&dict, "peer", "s", hap_connection_get_peer (conn));
-  dict_add (&dict, "controller-id", "s", controller ? controller : "");
-  dict_add (&dict, "secured", "b", hap_connection_is_secured (conn));
-  dict_add (&dict, "connected", "x", hap_connection_get_connected_time (conn));
-  dict_add (&dict, "established", "x", hap_connection_get_secured_time (conn));
-  dict_add (&dict, "requests", "t", hap_connection_get_n_requests (conn));
-  dict_add (&dict, "bytes-in", "t", hap_connection_get_bytes_in (conn));
-  dict_add (&dict, "bytes-out", "t", hap_connection_get_bytes_out (conn));
-  dict_add_value (&dict, "subscriptions", subscriptions_to_variant (conn));
-  return g_variant_builder_end (&dict);
-}
-
-static GVariant *
-accessory_to_variant (HapSimAccessory *accessory)
-{
-  HapAccessoryServer *server = hap_sim_accessory_get_server (accessory);
-  HapAccessory *model = hap_sim_accessory_get_accessory (accessory);
-  GPtrArray *quirks = hap_sim_accessory_get_quirks (accessory);
-  g_autoptr(HapStorage) storage = NULL;
-  const char *device_id = "";
-  gboolean paired = FALSE;
-  guint sessions = 0, connections = 0;
-  GVariantBuilder names;
-  GVariantBuilder dict;
-
-  if (server != NULL)
-    {
-      g_autoptr(GPtrArray) conns = hap_accessory_server_dup_connections (server);
-
-      device_id = hap_accessory_server_get_device_id (server);
-      paired = hap_accessory_server_is_paired (server);
-      connections = conns->len;
-      for (guint i = 0; i < conns->len; i++)
-        if (hap_connection_get_controller_id (g_ptr_array_index (conns, i)) != NULL)
-          sessions++;
-    }
-  else if ((storage = open_stored_state (accessory)) != NULL)
-    {
-      device_id = storage->device_id;
-      paired = storage->pairings->len > 0;
-    }
-
-  g_variant_builder_init (&names, G_VARIANT_TYPE_STRING_ARRAY);
-  for (guint i = 0; quirks != NULL && i < quirks->len; i++)
-    g_variant_builder_add (&names, "s", ((HapSimQuirk *) g_ptr_array_index (quirks, i))->info->name);
-
-  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
-  dict_add (&dict, "id", "s", hap_sim_accessory_get_id (accessory));
-  dict_add (&dict, "name", "s", hap_sim_accessory_get_name (accessory));
-  dict_add (&dict, "device-id", "s", device_id ? device_id : "");
-  dict_add (&dict, "port", "q", server ? hap_accessory_server_get_port (server) : 0);
-  dict_add (&dict, "state", "s",
-            hap_sim_state_to_string (hap_sim_accessory_get_state (accessory)));
-  dict_add (&dict, "paired", "b", paired);
-  dict_add (&dict, "sessions", "u", sessions);
-  dict_add (&dict, "connections", "u", connections);
-  dict_add (&dict, "category", "u", (guint32) hap_accessory_get_category (model));
-  dict_add (&dict, "file", "s", hap_sim_accessory_get_file (accessory));
-  dict_add (&dict, "bridged", "u", hap_accessory_get_bridged_accessories (model)->len);
-  dict_add_value (&dict, "quirks", g_variant_builder_end (&names));
-  return g_variant_builder_end (&dict);
-}
-
 static void
 add_characteristics (GVariantBuilder *builder, HapAccessory *model)
 {
@@ -308,82 +145,29 @@ add_characteristics (GVariantBuilder *builder, HapAccessory *model)
           GVariantBuilder dict;
 
           g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
-          dict_add (&dict, "aid", "t", hap_accessory_get_aid (model));
-          dict_add (&dict, "iid", "t", hap_characteristic_get_iid (characteristic));
-          dict_add (&dict, "accessory", "s", hap_accessory_get_name (model));
-          dict_add (&dict, "service", "s", service_type_name (service));
-          dict_add (&dict, "type", "s", characteristic_type_name (characteristic));
-          dict_add (&dict, "format", "s",
+          hap_sim_dict_add (&dict, "aid", "t", hap_accessory_get_aid (model));
+          hap_sim_dict_add (&dict, "iid", "t", hap_characteristic_get_iid (characteristic));
+          hap_sim_dict_add (&dict, "accessory", "s", hap_accessory_get_name (model));
+          hap_sim_dict_add (&dict, "service", "s", service_type_name (service));
+          hap_sim_dict_add (&dict, "type", "s", characteristic_type_name (characteristic));
+          hap_sim_dict_add (&dict, "format", "s",
                     hap_format_to_string (hap_characteristic_get_format (characteristic)));
-          dict_add_value (&dict, "perms",
+          hap_sim_dict_add_value (&dict, "perms",
                           perms_to_variant (hap_characteristic_get_perms (characteristic)));
-          dict_add_value (&dict, "value", hap_characteristic_get_value (characteristic));
+          hap_sim_dict_add_value (&dict, "value", hap_characteristic_get_value (characteristic));
           if (unit != NULL)
-            dict_add (&dict, "unit", "s", unit);
+            hap_sim_dict_add (&dict, "unit", "s", unit);
           if (!isnan (min))
-            dict_add (&dict, "min", "d", min);
+            hap_sim_dict_add (&dict, "min", "d", min);
           if (!isnan (max))
-            dict_add (&dict, "max", "d", max);
+            hap_sim_dict_add (&dict, "max", "d", max);
           if (!isnan (step))
-            dict_add (&dict, "step", "d", step);
+            hap_sim_dict_add (&dict, "step", "d", step);
           if (description != NULL)
-            dict_add (&dict, "description", "s", description);
+            hap_sim_dict_add (&dict, "description", "s", description);
           g_variant_builder_add_value (builder, g_variant_builder_end (&dict));
         }
     }
-}
-
-static const char *
-param_type_name (HapSimParamType type)
-{
-  switch (type)
-    {
-    case HAP_SIM_PARAM_BOOL:   return "bool";
-    case HAP_SIM_PARAM_UINT:   return "uint";
-    case HAP_SIM_PARAM_INT:    return "int";
-    case HAP_SIM_PARAM_DOUBLE: return "double";
-    case HAP_SIM_PARAM_STRING: return "string";
-    default:                   return "unknown";
-    }
-}
-
-static GVariant *
-quirk_info_to_variant (const HapSimQuirkInfo *info)
-{
-  GVariantBuilder params;
-  GVariantBuilder dict;
-
-  g_variant_builder_init (&params, G_VARIANT_TYPE ("aa{sv}"));
-  for (const HapSimQuirkParam *param = info->params; param != NULL && param->name != NULL; param++)
-    {
-      GVariantBuilder p;
-
-      g_variant_builder_init (&p, G_VARIANT_TYPE_VARDICT);
-      dict_add (&p, "name", "s", param->name);
-      dict_add (&p, "type", "s", param_type_name (param->type));
-      dict_add (&p, "description", "s", param->description ? param->description : "");
-      dict_add (&p, "default", "s", param->default_value ? param->default_value : "");
-      /* hap-sim-quirk.h: min and max both 0 mean unbounded. */
-      if (param->min != 0 || param->max != 0)
-        {
-          dict_add (&p, "min", "d", param->min);
-          dict_add (&p, "max", "d", param->max);
-        }
-      if (param->choices != NULL)
-        {
-          g_auto(GStrv) choices = g_strsplit (param->choices, "|", -1);
-          dict_add_value (&p, "choices", g_variant_new_strv ((const char * const *) choices, -1));
-        }
-      g_variant_builder_add_value (&params, g_variant_builder_end (&p));
-    }
-
-  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
-  dict_add (&dict, "name", "s", info->name);
-  dict_add (&dict, "layer", "s", hap_sim_layer_to_string (info->layer));
-  dict_add (&dict, "description", "s", info->description ? info->description : "");
-  dict_add (&dict, "catalog-row", "u", info->catalog_row);
-  dict_add_value (&dict, "params", g_variant_builder_end (&params));
-  return g_variant_builder_end (&dict);
 }
 
 /* ---- signals ---------------------------------------------------------------------- */
@@ -411,7 +195,7 @@ on_value_changed (HapSimAccessory *accessory, HapCharacteristic *characteristic,
                   const char *origin, Watch *watch)
 {
   emit (watch->dbus, "ValueChanged",
-        g_variant_new ("(sttvs)", watch->id, characteristic_aid (characteristic),
+        g_variant_new ("(sttvs)", watch->id, hap_sim_characteristic_aid (characteristic),
                        hap_characteristic_get_iid (characteristic), value, origin ? origin : ""));
 }
 
@@ -462,10 +246,13 @@ watch_set_followed (Watch *watch, gboolean followed)
 {
   HapSimTrace *trace = hap_sim_accessory_get_trace (watch->accessory);
 
-  if (followed)
-    hap_sim_trace_set_listener (trace, on_trace_line, watch);
-  else
-    hap_sim_trace_set_listener (trace, NULL, NULL);
+  if (followed && watch->listener == 0)
+    watch->listener = hap_sim_trace_add_listener (trace, on_trace_line, watch);
+  else if (!followed && watch->listener != 0)
+    {
+      hap_sim_trace_remove_listener (trace, watch->listener);
+      watch->listener = 0;
+    }
 }
 
 static void
@@ -565,17 +352,6 @@ lookup (HapSimDBus *self, GVariant *parameters, GError **error)
   return hap_sim_engine_lookup (self->engine, id, error);
 }
 
-static HapAccessoryServer *
-running_server (HapSimAccessory *accessory, GError **error)
-{
-  HapAccessoryServer *server = hap_sim_accessory_get_server (accessory);
-
-  if (server == NULL)
-    g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE, "%s is stopped",
-                 hap_sim_accessory_get_id (accessory));
-  return server;
-}
-
 static GVariant *
 method_list_accessories (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocation *invocation,
                          GError **error)
@@ -585,7 +361,7 @@ method_list_accessories (HapSimDBus *self, GVariant *parameters, GDBusMethodInvo
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; i < accessories->len; i++)
-    g_variant_builder_add_value (&builder, accessory_to_variant (g_ptr_array_index (accessories, i)));
+    g_variant_builder_add_value (&builder, hap_sim_inspect_summary (g_ptr_array_index (accessories, i)));
   return g_variant_new ("(aa{sv})", &builder);
 }
 
@@ -764,94 +540,41 @@ method_get_setup (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocation 
                   GError **error)
 {
   HapSimAccessory *accessory = lookup (self, parameters, error);
-  HapAccessoryServer *server;
-  g_autoptr(HapStorage) storage = NULL;
-  g_autofree char *payload = NULL;
-  const char *code, *setup_id;
-  GVariantBuilder dict;
+  GVariant *setup;
 
-  if (accessory == NULL)
+  if (accessory == NULL || (setup = hap_sim_inspect_setup (accessory, error)) == NULL)
     return NULL;
-  server = hap_sim_accessory_get_server (accessory);
-  if (server != NULL)
-    {
-      code = hap_accessory_server_get_setup_code (server);
-      setup_id = hap_accessory_server_get_setup_id (server);
-      payload = hap_accessory_server_dup_setup_payload (server);
-    }
-  else if ((storage = open_stored_state (accessory)) != NULL)
-    {
-      /* As the server builds it (hap_accessory_server_dup_setup_payload). */
-      code = storage->setup_code;
-      setup_id = storage->setup_id;
-      payload = hap_setup_payload_build (code, setup_id,
-                                         (guint) hap_accessory_get_category (hap_sim_accessory_get_accessory (accessory)),
-                                         HAP_SETUP_FLAG_IP);
-    }
-  else
-    {
-      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE,
-                   "%s has never been started: it has no identity yet", hap_sim_accessory_get_id (accessory));
-      return NULL;
-    }
-
-  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
-  dict_add (&dict, "setup-code", "s", code);
-  dict_add (&dict, "setup-payload", "s", payload);
-  dict_add (&dict, "setup-id", "s", setup_id);
-  return g_variant_new ("(@a{sv})", g_variant_builder_end (&dict));
+  return g_variant_new ("(@a{sv})", setup);
 }
+
 
 static GVariant *
 method_list_pairings (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocation *invocation,
                       GError **error)
 {
   HapSimAccessory *accessory = lookup (self, parameters, error);
-  HapAccessoryServer *server;
-  g_autoptr(HapStorage) storage = NULL;
-  GPtrArray *pairings = NULL;
-  GVariantBuilder builder;
 
   if (accessory == NULL)
     return NULL;
-  server = hap_sim_accessory_get_server (accessory);
-  if (server != NULL)
-    pairings = hap_accessory_server_get_pairings (server);
-  else if ((storage = open_stored_state (accessory)) != NULL)
-    pairings = storage->pairings;
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; pairings != NULL && i < pairings->len; i++)
-    g_variant_builder_add_value (&builder, pairing_to_variant (g_ptr_array_index (pairings, i)));
-  return g_variant_new ("(aa{sv})", &builder);
+  return g_variant_new ("(@aa{sv})", hap_sim_inspect_pairings (accessory));
 }
+
 
 static GVariant *
 method_remove_pairing (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocation *invocation,
                        GError **error)
 {
   HapSimAccessory *accessory = lookup (self, parameters, error);
-  HapAccessoryServer *server;
-  GPtrArray *pairings;
-  gboolean found = FALSE;
   const char *controller;
 
-  if (accessory == NULL || (server = running_server (accessory, error)) == NULL)
+  if (accessory == NULL)
     return NULL;
   g_variant_get_child (parameters, 1, "&s", &controller);
-  pairings = hap_accessory_server_get_pairings (server);
-  for (guint i = 0; i < pairings->len && !found; i++)
-    found = g_str_equal (((HapPairing *) g_ptr_array_index (pairings, i))->identifier, controller);
-  /* Checked here so that an unknown controller is NotFound, as documented. */
-  if (!found)
-    {
-      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, "%s has no pairing for %s",
-                   hap_sim_accessory_get_id (accessory), controller);
-      return NULL;
-    }
-  if (!hap_accessory_server_remove_pairing (server, controller, error))
+  if (!hap_sim_inspect_remove_pairing (accessory, controller, error))
     return NULL;
   return g_variant_new ("()");
 }
+
 
 static GVariant *
 method_factory_reset (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocation *invocation,
@@ -869,22 +592,12 @@ method_list_sessions (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocat
                       GError **error)
 {
   HapSimAccessory *accessory = lookup (self, parameters, error);
-  HapAccessoryServer *server;
-  GVariantBuilder builder;
 
   if (accessory == NULL)
     return NULL;
-  server = hap_sim_accessory_get_server (accessory);
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  if (server != NULL)
-    {
-      g_autoptr(GPtrArray) conns = hap_accessory_server_dup_connections (server);
-
-      for (guint i = 0; i < conns->len; i++)
-        g_variant_builder_add_value (&builder, session_to_variant (g_ptr_array_index (conns, i)));
-    }
-  return g_variant_new ("(aa{sv})", &builder);
+  return g_variant_new ("(@aa{sv})", hap_sim_inspect_sessions (accessory));
 }
+
 
 static GVariant *
 method_list_quirks (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocation *invocation,
@@ -896,7 +609,7 @@ method_list_quirks (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocatio
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; i < n; i++)
-    g_variant_builder_add_value (&builder, quirk_info_to_variant (catalog[i]));
+    g_variant_builder_add_value (&builder, hap_sim_inspect_quirk_info (catalog[i]));
   return g_variant_new ("(aa{sv})", &builder);
 }
 
@@ -905,26 +618,12 @@ method_get_quirks (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocation
                    GError **error)
 {
   HapSimAccessory *accessory = lookup (self, parameters, error);
-  GPtrArray *quirks;
-  GVariantBuilder builder;
 
   if (accessory == NULL)
     return NULL;
-  quirks = hap_sim_accessory_get_quirks (accessory);
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; quirks != NULL && i < quirks->len; i++)
-    {
-      HapSimQuirk *quirk = g_ptr_array_index (quirks, i);
-      GVariantBuilder dict;
-
-      g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
-      dict_add (&dict, "name", "s", quirk->info->name);
-      dict_add (&dict, "layer", "s", hap_sim_layer_to_string (quirk->info->layer));
-      dict_add_value (&dict, "params", hap_sim_quirk_dup_params (quirk));
-      g_variant_builder_add_value (&builder, g_variant_builder_end (&dict));
-    }
-  return g_variant_new ("(aa{sv})", &builder);
+  return g_variant_new ("(@aa{sv})", hap_sim_inspect_quirks (accessory));
 }
+
 
 static GVariant *
 method_enable_quirk (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocation *invocation,

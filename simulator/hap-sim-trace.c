@@ -114,9 +114,16 @@ struct _HapSimTrace
   gsize                max_bytes;
   gsize                bytes;
   guint64              last_seq;
-  HapSimTraceListener  listener;
-  gpointer             listener_data;
+  GArray              *listeners;  /* Listener */
+  guint                next_listener_id;
 };
+
+typedef struct
+{
+  guint               id;
+  HapSimTraceListener func;
+  gpointer            data;
+} Listener;
 
 /* ---- TLV8 bodies of pairing messages ---------------------------------------------- */
 
@@ -418,6 +425,7 @@ hap_sim_trace_new (guint max_entries,
 
   g_mutex_init (&trace->lock);
   g_queue_init (&trace->entries);
+  trace->listeners = g_array_new (FALSE, FALSE, sizeof (Listener));
   trace->max_entries = MAX (max_entries, 1);
   trace->max_bytes = MAX (max_bytes, 1);
   return trace;
@@ -457,6 +465,7 @@ hap_sim_trace_free (HapSimTrace *trace)
   if (trace == NULL)
     return;
   hap_sim_trace_clear (trace);
+  g_array_unref (trace->listeners);
   g_mutex_clear (&trace->lock);
   g_free (trace);
 }
@@ -556,13 +565,12 @@ entry_new (HapConnection    *conn,
 
 static void format_entry (const Entry *entry, GString *out);
 
-/* Appends @entry (taking it) and tells the listener. */
+/* Appends @entry (taking it) and tells the listeners. */
 static void
 push (HapSimTrace *trace,
       Entry       *entry)
 {
-  HapSimTraceListener listener;
-  gpointer listener_data;
+  g_autoptr(GArray) listeners = NULL;
   g_autoptr(GString) line = NULL;
 
   if (entry->tlv != NULL)
@@ -578,18 +586,22 @@ push (HapSimTrace *trace,
          (trace->entries.length > trace->max_entries || trace->bytes > trace->max_bytes))
     drop_oldest (trace);
 
-  listener = trace->listener;
-  listener_data = trace->listener_data;
-  if (listener != NULL)
+  /* Formatted once, and only when somebody listens. */
+  if (trace->listeners->len > 0)
     {
+      listeners = g_array_copy (trace->listeners);
       line = g_string_sized_new (256);
       format_entry (entry, line);
     }
   g_mutex_unlock (&trace->lock);
 
-  /* Outside the lock, so that a listener may read the trace. */
-  if (listener != NULL)
-    listener (line->str, listener_data);
+  /* Outside the lock (from a copy), so that a listener may read the trace or remove
+   * itself. */
+  for (guint i = 0; listeners != NULL && i < listeners->len; i++)
+    {
+      const Listener *l = &g_array_index (listeners, Listener, i);
+      l->func (line->str, l->data);
+    }
 }
 
 static gsize
@@ -1190,15 +1202,35 @@ hap_sim_trace_get_n_entries (HapSimTrace *trace)
   return n;
 }
 
-void
-hap_sim_trace_set_listener (HapSimTrace         *trace,
+guint
+hap_sim_trace_add_listener (HapSimTrace         *trace,
                             HapSimTraceListener  listener,
                             gpointer             user_data)
+{
+  Listener l = { 0, listener, user_data };
+
+  g_return_val_if_fail (trace != NULL, 0);
+  g_return_val_if_fail (listener != NULL, 0);
+
+  g_mutex_lock (&trace->lock);
+  l.id = ++trace->next_listener_id;
+  g_array_append_val (trace->listeners, l);
+  g_mutex_unlock (&trace->lock);
+  return l.id;
+}
+
+void
+hap_sim_trace_remove_listener (HapSimTrace *trace,
+                               guint        id)
 {
   g_return_if_fail (trace != NULL);
 
   g_mutex_lock (&trace->lock);
-  trace->listener = listener;
-  trace->listener_data = user_data;
+  for (guint i = 0; i < trace->listeners->len; i++)
+    if (g_array_index (trace->listeners, Listener, i).id == id)
+      {
+        g_array_remove_index (trace->listeners, i);
+        break;
+      }
   g_mutex_unlock (&trace->lock);
 }

@@ -37,7 +37,7 @@
  *   does not split shows it as "head":"…" before the list; one without a blank line
  *   at all keeps nothing but {"redacted":true,"length":MESSAGE_BYTES}.
  *
- * Every function may be called from any thread (one mutex); the listener is called on
+ * Every function may be called from any thread (one mutex); listeners are called on
  * the recording thread, outside the lock.
  */
 #pragma once
@@ -81,10 +81,12 @@ GPtrArray   *hap_sim_trace_dup_lines      (HapSimTrace         *trace,
 guint64      hap_sim_trace_get_last_seq   (HapSimTrace         *trace);
 guint        hap_sim_trace_get_n_entries  (HapSimTrace         *trace);
 void         hap_sim_trace_clear          (HapSimTrace         *trace);
-/* Called with each new entry's line while set (NULL to stop). */
-void         hap_sim_trace_set_listener   (HapSimTrace         *trace,
+/* @listener is called with each new entry's line until removed; any number of them. */
+guint        hap_sim_trace_add_listener   (HapSimTrace         *trace,
                                            HapSimTraceListener  listener,
                                            gpointer             user_data);
+void         hap_sim_trace_remove_listener (HapSimTrace        *trace,
+                                            guint               id);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HapSimTrace, hap_sim_trace_free)
 

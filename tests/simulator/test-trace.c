@@ -518,17 +518,27 @@ test_listener (void)
 {
   g_autoptr(HapSimTrace) trace = hap_sim_trace_new (10, 1 << 20);
   g_autoptr(GPtrArray) heard = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) heard2 = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) lines = NULL;
+  guint first, second;
 
   hap_sim_trace_record_session (trace, NULL, "connected");
-  hap_sim_trace_set_listener (trace, collect_line, heard);
+  first = hap_sim_trace_add_listener (trace, collect_line, heard);
   hap_sim_trace_record_session (trace, NULL, "secured");
+  second = hap_sim_trace_add_listener (trace, collect_line, heard2);
+  g_assert_cmpuint (first, !=, second);
   hap_sim_trace_record_session (trace, NULL, "closed");
-  hap_sim_trace_set_listener (trace, NULL, NULL);
+  hap_sim_trace_remove_listener (trace, first);
   hap_sim_trace_record_session (trace, NULL, "connected");
+  hap_sim_trace_remove_listener (trace, second);
+  hap_sim_trace_record_session (trace, NULL, "secured");
 
-  /* Only what was recorded while listening, exactly as dup_lines formats it. */
+  /* Only what was recorded while listening, exactly as dup_lines formats it; each
+   * listener independently of the other. */
   g_assert_cmpuint (heard->len, ==, 2);
+  g_assert_cmpuint (heard2->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (heard2, 0), ==, g_ptr_array_index (heard, 1));
+  g_assert_nonnull (strstr (g_ptr_array_index (heard2, 1), "\"seq\":4"));
   lines = hap_sim_trace_dup_lines (trace, 1, 2);
   g_assert_cmpstr (g_ptr_array_index (heard, 0), ==, g_ptr_array_index (lines, 0));
   g_assert_cmpstr (g_ptr_array_index (heard, 1), ==, g_ptr_array_index (lines, 1));

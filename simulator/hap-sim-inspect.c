@@ -1,0 +1,345 @@
+/* hap-sim-inspect.c — an accessory's summary, pairings, sessions, setup and quirks as a{sv}
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "hap-sim-inspect.h"
+
+#include <sodium.h>
+
+#include "hap-sim-error.h"
+#include "hap-storage-private.h"
+
+guint64
+hap_sim_characteristic_aid (HapCharacteristic *characteristic)
+{
+  HapService *service = hap_characteristic_get_service (characteristic);
+  HapAccessory *accessory = service ? hap_service_get_accessory (service) : NULL;
+
+  return accessory ? hap_accessory_get_aid (accessory) : 0;
+}
+
+/* Dictionaries are built in the order the API documents their keys (GVariantDict would
+ * hash them), so that `ctl --json` prints them in a stable, readable order. */
+void
+hap_sim_dict_add_value (GVariantBuilder *dict, const char *key, GVariant *value)
+{
+  g_variant_builder_add (dict, "{sv}", key, value);
+}
+
+void
+hap_sim_dict_add (GVariantBuilder *dict, const char *key, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  hap_sim_dict_add_value (dict, key, g_variant_new_va (format, NULL, &args));
+  va_end (args);
+}
+
+/* A stopped accessory has no server, but what it serves when started (device ID,
+ * setup code, pairings) is in its state directory. NULL when it never started: opening
+ * the storage then would create an identity as a side effect of a query. */
+static HapStorage *
+open_stored_state (HapSimAccessory *accessory)
+{
+  const char *dir = hap_sim_accessory_get_state_dir (accessory);
+  g_autofree char *identity = g_build_filename (dir, "identity", NULL);
+  g_autoptr(GError) error = NULL;
+  HapStorage *storage;
+
+  if (!g_file_test (identity, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  storage = hap_storage_open (dir, &error);
+  if (storage == NULL)
+    g_warning ("%s: %s", hap_sim_accessory_get_id (accessory), error->message);
+  return storage;
+}
+
+/* First 16 bytes of SHA-256 of the Ed25519 public key, colon hex: enough to tell keys
+ * apart in a listing without handing the key itself out. */
+static char *
+key_fingerprint (const guint8 public_key[32])
+{
+  guint8 digest[crypto_hash_sha256_BYTES];
+  GString *text = g_string_sized_new (48);
+
+  crypto_hash_sha256 (digest, public_key, 32);
+  for (guint i = 0; i < 16; i++)
+    g_string_append_printf (text, "%s%02x", i ? ":" : "", digest[i]);
+  return g_string_free (text, FALSE);
+}
+
+static GVariant *
+pairing_to_variant (const HapPairing *pairing)
+{
+  g_autofree char *fingerprint = key_fingerprint (pairing->public_key);
+  GVariantBuilder dict;
+
+  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
+  hap_sim_dict_add (&dict, "controller-id", "s", pairing->identifier);
+  hap_sim_dict_add (&dict, "admin", "b", pairing->admin);
+  hap_sim_dict_add (&dict, "fingerprint", "s", fingerprint);
+  hap_sim_dict_add (&dict, "added", "x", (gint64) pairing->added);
+  return g_variant_builder_end (&dict);
+}
+
+static GVariant *
+subscriptions_to_variant (HapConnection *conn)
+{
+  g_autoptr(GPtrArray) subscriptions = hap_connection_dup_subscriptions (conn);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_STRING_ARRAY);
+  for (guint i = 0; subscriptions != NULL && i < subscriptions->len; i++)
+    {
+      HapCharacteristic *characteristic = g_ptr_array_index (subscriptions, i);
+      g_autofree char *spec = g_strdup_printf ("%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT,
+                                               hap_sim_characteristic_aid (characteristic),
+                                               hap_characteristic_get_iid (characteristic));
+      g_variant_builder_add (&builder, "s", spec);
+    }
+  return g_variant_builder_end (&builder);
+}
+
+static GVariant *
+session_to_variant (HapConnection *conn)
+{
+  const char *controller = hap_connection_get_controller_id (conn);
+  GVariantBuilder dict;
+
+  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
+  hap_sim_dict_add (&dict, "session", "t", hap_connection_get_id (conn));
+  hap_sim_dict_add (&dict, "peer", "s", hap_connection_get_peer (conn));
+  hap_sim_dict_add (&dict, "controller-id", "s", controller ? controller : "");
+  hap_sim_dict_add (&dict, "secured", "b", hap_connection_is_secured (conn));
+  hap_sim_dict_add (&dict, "connected", "x", hap_connection_get_connected_time (conn));
+  hap_sim_dict_add (&dict, "established", "x", hap_connection_get_secured_time (conn));
+  hap_sim_dict_add (&dict, "requests", "t", hap_connection_get_n_requests (conn));
+  hap_sim_dict_add (&dict, "bytes-in", "t", hap_connection_get_bytes_in (conn));
+  hap_sim_dict_add (&dict, "bytes-out", "t", hap_connection_get_bytes_out (conn));
+  hap_sim_dict_add_value (&dict, "subscriptions", subscriptions_to_variant (conn));
+  return g_variant_builder_end (&dict);
+}
+
+GVariant *
+hap_sim_inspect_summary (HapSimAccessory *accessory)
+{
+  HapAccessoryServer *server = hap_sim_accessory_get_server (accessory);
+  HapAccessory *model = hap_sim_accessory_get_accessory (accessory);
+  GPtrArray *quirks = hap_sim_accessory_get_quirks (accessory);
+  g_autoptr(HapStorage) storage = NULL;
+  const char *device_id = "";
+  gboolean paired = FALSE;
+  guint sessions = 0, connections = 0;
+  GVariantBuilder names;
+  GVariantBuilder dict;
+
+  if (server != NULL)
+    {
+      g_autoptr(GPtrArray) conns = hap_accessory_server_dup_connections (server);
+
+      device_id = hap_accessory_server_get_device_id (server);
+      paired = hap_accessory_server_is_paired (server);
+      connections = conns->len;
+      for (guint i = 0; i < conns->len; i++)
+        if (hap_connection_get_controller_id (g_ptr_array_index (conns, i)) != NULL)
+          sessions++;
+    }
+  else if ((storage = open_stored_state (accessory)) != NULL)
+    {
+      device_id = storage->device_id;
+      paired = storage->pairings->len > 0;
+    }
+
+  g_variant_builder_init (&names, G_VARIANT_TYPE_STRING_ARRAY);
+  for (guint i = 0; quirks != NULL && i < quirks->len; i++)
+    g_variant_builder_add (&names, "s", ((HapSimQuirk *) g_ptr_array_index (quirks, i))->info->name);
+
+  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
+  hap_sim_dict_add (&dict, "id", "s", hap_sim_accessory_get_id (accessory));
+  hap_sim_dict_add (&dict, "name", "s", hap_sim_accessory_get_name (accessory));
+  hap_sim_dict_add (&dict, "device-id", "s", device_id ? device_id : "");
+  hap_sim_dict_add (&dict, "port", "q", server ? hap_accessory_server_get_port (server) : 0);
+  hap_sim_dict_add (&dict, "state", "s",
+            hap_sim_state_to_string (hap_sim_accessory_get_state (accessory)));
+  hap_sim_dict_add (&dict, "paired", "b", paired);
+  hap_sim_dict_add (&dict, "sessions", "u", sessions);
+  hap_sim_dict_add (&dict, "connections", "u", connections);
+  hap_sim_dict_add (&dict, "category", "u", (guint32) hap_accessory_get_category (model));
+  hap_sim_dict_add (&dict, "file", "s", hap_sim_accessory_get_file (accessory));
+  hap_sim_dict_add (&dict, "bridged", "u", hap_accessory_get_bridged_accessories (model)->len);
+  hap_sim_dict_add_value (&dict, "quirks", g_variant_builder_end (&names));
+  return g_variant_builder_end (&dict);
+}
+
+static const char *
+param_type_name (HapSimParamType type)
+{
+  switch (type)
+    {
+    case HAP_SIM_PARAM_BOOL:   return "bool";
+    case HAP_SIM_PARAM_UINT:   return "uint";
+    case HAP_SIM_PARAM_INT:    return "int";
+    case HAP_SIM_PARAM_DOUBLE: return "double";
+    case HAP_SIM_PARAM_STRING: return "string";
+    default:                   return "unknown";
+    }
+}
+
+GVariant *
+hap_sim_inspect_quirk_info (const HapSimQuirkInfo *info)
+{
+  GVariantBuilder params;
+  GVariantBuilder dict;
+
+  g_variant_builder_init (&params, G_VARIANT_TYPE ("aa{sv}"));
+  for (const HapSimQuirkParam *param = info->params; param != NULL && param->name != NULL; param++)
+    {
+      GVariantBuilder p;
+
+      g_variant_builder_init (&p, G_VARIANT_TYPE_VARDICT);
+      hap_sim_dict_add (&p, "name", "s", param->name);
+      hap_sim_dict_add (&p, "type", "s", param_type_name (param->type));
+      hap_sim_dict_add (&p, "description", "s", param->description ? param->description : "");
+      hap_sim_dict_add (&p, "default", "s", param->default_value ? param->default_value : "");
+      /* hap-sim-quirk.h: min and max both 0 mean unbounded. */
+      if (param->min != 0 || param->max != 0)
+        {
+          hap_sim_dict_add (&p, "min", "d", param->min);
+          hap_sim_dict_add (&p, "max", "d", param->max);
+        }
+      if (param->choices != NULL)
+        {
+          g_auto(GStrv) choices = g_strsplit (param->choices, "|", -1);
+          hap_sim_dict_add_value (&p, "choices", g_variant_new_strv ((const char * const *) choices, -1));
+        }
+      g_variant_builder_add_value (&params, g_variant_builder_end (&p));
+    }
+
+  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
+  hap_sim_dict_add (&dict, "name", "s", info->name);
+  hap_sim_dict_add (&dict, "layer", "s", hap_sim_layer_to_string (info->layer));
+  hap_sim_dict_add (&dict, "description", "s", info->description ? info->description : "");
+  hap_sim_dict_add (&dict, "catalog-row", "u", info->catalog_row);
+  hap_sim_dict_add_value (&dict, "params", g_variant_builder_end (&params));
+  return g_variant_builder_end (&dict);
+}
+
+GVariant *
+hap_sim_inspect_pairings (HapSimAccessory *accessory)
+{
+  HapAccessoryServer *server = hap_sim_accessory_get_server (accessory);
+  g_autoptr(HapStorage) storage = NULL;
+  GPtrArray *pairings = NULL;
+  GVariantBuilder builder;
+
+  if (server != NULL)
+    pairings = hap_accessory_server_get_pairings (server);
+  else if ((storage = open_stored_state (accessory)) != NULL)
+    pairings = storage->pairings;
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; pairings != NULL && i < pairings->len; i++)
+    g_variant_builder_add_value (&builder, pairing_to_variant (g_ptr_array_index (pairings, i)));
+  return g_variant_builder_end (&builder);
+}
+
+GVariant *
+hap_sim_inspect_sessions (HapSimAccessory *accessory)
+{
+  HapAccessoryServer *server = hap_sim_accessory_get_server (accessory);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  if (server != NULL)
+    {
+      g_autoptr(GPtrArray) conns = hap_accessory_server_dup_connections (server);
+
+      for (guint i = 0; i < conns->len; i++)
+        g_variant_builder_add_value (&builder, session_to_variant (g_ptr_array_index (conns, i)));
+    }
+  return g_variant_builder_end (&builder);
+}
+
+GVariant *
+hap_sim_inspect_setup (HapSimAccessory *accessory, GError **error)
+{
+  HapAccessoryServer *server = hap_sim_accessory_get_server (accessory);
+  g_autoptr(HapStorage) storage = NULL;
+  g_autofree char *payload = NULL;
+  const char *code, *setup_id;
+  GVariantBuilder dict;
+
+  if (server != NULL)
+    {
+      code = hap_accessory_server_get_setup_code (server);
+      setup_id = hap_accessory_server_get_setup_id (server);
+      payload = hap_accessory_server_dup_setup_payload (server);
+    }
+  else if ((storage = open_stored_state (accessory)) != NULL)
+    {
+      /* As the server builds it (hap_accessory_server_dup_setup_payload). */
+      code = storage->setup_code;
+      setup_id = storage->setup_id;
+      payload = hap_setup_payload_build (code, setup_id,
+                                         (guint) hap_accessory_get_category (hap_sim_accessory_get_accessory (accessory)),
+                                         HAP_SETUP_FLAG_IP);
+    }
+  else
+    {
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE,
+                   "%s has never been started: it has no identity yet", hap_sim_accessory_get_id (accessory));
+      return NULL;
+    }
+
+  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
+  hap_sim_dict_add (&dict, "setup-code", "s", code);
+  hap_sim_dict_add (&dict, "setup-payload", "s", payload);
+  hap_sim_dict_add (&dict, "setup-id", "s", setup_id);
+  return g_variant_builder_end (&dict);
+}
+
+GVariant *
+hap_sim_inspect_quirks (HapSimAccessory *accessory)
+{
+  GPtrArray *quirks = hap_sim_accessory_get_quirks (accessory);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; quirks != NULL && i < quirks->len; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (quirks, i);
+      GVariantBuilder dict;
+
+      g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
+      hap_sim_dict_add (&dict, "name", "s", quirk->info->name);
+      hap_sim_dict_add (&dict, "layer", "s", hap_sim_layer_to_string (quirk->info->layer));
+      hap_sim_dict_add_value (&dict, "params", hap_sim_quirk_dup_params (quirk));
+      g_variant_builder_add_value (&builder, g_variant_builder_end (&dict));
+    }
+  return g_variant_builder_end (&builder);
+}
+
+gboolean
+hap_sim_inspect_remove_pairing (HapSimAccessory *accessory, const char *controller, GError **error)
+{
+  HapAccessoryServer *server = hap_sim_accessory_get_server (accessory);
+  GPtrArray *pairings;
+  gboolean found = FALSE;
+
+  if (server == NULL)
+    {
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE, "%s is stopped",
+                   hap_sim_accessory_get_id (accessory));
+      return FALSE;
+    }
+  pairings = hap_accessory_server_get_pairings (server);
+  for (guint i = 0; i < pairings->len && !found; i++)
+    found = g_str_equal (((HapPairing *) g_ptr_array_index (pairings, i))->identifier, controller);
+  /* Checked here so that an unknown controller is NotFound, as documented. */
+  if (!found)
+    {
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, "%s has no pairing for %s",
+                   hap_sim_accessory_get_id (accessory), controller);
+      return FALSE;
+    }
+  return hap_accessory_server_remove_pairing (server, controller, error);
+}

@@ -1,0 +1,47 @@
+/* hap-sim-inspect.h — what an accessory is, serves and is connected to, as a{sv}
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One view of an accessory for every front end: the D-Bus API returns these
+ * dictionaries as they are (io.github.hapsim.Simulator1.xml documents their keys) and
+ * the desktop app shows them, so the two never disagree. Keys are added in a fixed order.
+ */
+#pragma once
+
+#include "hap-sim-accessory.h"
+
+G_BEGIN_DECLS
+
+/* id, name, device-id, port, state, paired, sessions, connections, category, file,
+ * bridged, quirks (as). Stopped accessories report what their state directory holds. */
+GVariant *hap_sim_inspect_summary        (HapSimAccessory *accessory);
+/* aa{sv}: controller-id, admin, fingerprint (SHA-256 of the key, 16 bytes in colon hex),
+ * added (x, Unix seconds). From the state directory while stopped. */
+GVariant *hap_sim_inspect_pairings       (HapSimAccessory *accessory);
+/* aa{sv}: session (t), peer, controller-id, secured, connected and established (x, µs of
+ * real time), requests, bytes-in, bytes-out, subscriptions (as "aid.iid"). */
+GVariant *hap_sim_inspect_sessions       (HapSimAccessory *accessory);
+/* a{sv}: setup-code, setup-payload (X-HM://…), setup-id. BAD_STATE for an accessory that
+ * never started (it has no identity yet). */
+GVariant *hap_sim_inspect_setup          (HapSimAccessory *accessory,
+                                          GError         **error);
+/* aa{sv}: name, layer, params (a{sv}) of the enabled quirks. */
+GVariant *hap_sim_inspect_quirks         (HapSimAccessory *accessory);
+/* a{sv}: name, layer, description, catalog-row, params (aa{sv}: name, type, description,
+ * default, [min, max], [choices]). */
+GVariant *hap_sim_inspect_quirk_info     (const HapSimQuirkInfo *info);
+/* NOT_FOUND when @controller has no pairing, BAD_STATE when stopped. */
+gboolean  hap_sim_inspect_remove_pairing (HapSimAccessory *accessory,
+                                          const char      *controller,
+                                          GError         **error);
+/* Adds @key → a value built from @format and the arguments to a VARDICT builder. */
+void      hap_sim_dict_add               (GVariantBuilder *dict,
+                                          const char      *key,
+                                          const char      *format,
+                                          ...);
+void      hap_sim_dict_add_value         (GVariantBuilder *dict,
+                                          const char      *key,
+                                          GVariant        *value);
+/* The aid of the accessory holding @characteristic (0 when detached). */
+guint64   hap_sim_characteristic_aid     (HapCharacteristic *characteristic);
+
+G_END_DECLS

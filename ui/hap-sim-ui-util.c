@@ -1,0 +1,194 @@
+/* hap-sim-ui-util.c — small helpers every page of the window shares
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "hap-sim-ui-util.h"
+
+#include <math.h>
+
+#include "hap-sim-ui-resources.h"
+
+void
+hap_sim_ui_init (void)
+{
+  static gsize done = 0;
+
+  /* Static linking drops an unreferenced resource object, constructor and all: this
+   * reference keeps it, and registering here does not depend on constructors. */
+  if (g_once_init_enter (&done))
+    {
+      g_resources_register (hap_sim_ui_get_resource ());
+      g_once_init_leave (&done, 1);
+    }
+}
+
+const char *
+hap_sim_ui_category_icon (int category)
+{
+  /* Icons of the Adwaita theme Debian 12 ships: there are no HomeKit device icons, so
+   * each category borrows the nearest everyday one. */
+  switch (category)
+    {
+    case 2:  return "network-workgroup-symbolic";         /* bridge */
+    case 3:  return "weather-windy-symbolic";             /* fan */
+    case 4:  return "go-home-symbolic";                   /* garage door opener */
+    case 5:  return "display-brightness-symbolic";        /* lightbulb */
+    case 6:  return "channel-secure-symbolic";            /* door lock */
+    case 7:  return "ac-adapter-symbolic";                /* outlet */
+    case 8:  return "system-shutdown-symbolic";           /* switch */
+    case 9:  return "weather-few-clouds-symbolic";        /* thermostat */
+    case 10: return "find-location-symbolic";             /* sensor */
+    case 11: return "security-high-symbolic";             /* security system */
+    case 12: return "go-home-symbolic";                   /* door */
+    case 13:                                              /* window */
+    case 14: return "view-paged-symbolic";                /* window covering */
+    case 15: return "input-dialpad-symbolic";             /* programmable switch */
+    case 17: return "camera-web-symbolic";                /* camera */
+    case 18: return "camera-video-symbolic";              /* video doorbell */
+    case 19:                                              /* air purifier */
+    case 20:                                              /* heater */
+    case 21:                                              /* air conditioner */
+    case 22:                                              /* humidifier */
+    case 23: return "weather-fog-symbolic";               /* dehumidifier */
+    case 24:
+    case 31:
+    case 35:
+    case 36: return "tv-symbolic";                        /* TVs and boxes */
+    case 25:
+    case 26:
+    case 34: return "audio-speakers-symbolic";            /* speakers, receivers */
+    case 16:
+    case 27:
+    case 33: return "network-wireless-symbolic";          /* range extender, routers */
+    case 28:
+    case 29:
+    case 30: return "weather-showers-scattered-symbolic"; /* sprinkler, faucet, shower */
+    default: return "applications-engineering-symbolic";
+    }
+}
+
+char *
+hap_sim_ui_category_label (int category)
+{
+  const char *name = hap_catalog_category_name (category);
+  g_autofree char *lower = NULL;
+
+  if (name == NULL)
+    return g_strdup ("Other");
+  /* "GARAGE_DOOR_OPENER" → "Garage Door Opener". */
+  lower = g_ascii_strdown (name, -1);
+  for (char *p = lower; *p != '\0'; p++)
+    {
+      if (*p == '_')
+        *p = ' ';
+      if (p == lower || p[-1] == ' ')
+        *p = g_ascii_toupper (*p);
+    }
+  return g_steal_pointer (&lower);
+}
+
+const char *
+hap_sim_ui_characteristic_label (HapCharacteristic *characteristic)
+{
+  const HapCharacteristicType *type = hap_characteristic_get_catalog_type (characteristic);
+
+  return type ? type->display_name : hap_characteristic_get_type_uuid (characteristic);
+}
+
+const char *
+hap_sim_ui_service_label (HapService *service)
+{
+  const HapServiceType *type = hap_service_get_catalog_type (service);
+
+  return type ? type->name : hap_service_get_type_uuid (service);
+}
+
+static const char *
+unit_suffix (const char *unit)
+{
+  if (unit == NULL)
+    return "";
+  if (g_str_equal (unit, "celsius"))
+    return " °C";
+  if (g_str_equal (unit, "percentage"))
+    return " %";
+  if (g_str_equal (unit, "arcdegrees"))
+    return "°";
+  if (g_str_equal (unit, "lux"))
+    return " lx";
+  if (g_str_equal (unit, "seconds"))
+    return " s";
+  return "";
+}
+
+static double
+number_of (GVariant *value)
+{
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTE))
+    return g_variant_get_byte (value);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT16))
+    return g_variant_get_uint16 (value);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
+    return g_variant_get_uint32 (value);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
+    return (double) g_variant_get_uint64 (value);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
+    return g_variant_get_int32 (value);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
+    return g_variant_get_double (value);
+  return NAN;
+}
+
+char *
+hap_sim_ui_format_value (HapCharacteristic *characteristic, GVariant *value)
+{
+  const HapCharacteristicType *type = hap_characteristic_get_catalog_type (characteristic);
+  const char *unit = hap_characteristic_get_unit (characteristic);
+  double number;
+
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+    return g_strdup (g_variant_get_boolean (value) ? "On" : "Off");
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return g_variant_dup_string (value, NULL);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
+    return g_strdup_printf ("%" G_GSIZE_FORMAT " bytes", g_variant_get_size (value));
+
+  number = number_of (value);
+  if (type != NULL && type->constants != NULL && number == floor (number))
+    for (guint i = 0; i < type->n_constants; i++)
+      if (type->constants[i].value == (int) number)
+        {
+          /* "HEAT_OR_COOL" → "Heat or cool". */
+          g_autofree char *text = g_ascii_strdown (type->constants[i].name, -1);
+
+          g_strdelimit (text, "_", ' ');
+          text[0] = g_ascii_toupper (text[0]);
+          return g_steal_pointer (&text);
+        }
+  if (isnan (number))
+    return g_variant_print (value, FALSE);
+  return g_strdup_printf ("%g%s", number, unit_suffix (unit));
+}
+
+char *
+hap_sim_ui_format_time (gint64 usec)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) local = utc ? g_date_time_to_local (utc) : NULL;
+
+  return local ? g_date_time_format (local, "%Y-%m-%d %H:%M:%S") : g_strdup ("?");
+}
+
+void
+hap_sim_ui_toast (GtkWidget *widget, const char *text)
+{
+  gtk_widget_activate_action (widget, "win.toast", "s", text);
+}
+
+void
+hap_sim_ui_toast_error (GtkWidget *widget, const char *what, const GError *error)
+{
+  g_autofree char *text = what ? g_strdup_printf ("%s: %s", what, error->message)
+                               : g_strdup (error->message);
+
+  hap_sim_ui_toast (widget, text);
+}
