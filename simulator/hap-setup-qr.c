@@ -34,6 +34,23 @@ dark (QRcode *qr, int x, int y)
   return qr->data[y * qr->width + x] & 1;
 }
 
+guint8 *
+hap_setup_qr_modules (const char *payload, guint *width)
+{
+  QRcode *qr = encode (payload);
+  guint8 *modules;
+
+  *width = 0;
+  if (qr == NULL)
+    return NULL;
+  modules = g_malloc ((gsize) qr->width * qr->width);
+  for (int i = 0; i < qr->width * qr->width; i++)
+    modules[i] = qr->data[i] & 1;
+  *width = (guint) qr->width;
+  QRcode_free (qr);
+  return modules;
+}
+
 char *
 hap_setup_qr_to_text (const char *payload)
 {

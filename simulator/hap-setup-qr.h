@@ -15,5 +15,9 @@ char     *hap_setup_qr_to_text (const char  *payload);
 gboolean  hap_setup_qr_to_png  (const char  *payload,
                                 const char  *path,
                                 GError     **error);
+/* The QR code's modules, @width × @width row by row (no quiet zone), 1 for dark and 0
+ * for light: for drawing it elsewhere (the desktop app). NULL if it cannot be encoded. */
+guint8   *hap_setup_qr_modules (const char  *payload,
+                                guint       *width);
 
 G_END_DECLS

@@ -1,8 +1,9 @@
 /* hap-simulator.c — serves virtual HAP accessories declared in JSON files
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The headless runner over the engine (hap-sim-engine.h) and its D-Bus control API;
- * `hap-simulator ctl …` is the command-line client of that API (hap-sim-ctl.c).
+ * One binary, three modes: the desktop app (ui/, the default), the headless runner over
+ * the engine (hap-sim-engine.h) and its D-Bus control API (--headless), and
+ * `hap-simulator ctl …`, the command-line client of that API (hap-sim-ctl.c).
  *
  * Output contract (other tools parse it; keep it stable): one JSON line on stdout per
  * accessory when it is ready, {"event":"ready","name":…,"device_id":…,"port":…,
@@ -21,6 +22,7 @@
 
 #include <libhap-glib/hap.h>
 #include "hap-model-private.h"
+#include "hap-sim-application.h"
 #include "hap-setup-qr.h"
 #include "hap-sim-dbus.h"
 #include "hap-sim-engine.h"
@@ -269,6 +271,18 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
   g_main_loop_quit (sim->loop);
 }
 
+/* The window is the default; --headless and --factory-reset (which never needs one)
+ * select the runner before any option parsing, since the two modes take different
+ * options. */
+static gboolean
+wants_headless (int argc, char **argv)
+{
+  for (int i = 1; i < argc && !g_str_equal (argv[i], "--"); i++)
+    if (g_str_equal (argv[i], "--headless") || g_str_equal (argv[i], "--factory-reset"))
+      return TRUE;
+  return FALSE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -313,6 +327,8 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   if (argc > 1 && g_str_equal (argv[1], "ctl"))
     return hap_sim_ctl_main (argc - 1, argv + 1);
+  if (!wants_headless (argc, argv))
+    return hap_sim_application_run (argc, argv);
 
   context = g_option_context_new ("FILE.json|DIR… — serve virtual HomeKit accessories");
   g_option_context_set_summary (context,
@@ -329,11 +345,6 @@ main (int argc, char **argv)
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("hap-simulator: %s\n", error->message);
-      return 2;
-    }
-  if (!headless && !factory_reset)
-    {
-      g_printerr ("hap-simulator: this build has no desktop window yet; run with --headless\n");
       return 2;
     }
   if (files == NULL || files[0] == NULL)

@@ -1,7 +1,10 @@
 #!/bin/sh
-# Builds hap-simulator and serves the demo workspace in the foreground.
+# Builds hap-simulator and serves the demo accessories in the foreground.
 #   tools/run-simulator.sh [extra hap-simulator options] [FILE.json|DIR…]
-# With no files it serves the workspace accessories/ (every *.json there). State
+# With a display ($DISPLAY or $WAYLAND_DISPLAY) it opens the desktop app on its
+# workspace, which starts as a copy of accessories/ the first time (the app edits its
+# workspace; the repository's files stay as they are). Without one, or with --headless,
+# it serves accessories/ (or the files given) without a window. State
 # (identity, pairings) is kept in $XDG_STATE_HOME/hap-simulator (default
 # ~/.local/state/hap-simulator). The control API is on the session bus; without one (a
 # container, ssh as root) a session bus is started at $XDG_RUNTIME_DIR/bus, which is
@@ -38,10 +41,26 @@ fi
 ninja -C _build simulator/hap-simulator >/dev/null
 
 has_file=no
+headless=no
 for arg in "$@"; do
-  case "$arg" in -*) ;; *) [ -e "$arg" ] && has_file=yes;; esac
+  case "$arg" in --headless) headless=yes;; -*) ;; *) [ -e "$arg" ] && has_file=yes;; esac
 done
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  headless=yes
+fi
+
+if [ "$headless" = no ]; then
+  workspace="${XDG_DATA_HOME:-$HOME/.local/share}/hap-simulator/workspace"
+  if [ ! -d "$workspace" ] || [ -z "$(ls -A "$workspace")" ]; then
+    mkdir -p "$workspace"
+    cp accessories/*.json accessories/*.jpg "$workspace"/
+    echo "run-simulator: the demo accessories were copied to $workspace" >&2
+  fi
+  exec _build/simulator/hap-simulator --workspace "$workspace" "$@"
+fi
+
 if [ "$has_file" = no ]; then
   set -- "$@" accessories
 fi
-exec _build/simulator/hap-simulator --headless "$@"
+case " $* " in *" --headless "*) ;; *) set -- --headless "$@";; esac
+exec _build/simulator/hap-simulator "$@"

@@ -1,13 +1,26 @@
-/* hap-sim-pairings-page.c — STUB, to be replaced
+/* hap-sim-pairings-page.c — the window's "Pairings" page: the controllers paired with the
+ * selected accessory, its live sessions, and factory reset
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "hap-sim-pairings-page.h"
 
+#include <adwaita.h>
+
+#include "hap-sim-inspect.h"
+#include "hap-sim-ui-util.h"
+
 struct _HapSimPairingsPage
 {
   GtkWidget        parent_instance;
+
   HapSimAccessory *accessory;
-  GtkWidget       *child;
+  guint            tick_id;      /* counters refresh while mapped */
+  guint            refresh_id;   /* an idle refresh after the accessory's signals */
+
+  GtkStack        *stack;
+  GtkListBox      *pairings_list;
+  GtkListBox      *sessions_list;
+  GtkLabel        *sessions_placeholder;
 };
 
 enum { PROP_0, PROP_ACCESSORY, N_PROPS };
@@ -17,17 +30,384 @@ G_DEFINE_FINAL_TYPE (HapSimPairingsPage, hap_sim_pairings_page, GTK_TYPE_WIDGET)
 static GParamSpec *properties [N_PROPS];
 
 static void
+clear_list (GtkListBox *list)
+{
+  GtkListBoxRow *row;
+
+  while ((row = gtk_list_box_get_row_at_index (list, 0)) != NULL)
+    gtk_list_box_remove (list, GTK_WIDGET (row));
+}
+
+/* ---- confirmations ------------------------------------------------------------------ */
+
+/* An AdwMessageDialog over the page's window that carries what it acts on: the answer
+ * may come after the page shows another accessory. */
+static AdwMessageDialog *
+confirmation_new (HapSimPairingsPage *self,
+                  const char         *heading,
+                  const char         *body,
+                  const char         *response,
+                  const char         *label)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                              heading, body);
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", "_Cancel", response, label, NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), response,
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
+  g_object_set_data_full (G_OBJECT (dialog), "hap-sim-accessory",
+                          g_object_ref (self->accessory), g_object_unref);
+  return ADW_MESSAGE_DIALOG (dialog);
+}
+
+static void
+on_remove_response (AdwMessageDialog   *dialog,
+                    const char         *response,
+                    HapSimPairingsPage *self)
+{
+  HapSimAccessory *accessory = g_object_get_data (G_OBJECT (dialog), "hap-sim-accessory");
+  const char *controller = g_object_get_data (G_OBJECT (dialog), "hap-sim-controller");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *done = NULL;
+
+  if (g_strcmp0 (response, "remove") != 0)
+    return;
+  if (!hap_sim_inspect_remove_pairing (accessory, controller, &error))
+    {
+      hap_sim_ui_toast_error (GTK_WIDGET (self), "Cannot remove the pairing", error);
+      return;
+    }
+  done = g_strdup_printf ("Removed the pairing of %s", controller);
+  hap_sim_ui_toast (GTK_WIDGET (self), done);
+}
+
+static void
+on_remove_clicked (GtkButton *button, HapSimPairingsPage *self)
+{
+  const char *controller = g_object_get_data (G_OBJECT (button), "hap-sim-controller");
+  g_autofree char *heading = g_strdup_printf ("Remove the pairing of %s?", controller);
+  g_autofree char *body = g_strdup_printf ("The controller can no longer control “%s” and its "
+                                           "connections are closed. It has to pair again to "
+                                           "come back.",
+                                           hap_sim_accessory_get_name (self->accessory));
+  AdwMessageDialog *dialog = confirmation_new (self, heading, body, "remove", "_Remove");
+
+  g_object_set_data_full (G_OBJECT (dialog), "hap-sim-controller", g_strdup (controller), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_remove_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_factory_reset_response (AdwMessageDialog   *dialog,
+                           const char         *response,
+                           HapSimPairingsPage *self)
+{
+  HapSimAccessory *accessory = g_object_get_data (G_OBJECT (dialog), "hap-sim-accessory");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *done = NULL;
+
+  if (g_strcmp0 (response, "reset") != 0)
+    return;
+  if (!hap_sim_accessory_factory_reset (accessory, &error))
+    {
+      hap_sim_ui_toast_error (GTK_WIDGET (self), "Factory reset failed", error);
+      return;
+    }
+  done = g_strdup_printf ("%s was reset: it has a new identity",
+                          hap_sim_accessory_get_name (accessory));
+  hap_sim_ui_toast (GTK_WIDGET (self), done);
+}
+
+static void
+on_factory_reset_clicked (HapSimPairingsPage *self)
+{
+  g_autofree char *heading = NULL;
+  AdwMessageDialog *dialog;
+
+  if (self->accessory == NULL)
+    return;
+  heading = g_strdup_printf ("Factory reset %s?", hap_sim_accessory_get_name (self->accessory));
+  dialog = confirmation_new (self, heading,
+                             "Its pairings, keys and setup code are wiped and it gets a new "
+                             "identity, with a new device ID: every controller has to pair "
+                             "again.",
+                             "reset", "_Factory Reset");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_factory_reset_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- pairings ----------------------------------------------------------------------- */
+
+static GtkWidget *
+pairing_row_new (HapSimPairingsPage *self, GVariant *pairing, gboolean running)
+{
+  const char *controller = "", *fingerprint = "";
+  gboolean admin = FALSE;
+  gint64 added = 0;
+  g_autofree char *title = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *since = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *label = NULL;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *button = gtk_button_new_from_icon_name ("user-trash-symbolic");
+
+  g_variant_lookup (pairing, "controller-id", "&s", &controller);
+  g_variant_lookup (pairing, "admin", "b", &admin);
+  g_variant_lookup (pairing, "fingerprint", "&s", &fingerprint);
+  g_variant_lookup (pairing, "added", "x", &added);
+
+  /* Markup for the monospace fingerprint; the controller's id is text. */
+  title = g_markup_escape_text (controller, -1);
+  escaped = g_markup_escape_text (fingerprint, -1);
+  since = hap_sim_ui_format_time (added * G_USEC_PER_SEC);
+  subtitle = g_strdup_printf ("%s · <tt>%s</tt> · since %s", admin ? "Admin" : "User",
+                              escaped, since);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+
+  label = g_strdup_printf ("Remove Pairing %s", controller);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_widget_set_tooltip_text (button, running ? "Remove Pairing"
+                                               : "Start the accessory to remove pairings");
+  gtk_widget_set_sensitive (button, running);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  g_object_set_data_full (G_OBJECT (button), "hap-sim-controller", g_strdup (controller), g_free);
+  g_signal_connect (button, "clicked", G_CALLBACK (on_remove_clicked), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  return row;
+}
+
+static void
+refresh_pairings (HapSimPairingsPage *self)
+{
+  g_autoptr(GVariant) pairings = NULL;
+  gboolean running;
+  GVariantIter iter;
+  GVariant *pairing;
+
+  clear_list (self->pairings_list);
+  if (self->accessory == NULL)
+    return;
+  running = hap_sim_accessory_get_server (self->accessory) != NULL;
+  pairings = g_variant_ref_sink (hap_sim_inspect_pairings (self->accessory));
+  g_variant_iter_init (&iter, pairings);
+  while ((pairing = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      gtk_list_box_append (self->pairings_list, pairing_row_new (self, pairing, running));
+      g_variant_unref (pairing);
+    }
+}
+
+/* ---- sessions: rows updated in place, so that the counters can tick ------------------ */
+
+static GtkWidget *
+session_row_new (guint64 session)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *counters = gtk_label_new (NULL);
+  GtkWidget *subscriptions = gtk_label_new (NULL);
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  gtk_label_set_xalign (GTK_LABEL (counters), 1);
+  gtk_label_set_xalign (GTK_LABEL (subscriptions), 1);
+  gtk_widget_add_css_class (counters, "numeric");
+  gtk_widget_add_css_class (counters, "dim-label");
+  gtk_widget_add_css_class (subscriptions, "dim-label");
+  gtk_widget_add_css_class (subscriptions, "caption");
+  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), counters);
+  gtk_box_append (GTK_BOX (box), subscriptions);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), box);
+  g_object_set_data_full (G_OBJECT (row), "hap-sim-session",
+                          g_memdup2 (&session, sizeof session), g_free);
+  g_object_set_data (G_OBJECT (row), "hap-sim-counters", counters);
+  g_object_set_data (G_OBJECT (row), "hap-sim-subscriptions", subscriptions);
+  return row;
+}
+
+static void
+session_row_update (GtkWidget *row, GVariant *session)
+{
+  GtkLabel *counters = g_object_get_data (G_OBJECT (row), "hap-sim-counters");
+  GtkLabel *subscriptions = g_object_get_data (G_OBJECT (row), "hap-sim-subscriptions");
+  const char *peer = "", *controller = "";
+  guint64 requests = 0, bytes_in = 0, bytes_out = 0;
+  gint64 connected = 0;
+  g_autofree const char **subs = NULL;
+  g_autofree char *since = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *in = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *list = NULL;
+  guint n_subs;
+
+  g_variant_lookup (session, "peer", "&s", &peer);
+  g_variant_lookup (session, "controller-id", "&s", &controller);
+  g_variant_lookup (session, "connected", "x", &connected);
+  g_variant_lookup (session, "requests", "t", &requests);
+  g_variant_lookup (session, "bytes-in", "t", &bytes_in);
+  g_variant_lookup (session, "bytes-out", "t", &bytes_out);
+  if (!g_variant_lookup (session, "subscriptions", "^a&s", &subs))
+    subs = g_new0 (const char *, 1);
+  n_subs = g_strv_length ((char **) subs);
+
+  since = hap_sim_ui_format_time (connected);
+  subtitle = g_strdup_printf ("%s · since %s", *controller ? controller : "not verified", since);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), peer);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+
+  in = g_format_size (bytes_in);
+  out = g_format_size (bytes_out);
+  text = g_strdup_printf ("%" G_GUINT64_FORMAT " %s · %s in · %s out", requests,
+                          requests == 1 ? "request" : "requests", in, out);
+  gtk_label_set_label (counters, text);
+
+  if (n_subs == 0)
+    count = g_strdup ("No subscriptions");
+  else
+    count = g_strdup_printf ("%u %s", n_subs, n_subs == 1 ? "subscription" : "subscriptions");
+  list = g_strjoinv ("\n", (char **) subs);
+  gtk_label_set_label (subscriptions, count);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (subscriptions), n_subs > 0 ? list : NULL);
+}
+
+static GtkWidget *
+find_session_row (HapSimPairingsPage *self, guint64 session)
+{
+  GtkListBoxRow *row;
+
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (self->sessions_list, i)) != NULL; i++)
+    {
+      guint64 *id = g_object_get_data (G_OBJECT (row), "hap-sim-session");
+
+      if (*id == session)
+        return GTK_WIDGET (row);
+    }
+  return NULL;
+}
+
+static void
+refresh_sessions (HapSimPairingsPage *self)
+{
+  g_autoptr(GVariant) sessions = NULL;
+  g_autoptr(GHashTable) live = g_hash_table_new (NULL, NULL);
+  GtkListBoxRow *row;
+  GVariantIter iter;
+  GVariant *session;
+
+  if (self->accessory == NULL)
+    {
+      clear_list (self->sessions_list);
+      return;
+    }
+  gtk_label_set_label (self->sessions_placeholder,
+                       hap_sim_accessory_get_server (self->accessory) != NULL
+                       ? "No Live Sessions" : "Not Running");
+
+  sessions = g_variant_ref_sink (hap_sim_inspect_sessions (self->accessory));
+  g_variant_iter_init (&iter, sessions);
+  while ((session = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      guint64 id = 0;
+      GtkWidget *widget;
+
+      g_variant_lookup (session, "session", "t", &id);
+      if ((widget = find_session_row (self, id)) == NULL)
+        {
+          widget = session_row_new (id);
+          gtk_list_box_append (self->sessions_list, widget);
+        }
+      session_row_update (widget, session);
+      g_hash_table_add (live, widget);
+      g_variant_unref (session);
+    }
+
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (self->sessions_list, i)) != NULL; )
+    {
+      if (g_hash_table_contains (live, row))
+        i++;
+      else
+        gtk_list_box_remove (self->sessions_list, GTK_WIDGET (row));
+    }
+}
+
+/* ---- following the accessory -------------------------------------------------------- */
+
+static gboolean
+on_refresh_idle (gpointer user_data)
+{
+  HapSimPairingsPage *self = user_data;
+
+  self->refresh_id = 0;
+  refresh_pairings (self);
+  refresh_sessions (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The accessory's signals come from inside the server (a pairing being removed, a
+ * connection closing): refresh once it is done, and once for a burst of them. */
+static void
+queue_refresh (HapSimPairingsPage *self)
+{
+  if (self->refresh_id == 0)
+    self->refresh_id = g_idle_add (on_refresh_idle, self);
+}
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  refresh_sessions (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+hap_sim_pairings_page_map (GtkWidget *widget)
+{
+  HapSimPairingsPage *self = HAP_SIM_PAIRINGS_PAGE (widget);
+
+  GTK_WIDGET_CLASS (hap_sim_pairings_page_parent_class)->map (widget);
+  refresh_sessions (self);
+  if (self->tick_id == 0)
+    self->tick_id = g_timeout_add_seconds (1, on_tick, self);
+}
+
+static void
+hap_sim_pairings_page_unmap (GtkWidget *widget)
+{
+  HapSimPairingsPage *self = HAP_SIM_PAIRINGS_PAGE (widget);
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  GTK_WIDGET_CLASS (hap_sim_pairings_page_parent_class)->unmap (widget);
+}
+
+static void
 hap_sim_pairings_page_dispose (GObject *object)
 {
   HapSimPairingsPage *self = HAP_SIM_PAIRINGS_PAGE (object);
 
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  if (self->accessory != NULL)
+    g_signal_handlers_disconnect_by_data (self->accessory, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), HAP_SIM_TYPE_PAIRINGS_PAGE);
   g_clear_object (&self->accessory);
   G_OBJECT_CLASS (hap_sim_pairings_page_parent_class)->dispose (object);
 }
 
 static void
-hap_sim_pairings_page_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+hap_sim_pairings_page_get_property (GObject *object, guint prop_id, GValue *value,
+                                    GParamSpec *pspec)
 {
   HapSimPairingsPage *self = HAP_SIM_PAIRINGS_PAGE (object);
 
@@ -42,7 +422,8 @@ hap_sim_pairings_page_get_property (GObject *object, guint prop_id, GValue *valu
 }
 
 static void
-hap_sim_pairings_page_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+hap_sim_pairings_page_set_property (GObject *object, guint prop_id, const GValue *value,
+                                    GParamSpec *pspec)
 {
   HapSimPairingsPage *self = HAP_SIM_PAIRINGS_PAGE (object);
 
@@ -65,15 +446,22 @@ hap_sim_pairings_page_class_init (HapSimPairingsPageClass *klass)
   object_class->dispose = hap_sim_pairings_page_dispose;
   object_class->get_property = hap_sim_pairings_page_get_property;
   object_class->set_property = hap_sim_pairings_page_set_property;
+  widget_class->map = hap_sim_pairings_page_map;
+  widget_class->unmap = hap_sim_pairings_page_unmap;
 
   properties [PROP_ACCESSORY] =
     g_param_spec_object ("accessory", NULL, NULL, HAP_SIM_TYPE_ACCESSORY,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hapsim/Simulator/hap-sim-pairings-page.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hapsim/Simulator/"
+                                                             "hap-sim-pairings-page.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
-  gtk_widget_class_bind_template_child (widget_class, HapSimPairingsPage, child);
+  gtk_widget_class_bind_template_child (widget_class, HapSimPairingsPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, HapSimPairingsPage, pairings_list);
+  gtk_widget_class_bind_template_child (widget_class, HapSimPairingsPage, sessions_list);
+  gtk_widget_class_bind_template_child (widget_class, HapSimPairingsPage, sessions_placeholder);
+  gtk_widget_class_bind_template_callback (widget_class, on_factory_reset_clicked);
 }
 
 static void
@@ -92,9 +480,27 @@ void
 hap_sim_pairings_page_set_accessory (HapSimPairingsPage *self, HapSimAccessory *accessory)
 {
   g_return_if_fail (HAP_SIM_IS_PAIRINGS_PAGE (self));
+  g_return_if_fail (accessory == NULL || HAP_SIM_IS_ACCESSORY (accessory));
 
-  if (g_set_object (&self->accessory, accessory))
-    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_ACCESSORY]);
+  if (self->accessory == accessory)
+    return;
+  if (self->accessory != NULL)
+    g_signal_handlers_disconnect_by_data (self->accessory, self);
+  g_set_object (&self->accessory, accessory);
+  if (accessory != NULL)
+    {
+      g_signal_connect_swapped (accessory, "pairing-added", G_CALLBACK (queue_refresh), self);
+      g_signal_connect_swapped (accessory, "pairing-removed", G_CALLBACK (queue_refresh), self);
+      g_signal_connect_swapped (accessory, "session-opened", G_CALLBACK (queue_refresh), self);
+      g_signal_connect_swapped (accessory, "session-closed", G_CALLBACK (queue_refresh), self);
+      g_signal_connect_swapped (accessory, "state-changed", G_CALLBACK (queue_refresh), self);
+    }
+  /* Sessions of the previous accessory must not be taken for this one's. */
+  clear_list (self->sessions_list);
+  refresh_pairings (self);
+  refresh_sessions (self);
+  gtk_stack_set_visible_child_name (self->stack, accessory != NULL ? "pairings" : "no-accessory");
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_ACCESSORY]);
 }
 
 HapSimAccessory *

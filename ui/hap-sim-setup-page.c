@@ -1,13 +1,44 @@
-/* hap-sim-setup-page.c — STUB, to be replaced
+/* hap-sim-setup-page.c — the window's "Setup" page: the setup code, its QR code and the
+ * accessory's pairing identity
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "hap-sim-setup-page.h"
 
+#include <adwaita.h>
+#include <string.h>
+
+#include "hap-setup-qr.h"
+#include "hap-sim-error.h"
+#include "hap-sim-inspect.h"
+#include "hap-sim-ui-util.h"
+
+/* The white margin scanners need around the code, in modules (ISO/IEC 18004). */
+#define QUIET_ZONE 4
+/* About how large the code is drawn, in pixels: whole pixels per module keep it sharp. */
+#define QR_TARGET_SIZE 264
+
+#define NOT_STARTED_TEXT "Start the accessory: it gets its identity and setup code when it " \
+                         "first starts."
+
 struct _HapSimSetupPage
 {
   GtkWidget        parent_instance;
+
   HapSimAccessory *accessory;
-  GtkWidget       *child;
+  char            *code;
+  char            *payload;     /* the one qr_picture shows */
+
+  /* Template children */
+  GtkStack        *stack;
+  AdwStatusPage   *not_started_page;
+  GtkStack        *code_stack;
+  GtkPicture      *qr_picture;
+  GtkLabel        *paired_description;
+  GtkLabel        *code_label;
+  GtkLabel        *payload_label;
+  GtkLabel        *setup_id_label;
+  GtkLabel        *device_id_label;
+  GtkLabel        *port_label;
 };
 
 enum { PROP_0, PROP_ACCESSORY, N_PROPS };
@@ -16,18 +47,161 @@ G_DEFINE_FINAL_TYPE (HapSimSetupPage, hap_sim_setup_page, GTK_TYPE_WIDGET)
 
 static GParamSpec *properties [N_PROPS];
 
+/* Black modules on white, QUIET_ZONE modules of white around, each module a square of
+ * whole pixels. */
+static GdkTexture *
+qr_texture (const char *payload)
+{
+  guint width, total, scale;
+  g_autofree guint8 *modules = hap_setup_qr_modules (payload, &width);
+  g_autoptr(GBytes) bytes = NULL;
+  gsize size, stride;
+  guint8 *pixels;
+
+  if (modules == NULL)
+    return NULL;
+  total = width + 2 * QUIET_ZONE;
+  scale = MAX (2, QR_TARGET_SIZE / total);
+  size = (gsize) total * scale;
+  stride = size * 3;
+  pixels = g_malloc (stride * size);
+  memset (pixels, 0xff, stride * size);
+  for (guint y = 0; y < width; y++)
+    for (guint x = 0; x < width; x++)
+      if (modules[y * width + x])
+        for (guint dy = 0; dy < scale; dy++)
+          {
+            gsize row = (gsize) (QUIET_ZONE + y) * scale + dy;
+
+            memset (pixels + row * stride + (gsize) (QUIET_ZONE + x) * scale * 3, 0, scale * 3);
+          }
+  bytes = g_bytes_new_take (pixels, stride * size);
+  return gdk_memory_texture_new ((int) size, (int) size, GDK_MEMORY_R8G8B8, bytes, stride);
+}
+
+static void
+show_qr (HapSimSetupPage *self, const char *payload)
+{
+  g_autoptr(GdkTexture) texture = NULL;
+
+  if (g_strcmp0 (self->payload, payload) == 0)
+    return;
+  g_free (self->payload);
+  self->payload = g_strdup (payload);
+  texture = qr_texture (payload);
+  gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (texture));
+}
+
+static void
+refresh (HapSimSetupPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) setup = NULL;
+  g_autoptr(GVariant) summary = NULL;
+  g_autoptr(GVariant) pairings = NULL;
+  const char *code = "", *payload = "", *setup_id = "", *device_id = "";
+  gboolean paired = FALSE;
+  guint16 port = 0;
+
+  g_clear_pointer (&self->code, g_free);
+  if (self->accessory == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+  if ((setup = hap_sim_inspect_setup (self->accessory, &error)) == NULL)
+    {
+      /* BAD_STATE: never started, so no identity and no code yet. */
+      gboolean never_started = g_error_matches (error, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE);
+
+      adw_status_page_set_description (self->not_started_page,
+                                       never_started ? NOT_STARTED_TEXT : error->message);
+      gtk_stack_set_visible_child_name (self->stack, "not-started");
+      return;
+    }
+  g_variant_ref_sink (setup);
+  summary = g_variant_ref_sink (hap_sim_inspect_summary (self->accessory));
+  g_variant_lookup (setup, "setup-code", "&s", &code);
+  g_variant_lookup (setup, "setup-payload", "&s", &payload);
+  g_variant_lookup (setup, "setup-id", "&s", &setup_id);
+  g_variant_lookup (summary, "device-id", "&s", &device_id);
+  g_variant_lookup (summary, "port", "q", &port);
+  g_variant_lookup (summary, "paired", "b", &paired);
+
+  self->code = g_strdup (code);
+  show_qr (self, payload);
+  gtk_label_set_text (self->code_label, code);
+  gtk_label_set_text (self->payload_label, payload);
+  gtk_label_set_text (self->setup_id_label, setup_id);
+  gtk_label_set_text (self->device_id_label, device_id);
+  if (port != 0)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", port);
+      gtk_label_set_text (self->port_label, text);
+    }
+  else
+    gtk_label_set_text (self->port_label, "Not running");
+
+  if (paired)
+    {
+      guint n;
+      g_autofree char *text = NULL;
+
+      pairings = g_variant_ref_sink (hap_sim_inspect_pairings (self->accessory));
+      n = (guint) g_variant_n_children (pairings);
+      text = g_strdup_printf ("Paired with %u controller%s. A paired accessory does not accept "
+                              "another Pair Setup: remove its pairings or reset it to pair "
+                              "it again.", n, n == 1 ? "" : "s");
+      gtk_label_set_text (self->paired_description, text);
+      gtk_stack_set_visible_child_name (self->code_stack, "paired");
+      gtk_widget_add_css_class (GTK_WIDGET (self->code_label), "dim-label");
+    }
+  else
+    {
+      gtk_stack_set_visible_child_name (self->code_stack, "qr");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->code_label), "dim-label");
+    }
+  gtk_stack_set_visible_child_name (self->stack, "setup");
+}
+
+static void
+copy (HapSimSetupPage *self, const char *text)
+{
+  if (text == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+  hap_sim_ui_toast (GTK_WIDGET (self), "Copied");
+}
+
+static void
+on_copy_code_clicked (HapSimSetupPage *self)
+{
+  copy (self, self->code);
+}
+
+static void
+on_copy_payload_clicked (HapSimSetupPage *self)
+{
+  copy (self, self->payload);
+}
+
 static void
 hap_sim_setup_page_dispose (GObject *object)
 {
   HapSimSetupPage *self = HAP_SIM_SETUP_PAGE (object);
 
+  if (self->accessory != NULL)
+    g_signal_handlers_disconnect_by_data (self->accessory, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), HAP_SIM_TYPE_SETUP_PAGE);
   g_clear_object (&self->accessory);
+  g_clear_pointer (&self->code, g_free);
+  g_clear_pointer (&self->payload, g_free);
   G_OBJECT_CLASS (hap_sim_setup_page_parent_class)->dispose (object);
 }
 
 static void
-hap_sim_setup_page_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+hap_sim_setup_page_get_property (GObject *object, guint prop_id, GValue *value,
+                                 GParamSpec *pspec)
 {
   HapSimSetupPage *self = HAP_SIM_SETUP_PAGE (object);
 
@@ -42,7 +216,8 @@ hap_sim_setup_page_get_property (GObject *object, guint prop_id, GValue *value, 
 }
 
 static void
-hap_sim_setup_page_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+hap_sim_setup_page_set_property (GObject *object, guint prop_id, const GValue *value,
+                                 GParamSpec *pspec)
 {
   HapSimSetupPage *self = HAP_SIM_SETUP_PAGE (object);
 
@@ -71,9 +246,21 @@ hap_sim_setup_page_class_init (HapSimSetupPageClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hapsim/Simulator/hap-sim-setup-page.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hapsim/Simulator/"
+                                               "hap-sim-setup-page.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
-  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, child);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, not_started_page);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, code_stack);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, qr_picture);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, paired_description);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, code_label);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, payload_label);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, setup_id_label);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, device_id_label);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, port_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_copy_code_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_copy_payload_clicked);
 }
 
 static void
@@ -92,9 +279,23 @@ void
 hap_sim_setup_page_set_accessory (HapSimSetupPage *self, HapSimAccessory *accessory)
 {
   g_return_if_fail (HAP_SIM_IS_SETUP_PAGE (self));
+  g_return_if_fail (accessory == NULL || HAP_SIM_IS_ACCESSORY (accessory));
 
-  if (g_set_object (&self->accessory, accessory))
-    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_ACCESSORY]);
+  if (self->accessory == accessory)
+    return;
+  if (self->accessory != NULL)
+    g_signal_handlers_disconnect_by_data (self->accessory, self);
+  g_set_object (&self->accessory, accessory);
+  if (accessory != NULL)
+    {
+      /* Every one of these may change the code (a reset), the port or the pairings. */
+      g_signal_connect_swapped (accessory, "state-changed", G_CALLBACK (refresh), self);
+      g_signal_connect_swapped (accessory, "pairing-added", G_CALLBACK (refresh), self);
+      g_signal_connect_swapped (accessory, "pairing-removed", G_CALLBACK (refresh), self);
+      g_signal_connect_swapped (accessory, "advertised", G_CALLBACK (refresh), self);
+    }
+  refresh (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_ACCESSORY]);
 }
 
 HapSimAccessory *

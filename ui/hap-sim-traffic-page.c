@@ -1,13 +1,58 @@
-/* hap-sim-traffic-page.c — STUB, to be replaced
+/* hap-sim-traffic-page.c — the window's "Traffic" page: the decoded trace of the selected
+ * accessory, live, with filters, a detail pane, export and clear
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "hap-sim-traffic-page.h"
 
+#include <adwaita.h>
+
+#include "hap-sim-trace-entry.h"
+#include "hap-sim-ui-util.h"
+
+/* The store keeps as many entries as the trace itself does (oldest dropped first). */
+#define MAX_ENTRIES HAP_SIM_TRACE_DEFAULT_ENTRIES
+
+/* What a trace listener holds: the page, weakly, and which accessory it was added for.
+ * Reference counted, because lines recorded off the main thread are queued with one. */
+typedef struct
+{
+  GWeakRef page;
+  guint    generation;
+} Tap;
+
 struct _HapSimTrafficPage
 {
-  GtkWidget        parent_instance;
-  HapSimAccessory *accessory;
-  GtkWidget       *child;
+  GtkWidget             parent_instance;
+  HapSimAccessory      *accessory;
+  Tap                  *tap;
+  guint                 listener_id;
+  guint                 generation;   /* bumped on each accessory change */
+  guint64               last_seq;     /* of the newest entry added */
+  GListStore           *store;        /* HapSimTraceEntry */
+  GtkCustomFilter      *filter;
+  GArray               *sessions;     /* guint64, as in session_names after "All Sessions" */
+  guint                 groups;       /* HapSimTraceGroup of the kinds shown */
+  char                 *search;       /* casefolded, or NULL */
+  guint                 scroll_id;
+  GtkFileChooserNative *export_dialog;
+
+  GtkWidget            *child;
+  GtkDropDown          *session_dropdown;
+  GtkStringList        *session_names;
+  GtkToggleButton      *requests_toggle;
+  GtkToggleButton      *responses_toggle;
+  GtkToggleButton      *events_toggle;
+  GtkToggleButton      *sessions_toggle;
+  GtkSearchEntry       *search_entry;
+  GtkToggleButton      *follow_button;
+  GtkWidget            *export_button;
+  GtkWidget            *clear_button;
+  GtkStack             *stack;
+  GtkListView          *list_view;
+  GtkSingleSelection   *selection;
+  GtkFilterListModel   *filter_model;
+  GtkStack             *detail_stack;
+  GtkTextView          *detail_view;
 };
 
 enum { PROP_0, PROP_ACCESSORY, N_PROPS };
@@ -16,18 +61,456 @@ G_DEFINE_FINAL_TYPE (HapSimTrafficPage, hap_sim_traffic_page, GTK_TYPE_WIDGET)
 
 static GParamSpec *properties [N_PROPS];
 
+/* ---- the state shown ---------------------------------------------------------------- */
+
+static void
+update_state (HapSimTrafficPage *self)
+{
+  guint stored = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+
+  if (stored == 0)
+    gtk_stack_set_visible_child_name (self->stack, "empty");
+  else if (shown == 0)
+    gtk_stack_set_visible_child_name (self->stack, "no-match");
+  else
+    gtk_stack_set_visible_child_name (self->stack, "traffic");
+  gtk_widget_set_sensitive (self->export_button, shown > 0);
+  gtk_widget_set_sensitive (self->clear_button, self->accessory != NULL && stored > 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->session_dropdown), self->accessory != NULL);
+}
+
+static gboolean
+scroll_to_end_cb (gpointer user_data)
+{
+  HapSimTrafficPage *self = user_data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+
+  self->scroll_id = 0;
+  if (n > 0 && gtk_toggle_button_get_active (self->follow_button))
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
+  return G_SOURCE_REMOVE;
+}
+
+/* After the rows are laid out: scrolling from items-changed itself would race the view. */
+static void
+queue_scroll_to_end (HapSimTrafficPage *self)
+{
+  if (self->scroll_id == 0)
+    self->scroll_id = g_idle_add_full (G_PRIORITY_LOW, scroll_to_end_cb, self, NULL);
+}
+
+static void
+on_shown_items_changed_cb (HapSimTrafficPage *self,
+                           guint              position,
+                           guint              removed,
+                           guint              added,
+                           GListModel        *model)
+{
+  update_state (self);
+  if (added > 0 && gtk_toggle_button_get_active (self->follow_button) &&
+      position + added == g_list_model_get_n_items (model))
+    queue_scroll_to_end (self);
+}
+
+/* The store can change with nothing shown changing (all filtered out). */
+static void
+on_stored_items_changed_cb (HapSimTrafficPage *self)
+{
+  update_state (self);
+}
+
+static void
+on_selected_item_cb (HapSimTrafficPage *self)
+{
+  HapSimTraceEntry *entry = gtk_single_selection_get_selected_item (self->selection);
+  g_autofree char *detail = NULL;
+
+  if (entry == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->detail_stack, "none");
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->detail_view), "", 0);
+      return;
+    }
+  detail = hap_sim_trace_entry_dup_detail (entry);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->detail_view), detail, -1);
+  gtk_stack_set_visible_child_name (self->detail_stack, "detail");
+}
+
+/* ---- rows ----------------------------------------------------------------------------- */
+
+static GtkWidget *
+row_label (GtkWidget *box, int width_chars, gboolean dim)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  if (width_chars > 0)
+    gtk_label_set_width_chars (GTK_LABEL (label), width_chars);
+  if (dim)
+    {
+      gtk_widget_add_css_class (label, "numeric");
+      gtk_widget_add_css_class (label, "dim-label");
+    }
+  gtk_box_append (GTK_BOX (box), label);
+  return label;
+}
+
+static void
+on_setup_row_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 HapSimTrafficPage        *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *summary;
+
+  gtk_widget_set_margin_start (box, 6);
+  gtk_widget_set_margin_end (box, 6);
+  row_label (box, 12, TRUE);
+  row_label (box, 4, TRUE);
+  row_label (box, 9, FALSE);
+  summary = row_label (box, -1, FALSE);
+  gtk_widget_set_hexpand (summary, TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (summary), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+on_bind_row_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                HapSimTrafficPage        *self)
+{
+  HapSimTraceEntry *entry = gtk_list_item_get_item (item);
+  GtkWidget *time = gtk_widget_get_first_child (gtk_list_item_get_child (item));
+  GtkWidget *session = gtk_widget_get_next_sibling (time);
+  GtkWidget *kind = gtk_widget_get_next_sibling (session);
+  GtkWidget *summary = gtk_widget_get_next_sibling (kind);
+  const char *classes[] = { "caption-heading", hap_sim_trace_entry_get_style_class (entry), NULL };
+  g_autofree char *number = NULL;
+  guint64 id;
+
+  if (hap_sim_trace_entry_get_session (entry, &id))
+    number = g_strdup_printf ("#%" G_GUINT64_FORMAT, id);
+  gtk_label_set_text (GTK_LABEL (time), hap_sim_trace_entry_get_time_label (entry));
+  gtk_label_set_text (GTK_LABEL (session), number ?: "");
+  gtk_label_set_text (GTK_LABEL (kind), hap_sim_trace_entry_get_kind_label (entry));
+  gtk_widget_set_css_classes (kind, classes);
+  gtk_label_set_text (GTK_LABEL (summary), hap_sim_trace_entry_get_summary (entry));
+  gtk_widget_set_tooltip_text (summary, hap_sim_trace_entry_get_summary (entry));
+}
+
+/* ---- filtering ------------------------------------------------------------------------ */
+
+static gboolean
+filter_entry (gpointer item, gpointer user_data)
+{
+  HapSimTrafficPage *self = user_data;
+  HapSimTraceEntry *entry = item;
+  guint index = gtk_drop_down_get_selected (self->session_dropdown);
+  guint64 session;
+
+  if ((hap_sim_trace_entry_get_group (entry) & self->groups) == 0)
+    return FALSE;
+  if (index > 0 && index <= self->sessions->len &&
+      (!hap_sim_trace_entry_get_session (entry, &session) ||
+       session != g_array_index (self->sessions, guint64, index - 1)))
+    return FALSE;
+  return hap_sim_trace_entry_matches (entry, self->search);
+}
+
+static void
+on_kind_toggled_cb (HapSimTrafficPage *self)
+{
+  self->groups = (gtk_toggle_button_get_active (self->requests_toggle)
+                    ? HAP_SIM_TRACE_GROUP_REQUESTS : 0) |
+                 (gtk_toggle_button_get_active (self->responses_toggle)
+                    ? HAP_SIM_TRACE_GROUP_RESPONSES : 0) |
+                 (gtk_toggle_button_get_active (self->events_toggle)
+                    ? HAP_SIM_TRACE_GROUP_EVENTS : 0) |
+                 (gtk_toggle_button_get_active (self->sessions_toggle)
+                    ? HAP_SIM_TRACE_GROUP_SESSIONS : 0);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+on_session_selected_cb (HapSimTrafficPage *self)
+{
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+on_search_changed_cb (HapSimTrafficPage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  g_clear_pointer (&self->search, g_free);
+  if (text != NULL && *text != '\0')
+    self->search = g_utf8_casefold (text, -1);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+on_follow_toggled_cb (HapSimTrafficPage *self)
+{
+  if (gtk_toggle_button_get_active (self->follow_button))
+    queue_scroll_to_end (self);
+}
+
+/* Back to "All Sessions" with no session known. */
+static void
+reset_sessions (HapSimTrafficPage *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->session_names));
+
+  gtk_drop_down_set_selected (self->session_dropdown, 0);
+  gtk_string_list_splice (self->session_names, 1, n - 1, NULL);
+  g_array_set_size (self->sessions, 0);
+}
+
+static void
+note_session (HapSimTrafficPage *self, HapSimTraceEntry *entry)
+{
+  g_autofree char *name = NULL;
+  guint64 session;
+
+  if (!hap_sim_trace_entry_get_session (entry, &session))
+    return;
+  for (guint i = 0; i < self->sessions->len; i++)
+    if (g_array_index (self->sessions, guint64, i) == session)
+      return;
+  g_array_append_val (self->sessions, session);
+  name = g_strdup_printf ("Session %" G_GUINT64_FORMAT, session);
+  gtk_string_list_append (self->session_names, name);
+}
+
+/* ---- the trace ------------------------------------------------------------------------ */
+
+/* Adds @lines (char *), newest last; lines already shown (by seq) are skipped, so that
+ * the initial load and the listener may overlap. */
+static void
+add_lines (HapSimTrafficPage *self, const char * const *lines, guint n_lines)
+{
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_object_unref);
+  guint stored = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  guint first = 0, drop;
+
+  for (guint i = 0; i < n_lines; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      HapSimTraceEntry *entry = hap_sim_trace_entry_new (lines[i], self->accessory, &error);
+
+      if (entry == NULL)
+        {
+          g_warning ("Unreadable trace line: %s", error->message);
+          continue;
+        }
+      if (hap_sim_trace_entry_get_seq (entry) <= self->last_seq)
+        {
+          g_object_unref (entry);
+          continue;
+        }
+      self->last_seq = hap_sim_trace_entry_get_seq (entry);
+      note_session (self, entry);
+      g_ptr_array_add (entries, entry);
+    }
+  if (entries->len == 0)
+    return;
+
+  /* Only the newest MAX_ENTRIES, of the new ones and of the store together. */
+  if (entries->len > MAX_ENTRIES)
+    first = entries->len - MAX_ENTRIES;
+  drop = stored + (entries->len - first) > MAX_ENTRIES
+           ? stored + (entries->len - first) - MAX_ENTRIES : 0;
+  if (drop > 0)
+    g_list_store_splice (self->store, 0, drop, NULL, 0);
+  g_list_store_splice (self->store, stored - drop, 0, entries->pdata + first,
+                       entries->len - first);
+}
+
+static gboolean
+add_line_idle_cb (gpointer user_data);
+
+typedef struct
+{
+  Tap  *tap;
+  char *line;
+} QueuedLine;
+
+static void
+queued_line_free (gpointer data)
+{
+  QueuedLine *queued = data;
+
+  g_atomic_rc_box_release_full (queued->tap, (GDestroyNotify) g_weak_ref_clear);
+  g_free (queued->line);
+  g_free (queued);
+}
+
+static void
+add_tap_line (Tap *tap, const char *line)
+{
+  g_autoptr(HapSimTrafficPage) self = g_weak_ref_get (&tap->page);
+
+  if (self != NULL && self->generation == tap->generation)
+    add_lines (self, &line, 1);
+}
+
+static gboolean
+add_line_idle_cb (gpointer user_data)
+{
+  QueuedLine *queued = user_data;
+
+  add_tap_line (queued->tap, queued->line);
+  return G_SOURCE_REMOVE;
+}
+
+/* Called on the recording thread. The accessory's server runs on the main context, so
+ * this is the main thread in the app; lines from elsewhere are queued to it (with an idle
+ * source: g_main_context_invoke() would run them on this thread whenever it can acquire
+ * the main context). */
+static void
+on_trace_line (const char *line, gpointer user_data)
+{
+  Tap *tap = user_data;
+  QueuedLine *queued;
+
+  if (g_main_context_is_owner (g_main_context_default ()))
+    {
+      add_tap_line (tap, line);
+      return;
+    }
+  queued = g_new0 (QueuedLine, 1);
+  queued->tap = g_atomic_rc_box_acquire (tap);
+  queued->line = g_strdup (line);
+  g_idle_add_full (G_PRIORITY_DEFAULT, add_line_idle_cb, queued, queued_line_free);
+}
+
+static void
+stop_listening (HapSimTrafficPage *self)
+{
+  if (self->listener_id != 0)
+    hap_sim_trace_remove_listener (hap_sim_accessory_get_trace (self->accessory),
+                                   self->listener_id);
+  self->listener_id = 0;
+  if (self->tap != NULL)
+    g_atomic_rc_box_release_full (self->tap, (GDestroyNotify) g_weak_ref_clear);
+  self->tap = NULL;
+  self->generation++;
+}
+
+static void
+start_listening (HapSimTrafficPage *self)
+{
+  HapSimTrace *trace = hap_sim_accessory_get_trace (self->accessory);
+  g_autoptr(GPtrArray) lines = NULL;
+
+  self->tap = g_atomic_rc_box_new0 (Tap);
+  g_weak_ref_init (&self->tap->page, self);
+  self->tap->generation = self->generation;
+  /* Listening first, then reading: an entry recorded in between comes both ways and is
+   * added once (by seq). */
+  self->listener_id = hap_sim_trace_add_listener (trace, on_trace_line, self->tap);
+  lines = hap_sim_trace_dup_lines (trace, 0, 0);
+  g_ptr_array_set_free_func (lines, g_free);
+  add_lines (self, (const char * const *) lines->pdata, lines->len);
+}
+
+/* ---- export and clear ----------------------------------------------------------------- */
+
+static void
+on_export_response_cb (HapSimTrafficPage    *self,
+                       int                   response,
+                       GtkFileChooserNative *dialog)
+{
+  g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  g_autoptr(GError) error = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT && file != NULL)
+    {
+      if (!hap_sim_traffic_page_export_to_file (self, file, &error))
+        hap_sim_ui_toast_error (GTK_WIDGET (self), "Could not export the traffic", error);
+      else
+        {
+          g_autofree char *name = g_file_get_basename (file);
+          g_autofree char *text = g_strdup_printf ("Traffic exported to “%s”", name);
+
+          hap_sim_ui_toast (GTK_WIDGET (self), text);
+        }
+    }
+  g_clear_object (&self->export_dialog);
+}
+
+static void
+on_export_clicked_cb (HapSimTrafficPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *name = NULL;
+
+  if (self->accessory == NULL || self->export_dialog != NULL)
+    return;
+  name = g_strdup_printf ("%s-traffic.jsonl", hap_sim_accessory_get_id (self->accessory));
+  self->export_dialog = gtk_file_chooser_native_new ("Export Traffic",
+                                                     GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                          : NULL,
+                                                     GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                     "_Export", "_Cancel");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->export_dialog), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->export_dialog), name);
+  g_signal_connect_swapped (self->export_dialog, "response",
+                            G_CALLBACK (on_export_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->export_dialog));
+}
+
+static void
+on_clear_clicked_cb (HapSimTrafficPage *self)
+{
+  if (self->accessory == NULL)
+    return;
+  hap_sim_trace_clear (hap_sim_accessory_get_trace (self->accessory));
+  g_list_store_remove_all (self->store);
+  reset_sessions (self);
+}
+
+/* ---- the object ----------------------------------------------------------------------- */
+
 static void
 hap_sim_traffic_page_dispose (GObject *object)
 {
   HapSimTrafficPage *self = HAP_SIM_TRAFFIC_PAGE (object);
 
+  if (self->accessory != NULL)
+    stop_listening (self);
+  g_clear_handle_id (&self->scroll_id, g_source_remove);
+  if (self->export_dialog != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->export_dialog, self);
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->export_dialog));
+      g_clear_object (&self->export_dialog);
+    }
+  if (self->filter != NULL)
+    gtk_custom_filter_set_filter_func (self->filter, NULL, NULL, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), HAP_SIM_TYPE_TRAFFIC_PAGE);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->store);
   g_clear_object (&self->accessory);
   G_OBJECT_CLASS (hap_sim_traffic_page_parent_class)->dispose (object);
 }
 
 static void
-hap_sim_traffic_page_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+hap_sim_traffic_page_finalize (GObject *object)
+{
+  HapSimTrafficPage *self = HAP_SIM_TRAFFIC_PAGE (object);
+
+  g_clear_pointer (&self->sessions, g_array_unref);
+  g_free (self->search);
+  G_OBJECT_CLASS (hap_sim_traffic_page_parent_class)->finalize (object);
+}
+
+static void
+hap_sim_traffic_page_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
 {
   HapSimTrafficPage *self = HAP_SIM_TRAFFIC_PAGE (object);
 
@@ -42,7 +525,10 @@ hap_sim_traffic_page_get_property (GObject *object, guint prop_id, GValue *value
 }
 
 static void
-hap_sim_traffic_page_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+hap_sim_traffic_page_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
 {
   HapSimTrafficPage *self = HAP_SIM_TRAFFIC_PAGE (object);
 
@@ -63,6 +549,7 @@ hap_sim_traffic_page_class_init (HapSimTrafficPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = hap_sim_traffic_page_dispose;
+  object_class->finalize = hap_sim_traffic_page_finalize;
   object_class->get_property = hap_sim_traffic_page_get_property;
   object_class->set_property = hap_sim_traffic_page_set_property;
 
@@ -71,16 +558,55 @@ hap_sim_traffic_page_class_init (HapSimTrafficPageClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hapsim/Simulator/hap-sim-traffic-page.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/hapsim/Simulator/hap-sim-traffic-page.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, child);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, session_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, session_names);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, requests_toggle);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, responses_toggle);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, events_toggle);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, sessions_toggle);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, follow_button);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, export_button);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, clear_button);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, list_view);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, selection);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, filter_model);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, detail_stack);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, detail_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_session_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_kind_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_follow_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_export_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_clear_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_shown_items_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_selected_item_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_setup_row_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_bind_row_cb);
 }
 
 static void
 hap_sim_traffic_page_init (HapSimTrafficPage *self)
 {
+  self->sessions = g_array_new (FALSE, FALSE, sizeof (guint64));
+  self->groups = HAP_SIM_TRACE_GROUP_ALL;
+  self->store = g_list_store_new (HAP_SIM_TYPE_TRACE_ENTRY);
+  self->filter = gtk_custom_filter_new (filter_entry, self, NULL);
+  g_signal_connect_object (self->store, "items-changed",
+                           G_CALLBACK (on_stored_items_changed_cb), self, G_CONNECT_SWAPPED);
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_filter_list_model_set_filter (self->filter_model, GTK_FILTER (self->filter));
+  gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (self->store));
+  update_state (self);
 }
+
+/* ---- API ------------------------------------------------------------------------------ */
 
 GtkWidget *
 hap_sim_traffic_page_new (void)
@@ -92,9 +618,21 @@ void
 hap_sim_traffic_page_set_accessory (HapSimTrafficPage *self, HapSimAccessory *accessory)
 {
   g_return_if_fail (HAP_SIM_IS_TRAFFIC_PAGE (self));
+  g_return_if_fail (accessory == NULL || HAP_SIM_IS_ACCESSORY (accessory));
 
-  if (g_set_object (&self->accessory, accessory))
-    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_ACCESSORY]);
+  if (self->accessory == accessory)
+    return;
+
+  if (self->accessory != NULL)
+    stop_listening (self);
+  g_set_object (&self->accessory, accessory);
+  g_list_store_remove_all (self->store);
+  reset_sessions (self);
+  self->last_seq = 0;
+  if (accessory != NULL)
+    start_listening (self);
+  update_state (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_ACCESSORY]);
 }
 
 HapSimAccessory *
@@ -102,4 +640,29 @@ hap_sim_traffic_page_get_accessory (HapSimTrafficPage *self)
 {
   g_return_val_if_fail (HAP_SIM_IS_TRAFFIC_PAGE (self), NULL);
   return self->accessory;
+}
+
+gboolean
+hap_sim_traffic_page_export_to_file (HapSimTrafficPage  *self,
+                                     GFile              *file,
+                                     GError            **error)
+{
+  GListModel *shown;
+  g_autoptr(GString) text = g_string_new (NULL);
+  guint n;
+
+  g_return_val_if_fail (HAP_SIM_IS_TRAFFIC_PAGE (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  shown = G_LIST_MODEL (self->filter_model);
+  n = g_list_model_get_n_items (shown);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HapSimTraceEntry) entry = g_list_model_get_item (shown, i);
+
+      g_string_append (text, hap_sim_trace_entry_get_line (entry));
+      g_string_append_c (text, '\n');
+    }
+  return g_file_replace_contents (file, text->str, text->len, NULL, FALSE,
+                                  G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
 }

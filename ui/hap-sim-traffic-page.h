@@ -17,5 +17,10 @@ GtkWidget       *hap_sim_traffic_page_new           (void);
 void             hap_sim_traffic_page_set_accessory (HapSimTrafficPage *self,
                                                    HapSimAccessory *accessory);
 HapSimAccessory *hap_sim_traffic_page_get_accessory (HapSimTrafficPage *self);
+/* Writes the entries shown (after the filters) as JSON lines, each exactly as the trace
+ * produced it and newline-terminated, replacing @file atomically. */
+gboolean         hap_sim_traffic_page_export_to_file (HapSimTrafficPage  *self,
+                                                      GFile              *file,
+                                                      GError            **error);
 
 G_END_DECLS

@@ -16,7 +16,7 @@ hap_sim_ui_init (void)
    * reference keeps it, and registering here does not depend on constructors. */
   if (g_once_init_enter (&done))
     {
-      g_resources_register (hap_sim_ui_get_resource ());
+      hap_sim_ui_register_resource ();
       g_once_init_leave (&done, 1);
     }
 }
@@ -98,8 +98,20 @@ const char *
 hap_sim_ui_service_label (HapService *service)
 {
   const HapServiceType *type = hap_service_get_catalog_type (service);
+  g_autoptr(GString) words = NULL;
 
-  return type ? type->name : hap_service_get_type_uuid (service);
+  if (type == NULL)
+    return hap_service_get_type_uuid (service);
+  /* The catalog names services in CamelCase ("AccessoryInformation"): in words for
+   * people, interned so callers need not free it. */
+  words = g_string_new (NULL);
+  for (const char *p = type->name; *p != '\0'; p++)
+    {
+      if (p != type->name && g_ascii_isupper (*p) && g_ascii_islower (p[-1]))
+        g_string_append_c (words, ' ');
+      g_string_append_c (words, *p);
+    }
+  return g_intern_string (words->str);
 }
 
 static const char *

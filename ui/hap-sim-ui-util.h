@@ -20,7 +20,8 @@ char       *hap_sim_ui_category_label  (int                category);
  * with their unit ("21.5 °C", "75 %"), "On"/"Off" for switches, "N bytes" for data. */
 char       *hap_sim_ui_format_value    (HapCharacteristic *characteristic,
                                         GVariant          *value);
-/* The characteristic's name for people: the catalog's display name or its UUID. */
+/* Names for people: the catalog's display name ("Target Temperature") or, for a
+ * service, its catalog name in words ("Accessory Information"); else the UUID. */
 const char *hap_sim_ui_characteristic_label (HapCharacteristic *characteristic);
 const char *hap_sim_ui_service_label   (HapService        *service);
 /* Local time, "2026-11-22 10:04:05", of @usec (real time, µs since the epoch). */

@@ -56,7 +56,8 @@ HapSimAccessory *hap_sim_workspace_rename         (HapSimWorkspace  *self,
 HapSimAccessory *hap_sim_workspace_duplicate      (HapSimWorkspace  *self,
                                                    HapSimAccessory  *accessory,
                                                    GError          **error);
-/* Removes it from the engine, then deletes its file and its state directory. */
+/* Removes it from the engine, then deletes its file (when the file is in the workspace
+ * directory: one served from elsewhere is the user's) and its state directory. */
 gboolean         hap_sim_workspace_delete         (HapSimWorkspace  *self,
                                                    HapSimAccessory  *accessory,
                                                    GError          **error);

@@ -160,7 +160,7 @@ ui_spin (guint ms)
 }
 
 static void
-on_toast (GtkWidget *widget, const char *action, GVariant *parameter)
+on_toast (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   g_test_message ("toast: %s", g_variant_get_string (parameter, NULL));
 }
@@ -175,7 +175,7 @@ ui_window_new (GtkWidget *child)
     GSimpleActionGroup *group = g_simple_action_group_new ();
     GSimpleAction *toast = g_simple_action_new ("toast", G_VARIANT_TYPE_STRING);
 
-    g_signal_connect_swapped (toast, "activate", G_CALLBACK (on_toast), NULL);
+    g_signal_connect (toast, "activate", G_CALLBACK (on_toast), NULL);
     g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (toast));
     gtk_widget_insert_action_group (window, "win", G_ACTION_GROUP (group));
     g_object_unref (toast);

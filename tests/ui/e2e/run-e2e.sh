@@ -1,0 +1,28 @@
+#!/bin/sh
+# run-e2e.sh — the desktop app end to end: the real hap-simulator window on a private X
+# server and session bus, driven through AT-SPI, checked on the wire with hapctl (see
+# e2e_app.py for the steps, e2e_session.py for the sandbox). Prints TAP.
+#
+# Meson runs it as the test ui-e2e. By hand, from the source root:
+#   HAP_SIMULATOR=_build/simulator/hap-simulator HAPCTL=_build/hapctl/hapctl \
+#   HAP_ACCESSORIES_DIR=accessories SCREENSHOT_DIR=/tmp/shots tests/ui/e2e/run-e2e.sh
+# E2E_KEEP_WORKDIR=1 keeps the work directory (workspace, state, logs) for a look after.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+
+: "${HAP_SIMULATOR:?set HAP_SIMULATOR to the hap-simulator binary}"
+: "${HAPCTL:?set HAPCTL to the hapctl binary}"
+: "${HAP_ACCESSORIES_DIR:?set HAP_ACCESSORIES_DIR to the accessories/ directory}"
+
+missing=""
+for tool in Xvfb dbus-run-session gdbus import identify; do
+  command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+/usr/bin/python3 -c 'import pyatspi' >/dev/null 2>&1 || missing="$missing python3-pyatspi"
+if [ -n "$missing" ]; then
+  echo "Bail out! missing:$missing (tools/install-deps.sh installs them)"
+  exit 1
+fi
+
+export HAP_SIMULATOR HAPCTL HAP_ACCESSORIES_DIR
+exec /usr/bin/python3 "$here/e2e_session.py" "$here/e2e_app.py"
