@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds and runs every test: unit and protocol tests, the hap-controller interop suite,
+# Builds and runs every test: unit, protocol and desktop-app tests (the end-to-end one
+# leaves screenshots in artifacts/screenshots/), the hap-controller interop suite,
 # the same suite again under ASan+UBSan, and each fuzz target for FUZZ_SECONDS (60).
 # Ends with one summary line "tests: N passed, N failed".
 set -u
@@ -30,6 +31,10 @@ run_suite () {
 }
 
 run_suite _build || status=1
+# The end-to-end UI test's screenshots of the main views, kept as CI artifacts.
+mkdir -p artifacts/screenshots
+cp _build/tests/ui/e2e/screenshots/*.png artifacts/screenshots/ 2>/dev/null &&
+  echo "run-tests: screenshots in artifacts/screenshots/"
 # Introspection-free build with sanitizers; leaks count as errors.
 run_suite _asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug || status=1
 tests/fuzz/run-fuzzers.sh "$FUZZ_SECONDS" || status=1

@@ -125,11 +125,15 @@ static void
 action_quit (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   GApplication *app = user_data;
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  /* A copy: closing a window takes it, and the windows transient for it (the shortcuts
+   * window, dialogs), out of the application's own list. */
+  GList *windows = g_list_copy_deep (gtk_application_get_windows (GTK_APPLICATION (app)),
+                                     (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
 
   /* Through close-request, so the window keeps its size in the settings. */
   for (GList *l = windows; l != NULL; l = l->next)
     gtk_window_close (l->data);
+  g_list_free_full (windows, g_object_unref);
   g_application_quit (app);
 }
 
@@ -227,8 +231,9 @@ hap_sim_application_startup (GApplication *app)
     { "win.show-help-overlay", { "<Control>question", NULL } },
   };
 
-  G_APPLICATION_CLASS (hap_sim_application_parent_class)->startup (app);
+  /* Before GtkApplication's startup, which loads style.css from the resource base path. */
   hap_sim_ui_init ();
+  G_APPLICATION_CLASS (hap_sim_application_parent_class)->startup (app);
   gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
                                     "/io/github/hapsim/Simulator/icons");
 

@@ -113,6 +113,15 @@ on_shown_items_changed_cb (HapSimTrafficPage *self,
     queue_scroll_to_end (self);
 }
 
+/* Scrolling a list that is not shown (another page of the window is) does nothing: catch
+ * up with the newest traffic when the page appears. */
+static void
+hap_sim_traffic_page_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (hap_sim_traffic_page_parent_class)->map (widget);
+  queue_scroll_to_end (HAP_SIM_TRAFFIC_PAGE (widget));
+}
+
 /* The store can change with nothing shown changing (all filtered out). */
 static void
 on_stored_items_changed_cb (HapSimTrafficPage *self)
@@ -558,6 +567,7 @@ hap_sim_traffic_page_class_init (HapSimTrafficPageClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  widget_class->map = hap_sim_traffic_page_map;
   gtk_widget_class_set_template_from_resource (
     widget_class, "/io/github/hapsim/Simulator/hap-sim-traffic-page.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

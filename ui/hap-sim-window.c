@@ -124,8 +124,20 @@ update_title (HapSimWindow *self)
       return;
     }
   adw_view_switcher_title_set_title (self->switcher_title, hap_sim_accessory_get_name (self->selected));
-  adw_view_switcher_title_set_subtitle (self->switcher_title,
-                                        hap_sim_state_to_string (hap_sim_accessory_get_state (self->selected)));
+  switch (hap_sim_accessory_get_state (self->selected))
+    {
+    case HAP_SIM_STATE_STOPPED:
+      adw_view_switcher_title_set_subtitle (self->switcher_title, "Stopped");
+      break;
+    case HAP_SIM_STATE_RUNNING:
+      adw_view_switcher_title_set_subtitle (self->switcher_title, "Running");
+      break;
+    case HAP_SIM_STATE_ADVERTISED:
+      adw_view_switcher_title_set_subtitle (self->switcher_title, "Advertising");
+      break;
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 static void

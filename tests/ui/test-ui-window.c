@@ -114,6 +114,7 @@ test_sidebar_and_selection (void)
   HapSimAccessory *lamp, *thermostat;
   HapSimSidebarRow *lamp_row;
   GtkWidget *controls;
+  g_autofree char *last = NULL;
   gpointer args[2];
 
   window_test_open (&t, examples);
@@ -135,7 +136,8 @@ test_sidebar_and_selection (void)
   g_assert_true (hap_sim_window_select (t.window, "thermostat"));
   g_assert_true (hap_sim_window_get_selected (t.window) == thermostat);
   g_assert_true (hap_sim_controls_page_get_accessory (HAP_SIM_CONTROLS_PAGE (controls)) == thermostat);
-  g_assert_cmpstr (g_settings_get_string (t.settings, "last-accessory"), ==, "thermostat");
+  last = g_settings_get_string (t.settings, "last-accessory");
+  g_assert_cmpstr (last, ==, "thermostat");
   g_assert_false (hap_sim_window_select (t.window, "no-such-accessory"));
 
   /* Pairing and a live session show in the row (and a toast, whose text must not
@@ -231,6 +233,7 @@ test_preferences_and_shortcuts (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GSettings) settings = hap_sim_application_open_settings (&error);
   g_autoptr(GtkBuilder) builder = NULL;
+  g_autofree char *style_variant = NULL;
   GtkWindow *preferences;
   AdwComboRow *style;
   GObject *overlay;
@@ -243,7 +246,8 @@ test_preferences_and_shortcuts (void)
   g_assert_nonnull (style);
   /* The combo and the setting are one: dark here is "dark" there, and back. */
   adw_combo_row_set_selected (style, 2);
-  g_assert_cmpstr (g_settings_get_string (settings, "style-variant"), ==, "dark");
+  style_variant = g_settings_get_string (settings, "style-variant");
+  g_assert_cmpstr (style_variant, ==, "dark");
   g_settings_set_string (settings, "style-variant", "light");
   g_assert_cmpuint (adw_combo_row_get_selected (style), ==, 1);
   g_assert_nonnull (ui_find_by_text (GTK_WIDGET (preferences), "/tmp/workspace"));

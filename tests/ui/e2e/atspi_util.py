@@ -172,14 +172,6 @@ def do_action(obj, wanted=("click", "toggle", "activate")):
     return action.doAction(0)
 
 
-def do_named_action(obj, action_name):
-    action = obj.queryAction()
-    names = [action.getName(i) for i in range(action.nActions)]
-    if action_name not in names:
-        raise NotFound(f"{role(obj)} {name(obj)!r}: no action {action_name} (has {names})")
-    return action.doAction(names.index(action_name))
-
-
 def set_text(obj, text):
     """Replaces the text of an editable: @obj or the first EditableText under it."""
     for candidate in walk(obj):

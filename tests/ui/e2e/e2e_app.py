@@ -51,10 +51,6 @@ class Tap:
             self.diag(detail)
         return bool(cond)
 
-    def skip(self, desc, reason):
-        self.n += 1
-        self.out.write(f"ok {self.n} - {desc} # SKIP {reason}\n")
-
     def diag(self, text):
         for line in str(text).splitlines():
             self.out.write(f"# {line}\n")
@@ -65,13 +61,18 @@ class Tap:
 
 
 tap = Tap(os.environ["E2E_TAP"])
+# Ends with dbus-run-session (the app ends with this script, see app_preexec).
+ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)   # PR_SET_PDEATHSIG
 
 
 def run(cmd, timeout=30):
     try:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as e:
-        return subprocess.CompletedProcess(cmd, 124, e.stdout or "", (e.stderr or "") + f"\n(timed out after {timeout} s)")
+        # Whatever was captured comes as bytes here, text=True or not.
+        text = [(b or b"").decode(errors="replace") if isinstance(b, bytes) else (b or "")
+                for b in (e.stdout, e.stderr)]
+        return subprocess.CompletedProcess(cmd, 124, text[0], text[1] + f"\n(timed out after {timeout} s)")
 
 
 def ctl(*args, timeout=30):
@@ -85,8 +86,8 @@ def ctl_json(*args):
     return json.loads(r.stdout)
 
 
-def hapctl(*args, timeout=30):
-    return run([HAPCTL, "--controller", CONTROLLER, *args], timeout)
+def hapctl(*args, controller=CONTROLLER, timeout=30):
+    return run([HAPCTL, "--controller", controller, *args], timeout)
 
 
 def out(r):
@@ -186,7 +187,7 @@ class App:
     def sidebar_row(self, name):
         return next((n for n in self.sidebar_rows() if n.startswith(name + ", ")), None)
 
-    def select(self, name, check=None):
+    def select(self, name):
         """Selects the sidebar row of @name (AT-SPI Selection), then waits until the row
         is selected and the controls page shows the accessory (its Name, "value 1.5")."""
         rows = A.children(self.sidebar)
@@ -210,6 +211,8 @@ class App:
 
 PAGES = {"Controls": "HapSimControlsPage", "Setup": "HapSimSetupPage", "Pairings": "HapSimPairingsPage",
          "Traffic": "HapSimTrafficPage", "Quirks": "HapSimQuirksPage"}
+
+
 def app_preexec():
     """In the app's process: a core file in WORK when it crashes (a backtrace is printed
     from it), and SIGKILL if this script dies first."""
@@ -219,6 +222,8 @@ def app_preexec():
 
 def crash_backtrace():
     cores = glob.glob(os.path.join(WORK, "core*"))
+    if not shutil.which("gdb"):
+        return "(gdb is not installed: no backtrace from %s)" % (cores or "a core file")
     if not cores:
         return "no core file (core_pattern: %s)" % open("/proc/sys/kernel/core_pattern").read().strip()
     r = run(["gdb", "-batch", "-nx", "-ex", "bt 40", SIM, cores[0]], 120)
@@ -308,8 +313,10 @@ def step_controls_to_wire():
            f"watch: {events!r} {errors!r}")
     r = hapctl("get", addr, on_id)
     tap.ok(r.returncode == 0 and r.stdout.strip() == f"{on_id} = {want}", "hapctl get reads the new On value", out(r))
-    label = A.find(page, roles="label", desc=f"value {on_id}")
-    tap.ok(A.name(label) == ("On" if want == "true" else "Off"), "the row's value label follows", A.name(label))
+    shown = "On" if want == "true" else "Off"
+    tap.ok(A.poll(lambda: A.name(A.find(page, roles="label", desc=f"value {on_id}")) == shown, 5),
+           f"the row's value label \"value {on_id}\" says {shown}",
+           A.name(A.find(page, roles="label", desc=f"value {on_id}")))
     return on_id, br_id, addr
 
 
@@ -327,8 +334,9 @@ def step_wire_to_controls(on_id, br_id, addr):
 
     switch = A.find(page, roles=A.SWITCH_ROLES, desc=on_id)
     target = not A.is_checked(switch)
-    r = hapctl("put", addr, f"{on_id}={'true' if target else 'false'}")
-    tap.ok(r.returncode == 0, f"hapctl put On {target}", out(r))
+    value = "true" if target else "false"
+    r = hapctl("put", addr, f"{on_id}={value}")
+    tap.ok(r.returncode == 0, f"hapctl put On {value}", out(r))
     tap.ok(A.poll(lambda: A.is_checked(A.find(page, roles=A.SWITCH_ROLES, desc=on_id)) is target, 5),
            "the On switch follows within 5 s", A.dump(A.find(page, roles=A.SWITCH_ROLES, desc=on_id)))
 
@@ -439,11 +447,14 @@ def step_new_accessory():
                   [A.name(w) for w in A.toplevels(app.acc)]):
         return
 
+    create = A.find(editor, roles="push button", name_is="Create Accessory")
+    tap.ok(not A.is_sensitive(create), "Create Accessory is disabled while the form is empty")
     name_row = A.find(editor, name_is="Accessory Name")
     A.set_text(name_row, NEW_NAME)
     dropdown = A.find(editor, roles="combo box", name_is="Service Type")
     picked, shown = pick_from_dropdown(dropdown, "Thermostat")
-    tap.ok(picked, "Service Type: Thermostat picked in the drop-down", f"the drop-down shows {shown}")
+    if not tap.ok(picked, "Service Type: Thermostat picked in the drop-down", f"the drop-down shows {shown}"):
+        return
     A.do_action(A.find(editor, roles="push button", name_is="Add Service"))
     create = A.poll(lambda: (b := A.find(editor, roles="push button", name_is="Create Accessory")) and
                     A.is_sensitive(b) and b, 5)
@@ -476,18 +487,14 @@ def step_new_accessory():
     tap.ok(A.poll(lambda: all(A.name(w) != "New Accessory" for w in A.toplevels(app.acc)), 5),
            "the editor closed")
     # And it is a real accessory: a controller pairs with it and reads the target.
-    global CONTROLLER
-    saved, CONTROLLER = CONTROLLER, os.path.join(WORK, "controller-new")
-    try:
-        addr = f"127.0.0.1:{app.ids[acc_id]['port']}"
-        r = hapctl("pair", addr, CODE)
-        tap.ok(r.returncode == 0, "hapctl pairs with the new thermostat", out(r))
-        target = next(c for c in ctl_json("chars", acc_id) if c["type"] == "TargetTemperature")
-        r = hapctl("get", addr, f"{target['aid']}.{target['iid']}")
-        tap.ok(r.returncode == 0 and r.stdout.startswith(f"{target['aid']}.{target['iid']} = "),
-               "… and reads its Target Temperature", out(r))
-    finally:
-        CONTROLLER = saved
+    controller = os.path.join(WORK, "controller-new")
+    addr = f"127.0.0.1:{app.ids[acc_id]['port']}"
+    r = hapctl("pair", addr, CODE, controller=controller)
+    tap.ok(r.returncode == 0, "hapctl pairs with the new thermostat", out(r))
+    target = next(c for c in ctl_json("chars", acc_id) if c["type"] == "TargetTemperature")
+    spec = f"{target['aid']}.{target['iid']}"
+    r = hapctl("get", addr, spec, controller=controller)
+    tap.ok(r.returncode == 0 and r.stdout.startswith(f"{spec} = "), "… and reads its Target Temperature", out(r))
 
 
 def pick_from_dropdown(dropdown, wanted):
@@ -575,8 +582,20 @@ def diagnostics():
             f.write(tree)
         tap.diag("AT-SPI tree of the app (the first 300 lines; all of it in atspi-tree.txt):")
         tap.diag("\n".join(tree.splitlines()[:300]))
-    tap.diag("the app's output (last 60 lines):")
-    tap.diag("\n".join(app_log().splitlines()[-60:]))
+    tap.diag("the app's output:")
+    tap.diag(log_excerpt(app_log()))
+
+
+def log_excerpt(log, lines=60):
+    """A sanitizer's report from its first line (its stack is what matters), else the
+    last @lines lines."""
+    all_lines = log.splitlines()
+    start = next((i for i, line in enumerate(all_lines)
+                  if "ERROR: AddressSanitizer" in line or "ERROR: LeakSanitizer" in line or
+                  "runtime error:" in line), None)
+    if start is not None:
+        return "\n".join(all_lines[start:start + 80])
+    return "\n".join(all_lines[-lines:])
 
 
 def app_log():
@@ -594,13 +613,14 @@ def guarded(step, *args):
         raise
     except Exception:  # noqa: BLE001 - reported as a failing test
         tap.ok(False, f"{step.__name__} ran to the end", traceback.format_exc())
-        return None
+        return False
 
 
 def main():
     try:
-        step_start()
-        step_pair()
+        # Without the app and a paired controller nothing after makes sense.
+        if guarded(step_start) is False or guarded(step_pair) is False:
+            raise SystemExit
         ids = guarded(step_controls_to_wire)
         if ids:
             on_id, br_id, addr = ids
@@ -621,7 +641,7 @@ def main():
                           f"{how}, exit status {app.proc.returncode}"):
                 if app.proc.returncode is not None and app.proc.returncode < 0:
                     tap.diag("backtrace of the crash:\n" + crash_backtrace())
-                tap.diag("the app's output (last 40 lines):\n" + "\n".join(app_log().splitlines()[-40:]))
+                tap.diag("the app's output:\n" + log_excerpt(app_log()))
         if os.path.exists(APP_LOG):
             os.makedirs(SHOTS, exist_ok=True)
             shutil.copy(APP_LOG, os.path.join(SHOTS, "app.log"))

@@ -12,7 +12,8 @@ behind.
   and outside it.
 - This process is a child subreaper: whatever the session leaves running (the app, the
   dbus-daemons, at-spi-bus-launcher, at-spi2-registryd, hapctl) is re-parented here and
-  killed, by pid, at the end.
+  killed, by pid, at the end, on SIGTERM (meson's timeout) and after E2E_TIMEOUT seconds
+  (270, under meson's 300). Xvfb and the session get SIGKILL if this process is killed.
 - SCRIPT writes TAP to the file named by $E2E_TAP; this process copies it to stdout as
   it grows (so that meson's stdout pipe is held by nobody else), and adds a failing test
   and the plan when SCRIPT dies before printing its plan.
@@ -170,7 +171,7 @@ def main():
         return 2
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        log("cannot become a child subreaper: leftovers will be found by process group only")
+        log("cannot become a child subreaper: what the session leaves running may survive it")
 
     keep_workdir = os.environ.get("E2E_KEEP_WORKDIR") == "1"
     workdir = tempfile.mkdtemp(prefix="hap-e2e-")
@@ -206,24 +207,17 @@ def main():
         session = subprocess.Popen(["dbus-run-session", "--", "/usr/bin/python3", *sys.argv[1:]],
                                    env=env, stdin=subprocess.DEVNULL,
                                    stdout=open(session_log, "w"), stderr=subprocess.STDOUT,
-                                   start_new_session=True, preexec_fn=die_with_parent)
+                                   preexec_fn=die_with_parent)
         deadline = time.monotonic() + TIMEOUT
         while session.poll() is None and time.monotonic() < deadline:
             relay.pump()
             time.sleep(0.1)
-        if session.poll() is None:
+        timed_out = session.poll() is None
+        if timed_out:
             log(f"timed out after {TIMEOUT:.0f} s: stopping the session")
-            try:
-                os.killpg(session.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                session.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(session.pid, signal.SIGKILL)
-                session.wait()
+            kill_leftovers(keep=(xvfb.pid,))
         relay.pump()
-        status = session.returncode
+        status = 1 if timed_out else session.returncode
         with open(session_log, errors="replace") as f:
             tail = f.read()[-6000:]
         if status != 0 or not relay.plan:
@@ -232,11 +226,6 @@ def main():
                 log("  " + line)
     except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - reported as a failing test
         log(f"harness error: {error!r}")
-        if session is not None and session.poll() is None:
-            try:
-                os.killpg(session.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     finally:
         leftovers = kill_leftovers(keep=(xvfb.pid,) if xvfb else ())
         if leftovers:

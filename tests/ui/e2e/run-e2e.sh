@@ -6,7 +6,8 @@
 # Meson runs it as the test ui-e2e. By hand, from the source root:
 #   HAP_SIMULATOR=_build/simulator/hap-simulator HAPCTL=_build/hapctl/hapctl \
 #   HAP_ACCESSORIES_DIR=accessories SCREENSHOT_DIR=/tmp/shots tests/ui/e2e/run-e2e.sh
-# E2E_KEEP_WORKDIR=1 keeps the work directory (workspace, state, logs) for a look after.
+# Without SCREENSHOT_DIR the PNGs go to the work directory, which is deleted at the end
+# unless E2E_KEEP_WORKDIR=1 (it keeps the workspace, state and logs for a look after).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -24,5 +25,10 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 
-export HAP_SIMULATOR HAPCTL HAP_ACCESSORIES_DIR
+# Absolute: the app runs in the test's work directory.
+HAP_SIMULATOR=$(readlink -f "$HAP_SIMULATOR")
+HAPCTL=$(readlink -f "$HAPCTL")
+HAP_ACCESSORIES_DIR=$(readlink -f "$HAP_ACCESSORIES_DIR")
+[ -z "${SCREENSHOT_DIR:-}" ] || SCREENSHOT_DIR=$(readlink -f "$SCREENSHOT_DIR")
+export HAP_SIMULATOR HAPCTL HAP_ACCESSORIES_DIR SCREENSHOT_DIR
 exec /usr/bin/python3 "$here/e2e_session.py" "$here/e2e_app.py"
