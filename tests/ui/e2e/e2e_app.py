@@ -495,6 +495,19 @@ def step_new_accessory():
     spec = f"{target['aid']}.{target['iid']}"
     r = hapctl("get", addr, spec, controller=controller)
     tap.ok(r.returncode == 0 and r.stdout.startswith(f"{spec} = "), "… and reads its Target Temperature", out(r))
+    # The issue's "done when": change its temperature in the window, see the controller's
+    # view change, and see what the controller sent.
+    app.select(NEW_NAME)
+    page = app.page("Controls")
+    spin = A.wait_find(page, roles="spin button", desc=spec)
+    spin.queryValue().currentValue = 24.5
+    seen = A.poll(lambda: (g := hapctl("get", addr, spec, controller=controller)).returncode == 0 and
+                  g.stdout.strip() == f"{spec} = 24.5", 5)
+    tap.ok(seen, "Target Temperature set to 24.5 in the window: hapctl get reads 24.5",
+           out(hapctl("get", addr, spec, controller=controller)))
+    traffic = app.page("Traffic")
+    tap.ok(A.poll(lambda: A.find_all(traffic, roles="label", name_prefix=f"GET /characteristics?id={spec}"), 5),
+           f"the Traffic page shows what the controller sent: GET /characteristics?id={spec}")
 
 
 def pick_from_dropdown(dropdown, wanted):
@@ -536,6 +549,23 @@ def walk_outside_lists(root):
     for child in A.children(root):
         if A.role(child) != "list":
             yield from walk_outside_lists(child)
+
+
+def step_second_instance():
+    """One instance per session: starting the app again hands its files to the running
+    one (GApplication "open") and exits."""
+    outside = os.path.join(WORK, "import")
+    os.makedirs(outside, exist_ok=True)
+    shutil.copy(os.path.join(ACCESSORIES, "outlet.json"), outside)
+    started = time.monotonic()
+    r = run([SIM, os.path.join(outside, "outlet.json")], 30)
+    took = time.monotonic() - started
+    tap.ok(r.returncode == 0 and took < 15, "a second `hap-simulator FILE.json` exits at once, status 0",
+           f"{out(r)} after {took:.1f} s")
+    tap.ok(A.poll(lambda: "outlet" in app.refresh_ids(), 5),
+           "the running app imported the file and serves it", list(app.ids))
+    tap.ok(os.path.exists(os.path.join(WORKSPACE, "outlet.json")), "the file is now in its workspace")
+    tap.ok(app.proc.poll() is None, "the first instance is still running")
 
 
 def dismiss_toasts():
@@ -629,6 +659,7 @@ def main():
             guarded(step_quirk, br_id, addr)
             guarded(step_remove_pairing, br_id, addr)
         guarded(step_new_accessory)
+        guarded(step_second_instance)
         guarded(step_screenshots)
     except SystemExit:
         pass
