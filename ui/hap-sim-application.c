@@ -250,14 +250,9 @@ hap_sim_application_startup (GApplication *app)
   ensure_engine (self);
   dir = workspace_dir (self);
   self->workspace = hap_sim_workspace_new (self->engine, dir);
-  if (g_settings_get_boolean (self->settings, "start-accessories"))
-    hap_sim_workspace_load (self->workspace, self->load_errors);
-  else
-    {
-      /* Loaded stopped: each starts from its menu (or `ctl start`). */
-      hap_sim_workspace_load (self->workspace, self->load_errors);
-      hap_sim_engine_stop_all (self->engine);
-    }
+  /* Loaded stopped, each starts from its menu (or `ctl start`), when so preferred. */
+  hap_sim_workspace_load (self->workspace, g_settings_get_boolean (self->settings, "start-accessories"),
+                          self->load_errors);
   for (guint i = 0; i < self->load_errors->len; i++)
     g_printerr ("hap-simulator: %s\n", ((GError *) g_ptr_array_index (self->load_errors, i))->message);
 }

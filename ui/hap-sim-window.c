@@ -617,8 +617,6 @@ hap_sim_window_constructed (GObject *object)
     on_accessory_added (engine, g_ptr_array_index (all, i), self);
   self->added_id = g_signal_connect (engine, "accessory-added", G_CALLBACK (on_accessory_added), self);
   self->removed_id = g_signal_connect (engine, "accessory-removed", G_CALLBACK (on_accessory_removed), self);
-  if (g_signal_lookup ("quirks-changed", HAP_SIM_TYPE_QUIRKS_PAGE) != 0)
-    g_signal_connect_swapped (self->quirks_page, "quirks-changed", G_CALLBACK (on_quirks_changed), self);
 
   gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (self->settings, "window-width"),
                                g_settings_get_int (self->settings, "window-height"));
@@ -755,6 +753,7 @@ hap_sim_window_class_init (HapSimWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HapSimWindow, quirks_page);
   gtk_widget_class_bind_template_callback (widget_class, on_row_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_quirks_changed);
 
   gtk_widget_class_install_action (widget_class, "win.toast", "s", action_toast);
   gtk_widget_class_install_action (widget_class, "win.new-accessory", NULL, action_new_accessory);

@@ -678,7 +678,7 @@ is_served (HapSimWorkspace *self, const char *path)
 }
 
 void
-hap_sim_workspace_load (HapSimWorkspace *self, GPtrArray *errors)
+hap_sim_workspace_load (HapSimWorkspace *self, gboolean start, GPtrArray *errors)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDir) dir = NULL;
@@ -704,7 +704,7 @@ hap_sim_workspace_load (HapSimWorkspace *self, GPtrArray *errors)
 
       if (is_served (self, path))
         continue;
-      if (hap_sim_engine_add_file (self->engine, path, TRUE, &error) == NULL)
+      if (hap_sim_engine_add_file (self->engine, path, start, &error) == NULL)
         {
           g_debug ("%s", error->message);
           if (errors != NULL)

@@ -26,9 +26,11 @@ HapSimWorkspace *hap_sim_workspace_new            (HapSimEngine     *engine,
                                                    const char       *dir);
 const char      *hap_sim_workspace_get_dir        (HapSimWorkspace  *self);
 HapSimEngine    *hap_sim_workspace_get_engine     (HapSimWorkspace  *self);
-/* Adds and starts every *.json of the directory, in name order. A broken file does not
- * stop the others: its error ("FILE:LINE:COL: …") is appended to @errors (GError *). */
+/* Adds (and when @start, starts) every *.json of the directory, in name order. A broken
+ * file does not stop the others: its error ("FILE:LINE:COL: …") is appended to @errors
+ * (GError *). */
 void             hap_sim_workspace_load           (HapSimWorkspace  *self,
+                                                   gboolean          start,
                                                    GPtrArray        *errors);
 /* A new accessory file from @definition (the whole file: {"accessories": […]}), named
  * after the first accessory's name ("Desk Lamp" → desk-lamp.json, made unique); added

@@ -43,7 +43,7 @@ window_test_open (WindowTest *t, const char * const *examples)
   for (guint i = 0; examples != NULL && examples[i] != NULL; i++)
     copy_example (t->fixture, examples[i]);
   t->workspace = hap_sim_workspace_new (t->fixture->engine, t->fixture->workspace);
-  hap_sim_workspace_load (t->workspace, errors);
+  hap_sim_workspace_load (t->workspace, TRUE, errors);
   g_assert_cmpuint (errors->len, ==, 0);
   t->settings = hap_sim_application_open_settings (&error);
   g_assert_no_error (error);

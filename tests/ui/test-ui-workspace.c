@@ -792,7 +792,7 @@ test_load (Fixture *f, gconstpointer data)
                                   "\"services\": [{\"type\": \"Switch\"}]}]}");
   write_file (f, "notes.txt", "not an accessory");
 
-  hap_sim_workspace_load (f->workspace, errors);
+  hap_sim_workspace_load (f->workspace, TRUE, errors);
   g_assert_cmpuint (errors->len, ==, 1);
   error = g_ptr_array_index (errors, 0);
   g_test_message ("%s", error->message);
@@ -806,9 +806,20 @@ test_load (Fixture *f, gconstpointer data)
 
   /* Loading again serves nothing twice. */
   g_ptr_array_set_size (errors, 0);
-  hap_sim_workspace_load (f->workspace, errors);
+  hap_sim_workspace_load (f->workspace, TRUE, errors);
   g_assert_cmpuint (accessories->len, ==, 2);
   g_assert_cmpuint (errors->len, ==, 1);
+
+  /* Without starting ("start accessories at launch" off), a new file is added stopped:
+   * it never listens, not even briefly. */
+  write_file (f, "d-outlet.json", "{\"accessories\": [{\"name\": \"Outlet\", "
+                                  "\"services\": [{\"type\": \"Outlet\"}]}]}");
+  g_ptr_array_set_size (errors, 0);
+  hap_sim_workspace_load (f->workspace, FALSE, errors);
+  g_assert_cmpuint (accessories->len, ==, 3);
+  g_assert_cmpstr (hap_sim_accessory_get_id (g_ptr_array_index (accessories, 2)), ==, "d-outlet");
+  g_assert_cmpint (hap_sim_accessory_get_state (g_ptr_array_index (accessories, 2)), ==, HAP_SIM_STATE_STOPPED);
+  g_assert_null (hap_sim_accessory_get_server (g_ptr_array_index (accessories, 2)));
 }
 
 static void
