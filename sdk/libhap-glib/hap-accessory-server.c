@@ -32,6 +32,11 @@ G_DEFINE_FINAL_TYPE (HapAccessoryServer, hap_accessory_server, G_TYPE_OBJECT)
 static GParamSpec *properties [N_PROPS];
 static guint signals [N_SIGNALS];
 
+/* In the order they start; transport_state[] is indexed like this. */
+static const HapTransport *const all_transports[HAP_N_TRANSPORTS] = {
+  &hap_ip_transport,
+};
+
 static guint64
 char_key (guint64 aid, guint64 iid)
 {
@@ -63,15 +68,24 @@ _hap_accessory_server_lookup_accessory (HapAccessoryServer *self, guint64 aid)
   return NULL;
 }
 
-void
-_hap_accessory_server_remove_connection (HapAccessoryServer *self, HapConnection *conn)
+gpointer
+_hap_accessory_server_get_transport (HapAccessoryServer *self, const HapTransport *transport)
 {
-  g_ptr_array_remove_fast (self->connections, conn);
+  for (guint i = 0; i < G_N_ELEMENTS (all_transports); i++)
+    if (all_transports[i] == transport)
+      return self->transport_state[i];
+  return NULL;
+}
+
+void
+_hap_accessory_server_remove_session (HapAccessoryServer *self, HapSession *session)
+{
+  g_ptr_array_remove_fast (self->sessions, session);
 }
 
 void
 _hap_accessory_server_set_subscribed (HapAccessoryServer *self,
-                                      HapConnection      *conn,
+                                      HapSession         *session,
                                       HapCharacteristic  *characteristic,
                                       gboolean            subscribed)
 {
@@ -84,18 +98,19 @@ _hap_accessory_server_set_subscribed (HapAccessoryServer *self,
           set = g_hash_table_new (NULL, NULL);
           g_hash_table_insert (self->subscribers, characteristic, set);
         }
-      g_hash_table_add (set, conn);
+      g_hash_table_add (set, session);
     }
   else if (set != NULL)
     {
-      g_hash_table_remove (set, conn);
+      g_hash_table_remove (set, session);
       if (g_hash_table_size (set) == 0)
         g_hash_table_remove (self->subscribers, characteristic);
     }
 }
 
-/* Fan-out of a value change to every subscribed connection except the writer's
- * (hap-protocol.md §4.6: events are not echoed to the connection that caused them). */
+/* Fan-out of a value change to every subscribed session except the writer's
+ * (hap-protocol.md §4.6, §5.12: events are not echoed to the session that caused them),
+ * then to the transports that announce changes to nobody in particular (BLE). */
 static void
 on_value_changed (HapCharacteristic *characteristic,
                   GVariant          *value,
@@ -104,68 +119,38 @@ on_value_changed (HapCharacteristic *characteristic,
 {
   HapAccessoryServer *self = user_data;
   GHashTable *set = g_hash_table_lookup (self->subscribers, characteristic);
-  g_autoptr(GPtrArray) targets = NULL;
-  GHashTableIter iter;
-  gpointer conn;
 
-  if (set == NULL)
-    return;
-  /* Sending may close a connection, which edits @set: iterate over a copy. */
-  targets = g_ptr_array_new_full (g_hash_table_size (set), (GDestroyNotify) _hap_connection_unref);
-  g_hash_table_iter_init (&iter, set);
-  while (g_hash_table_iter_next (&iter, &conn, NULL))
-    if (conn != origin)
-      g_ptr_array_add (targets, _hap_connection_ref (conn));
-  for (guint i = 0; i < targets->len; i++)
-    _hap_connection_queue_event (g_ptr_array_index (targets, i), characteristic);
-}
-
-/* hap-protocol.md §4.13: the TXT keys of _hap._tcp. */
-static GStrv
-build_txt (HapAccessoryServer *self)
-{
-  HapService *info = hap_accessory_get_information_service (self->accessory);
-  HapCharacteristic *model = info ? hap_service_get_characteristic (info, "Model") : NULL;
-  g_autofree char *sh = hap_setup_hash_base64 (self->storage->setup_id, self->storage->device_id);
-  GPtrArray *txt = g_ptr_array_new ();
-  const char *md = hap_accessory_get_name (self->accessory);
-
-  if (model != NULL)
-    md = g_variant_get_string (hap_characteristic_get_value (model), NULL);
-  g_ptr_array_add (txt, g_strdup_printf ("c#=%u", self->storage->config_number));
-  g_ptr_array_add (txt, g_strdup ("ff=0"));
-  g_ptr_array_add (txt, g_strdup_printf ("id=%s", self->storage->device_id));
-  g_ptr_array_add (txt, g_strdup_printf ("md=%s", md));
-  g_ptr_array_add (txt, g_strdup ("pv=1.1"));
-  g_ptr_array_add (txt, g_strdup ("s#=1"));
-  g_ptr_array_add (txt, g_strdup_printf ("sf=%u", self->storage->pairings->len > 0 ? 0u : 1u));
-  g_ptr_array_add (txt, g_strdup_printf ("ci=%d", hap_accessory_get_category (self->accessory)));
-  g_ptr_array_add (txt, g_strdup_printf ("sh=%s", sh));
-  if (self->hooks != NULL && self->hooks->txt != NULL)
+  if (set != NULL)
     {
-      g_ptr_array_set_free_func (txt, g_free);
-      self->hooks->txt (self, txt, self->hooks_data);
-      g_ptr_array_set_free_func (txt, NULL);
+      g_autoptr(GPtrArray) targets = NULL;
+      GHashTableIter iter;
+      gpointer session;
+
+      /* Sending may close a session, which edits @set: iterate over a copy. */
+      targets = g_ptr_array_new_full (g_hash_table_size (set), (GDestroyNotify) _hap_session_unref);
+      g_hash_table_iter_init (&iter, set);
+      while (g_hash_table_iter_next (&iter, &session, NULL))
+        if (session != origin)
+          g_ptr_array_add (targets, _hap_session_ref (session));
+      for (guint i = 0; i < targets->len; i++)
+        {
+          HapSession *target = g_ptr_array_index (targets, i);
+          if (target->server != NULL)
+            target->transport->queue_event (target, characteristic);
+        }
     }
-  g_ptr_array_add (txt, NULL);
-  return (GStrv) g_ptr_array_free (txt, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (all_transports); i++)
+    if (self->transport_state[i] != NULL && all_transports[i]->value_changed != NULL)
+      all_transports[i]->value_changed (self->transport_state[i], characteristic, origin);
 }
 
 static void
-update_txt (HapAccessoryServer *self)
+status_changed (HapAccessoryServer *self)
 {
-  g_auto(GStrv) txt = NULL;
-
-  if (self->advertisement == NULL)
-    return;
-  txt = build_txt (self);
-  _hap_advertisement_set_txt (self->advertisement, (const char * const *) txt);
-}
-
-static void
-on_advertised (HapAdvertisement *adv, const char *name, gpointer user_data)
-{
-  g_signal_emit (user_data, signals[ADVERTISED], 0, name);
+  for (guint i = 0; i < G_N_ELEMENTS (all_transports); i++)
+    if (self->transport_state[i] != NULL)
+      all_transports[i]->status_changed (self->transport_state[i]);
+  g_signal_emit (self, signals[PAIRED_CHANGED], 0);
 }
 
 static void
@@ -179,57 +164,31 @@ on_pairings_changed (gpointer user_data, const char *identifier, gboolean remove
       HapPairing *pairing = hap_storage_find_pairing (self->storage, identifier, strlen (identifier));
       g_signal_emit (self, signals[PAIRING_ADDED], 0, identifier, pairing ? pairing->admin : FALSE);
       if (n == 1)
-        {
-          update_txt (self);
-          g_signal_emit (self, signals[PAIRED_CHANGED], 0);
-        }
+        status_changed (self);
       return;
     }
 
   /* hap-protocol.md §3.5: every session of a removed controller is closed — the one that
-   * asked right after its response, the others now. */
+   * asked right after its response, the others now — whatever its transport. */
   {
-    g_autoptr(GPtrArray) victims = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_connection_unref);
+    g_autoptr(GPtrArray) victims = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_session_unref);
 
-    for (guint i = 0; i < self->connections->len; i++)
+    for (guint i = 0; i < self->sessions->len; i++)
       {
-        HapConnection *conn = g_ptr_array_index (self->connections, i);
-        if (conn->pairing.controller_id != NULL && g_str_equal (conn->pairing.controller_id, identifier))
-          g_ptr_array_add (victims, _hap_connection_ref (conn));
+        HapSession *session = g_ptr_array_index (self->sessions, i);
+        if (session->pairing.controller_id != NULL && g_str_equal (session->pairing.controller_id, identifier))
+          g_ptr_array_add (victims, _hap_session_ref (session));
       }
     for (guint i = 0; i < victims->len; i++)
       {
-        HapConnection *conn = g_ptr_array_index (victims, i);
-        if (conn->busy)
-          conn->close_after_flush = TRUE;
-        else
-          _hap_connection_close (conn);
+        HapSession *session = g_ptr_array_index (victims, i);
+        if (session->server != NULL)
+          session->transport->close_session (session);
       }
   }
   g_signal_emit (self, signals[PAIRING_REMOVED], 0, identifier);
   if (n == 0)
-    {
-      update_txt (self);
-      g_signal_emit (self, signals[PAIRED_CHANGED], 0);
-    }
-}
-
-static void
-on_incoming (GSocketService    *service,
-             GSocketConnection *stream,
-             GObject           *source_object,
-             gpointer           user_data)
-{
-  HapAccessoryServer *self = user_data;
-  HapConnection *conn = _hap_connection_new (self, stream);
-
-  g_ptr_array_add (self->connections, conn);
-  g_debug ("%s: connection from %s", hap_accessory_get_name (self->accessory), conn->peer);
-  if (conn->watch == NULL)
-    _hap_connection_close (conn);   /* the kernel would not watch it: refuse */
-  else if (self->hooks != NULL && self->hooks->accept != NULL &&
-           !self->hooks->accept (self, conn, self->hooks_data))
-    _hap_connection_close (conn);
+    status_changed (self);
 }
 
 /* ---- start-up ---------------------------------------------------------------------- */
@@ -312,13 +271,13 @@ strip_values (JsonNode *node)
     }
 }
 
-static void
-add_accessory_json (HapAccessory *accessory, GString *json)
+void
+_hap_accessory_server_append_database (HapAccessoryServer *self, GString *json)
 {
-  GPtrArray *bridged = hap_accessory_get_bridged_accessories (accessory);
+  GPtrArray *bridged = hap_accessory_get_bridged_accessories (self->accessory);
 
   g_string_append (json, "{\"accessories\":[");
-  _hap_accessory_append_json (accessory, json);
+  _hap_accessory_append_json (self->accessory, json);
   for (guint i = 0; bridged != NULL && i < bridged->len; i++)
     {
       g_string_append_c (json, ',');
@@ -338,7 +297,7 @@ update_config_number (HapAccessoryServer *self, gboolean *changed, GError **erro
   g_autofree char *text = NULL;
   g_autofree char *hash = NULL;
 
-  add_accessory_json (self->accessory, json);
+  _hap_accessory_server_append_database (self, json);
   if (!json_parser_load_from_data (parser, json->str, (gssize) json->len, error))
     return FALSE;
   strip_values (json_parser_get_root (parser));
@@ -406,45 +365,32 @@ prepare_database (HapAccessoryServer *self, GError **error)
   return TRUE;
 }
 
-static gboolean
-listen (HapAccessoryServer *self, GError **error)
+static void
+stop_transports (HapAccessoryServer *self)
 {
-  GSocketListener *listener;
+  for (guint i = G_N_ELEMENTS (all_transports); i-- > 0;)
+    if (self->transport_state[i] != NULL)
+      all_transports[i]->stop (g_steal_pointer (&self->transport_state[i]));
+}
 
-  self->service = g_socket_service_new ();
-  listener = G_SOCKET_LISTENER (self->service);
-  /* Thousands of controllers may connect at once (benchmarks, bridges of bridges). */
-  g_socket_listener_set_backlog (listener, 1024);
+static gboolean
+check_transports (HapAccessoryServer *self, GError **error)
+{
+  HapTransportFlags known = 0;
 
-  if (self->bind_address != NULL)
+  for (guint i = 0; i < G_N_ELEMENTS (all_transports); i++)
+    known |= all_transports[i]->flag;
+  if (self->transports == 0)
     {
-      g_autoptr(GInetAddress) address = g_inet_address_new_from_string (self->bind_address);
-      g_autoptr(GSocketAddress) socket_address = NULL;
-      g_autoptr(GSocketAddress) effective = NULL;
-
-      if (address == NULL)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "“%s” is not an IP address", self->bind_address);
-          return FALSE;
-        }
-      socket_address = g_inet_socket_address_new (address, self->port);
-      if (!g_socket_listener_add_address (listener, socket_address, G_SOCKET_TYPE_STREAM,
-                                          G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
-        return FALSE;
-      self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+      g_set_error (error, HAP_ERROR, HAP_ERROR_FAILED, "no transport to serve the accessory on");
+      return FALSE;
     }
-  else if (self->port == 0)
+  if (self->transports & ~known)
     {
-      self->port = g_socket_listener_add_any_inet_port (listener, NULL, error);
-      if (self->port == 0)
-        return FALSE;
+      g_set_error (error, HAP_ERROR, HAP_ERROR_FAILED,
+                   "transport 0x%x is not built into this library", self->transports & ~known);
+      return FALSE;
     }
-  else if (!g_socket_listener_add_inet_port (listener, self->port, NULL, error))
-    return FALSE;
-
-  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
-  g_socket_service_start (self->service);
   return TRUE;
 }
 
@@ -455,11 +401,14 @@ hap_accessory_server_start (HapAccessoryServer  *self,
   g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), FALSE);
   g_return_val_if_fail (!self->started, FALSE);
 
-  hap_crypto_init ();
-  self->context = g_main_context_ref_thread_default ();
-  self->poll = hap_poll_group_new (self->context, error);
-  if (self->poll == NULL)
+  if (!check_transports (self, error))
     return FALSE;
+  hap_crypto_init ();
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->context = g_main_context_ref_thread_default ();
+  /* Read again at every start: the files may have changed while stopped (factory
+   * reset). */
+  g_clear_pointer (&self->storage, hap_storage_free);
   self->storage = hap_storage_open (self->state_dir, error);
   if (self->storage == NULL)
     return FALSE;
@@ -478,25 +427,23 @@ hap_accessory_server_start (HapAccessoryServer  *self,
   hap_pairing_context_setup_code_changed (&self->pairing);
 
   if (!prepare_database (self, error))
-    return FALSE;
-  if (!listen (self, error))
     {
-      g_clear_object (&self->service);
+      hap_accessory_server_stop (self);
       return FALSE;
     }
   self->started = TRUE;
-  if (self->advertise)
+  for (guint i = 0; i < G_N_ELEMENTS (all_transports); i++)
     {
-      g_auto(GStrv) txt = build_txt (self);
-
-      if (self->advertiser == NULL)
-        self->advertiser = hap_advertiser_new ();
-      self->advertisement = _hap_advertiser_add (self->advertiser, hap_accessory_get_name (self->accessory),
-                                                 self->port, self->bind_address,
-                                                 (const char * const *) txt, on_advertised, self);
+      if (!(self->transports & all_transports[i]->flag))
+        continue;
+      self->transport_state[i] = all_transports[i]->start (self, error);
+      if (self->transport_state[i] == NULL)
+        {
+          hap_accessory_server_stop (self);
+          return FALSE;
+        }
     }
-  g_debug ("%s: serving on port %u as %s", hap_accessory_get_name (self->accessory),
-           self->port, self->storage->device_id);
+  g_debug ("%s: serving as %s", hap_accessory_get_name (self->accessory), self->storage->device_id);
   return TRUE;
 }
 
@@ -505,17 +452,9 @@ hap_accessory_server_stop (HapAccessoryServer *self)
 {
   g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
 
-  g_clear_pointer (&self->advertisement, _hap_advertisement_free);
-  if (self->service != NULL)
-    {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-      g_signal_handlers_disconnect_by_data (self->service, self);
-      g_clear_object (&self->service);
-    }
-  while (self->connections->len > 0)
-    _hap_connection_close (g_ptr_array_index (self->connections, self->connections->len - 1));
-  g_clear_pointer (&self->poll, hap_poll_group_free);
+  stop_transports (self);
+  while (self->sessions->len > 0)
+    _hap_session_close (g_ptr_array_index (self->sessions, self->sessions->len - 1));
   for (guint i = 0; i < self->value_handlers->len; i++)
     g_signal_handler_disconnect (g_ptr_array_index (self->value_handlers, i),
                                  g_array_index (self->value_handler_ids, gulong, i));
@@ -544,7 +483,7 @@ hap_accessory_server_finalize (GObject *object)
 {
   HapAccessoryServer *self = (HapAccessoryServer *)object;
 
-  g_clear_pointer (&self->connections, g_ptr_array_unref);
+  g_clear_pointer (&self->sessions, g_ptr_array_unref);
   g_clear_pointer (&self->value_handlers, g_ptr_array_unref);
   g_clear_pointer (&self->value_handler_ids, g_array_unref);
   g_clear_pointer (&self->characteristics, g_hash_table_unref);
@@ -554,6 +493,7 @@ hap_accessory_server_finalize (GObject *object)
   g_clear_pointer (&self->setup_code, hap_secret_free);
   g_free (self->state_dir);
   g_free (self->bind_address);
+  g_free (self->ble_adapter);
   G_OBJECT_CLASS (hap_accessory_server_parent_class)->finalize (object);
 }
 
@@ -658,7 +598,8 @@ hap_accessory_server_init (HapAccessoryServer *self)
   self->event_window_ms = 250;
   self->advertise = TRUE;
   self->handler_timeout_ms = 5000;
-  self->connections = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_connection_unref);
+  self->transports = HAP_TRANSPORT_IP;
+  self->sessions = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_session_unref);
   self->value_handlers = g_ptr_array_new_with_free_func (g_object_unref);
   self->value_handler_ids = g_array_new (FALSE, FALSE, sizeof (gulong));
   self->characteristics = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
@@ -742,15 +683,6 @@ hap_accessory_server_set_advertise (HapAccessoryServer *self, gboolean advertise
   self->advertise = advertise;
 }
 
-const char *
-hap_accessory_server_get_advertised_name (HapAccessoryServer *self)
-{
-  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), NULL);
-  if (self->advertisement == NULL || !_hap_advertisement_is_established (self->advertisement))
-    return NULL;
-  return _hap_advertisement_get_name (self->advertisement);
-}
-
 HapAccessory *
 hap_accessory_server_get_accessory (HapAccessoryServer *self)
 {
@@ -792,9 +724,11 @@ hap_accessory_server_dup_setup_payload (HapAccessoryServer *self)
   g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), NULL);
   g_return_val_if_fail (self->storage != NULL, NULL);
 
+  /* hap-protocol.md §2.4: the payload says which transports the accessory serves. */
   return hap_setup_payload_build (self->storage->setup_code, self->storage->setup_id,
                                   (guint) hap_accessory_get_category (self->accessory),
-                                  HAP_SETUP_FLAG_IP);
+                                  ((self->transports & HAP_TRANSPORT_IP) ? HAP_SETUP_FLAG_IP : 0) |
+                                  ((self->transports & HAP_TRANSPORT_BLE) ? HAP_SETUP_FLAG_BLE : 0));
 }
 
 gboolean
@@ -815,17 +749,10 @@ guint
 hap_accessory_server_get_n_connections (HapAccessoryServer *self)
 {
   g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), 0);
-  return self->connections->len;
+  return self->sessions->len;
 }
 
 /* ---- hap-server-hooks.h ------------------------------------------------------------ */
-
-void
-_hap_accessory_server_secured (HapAccessoryServer *self, HapConnection *conn)
-{
-  if (self->hooks != NULL && self->hooks->secured != NULL)
-    self->hooks->secured (self, conn, self->hooks_data);
-}
 
 void
 hap_accessory_server_set_hooks (HapAccessoryServer   *self,
@@ -836,14 +763,6 @@ hap_accessory_server_set_hooks (HapAccessoryServer   *self,
 
   self->hooks = hooks;
   self->hooks_data = user_data;
-}
-
-void
-hap_accessory_server_refresh_txt (HapAccessoryServer *self)
-{
-  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
-
-  update_txt (self);
 }
 
 void
@@ -883,15 +802,26 @@ hap_accessory_server_remove_pairing (HapAccessoryServer  *self,
   return hap_pairings_remove (&self->pairing, controller_id, strlen (controller_id), error);
 }
 
-GPtrArray *
-hap_accessory_server_dup_connections (HapAccessoryServer *self)
+void
+hap_accessory_server_set_transports (HapAccessoryServer *self, HapTransportFlags transports)
 {
-  GPtrArray *out;
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+  g_return_if_fail (!self->started);
+  self->transports = transports;
+}
 
-  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), NULL);
+HapTransportFlags
+hap_accessory_server_get_transports (HapAccessoryServer *self)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), 0);
+  return self->transports;
+}
 
-  out = g_ptr_array_new_full (self->connections->len, (GDestroyNotify) _hap_connection_unref);
-  for (guint i = 0; i < self->connections->len; i++)
-    g_ptr_array_add (out, _hap_connection_ref (g_ptr_array_index (self->connections, i)));
-  return out;
+void
+hap_accessory_server_set_ble_adapter (HapAccessoryServer *self, const char *adapter)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+  g_return_if_fail (!self->started);
+  g_free (self->ble_adapter);
+  self->ble_adapter = g_strdup (adapter);
 }

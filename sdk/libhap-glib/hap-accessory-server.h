@@ -14,6 +14,20 @@
 
 G_BEGIN_DECLS
 
+/**
+ * HapTransportFlags:
+ * @HAP_TRANSPORT_IP: HAP over IP: TCP, HTTP, DNS-SD `_hap._tcp` (the default)
+ * @HAP_TRANSPORT_BLE: HAP over Bluetooth LE through BlueZ (GATT, advertisements)
+ *
+ * The transports an accessory is served on. Both at once share one identity, one set of
+ * pairings and one database.
+ */
+typedef enum
+{
+  HAP_TRANSPORT_IP  = 1 << 0,
+  HAP_TRANSPORT_BLE = 1 << 1,
+} HapTransportFlags;
+
 #define HAP_TYPE_ACCESSORY_SERVER (hap_accessory_server_get_type ())
 
 HAP_AVAILABLE_IN_ALL
@@ -38,6 +52,17 @@ HAP_AVAILABLE_IN_ALL
 gboolean            hap_accessory_server_set_setup_code   (HapAccessoryServer  *self,
                                                            const char          *setup_code,
                                                            GError             **error);
+/* Before start: the transports to serve on (default %HAP_TRANSPORT_IP). */
+HAP_AVAILABLE_IN_ALL
+void                hap_accessory_server_set_transports   (HapAccessoryServer  *self,
+                                                           HapTransportFlags    transports);
+HAP_AVAILABLE_IN_ALL
+HapTransportFlags   hap_accessory_server_get_transports   (HapAccessoryServer  *self);
+/* Before start: the BlueZ adapter for HAP over BLE ("hci0"); NULL (the default) picks
+ * the first powered-or-not adapter that can be a peripheral. */
+HAP_AVAILABLE_IN_ALL
+void                hap_accessory_server_set_ble_adapter  (HapAccessoryServer  *self,
+                                                           const char          *adapter);
 /* Events for one connection are sent at most once per window (default 250 ms); the first
  * change after a quiet window goes out at once. Programmable Switch Event is never held. */
 HAP_AVAILABLE_IN_ALL
@@ -87,6 +112,7 @@ HAP_AVAILABLE_IN_ALL
 gboolean            hap_accessory_server_is_paired        (HapAccessoryServer  *self);
 HAP_AVAILABLE_IN_ALL
 guint               hap_accessory_server_get_config_number (HapAccessoryServer *self);
+/* Open sessions, all transports together (IP connections, BLE centrals). */
 HAP_AVAILABLE_IN_ALL
 guint               hap_accessory_server_get_n_connections (HapAccessoryServer *self);
 

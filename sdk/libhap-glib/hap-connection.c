@@ -2,7 +2,7 @@
  * encrypted frames, request sequencing and event delivery
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "hap-server-private.h"
+#include "hap-ip-private.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -39,11 +39,11 @@ _hap_connection_unref (HapConnection *conn)
     return;
 
   g_assert (conn->server == NULL);
+  g_clear_pointer (&conn->session, _hap_session_unref);
   g_clear_object (&conn->stream);
   g_clear_pointer (&conn->parser, hap_http_parser_free);
   g_clear_pointer (&conn->codec, hap_frame_codec_free);
   g_clear_pointer (&conn->out, hap_byte_array_wipe_free);
-  g_clear_pointer (&conn->subscriptions, g_hash_table_unref);
   g_clear_pointer (&conn->pending_events, g_ptr_array_unref);
   g_queue_clear_full (&conn->requests, (GDestroyNotify) hap_http_message_free);
   g_clear_pointer (&conn->current, hap_http_message_free);
@@ -64,31 +64,30 @@ describe_peer (GSocketConnection *stream)
 }
 
 HapConnection *
-_hap_connection_new (HapAccessoryServer *server,
-                     GSocketConnection  *stream)
+_hap_connection_new (HapIpTransport    *ip,
+                     GSocketConnection *stream)
 {
   HapConnection *conn = g_new0 (HapConnection, 1);
   int one = 1;
 
   conn->ref_count = 1;
-  conn->server = server;
+  conn->server = ip->server;
+  conn->ip = ip;
+  conn->session = _hap_session_new (ip->server, &hap_ip_transport, conn);
   conn->stream = g_object_ref (stream);
   conn->socket = g_socket_connection_get_socket (stream);
   conn->fd = g_socket_get_fd (conn->socket);
   conn->peer = describe_peer (stream);
   conn->parser = hap_http_parser_new (HAP_HTTP_PARSE_REQUESTS);
   conn->out = g_byte_array_new ();
-  conn->subscriptions = g_hash_table_new (NULL, NULL);
   conn->pending_events = g_ptr_array_new ();
-  conn->established_usec = g_get_real_time ();
-  conn->id = ++server->last_connection_id;
   g_queue_init (&conn->requests);
 
   /* Events are small and latency-bound: no Nagle delay (HAP-NodeJS does the same). */
   setsockopt (conn->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   g_socket_set_blocking (conn->socket, FALSE);
 
-  conn->watch = hap_poll_group_add (server->poll, conn->fd, G_IO_IN, on_io, conn);
+  conn->watch = hap_poll_group_add (ip->poll, conn->fd, G_IO_IN, on_io, conn);
   if (conn->watch == NULL)
     g_warning ("%s: cannot watch the connection: %s", conn->peer, g_strerror (errno));
   return conn;
@@ -115,8 +114,7 @@ void
 _hap_connection_close (HapConnection *conn)
 {
   HapAccessoryServer *server = conn->server;
-  GHashTableIter iter;
-  gpointer characteristic;
+  HapIpTransport *ip = conn->ip;
 
   if (server == NULL)
     return;
@@ -136,17 +134,14 @@ _hap_connection_close (HapConnection *conn)
       g_clear_pointer (&conn->event_timer, g_source_unref);
     }
 
-  /* Subscriptions are per connection and vanish with it (hap-protocol.md §4.9). */
-  g_hash_table_iter_init (&iter, conn->subscriptions);
-  while (g_hash_table_iter_next (&iter, &characteristic, NULL))
-    _hap_accessory_server_set_subscribed (server, conn, characteristic, FALSE);
-  g_hash_table_remove_all (conn->subscriptions);
+  /* Subscriptions, pairing procedures and keys go with the session. */
   g_ptr_array_set_size (conn->pending_events, 0);
-
-  hap_pairing_session_clear (&server->pairing, &conn->pairing);
+  _hap_session_close (conn->session);
+  g_clear_pointer (&conn->codec, hap_frame_codec_free);   /* it borrowed the session's cipher */
   g_io_stream_close (G_IO_STREAM (conn->stream), NULL, NULL);
   conn->server = NULL;
-  _hap_accessory_server_remove_connection (server, conn);   /* drops the server's reference */
+  conn->ip = NULL;
+  _hap_ip_transport_remove_connection (ip, conn);   /* drops the transport's reference */
 }
 
 /* Writes as much of conn->out as the socket takes now. Plain send(2) on the fd: a
@@ -409,12 +404,12 @@ mark_split (HapConnection *conn, guint queued, gboolean partial)
 static void
 read_once (HapConnection *conn)
 {
-  HapAccessoryServer *server = conn->server;
+  guint8 *recv_buffer = conn->ip->recv_buffer;
   gboolean partial = FALSE;
   guint queued = 0;
   gssize n;
 
-  n = recv (conn->fd, server->recv_buffer, sizeof server->recv_buffer, 0);
+  n = recv (conn->fd, conn->ip->recv_buffer, sizeof conn->ip->recv_buffer, 0);
   if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
     return;
   if (n > 0)
@@ -440,7 +435,7 @@ read_once (HapConnection *conn)
       g_autoptr(HapSecretBytes) plain = g_byte_array_sized_new ((guint) n);
 
       /* HAP §6.5.2: a frame that fails to authenticate closes this connection only. */
-      if (!hap_frame_codec_decrypt (conn->codec, server->recv_buffer, (gsize) n, plain, &error))
+      if (!hap_frame_codec_decrypt (conn->codec, recv_buffer, (gsize) n, plain, &error))
         {
           g_debug ("%s: closing: %s", conn->peer, error->message);
           _hap_connection_close (conn);
@@ -457,14 +452,14 @@ read_once (HapConnection *conn)
     }
   else
     {
-      hap_http_parser_push (conn->parser, server->recv_buffer, (gsize) n);
+      hap_http_parser_push (conn->parser, recv_buffer, (gsize) n);
       if (parse_requests (conn))
         {
           mark_split (conn, queued, partial);
           process_requests (conn);
         }
     }
-  sodium_memzero (server->recv_buffer, (gsize) MAX (n, 0));
+  sodium_memzero (recv_buffer, (gsize) MAX (n, 0));
 }
 
 static void
@@ -486,32 +481,17 @@ on_io (gpointer user_data, GIOCondition condition)
   _hap_connection_unref (conn);
 }
 
-gboolean
-_hap_connection_is_admin (HapConnection *conn)
-{
-  HapPairing *pairing;
-
-  if (conn->server == NULL || conn->pairing.controller_id == NULL)
-    return FALSE;
-  pairing = hap_storage_find_pairing (conn->server->storage, conn->pairing.controller_id,
-                                      strlen (conn->pairing.controller_id));
-  return pairing != NULL && pairing->admin;
-}
-
 void
-_hap_connection_subscribe (HapConnection     *conn,
-                           HapCharacteristic *characteristic,
-                           gboolean           enable)
+_hap_connection_secured (HapConnection *conn)
 {
-  gboolean had = g_hash_table_contains (conn->subscriptions, characteristic);
+  HapAccessoryServer *server = conn->server;
 
-  if (enable == had || conn->server == NULL)
-    return;
-  if (enable)
-    g_hash_table_add (conn->subscriptions, characteristic);
-  else
-    g_hash_table_remove (conn->subscriptions, characteristic);
-  _hap_accessory_server_set_subscribed (conn->server, conn, characteristic, enable);
+  /* hap-protocol.md §3.3: frames are sealed with the session's keys from now on. */
+  _hap_session_secure (conn->session);
+  conn->codec = hap_frame_codec_new_for_cipher (&conn->session->cipher);
+  g_debug ("%s: session secured%s", conn->peer, conn->session->pairing.transient ? " (transient)" : "");
+  if (server->hooks != NULL && server->hooks->secured != NULL)
+    server->hooks->secured (server, conn, server->hooks_data);
 }
 
 /* Sends every pending event in one EVENT/1.0 message with the current values. */
@@ -626,7 +606,7 @@ hap_connection_get_server (HapConnection *conn)
 guint64
 hap_connection_get_id (HapConnection *conn)
 {
-  return conn->id;
+  return conn->session->id;
 }
 
 const char *
@@ -638,25 +618,25 @@ hap_connection_get_peer (HapConnection *conn)
 const char *
 hap_connection_get_controller_id (HapConnection *conn)
 {
-  return conn->pairing.secured ? conn->pairing.controller_id : NULL;
+  return _hap_session_get_controller_id (conn->session);
 }
 
 gboolean
 hap_connection_is_secured (HapConnection *conn)
 {
-  return conn->pairing.secured;
+  return _hap_session_is_secured (conn->session);
 }
 
 gint64
 hap_connection_get_connected_time (HapConnection *conn)
 {
-  return conn->established_usec;
+  return conn->session->established_usec;
 }
 
 gint64
 hap_connection_get_secured_time (HapConnection *conn)
 {
-  return conn->secured_usec;
+  return conn->session->secured_usec;
 }
 
 guint64
@@ -682,9 +662,11 @@ hap_connection_get_pair_setup_key (HapConnection *conn)
 {
   static const guint8 zeros[32] = { 0 };
 
-  if (conn->pairing.setup_state != 4 || sodium_memcmp (conn->pairing.setup_key, zeros, 32) == 0)
+  HapPairingSession *pairing = &conn->session->pairing;
+
+  if (pairing->setup_state != 4 || sodium_memcmp (pairing->setup_key, zeros, 32) == 0)
     return NULL;
-  return conn->pairing.setup_key;
+  return pairing->setup_key;
 }
 
 GPtrArray *
@@ -694,7 +676,7 @@ hap_connection_dup_subscriptions (HapConnection *conn)
   GHashTableIter iter;
   gpointer characteristic;
 
-  g_hash_table_iter_init (&iter, conn->subscriptions);
+  g_hash_table_iter_init (&iter, conn->session->subscriptions);
   while (g_hash_table_iter_next (&iter, &characteristic, NULL))
     g_ptr_array_add (out, g_object_ref (characteristic));
   return out;

@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include "hap-cipher-private.h"
+
 G_BEGIN_DECLS
 
 #define HAP_FRAME_MAX_PLAINTEXT 1024
@@ -18,6 +20,8 @@ typedef struct _HapFrameCodec HapFrameCodec;
  * the opposite. Keys are copied. */
 HapFrameCodec *hap_frame_codec_new     (const guint8    decrypt_key[32],
                                         const guint8    encrypt_key[32]);
+/* Frames with a session's cipher (hap-cipher-private.h), which must outlive the codec. */
+HapFrameCodec *hap_frame_codec_new_for_cipher (HapCipher *cipher);
 void           hap_frame_codec_free    (HapFrameCodec  *codec);   /* wipes keys and buffers */
 
 /* Encrypts @len bytes as ⌈len/1024⌉ frames appended to @out (nothing for len 0). */

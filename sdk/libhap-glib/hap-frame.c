@@ -12,7 +12,7 @@
  */
 #include "hap-frame-private.h"
 
-#include "hap-crypto-private.h"
+#include "hap-cipher-private.h"
 #include "hap-error.h"
 
 #include <string.h>
@@ -22,10 +22,9 @@
 
 struct _HapFrameCodec
 {
-  guint8    decrypt_key[HAP_AEAD_KEY_LEN];
-  guint8    encrypt_key[HAP_AEAD_KEY_LEN];
-  guint64   decrypt_counter;
-  guint64   encrypt_counter;
+  /* The session's keys and counters: the codec's own, or a session's (borrowed). */
+  HapCipher  own_cipher;
+  HapCipher *cipher;
 
   /* A received frame that is not complete yet: partial_len bytes of it. */
   guint8    partial[MAX_FRAME_BYTES];
@@ -47,8 +46,20 @@ hap_frame_codec_new (const guint8 decrypt_key[32],
   hap_crypto_init ();
 
   codec = g_new0 (HapFrameCodec, 1);
-  memcpy (codec->decrypt_key, decrypt_key, HAP_AEAD_KEY_LEN);
-  memcpy (codec->encrypt_key, encrypt_key, HAP_AEAD_KEY_LEN);
+  hap_cipher_init (&codec->own_cipher, decrypt_key, encrypt_key);
+  codec->cipher = &codec->own_cipher;
+  return codec;
+}
+
+HapFrameCodec *
+hap_frame_codec_new_for_cipher (HapCipher *cipher)
+{
+  HapFrameCodec *codec;
+
+  g_return_val_if_fail (cipher != NULL, NULL);
+
+  codec = g_new0 (HapFrameCodec, 1);
+  codec->cipher = cipher;
   return codec;
 }
 
@@ -58,7 +69,7 @@ hap_frame_codec_free (HapFrameCodec *codec)
   if (codec == NULL)
     return;
 
-  /* Keys and any buffered ciphertext. */
+  /* Its own keys and any buffered ciphertext (a borrowed cipher is its owner's to wipe). */
   sodium_memzero (codec, sizeof *codec);
   g_free (codec);
 }
@@ -77,7 +88,6 @@ hap_frame_codec_encrypt (HapFrameCodec *codec,
     {
       /* hap-protocol.md §3.3: frames carry at most 1024 bytes of plaintext. */
       gsize n = MIN (len, HAP_FRAME_MAX_PLAINTEXT);
-      guint8 nonce[HAP_AEAD_NONCE_LEN];
       guint8 *frame;
       guint start = out->len;
 
@@ -87,9 +97,7 @@ hap_frame_codec_encrypt (HapFrameCodec *codec,
       frame[1] = (guint8) (n >> 8);
 
       /* The two length bytes are the AAD; one nonce per frame and direction. */
-      hap_nonce_from_counter (codec->encrypt_counter++, nonce);
-      hap_aead_encrypt (codec->encrypt_key, nonce, frame, LENGTH_BYTES,
-                        plain, n, frame + LENGTH_BYTES);
+      hap_cipher_seal (codec->cipher, frame, LENGTH_BYTES, plain, n, frame + LENGTH_BYTES);
 
       plain += n;
       len -= n;
@@ -128,7 +136,6 @@ open_frame (HapFrameCodec  *codec,
             GError        **error)
 {
   gsize length = frame_length (frame);
-  guint8 nonce[HAP_AEAD_NONCE_LEN];
   guint8 empty;
   guint start = plain->len;
   guint8 *dest = &empty;
@@ -140,9 +147,8 @@ open_frame (HapFrameCodec  *codec,
       dest = plain->data + start;
     }
 
-  hap_nonce_from_counter (codec->decrypt_counter, nonce);
-  ok = hap_aead_decrypt (codec->decrypt_key, nonce, frame, LENGTH_BYTES,
-                         frame + LENGTH_BYTES, length + HAP_AEAD_TAG_LEN, dest);
+  ok = hap_cipher_open (codec->cipher, frame, LENGTH_BYTES,
+                        frame + LENGTH_BYTES, length + HAP_AEAD_TAG_LEN, dest);
   if (!ok)
     {
       /* hap-protocol.md §3.3: a frame that does not authenticate ends the session.
@@ -157,11 +163,9 @@ open_frame (HapFrameCodec  *codec,
       codec->failure = HAP_ERROR_AUTHENTICATION;
       g_set_error (error, HAP_ERROR, HAP_ERROR_AUTHENTICATION,
                    "Encrypted frame %" G_GUINT64_FORMAT " failed authentication",
-                   codec->decrypt_counter);
+                   codec->cipher->open.counter);
       return FALSE;
     }
-
-  codec->decrypt_counter++;
   return TRUE;
 }
 

@@ -1,11 +1,12 @@
 /* hap-ip-endpoints.c — HAP/IP resources (hap-protocol.md §4.2–4.8)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "hap-server-private.h"
+#include "hap-ip-private.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "hap-access-private.h"
 #include "hap-crypto-private.h"
 #include "hap-error.h"
 #include "hap-model-private.h"
@@ -40,9 +41,10 @@ handle_pairing (HapConnection *conn, HapHttpMessage *request, PairingHandler han
   g_autoptr(HapSecretBytes) response = NULL;
   gsize len;
   const guint8 *body = g_bytes_get_data (request->body, &len);
-  gboolean was_secured = conn->pairing.secured;
+  HapPairingSession *pairing = &conn->session->pairing;
+  gboolean was_secured = pairing->secured;
 
-  response = handler (&conn->server->pairing, &conn->pairing, body, len, &error);
+  response = handler (&conn->server->pairing, pairing, body, len, &error);
   if (response == NULL)
     {
       g_debug ("%s: %s", conn->peer, error->message);
@@ -52,13 +54,8 @@ handle_pairing (HapConnection *conn, HapHttpMessage *request, PairingHandler han
   /* hap-protocol.md §3.1: Pair Verify M4 (and transient Pair Setup M4) go out in
    * plaintext; everything after is framed and encrypted. */
   _hap_connection_send_response (conn, 200, CT_TLV8, response->data, response->len);
-  if (!was_secured && conn->pairing.secured && conn->server != NULL)
-    {
-      conn->codec = hap_frame_codec_new (conn->pairing.decrypt_key, conn->pairing.encrypt_key);
-      g_debug ("%s: session secured%s", conn->peer, conn->pairing.transient ? " (transient)" : "");
-      conn->secured_usec = g_get_real_time ();
-      _hap_accessory_server_secured (conn->server, conn);
-    }
+  if (!was_secured && pairing->secured && conn->server != NULL)
+    _hap_connection_secured (conn);
 }
 
 /* ---- GET /accessories -------------------------------------------------------------- */
@@ -66,18 +63,9 @@ handle_pairing (HapConnection *conn, HapHttpMessage *request, PairingHandler han
 static void
 handle_accessories (HapConnection *conn)
 {
-  HapAccessory *primary = conn->server->accessory;
-  GPtrArray *bridged = hap_accessory_get_bridged_accessories (primary);
   g_autoptr(GString) json = g_string_sized_new (4096);
 
-  g_string_append (json, "{\"accessories\":[");
-  _hap_accessory_append_json (primary, json);
-  for (guint i = 0; bridged != NULL && i < bridged->len; i++)
-    {
-      g_string_append_c (json, ',');
-      _hap_accessory_append_json (g_ptr_array_index (bridged, i), json);
-    }
-  g_string_append (json, "]}");
+  _hap_accessory_server_append_database (conn->server, json);
   send_json (conn, 200, json);
 }
 
@@ -95,8 +83,6 @@ typedef struct
   gboolean           ev;
   gboolean           want_response;  /* "r" */
   gboolean           done;
-  GSource           *timeout;
-  GCancellable      *cancellable;
 } CharOp;
 
 typedef struct
@@ -123,16 +109,7 @@ char_request_unref (CharRequest *req)
   if (--req->ref_count > 0)
     return;
   for (guint i = 0; i < req->ops->len; i++)
-    {
-      CharOp *op = &g_array_index (req->ops, CharOp, i);
-      g_clear_pointer (&op->value, g_variant_unref);
-      if (op->timeout != NULL)
-        {
-          g_source_destroy (op->timeout);
-          g_source_unref (op->timeout);
-        }
-      g_clear_object (&op->cancellable);
-    }
+    g_clear_pointer (&g_array_index (req->ops, CharOp, i).value, g_variant_unref);
   g_array_unref (req->ops);
   _hap_connection_unref (req->conn);
   g_free (req);
@@ -150,8 +127,8 @@ append_op_json (CharRequest *req, CharOp *op, GString *json, gboolean with_statu
         flags |= (req->meta ? HAP_JSON_META : 0) | (req->perms ? HAP_JSON_PERMS : 0) |
                  (req->type ? HAP_JSON_TYPE : 0) | (req->ev ? HAP_JSON_EV : 0);
       _hap_characteristic_append_json (op->characteristic, json, flags, op->value,
-                                       g_hash_table_contains (req->conn->subscriptions,
-                                                              op->characteristic));
+                                       _hap_session_is_subscribed (req->conn->session,
+                                                                   op->characteristic));
       if (with_status)
         {
           /* Insert ,"status":0 before the closing brace. */
@@ -218,21 +195,8 @@ op_complete (CharRequest *req, CharOp *op, int status, GVariant *value)
       g_clear_pointer (&op->value, g_variant_unref);
       op->value = g_variant_ref_sink (value);
     }
-  if (op->timeout != NULL)
-    {
-      g_source_destroy (op->timeout);
-      g_clear_pointer (&op->timeout, g_source_unref);
-    }
   if (--req->outstanding == 0 && !req->finished)
     char_request_finish (req);
-}
-
-static int
-status_from_error (const GError *error)
-{
-  if (error->domain == HAP_STATUS_ERROR)
-    return error->code;
-  return HAP_STATUS_UNABLE_TO_COMMUNICATE;
 }
 
 typedef struct
@@ -241,78 +205,29 @@ typedef struct
   guint        index;
 } OpRef;
 
+/* The core's read or write of one entry finished (hap-server-ops.c). */
 static void
-op_ref_free (OpRef *ref)
-{
-  char_request_unref (ref->req);
-  g_free (ref);
-}
-
-static gboolean
-on_op_timeout (gpointer user_data)
-{
-  OpRef *ref = user_data;
-  CharOp *op = &g_array_index (ref->req->ops, CharOp, ref->index);
-
-  /* A handler that does not answer must not stall the connection: -70408. */
-  g_clear_pointer (&op->timeout, g_source_unref);
-  g_cancellable_cancel (op->cancellable);
-  op_complete (ref->req, op, HAP_STATUS_TIMED_OUT, NULL);
-  return G_SOURCE_REMOVE;
-}
-
-static OpRef *
-start_async_op (CharRequest *req, guint index)
-{
-  CharOp *op = &g_array_index (req->ops, CharOp, index);
-  OpRef *ref = g_new0 (OpRef, 1);
-  OpRef *timer_ref = g_new0 (OpRef, 1);
-
-  ref->req = char_request_ref (req);
-  ref->index = index;
-  timer_ref->req = char_request_ref (req);
-  timer_ref->index = index;
-  op->cancellable = g_cancellable_new ();
-  op->timeout = g_timeout_source_new (req->conn->server->handler_timeout_ms);
-  g_source_set_callback (op->timeout, on_op_timeout, timer_ref, (GDestroyNotify) op_ref_free);
-  g_source_attach (op->timeout, req->conn->server->context);
-  req->outstanding++;
-  return ref;
-}
-
-static void
-on_read_done (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  OpRef *ref = user_data;
-  CharOp *op = &g_array_index (ref->req->ops, CharOp, ref->index);
-  g_autoptr(GError) error = NULL;
-  GVariant *value = hap_characteristic_read_finish (HAP_CHARACTERISTIC (object), result, &error);
-
-  if (value != NULL)
-    op_complete (ref->req, op, HAP_STATUS_SUCCESS, value);
-  else
-    op_complete (ref->req, op, status_from_error (error), NULL);
-  if (value != NULL)
-    g_variant_unref (value);
-  op_ref_free (ref);
-}
-
-static void
-on_write_done (GObject *object, GAsyncResult *result, gpointer user_data)
+on_operation_done (int status, GVariant *value, gpointer user_data)
 {
   OpRef *ref = user_data;
   CharRequest *req = ref->req;
   CharOp *op = &g_array_index (req->ops, CharOp, ref->index);
-  HapCharacteristic *characteristic = HAP_CHARACTERISTIC (object);
-  g_autoptr(GError) error = NULL;
 
-  if (!hap_characteristic_write_finish (characteristic, result, &error))
-    op_complete (req, op, status_from_error (error), NULL);
-  else if (op->want_response)
-    op_complete (req, op, HAP_STATUS_SUCCESS, hap_characteristic_get_value (characteristic));
-  else
-    op_complete (req, op, HAP_STATUS_SUCCESS, NULL);
-  op_ref_free (ref);
+  op_complete (req, op, hap_access_to_ip_status ((HapAccess) status),
+               status == HAP_ACCESS_OK ? value : NULL);
+  char_request_unref (req);
+  g_free (ref);
+}
+
+static OpRef *
+op_ref_new (CharRequest *req, guint index)
+{
+  OpRef *ref = g_new0 (OpRef, 1);
+
+  ref->req = char_request_ref (req);
+  ref->index = index;
+  req->outstanding++;
+  return ref;
 }
 
 /* Parses "1.9,1.10" into ops. FALSE when malformed. */
@@ -401,25 +316,18 @@ char_request_run (CharRequest *req)
         continue;
       if (!req->is_write)
         {
-          if (hap_characteristic_has_read_handler (characteristic))
-            {
-              OpRef *ref = start_async_op (req, i);
-              hap_characteristic_read_async (characteristic, op->cancellable, on_read_done, ref);
-            }
+          /* hap-protocol.md §4.5: event-only types read as null on IP. */
+          if (!hap_characteristic_has_read_handler (characteristic) &&
+              hap_characteristic_is_event_only (characteristic))
+            op->done = TRUE;
           else
-            {
-              op->done = TRUE;
-              /* hap-protocol.md §4.5: event-only types read as null on IP. */
-              if (!hap_characteristic_is_event_only (characteristic))
-                op->value = g_variant_ref (hap_characteristic_get_value (characteristic));
-            }
+            _hap_accessory_server_read (req->conn->server, characteristic, on_operation_done,
+                                        op_ref_new (req, i));
         }
       else if (op->has_value)
-        {
-          OpRef *ref = start_async_op (req, i);
-          hap_characteristic_write_async (characteristic, op->value, req->conn, op->cancellable,
-                                          on_write_done, ref);
-        }
+        _hap_accessory_server_write (req->conn->server, req->conn->session, characteristic,
+                                     op->value, op->want_response, on_operation_done,
+                                     op_ref_new (req, i));
       else
         op->done = TRUE;
     }
@@ -443,7 +351,6 @@ handle_get_characteristics (HapConnection *conn, GHashTable *query)
 {
   CharRequest *req = char_request_new (conn, FALSE);
   const char *ids = g_hash_table_lookup (query, "id");
-  gboolean admin = _hap_connection_is_admin (conn);
 
   /* hap-protocol.md §4.5: a missing or malformed id list is 400 (-70410); so is a flag
    * other than 0/1. */
@@ -464,7 +371,6 @@ handle_get_characteristics (HapConnection *conn, GHashTable *query)
     {
       CharOp *op = &g_array_index (req->ops, CharOp, i);
       HapCharacteristic *characteristic = _hap_accessory_server_lookup (conn->server, op->aid, op->iid);
-      HapPerms perms;
 
       if (characteristic == NULL)
         {
@@ -472,12 +378,8 @@ handle_get_characteristics (HapConnection *conn, GHashTable *query)
           op->done = TRUE;
           continue;
         }
-      perms = hap_characteristic_get_perms (characteristic);
       op->characteristic = characteristic;
-      if (!(perms & HAP_PERM_PAIRED_READ))
-        op->status = HAP_STATUS_WRITE_ONLY;
-      else if ((perms & HAP_PERM_ADMIN_ONLY) && !admin)
-        op->status = HAP_STATUS_INSUFFICIENT_PRIVILEGES;
+      op->status = hap_access_to_ip_status (hap_access_check_read (conn->session, characteristic));
       op->done = op->status != HAP_STATUS_SUCCESS;
     }
   char_request_run (req);
@@ -519,11 +421,11 @@ json_uint (JsonNode *node, guint64 *out)
 /* Checks one PUT entry and fills @op; FALSE when the entry is malformed (400). */
 static gboolean
 prepare_write_op (HapConnection *conn, JsonNode *item, CharOp *op, gboolean timed_ok,
-                  gboolean has_pid, gboolean admin)
+                  gboolean has_pid)
 {
   JsonObject *obj;
   JsonNode *value_node, *ev_node, *r_node;
-  HapPerms perms;
+  HapAccess access;
   g_autoptr(GError) error = NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT (item))
@@ -548,7 +450,6 @@ prepare_write_op (HapConnection *conn, JsonNode *item, CharOp *op, gboolean time
       op->status = HAP_STATUS_RESOURCE_DOES_NOT_EXIST;
       return TRUE;
     }
-  perms = hap_characteristic_get_perms (op->characteristic);
 
   /* hap-protocol.md §4.6: an entry with neither value nor ev is invalid. */
   if (value_node == NULL && !op->has_ev)
@@ -556,26 +457,22 @@ prepare_write_op (HapConnection *conn, JsonNode *item, CharOp *op, gboolean time
       op->status = HAP_STATUS_INVALID_VALUE;
       return TRUE;
     }
-  if ((perms & HAP_PERM_ADMIN_ONLY) && !admin)
+  if (op->has_ev && (access = hap_access_check_subscribe (conn->session, op->characteristic)) != HAP_ACCESS_OK)
     {
-      op->status = HAP_STATUS_INSUFFICIENT_PRIVILEGES;
-      return TRUE;
-    }
-  if (op->has_ev && !(perms & HAP_PERM_EVENTS))
-    {
-      op->status = HAP_STATUS_NOTIFICATION_NOT_SUPPORTED;
+      op->status = hap_access_to_ip_status (access);
       return TRUE;
     }
   if (value_node != NULL)
     {
-      if (!(perms & HAP_PERM_PAIRED_WRITE))
+      /* hap-protocol.md §4.8: tw characteristics are only written through a prepared
+       * write (hap-access.c), and a pid that does not match a live prepare fails every
+       * entry. */
+      if ((access = hap_access_check_write (conn->session, op->characteristic, has_pid)) != HAP_ACCESS_OK)
         {
-          op->status = HAP_STATUS_READ_ONLY;
+          op->status = hap_access_to_ip_status (access);
           return TRUE;
         }
-      /* hap-protocol.md §4.8: tw characteristics only through a valid prepared write;
-       * a pid that does not match a live prepare fails every entry. */
-      if (((perms & HAP_PERM_TIMED_WRITE) && !has_pid) || (has_pid && !timed_ok))
+      if (has_pid && !timed_ok)
         {
           op->status = HAP_STATUS_INVALID_VALUE;
           return TRUE;
@@ -590,7 +487,7 @@ prepare_write_op (HapConnection *conn, JsonNode *item, CharOp *op, gboolean time
       op->done = FALSE;
     }
   if (op->has_ev)
-    _hap_connection_subscribe (conn, op->characteristic, op->ev);
+    _hap_session_subscribe (conn->session, op->characteristic, op->ev);
   return TRUE;
 }
 
@@ -613,7 +510,7 @@ handle_put_characteristics (HapConnection *conn, HapHttpMessage *request)
   JsonArray *items;
   JsonNode *pid_node;
   guint64 pid = 0;
-  gboolean has_pid, timed_ok = FALSE, admin = _hap_connection_is_admin (conn);
+  gboolean has_pid, timed_ok = FALSE;
   CharRequest *req;
 
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
@@ -646,7 +543,7 @@ handle_put_characteristics (HapConnection *conn, HapHttpMessage *request)
   for (guint i = 0; i < req->ops->len; i++)
     {
       CharOp *op = &g_array_index (req->ops, CharOp, i);
-      if (!prepare_write_op (conn, json_array_get_element (items, i), op, timed_ok, has_pid, admin))
+      if (!prepare_write_op (conn, json_array_get_element (items, i), op, timed_ok, has_pid))
         {
           char_request_reject (req, 400);
           return;
@@ -789,7 +686,7 @@ _hap_connection_handle_request (HapConnection  *conn,
   g_autofree char *path = NULL;
   g_autoptr(GHashTable) query = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean secured = conn->pairing.secured;
+  gboolean secured = _hap_session_is_secured (conn->session);
   Endpoint ep;
 
   _hap_connection_ref (conn);
@@ -823,7 +720,7 @@ _hap_connection_handle_request (HapConnection  *conn,
   /* hap-protocol.md §3.6: transient sessions may not use the accessory's resources;
    * pairing endpoints are plaintext-only (§4.2). */
   if ((secured && (ep == EP_PAIR_SETUP || ep == EP_PAIR_VERIFY)) ||
-      (conn->pairing.transient && ep != EP_IDENTIFY))
+      (_hap_session_is_transient (conn->session) && ep != EP_IDENTIFY))
     {
       _hap_connection_send_response (conn, 400, NULL, NULL, 0);
       goto done;
