@@ -538,6 +538,173 @@ test_with_auth (Fixture *f, gconstpointer data)
   g_assert_false (f->session.transient);
 }
 
+/* ---- BLE Pair Resume (hap-protocol.md §3.4) ---- */
+
+/* A full verify on a resumable (BLE) session; returns the controller's ticket. */
+static void
+verify_for_ticket (Fixture *f, const guint8 *ltpk, HapResumeTicket *ticket)
+{
+  g_autoptr(HapPairVerifyClient) verify = hap_pair_verify_client_new (&f->identity, ltpk);
+  g_autoptr(GByteArray) m1 = hap_pair_verify_client_start (verify);
+  g_autoptr(GByteArray) m2 = NULL;
+  g_autoptr(GByteArray) m3 = NULL;
+  g_autoptr(GByteArray) m4 = NULL;
+  guint8 enc[32], dec[32];
+
+  hap_pairing_session_clear (&f->ctx, &f->session);
+  memset (&f->session, 0, sizeof f->session);
+  f->session.resumable = TRUE;
+  m2 = accessory (f, hap_pair_verify_handle, m1);
+  m3 = hap_pair_verify_client_step (verify, m2->data, m2->len, NULL, NULL);
+  g_assert_nonnull (m3);
+  m4 = accessory (f, hap_pair_verify_handle, m3);
+  g_assert_true (hap_pair_verify_client_finish (verify, m4->data, m4->len, enc, dec, NULL, NULL));
+  g_assert_false (hap_pair_verify_client_was_resumed (verify));
+  g_assert_true (hap_pair_verify_client_get_ticket (verify, ticket));
+  check_codecs (f, enc, dec);
+}
+
+/* Resumes @ticket on a fresh session: TRUE when resumed, FALSE when the accessory fell
+ * back to a full verify (which is then finished). The ticket is updated either way. */
+static gboolean
+resume (Fixture *f, const guint8 *ltpk, HapResumeTicket *ticket)
+{
+  g_autoptr(HapPairVerifyClient) verify = hap_pair_verify_client_new_resume (&f->identity, ltpk, ticket);
+  g_autoptr(GByteArray) m1 = hap_pair_verify_client_start (verify);
+  g_autoptr(GByteArray) m2 = NULL;
+  g_autoptr(GByteArray) m3 = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 enc[32], dec[32];
+  guint64 method;
+  g_autoptr(HapTlv8) tlv = hap_tlv8_parse (m1->data, m1->len, NULL);
+
+  /* M1: State 1, Method 6, PublicKey, SessionID, a 16-byte tag. */
+  g_assert_true (hap_tlv8_get_uint (tlv, HAP_TLV_METHOD, &method));
+  g_assert_cmpuint (method, ==, 6);
+  g_assert_nonnull (hap_tlv8_get (tlv, HAP_TLV_SESSION_ID, NULL));
+
+  hap_pairing_session_clear (&f->ctx, &f->session);
+  memset (&f->session, 0, sizeof f->session);
+  f->session.resumable = TRUE;
+  m2 = accessory (f, hap_pair_verify_handle, m1);
+  m3 = hap_pair_verify_client_step (verify, m2->data, m2->len, NULL, &error);
+  g_assert_no_error (error);
+  if (m3 == NULL)
+    {
+      g_assert_true (hap_pair_verify_client_was_resumed (verify));
+      g_assert_true (f->session.secured);
+      g_assert_true (hap_pair_verify_client_get_keys (verify, enc, dec));
+    }
+  else
+    {
+      g_autoptr(GByteArray) m4 = accessory (f, hap_pair_verify_handle, m3);
+      g_assert_true (hap_pair_verify_client_finish (verify, m4->data, m4->len, enc, dec, NULL, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (hap_pair_verify_client_get_ticket (verify, ticket));
+  check_codecs (f, enc, dec);
+  return hap_pair_verify_client_was_resumed (verify);
+}
+
+static void
+test_resume (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HapPairSetupClient) setup = run_setup (f, 0);
+  const guint8 *ltpk = hap_pair_setup_client_get_accessory_ltpk (setup);
+  HapResumeTicket ticket, stale, others[HAP_RESUME_CACHE_SIZE];
+  guint8 old_secret[32];
+
+  verify_for_ticket (f, ltpk, &ticket);
+  /* The accessory derived the same id and secret from the session (§3.4). */
+  g_assert_cmpmem (f->session.shared_secret, 32, ticket.shared_secret, 32);
+
+  /* Resumed: new session id, new shared secret, working keys; no M3/M4. */
+  stale = ticket;
+  memcpy (old_secret, ticket.shared_secret, 32);
+  g_assert_true (resume (f, ltpk, &ticket));
+  g_assert_true (memcmp (ticket.session_id, stale.session_id, 8) != 0);
+  g_assert_true (memcmp (ticket.shared_secret, old_secret, 32) != 0);
+  g_assert_cmpmem (f->session.shared_secret, 32, ticket.shared_secret, 32);
+  g_assert_true (resume (f, ltpk, &ticket));
+
+  /* A used-up ticket falls back to a full verify from the same M1 key, which works. */
+  g_assert_false (resume (f, ltpk, &stale));
+
+  /* The cache keeps the 8 most recent sessions: 8 newer ones push the oldest out. */
+  stale = ticket;
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    verify_for_ticket (f, ltpk, &others[i]);
+  g_assert_false (resume (f, ltpk, &stale));
+  g_assert_true (resume (f, ltpk, &others[G_N_ELEMENTS (others) - 1]));
+
+  /* A removed pairing cannot resume. */
+  verify_for_ticket (f, ltpk, &ticket);
+  g_assert_true (hap_pairings_remove (&f->ctx, CONTROLLER_ID, strlen (CONTROLLER_ID), NULL));
+  for (guint i = 0; i < HAP_RESUME_CACHE_SIZE; i++)
+    g_assert_false (f->ctx.resume_cache[i].used);
+}
+
+static void
+test_resume_rejected (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HapPairSetupClient) setup = run_setup (f, 0);
+  const guint8 *ltpk = hap_pair_setup_client_get_accessory_ltpk (setup);
+  HapResumeTicket ticket;
+
+  verify_for_ticket (f, ltpk, &ticket);
+
+  /* A wrong tag (a controller that does not know the secret): Authentication, and the
+   * cached session is gone. */
+  {
+    HapResumeTicket forged = ticket;
+    g_autoptr(HapPairVerifyClient) verify = NULL;
+    g_autoptr(GByteArray) m1 = NULL;
+    g_autoptr(GByteArray) m2 = NULL;
+    g_autoptr(GError) error = NULL;
+    int tlv_error = 0;
+
+    forged.shared_secret[0] ^= 1;
+    verify = hap_pair_verify_client_new_resume (&f->identity, ltpk, &forged);
+    m1 = hap_pair_verify_client_start (verify);
+    hap_pairing_session_clear (&f->ctx, &f->session);
+    memset (&f->session, 0, sizeof f->session);
+    f->session.resumable = TRUE;
+    m2 = accessory (f, hap_pair_verify_handle, m1);
+    g_assert_null (hap_pair_verify_client_step (verify, m2->data, m2->len, &tlv_error, &error));
+    g_assert_error (error, HAP_ERROR, HAP_ERROR_FAILED);
+    g_assert_cmpint (tlv_error, ==, HAP_TLV_ERROR_AUTHENTICATION);
+    g_assert_false (f->session.secured);
+    g_assert_false (resume (f, ltpk, &ticket));
+  }
+
+  /* Malformed resume M1s, and Method 6 where resuming is not allowed (IP). */
+  {
+    static const struct { guint8 pk, id, enc; } shapes[] = { { 31, 8, 16 }, { 32, 7, 16 }, { 32, 8, 15 },
+                                                            { 32, 8, 17 }, { 0, 8, 16 } };
+    guint8 bytes[40] = { 0 };
+
+    for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+      {
+        g_autoptr(GByteArray) m1 = g_byte_array_new ();
+        g_autoptr(GError) error = NULL;
+
+        hap_tlv8_append_uint8 (m1, HAP_TLV_STATE, 1);
+        hap_tlv8_append_uint8 (m1, HAP_TLV_METHOD, HAP_METHOD_PAIR_RESUME);
+        if (shapes[i].pk > 0)
+          hap_tlv8_append (m1, HAP_TLV_PUBLIC_KEY, bytes, shapes[i].pk);
+        hap_tlv8_append (m1, HAP_TLV_SESSION_ID, bytes, shapes[i].id);
+        hap_tlv8_append (m1, HAP_TLV_ENCRYPTED_DATA, bytes, shapes[i].enc);
+        f->session.resumable = TRUE;
+        g_assert_null (hap_pair_verify_handle (&f->ctx, &f->session, m1->data, m1->len, &error));
+        g_assert_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA);
+        g_clear_error (&error);
+        f->session.resumable = FALSE;
+        g_assert_null (hap_pair_verify_handle (&f->ctx, &f->session, m1->data, m1->len, &error));
+        g_assert_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA);
+      }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -553,6 +720,8 @@ main (int argc, char **argv)
   ADD ("/pairing-client/with-auth", test_with_auth);
   ADD ("/pairing-client/add-list-remove", test_add_list_remove);
   ADD ("/pairing-client/malformed", test_malformed);
+  ADD ("/pairing-client/resume", test_resume);
+  ADD ("/pairing-client/resume-rejected", test_resume_rejected);
 #undef ADD
 
   return g_test_run ();

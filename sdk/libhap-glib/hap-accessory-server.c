@@ -455,6 +455,8 @@ hap_accessory_server_stop (HapAccessoryServer *self)
   stop_transports (self);
   while (self->sessions->len > 0)
     _hap_session_close (g_ptr_array_index (self->sessions, self->sessions->len - 1));
+  /* Resumable BLE sessions live in memory only (hap-protocol.md §3.4). */
+  hap_pairing_context_clear_resumable (&self->pairing);
   for (guint i = 0; i < self->value_handlers->len; i++)
     g_signal_handler_disconnect (g_ptr_array_index (self->value_handlers, i),
                                  g_array_index (self->value_handler_ids, gulong, i));

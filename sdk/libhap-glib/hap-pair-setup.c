@@ -61,6 +61,7 @@ hap_pairing_session_clear (HapPairingContext *ctx, HapPairingSession *session)
   sodium_memzero (session->verify_key, sizeof session->verify_key);
   sodium_memzero (session->encrypt_key, sizeof session->encrypt_key);
   sodium_memzero (session->decrypt_key, sizeof session->decrypt_key);
+  sodium_memzero (session->shared_secret, sizeof session->shared_secret);
   session->verify_state = 0;
   g_clear_pointer (&session->controller_id, g_free);
 }

@@ -89,6 +89,36 @@ gboolean             hap_pair_verify_client_finish   (HapPairVerifyClient *clien
 /* The accessory's pairing identifier from M2 (NULL before). */
 const char          *hap_pair_verify_client_get_accessory_id (HapPairVerifyClient *client);
 
+/* ---- BLE Pair Resume (hap-protocol.md §3.4) ---- */
+
+/* What a controller keeps to resume a BLE session later: the session id the accessory
+ * knows it by, and the session's shared secret. A secret: wipe it (sodium_memzero). */
+typedef struct
+{
+  guint8  session_id[8];
+  guint8  shared_secret[32];
+} HapResumeTicket;
+
+/* A Pair Verify whose M1 asks to resume @ticket (Method 6, with a fresh key). The
+ * accessory either resumes — hap_pair_verify_client_step() then returns NULL without an
+ * error and the client is done — or answers with a full M2 and the verify goes on as
+ * usual (M3, M4). */
+HapPairVerifyClient *hap_pair_verify_client_new_resume (const HapControllerIdentity *identity,
+                                                        const guint8        *accessory_ltpk,
+                                                        const HapResumeTicket *ticket);
+/* TRUE once verified or resumed. */
+gboolean             hap_pair_verify_client_is_done  (HapPairVerifyClient *client);
+/* TRUE when the accessory resumed the session (no M3/M4 took place). */
+gboolean             hap_pair_verify_client_was_resumed (HapPairVerifyClient *client);
+/* Once done: the session keys (as hap_pair_verify_client_finish() gives them). */
+gboolean             hap_pair_verify_client_get_keys (HapPairVerifyClient *client,
+                                                      guint8               encrypt_key[32],
+                                                      guint8               decrypt_key[32]);
+/* Once done on BLE: the ticket to resume this session next time (§3.4: derived after
+ * M4, or the new id a resume gave). */
+gboolean             hap_pair_verify_client_get_ticket (HapPairVerifyClient *client,
+                                                        HapResumeTicket     *ticket);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HapPairVerifyClient, hap_pair_verify_client_free)
 
 /* ---- Add, Remove and List Pairings (hap-protocol.md §3.5) ---- */

@@ -379,6 +379,21 @@ hap_pair_setup_client_get_session_keys (HapPairSetupClient *client,
 
 /* ---- Pair Verify ---- */
 
+/* HKDF(shared, salt = controller PK ‖ session id, @info) (hap-protocol.md §2.3). */
+static void
+resume_key (const guint8  shared[32],
+            const guint8  pk[32],
+            const guint8  session_id[8],
+            const char   *info,
+            guint8        out[32])
+{
+  guint8 salt[40];
+
+  memcpy (salt, pk, 32);
+  memcpy (salt + 32, session_id, 8);
+  hap_hkdf_sha512 (shared, 32, salt, sizeof salt, (const guint8 *) info, strlen (info), out, 32);
+}
+
 enum { VERIFY_M1, VERIFY_M2, VERIFY_M4, VERIFY_DONE, VERIFY_FAILED };
 
 struct _HapPairVerifyClient
@@ -391,7 +406,10 @@ struct _HapPairVerifyClient
   char      accessory_id[ACCESSORY_ID_LEN + 1];
   guint8    esk[32];
   guint8    epk[32];
-  guint8    shared[32];
+  guint8    shared[32];         /* the session's, kept until freed (resume ticket) */
+  gboolean  resume;             /* M1 asks to resume @ticket */
+  gboolean  resumed;
+  HapResumeTicket ticket;       /* the one to resume; once done, the next one */
 };
 
 HapPairVerifyClient *
@@ -431,9 +449,56 @@ hap_pair_verify_client_start (HapPairVerifyClient *client)
   randombytes_buf (client->esk, sizeof client->esk);
   crypto_scalarmult_base (client->epk, client->esk);
   hap_tlv8_append_uint8 (out, HAP_TLV_STATE, 1);
-  hap_tlv8_append (out, HAP_TLV_PUBLIC_KEY, client->epk, 32);
+  if (client->resume)
+    {
+      static const guint8 nonce1[8] = { 'P', 'R', '-', 'M', 's', 'g', '0', '1' };
+      guint8 key[32], tag[HAP_AEAD_TAG_LEN], empty = 0;
+
+      /* §3.4 resume M1: Method 6, the key, the session id and a tag over nothing under
+       * HKDF(shared, PK ‖ session id, "Pair-Resume-Request-Info"). */
+      resume_key (client->ticket.shared_secret, client->epk, client->ticket.session_id,
+                  "Pair-Resume-Request-Info", key);
+      hap_aead_encrypt (key, nonce1, NULL, 0, &empty, 0, tag);
+      sodium_memzero (key, sizeof key);
+      hap_tlv8_append_uint8 (out, HAP_TLV_METHOD, HAP_METHOD_PAIR_RESUME);
+      hap_tlv8_append (out, HAP_TLV_PUBLIC_KEY, client->epk, 32);
+      hap_tlv8_append (out, HAP_TLV_SESSION_ID, client->ticket.session_id, 8);
+      hap_tlv8_append (out, HAP_TLV_ENCRYPTED_DATA, tag, sizeof tag);
+    }
+  else
+    hap_tlv8_append (out, HAP_TLV_PUBLIC_KEY, client->epk, 32);
   client->state = VERIFY_M2;
   return out;
+}
+
+/* The accessory resumed: check its tag and derive the new shared secret (§3.4). */
+static gboolean
+resume_m2 (HapPairVerifyClient *client, HapTlv8 *tlv, GError **error)
+{
+  static const guint8 nonce2[8] = { 'P', 'R', '-', 'M', 's', 'g', '0', '2' };
+  const guint8 *session_id, *tag;
+  gsize id_len, tag_len;
+  guint8 key[32], empty = 0;
+  gboolean ok;
+
+  session_id = hap_tlv8_get (tlv, HAP_TLV_SESSION_ID, &id_len);
+  tag = hap_tlv8_get (tlv, HAP_TLV_ENCRYPTED_DATA, &tag_len);
+  if (session_id == NULL || id_len != 8 || tag == NULL || tag_len != HAP_AEAD_TAG_LEN)
+    return invalid (error, HAP_ERROR_INVALID_DATA, "pair-resume",
+                    "M2 needs an 8-byte SessionID and a 16-byte EncryptedData");
+  resume_key (client->ticket.shared_secret, client->epk, session_id, "Pair-Resume-Response-Info", key);
+  ok = hap_aead_decrypt (key, nonce2, NULL, 0, tag, tag_len, &empty);
+  sodium_memzero (key, sizeof key);
+  if (!ok)
+    return invalid (error, HAP_ERROR_AUTHENTICATION, "pair-resume", "M2 tag does not verify");
+  resume_key (client->ticket.shared_secret, client->epk, session_id,
+              "Pair-Resume-Shared-Secret-Info", client->shared);
+  memcpy (client->ticket.session_id, session_id, 8);
+  memcpy (client->ticket.shared_secret, client->shared, 32);
+  sodium_memzero (client->esk, sizeof client->esk);
+  client->resumed = TRUE;
+  client->state = VERIFY_DONE;
+  return TRUE;
 }
 
 static GByteArray *
@@ -524,7 +589,16 @@ hap_pair_verify_client_step (HapPairVerifyClient  *client,
     }
   client->state = VERIFY_FAILED;
   tlv = parse_response ("pair-verify", response, len, 2, tlv_error, error);
-  return tlv != NULL ? verify_m2 (client, tlv, error) : NULL;
+  if (tlv == NULL)
+    return NULL;
+  /* §3.4: a resumed session answers with Method 6; otherwise this is a full M2 for the
+   * same key (the accessory did not know the session). */
+  if (client->resume && hap_tlv8_get (tlv, HAP_TLV_METHOD, NULL) != NULL)
+    {
+      resume_m2 (client, tlv, error);
+      return NULL;
+    }
+  return verify_m2 (client, tlv, error);
 }
 
 gboolean
@@ -558,8 +632,59 @@ hap_pair_verify_client_finish (HapPairVerifyClient  *client,
                        encrypt_key, 32);
   hap_hkdf_sha512_str (client->shared, 32, "Control-Salt", "Control-Read-Encryption-Key",
                        decrypt_key, 32);
-  sodium_memzero (client->shared, sizeof client->shared);
+  /* §3.4: the id under which a BLE accessory remembers this session. */
+  hap_hkdf_sha512_str (client->shared, 32, "Pair-Verify-ResumeSessionID-Salt",
+                       "Pair-Verify-ResumeSessionID-Info", client->ticket.session_id, 8);
+  memcpy (client->ticket.shared_secret, client->shared, 32);
   client->state = VERIFY_DONE;
+  return TRUE;
+}
+
+HapPairVerifyClient *
+hap_pair_verify_client_new_resume (const HapControllerIdentity *identity,
+                                   const guint8                *accessory_ltpk,
+                                   const HapResumeTicket       *ticket)
+{
+  HapPairVerifyClient *client = hap_pair_verify_client_new (identity, accessory_ltpk);
+
+  client->resume = TRUE;
+  client->ticket = *ticket;
+  return client;
+}
+
+gboolean
+hap_pair_verify_client_is_done (HapPairVerifyClient *client)
+{
+  return client->state == VERIFY_DONE;
+}
+
+gboolean
+hap_pair_verify_client_was_resumed (HapPairVerifyClient *client)
+{
+  return client->state == VERIFY_DONE && client->resumed;
+}
+
+gboolean
+hap_pair_verify_client_get_keys (HapPairVerifyClient *client,
+                                 guint8               encrypt_key[32],
+                                 guint8               decrypt_key[32])
+{
+  if (client->state != VERIFY_DONE)
+    return FALSE;
+  hap_hkdf_sha512_str (client->shared, 32, "Control-Salt", "Control-Write-Encryption-Key",
+                       encrypt_key, 32);
+  hap_hkdf_sha512_str (client->shared, 32, "Control-Salt", "Control-Read-Encryption-Key",
+                       decrypt_key, 32);
+  return TRUE;
+}
+
+gboolean
+hap_pair_verify_client_get_ticket (HapPairVerifyClient *client,
+                                   HapResumeTicket     *ticket)
+{
+  if (client->state != VERIFY_DONE)
+    return FALSE;
+  *ticket = client->ticket;
   return TRUE;
 }
 

@@ -16,6 +16,19 @@ G_BEGIN_DECLS
 
 typedef struct _HapPairingSession HapPairingSession;
 
+/* hap-protocol.md §3.4: a BLE accessory remembers at least 8 resumable sessions. */
+#define HAP_RESUME_CACHE_SIZE  8
+#define HAP_RESUME_ID_LEN      8
+
+typedef struct
+{
+  gboolean  used;
+  guint8    session_id[HAP_RESUME_ID_LEN];
+  guint8    shared_secret[32];
+  char     *controller_id;
+  guint64   stamp;                           /* higher = used more recently */
+} HapResumeEntry;
+
 typedef struct
 {
   HapStorage         *storage;
@@ -35,6 +48,10 @@ typedef struct
   guint8              fixed_salt[HAP_SRP_SALT_LEN];
   gint64              setup_owner_since;
 
+  /* BLE Pair Resume (hap-protocol.md §3.4): sessions that may be resumed, LRU. */
+  HapResumeEntry      resume_cache[HAP_RESUME_CACHE_SIZE];
+  guint64             resume_stamp;
+
   /* Called after storage changed: a pairing was added (@identifier set), removed
    * (@identifier set, @removed TRUE), or all pairings went (@identifier NULL). */
   void              (*pairings_changed) (gpointer     user_data,
@@ -51,6 +68,10 @@ struct _HapPairingSession
   HapSrpServer  *srp;
   guint8         setup_key[32];
 
+  /* Set by the transport: Pair Verify may be resumed (Method 6) and a verified session
+   * is remembered for resuming (BLE only, hap-protocol.md §3.4). */
+  gboolean       resumable;
+
   /* Pair Verify */
   guint8         verify_state;
   guint8         verify_shared[32];
@@ -66,6 +87,9 @@ struct _HapPairingSession
   char          *controller_id;      /* NULL for transient sessions */
   guint8         encrypt_key[32];    /* accessory → controller */
   guint8         decrypt_key[32];    /* controller → accessory */
+  /* The verified session's shared secret (X25519, or the one a resume derived): BLE
+   * derives the broadcast key from it (hap-protocol.md §2.3). */
+  guint8         shared_secret[32];
 };
 
 /* Call after storage->setup_code changed: the salt and verifier are recomputed (with a
@@ -102,6 +126,12 @@ gboolean    hap_pairings_remove        (HapPairingContext *ctx,
                                         const char        *identifier,
                                         gsize              identifier_len,
                                         GError           **error);
+
+/* Forgets every resumable session of @identifier (its pairing was removed). */
+void        hap_pairing_context_forget_resumable (HapPairingContext *ctx,
+                                                  const char        *identifier);
+/* Forgets them all (factory reset, stop). */
+void        hap_pairing_context_clear_resumable  (HapPairingContext *ctx);
 
 /* Shared by the three: a response carrying only State and Error. */
 GByteArray *hap_pairing_error_response (guint8             state,

@@ -116,13 +116,14 @@ hap_pairings_remove (HapPairingContext *ctx,
       return FALSE;
     }
 
-  if (ctx->pairings_changed != NULL)
+  for (guint i = 0; i < removed->len; i++)
     {
-      for (guint i = 0; i < removed->len; i++)
-        {
-          HapPairing *gone = g_ptr_array_index (removed, i);
-          ctx->pairings_changed (ctx->user_data, gone->identifier, TRUE);
-        }
+      HapPairing *gone = g_ptr_array_index (removed, i);
+
+      /* hap-protocol.md §3.4: its BLE sessions can no longer be resumed. */
+      hap_pairing_context_forget_resumable (ctx, gone->identifier);
+      if (ctx->pairings_changed != NULL)
+        ctx->pairings_changed (ctx->user_data, gone->identifier, TRUE);
     }
   return TRUE;
 }
