@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-setup-payload.h"
+#include "hap-setup-payload-private.h"
 #include "hap-crypto-private.h"
 #include "hap-error.h"
 
@@ -10,7 +11,6 @@
 
 #define SETUP_CODE_LEN     10   /* "XXX-XX-XXX" */
 #define SETUP_ID_LEN       4
-#define SETUP_HASH_LEN     4
 #define PAYLOAD_PREFIX     "X-HM://"
 #define PAYLOAD_DIGITS     9    /* base-36 digits of the payload integer */
 
@@ -211,23 +211,39 @@ hap_setup_payload_build (const char    *code,
   return g_string_free (payload, FALSE);
 }
 
-char *
-hap_setup_hash_base64 (const char *setup_id,
-                       const char *device_id)
+void
+hap_setup_hash_compute (const char *setup_id,
+                        const char *device_id,
+                        guint8      hash[HAP_SETUP_HASH_LEN])
 {
   crypto_hash_sha512_state st;
   guint8 digest[crypto_hash_sha512_BYTES];
 
-  g_return_val_if_fail (setup_id != NULL, NULL);
-  g_return_val_if_fail (device_id != NULL, NULL);
+  g_return_if_fail (setup_id != NULL);
+  g_return_if_fail (device_id != NULL);
+  g_return_if_fail (hash != NULL);
 
   hap_crypto_init ();
 
-  /* hap-protocol.md §2.4: first 4 bytes of SHA-512(SetupID ‖ DeviceID), Base64. */
+  /* hap-protocol.md §2.4: first 4 bytes of SHA-512(SetupID ‖ DeviceID). */
   crypto_hash_sha512_init (&st);
   crypto_hash_sha512_update (&st, (const guint8 *) setup_id, strlen (setup_id));
   crypto_hash_sha512_update (&st, (const guint8 *) device_id, strlen (device_id));
   crypto_hash_sha512_final (&st, digest);
 
-  return g_base64_encode (digest, SETUP_HASH_LEN);
+  memcpy (hash, digest, HAP_SETUP_HASH_LEN);
+}
+
+char *
+hap_setup_hash_base64 (const char *setup_id,
+                       const char *device_id)
+{
+  guint8 hash[HAP_SETUP_HASH_LEN];
+
+  g_return_val_if_fail (setup_id != NULL, NULL);
+  g_return_val_if_fail (device_id != NULL, NULL);
+
+  /* hap-protocol.md §2.4: the IP TXT record carries the hash in Base64. */
+  hap_setup_hash_compute (setup_id, device_id, hash);
+  return g_base64_encode (hash, HAP_SETUP_HASH_LEN);
 }
