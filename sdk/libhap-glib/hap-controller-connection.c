@@ -4,11 +4,15 @@
  * The transport: one blocking GSocket, responses and EVENT/1.0 messages parsed by
  * hap-http-parser and sorted into two queues, HAP framing (hap-frame) once secure.
  * The pairing procedures themselves are hap-pairing-client's state machines.
+ *
+ * Over Bluetooth LE (hap_controller_connection_connect_ble) every call below is handed
+ * to the HAP-BLE link (hap-controller-ble*.c) instead, which answers in the same JSON.
  */
 #include "hap-controller-private.h"
 
 #include <string.h>
 
+#include "hap-controller-ble-private.h"
 #include "hap-crypto-private.h"
 #include "hap-error.h"
 #include "hap-frame-private.h"
@@ -36,6 +40,8 @@ struct _HapControllerConnection
   gboolean            closed;
   gboolean            broken;   /* a frame or message did not decode: only EOF is awaited */
   GByteArray         *raw;      /* when set, received plaintext goes here, not to the parser */
+
+  HapControllerBle   *ble;      /* set instead of the socket over Bluetooth LE */
 };
 
 enum { PROP_0, PROP_CONTROLLER, PROP_TIMEOUT, N_PROPS };
@@ -147,6 +153,8 @@ hap_controller_connection_set_timeout (HapControllerConnection *self, guint time
   if (self->timeout_ms == timeout_ms)
     return;
   self->timeout_ms = timeout_ms;
+  if (self->ble != NULL)
+    hap_controller_ble_set_timeout (self->ble, timeout_ms);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
 }
 
@@ -161,6 +169,8 @@ gboolean
 hap_controller_connection_is_secure (HapControllerConnection *self)
 {
   g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
+  if (self->ble != NULL)
+    return hap_controller_ble_is_secure (self->ble);
   return self->codec != NULL;
 }
 
@@ -175,6 +185,7 @@ void
 hap_controller_connection_close (HapControllerConnection *self)
 {
   g_return_if_fail (HAP_IS_CONTROLLER_CONNECTION (self));
+  g_clear_pointer (&self->ble, hap_controller_ble_free);
   if (self->stream != NULL)
     g_io_stream_close (G_IO_STREAM (self->stream), NULL, NULL);
   g_clear_object (&self->stream);
@@ -213,6 +224,37 @@ hap_controller_connection_connect (HapControllerConnection *self,
   self->host = g_strdup (host);
   self->port = port;
   return TRUE;
+}
+
+gboolean
+hap_controller_connection_connect_ble (HapControllerConnection *self,
+                                       const char              *adapter,
+                                       const char              *address,
+                                       GCancellable            *cancellable,
+                                       GError                 **error)
+{
+  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  hap_controller_connection_close (self);
+  g_clear_pointer (&self->accessory_id, g_free);
+  g_clear_pointer (&self->host, g_free);
+  self->port = 0;
+  self->ble = hap_controller_ble_connect (adapter, address, self->timeout_ms, cancellable, error);
+  return self->ble != NULL;
+}
+
+gboolean
+hap_controller_connection_is_ble (HapControllerConnection *self)
+{
+  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
+  return self->ble != NULL;
+}
+
+HapControllerBle *
+hap_controller_connection_get_ble (HapControllerConnection *self)
+{
+  return self->ble;
 }
 
 static gboolean
@@ -441,6 +483,12 @@ hap_controller_connection_request (HapControllerConnection *self,
   g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), 0);
   g_return_val_if_fail (method != NULL && target != NULL, 0);
 
+  if (self->ble != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s %s: HAP-BLE has no HTTP requests", method, target);
+      return 0;
+    }
+
   if (body != NULL)
     data = g_bytes_get_data (body, &len);
   response = hap_controller_connection_exchange (self, method, target, content_type, data, len,
@@ -508,6 +556,15 @@ hap_controller_connection_get_json (HapControllerConnection *self,
   g_autoptr(GBytes) body = NULL;
   guint status;
 
+  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), NULL);
+  if (self->ble != NULL)
+    {
+      JsonNode *root = hap_controller_ble_get_json (self->ble, target, &status, cancellable, error);
+
+      if (out_status != NULL)
+        *out_status = status;
+      return root;
+    }
   status = hap_controller_connection_request (self, "GET", target, NULL, NULL, NULL, &body,
                                               cancellable, error);
   if (out_status != NULL)
@@ -527,11 +584,24 @@ hap_controller_connection_put_json (HapControllerConnection *self,
                                     GCancellable            *cancellable,
                                     GError                 **error)
 {
-  g_autofree char *text = json_to_string (json, FALSE);
-  gsize text_len = strlen (text);
-  g_autoptr(GBytes) request = g_bytes_new_take (g_steal_pointer (&text), text_len);
+  g_autofree char *text = NULL;
+  gsize text_len;
+  g_autoptr(GBytes) request = NULL;
   g_autoptr(GBytes) body = NULL;
   guint status;
+
+  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), NULL);
+  if (self->ble != NULL)
+    {
+      JsonNode *root = hap_controller_ble_put_json (self->ble, target, json, &status, cancellable, error);
+
+      if (out_status != NULL)
+        *out_status = status;
+      return root;
+    }
+  text = json_to_string (json, FALSE);
+  text_len = strlen (text);
+  request = g_bytes_new_take (g_steal_pointer (&text), text_len);
 
   status = hap_controller_connection_request (self, "PUT", target, HAP_JSON, request, NULL, &body,
                                               cancellable, error);
@@ -563,6 +633,17 @@ hap_controller_connection_timed_write (HapControllerConnection *self,
 
   g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), NULL);
   g_return_val_if_fail (characteristics != NULL && JSON_NODE_HOLDS_OBJECT (characteristics), NULL);
+
+  /* hap-protocol.md §5.6: over BLE, Timed Write + Execute Write per characteristic. */
+  if (self->ble != NULL)
+    {
+      JsonNode *root = hap_controller_ble_timed_write (self->ble, characteristics, ttl_ms, &status, cancellable,
+                                                       error);
+
+      if (out_status != NULL)
+        *out_status = status;
+      return root;
+    }
 
   /* A pid the accessory has not seen: 63 random bits (JSON integers are signed here). */
   randombytes_buf (&pid, sizeof pid);
@@ -607,6 +688,8 @@ hap_controller_connection_wait_event (HapControllerConnection *self,
   g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), NULL);
+  if (self->ble != NULL)
+    return hap_controller_ble_wait_event (self->ble, timeout_ms, cancellable, error);
   event = hap_controller_connection_read_message (self, TRUE, timeout_ms, cancellable, &local_error);
   if (event == NULL)
     {
@@ -625,6 +708,9 @@ hap_controller_connection_identify (HapControllerConnection *self,
   g_autoptr(GBytes) body = NULL;
   guint status;
 
+  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
+  if (self->ble != NULL)
+    return hap_controller_ble_identify (self->ble, cancellable, error);
   status = hap_controller_connection_request (self, "POST", "/identify", NULL, NULL, NULL, &body,
                                               cancellable, error);
   if (status == 0)
@@ -645,6 +731,13 @@ hap_controller_connection_post_tlv (HapControllerConnection *self,
 {
   g_autoptr(HapHttpMessage) response = NULL;
 
+  /* hap-protocol.md §5.6: over BLE, the same TLV8 goes to 4C, 4E or 50. */
+  if (self->ble != NULL)
+    {
+      const char *type = g_str_equal (path, "/pair-setup") ? "4C" : g_str_equal (path, "/pair-verify") ? "4E" : "50";
+
+      return hap_controller_ble_pairing_write (self->ble, type, tlv->data, tlv->len, cancellable, error);
+    }
   response = hap_controller_connection_exchange (self, "POST", path, PAIRING_TLV8, tlv->data, tlv->len,
                                                  cancellable, error);
   if (response == NULL)
@@ -659,6 +752,20 @@ hap_controller_connection_set_session_keys (HapControllerConnection *self,
                                             guint8                   encrypt_key[32],
                                             guint8                   decrypt_key[32])
 {
+  hap_controller_connection_set_session (self, encrypt_key, decrypt_key, NULL);
+}
+
+void
+hap_controller_connection_set_session (HapControllerConnection *self,
+                                       guint8                   encrypt_key[32],
+                                       guint8                   decrypt_key[32],
+                                       const guint8            *shared_secret)
+{
+  if (self->ble != NULL)
+    {
+      hap_controller_ble_set_session (self->ble, encrypt_key, decrypt_key, shared_secret);
+      return;
+    }
   g_clear_pointer (&self->codec, hap_frame_codec_free);
   self->codec = hap_frame_codec_new (decrypt_key, encrypt_key);
   sodium_memzero (encrypt_key, 32);

@@ -1,4 +1,5 @@
-/* hap-controller-connection.h — one controller connection to a HAP/IP accessory
+/* hap-controller-connection.h — one controller connection to a HAP accessory, over IP
+ * or Bluetooth LE
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Every call blocks, like GSocketClient's synchronous API: it honours @cancellable and
@@ -8,6 +9,15 @@
  * Errors: an accessory's TLV Error item is a HAP_PAIRING_ERROR (the TLV code), a JSON
  * status a HAP_STATUS_ERROR, a malformed response HAP_ERROR_INVALID_DATA, a bad proof or
  * signature HAP_ERROR_AUTHENTICATION and everything about the socket a G_IO_ERROR.
+ *
+ * Over Bluetooth LE (hap_controller_connection_connect_ble(), through BlueZ on the
+ * system bus) the same calls work on the accessory's GATT database (hap-protocol.md §5):
+ * pairing, get_json ("/accessories", built from signature reads, and
+ * "/characteristics?id=…"), put_json ("/characteristics"), timed_write, wait_event (an
+ * indication, then a read of the value), the pairings calls and identify answer as they
+ * do over IP. A HAP-BLE response status becomes the HAP status IP would give
+ * (hap-ble-json-private.h), link failures are G_IO_ERROR, and request() is
+ * G_IO_ERROR_NOT_SUPPORTED.
  */
 #pragma once
 
@@ -62,6 +72,19 @@ gboolean        hap_controller_connection_connect            (HapControllerConne
                                                               guint16                  port,
                                                               GCancellable            *cancellable,
                                                               GError                 **error);
+/* Connects over Bluetooth LE to the accessory with BD address @address
+ * ("AA:BB:CC:DD:EE:FF"), through BlueZ's adapter @adapter ("hci1", or NULL for the
+ * first), scanning for it when BlueZ does not know it yet. Errors are G_IO_ERROR:
+ * NOT_FOUND (no BlueZ, no such adapter, the device was not seen), TIMED_OUT, FAILED. */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_connect_ble        (HapControllerConnection *self,
+                                                              const char              *adapter,
+                                                              const char              *address,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+/* TRUE after hap_controller_connection_connect_ble(). */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_is_ble             (HapControllerConnection *self);
 HAP_AVAILABLE_IN_ALL
 void            hap_controller_connection_close              (HapControllerConnection *self);
 /* TRUE once Pair Verify (or a transient Pair Setup) encrypted the connection. */
@@ -83,6 +106,18 @@ gboolean        hap_controller_connection_pair_setup         (HapControllerConne
  * controller stored for the device id of M2, then encrypts the connection. */
 HAP_AVAILABLE_IN_ALL
 gboolean        hap_controller_connection_pair_verify        (HapControllerConnection *self,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+
+/* Secures the connection the quickest way: over BLE, with Pair Resume (Method 6,
+ * hap-protocol.md §3.4) when the controller keeps a resume ticket for the accessory, else
+ * (and when the accessory does not know the ticket, or refuses it) with a full Pair
+ * Verify, as hap_controller_connection_pair_verify() does. Over IP it is a Pair Verify.
+ * Each secure BLE session leaves a new ticket in the controller (and its file).
+ * @out_resumed (may be NULL) tells whether the session was resumed. */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_pair_resume        (HapControllerConnection *self,
+                                                              gboolean                *out_resumed,
                                                               GCancellable            *cancellable,
                                                               GError                 **error);
 
@@ -153,6 +188,30 @@ JsonNode       *hap_controller_connection_list_pairings      (HapControllerConne
 /* POST /identify (only allowed while the accessory is unpaired, §4.8). */
 HAP_AVAILABLE_IN_ALL
 gboolean        hap_controller_connection_identify           (HapControllerConnection *self,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+
+/* BLE only, on a verified connection: Protocol Configuration (hap-protocol.md §5.6) on
+ * the Protocol Information service. With @generate_key the accessory derives a new
+ * broadcast encryption key from this session (§2.3), which is checked against the
+ * controller's own derivation and stored in the controller with the advertising
+ * identifier and the GSN. Returns {"gsn":N,"configuration_number":N,"advertising_id":
+ * "XX:XX:XX:XX:XX:XX","broadcast_key":BOOL} (whether the accessory reported a valid
+ * key; the key itself is never in the JSON). */
+HAP_AVAILABLE_IN_ALL
+JsonNode       *hap_controller_connection_configure_protocol (HapControllerConnection *self,
+                                                              gboolean                 generate_key,
+                                                              GCancellable            *cancellable,
+                                                              GError                 **error);
+/* BLE only, on a verified connection: Characteristic Configuration (§5.6) enabling
+ * broadcast notifications of @aid.@iid at @interval_ms (20, 1280 or 2560), or disabling
+ * them (@interval_ms 0). Enabling first generates a broadcast key when the controller has
+ * no valid one for this accessory (§5.10: keys expire 32767 GSN increments later). */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_set_broadcast      (HapControllerConnection *self,
+                                                              guint64                  aid,
+                                                              guint64                  iid,
+                                                              guint                    interval_ms,
                                                               GCancellable            *cancellable,
                                                               GError                 **error);
 

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "hap-controller-ble-private.h"
 #include "hap-crypto-private.h"
 #include "hap-error.h"
 #include "hap-storage-private.h"
@@ -45,6 +46,7 @@ hap_controller_connection_pair_setup (HapControllerConnection *self,
   g_autoptr(HapPairSetupClient) setup = NULL;
   g_autoptr(GByteArray) request = NULL;
   GError *step_error = NULL;
+  HapControllerBle *ble;
   const char *host;
   guint16 port;
   int tlv_error = 0;
@@ -86,21 +88,83 @@ hap_controller_connection_pair_setup (HapControllerConnection *self,
     }
   hap_controller_connection_set_accessory_id (self, hap_pair_setup_client_get_accessory_id (setup));
   host = hap_controller_connection_get_host (self, &port);
-  return hap_controller_add_accessory (controller, hap_pair_setup_client_get_accessory_id (setup),
-                                       hap_pair_setup_client_get_accessory_ltpk (setup),
-                                       host, port, error);
+  if (!hap_controller_add_accessory (controller, hap_pair_setup_client_get_accessory_id (setup),
+                                     hap_pair_setup_client_get_accessory_ltpk (setup), host, port, error))
+    return FALSE;
+  ble = hap_controller_connection_get_ble (self);
+  return ble == NULL || hap_controller_set_ble_address (controller, hap_pair_setup_client_get_accessory_id (setup),
+                                                        hap_controller_ble_get_address (ble), error);
 }
 
 typedef enum { VERIFY_DONE, VERIFY_FAILED, VERIFY_UNKNOWN } VerifyResult;
 
-/* One Pair Verify M1–M4. With @accessory_ltpk NULL and @stop_unchecked it stops after
- * M2 (VERIFY_UNKNOWN) so that the caller can look the Device ID up and start over:
- * a new M1 restarts the procedure on the accessory (§3.1, as the ADK does). */
+/* The accessory this connection probably reaches, before Pair Verify says: over IP the
+ * one last reached at this address; over BLE the device id its advertisement carried,
+ * else the one last reached at this BD address. Pair Verify checks it either way. */
+static const char *
+guess_accessory_id (HapControllerConnection *self)
+{
+  HapController *controller = hap_controller_connection_get_controller (self);
+  HapControllerBle *ble = hap_controller_connection_get_ble (self);
+  const char *host;
+  guint16 port;
+
+  if (ble != NULL)
+    {
+      const char *advertised = hap_controller_ble_get_advertised_id (ble);
+      guint8 ltpk[32];
+
+      if (advertised != NULL && hap_controller_lookup_accessory (controller, advertised, ltpk))
+        {
+          sodium_memzero (ltpk, sizeof ltpk);
+          return advertised;
+        }
+      return hap_controller_find_ble_accessory (controller, hap_controller_ble_get_address (ble));
+    }
+  host = hap_controller_connection_get_host (self, &port);
+  return host != NULL ? hap_controller_find_accessory (controller, host, port) : NULL;
+}
+
+/* Pair Verify (or Pair Resume) is done: secure the connection and, over BLE, keep what
+ * the next connection needs — the resume ticket (§3.4) and the BD address. */
+static gboolean
+session_established (HapControllerConnection *self, HapPairVerifyClient *verify, const char *id, GError **error)
+{
+  HapController *controller = hap_controller_connection_get_controller (self);
+  HapControllerBle *ble = hap_controller_connection_get_ble (self);
+  HapResumeTicket ticket;
+  guint8 enc[32], dec[32], ltpk[32];
+  gboolean ok = TRUE;
+
+  if (!hap_pair_verify_client_get_keys (verify, enc, dec) || !hap_pair_verify_client_get_ticket (verify, &ticket))
+    {
+      g_set_error_literal (error, HAP_ERROR, HAP_ERROR_FAILED, "pair-verify: no session keys");
+      return FALSE;
+    }
+  hap_controller_connection_set_session (self, enc, dec, ticket.shared_secret);
+  hap_controller_connection_set_accessory_id (self, id);
+  /* Only for an accessory this controller is paired with (tests verify others). */
+  if (ble != NULL && id != NULL && hap_controller_lookup_accessory (controller, id, ltpk))
+    ok = hap_controller_set_resume_ticket (controller, id, &ticket, error) &&
+         hap_controller_set_ble_address (controller, id, hap_controller_ble_get_address (ble), error);
+  sodium_memzero (ltpk, sizeof ltpk);
+  sodium_memzero (&ticket, sizeof ticket);
+  return ok;
+}
+
+/* One Pair Verify M1–M4, or a Pair Resume when @ticket is not NULL (the accessory may
+ * answer it with a full M2, and the verify goes on). With @accessory_ltpk NULL and
+ * @stop_unchecked it stops after M2 (VERIFY_UNKNOWN) so that the caller can look the
+ * Device ID up and start over: a new M1 restarts the procedure on the accessory (§3.1,
+ * as the ADK does). @known_id is the accessory a resumed session belongs to. */
 static VerifyResult
 verify_once (HapControllerConnection *self,
              const guint8            *accessory_ltpk,
+             const HapResumeTicket   *ticket,
+             const char              *known_id,
              gboolean                 stop_unchecked,
              char                   **out_id,
+             gboolean                *out_resumed,
              GCancellable            *cancellable,
              GError                 **error)
 {
@@ -115,14 +179,25 @@ verify_once (HapControllerConnection *self,
   int tlv_error = 0;
 
   hap_controller_get_identity (hap_controller_connection_get_controller (self), &identity);
-  verify = hap_pair_verify_client_new (&identity, accessory_ltpk);
+  verify = ticket != NULL ? hap_pair_verify_client_new_resume (&identity, accessory_ltpk, ticket)
+                          : hap_pair_verify_client_new (&identity, accessory_ltpk);
   sodium_memzero (&identity, sizeof identity);
+  if (out_resumed != NULL)
+    *out_resumed = FALSE;
 
   m1 = hap_pair_verify_client_start (verify);
   if ((m2 = hap_controller_connection_post_tlv (self, "/pair-verify", m1, cancellable, error)) == NULL)
     return VERIFY_FAILED;
   m3 = hap_pair_verify_client_step (verify, g_bytes_get_data (m2, NULL), g_bytes_get_size (m2),
                                     &tlv_error, &step_error);
+  if (m3 == NULL && step_error == NULL && hap_pair_verify_client_was_resumed (verify))
+    {
+      /* §3.4: resumed; M2 named no accessory, the ticket's owner is the one. */
+      if (out_resumed != NULL)
+        *out_resumed = TRUE;
+      *out_id = g_strdup (known_id);
+      return session_established (self, verify, known_id, error) ? VERIFY_DONE : VERIFY_FAILED;
+    }
   if (m3 == NULL)
     return step_failed ("pair-verify", tlv_error, step_error, error), VERIFY_FAILED;
   *out_id = g_strdup (hap_pair_verify_client_get_accessory_id (verify));
@@ -134,9 +209,9 @@ verify_once (HapControllerConnection *self,
   if (!hap_pair_verify_client_finish (verify, g_bytes_get_data (m4, NULL), g_bytes_get_size (m4),
                                       enc, dec, &tlv_error, &step_error))
     return step_failed ("pair-verify", tlv_error, step_error, error), VERIFY_FAILED;
-  hap_controller_connection_set_session_keys (self, enc, dec);
-  hap_controller_connection_set_accessory_id (self, *out_id);
-  return VERIFY_DONE;
+  sodium_memzero (enc, sizeof enc);
+  sodium_memzero (dec, sizeof dec);
+  return session_established (self, verify, *out_id, error) ? VERIFY_DONE : VERIFY_FAILED;
 }
 
 gboolean
@@ -147,7 +222,7 @@ hap_controller_connection_pair_verify_with_key (HapControllerConnection *self,
 {
   g_autofree char *id = NULL;
 
-  return verify_once (self, accessory_ltpk, FALSE, &id, cancellable, error) == VERIFY_DONE;
+  return verify_once (self, accessory_ltpk, NULL, NULL, FALSE, &id, NULL, cancellable, error) == VERIFY_DONE;
 }
 
 gboolean
@@ -168,12 +243,12 @@ hap_controller_connection_pair_verify (HapControllerConnection *self,
 
   /* Usually the accessory at this address is the one last seen there; if not (or its
    * signature does not verify with that key), M2's Device ID picks the key. */
-  known_id = host != NULL ? hap_controller_find_accessory (controller, host, port) : NULL;
+  known_id = guess_accessory_id (self);
   if (known_id != NULL && hap_controller_lookup_accessory (controller, known_id, ltpk))
     {
       g_autoptr(GError) local_error = NULL;
 
-      ok = verify_once (self, ltpk, FALSE, &id, cancellable, &local_error) == VERIFY_DONE;
+      ok = verify_once (self, ltpk, NULL, NULL, FALSE, &id, NULL, cancellable, &local_error) == VERIFY_DONE;
       sodium_memzero (ltpk, sizeof ltpk);
       if (ok)
         return TRUE;
@@ -185,7 +260,7 @@ hap_controller_connection_pair_verify (HapControllerConnection *self,
       g_clear_pointer (&id, g_free);
     }
 
-  if (verify_once (self, NULL, TRUE, &id, cancellable, error) == VERIFY_FAILED)
+  if (verify_once (self, NULL, NULL, NULL, TRUE, &id, NULL, cancellable, error) == VERIFY_FAILED)
     return FALSE;
   if (!hap_controller_lookup_accessory (controller, id, ltpk))
     {
@@ -194,7 +269,7 @@ hap_controller_connection_pair_verify (HapControllerConnection *self,
       return FALSE;
     }
   g_clear_pointer (&id, g_free);
-  ok = verify_once (self, ltpk, FALSE, &id, cancellable, error) == VERIFY_DONE;
+  ok = verify_once (self, ltpk, NULL, NULL, FALSE, &id, NULL, cancellable, error) == VERIFY_DONE;
   sodium_memzero (ltpk, sizeof ltpk);
   if (ok && host != NULL && g_strcmp0 (hap_controller_find_accessory (controller, host, port), id) != 0)
     {
@@ -204,6 +279,52 @@ hap_controller_connection_pair_verify (HapControllerConnection *self,
       sodium_memzero (ltpk, sizeof ltpk);
     }
   return ok;
+}
+
+gboolean
+hap_controller_connection_pair_resume (HapControllerConnection *self,
+                                       gboolean                *out_resumed,
+                                       GCancellable            *cancellable,
+                                       GError                 **error)
+{
+  HapController *controller;
+  const char *known_id;
+  HapResumeTicket ticket;
+  guint8 ltpk[32];
+
+  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
+  controller = hap_controller_connection_get_controller (self);
+  if (out_resumed != NULL)
+    *out_resumed = FALSE;
+
+  /* §3.4: Pair Resume is BLE only. */
+  known_id = hap_controller_connection_get_ble (self) != NULL ? guess_accessory_id (self) : NULL;
+  if (known_id != NULL && hap_controller_lookup_accessory (controller, known_id, ltpk) &&
+      hap_controller_get_resume_ticket (controller, known_id, &ticket))
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *id = NULL;
+      g_autofree char *owner = g_strdup (known_id);
+      VerifyResult result;
+
+      result = verify_once (self, ltpk, &ticket, owner, FALSE, &id, out_resumed, cancellable, &local_error);
+      sodium_memzero (&ticket, sizeof ticket);
+      sodium_memzero (ltpk, sizeof ltpk);
+      if (result == VERIFY_DONE)
+        return TRUE;
+      /* A refused ticket (a TLV error, a tag or signature that does not verify) is
+       * forgotten and a full Pair Verify follows; a broken link is not retried. */
+      if (local_error->domain != HAP_PAIRING_ERROR && !g_error_matches (local_error, HAP_ERROR, HAP_ERROR_AUTHENTICATION))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_debug ("pair-resume refused (%s): a full pair-verify follows", local_error->message);
+      if (!hap_controller_set_resume_ticket (controller, owner, NULL, error))
+        return FALSE;
+    }
+  sodium_memzero (ltpk, sizeof ltpk);
+  return hap_controller_connection_pair_verify (self, cancellable, error);
 }
 
 /* ---- pairings (§3.5) ---- */

@@ -10,11 +10,83 @@
 
 G_BEGIN_DECLS
 
+/* A broadcast encryption key as the controller keeps it (hap-protocol.md §5.10). A
+ * secret: wipe copies with sodium_memzero. */
+typedef struct
+{
+  guint8  key[32];
+  guint8  advertising_id[6];
+  guint16 key_gsn;      /* the GSN when the key was generated (it expires 32767 later) */
+  guint16 gsn;          /* the last GSN seen, where decryption starts guessing */
+} HapBroadcastKey;
+
+/* One accessory the controller is paired with (hap-controller.c keeps them by device
+ * id; hap-controller-ble-store.c adds the BLE items). */
+typedef struct
+{
+  guint8           ltpk[32];
+  char            *host;
+  guint16          port;
+  char            *ble_address;
+  gboolean         has_ticket;
+  HapResumeTicket  ticket;        /* hap-protocol.md §3.4 */
+  gboolean         has_broadcast;
+  HapBroadcastKey  broadcast;     /* hap-protocol.md §5.10 */
+} HapKnownAccessory;
+
+/* Wipes and frees. */
+void            _hap_known_accessory_free            (gpointer                 known);
+/* Device id (uppercase) → HapKnownAccessory. */
+GHashTable     *_hap_controller_get_known            (HapController           *self);
+/* The optional BLE items of an [accessory …] group; FALSE when one is malformed. */
+gboolean        _hap_known_accessory_load_ble        (HapKnownAccessory       *known,
+                                                      GKeyFile                *kf,
+                                                      const char              *group);
+void            _hap_known_accessory_save_ble        (HapKnownAccessory       *known,
+                                                      GKeyFile                *kf,
+                                                      const char              *group);
+
 /* Copies the identity (the caller wipes it with sodium_memzero). */
 void            hap_controller_get_identity          (HapController           *self,
                                                       HapControllerIdentity   *identity);
 gboolean        hap_controller_save_as               (HapController           *self,
                                                       const char              *path,
+                                                      GError                 **error);
+
+/* HAP over BLE state of a known accessory; the setters save the file and fail with
+ * HAP_ERROR_FAILED for an accessory the controller is not paired with. */
+gboolean        hap_controller_set_ble_address       (HapController           *self,
+                                                      const char              *device_id,
+                                                      const char              *address,
+                                                      GError                 **error);
+/* The device id of the accessory last reached at BD address @address, or NULL. */
+const char     *hap_controller_find_ble_accessory    (HapController           *self,
+                                                      const char              *address);
+/* @ticket NULL forgets it. */
+gboolean        hap_controller_set_resume_ticket     (HapController           *self,
+                                                      const char              *device_id,
+                                                      const HapResumeTicket   *ticket,
+                                                      GError                 **error);
+gboolean        hap_controller_get_resume_ticket     (HapController           *self,
+                                                      const char              *device_id,
+                                                      HapResumeTicket         *ticket);
+/* @key NULL forgets it. */
+gboolean        hap_controller_set_broadcast_key     (HapController           *self,
+                                                      const char              *device_id,
+                                                      const HapBroadcastKey   *key,
+                                                      GError                 **error);
+gboolean        hap_controller_get_broadcast_key     (HapController           *self,
+                                                      const char              *device_id,
+                                                      HapBroadcastKey         *key);
+/* The device id whose broadcast key has @advertising_id (copied to @key when not NULL),
+ * or NULL. */
+const char     *hap_controller_find_broadcast_key    (HapController           *self,
+                                                      const guint8             advertising_id[6],
+                                                      HapBroadcastKey         *key);
+/* Remembers the last GSN seen of an accessory with a broadcast key (else a no-op). */
+gboolean        hap_controller_set_last_gsn          (HapController           *self,
+                                                      const char              *device_id,
+                                                      guint16                  gsn,
                                                       GError                 **error);
 
 /* Pair Verify checking the accessory's signature with @accessory_ltpk, or not at all
@@ -34,6 +106,15 @@ GBytes         *hap_controller_connection_post_tlv   (HapControllerConnection *s
 void            hap_controller_connection_set_session_keys (HapControllerConnection *self,
                                                             guint8                   encrypt_key[32],
                                                             guint8                   decrypt_key[32]);
+/* The same, keeping the session's shared secret (BLE: the input of the broadcast key,
+ * hap-protocol.md §2.3); NULL when there is none (transient Pair Setup). */
+void            hap_controller_connection_set_session (HapControllerConnection *self,
+                                                       guint8                   encrypt_key[32],
+                                                       guint8                   decrypt_key[32],
+                                                       const guint8            *shared_secret);
+/* The HAP-BLE link, or NULL for an IP connection. */
+typedef struct _HapControllerBle HapControllerBle;
+HapControllerBle *hap_controller_connection_get_ble  (HapControllerConnection *self);
 void            hap_controller_connection_set_accessory_id (HapControllerConnection *self,
                                                             const char              *id);
 const char     *hap_controller_connection_get_host   (HapControllerConnection *self,

@@ -4,6 +4,13 @@
  * File layout (GKeyFile):
  *   [controller]            id=<pairing identifier>  secret-key=<base64 Ed25519 seed ‖ public>
  *   [accessory <device id>] public-key=<base64 LTPK>  host=<last host>  port=<last port>
+ *                           and, for HAP over BLE (all optional):
+ *                           ble-address=<BD address last reached at>
+ *                           resume-session-id=<base64, 8>  resume-secret=<base64, 32>
+ *                           broadcast-key=<base64, 32>  advertising-id=<XX:XX:XX:XX:XX:XX>
+ *                           broadcast-key-gsn=<GSN at generation>  gsn=<last GSN seen>
+ * The file holds secrets: it is written atomically with mode 0600, and every decoded or
+ * encoded copy of a secret is wiped after use.
  */
 #include "hap-controller-private.h"
 
@@ -16,12 +23,6 @@
 
 #define ACCESSORY_GROUP_PREFIX "accessory "
 
-typedef struct
-{
-  guint8   ltpk[32];
-  char    *host;
-  guint16  port;
-} KnownAccessory;
 
 struct _HapController
 {
@@ -31,20 +32,28 @@ struct _HapController
   char       *path;
   guint8      ltsk[64];
   guint8      ltpk[32];
-  GHashTable *accessories;   /* device id → KnownAccessory */
+  GHashTable *accessories;   /* device id → HapKnownAccessory */
 };
+
+GHashTable *
+_hap_controller_get_known (HapController *self)
+{
+  return self->accessories;
+}
 
 enum { PROP_0, PROP_ID, PROP_PATH, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (HapController, hap_controller, G_TYPE_OBJECT)
 
-static void
-known_accessory_free (gpointer data)
+void
+_hap_known_accessory_free (gpointer data)
 {
-  KnownAccessory *known = data;
+  HapKnownAccessory *known = data;
 
   g_free (known->host);
+  g_free (known->ble_address);
+  sodium_memzero (known, sizeof *known);
   g_free (known);
 }
 
@@ -97,7 +106,7 @@ static void
 hap_controller_init (HapController *self)
 {
   hap_crypto_init ();
-  self->accessories = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, known_accessory_free);
+  self->accessories = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, _hap_known_accessory_free);
 }
 
 HapController *
@@ -140,16 +149,18 @@ load_accessory (HapController *self, GKeyFile *kf, const char *group, GError **e
   gint64 port = g_key_file_get_int64 (kf, group, "port", NULL);
   g_autofree guint8 *raw = NULL;
   gsize len = 0;
-  KnownAccessory *known;
+  HapKnownAccessory *known;
 
   if (pk != NULL)
     raw = g_base64_decode (pk, &len);
-  if (!is_device_id (device_id) || len != 32 || port < 0 || port > G_MAXUINT16)
+  known = g_new0 (HapKnownAccessory, 1);
+  if (!is_device_id (device_id) || len != 32 || port < 0 || port > G_MAXUINT16 ||
+      !_hap_known_accessory_load_ble (known, kf, group))
     {
       g_autofree char *what = g_strdup_printf ("bad group [%s]", group);
+      _hap_known_accessory_free (known);
       return storage_error (error, self->path, what);
     }
-  known = g_new0 (KnownAccessory, 1);
   memcpy (known->ltpk, raw, 32);
   known->host = g_steal_pointer (&host);
   known->port = (guint16) port;
@@ -268,7 +279,7 @@ hap_controller_save_as (HapController *self, const char *path, GError **error)
   ids = g_list_sort (g_hash_table_get_keys (self->accessories), (GCompareFunc) strcmp);
   for (GList *l = ids; l != NULL; l = l->next)
     {
-      KnownAccessory *known = g_hash_table_lookup (self->accessories, l->data);
+      HapKnownAccessory *known = g_hash_table_lookup (self->accessories, l->data);
       g_autofree char *group = g_strconcat (ACCESSORY_GROUP_PREFIX, l->data, NULL);
       g_autofree char *pk = g_base64_encode (known->ltpk, 32);
 
@@ -276,6 +287,7 @@ hap_controller_save_as (HapController *self, const char *path, GError **error)
       if (known->host != NULL)
         g_key_file_set_string (kf, group, "host", known->host);
       g_key_file_set_integer (kf, group, "port", known->port);
+      _hap_known_accessory_save_ble (known, kf, group);
     }
   data = g_key_file_to_data (kf, &len, NULL);
   ok = g_file_set_contents_full (path, data, (gssize) len,
@@ -300,7 +312,8 @@ hap_controller_add_accessory (HapController *self,
                               guint16        port,
                               GError       **error)
 {
-  KnownAccessory *known;
+  g_autofree char *key = NULL;
+  HapKnownAccessory *known;
 
   g_return_val_if_fail (HAP_IS_CONTROLLER (self), FALSE);
   if (!is_device_id (device_id))
@@ -308,11 +321,23 @@ hap_controller_add_accessory (HapController *self,
       g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA, "“%s” is not a device id", device_id);
       return FALSE;
     }
-  known = g_new0 (KnownAccessory, 1);
-  memcpy (known->ltpk, ltpk, 32);
+  key = g_ascii_strup (device_id, -1);
+  known = g_hash_table_lookup (self->accessories, key);
+  /* A new key is a new pairing: what was learnt over the old one does not carry over. */
+  if (known != NULL && sodium_memcmp (known->ltpk, ltpk, 32) != 0)
+    {
+      g_hash_table_remove (self->accessories, key);
+      known = NULL;
+    }
+  if (known == NULL)
+    {
+      known = g_new0 (HapKnownAccessory, 1);
+      memcpy (known->ltpk, ltpk, 32);
+      g_hash_table_replace (self->accessories, g_steal_pointer (&key), known);
+    }
+  g_free (known->host);
   known->host = g_strdup (host);
   known->port = port;
-  g_hash_table_replace (self->accessories, g_ascii_strup (device_id, -1), known);
   return hap_controller_save (self, error);
 }
 
@@ -332,7 +357,7 @@ gboolean
 hap_controller_lookup_accessory (HapController *self, const char *device_id, guint8 ltpk[32])
 {
   g_autofree char *key = NULL;
-  KnownAccessory *known;
+  HapKnownAccessory *known;
 
   g_return_val_if_fail (HAP_IS_CONTROLLER (self), FALSE);
   key = g_ascii_strup (device_id, -1);
@@ -353,7 +378,7 @@ hap_controller_find_accessory (HapController *self, const char *host, guint16 po
   g_hash_table_iter_init (&iter, self->accessories);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      KnownAccessory *known = value;
+      HapKnownAccessory *known = value;
 
       if (known->port == port && g_strcmp0 (known->host, host) == 0)
         return key;
@@ -382,3 +407,4 @@ hap_controller_list_accessories (HapController *self)
   qsort (ids, n, sizeof (char *), compare_strings);
   return ids;
 }
+

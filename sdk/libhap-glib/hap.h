@@ -17,5 +17,6 @@
 #include "hap-advertiser.h"
 #include "hap-controller.h"
 #include "hap-controller-connection.h"
+#include "hap-ble-browser.h"
 
 #undef __HAP_INSIDE__
