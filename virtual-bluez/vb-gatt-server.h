@@ -1,4 +1,5 @@
 /* vb-gatt-server.h — GattManager1 of one adapter and its ATT server
+ *                    (vb-gatt-server.c, vb-att-server.c)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once

@@ -261,6 +261,10 @@ async def _false(coroutine):
     return (await coroutine) is False
 
 
+async def _count_at_least(peripheral, name, count):
+    return (await peripheral.calls())[name] >= count
+
+
 async def _more_writes(peripheral, count):
     return len((await peripheral.calls())["writes"]) > count
 
@@ -459,6 +463,10 @@ async def scenario_main(env):
     # Indications, zero-length included.
     received = []
     await client.start_notify(0x16, lambda _, data: received.append(bytes(data)))
+    # StartNotify() is sent without waiting for its reply, as bluetoothd does: give the
+    # application's main loop a moment, then check it came exactly once.
+    await wait_for(lambda: _count_at_least(acc, "start_notify", 1), 5)
+    await asyncio.sleep(0.2)
     calls = await acc.calls()
     tap.ok(calls["start_notify"] == 1, "StartNotify reaches the app once", calls["start_notify"])
     ccc = await client.read_gatt_descriptor(0x18)
@@ -469,9 +477,12 @@ async def scenario_main(env):
     await wait_for(lambda: len(received) >= 3, 5)
     tap.ok(received == [b"", b"\x01\x02", b"\x01\x02"],
            "indications reach bleak: empty, and equal values twice", received)
+    await wait_for(lambda: _count_at_least(acc, "confirm", 3), 5)
+    await asyncio.sleep(0.2)
     calls = await acc.calls()
     tap.ok(calls["confirm"] == 3, "the app gets Confirm() for each indication", calls["confirm"])
     await client.stop_notify(0x16)
+    await wait_for(lambda: _count_at_least(acc, "stop_notify", 1), 5)
     await asyncio.sleep(0.2)
     calls = await acc.calls()
     tap.ok(calls["start_notify"] == 1 and calls["stop_notify"] == 1, "StopNotify reaches the app once",
@@ -738,7 +749,7 @@ async def scenario_refusals(env):
     tap.ok(reply.get("ok"), "advertisement registered before the daemon stops", reply)
 
     status, log = env.stop_daemon()
-    await asyncio.sleep(0.3)
+    await wait_for(lambda: _count_at_least(acc, "release", 1), 5)
     calls = await acc.calls()
     tap.ok(calls["release"] == 1, "the daemon stopping calls the advertisement's Release()",
            calls["release"])
