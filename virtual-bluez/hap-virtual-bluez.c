@@ -105,13 +105,14 @@ main (int argc, char **argv)
   g_autofree char *bus = NULL;
   g_autofree char *prefix = NULL;
   g_autofree char *new_central = NULL;
+  g_autofree char *gatt_cache = NULL;
   gint adapters = 2, mtu = 517, temporary_timeout = 30, connect_timeout = 20;
   gboolean no_connected_signal = FALSE, verbose = FALSE, experimental = FALSE;
   const GOptionEntry entries[] = {
     { "bus", 0, 0, G_OPTION_ARG_STRING, &bus,
       "Bus to serve org.bluez on: system (default, honours DBUS_SYSTEM_BUS_ADDRESS), session, "
       "or a D-Bus address", "BUS" },
-    { "adapters", 0, 0, G_OPTION_ARG_INT, &adapters, "Number of adapters hci0… (1-16, default 2)", "N" },
+    { "adapters", 0, 0, G_OPTION_ARG_INT, &adapters, "Number of adapters hci0..hciN-1 (1-16, default 2)", "N" },
     { "address-prefix", 0, 0, G_OPTION_ARG_STRING, &prefix,
       "First five bytes of the adapters' public addresses; the sixth is the index + 1 "
       "(default 00:AA:01:01:00)", "XX:XX:XX:XX:XX" },
@@ -121,6 +122,9 @@ main (int argc, char **argv)
     { "new-central", 0, 0, G_OPTION_ARG_STRING, &new_central,
       "How a first-time central appears on the peripheral's adapter: added (InterfacesAdded "
       "with Connected=true), changed (then PropertiesChanged) or alternate (default)", "MODE" },
+    { "gatt-cache", 0, 0, G_OPTION_ARG_STRING, &gatt_cache,
+      "always (default, Debian's [GATT] Cache): a central keeps the mirrored GATT objects "
+      "after a disconnect; no: they are removed", "MODE" },
     { "mtu", 0, 0, G_OPTION_ARG_INT, &mtu, "ATT_MTU of every connection (23-517, default 517)", "MTU" },
     { "experimental", 0, 0, G_OPTION_ARG_NONE, &experimental,
       "Act like bluetoothd -E: apply MinInterval, MaxInterval and TxPower of adverts", NULL },
@@ -166,6 +170,9 @@ main (int argc, char **argv)
     options.new_central = VB_NEW_CENTRAL_CHANGED;
   else
     return usage (context, "--new-central must be added, changed or alternate");
+  if (gatt_cache != NULL && strcmp (gatt_cache, "always") != 0 && strcmp (gatt_cache, "no") != 0)
+    return usage (context, "--gatt-cache must be always or no");
+  options.gatt_cache_off = gatt_cache != NULL && strcmp (gatt_cache, "no") == 0;
   options.n_adapters = (guint) adapters;
   options.no_connected_signal = no_connected_signal;
   options.experimental = experimental;

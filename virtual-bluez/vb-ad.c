@@ -11,6 +11,10 @@
 
 #define PARSE_FAILED "Failed to parse advertisement."
 
+/* More entries than could ever fit 31 bytes (a 16-bit UUID takes 2, a data field
+ * at least 4) are refused early, so a hostile list costs nothing. */
+#define MAX_LIST_ENTRIES 32
+
 void
 vb_ad_data_init (VbAdData *ad)
 {
@@ -88,6 +92,11 @@ parse_uuid_list (GVariant *value, GPtrArray *list, const char **reason)
 
   if (!has_type (value, "as"))
     return FALSE;
+  if (g_variant_n_children (value) > MAX_LIST_ENTRIES)
+    {
+      *reason = "too many UUIDs for an advertisement";
+      return FALSE;
+    }
   g_ptr_array_set_size (list, 0);
   g_variant_iter_init (&iter, value);
   while (g_variant_iter_next (&iter, "&s", &text))
@@ -144,6 +153,11 @@ parse_manufacturer_data (GVariant *value, gboolean experimental, VbAdData *ad, c
 
   if (!has_type (value, "a{qv}"))
     return FALSE;
+  if (g_variant_n_children (value) > MAX_LIST_ENTRIES)
+    {
+      *reason = "too many entries for an advertisement";
+      return FALSE;
+    }
   for (guint i = 0; i < ad->manufacturer->len; i++)
     g_bytes_unref (g_array_index (ad->manufacturer, VbAdManufacturer, i).data);
   g_array_set_size (ad->manufacturer, 0);
@@ -190,6 +204,11 @@ parse_service_data (GVariant *value, gboolean experimental, VbAdData *ad, const 
 
   if (!has_type (value, "a{sv}"))
     return FALSE;
+  if (g_variant_n_children (value) > MAX_LIST_ENTRIES)
+    {
+      *reason = "too many entries for an advertisement";
+      return FALSE;
+    }
   for (guint i = 0; i < ad->service_data->len; i++)
     {
       VbAdServiceData *sd = &g_array_index (ad->service_data, VbAdServiceData, i);

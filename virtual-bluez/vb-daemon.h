@@ -30,6 +30,7 @@ typedef struct
   guint temporary_timeout;       /* s before an unused, unpaired device is removed */
   guint connect_timeout;         /* s a Connect waits for the peer to advertise */
   VbNewCentral new_central;
+  gboolean gatt_cache_off;       /* [GATT] Cache=no: the mirror goes at disconnect */
 } VbOptions;
 
 struct _VbDaemon

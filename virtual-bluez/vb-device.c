@@ -417,6 +417,10 @@ teardown (VbConnection *connection, GDBusMethodInvocation *invocation)
   central->services_resolved = FALSE;
   device_emit (central, "Connected", "ServicesResolved", NULL);
   device_emit (other, "Connected", NULL);
+  /* [GATT] Cache=no: the database of an unpaired device is cleared, so its objects
+   * go (a central that reuses their paths then meets UnknownObject, §5 item 2). */
+  if (connection->daemon->options.gatt_cache_off)
+    g_clear_pointer (&central->client, vb_gatt_client_free);
   central->connection = NULL;
   other->connection = NULL;
   vb_connection_unref (connection);   /* central's */

@@ -115,6 +115,8 @@ typedef struct
 typedef struct
 {
   GPtrArray *services;
+  GHashTable *services_by_path;  /* borrowed VbGattService */
+  GHashTable *chrcs_by_path;     /* borrowed VbGattChrc */
   char *no_valid;         /* first reason for "No valid service object found" */
   char *db_entry;         /* first reason for "Failed to create entry in database" */
 } ParseState;
@@ -211,6 +213,7 @@ parse_service (ParseState *state, const Proxy *proxy)
   g_autoptr(GVariant) any_includes = g_variant_lookup_value (proxy->props, "Includes", NULL);
 
   g_ptr_array_add (state->services, service);
+  g_hash_table_insert (state->services_by_path, service->path, service);
   read_uuid (state, proxy, service->uuid);
   if (primary == NULL)
     fail_db_entry (state, "%s: Primary missing or not a boolean", proxy->path);
@@ -233,17 +236,11 @@ parse_service (ParseState *state, const Proxy *proxy)
   read_handle (state, proxy, &service->requested_handle, &service->has_handle_property);
 }
 
+/* Lookups by path keep a hostile application with thousands of objects linear. */
 static VbGattService *
 find_parsed_service (ParseState *state, const char *path)
 {
-  for (guint i = 0; i < state->services->len; i++)
-    {
-      VbGattService *service = g_ptr_array_index (state->services, i);
-
-      if (g_strcmp0 (service->path, path) == 0)
-        return service;
-    }
-  return NULL;
+  return g_hash_table_lookup (state->services_by_path, path);
 }
 
 static void
@@ -265,6 +262,7 @@ parse_chrc (ParseState *state, const Proxy *proxy)
     }
   chrc = chrc_new (proxy->path);
   g_ptr_array_add (service->chrcs, chrc);
+  g_hash_table_insert (state->chrcs_by_path, chrc->path, chrc);
   if (!vb_att_parse_chrc_flags ((const char *const *) flags, &chrc->props, &chrc->ext_props,
                                 &chrc->perm, &chrc->authorize, &error))
     fail_no_valid (state, "%s: %s", proxy->path, error->message);
@@ -277,19 +275,7 @@ parse_chrc (ParseState *state, const Proxy *proxy)
 static VbGattChrc *
 find_parsed_chrc (ParseState *state, const char *path)
 {
-  for (guint i = 0; i < state->services->len; i++)
-    {
-      VbGattService *service = g_ptr_array_index (state->services, i);
-
-      for (guint c = 0; c < service->chrcs->len; c++)
-        {
-          VbGattChrc *chrc = g_ptr_array_index (service->chrcs, c);
-
-          if (g_strcmp0 (chrc->path, path) == 0)
-            return chrc;
-        }
-    }
-  return NULL;
+  return g_hash_table_lookup (state->chrcs_by_path, path);
 }
 
 static void
@@ -318,13 +304,29 @@ parse_desc (ParseState *state, const Proxy *proxy)
   read_handle (state, proxy, &desc->requested_handle, &desc->has_handle_property);
 }
 
+static void
+parse_state_clear (ParseState *state)
+{
+  g_clear_pointer (&state->services, g_ptr_array_unref);
+  g_clear_pointer (&state->services_by_path, g_hash_table_unref);
+  g_clear_pointer (&state->chrcs_by_path, g_hash_table_unref);
+  g_clear_pointer (&state->no_valid, g_free);
+  g_clear_pointer (&state->db_entry, g_free);
+}
+
 GPtrArray *
 vb_gatt_parse_objects (GVariant  *objects,
                        guint     *n_profiles,
                        GError   **error)
 {
+  GPtrArray *services;
   g_autoptr(GArray) proxies = g_array_new (FALSE, FALSE, sizeof (Proxy));
-  ParseState state = { g_ptr_array_new_with_free_func ((GDestroyNotify) vb_gatt_service_free), NULL, NULL };
+  ParseState state = {
+    g_ptr_array_new_with_free_func ((GDestroyNotify) vb_gatt_service_free),
+    g_hash_table_new (g_str_hash, g_str_equal),
+    g_hash_table_new (g_str_hash, g_str_equal),
+    NULL, NULL,
+  };
   GVariantIter objects_iter;
   const char *path;
   GVariant *interfaces;
@@ -350,7 +352,7 @@ vb_gatt_parse_objects (GVariant  *objects,
   if (proxies->len == 0)
     {
       g_set_error_literal (error, VB_ERROR, VB_ERROR_FAILED, "No object received");
-      g_ptr_array_unref (state.services);
+      parse_state_clear (&state);
       return NULL;
     }
 
@@ -387,12 +389,12 @@ vb_gatt_parse_objects (GVariant  *objects,
         g_set_error (error, VB_ERROR, VB_ERROR_FAILED, MSG_NO_VALID " (%s)", state.no_valid);
       else
         g_set_error (error, VB_ERROR, VB_ERROR_FAILED, MSG_DB_ENTRY " (%s)", state.db_entry);
-      g_free (state.no_valid);
-      g_free (state.db_entry);
-      g_ptr_array_unref (state.services);
+      parse_state_clear (&state);
       return NULL;
     }
-  return state.services;
+  services = g_steal_pointer (&state.services);
+  parse_state_clear (&state);
+  return services;
 }
 
 /* ---- the database ---- */

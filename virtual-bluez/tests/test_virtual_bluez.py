@@ -695,8 +695,12 @@ async def scenario_small_mtu(env):
                                       for e in raw.log if e[0] == "signal"), 5)
     tap.ok(gone, "UnregisterApplication: the central's mirror loses the services (Service Changed)")
 
+    core_before = await raw.get(DEV0_ON_1 + "/service0006", "org.bluez.GattService1", "UUID")
     reply = await raw.bluez(DEV0_ON_1, "org.bluez.Device1", "Disconnect")
     tap.ok(error_of(reply) is None, "Disconnect", error_of(reply))
+    core_after = await raw.get(DEV0_ON_1 + "/service0006", "org.bluez.GattService1", "UUID")
+    tap.ok(core_before == "00001801" + SIG and core_after is None,
+           "--gatt-cache no: the mirrored objects go at the disconnect", (core_before, core_after))
     raw.close()
 
 
@@ -795,7 +799,8 @@ def main():
         print("Bail out! HAP_VIRTUAL_BLUEZ is not set")
         return 1
     run("main", scenario_main)
-    run("small MTU", scenario_small_mtu, "--mtu", "185", "--no-connected-signal", "--new-central", "changed")
+    run("small MTU", scenario_small_mtu, "--mtu", "185", "--no-connected-signal", "--new-central", "changed",
+        "--gatt-cache", "no")
     run("refusals", scenario_refusals)
     return tap.finish()
 
