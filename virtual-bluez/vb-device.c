@@ -425,7 +425,7 @@ teardown (VbConnection *connection, GDBusMethodInvocation *invocation)
   other->connection = NULL;
   vb_connection_unref (connection);   /* central's */
   vb_connection_unref (connection);   /* other's */
-  /* Queued ATT requests still run, and fail: the queue holds its own references. */
+  /* Queued ATT requests still run, and fail fast: they hold their own references. */
   arm_temporary (central);
   arm_temporary (other);
   /* The kernel re-enables the advertising instance after the disconnect (§1.3). */
