@@ -22,6 +22,7 @@ Information 0x0010-0x0012):
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -136,6 +137,7 @@ class Environment:
             self.stop_daemon()
         self.bus.terminate()
         self.bus.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def sanitizer_clean(log):
