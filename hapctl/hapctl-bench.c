@@ -1,6 +1,7 @@
 /* hapctl-bench.c — `hapctl bench`: latency and throughput of a HAP accessory server
- *   hapctl bench HOST:PORT --setup-code CODE [--server-pid PID] [--scenario NAME]…
+ *   hapctl bench ADDRESS --setup-code CODE [--server-pid PID] [--scenario NAME]…
  *                [--count N] [--connections C] [--json]
+ * (the BLE scenarios, for a ble: ADDRESS, are in hapctl-bench-ble.c)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Every scenario runs with in-memory controllers (hap_controller_new (NULL)) and leaves
@@ -8,7 +9,7 @@
  * CPU time (utime + stime, /proc/PID/stat) and RSS (VmRSS, /proc/PID/status) are read
  * only when --server-pid is given.
  */
-#include "hapctl.h"
+#include "hapctl-bench.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,33 +20,9 @@
 #define EVENT_TIMEOUT_MS   5000
 
 static const char *const all_scenarios[] = {
-  "pair-setup", "pair-verify", "get", "put", "events", "sessions",
+  "pair-setup", "pair-verify", "get", "put", "events", "sessions", NULL,
 };
 
-typedef struct
-{
-  char          *host;
-  guint16        port;
-  const char    *setup_code;
-  int            server_pid;          /* 0: none */
-  int            count;
-  int            connections;
-  HapController *controller;          /* paired by ensure_paired () for the later scenarios */
-  gint64         aid;
-  gint64         iid;                 /* Brightness */
-} Bench;
-
-typedef struct
-{
-  const char *scenario;
-  int         count;
-  GArray     *latencies_ms;           /* gdouble */
-  double      per_second;             /* < 0: not applicable */
-  double      server_cpu_us;          /* < 0: no --server-pid */
-  int         connections;            /* < 0: not applicable */
-  int         answered;               /* < 0: not applicable */
-  gint64      server_rss_kb;          /* < 0: not measured */
-} Result;
 
 static void
 result_init (Result *result, const char *scenario)
@@ -66,8 +43,8 @@ result_clear (Result *result)
   g_clear_pointer (&result->latencies_ms, g_array_unref);
 }
 
-static void
-add_latency (Result *result, gint64 start_us, gint64 end_us)
+void
+hapctl_bench_add_latency (Result *result, gint64 start_us, gint64 end_us)
 {
   gdouble ms = (gdouble) (end_us - start_us) / 1000.0;
 
@@ -77,8 +54,8 @@ add_latency (Result *result, gint64 start_us, gint64 end_us)
 /* ---- /proc ---- */
 
 /* utime + stime of @pid in microseconds, or -1. */
-static gint64
-server_cpu_time_us (int pid)
+gint64
+hapctl_bench_server_cpu_time_us (int pid)
 {
   g_autofree char *path = NULL;
   g_autofree char *text = NULL;
@@ -116,9 +93,9 @@ server_rss_kb (int pid)
   return g_ascii_strtoll (line + strlen ("\nVmRSS:"), NULL, 10);
 }
 
-/* CPU microseconds per operation between two server_cpu_time_us () samples. */
-static double
-cpu_per_op (gint64 before, gint64 after, int ops)
+/* CPU microseconds per operation between two hapctl_bench_server_cpu_time_us () samples. */
+double
+hapctl_bench_cpu_per_op (gint64 before, gint64 after, int ops)
 {
   if (before < 0 || after < 0 || ops <= 0)
     return -1;
@@ -157,8 +134,8 @@ is_brightness (const char *type)
 }
 
 /* Finds the Brightness characteristic in /accessories. */
-static gboolean
-find_characteristic (Bench *bench, HapControllerConnection *connection, GError **error)
+gboolean
+hapctl_bench_find_characteristic (Bench *bench, HapControllerConnection *connection, GError **error)
 {
   g_autoptr(JsonNode) root = hap_controller_connection_get_json (connection, "/accessories", NULL, NULL, error);
   JsonArray *accessories;
@@ -213,7 +190,7 @@ ensure_paired (Bench *bench, GError **error)
     }
   g_clear_object (&connection);
   if ((connection = open_session (bench, bench->controller, TRUE, error)) == NULL ||
-      !find_characteristic (bench, connection, error))
+      !hapctl_bench_find_characteristic (bench, connection, error))
     return FALSE;
   return TRUE;
 }
@@ -240,8 +217,8 @@ characteristic_body (Bench *bench, const char *member, JsonNode *value)
   return json_builder_get_root (builder);
 }
 
-static gboolean
-write_brightness (Bench *bench, HapControllerConnection *connection, gint64 value, GError **error)
+gboolean
+hapctl_bench_write_brightness (Bench *bench, HapControllerConnection *connection, gint64 value, GError **error)
 {
   g_autoptr(JsonNode) body = NULL;
   g_autoptr(JsonNode) response = NULL;
@@ -302,7 +279,7 @@ run_pair_setup (Bench *bench, Result *result, GError **error)
 
       if (connection == NULL)
         return FALSE;
-      cpu_before = server_cpu_time_us (bench->server_pid);
+      cpu_before = hapctl_bench_server_cpu_time_us (bench->server_pid);
       start = g_get_monotonic_time ();
       if (!hap_controller_connection_pair_setup (connection, bench->setup_code, HAP_PAIR_SETUP_FLAGS_NONE,
                                                  NULL, error))
@@ -311,8 +288,8 @@ run_pair_setup (Bench *bench, Result *result, GError **error)
           return FALSE;
         }
       end = g_get_monotonic_time ();
-      cpu_after = server_cpu_time_us (bench->server_pid);
-      add_latency (result, start, end);
+      cpu_after = hapctl_bench_server_cpu_time_us (bench->server_pid);
+      hapctl_bench_add_latency (result, start, end);
       elapsed += end - start;
       cpu_total += cpu_after - cpu_before;
       g_clear_object (&connection);
@@ -336,7 +313,7 @@ run_pair_verify (Bench *bench, Result *result, GError **error)
 
   if (!ensure_paired (bench, error))
     return FALSE;
-  cpu_before = server_cpu_time_us (bench->server_pid);
+  cpu_before = hapctl_bench_server_cpu_time_us (bench->server_pid);
   start = g_get_monotonic_time ();
   for (int i = 0; i < bench->count; i++)
     {
@@ -351,11 +328,11 @@ run_pair_verify (Bench *bench, Result *result, GError **error)
           g_prefix_error (error, "pair-verify %d: ", i + 1);
           return FALSE;
         }
-      add_latency (result, t0, g_get_monotonic_time ());
+      hapctl_bench_add_latency (result, t0, g_get_monotonic_time ());
     }
   result->count = bench->count;
   result->per_second = (double) bench->count * G_USEC_PER_SEC / (double) MAX (g_get_monotonic_time () - start, 1);
-  result->server_cpu_us = cpu_per_op (cpu_before, server_cpu_time_us (bench->server_pid), bench->count);
+  result->server_cpu_us = hapctl_bench_cpu_per_op (cpu_before, hapctl_bench_server_cpu_time_us (bench->server_pid), bench->count);
   return TRUE;
 }
 
@@ -386,7 +363,7 @@ request_worker (gpointer user_data)
       gboolean ok;
 
       if (worker->write)
-        ok = write_brightness (worker->bench, worker->connection, i % 101, &worker->error);
+        ok = hapctl_bench_write_brightness (worker->bench, worker->connection, i % 101, &worker->error);
       else
         {
           g_autoptr(JsonNode) root = hap_controller_connection_get_json (worker->connection, target, NULL,
@@ -423,14 +400,14 @@ run_requests (Bench *bench, Result *result, gboolean write, GError **error)
       workers[i].requests = bench->count / n + (i < bench->count % n ? 1 : 0);
       workers[i].latencies_ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
     }
-  cpu_before = server_cpu_time_us (bench->server_pid);
+  cpu_before = hapctl_bench_server_cpu_time_us (bench->server_pid);
   start = g_get_monotonic_time ();
   for (int i = 0; i < n; i++)
     threads[i] = g_thread_new ("hapctl-bench", request_worker, &workers[i]);
   for (int i = 0; i < n; i++)
     g_thread_join (threads[i]);
   elapsed = g_get_monotonic_time () - start;
-  result->server_cpu_us = cpu_per_op (cpu_before, server_cpu_time_us (bench->server_pid), bench->count);
+  result->server_cpu_us = hapctl_bench_cpu_per_op (cpu_before, hapctl_bench_server_cpu_time_us (bench->server_pid), bench->count);
 
   for (int i = 0; i < n; i++)
     {
@@ -511,7 +488,7 @@ run_events (Bench *bench, Result *result, GError **error)
   if (!ensure_paired (bench, error) ||
       (writer = open_session (bench, bench->controller, TRUE, error)) == NULL ||
       /* A value the writes below never use, so that every write is a change. */
-      !write_brightness (bench, writer, 0, error) ||
+      !hapctl_bench_write_brightness (bench, writer, 0, error) ||
       (subscribers = open_sessions (bench, bench->connections, error)) == NULL)
     return FALSE;
   for (guint s = 0; s < subscribers->len; s++)
@@ -521,14 +498,14 @@ run_events (Bench *bench, Result *result, GError **error)
         return FALSE;
       }
 
-  cpu_before = server_cpu_time_us (bench->server_pid);
+  cpu_before = hapctl_bench_server_cpu_time_us (bench->server_pid);
   for (int i = 0; i < bench->count; i++)
     {
       gint64 value = 1 + i % 100;
       gint64 start = g_get_monotonic_time ();
       gint64 rest;
 
-      if (!write_brightness (bench, writer, value, error))
+      if (!hapctl_bench_write_brightness (bench, writer, value, error))
         {
           g_prefix_error (error, "write %d: ", i + 1);
           return FALSE;
@@ -539,14 +516,14 @@ run_events (Bench *bench, Result *result, GError **error)
             g_prefix_error (error, "write %d, subscriber %u: ", i + 1, s + 1);
             return FALSE;
           }
-      add_latency (result, start, g_get_monotonic_time ());
+      hapctl_bench_add_latency (result, start, g_get_monotonic_time ());
       rest = start + EVENT_SPACING_US - g_get_monotonic_time ();
       if (rest > 0 && i + 1 < bench->count)
         g_usleep ((gulong) rest);
     }
   result->count = bench->count;
   result->connections = bench->connections;
-  result->server_cpu_us = cpu_per_op (cpu_before, server_cpu_time_us (bench->server_pid), bench->count);
+  result->server_cpu_us = hapctl_bench_cpu_per_op (cpu_before, hapctl_bench_server_cpu_time_us (bench->server_pid), bench->count);
   return TRUE;
 }
 
@@ -561,7 +538,7 @@ run_sessions (Bench *bench, Result *result, GError **error)
   if (!ensure_paired (bench, error))
     return FALSE;
   target = g_strdup_printf ("/characteristics?id=%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT, bench->aid, bench->iid);
-  cpu_before = server_cpu_time_us (bench->server_pid);
+  cpu_before = hapctl_bench_server_cpu_time_us (bench->server_pid);
   start = g_get_monotonic_time ();
   /* A connection the server refuses is counted as not answering, not as an error. */
   for (int i = 0; i < bench->connections; i++)
@@ -588,11 +565,11 @@ run_sessions (Bench *bench, Result *result, GError **error)
           g_printerr ("hapctl bench: sessions: GET on connection %d: %s\n", i + 1, local_error->message);
           continue;
         }
-      add_latency (result, t0, g_get_monotonic_time ());
+      hapctl_bench_add_latency (result, t0, g_get_monotonic_time ());
       answered++;
     }
   result->per_second = (double) answered * G_USEC_PER_SEC / (double) MAX (g_get_monotonic_time () - start, 1);
-  result->server_cpu_us = cpu_per_op (cpu_before, server_cpu_time_us (bench->server_pid), bench->connections);
+  result->server_cpu_us = hapctl_bench_cpu_per_op (cpu_before, hapctl_bench_server_cpu_time_us (bench->server_pid), bench->connections);
   result->server_rss_kb = server_rss_kb (bench->server_pid);
   result->count = bench->connections;
   result->connections = bench->connections;
@@ -694,7 +671,6 @@ print_result (Result *result, gboolean json)
 
 /* ---- entry point ---- */
 
-typedef gboolean (*ScenarioFunc) (Bench *bench, Result *result, GError **error);
 
 static ScenarioFunc
 lookup_scenario (const char *name)
@@ -730,10 +706,18 @@ raise_fd_limit (void)
 static int
 bench_usage (void)
 {
-  g_printerr ("hapctl bench: usage: hapctl bench HOST:PORT --setup-code CODE [--server-pid PID] "
+  g_printerr ("hapctl bench: usage: hapctl bench ADDRESS --setup-code CODE [--server-pid PID] "
               "[--scenario NAME]… [--count N] [--connections C] [--json]\n"
-              "  scenarios: pair-setup pair-verify get put events sessions (default: all)\n");
+              "  HOST:PORT scenarios: pair-setup pair-verify get put events sessions (default: all)\n"
+              "  ble:… scenarios: pair-verify pair-resume get put (default: all; one link)\n");
   return HAPCTL_EXIT_USAGE;
+}
+
+/* The scenario @name for this run's transport, or NULL. */
+static ScenarioFunc
+find_scenario (Bench *bench, const char *name)
+{
+  return bench->ble_address != NULL ? hapctl_bench_ble_lookup (name) : lookup_scenario (name);
 }
 
 int
@@ -747,16 +731,18 @@ hapctl_bench (int argc, char **argv, gboolean json)
     { "setup-code", 0, 0, G_OPTION_ARG_STRING, &setup_code, "The accessory's setup code", "XXX-XX-XXX" },
     { "server-pid", 0, 0, G_OPTION_ARG_INT, &server_pid, "Measure this process's CPU time and RSS", "PID" },
     { "scenario", 0, 0, G_OPTION_ARG_STRING_ARRAY, &scenarios,
-      "pair-setup, pair-verify, get, put, events or sessions (repeatable; default: all)", "NAME" },
+      "pair-setup, pair-verify, get, put, events or sessions; over BLE pair-verify, pair-resume, get or put "
+      "(repeatable; default: all)", "NAME" },
     { "count", 0, 0, G_OPTION_ARG_INT, &count, "Operations per scenario (default 20)", "N" },
     { "connections", 0, 0, G_OPTION_ARG_INT, &connections,
       "Connections for get, put, events (subscribers) and sessions (default 4)", "C" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json_option, "One JSON object per scenario and line", NULL },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("HOST:PORT - measure an accessory server");
+  g_autoptr(GOptionContext) context = g_option_context_new ("ADDRESS - measure an accessory server");
   g_autoptr(GError) error = NULL;
   Bench bench = { 0 };
+  const char *const *defaults;
   int status = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -767,8 +753,9 @@ hapctl_bench (int argc, char **argv, gboolean json)
     }
   if (argc != 2 || setup_code == NULL || count < 1 || connections < 1 || server_pid < 0)
     return bench_usage ();
+  hapctl_parse_ble_address (argv[1], &bench.ble_address);
   for (guint i = 0; scenarios != NULL && scenarios[i] != NULL; i++)
-    if (lookup_scenario (scenarios[i]) == NULL)
+    if (find_scenario (&bench, scenarios[i]) == NULL)
       {
         g_printerr ("hapctl bench: unknown scenario “%s”\n", scenarios[i]);
         return bench_usage ();
@@ -776,18 +763,20 @@ hapctl_bench (int argc, char **argv, gboolean json)
   if (!hap_setup_code_validate (setup_code, &error))
     {
       g_printerr ("hapctl bench: --setup-code: %s\n", error->message);
+      g_free (bench.ble_address);
       return HAPCTL_EXIT_USAGE;
     }
-  if (!hapctl_parse_address (argv[1], &bench.host, &bench.port))
+  if (bench.ble_address == NULL && !hapctl_parse_address (argv[1], &bench.host, &bench.port))
     {
-      g_printerr ("hapctl bench: “%s” is not HOST:PORT\n", argv[1]);
+      g_printerr ("hapctl bench: “%s” is neither HOST:PORT nor ble:AA:BB:CC:DD:EE:FF\n", argv[1]);
       return HAPCTL_EXIT_USAGE;
     }
-  if (server_pid > 0 && server_cpu_time_us (server_pid) < 0)
+  if (server_pid > 0 && hapctl_bench_server_cpu_time_us (server_pid) < 0)
     {
       g_printerr ("hapctl bench: --server-pid %d: no such process (cannot read /proc/%d/stat)\n",
                   server_pid, server_pid);
       g_free (bench.host);
+      g_free (bench.ble_address);
       return HAPCTL_EXIT_USAGE;
     }
   json |= json_option;
@@ -800,13 +789,14 @@ hapctl_bench (int argc, char **argv, gboolean json)
   if (!json)
     g_print ("%-12s %7s %10s %10s %10s %14s  %s\n", "scenario", "count", "median ms", "p99 ms", "per s",
              "server CPU us", "");
-  for (guint i = 0; i < (scenarios != NULL ? g_strv_length (scenarios) : G_N_ELEMENTS (all_scenarios)); i++)
+  defaults = bench.ble_address != NULL ? (const char * const *) hapctl_bench_ble_scenarios : all_scenarios;
+  for (guint i = 0; scenarios != NULL ? scenarios[i] != NULL : defaults[i] != NULL; i++)
     {
-      const char *name = scenarios != NULL ? scenarios[i] : all_scenarios[i];
+      const char *name = scenarios != NULL ? scenarios[i] : defaults[i];
       Result result;
 
       result_init (&result, name);
-      if (!lookup_scenario (name) (&bench, &result, &error))
+      if (!find_scenario (&bench, name) (&bench, &result, &error))
         {
           g_printerr ("hapctl bench: %s: %s\n", name, error->message);
           result_clear (&result);
@@ -822,13 +812,16 @@ hapctl_bench (int argc, char **argv, gboolean json)
     {
       g_autoptr(GError) unpair_error = NULL;
 
-      if (!unpair (&bench, bench.controller, &unpair_error))
+      if (bench.ble_address != NULL ? !hapctl_bench_ble_finish (&bench, &unpair_error)
+                                    : !unpair (&bench, bench.controller, &unpair_error))
         {
           g_printerr ("hapctl bench: removing the benchmark pairing: %s\n", unpair_error->message);
           status = HAPCTL_EXIT_FAILURE;
         }
       g_object_unref (bench.controller);
     }
+  g_clear_object (&bench.ble_link);
   g_free (bench.host);
+  g_free (bench.ble_address);
   return status;
 }

@@ -1,4 +1,5 @@
-/* hapctl-discover.c — `hapctl discover`: browse _hap._tcp with Avahi (hap-protocol.md §4.13)
+/* hapctl-discover.c — `hapctl discover`: browse _hap._tcp with Avahi (hap-protocol.md §4.13);
+ * `--ble` is in hapctl-ble.c
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hapctl.h"
@@ -166,8 +167,11 @@ int
 hapctl_discover (int argc, char **argv, gboolean json)
 {
   int timeout_s = 5;
+  gboolean ble = FALSE;
   GOptionEntry entries[] = {
     { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout_s, "Browse for at most S seconds (default 5)", "S" },
+    { "ble", 0, 0, G_OPTION_ARG_NONE, &ble,
+      "Scan for HAP over Bluetooth LE advertisements instead (adapter: hapctl --adapter)", NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- list HAP accessories on the local network");
@@ -181,12 +185,16 @@ hapctl_discover (int argc, char **argv, gboolean json)
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context, "Browses _hap._tcp and prints each accessory's address and "
-                                "decoded TXT record (id, c#, sf, ci, md).");
+                                "decoded TXT record (id, c#, sf, ci, md). With --ble, scans for HAP-BLE "
+                                "advertisements and prints name, address, device id, category, GSN, c# "
+                                "and whether the accessory is paired.");
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 1 || timeout_s <= 0)
     {
-      g_printerr ("hapctl discover: %s\n", error ? error->message : "usage: hapctl discover [--timeout S]");
+      g_printerr ("hapctl discover: %s\n", error ? error->message : "usage: hapctl discover [--ble] [--timeout S]");
       return HAPCTL_EXIT_USAGE;
     }
+  if (ble)
+    return hapctl_discover_ble (timeout_s, json);
 
   avahi_set_allocator (avahi_glib_allocator ());
   poll = avahi_glib_poll_new (NULL, G_PRIORITY_DEFAULT);

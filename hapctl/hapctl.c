@@ -10,36 +10,49 @@
 
 static char *controller_path;
 static gboolean json_output;
-static volatile sig_atomic_t interrupted;
+char *hapctl_adapter;
+volatile sig_atomic_t hapctl_interrupted;
 
 static const char commands_help[] =
+  "ADDRESS is HOST:PORT (HAP over IP) or ble:AA:BB:CC:DD:EE:FF (HAP over Bluetooth LE,\n"
+  "through BlueZ's adapter --adapter, default the first).\n"
+  "\n"
   "Commands:\n"
-  "  discover [--timeout S]                 list accessories on the network (DNS-SD)\n"
-  "  pair HOST:PORT CODE                    Pair Setup with the setup code\n"
-  "  unpair HOST:PORT                       remove this controller's pairing\n"
-  "  pairings HOST:PORT [list]              list the accessory's pairings\n"
-  "  pairings HOST:PORT add ID LTPK-HEX admin|user\n"
-  "  pairings HOST:PORT remove ID\n"
-  "  accessories HOST:PORT                  the attribute database\n"
-  "  get HOST:PORT AID.IID…                 read characteristics\n"
-  "  put HOST:PORT AID.IID=VALUE…           write (VALUE as JSON, else a string)\n"
-  "  watch [--count N] HOST:PORT AID.IID…   print events until Ctrl-C or N events\n"
-  "  identify HOST:PORT                     identify an unpaired accessory\n"
-  "  bench HOST:PORT --setup-code CODE [--server-pid PID] [--scenario NAME]… [--count N]\n"
+  "  discover [--ble] [--timeout S]         list accessories: DNS-SD, or BLE advertisements\n"
+  "  pair ADDRESS CODE                      Pair Setup with the setup code\n"
+  "  unpair ADDRESS                         remove this controller's pairing\n"
+  "  verify [--full] ADDRESS                Pair Verify (over BLE Pair Resume first, unless\n"
+  "                                         --full); prints \"resumed\" or \"verified\"\n"
+  "  pairings ADDRESS [list]                list the accessory's pairings\n"
+  "  pairings ADDRESS add ID LTPK-HEX admin|user\n"
+  "  pairings ADDRESS remove ID\n"
+  "  accessories ADDRESS                    the attribute database\n"
+  "  get ADDRESS AID.IID…                   read characteristics\n"
+  "  put [--timed [--ttl MS]] ADDRESS AID.IID=VALUE…\n"
+  "                                         write (VALUE as JSON, else a string)\n"
+  "  watch [--count N] ADDRESS AID.IID…     print events until Ctrl-C or N events\n"
+  "  watch --disconnected [--count N] ble:… AID.IID…\n"
+  "                                         print GSN changes and broadcast values seen in\n"
+  "                                         advertisements, without a connection\n"
+  "  broadcast ble:… AID.IID on|off [--interval 20|1280|2560]\n"
+  "                                         broadcast notifications of a characteristic\n"
+  "                                         (generates the broadcast key when needed)\n"
+  "  identify ADDRESS                       identify an unpaired accessory\n"
+  "  bench ADDRESS --setup-code CODE [--server-pid PID] [--scenario NAME]… [--count N]\n"
   "        [--connections C]                measure latency and throughput (see bench --help)\n"
   "\n"
   "Exit status: 0 success, 1 the accessory or the network failed, 2 usage.";
 
-static int
-usage (const char *command, const char *text)
+int
+hapctl_usage (const char *command, const char *text)
 {
   g_printerr ("hapctl%s%s: usage: %s\n", command ? " " : "", command ? command : "", text);
   return HAPCTL_EXIT_USAGE;
 }
 
 /* Prints @error (a TLV error by its §1.4 name); returns exit status 1. */
-static int
-fail (const char *command, const GError *error)
+int
+hapctl_fail (const char *command, const GError *error)
 {
   if (error->domain == HAP_PAIRING_ERROR)
     g_printerr ("hapctl %s: pairing failed: %s%s\n", command,
@@ -69,8 +82,23 @@ hapctl_parse_address (const char *text, char **host, guint16 *port)
   return TRUE;
 }
 
-static HapController *
-load_controller (GError **error)
+/* "ble:AA:BB:CC:DD:EE:FF" → "AA:BB:CC:DD:EE:FF" (free with g_free). */
+gboolean
+hapctl_parse_ble_address (const char *text, char **address)
+{
+  const char *bd = g_str_has_prefix (text, "ble:") ? text + 4 : NULL;
+
+  if (bd == NULL || strlen (bd) != 17)
+    return FALSE;
+  for (guint i = 0; i < 17; i++)
+    if (i % 3 == 2 ? bd[i] != ':' : !g_ascii_isxdigit (bd[i]))
+      return FALSE;
+  *address = g_ascii_strup (bd, -1);
+  return TRUE;
+}
+
+HapController *
+hapctl_load_controller (GError **error)
 {
   g_autofree char *path = NULL;
 
@@ -80,26 +108,38 @@ load_controller (GError **error)
   return hap_controller_new_for_file (path, error);
 }
 
-/* Connects to argv[0]; @verify runs Pair Verify too. */
-static HapControllerConnection *
-open_connection (const char *address, gboolean verify, GError **error)
+gboolean
+hapctl_connect (HapControllerConnection *connection, const char *address, GError **error)
+{
+  g_autofree char *host = NULL;
+  g_autofree char *bd_address = NULL;
+  guint16 port;
+
+  if (hapctl_parse_ble_address (address, &bd_address))
+    return hap_controller_connection_connect_ble (connection, hapctl_adapter, bd_address, NULL, error);
+  if (!hapctl_parse_address (address, &host, &port))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "“%s” is neither HOST:PORT nor ble:AA:BB:CC:DD:EE:FF",
+                   address);
+      return FALSE;
+    }
+  return hap_controller_connection_connect (connection, host, port, NULL, error);
+}
+
+/* Connects to @address; @verify secures the connection too (over BLE with Pair Resume
+ * when the controller has a ticket, hap-protocol.md §3.4). */
+HapControllerConnection *
+hapctl_open (const char *address, gboolean verify, GError **error)
 {
   g_autoptr(HapController) controller = NULL;
   g_autoptr(HapControllerConnection) connection = NULL;
-  g_autofree char *host = NULL;
-  guint16 port;
 
-  if (!hapctl_parse_address (address, &host, &port))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "“%s” is not HOST:PORT", address);
-      return NULL;
-    }
-  if ((controller = load_controller (error)) == NULL)
+  if ((controller = hapctl_load_controller (error)) == NULL)
     return NULL;
   connection = hap_controller_connection_new (controller);
-  if (!hap_controller_connection_connect (connection, host, port, NULL, error))
+  if (!hapctl_connect (connection, address, error))
     return NULL;
-  if (verify && !hap_controller_connection_pair_verify (connection, NULL, error))
+  if (verify && !hap_controller_connection_pair_resume (connection, NULL, NULL, error))
     return NULL;
   return g_steal_pointer (&connection);
 }
@@ -121,10 +161,10 @@ cmd_pair (int argc, char **argv)
   g_autoptr(GError) error = NULL;
 
   if (argc != 3)
-    return usage ("pair", "hapctl pair HOST:PORT SETUP-CODE");
-  if ((connection = open_connection (argv[1], FALSE, &error)) == NULL ||
+    return hapctl_usage ("pair", "hapctl pair ADDRESS SETUP-CODE");
+  if ((connection = hapctl_open (argv[1], FALSE, &error)) == NULL ||
       !hap_controller_connection_pair_setup (connection, argv[2], HAP_PAIR_SETUP_FLAGS_NONE, NULL, &error))
-    return fail ("pair", error);
+    return hapctl_fail ("pair", error);
   g_print ("paired with %s\n", hap_controller_connection_get_accessory_id (connection));
   return 0;
 }
@@ -137,14 +177,14 @@ cmd_unpair (int argc, char **argv)
   HapController *controller;
 
   if (argc != 2)
-    return usage ("unpair", "hapctl unpair HOST:PORT");
-  if ((connection = open_connection (argv[1], TRUE, &error)) == NULL)
-    return fail ("unpair", error);
+    return hapctl_usage ("unpair", "hapctl unpair ADDRESS");
+  if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL)
+    return hapctl_fail ("unpair", error);
   controller = hap_controller_connection_get_controller (connection);
   if (!hap_controller_connection_remove_pairing (connection, hap_controller_get_id (controller), NULL, &error) ||
       !hap_controller_remove_accessory (controller, hap_controller_connection_get_accessory_id (connection),
                                         &error))
-    return fail ("unpair", error);
+    return hapctl_fail ("unpair", error);
   g_print ("unpaired from %s\n", hap_controller_connection_get_accessory_id (connection));
   return 0;
 }
@@ -171,7 +211,7 @@ parse_hex (const char *hex, guint8 out[32], gsize *len)
 static int
 cmd_pairings (int argc, char **argv)
 {
-  static const char text[] = "hapctl pairings HOST:PORT [list | add ID LTPK-HEX admin|user | remove ID]";
+  static const char text[] = "hapctl pairings ADDRESS [list | add ID LTPK-HEX admin|user | remove ID]";
   g_autoptr(HapControllerConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
   const char *action = argc > 2 ? argv[2] : "list";
@@ -185,20 +225,20 @@ cmd_pairings (int argc, char **argv)
        (argc != 6 || (!g_str_equal (argv[5], "admin") && !g_str_equal (argv[5], "user")) ||
         !parse_hex (argv[4], ltpk, &ltpk_len) || ltpk_len != 32)) ||
       !(g_str_equal (action, "list") || g_str_equal (action, "add") || g_str_equal (action, "remove")))
-    return usage ("pairings", text);
-  if ((connection = open_connection (argv[1], TRUE, &error)) == NULL)
-    return fail ("pairings", error);
+    return hapctl_usage ("pairings", text);
+  if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL)
+    return hapctl_fail ("pairings", error);
 
   if (g_str_equal (action, "add"))
     {
       if (!hap_controller_connection_add_pairing (connection, argv[3], ltpk, g_str_equal (argv[5], "admin"),
                                                   NULL, &error))
-        return fail ("pairings", error);
+        return hapctl_fail ("pairings", error);
     }
   else if (g_str_equal (action, "remove"))
     {
       if (!hap_controller_connection_remove_pairing (connection, argv[3], NULL, &error))
-        return fail ("pairings", error);
+        return hapctl_fail ("pairings", error);
     }
   else
     {
@@ -206,7 +246,7 @@ cmd_pairings (int argc, char **argv)
       JsonArray *array;
 
       if (list == NULL)
-        return fail ("pairings", error);
+        return hapctl_fail ("pairings", error);
       if (json_output)
         {
           print_json (list);
@@ -231,19 +271,19 @@ cmd_identify (int argc, char **argv)
   g_autoptr(GError) error = NULL;
 
   if (argc != 2)
-    return usage ("identify", "hapctl identify HOST:PORT");
+    return hapctl_usage ("identify", "hapctl identify ADDRESS");
   /* §4.8: /identify needs no session and works only while the accessory is unpaired. */
-  if ((connection = open_connection (argv[1], FALSE, &error)) == NULL ||
+  if ((connection = hapctl_open (argv[1], FALSE, &error)) == NULL ||
       !hap_controller_connection_identify (connection, NULL, &error))
-    return fail ("identify", error);
+    return hapctl_fail ("identify", error);
   return 0;
 }
 
 /* ---- accessories, get, put, watch ---- */
 
 /* "AID.IID" → the two numbers. */
-static gboolean
-parse_id (const char *text, gint64 *aid, gint64 *iid)
+gboolean
+hapctl_parse_id (const char *text, gint64 *aid, gint64 *iid)
 {
   g_auto(GStrv) parts = g_strsplit (text, ".", -1);
   guint64 a, i;
@@ -267,7 +307,7 @@ join_ids (int argc, char **argv)
     {
       gint64 aid, iid;
 
-      if (!parse_id (argv[i], &aid, &iid))
+      if (!hapctl_parse_id (argv[i], &aid, &iid))
         return NULL;
       g_string_append_printf (ids, "%s%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT, i ? "," : "", aid, iid);
     }
@@ -350,10 +390,10 @@ cmd_accessories (int argc, char **argv)
   g_autoptr(JsonNode) root = NULL;
 
   if (argc != 2)
-    return usage ("accessories", "hapctl accessories HOST:PORT");
-  if ((connection = open_connection (argv[1], TRUE, &error)) == NULL ||
+    return hapctl_usage ("accessories", "hapctl accessories ADDRESS");
+  if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL ||
       (root = hap_controller_connection_get_json (connection, "/accessories", NULL, NULL, &error)) == NULL)
-    return fail ("accessories", error);
+    return hapctl_fail ("accessories", error);
   if (json_output)
     print_json (root);
   else if (JSON_NODE_HOLDS_OBJECT (root))
@@ -373,11 +413,11 @@ cmd_get (int argc, char **argv)
   gboolean ok;
 
   if (ids == NULL)
-    return usage ("get", "hapctl get HOST:PORT AID.IID…");
+    return hapctl_usage ("get", "hapctl get ADDRESS AID.IID…");
   target = g_strconcat ("/characteristics?id=", ids, NULL);
-  if ((connection = open_connection (argv[1], TRUE, &error)) == NULL ||
+  if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL ||
       (root = hap_controller_connection_get_json (connection, target, NULL, NULL, &error)) == NULL)
-    return fail ("get", error);
+    return hapctl_fail ("get", error);
   ok = report_statuses (root);
   if (json_output)
     print_json (root);
@@ -427,7 +467,7 @@ write_request (int argc, char **argv, const char *member)
 
       if (eq != NULL)
         *eq = '\0';
-      if ((member == NULL && eq == NULL) || !parse_id (id, &aid, &iid))
+      if ((member == NULL && eq == NULL) || !hapctl_parse_id (id, &aid, &iid))
         return NULL;
       c = json_object_new ();
       json_object_set_int_member (c, "aid", aid);
@@ -455,7 +495,7 @@ cmd_put (int argc, char **argv)
     { "ttl", 0, 0, G_OPTION_ARG_INT, &ttl, "Timed write lifetime in milliseconds (default 5000)", "MS" },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("HOST:PORT AID.IID=VALUE… - write values");
+  g_autoptr(GOptionContext) context = g_option_context_new ("ADDRESS AID.IID=VALUE… - write values");
   g_autoptr(HapControllerConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) request = NULL;
@@ -464,85 +504,151 @@ cmd_put (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || ttl <= 0 || argc < 3 ||
       (request = write_request (argc - 2, argv + 2, NULL)) == NULL)
-    return usage ("put", "hapctl put [--timed [--ttl MS]] HOST:PORT AID.IID=VALUE…");
-  if ((connection = open_connection (argv[1], TRUE, &error)) == NULL)
-    return fail ("put", error);
+    return hapctl_usage ("put", "hapctl put [--timed [--ttl MS]] ADDRESS AID.IID=VALUE…");
+  if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL)
+    return hapctl_fail ("put", error);
   if (timed)
     response = hap_controller_connection_timed_write (connection, request, (guint) ttl, NULL, NULL, &error);
   else
     response = hap_controller_connection_put_json (connection, "/characteristics", request, NULL,
                                                    NULL, &error);
   if (response == NULL)
-    return fail ("put", error);
+    return hapctl_fail ("put", error);
   return report_statuses (response) ? 0 : HAPCTL_EXIT_FAILURE;
 }
 
 static void
 on_sigint (int signum)
 {
-  interrupted = 1;
+  hapctl_interrupted = 1;
+}
+
+/* Subscribes @connection to the events of @request's characteristics. */
+static gboolean
+subscribe (HapControllerConnection *connection, JsonNode *request, GError **error)
+{
+  g_autoptr(JsonNode) response = hap_controller_connection_put_json (connection, "/characteristics", request, NULL,
+                                                                     NULL, error);
+
+  if (response == NULL)
+    return FALSE;
+  if (!report_statuses (response))
+    {
+      g_set_error_literal (error, HAP_ERROR, HAP_ERROR_FAILED, "the accessory refused the subscription");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+print_event (JsonObject *c)
+{
+  g_autofree char *value = value_text (c);
+
+  if (json_output)
+    {
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+      g_autofree char *text = NULL;
+
+      json_node_set_object (node, c);
+      text = json_to_string (node, FALSE);
+      g_print ("%s\n", text);
+    }
+  else
+    g_print ("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT " = %s\n", json_object_get_int_member (c, "aid"),
+             json_object_get_int_member (c, "iid"), value);
 }
 
 static int
 cmd_watch (int argc, char **argv)
 {
   int count = 0;
+  gboolean disconnected = FALSE;
   GOptionEntry entries[] = {
     { "count", 0, 0, G_OPTION_ARG_INT, &count, "Exit after N events", "N" },
+    { "disconnected", 0, 0, G_OPTION_ARG_NONE, &disconnected,
+      "BLE: no connection; GSN changes and broadcast notifications from the advertisements", NULL },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("HOST:PORT AID.IID… - print events");
+  g_autoptr(GOptionContext) context = g_option_context_new ("ADDRESS AID.IID… - print events");
   g_autoptr(HapControllerConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) request = NULL;
-  g_autoptr(JsonNode) response = NULL;
   int seen = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || count < 0 || argc < 3 ||
       (request = write_request (argc - 2, argv + 2, "ev")) == NULL)
-    return usage ("watch", "hapctl watch [--count N] HOST:PORT AID.IID…");
-  if ((connection = open_connection (argv[1], TRUE, &error)) == NULL ||
-      (response = hap_controller_connection_put_json (connection, "/characteristics", request, NULL,
-                                                      NULL, &error)) == NULL)
-    return fail ("watch", error);
-  if (!report_statuses (response))
-    return HAPCTL_EXIT_FAILURE;
+    return hapctl_usage ("watch", "hapctl watch [--disconnected] [--count N] ADDRESS AID.IID…");
+  if (disconnected)
+    return hapctl_watch_disconnected (argv[1], argc - 2, argv + 2, count, json_output);
+  if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL || !subscribe (connection, request, &error))
+    return hapctl_fail ("watch", error);
   g_print ("watching\n");
 
   signal (SIGINT, on_sigint);
-  while (!interrupted && (count == 0 || seen < count))
+  while (!hapctl_interrupted && (count == 0 || seen < count))
     {
       /* Short waits so that Ctrl-C is noticed between them. */
       g_autoptr(JsonNode) event = hap_controller_connection_wait_event (connection, 200, NULL, &error);
       JsonArray *list;
 
+      /* hap-protocol.md §5.8: a BLE accessory ends a secure session after 30 s without a
+       * procedure, and the link with it; a watch connects again (resuming) and goes on. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) &&
+          hap_controller_connection_is_ble (connection))
+        {
+          g_clear_error (&error);
+          g_printerr ("hapctl watch: the accessory closed the link; connecting again\n");
+          g_clear_object (&connection);
+          if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL || !subscribe (connection, request, &error))
+            return hapctl_fail ("watch", error);
+          continue;
+        }
       if (error != NULL)
-        return fail ("watch", error);
+        return hapctl_fail ("watch", error);
       if (event == NULL || !JSON_NODE_HOLDS_OBJECT (event) ||
           (list = json_object_get_array_member (json_node_get_object (event), "characteristics")) == NULL)
         continue;
       for (guint i = 0; i < json_array_get_length (list); i++)
-        {
-          JsonObject *c = json_array_get_object_element (list, i);
-          g_autofree char *value = value_text (c);
-
-          if (json_output)
-            {
-              g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-              g_autofree char *text = NULL;
-
-              json_node_set_object (node, c);
-              text = json_to_string (node, FALSE);
-              g_print ("%s\n", text);
-            }
-          else
-            g_print ("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT " = %s\n", json_object_get_int_member (c, "aid"),
-                     json_object_get_int_member (c, "iid"), value);
-        }
+        print_event (json_array_get_object_element (list, i));
       seen++;
     }
   return 0;
+}
+
+static int
+cmd_verify (int argc, char **argv)
+{
+  gboolean full = FALSE;
+  GOptionEntry entries[] = {
+    { "full", 0, 0, G_OPTION_ARG_NONE, &full, "A full Pair Verify, no Pair Resume", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("ADDRESS - secure a session");
+  g_autoptr(HapControllerConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean resumed = FALSE;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2)
+    return hapctl_usage ("verify", "hapctl verify [--full] ADDRESS");
+  if ((connection = hapctl_open (argv[1], FALSE, &error)) == NULL ||
+      !(full ? hap_controller_connection_pair_verify (connection, NULL, &error)
+             : hap_controller_connection_pair_resume (connection, &resumed, NULL, &error)))
+    return hapctl_fail ("verify", error);
+  if (json_output)
+    g_print ("{\"accessory\":\"%s\",\"resumed\":%s}\n", hap_controller_connection_get_accessory_id (connection),
+             resumed ? "true" : "false");
+  else
+    g_print ("%s %s\n", resumed ? "resumed" : "verified", hap_controller_connection_get_accessory_id (connection));
+  return 0;
+}
+
+static int
+cmd_broadcast (int argc, char **argv)
+{
+  return hapctl_broadcast (argc, argv, json_output);
 }
 
 /* ---- main ---- */
@@ -574,6 +680,8 @@ static const Command commands[] = {
   { "get", cmd_get },
   { "put", cmd_put },
   { "watch", cmd_watch },
+  { "verify", cmd_verify },
+  { "broadcast", cmd_broadcast },
   { "identify", cmd_identify },
   { "bench", run_bench },
 };
@@ -585,6 +693,8 @@ main (int argc, char **argv)
     { "controller", 0, 0, G_OPTION_ARG_FILENAME, &controller_path,
       "Controller file (default $XDG_CONFIG_HOME/hapctl/controller)", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json_output, "Print JSON", NULL },
+    { "adapter", 0, 0, G_OPTION_ARG_STRING, &hapctl_adapter,
+      "Bluetooth adapter for ble: addresses and discover --ble (default: BlueZ's first)", "hciN" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("COMMAND … - control HomeKit accessories");
@@ -615,7 +725,7 @@ main (int argc, char **argv)
         for (int a = 2; a < argc; a++)
           wants_help |= g_str_equal (argv[a], "--help") || g_str_equal (argv[a], "-h");
         if (wants_help && commands[i].run != run_discover && commands[i].run != cmd_watch &&
-            commands[i].run != run_bench)
+            commands[i].run != run_bench && commands[i].run != cmd_verify && commands[i].run != cmd_broadcast)
           {
             g_print ("%s\n", commands_help);
             return 0;
@@ -629,5 +739,6 @@ main (int argc, char **argv)
       status = HAPCTL_EXIT_USAGE;
     }
   g_free (controller_path);
+  g_free (hapctl_adapter);
   return status;
 }
