@@ -7,7 +7,8 @@ The same file runs in two places:
     hap-virtual-bluez (HAP_VIRTUAL_BLUEZ), on which hci0 and hci1 talk in memory;
   - a VM with real bluetoothd on btvirt controllers: DBUS_SYSTEM_BUS_ADDRESS (or the system
     bus) already has org.bluez, and nothing is started but the simulator.
-Environment: HAPCTL, HAP_SIMULATOR, HAP_ACCESSORIES_DIR; HAP_BLE_ACCESSORY_ADAPTER (default
+Environment: HAPCTL, HAP_SIMULATOR, HAP_ACCESSORIES_DIR; HAP_VIRTUAL_BLUEZ_ARGS (options of
+the virtual BlueZ, e.g. its bluetoothd pitfalls); HAP_BLE_ACCESSORY_ADAPTER (default
 hci0) serves the accessory, HAP_BLE_CONTROLLER_ADAPTER (default hci1) is hapctl's;
 HAP_SIM_CTL_BUS is where the simulator's control API goes (default: the system bus
 address, so `hap-simulator ctl` reaches it on the same bus).
@@ -71,7 +72,8 @@ def start_virtual_bluez():
     processes.append(bus)
     bus.stdout.readline()
     os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + socket
-    daemon = subprocess.Popen([os.environ["HAP_VIRTUAL_BLUEZ"]], stdout=subprocess.PIPE,
+    extra = os.environ.get("HAP_VIRTUAL_BLUEZ_ARGS", "").split()
+    daemon = subprocess.Popen([os.environ["HAP_VIRTUAL_BLUEZ"], *extra], stdout=subprocess.PIPE,
                               stderr=log("virtual-bluez.log"), text=True)
     processes.append(daemon)
     if daemon.stdout.readline().strip() != "ready":
