@@ -107,7 +107,6 @@ run_requests (Bench *bench, Result *result, gboolean write, GError **error)
       hapctl_bench_add_latency (result, t0, g_get_monotonic_time ());
     }
   result->count = bench->count;
-  result->connections = 1;
   result->per_second = (double) bench->count * G_USEC_PER_SEC / (double) MAX (g_get_monotonic_time () - start, 1);
   result->server_cpu_us = hapctl_bench_cpu_per_op (cpu_before, hapctl_bench_server_cpu_time_us (bench->server_pid),
                                                    bench->count);

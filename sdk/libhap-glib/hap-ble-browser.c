@@ -23,6 +23,8 @@
 #define GSN_WINDOW          512
 /* Records waiting to be taken, at most: a browser nobody reads does not grow. */
 #define MAX_PENDING_RECORDS 256
+/* Each call to BlueZ while starting. */
+#define CALL_TIMEOUT_MS     10000
 
 typedef struct
 {
@@ -250,7 +252,9 @@ on_device_removed (gpointer user_data, const char *path)
 static gboolean
 load_known_devices (HapBleBrowser *self, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GVariant) objects = hap_ble_central_get_objects (self->central, -1, cancellable, error);
+  g_autoptr(GVariant) objects = hap_ble_central_get_objects (self->central,
+                                                            g_get_monotonic_time () + CALL_TIMEOUT_MS * 1000,
+                                                            cancellable, error);
   GVariantIter iter;
   const char *path;
   GVariant *interfaces;
@@ -282,7 +286,7 @@ hap_ble_browser_start (HapBleBrowser *self, GCancellable *cancellable, GError **
   g_return_val_if_fail (HAP_IS_BLE_BROWSER (self), FALSE);
   if (self->central != NULL)
     return TRUE;
-  self->central = hap_ble_central_new (self->adapter, cancellable, error);
+  self->central = hap_ble_central_new (self->adapter, CALL_TIMEOUT_MS, cancellable, error);
   if (self->central == NULL)
     return FALSE;
   hap_ble_central_set_handlers (self->central, &handlers, self);

@@ -45,8 +45,10 @@ typedef struct
 } HapBleCentralHandlers;
 
 /* Opens a bus connection and picks @adapter ("hci1"), or the first adapter for NULL;
- * powers it on when it is off. */
+ * powers it on when it is off. @timeout_ms (0: none) bounds each of the calls that have
+ * no deadline parameter. */
 HapBleCentral *hap_ble_central_new              (const char                  *adapter,
+                                                 guint                        timeout_ms,
                                                  GCancellable                *cancellable,
                                                  GError                     **error);
 /* Stops discovery, disconnects the device and closes the bus connection. */

@@ -18,6 +18,7 @@
 
 struct _HapBleCentral
 {
+  guint                  timeout_ms;       /* of the calls that take no deadline */
   GMainContext          *context;
   GDBusConnection       *bus;
   char                  *adapter;
@@ -242,6 +243,13 @@ get_property (HapBleCentral *self, const char *path, const char *interface, cons
 
 /* ---- setup ---- */
 
+/* The deadline of a call that has none of its own: the central's timeout from now. */
+static gint64
+call_deadline (HapBleCentral *self)
+{
+  return self->timeout_ms == 0 ? -1 : g_get_monotonic_time () + (gint64) self->timeout_ms * 1000;
+}
+
 static int
 compare_paths (gconstpointer a, gconstpointer b)
 {
@@ -251,7 +259,7 @@ compare_paths (gconstpointer a, gconstpointer b)
 static gboolean
 find_adapter (HapBleCentral *self, const char *adapter, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GVariant) objects = hap_ble_central_get_objects (self, -1, cancellable, error);
+  g_autoptr(GVariant) objects = hap_ble_central_get_objects (self, call_deadline (self), cancellable, error);
   g_autoptr(GPtrArray) paths = g_ptr_array_new ();
   g_autofree char *wanted = NULL;
   GVariantIter iter;
@@ -292,7 +300,7 @@ static gboolean
 ensure_powered (HapBleCentral *self, GCancellable *cancellable, GError **error)
 {
   g_autoptr(GVariant) powered = get_property (self, self->adapter_path, HAP_BLUEZ_ADAPTER_INTERFACE, "Powered",
-                                              -1, cancellable, error);
+                                              call_deadline (self), cancellable, error);
   g_autoptr(GVariant) reply = NULL;
 
   if (powered == NULL)
@@ -302,16 +310,17 @@ ensure_powered (HapBleCentral *self, GCancellable *cancellable, GError **error)
   reply = hap_ble_central_call (self, self->adapter_path, PROPERTIES_INTERFACE, "Set",
                                 g_variant_new ("(ssv)", HAP_BLUEZ_ADAPTER_INTERFACE, "Powered",
                                                g_variant_new_boolean (TRUE)),
-                                NULL, -1, cancellable, error);
+                                NULL, call_deadline (self), cancellable, error);
   return reply != NULL;
 }
 
 HapBleCentral *
-hap_ble_central_new (const char *adapter, GCancellable *cancellable, GError **error)
+hap_ble_central_new (const char *adapter, guint timeout_ms, GCancellable *cancellable, GError **error)
 {
   HapBleCentral *self = g_new0 (HapBleCentral, 1);
   g_autofree char *address = NULL;
 
+  self->timeout_ms = timeout_ms;
   self->context = g_main_context_new ();
   address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SYSTEM, cancellable, error);
   if (address == NULL)
@@ -504,12 +513,12 @@ hap_ble_central_start_discovery (HapBleCentral *self, GCancellable *cancellable,
   g_variant_builder_add (&filter, "{sv}", "Transport", g_variant_new_string ("le"));
   g_variant_builder_add (&filter, "{sv}", "DuplicateData", g_variant_new_boolean (TRUE));
   reply = hap_ble_central_call (self, self->adapter_path, HAP_BLUEZ_ADAPTER_INTERFACE, "SetDiscoveryFilter",
-                                g_variant_new ("(a{sv})", &filter), NULL, -1, cancellable, error);
+                                g_variant_new ("(a{sv})", &filter), NULL, call_deadline (self), cancellable, error);
   if (reply == NULL)
     return FALSE;
   g_clear_pointer (&reply, g_variant_unref);
   reply = hap_ble_central_call (self, self->adapter_path, HAP_BLUEZ_ADAPTER_INTERFACE, "StartDiscovery",
-                                NULL, NULL, -1, cancellable, error);
+                                NULL, NULL, call_deadline (self), cancellable, error);
   self->discovering = reply != NULL;
   return self->discovering;
 }

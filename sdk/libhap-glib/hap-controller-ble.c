@@ -106,7 +106,7 @@ hap_controller_ble_connect (const char *adapter, const char *address, guint time
   randombytes_buf (&self->next_tid, 1);
   g_queue_init (&self->events);
 
-  self->central = hap_ble_central_new (adapter, cancellable, error);
+  self->central = hap_ble_central_new (adapter, timeout_ms, cancellable, error);
   hap_ble_gatt_map_init (&self->map, self->central, timeout_ms);
   if (self->central == NULL)
     goto fail;
@@ -364,6 +364,16 @@ hap_controller_ble_transaction (HapControllerBle *self, HapBleRemoteCharacterist
 
       if (fragment == NULL)
         return link_lost (self, NULL), FALSE;
+      /* Every read must move the response on, so that a peer cannot keep us reading
+       * forever (a continuation carries at least one byte). */
+      if (g_bytes_get_size (fragment) == 0 ||
+          ((*(const guint8 *) g_bytes_get_data (fragment, NULL) & HAP_BLE_PDU_CONTROL_CONTINUATION) &&
+           g_bytes_get_size (fragment) <= HAP_BLE_PDU_CONTINUATION_HEADER_LEN))
+        {
+          g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA, "an empty response fragment to %s",
+                       hap_ble_opcode_to_string (opcode));
+          return FALSE;
+        }
       result = hap_ble_response_assembler_feed (&assembler, g_bytes_get_data (fragment, NULL),
                                                 g_bytes_get_size (fragment), &response, error);
       if (result == HAP_BLE_PDU_COMPLETE)
