@@ -1,46 +1,20 @@
-/* hap-ble-central.c — see hap-ble-central-private.h
+/* hap-ble-central.c — see hap-ble-central-private.h: the bus, signals, calls, the adapter,
+ * waiting and discovery (the device and its link are in hap-ble-central-device.c)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "hap-ble-central-private.h"
+#include "hap-ble-central-internal.h"
 
 #include <string.h>
 
-#define BLUEZ                  "org.bluez"
 #define PROPERTIES_INTERFACE   "org.freedesktop.DBus.Properties"
 #define OBJECT_MANAGER         "org.freedesktop.DBus.ObjectManager"
-/* How often a state BlueZ may not signal (ble-bluez.md §5.1) is read again. */
-#define POLL_MS                250
-/* Failed Device1.Connect attempts before giving up (ble-bluez.md §3: a second
- * connection within one bluetoothd run fails now and then). */
-#define CONNECT_ATTEMPTS       3
-#define CONNECT_RETRY_MS       500
 #define DISCONNECT_TIMEOUT_MS  5000
-
-struct _HapBleCentral
-{
-  guint                  timeout_ms;       /* of the calls that take no deadline */
-  GMainContext          *context;
-  GDBusConnection       *bus;
-  char                  *adapter;
-  char                  *adapter_path;
-  guint                  subscriptions[3];
-  gboolean               discovering;
-  HapBleCentralHandlers  handlers;
-  gpointer               user_data;
-
-  char                  *wanted_address;   /* hap_ble_central_find_device() */
-  char                  *found_path;
-
-  char                  *device_path;      /* the link */
-  gboolean               connected;
-  gboolean               services_resolved;
-};
 
 /* ---- errors ---- */
 
-/* Turns what a D-Bus call gave into the errors of this file. */
-static void
-set_call_error (GError **error, GError *call_error, const char *what)
+/* Turns what a D-Bus call gave into this module's errors (hap-ble-central-private.h). */
+void
+_hap_ble_central_set_call_error (GError **error, GError *call_error, const char *what)
 {
   g_autofree char *remote = g_dbus_error_get_remote_error (call_error);
 
@@ -54,7 +28,7 @@ set_call_error (GError **error, GError *call_error, const char *what)
   if (g_error_matches (call_error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
       g_error_matches (call_error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                 "%s: BlueZ is not running (no %s on the system bus)", what, BLUEZ);
+                 "%s: BlueZ is not running (no %s on the system bus)", what, HAP_BLUEZ_NAME);
   else if (g_error_matches (call_error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
            g_error_matches (call_error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD))
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s: %s", what, call_error->message);
@@ -64,8 +38,8 @@ set_call_error (GError **error, GError *call_error, const char *what)
   g_error_free (call_error);
 }
 
-static gboolean
-is_remote_error (const GError *error, const char *name)
+gboolean
+_hap_ble_central_is_remote_error (const GError *error, const char *name)
 {
   g_autofree char *remote = NULL;
 
@@ -78,8 +52,8 @@ is_remote_error (const GError *error, const char *name)
 /* ---- signals ---- */
 
 /* "/org/bluez/hciN/dev_XX_…" of our adapter. */
-static gboolean
-is_device_path (HapBleCentral *self, const char *path)
+gboolean
+_hap_ble_central_is_device_path (HapBleCentral *self, const char *path)
 {
   gsize n = strlen (self->adapter_path);
 
@@ -92,7 +66,7 @@ device_changed (HapBleCentral *self, const char *path, GVariant *properties, gbo
 {
   gboolean flag;
 
-  if (!is_device_path (self, path))
+  if (!_hap_ble_central_is_device_path (self, path))
     return;
   if (g_strcmp0 (path, self->device_path) == 0)
     {
@@ -169,7 +143,7 @@ on_interfaces_removed (GDBusConnection *bus, const char *sender, const char *pat
   if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(oas)")))
     return;
   g_variant_get (parameters, "(&o^a&s)", &object, &interfaces);
-  if (!g_strv_contains (interfaces, HAP_BLUEZ_DEVICE_INTERFACE) || !is_device_path (self, object))
+  if (!g_strv_contains (interfaces, HAP_BLUEZ_DEVICE_INTERFACE) || !_hap_ble_central_is_device_path (self, object))
     return;
   if (g_strcmp0 (object, self->device_path) == 0)
     self->connected = self->services_resolved = FALSE;
@@ -181,8 +155,8 @@ on_interfaces_removed (GDBusConnection *bus, const char *sender, const char *pat
 
 /* ---- calls ---- */
 
-static int
-timeout_ms_until (gint64 deadline)
+int
+_hap_ble_central_timeout_ms_until (gint64 deadline)
 {
   gint64 left;
 
@@ -206,13 +180,13 @@ hap_ble_central_call (HapBleCentral       *self,
   GError *call_error = NULL;
   GVariant *reply;
 
-  reply = g_dbus_connection_call_sync (self->bus, BLUEZ, path, interface, method, parameters, reply_type,
-                                       G_DBUS_CALL_FLAGS_NONE, timeout_ms_until (deadline), cancellable,
+  reply = g_dbus_connection_call_sync (self->bus, HAP_BLUEZ_NAME, path, interface, method, parameters, reply_type,
+                                       G_DBUS_CALL_FLAGS_NONE, _hap_ble_central_timeout_ms_until (deadline), cancellable,
                                        &call_error);
   if (reply == NULL)
     {
       g_autofree char *what = g_strdup_printf ("%s.%s", strrchr (interface, '.') + 1, method);
-      set_call_error (error, call_error, what);
+      _hap_ble_central_set_call_error (error, call_error, what);
     }
   return reply;
 }
@@ -227,9 +201,9 @@ hap_ble_central_get_objects (HapBleCentral *self, gint64 deadline, GCancellable 
   return reply != NULL ? g_variant_get_child_value (reply, 0) : NULL;
 }
 
-static GVariant *
-get_property (HapBleCentral *self, const char *path, const char *interface, const char *name,
-              gint64 deadline, GCancellable *cancellable, GError **error)
+GVariant *
+_hap_ble_central_get_property (HapBleCentral *self, const char *path, const char *interface, const char *name,
+                               gint64 deadline, GCancellable *cancellable, GError **error)
 {
   g_autoptr(GVariant) reply = NULL;
   GVariant *value = NULL;
@@ -244,8 +218,8 @@ get_property (HapBleCentral *self, const char *path, const char *interface, cons
 /* ---- setup ---- */
 
 /* The deadline of a call that has none of its own: the central's timeout from now. */
-static gint64
-call_deadline (HapBleCentral *self)
+gint64
+_hap_ble_central_call_deadline (HapBleCentral *self)
 {
   return self->timeout_ms == 0 ? -1 : g_get_monotonic_time () + (gint64) self->timeout_ms * 1000;
 }
@@ -259,7 +233,7 @@ compare_paths (gconstpointer a, gconstpointer b)
 static gboolean
 find_adapter (HapBleCentral *self, const char *adapter, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GVariant) objects = hap_ble_central_get_objects (self, call_deadline (self), cancellable, error);
+  g_autoptr(GVariant) objects = hap_ble_central_get_objects (self, _hap_ble_central_call_deadline (self), cancellable, error);
   g_autoptr(GPtrArray) paths = g_ptr_array_new ();
   g_autofree char *wanted = NULL;
   GVariantIter iter;
@@ -299,8 +273,8 @@ find_adapter (HapBleCentral *self, const char *adapter, GCancellable *cancellabl
 static gboolean
 ensure_powered (HapBleCentral *self, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GVariant) powered = get_property (self, self->adapter_path, HAP_BLUEZ_ADAPTER_INTERFACE, "Powered",
-                                              call_deadline (self), cancellable, error);
+  g_autoptr(GVariant) powered = _hap_ble_central_get_property (self, self->adapter_path, HAP_BLUEZ_ADAPTER_INTERFACE, "Powered",
+                                              _hap_ble_central_call_deadline (self), cancellable, error);
   g_autoptr(GVariant) reply = NULL;
 
   if (powered == NULL)
@@ -310,7 +284,7 @@ ensure_powered (HapBleCentral *self, GCancellable *cancellable, GError **error)
   reply = hap_ble_central_call (self, self->adapter_path, PROPERTIES_INTERFACE, "Set",
                                 g_variant_new ("(ssv)", HAP_BLUEZ_ADAPTER_INTERFACE, "Powered",
                                                g_variant_new_boolean (TRUE)),
-                                NULL, call_deadline (self), cancellable, error);
+                                NULL, _hap_ble_central_call_deadline (self), cancellable, error);
   return reply != NULL;
 }
 
@@ -335,13 +309,13 @@ hap_ble_central_new (const char *adapter, guint timeout_ms, GCancellable *cancel
   if (self->bus != NULL)
     {
       self->subscriptions[0] =
-        g_dbus_connection_signal_subscribe (self->bus, BLUEZ, PROPERTIES_INTERFACE, "PropertiesChanged", NULL,
+        g_dbus_connection_signal_subscribe (self->bus, HAP_BLUEZ_NAME, PROPERTIES_INTERFACE, "PropertiesChanged", NULL,
                                             NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_properties_changed, self, NULL);
       self->subscriptions[1] =
-        g_dbus_connection_signal_subscribe (self->bus, BLUEZ, OBJECT_MANAGER, "InterfacesAdded", "/",
+        g_dbus_connection_signal_subscribe (self->bus, HAP_BLUEZ_NAME, OBJECT_MANAGER, "InterfacesAdded", "/",
                                             NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_interfaces_added, self, NULL);
       self->subscriptions[2] =
-        g_dbus_connection_signal_subscribe (self->bus, BLUEZ, OBJECT_MANAGER, "InterfacesRemoved", "/",
+        g_dbus_connection_signal_subscribe (self->bus, HAP_BLUEZ_NAME, OBJECT_MANAGER, "InterfacesRemoved", "/",
                                             NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_interfaces_removed, self, NULL);
     }
   g_main_context_pop_thread_default (self->context);
@@ -475,8 +449,9 @@ deadline_passed (gint64 deadline, GError **error)
 
 /* Handles signals for at most @ms, returning after the first one: for states that are
  * read again after each pause. FALSE when @deadline passed or on cancellation. */
-static gboolean
-pause_ms (HapBleCentral *self, guint ms, gint64 deadline, GCancellable *cancellable, GError **error)
+gboolean
+_hap_ble_central_pause_ms (HapBleCentral *self, guint ms, gint64 deadline, GCancellable *cancellable,
+                           GError **error)
 {
   gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
 
@@ -486,13 +461,14 @@ pause_ms (HapBleCentral *self, guint ms, gint64 deadline, GCancellable *cancella
 }
 
 /* Handles signals for @ms in all. */
-static gboolean
-sleep_ms (HapBleCentral *self, guint ms, gint64 deadline, GCancellable *cancellable, GError **error)
+gboolean
+_hap_ble_central_sleep_ms (HapBleCentral *self, guint ms, gint64 deadline, GCancellable *cancellable,
+                           GError **error)
 {
   gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
 
   while (g_get_monotonic_time () < until)
-    if (!pause_ms (self, (guint) ((until - g_get_monotonic_time () + 999) / 1000), deadline, cancellable, error))
+    if (!_hap_ble_central_pause_ms (self, (guint) ((until - g_get_monotonic_time () + 999) / 1000), deadline, cancellable, error))
       return FALSE;
   return TRUE;
 }
@@ -513,12 +489,12 @@ hap_ble_central_start_discovery (HapBleCentral *self, GCancellable *cancellable,
   g_variant_builder_add (&filter, "{sv}", "Transport", g_variant_new_string ("le"));
   g_variant_builder_add (&filter, "{sv}", "DuplicateData", g_variant_new_boolean (TRUE));
   reply = hap_ble_central_call (self, self->adapter_path, HAP_BLUEZ_ADAPTER_INTERFACE, "SetDiscoveryFilter",
-                                g_variant_new ("(a{sv})", &filter), NULL, call_deadline (self), cancellable, error);
+                                g_variant_new ("(a{sv})", &filter), NULL, _hap_ble_central_call_deadline (self), cancellable, error);
   if (reply == NULL)
     return FALSE;
   g_clear_pointer (&reply, g_variant_unref);
   reply = hap_ble_central_call (self, self->adapter_path, HAP_BLUEZ_ADAPTER_INTERFACE, "StartDiscovery",
-                                NULL, NULL, call_deadline (self), cancellable, error);
+                                NULL, NULL, _hap_ble_central_call_deadline (self), cancellable, error);
   self->discovering = reply != NULL;
   return self->discovering;
 }
@@ -535,273 +511,3 @@ hap_ble_central_stop_discovery (HapBleCentral *self)
                                 NULL, NULL, g_get_monotonic_time () + DISCONNECT_TIMEOUT_MS * 1000, NULL, NULL);
 }
 
-/* The device with @address among the objects BlueZ has, or NULL. */
-static char *
-lookup_device (HapBleCentral *self, const char *address, gint64 deadline, GCancellable *cancellable,
-               GError **error)
-{
-  g_autoptr(GVariant) objects = hap_ble_central_get_objects (self, deadline, cancellable, error);
-  GVariantIter iter;
-  const char *path;
-  GVariant *interfaces;
-
-  if (objects == NULL)
-    return NULL;
-  g_variant_iter_init (&iter, objects);
-  while (g_variant_iter_next (&iter, "{&o@a{sa{sv}}}", &path, &interfaces))
-    {
-      g_autoptr(GVariant) device = g_variant_lookup_value (interfaces, HAP_BLUEZ_DEVICE_INTERFACE,
-                                                          G_VARIANT_TYPE_VARDICT);
-      const char *device_address = NULL;
-
-      g_variant_unref (interfaces);
-      if (device != NULL && is_device_path (self, path) &&
-          g_variant_lookup (device, "Address", "&s", &device_address) &&
-          g_ascii_strcasecmp (device_address, address) == 0)
-        return g_strdup (path);
-    }
-  return NULL;
-}
-
-char *
-hap_ble_central_find_device (HapBleCentral *self, const char *address, gint64 deadline,
-                             GCancellable *cancellable, GError **error)
-{
-  GError *local_error = NULL;
-  char *path;
-  gboolean was_discovering = self->discovering;
-
-  path = lookup_device (self, address, deadline, cancellable, &local_error);
-  if (path != NULL || local_error != NULL)
-    {
-      if (local_error != NULL)
-        g_propagate_error (error, local_error);
-      return path;
-    }
-
-  /* Unknown to BlueZ (or forgotten: unpaired devices go ~30 s after a disconnect,
-   * ble-bluez.md §1.5 item 3): discover it. */
-  g_clear_pointer (&self->found_path, g_free);
-  self->wanted_address = g_strdup (address);
-  if (hap_ble_central_start_discovery (self, cancellable, &local_error))
-    {
-      /* It may have appeared between the lookup and the start. */
-      self->found_path = lookup_device (self, address, deadline, cancellable, &local_error);
-      while (self->found_path == NULL && local_error == NULL)
-        if (!hap_ble_central_wait (self, deadline, cancellable, &local_error) &&
-            g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-          {
-            g_clear_error (&local_error);
-            g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                         "no Bluetooth LE device %s seen by %s", address, self->adapter);
-          }
-    }
-  if (!was_discovering)
-    hap_ble_central_stop_discovery (self);
-  g_clear_pointer (&self->wanted_address, g_free);
-  path = g_steal_pointer (&self->found_path);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      g_clear_pointer (&path, g_free);
-    }
-  return path;
-}
-
-/* ---- the link ---- */
-
-/* Reads a boolean property of the device (TRUE/FALSE), -1 on error. */
-static int
-get_device_flag (HapBleCentral *self, const char *name, gint64 deadline, GCancellable *cancellable, GError **error)
-{
-  g_autoptr(GVariant) value = get_property (self, self->device_path, HAP_BLUEZ_DEVICE_INTERFACE, name,
-                                            deadline, cancellable, error);
-
-  if (value == NULL)
-    return -1;
-  return g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN) && g_variant_get_boolean (value);
-}
-
-static gboolean
-call_connect (HapBleCentral *self, gint64 deadline, GCancellable *cancellable, GError **error)
-{
-  for (guint attempt = 1; ; attempt++)
-    {
-      GError *local_error = NULL;
-      g_autoptr(GVariant) reply = NULL;
-
-      reply = g_dbus_connection_call_sync (self->bus, BLUEZ, self->device_path, HAP_BLUEZ_DEVICE_INTERFACE,
-                                           "Connect", NULL, NULL, G_DBUS_CALL_FLAGS_NONE,
-                                           timeout_ms_until (deadline), cancellable, &local_error);
-      /* "Already connected" and "in progress" end the same way: with Connected. */
-      if (reply != NULL || is_remote_error (local_error, "org.bluez.Error.AlreadyConnected") ||
-          is_remote_error (local_error, "org.bluez.Error.InProgress"))
-        {
-          g_clear_error (&local_error);
-          return TRUE;
-        }
-      if (attempt == CONNECT_ATTEMPTS || !g_dbus_error_is_remote_error (local_error))
-        {
-          set_call_error (error, local_error, "Device1.Connect");
-          return FALSE;
-        }
-      g_debug ("Device1.Connect attempt %u failed: %s", attempt, local_error->message);
-      g_error_free (local_error);
-      if (!sleep_ms (self, CONNECT_RETRY_MS, deadline, cancellable, error))
-        return FALSE;
-    }
-}
-
-/* Waits until the device property @name is TRUE: signals, and Properties.Get after every
- * pause because the signal may never come (ble-bluez.md §5.1). */
-static gboolean
-wait_for_flag (HapBleCentral *self, const char *name, gboolean *flag, gint64 deadline,
-               GCancellable *cancellable, GError **error)
-{
-  while (!*flag)
-    {
-      int value = get_device_flag (self, name, deadline, cancellable, error);
-
-      if (value < 0)
-        return FALSE;
-      if (value)
-        *flag = TRUE;
-      else if (!pause_ms (self, POLL_MS, deadline, cancellable, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-hap_ble_central_connect (HapBleCentral *self, const char *device_path, gint64 deadline,
-                         GCancellable *cancellable, GError **error)
-{
-  g_return_val_if_fail (self->device_path == NULL, FALSE);
-
-  self->device_path = g_strdup (device_path);
-  self->connected = self->services_resolved = FALSE;
-  if (!call_connect (self, deadline, cancellable, error) ||
-      !wait_for_flag (self, "Connected", &self->connected, deadline, cancellable, error) ||
-      !wait_for_flag (self, "ServicesResolved", &self->services_resolved, deadline, cancellable, error))
-    {
-      g_prefix_error (error, "connecting to %s: ", device_path);
-      hap_ble_central_disconnect (self);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-void
-hap_ble_central_disconnect (HapBleCentral *self)
-{
-  g_autoptr(GVariant) reply = NULL;
-
-  if (self->device_path == NULL)
-    return;
-  /* Also when no longer connected: a pending connection attempt is cancelled this way. */
-  reply = hap_ble_central_call (self, self->device_path, HAP_BLUEZ_DEVICE_INTERFACE, "Disconnect", NULL, NULL,
-                                g_get_monotonic_time () + DISCONNECT_TIMEOUT_MS * 1000, NULL, NULL);
-  self->connected = self->services_resolved = FALSE;
-  g_clear_pointer (&self->device_path, g_free);
-}
-
-gboolean
-hap_ble_central_is_connected (HapBleCentral *self)
-{
-  return self->device_path != NULL && self->connected;
-}
-
-const char *
-hap_ble_central_get_device_path (HapBleCentral *self)
-{
-  return self->device_path;
-}
-
-/* ---- remote attributes ---- */
-
-GBytes *
-hap_ble_central_read_value (HapBleCentral *self, const char *path, const char *interface, gint64 deadline,
-                            GCancellable *cancellable, GError **error)
-{
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) value = NULL;
-  GVariantBuilder options;
-
-  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
-  reply = hap_ble_central_call (self, path, interface, "ReadValue", g_variant_new ("(a{sv})", &options),
-                                G_VARIANT_TYPE ("(ay)"), deadline, cancellable, error);
-  if (reply == NULL)
-    return NULL;
-  value = g_variant_get_child_value (reply, 0);
-  return g_variant_get_data_as_bytes (value);
-}
-
-gboolean
-hap_ble_central_write_value (HapBleCentral *self, const char *path, const guint8 *data, gsize len,
-                             gint64 deadline, GCancellable *cancellable, GError **error)
-{
-  g_autoptr(GVariant) reply = NULL;
-  GVariantBuilder options;
-  GVariant *value;
-
-  /* Write Request (not Command): HAP characteristics are "write" only (ble-bluez.md §2). */
-  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&options, "{sv}", "type", g_variant_new_string ("request"));
-  value = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, len, 1);
-  reply = hap_ble_central_call (self, path, HAP_BLUEZ_CHARACTERISTIC_INTERFACE, "WriteValue",
-                                g_variant_new ("(@aya{sv})", value, &options), NULL, deadline, cancellable, error);
-  return reply != NULL;
-}
-
-gboolean
-hap_ble_central_set_notify (HapBleCentral *self, const char *path, gboolean enable, gint64 deadline,
-                            GCancellable *cancellable, GError **error)
-{
-  g_autoptr(GVariant) reply = NULL;
-
-  reply = hap_ble_central_call (self, path, HAP_BLUEZ_CHARACTERISTIC_INTERFACE,
-                                enable ? "StartNotify" : "StopNotify", NULL, NULL, deadline, cancellable, error);
-  return reply != NULL;
-}
-
-/* ---- helpers ---- */
-
-char *
-hap_ble_device_path_to_address (const char *path)
-{
-  const char *name = strrchr (path, '/');
-  char *address;
-
-  if (name == NULL || !g_str_has_prefix (name, "/dev_") || strlen (name) != 5 + 17)
-    return NULL;
-  address = g_ascii_strup (name + 5, -1);
-  for (guint i = 2; i < 17; i += 3)
-    {
-      if (address[i] != '_')
-        return g_free (address), NULL;
-      address[i] = ':';
-    }
-  return address;
-}
-
-GBytes *
-hap_ble_manufacturer_data_lookup (GVariant *properties)
-{
-  g_autoptr(GVariant) data = g_variant_lookup_value (properties, "ManufacturerData", G_VARIANT_TYPE ("a{qv}"));
-  GVariantIter iter;
-  guint16 company;
-  GVariant *value;
-
-  if (data == NULL)
-    return NULL;
-  g_variant_iter_init (&iter, data);
-  while (g_variant_iter_next (&iter, "{qv}", &company, &value))
-    {
-      g_autoptr(GVariant) owned = value;
-
-      /* hap-protocol.md §5.9: Apple's company identifier. */
-      if (company == 0x004C && g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
-        return g_variant_get_data_as_bytes (value);
-    }
-  return NULL;
-}
