@@ -12,6 +12,7 @@ set -eu
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export LC_ALL=C.UTF-8
 
+# shellcheck source=/dev/null # written by run-in-vm.sh for this run
 . "$1"
 dir=$HAPVM_SHARE/hapvm
 n=$HAPVM_CONTROLLERS

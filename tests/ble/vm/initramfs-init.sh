@@ -43,6 +43,7 @@ load load-early || fail "loading the virtio and 9p modules"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 hapshare /share ||
   fail "mounting the share"
 [ -f /share/hapvm/vm.conf ] || fail "the share has no hapvm/vm.conf"
+# shellcheck source=/dev/null # written by run-in-vm.sh for this run
 . /share/hapvm/vm.conf
 mark booted
 

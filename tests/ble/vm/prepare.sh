@@ -68,7 +68,7 @@ if [ -z "$pkg" ] && [ "$(id -u)" = 0 ]; then
 fi
 if [ -z "$pkg" ]; then
   # No lists (non-root without apt-get update, say): an image built earlier still serves.
-  newest=$(ls -1d "$cache"/*/ 2>/dev/null | while read -r d; do
+  newest=$(for d in "$cache"/*/; do
              [ -f "$d/stamp" ] && basename "$d"; done | sort -V | tail -n 1)
   [ -n "$newest" ] || die "cannot find the kernel version: 'apt-cache depends linux-image-amd64' knows nothing (run apt-get update as root)"
   say "warning: apt-cache knows no linux-image-amd64; using the cached $newest"
@@ -84,6 +84,9 @@ if [ -f "$out/stamp" ] && [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz"
 fi
 
 say "building the guest image for kernel $kver in $out"
+# A build killed half-way leaves ~500 MB behind; clear such leftovers (an hour old at least,
+# so a concurrent build is left alone).
+find "$cache" -maxdepth 1 -name '.build.*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
 work=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
@@ -145,7 +148,9 @@ copy_modules () {
     grep -qx "$rel" "$rd/lib/modules/$list" || echo "$rel" >> "$rd/lib/modules/$list"
   done
 }
+# shellcheck disable=SC2086 # the lists are split into module names on purpose
 copy_modules load-early $EARLY_MODULES
+# shellcheck disable=SC2086
 copy_modules load-late $LATE_MODULES
 cp "$kroot/modules.builtin" "$kroot/modules.builtin.modinfo" "$kroot/modules.order" \
    "$rd/lib/modules/$kver/"
@@ -162,5 +167,10 @@ cp "$work/pkg/boot/config-$kver" "$out.new/config"
 stamp_text "$kver" > "$out.new/stamp"
 rm -rf "$out"
 mv "$out.new" "$out"
+# Images of older kernels are of no further use: keep the cache at one image.
+for old in "$cache"/*/; do
+  old=${old%/}
+  [ "$old" != "$out" ] && [ -f "$old/stamp" ] && rm -rf "$old"
+done
 say "ready: $(du -sh "$out" | cut -f1) in $out"
 echo "$out"

@@ -65,8 +65,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ $# -gt 0 ] || { say "no command given"; usage; }
-[ "$controllers" -ge 1 ] && [ "$controllers" -le 16 ] ||
-  { say "--controllers must be 1..16"; exit $EX_HOST; }
+if [ "$controllers" -lt 1 ] || [ "$controllers" -gt 16 ]; then
+  say "--controllers must be 1..16"; exit $EX_HOST
+fi
 [ "$user_channel" -lt "$controllers" ] ||
   { say "--user-channel must leave bluetoothd at least one controller"; exit $EX_HOST; }
 

@@ -28,6 +28,7 @@ LOCAL_NAME = "HAP-VM-Smoke"
 INITIAL_VALUE = b"hap-vm-smoke"
 WRITTEN = b"written-by-central"
 INDICATIONS = [b"\x01first-indication", b""]
+SCAN_WINDOW = 10  # seconds
 
 START = time.monotonic()
 
@@ -74,12 +75,19 @@ async def find_peripheral(adapter, timeout):
         if bytes(data) == HAP_ADV and adv.local_name == LOCAL_NAME and not found.done():
             found.set_result(device)
 
-    log(f"scanning on {adapter}")
-    async with BleakScanner(detection_callback=on_advertisement, adapter=adapter):
-        try:
-            return await asyncio.wait_for(found, timeout)
-        except asyncio.TimeoutError:
-            raise Failure(f"no matching advertisement within {timeout} s; seen: {seen}")
+    # btvirt's controllers report advertisements only when scanning or advertising is switched
+    # on (emulator/btdev.c), never periodically: one missed report would leave a single long
+    # scan blind. Scanning in windows switches the scan on again every few seconds.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        log(f"scanning on {adapter}")
+        async with BleakScanner(detection_callback=on_advertisement, adapter=adapter):
+            try:
+                return await asyncio.wait_for(asyncio.shield(found),
+                                              min(SCAN_WINDOW, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                pass
+    raise Failure(f"no matching advertisement within {timeout} s; seen: {seen}")
 
 
 async def connect(device, adapter):
