@@ -346,8 +346,11 @@ link_up (HapBleTransport *ble, const char *device)
   ble->link = _hap_ble_link_new (ble, device);
   /* §5.11: the once-per-period GSN flag is cleared on connect and on disconnect. */
   ble->gsn_bumped = FALSE;
+  /* A CCC write may come before bluetoothd reports the connection (ble-bluez.md §5.1);
+   * bluetoothd's StopNotify at the last disconnection keeps this in step. */
   for (guint i = 0; ble->gatt != NULL && i < _hap_ble_gatt_get_n_attributes (ble->gatt); i++)
-    ble->notifying[i] = FALSE;
+    if (ble->notifying[i])
+      _hap_ble_link_set_notify (ble->link, _hap_ble_gatt_get_attribute (ble->gatt, i), TRUE);
 }
 
 static void
