@@ -35,6 +35,8 @@ struct _HapSimAccessory
   char               *bind_address;
   char               *setup_code;
   gint                event_window;   /* -1: the server's default */
+  char               *ble_adapter;    /* NULL: BlueZ's first usable adapter */
+  GHashTable         *ble_claims;     /* adapter ("" = default) → the accessory on it */
 
   GPtrArray          *quirks;         /* HapSimQuirk, in the order enabled */
   GPtrArray          *behaviours;     /* HapSimBehaviour */
@@ -52,6 +54,7 @@ enum {
   SESSION_CLOSED,
   IDENTIFIED,
   ADVERTISED,
+  BLE_ADVERTISED,
   N_SIGNALS
 };
 
@@ -460,6 +463,54 @@ hap_sim_accessory_set_event_window (HapSimAccessory *self, guint milliseconds)
   self->event_window = (gint) MIN (milliseconds, G_MAXINT);
 }
 
+void
+hap_sim_accessory_set_ble_adapter (HapSimAccessory *self, const char *adapter, GHashTable *claims)
+{
+  g_free (self->ble_adapter);
+  self->ble_adapter = g_strdup (adapter);
+  g_clear_pointer (&self->ble_claims, g_hash_table_unref);
+  self->ble_claims = claims != NULL ? g_hash_table_ref (claims) : NULL;
+}
+
+gboolean
+hap_sim_accessory_has_ble (HapSimAccessory *self)
+{
+  return (hap_accessory_get_transports (self->accessory) & HAP_TRANSPORT_BLE) != 0;
+}
+
+/* hap-protocol.md §5.1 (ble-bluez.md §1.1): bluetoothd merges every GATT application
+ * of an adapter into one database, so an adapter carries one HAP-BLE accessory. */
+static gboolean
+claim_adapter (HapSimAccessory *self, GError **error)
+{
+  const char *key = self->ble_adapter != NULL ? self->ble_adapter : "";
+  HapSimAccessory *owner;
+
+  if (!hap_sim_accessory_has_ble (self) || self->ble_claims == NULL)
+    return TRUE;
+  owner = g_hash_table_lookup (self->ble_claims, key);
+  if (owner != NULL && owner != self)
+    {
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE,
+                   "%s: the Bluetooth adapter %s already serves “%s” over BLE; bluetoothd merges "
+                   "every GATT application of an adapter into one database, so an adapter carries "
+                   "one HAP-BLE accessory (give this one another adapter, or stop the other)",
+                   self->id, self->ble_adapter != NULL ? self->ble_adapter : "(default)", owner->id);
+      return FALSE;
+    }
+  g_hash_table_insert (self->ble_claims, g_strdup (key), self);
+  return TRUE;
+}
+
+static void
+release_adapter (HapSimAccessory *self)
+{
+  const char *key = self->ble_adapter != NULL ? self->ble_adapter : "";
+
+  if (self->ble_claims != NULL && g_hash_table_lookup (self->ble_claims, key) == self)
+    g_hash_table_remove (self->ble_claims, key);
+}
+
 /* ---- life cycle -------------------------------------------------------------------- */
 
 static void
@@ -473,6 +524,12 @@ on_advertised (HapAccessoryServer *server, const char *name, gpointer user_data)
   if (name != NULL)
     set_state (self, HAP_SIM_STATE_ADVERTISED);
   g_signal_emit (self, signals[ADVERTISED], 0, name);
+}
+
+static void
+on_ble_advertised (HapAccessoryServer *server, const char *adapter, gpointer user_data)
+{
+  g_signal_emit (user_data, signals[BLE_ADVERTISED], 0, adapter);
 }
 
 static void
@@ -502,7 +559,10 @@ hap_sim_accessory_start (HapSimAccessory *self, GError **error)
       g_clear_pointer (&self->power_timer, g_source_unref);
     }
 
+  if (!claim_adapter (self, error))
+    return FALSE;
   server = hap_accessory_server_new (self->accessory, self->state_dir);
+  hap_accessory_server_set_ble_adapter (server, self->ble_adapter);
   hap_accessory_server_set_port (server, self->port);
   hap_accessory_server_set_bind_address (server, self->bind_address);
   if (self->event_window >= 0)
@@ -512,9 +572,13 @@ hap_sim_accessory_start (HapSimAccessory *self, GError **error)
   else
     hap_accessory_server_set_advertise (server, FALSE);
   if (self->setup_code != NULL && !hap_accessory_server_set_setup_code (server, self->setup_code, error))
-    return FALSE;
+    {
+      release_adapter (self);
+      return FALSE;
+    }
   hap_accessory_server_set_hooks (server, &server_hooks, self);
   g_signal_connect (server, "advertised", G_CALLBACK (on_advertised), self);
+  g_signal_connect (server, "ble-advertised", G_CALLBACK (on_ble_advertised), self);
   g_signal_connect (server, "pairing-added", G_CALLBACK (on_pairing_added), self);
   g_signal_connect (server, "pairing-removed", G_CALLBACK (on_pairing_removed), self);
 
@@ -531,6 +595,7 @@ hap_sim_accessory_start (HapSimAccessory *self, GError **error)
       self->server = NULL;
       hap_accessory_server_set_hooks (server, NULL, NULL);
       g_signal_handlers_disconnect_by_data (server, self);
+      release_adapter (self);
       return FALSE;
     }
   self->server = g_steal_pointer (&server);
@@ -562,6 +627,7 @@ hap_sim_accessory_stop (HapSimAccessory *self)
   g_signal_handlers_disconnect_by_data (self->server, self);
   g_clear_object (&self->server);
   g_clear_pointer (&self->advertised_name, g_free);
+  release_adapter (self);
   set_state (self, HAP_SIM_STATE_STOPPED);
 }
 
@@ -908,6 +974,8 @@ hap_sim_accessory_finalize (GObject *object)
   g_free (self->bind_address);
   g_free (self->setup_code);
   g_free (self->advertised_name);
+  g_free (self->ble_adapter);
+  g_clear_pointer (&self->ble_claims, g_hash_table_unref);
   G_OBJECT_CLASS (hap_sim_accessory_parent_class)->finalize (object);
 }
 
@@ -936,6 +1004,8 @@ hap_sim_accessory_class_init (HapSimAccessoryClass *klass)
                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   signals[ADVERTISED] = g_signal_new ("advertised", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[BLE_ADVERTISED] = g_signal_new ("ble-advertised", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

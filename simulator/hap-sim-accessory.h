@@ -47,6 +47,13 @@ HapSimTrace     *hap_sim_accessory_get_trace     (HapSimAccessory *self);
 /* Before start (kept across stop/start): */
 void             hap_sim_accessory_set_port         (HapSimAccessory *self, guint16 port);
 void             hap_sim_accessory_set_bind_address (HapSimAccessory *self, const char *address);
+/* The BlueZ adapter for HAP over BLE (NULL: the first usable one) and the engine's
+ * table of which accessory uses which adapter (one each). */
+void             hap_sim_accessory_set_ble_adapter (HapSimAccessory *self,
+                                                    const char      *adapter,
+                                                    GHashTable      *claims);
+/* The file asks for HAP over BLE ("transports"). */
+gboolean         hap_sim_accessory_has_ble          (HapSimAccessory *self);
 gboolean         hap_sim_accessory_set_setup_code   (HapSimAccessory *self, const char *code,
                                                      GError **error);
 void             hap_sim_accessory_set_event_window (HapSimAccessory *self, guint milliseconds);
@@ -111,6 +118,7 @@ void             hap_sim_accessory_identify      (HapSimAccessory *self);
  *   "session-opened"   (HapConnection *conn)   — Pair Verify done
  *   "session-closed"   (HapConnection *conn)
  *   "identified"       (const char *source)
+ *   "ble-advertised"   (const char *adapter) — BlueZ advertises it over BLE on @adapter
  *   "advertised"       (const char *name) — the record is up under @name, or (@name
  *                       NULL) avahi-daemon is not running: ready anyway
  */

@@ -18,6 +18,8 @@ struct _HapSimEngine
   gboolean       advertise;
   guint          n_ports;        /* accessories given a port from base_port so far */
   HapAdvertiser *advertiser;     /* one Avahi client for all, created on first use */
+  char          *ble_adapter;
+  GHashTable    *ble_claims;     /* adapter → the accessory serving HAP-BLE on it */
   GPtrArray     *accessories;    /* HapSimAccessory */
 };
 
@@ -45,6 +47,13 @@ hap_sim_engine_set_bind_address (HapSimEngine *self, const char *address)
 {
   g_free (self->bind_address);
   self->bind_address = g_strdup (address);
+}
+
+void
+hap_sim_engine_set_ble_adapter (HapSimEngine *self, const char *adapter)
+{
+  g_free (self->ble_adapter);
+  self->ble_adapter = g_strdup (adapter);
 }
 
 void
@@ -139,6 +148,7 @@ load (HapSimEngine *self, const char *path, const char *id, GError **error)
   if (acc == NULL)
     return NULL;
   hap_sim_accessory_set_bind_address (acc, self->bind_address);
+  hap_sim_accessory_set_ble_adapter (acc, self->ble_adapter, self->ble_claims);
   if (self->setup_code != NULL)
     hap_sim_accessory_set_setup_code (acc, self->setup_code, NULL);
   if (self->base_port != 0 && self->base_port + self->n_ports <= 65535)
@@ -268,6 +278,8 @@ hap_sim_engine_finalize (GObject *object)
   g_free (self->state_dir);
   g_free (self->bind_address);
   g_free (self->setup_code);
+  g_free (self->ble_adapter);
+  g_hash_table_unref (self->ble_claims);
   G_OBJECT_CLASS (hap_sim_engine_parent_class)->finalize (object);
 }
 
@@ -290,4 +302,5 @@ hap_sim_engine_init (HapSimEngine *self)
 {
   self->advertise = TRUE;
   self->accessories = g_ptr_array_new_with_free_func (g_object_unref);
+  self->ble_claims = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }

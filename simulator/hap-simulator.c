@@ -34,6 +34,7 @@ typedef struct
   const char   *qr_png;    /* --qr-png pattern, or NULL */
   gboolean      show_qr;   /* stdout is a terminal */
   GHashTable   *printed;   /* HapSimAccessory whose ready line is out */
+  GHashTable   *advertised; /* HapSimAccessory whose DNS-SD record is up (or no avahi) */
 } Simulator;
 
 static gboolean
@@ -94,21 +95,44 @@ show_setup (Simulator *sim, HapSimAccessory *acc, HapAccessoryServer *server, co
     }
 }
 
+/* Ready when every transport the file asks for is up: the DNS-SD record (or no
+ * avahi-daemon) for IP, BlueZ's advertisement for BLE; @force after the timeout. */
 static void
-print_ready (Simulator *sim, HapSimAccessory *acc)
+print_ready (Simulator *sim, HapSimAccessory *acc, gboolean force)
 {
   HapAccessoryServer *server = hap_sim_accessory_get_server (acc);
   g_autoptr(GString) line = g_string_new ("{\"event\":\"ready\",\"name\":");
   g_autofree char *payload = NULL;
+  HapTransportFlags transports;
+  const char *adapter;
 
   if (server == NULL || g_hash_table_contains (sim->printed, acc))
+    return;
+  transports = hap_accessory_server_get_transports (server);
+  adapter = hap_accessory_server_get_ble_adapter (server);
+  if (!force && (((transports & HAP_TRANSPORT_IP) && !g_hash_table_contains (sim->advertised, acc)) ||
+                 ((transports & HAP_TRANSPORT_BLE) && adapter == NULL)))
     return;
   g_hash_table_add (sim->printed, acc);
   payload = hap_accessory_server_dup_setup_payload (server);
   hap_json_append_string (line, hap_sim_accessory_get_name (acc));
   g_string_append (line, ",\"device_id\":");
   hap_json_append_string (line, hap_accessory_server_get_device_id (server));
-  g_string_append_printf (line, ",\"port\":%u,\"setup_code\":", hap_accessory_server_get_port (server));
+  g_string_append_printf (line, ",\"transports\":[%s%s%s]",
+                          (transports & HAP_TRANSPORT_IP) ? "\"ip\"" : "",
+                          (transports & HAP_TRANSPORT_IP) && (transports & HAP_TRANSPORT_BLE) ? "," : "",
+                          (transports & HAP_TRANSPORT_BLE) ? "\"ble\"" : "");
+  if (transports & HAP_TRANSPORT_IP)
+    g_string_append_printf (line, ",\"port\":%u", hap_accessory_server_get_port (server));
+  if (transports & HAP_TRANSPORT_BLE)
+    {
+      g_string_append (line, ",\"ble_adapter\":");
+      if (adapter != NULL)
+        hap_json_append_string (line, adapter);
+      else
+        g_string_append (line, "null");
+    }
+  g_string_append (line, ",\"setup_code\":");
   hap_json_append_string (line, hap_accessory_server_get_setup_code (server));
   g_string_append (line, ",\"setup_payload\":");
   hap_json_append_string (line, payload);
@@ -123,7 +147,16 @@ print_ready (Simulator *sim, HapSimAccessory *acc)
 static void
 on_advertised (HapSimAccessory *acc, const char *name, gpointer user_data)
 {
-  print_ready (user_data, acc);
+  Simulator *sim = user_data;
+
+  g_hash_table_add (sim->advertised, acc);
+  print_ready (sim, acc, FALSE);
+}
+
+static void
+on_ble_advertised (HapSimAccessory *acc, const char *adapter, gpointer user_data)
+{
+  print_ready (user_data, acc, FALSE);
 }
 
 static void
@@ -133,13 +166,17 @@ on_state_changed (HapSimAccessory *acc, gpointer user_data)
 
   /* A restarted accessory announces itself again (its port may be new). */
   if (hap_sim_accessory_get_state (acc) == HAP_SIM_STATE_STOPPED)
-    g_hash_table_remove (sim->printed, acc);
+    {
+      g_hash_table_remove (sim->printed, acc);
+      g_hash_table_remove (sim->advertised, acc);
+    }
 }
 
 static void
 on_accessory_added (HapSimEngine *engine, HapSimAccessory *acc, gpointer user_data)
 {
   g_signal_connect (acc, "advertised", G_CALLBACK (on_advertised), user_data);
+  g_signal_connect (acc, "ble-advertised", G_CALLBACK (on_ble_advertised), user_data);
   g_signal_connect (acc, "state-changed", G_CALLBACK (on_state_changed), user_data);
   g_signal_connect (acc, "pairing-added", G_CALLBACK (on_pairing_added), NULL);
   g_signal_connect (acc, "pairing-removed", G_CALLBACK (on_pairing_removed), NULL);
@@ -152,6 +189,7 @@ on_accessory_removed (HapSimEngine *engine, HapSimAccessory *acc, gpointer user_
 
   g_signal_handlers_disconnect_by_data (acc, sim);
   g_hash_table_remove (sim->printed, acc);
+  g_hash_table_remove (sim->advertised, acc);
 }
 
 /* One state subdirectory per accessory file, named after the file (the engine's ids), so
@@ -240,7 +278,7 @@ on_ready_timeout (gpointer user_data)
       if (!g_hash_table_contains (sim->printed, acc) && hap_sim_accessory_get_server (acc) != NULL)
         {
           g_warning ("%s: not advertised after 5 s; ready anyway", hap_sim_accessory_get_id (acc));
-          print_ready (sim, acc);
+          print_ready (sim, acc, TRUE);
         }
     }
   return G_SOURCE_REMOVE;
@@ -293,6 +331,7 @@ main (int argc, char **argv)
   g_autofree char *setup_code = NULL;
   g_autofree char *bus = NULL;
   g_autofree char *bus_name = NULL;
+  g_autofree char *ble_adapter = NULL;
   g_auto(GStrv) files = NULL;
   int port = 0;
   g_autoptr(GOptionContext) context = NULL;
@@ -309,6 +348,8 @@ main (int argc, char **argv)
     { "port", 0, 0, G_OPTION_ARG_INT, &port,
       "TCP port of the first accessory; the next ones use the following ports (default: any free port)", "N" },
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind_address, "Listen on this address only", "ADDR" },
+    { "ble-adapter", 0, 0, G_OPTION_ARG_STRING, &ble_adapter,
+      "BlueZ adapter for accessories served over BLE (default: the first that can be a peripheral)", "hciN" },
     { "setup-code", 0, 0, G_OPTION_ARG_STRING, &setup_code,
       "Setup code for every accessory (default: a stored or random one each)", "XXX-XX-XXX" },
     { "qr-png", 0, 0, G_OPTION_ARG_FILENAME, &qr_png,
@@ -335,7 +376,9 @@ main (int argc, char **argv)
     "Each FILE.json describes one accessory or one bridge (see accessories/README.md); a\n"
     "DIR is a workspace: every *.json in it. When an accessory is ready, one JSON line is\n"
     "printed on stdout:\n"
-    "  {\"event\":\"ready\",\"name\":…,\"device_id\":…,\"port\":…,\"setup_code\":…,\"setup_payload\":…}\n"
+    "  {\"event\":\"ready\",\"name\":…,\"device_id\":…,\"transports\":[\"ip\",\"ble\"],\"port\":…,\n"
+    "   \"ble_adapter\":…,\"setup_code\":…,\"setup_payload\":…}\n"
+    "(port for HAP/IP, ble_adapter for HAP over BLE: the file's \"transports\").\n"
     "Logs go to stderr. SIGINT or SIGTERM closes connections and exits.\n"
     "\n"
     "While it runs, `hap-simulator ctl` drives it over D-Bus (" HAP_SIM_DBUS_INTERFACE "):\n"
@@ -394,11 +437,13 @@ main (int argc, char **argv)
   }
   sim.engine = hap_sim_engine_new (state_dir);
   sim.printed = g_hash_table_new (NULL, NULL);
+  sim.advertised = g_hash_table_new (NULL, NULL);
   sim.loop = g_main_loop_new (NULL, FALSE);
   sim.qr_png = qr_png;
   sim.show_qr = isatty (STDOUT_FILENO);
   hap_sim_engine_set_bind_address (sim.engine, bind_address);
   hap_sim_engine_set_base_port (sim.engine, (guint16) port);
+  hap_sim_engine_set_ble_adapter (sim.engine, ble_adapter);
   hap_sim_engine_set_setup_code (sim.engine, setup_code, NULL);
   g_signal_connect (sim.engine, "accessory-added", G_CALLBACK (on_accessory_added), &sim);
   g_signal_connect (sim.engine, "accessory-removed", G_CALLBACK (on_accessory_removed), &sim);
@@ -452,6 +497,7 @@ out:
   hap_sim_engine_stop_all (sim.engine);
   g_clear_object (&sim.engine);
   g_hash_table_unref (sim.printed);
+  g_hash_table_unref (sim.advertised);
   g_main_loop_unref (sim.loop);
   return status;
 }

@@ -215,7 +215,7 @@ static const struct {
   { "top-level-array.json",
     "1:1: (top level): expected an object with an “accessories” array, got an array" },
   { "missing-accessories.json",
-    "2:3: accesories: unknown key “accesories” (expected one of accessories, simulator)" },
+    "2:3: accesories: unknown key “accesories” (expected one of accessories, transports, simulator)" },
   { "empty-accessories.json", "2:18: accessories: must list at least one accessory" },
   { "no-name.json", "3:5: accessories[0]: missing required key “name”" },
   { "unknown-service.json",

@@ -53,6 +53,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
 
   hap_pairing_session_clear (&f->ctx, &f->session);
+  hap_pairing_context_clear_resumable (&f->ctx);
   hap_storage_free (f->storage);
   g_assert_cmpint (system (cmd), ==, 0);
   g_free (f->dir);

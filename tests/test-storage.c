@@ -177,6 +177,76 @@ test_damaged_key (void)
   rmrf (dir);
 }
 
+/* HAP over BLE state: GSN, advertising id, broadcast key and settings round trip, and
+ * each damaged value is reported with the file's path. */
+static void
+test_ble_state (void)
+{
+  g_autofree char *dir = tmpdir ();
+  g_autofree char *state = g_build_filename (dir, "acc", NULL);
+  g_autofree char *ble = g_build_filename (state, "ble", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HapStorage) a = hap_storage_open (state, &error);
+  g_autoptr(HapStorage) b = NULL;
+  static const char *const broken[] = {
+    "[ble]\ngsn=0\n",
+    "[ble]\ngsn=65536\n",
+    "[ble]\ngsn=1\nadvertising-id=AA:BB:CC:DD:EE\n",
+    "[ble]\ngsn=1\nbroadcast-key=AAAA\nbroadcast-key-gsn=1\n",
+    "[ble]\ngsn=1\nbroadcast-key=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+    "[ble]\ngsn=1\nbroadcast=9:4;\n",
+    "[ble]\ngsn=1\nbroadcast=0:1;\n",
+    "[ble]\ngsn=1\nbroadcast=x;\n",
+  };
+
+  g_assert_no_error (error);
+  /* hap-protocol.md §5.11: a new accessory starts at GSN 1, with no file written. */
+  g_assert_cmpuint (a->gsn, ==, 1);
+  g_assert_false (g_file_test (ble, G_FILE_TEST_EXISTS));
+
+  a->gsn = 65535;
+  a->has_advertising_id = TRUE;
+  memcpy (a->advertising_id, "\x01\x02\x03\x04\x05\xAB", 6);
+  a->has_broadcast_key = TRUE;
+  memset (a->broadcast_key, 0x5A, 32);
+  a->broadcast_key_gsn = 700;
+  g_hash_table_insert (a->broadcast, GUINT_TO_POINTER (12), GUINT_TO_POINTER (3));
+  g_hash_table_insert (a->broadcast, GUINT_TO_POINTER (9), GUINT_TO_POINTER (1));
+  g_assert_true (hap_storage_save_ble (a, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (mode_of (ble), ==, 0600);
+
+  b = hap_storage_open (state, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (b->gsn, ==, 65535);
+  g_assert_true (b->has_advertising_id);
+  g_assert_cmpmem (b->advertising_id, 6, "\x01\x02\x03\x04\x05\xAB", 6);
+  g_assert_true (b->has_broadcast_key);
+  g_assert_cmpmem (b->broadcast_key, 32, a->broadcast_key, 32);
+  g_assert_cmpuint (b->broadcast_key_gsn, ==, 700);
+  g_assert_cmpuint (g_hash_table_size (b->broadcast), ==, 2);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (b->broadcast, GUINT_TO_POINTER (12))), ==, 3);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (b->broadcast, GUINT_TO_POINTER (9))), ==, 1);
+
+  hap_storage_reset_ble (b);
+  g_assert_false (b->has_broadcast_key);
+  g_assert_false (b->has_advertising_id);
+  g_assert_cmpuint (g_hash_table_size (b->broadcast), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (broken); i++)
+    {
+      g_autoptr(HapStorage) c = NULL;
+
+      g_clear_error (&error);
+      g_assert_true (g_file_set_contents (ble, broken[i], -1, NULL));
+      c = hap_storage_open (state, &error);
+      g_assert_null (c);
+      g_assert_error (error, HAP_ERROR, HAP_ERROR_STORAGE);
+      g_assert_nonnull (strstr (error->message, ble));
+    }
+  rmrf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -185,5 +255,6 @@ main (int argc, char **argv)
   g_test_add_func ("/storage/create-and-reload", test_create_and_reload);
   g_test_add_func ("/storage/corrupt-files", test_corrupt_files);
   g_test_add_func ("/storage/damaged-key", test_damaged_key);
+  g_test_add_func ("/storage/ble-state", test_ble_state);
   return g_test_run ();
 }

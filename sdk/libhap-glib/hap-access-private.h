@@ -28,6 +28,7 @@ typedef enum
   HAP_ACCESS_OUT_OF_RESOURCES,
   HAP_ACCESS_TIMED_OUT,              /* a handler did not answer in time */
   HAP_ACCESS_NOT_ALLOWED_NOW,        /* a handler refused: not in the current state */
+  HAP_ACCESS_NOT_AUTHORIZED,         /* a handler refused: missing or wrong authorization data */
   HAP_ACCESS_FAILED,                 /* a handler failed otherwise */
 } HapAccess;
 

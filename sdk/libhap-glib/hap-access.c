@@ -98,7 +98,7 @@ hap_access_from_error (const GError *error)
     case HAP_STATUS_TIMED_OUT:                   return HAP_ACCESS_TIMED_OUT;
     case HAP_STATUS_RESOURCE_DOES_NOT_EXIST:     return HAP_ACCESS_NOT_FOUND;
     case HAP_STATUS_INVALID_VALUE:               return HAP_ACCESS_INVALID_VALUE;
-    case HAP_STATUS_INSUFFICIENT_AUTHORIZATION:  return HAP_ACCESS_NOT_SECURED;
+    case HAP_STATUS_INSUFFICIENT_AUTHORIZATION:  return HAP_ACCESS_NOT_AUTHORIZED;
     case HAP_STATUS_NOT_ALLOWED_IN_CURRENT_STATE: return HAP_ACCESS_NOT_ALLOWED_NOW;
     case HAP_STATUS_UNABLE_TO_COMMUNICATE:
     default:                                     return HAP_ACCESS_FAILED;
@@ -124,29 +124,33 @@ hap_access_to_ip_status (HapAccess access)
     case HAP_ACCESS_OUT_OF_RESOURCES:   return HAP_STATUS_OUT_OF_RESOURCES;
     case HAP_ACCESS_TIMED_OUT:          return HAP_STATUS_TIMED_OUT;
     case HAP_ACCESS_NOT_ALLOWED_NOW:    return HAP_STATUS_NOT_ALLOWED_IN_CURRENT_STATE;
+    case HAP_ACCESS_NOT_AUTHORIZED:     return HAP_STATUS_INSUFFICIENT_AUTHORIZATION;
     case HAP_ACCESS_FAILED:
     default:                            return HAP_STATUS_UNABLE_TO_COMMUNICATE;
     }
 }
 
-/* hap-protocol.md §5.2 and §5.8; the BLE status set is small, so several IP statuses
- * share one: what the controller can do about it decides. */
+/* hap-protocol.md §5.2 and §5.8, as the ADK answers: a request for something the
+ * characteristic does not support is Unsupported-PDU, a missing (or non-admin) session
+ * Insufficient Authentication, a handler's authorization refusal Insufficient
+ * Authorization, and everything about the value or the handler Invalid Request. */
 guint8
 hap_access_to_ble_status (HapAccess access)
 {
   switch (access)
     {
     case HAP_ACCESS_OK:                 return 0x00;   /* Success */
-    case HAP_ACCESS_NOT_FOUND:          return 0x04;   /* Invalid Instance ID */
-    case HAP_ACCESS_NOT_SECURED:        return 0x05;   /* Insufficient Authentication */
-    case HAP_ACCESS_ADMIN_ONLY:         return 0x03;   /* Insufficient Authorization (§5.8) */
-    case HAP_ACCESS_BUSY:
-    case HAP_ACCESS_OUT_OF_RESOURCES:   return 0x02;   /* Max-Procedures: try again later */
     case HAP_ACCESS_NOT_READABLE:
     case HAP_ACCESS_NOT_WRITABLE:
-    case HAP_ACCESS_NO_EVENTS:
+    case HAP_ACCESS_NO_EVENTS:          return 0x01;   /* Unsupported-PDU */
+    case HAP_ACCESS_NOT_AUTHORIZED:     return 0x03;   /* Insufficient Authorization */
+    case HAP_ACCESS_NOT_FOUND:          return 0x04;   /* Invalid Instance ID */
+    case HAP_ACCESS_NOT_SECURED:
+    case HAP_ACCESS_ADMIN_ONLY:         return 0x05;   /* Insufficient Authentication */
     case HAP_ACCESS_NEEDS_TIMED_WRITE:
     case HAP_ACCESS_INVALID_VALUE:
+    case HAP_ACCESS_BUSY:
+    case HAP_ACCESS_OUT_OF_RESOURCES:
     case HAP_ACCESS_TIMED_OUT:
     case HAP_ACCESS_NOT_ALLOWED_NOW:
     case HAP_ACCESS_FAILED:

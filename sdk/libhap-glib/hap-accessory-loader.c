@@ -868,13 +868,62 @@ load_accessory (Loader      *self,
 
 /* Documents --------------------------------------------------------------------- */
 
+/* "transports": ["ip", "ble"]: which transports serve the accessory (default IP). */
+static gboolean
+load_transports (Loader *self, JsonObject *root, HapAccessory *accessory, GError **error)
+{
+  JsonNode *node;
+  JsonArray *array;
+  HapTransportFlags transports = 0;
+
+  if (!_hap_json_reader_member (&self->json, root, "", "transports", HAP_JSON_KIND_ARRAY, FALSE,
+                                &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) == 0)
+    return _hap_json_reader_fail (&self->json, "transports", NULL, error,
+                                  "must list at least one of \"ip\" and \"ble\"");
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      g_autofree char *path = _hap_json_reader_element_path ("transports", i);
+      HapTransportFlags flag;
+      const char *name;
+      JsonNode *element;
+
+      if (!_hap_json_reader_element (&self->json, array, i, "transports", HAP_JSON_KIND_STRING,
+                                     &element, error))
+        return FALSE;
+      name = json_node_get_string (element);
+      if (g_str_equal (name, "ip"))
+        flag = HAP_TRANSPORT_IP;
+      else if (g_str_equal (name, "ble"))
+        flag = HAP_TRANSPORT_BLE;
+      else
+        return _hap_json_reader_fail (&self->json, path, NULL, error,
+                                      "unknown transport “%s” (\"ip\" or \"ble\")", name);
+      if (transports & flag)
+        return _hap_json_reader_fail (&self->json, path, NULL, error, "“%s” is listed twice", name);
+      transports |= flag;
+    }
+  /* hap-protocol.md §5.1: HAP over BLE has no bridges. */
+  if ((transports & HAP_TRANSPORT_BLE) && hap_accessory_get_bridged_accessories (accessory) != NULL &&
+      hap_accessory_get_bridged_accessories (accessory)->len > 0)
+    return _hap_json_reader_fail (&self->json, "transports", NULL, error,
+                                  "HAP over BLE serves one accessory and has no bridges: "
+                                  "a file with several accessories is served over \"ip\" only");
+  hap_accessory_set_transports (accessory, transports);
+  return TRUE;
+}
+
 static HapAccessory *
 load_document (Loader    *self,
                JsonNode  *root,
                GError   **error)
 {
   /* "simulator" belongs to hap-simulator (quirks, behaviours); the SDK leaves it alone. */
-  static const char * const top_keys[] = { "accessories", "simulator", NULL };
+  static const char * const top_keys[] = { "accessories", "transports", "simulator", NULL };
   g_autoptr(HapAccessory) primary = NULL;
   JsonNode *accessories;
   JsonArray *array;
@@ -925,6 +974,8 @@ load_document (Loader    *self,
         hap_accessory_add_bridged_accessory (primary, accessory);
     }
 
+  if (!load_transports (self, json_node_get_object (root), primary, error))
+    return NULL;
   return g_steal_pointer (&primary);
 }
 

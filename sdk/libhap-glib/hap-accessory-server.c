@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "hap-ble-private.h"
+
 #include "hap-crypto-private.h"
 #include "hap-error.h"
 #include "hap-model-private.h"
@@ -24,6 +26,7 @@ enum
   PAIRING_REMOVED,
   PAIRED_CHANGED,
   ADVERTISED,
+  BLE_ADVERTISED,
   N_SIGNALS
 };
 
@@ -35,6 +38,7 @@ static guint signals [N_SIGNALS];
 /* In the order they start; transport_state[] is indexed like this. */
 static const HapTransport *const all_transports[HAP_N_TRANSPORTS] = {
   &hap_ip_transport,
+  &hap_ble_transport,
 };
 
 static guint64
@@ -347,6 +351,9 @@ prepare_database (HapAccessoryServer *self, GError **error)
   gboolean ids_changed = FALSE, state_changed = FALSE;
 
   _hap_accessory_ensure_protocol_information (self->accessory);
+  /* HAP over BLE adds its pairing service and signatures to the one database. */
+  if ((self->transports & HAP_TRANSPORT_BLE) && !_hap_ble_database_prepare (self->accessory, error))
+    return FALSE;
   assign_aids (self, &ids_changed);
   assign_ids (self, self->accessory, &ids_changed);
   for (guint i = 0; bridged != NULL && i < bridged->len; i++)
@@ -526,6 +533,7 @@ hap_accessory_server_set_property (GObject *object, guint prop_id, const GValue 
     {
     case PROP_ACCESSORY:
       self->accessory = g_value_dup_object (value);
+      self->transports = hap_accessory_get_transports (self->accessory);
       break;
     case PROP_STATE_DIR:
       self->state_dir = g_value_dup_string (value);
@@ -591,6 +599,17 @@ hap_accessory_server_class_init (HapAccessoryServerClass *klass)
    */
   signals [ADVERTISED] =
     g_signal_new ("advertised", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * HapAccessoryServer::ble-advertised:
+   * @self: a #HapAccessoryServer
+   * @adapter: the BlueZ adapter, e.g. "hci0"
+   *
+   * BlueZ registered the accessory's GATT application and advertisement: controllers
+   * can find it over Bluetooth LE (again, after bluetoothd or the adapter came back).
+   */
+  signals [BLE_ADVERTISED] =
+    g_signal_new ("ble-advertised", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 

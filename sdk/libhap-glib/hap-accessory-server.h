@@ -14,20 +14,6 @@
 
 G_BEGIN_DECLS
 
-/**
- * HapTransportFlags:
- * @HAP_TRANSPORT_IP: HAP over IP: TCP, HTTP, DNS-SD `_hap._tcp` (the default)
- * @HAP_TRANSPORT_BLE: HAP over Bluetooth LE through BlueZ (GATT, advertisements)
- *
- * The transports an accessory is served on. Both at once share one identity, one set of
- * pairings and one database.
- */
-typedef enum
-{
-  HAP_TRANSPORT_IP  = 1 << 0,
-  HAP_TRANSPORT_BLE = 1 << 1,
-} HapTransportFlags;
-
 #define HAP_TYPE_ACCESSORY_SERVER (hap_accessory_server_get_type ())
 
 HAP_AVAILABLE_IN_ALL
@@ -52,7 +38,8 @@ HAP_AVAILABLE_IN_ALL
 gboolean            hap_accessory_server_set_setup_code   (HapAccessoryServer  *self,
                                                            const char          *setup_code,
                                                            GError             **error);
-/* Before start: the transports to serve on (default %HAP_TRANSPORT_IP). */
+/* Before start: the transports to serve on (default: what the accessory declares,
+ * hap_accessory_get_transports()). */
 HAP_AVAILABLE_IN_ALL
 void                hap_accessory_server_set_transports   (HapAccessoryServer  *self,
                                                            HapTransportFlags    transports);
@@ -63,6 +50,13 @@ HapTransportFlags   hap_accessory_server_get_transports   (HapAccessoryServer  *
 HAP_AVAILABLE_IN_ALL
 void                hap_accessory_server_set_ble_adapter  (HapAccessoryServer  *self,
                                                            const char          *adapter);
+/* The BlueZ adapter the BLE transport serves on ("hci0"), once registered; NULL
+ * before, or while BlueZ or the adapter is missing. */
+HAP_AVAILABLE_IN_ALL
+const char         *hap_accessory_server_get_ble_adapter  (HapAccessoryServer  *self);
+/* The BLE global state number (hap-protocol.md §5.11), 1..65535, valid after start. */
+HAP_AVAILABLE_IN_ALL
+guint               hap_accessory_server_get_gsn          (HapAccessoryServer  *self);
 /* Events for one connection are sent at most once per window (default 250 ms); the first
  * change after a quiet window goes out at once. Programmable Switch Event is never held. */
 HAP_AVAILABLE_IN_ALL
@@ -122,6 +116,8 @@ guint               hap_accessory_server_get_n_connections (HapAccessoryServer *
  *   "paired-changed"  ()       — the accessory became paired or unpaired
  *   "advertised"      (const char *name) — the DNS-SD record is established under
  *                      @name, or (@name NULL) avahi-daemon is not running
+ *   "ble-advertised"  (const char *adapter) — BlueZ accepted the BLE advertisement on
+ *                      @adapter ("hci0")
  */
 
 G_END_DECLS

@@ -25,6 +25,7 @@ struct _HapAccessory
   GPtrArray    *bridged;      /* owned HapAccessory */
   HapAccessory *bridge;       /* weak, maintained by the bridge */
   GBytes       *snapshot;
+  HapTransportFlags transports;
 };
 
 G_DEFINE_FINAL_TYPE (HapAccessory, hap_accessory, G_TYPE_OBJECT)
@@ -279,6 +280,7 @@ static void
 hap_accessory_init (HapAccessory *self)
 {
   self->category = 1;
+  self->transports = HAP_TRANSPORT_IP;
   self->services = g_ptr_array_new_with_free_func (g_object_unref);
   self->bridged = g_ptr_array_new_with_free_func (g_object_unref);
 }
@@ -310,6 +312,24 @@ hap_accessory_get_category (HapAccessory *self)
   g_return_val_if_fail (HAP_IS_ACCESSORY (self), 0);
 
   return self->category;
+}
+
+HapTransportFlags
+hap_accessory_get_transports (HapAccessory *self)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY (self), HAP_TRANSPORT_IP);
+
+  return self->transports;
+}
+
+void
+hap_accessory_set_transports (HapAccessory      *self,
+                              HapTransportFlags  transports)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY (self));
+  g_return_if_fail (transports != 0);
+
+  self->transports = transports;
 }
 
 /* An accessory that is not bridged serves at aid 1 (hap-protocol.md §4.10); a bridged

@@ -29,6 +29,13 @@ HAP_AVAILABLE_IN_ALL
 int           hap_accessory_get_category               (HapAccessory *self);
 HAP_AVAILABLE_IN_ALL
 guint64       hap_accessory_get_aid                    (HapAccessory *self);
+/* The transports the accessory asks to be served on (an accessory file's
+ * "transports"); %HAP_TRANSPORT_IP unless set. A server starts with these. */
+HAP_AVAILABLE_IN_ALL
+HapTransportFlags hap_accessory_get_transports         (HapAccessory *self);
+HAP_AVAILABLE_IN_ALL
+void          hap_accessory_set_transports             (HapAccessory *self,
+                                                        HapTransportFlags transports);
 HAP_AVAILABLE_IN_ALL
 void          hap_accessory_set_aid                    (HapAccessory *self,
                                                         guint64       aid);

@@ -19,7 +19,7 @@
 
 G_BEGIN_DECLS
 
-#define HAP_N_TRANSPORTS 1
+#define HAP_N_TRANSPORTS 2
 
 struct _HapAccessoryServer
 {

@@ -6,6 +6,8 @@
  *   pairings  [pairing-N] identifier, public-key (base64), admin, added (Unix time; optional)
  *   state     [state] failed-attempts, config-number, config-hash
  *   ids       [iids] stable key = iid; [aids] accessory name = aid
+ *   ble       [ble] gsn, advertising-id, broadcast-key (base64), broadcast-key-gsn,
+ *             broadcast (list of "iid:interval") — HAP over BLE only
  * Every write is atomic: temporary file, fsync, rename, fsync of the directory.
  */
 #pragma once
@@ -39,6 +41,15 @@ typedef struct
   char        *config_hash;             /* hex digest of the served database, or NULL */
   GHashTable  *iids;                    /* stable key → GUINT_TO_POINTER(iid) */
   GHashTable  *aids;                    /* accessory name → GUINT_TO_POINTER(aid) */
+
+  /* HAP over BLE (hap-protocol.md §5.10, §5.11). */
+  guint        gsn;                     /* global state number, 1..65535 */
+  gboolean     has_advertising_id;
+  guint8       advertising_id[6];       /* default: the device id's bytes */
+  gboolean     has_broadcast_key;
+  guint8       broadcast_key[32];
+  guint        broadcast_key_gsn;    /* the GSN when the key was generated */
+  GHashTable  *broadcast;               /* iid → GUINT_TO_POINTER(interval code 1..3) */
 } HapStorage;
 
 /* Loads the state in @dir, creating the directory and a fresh identity when @dir holds
@@ -56,6 +67,11 @@ gboolean     hap_storage_save_state         (HapStorage   *storage,
                                              GError      **error);
 gboolean     hap_storage_save_ids           (HapStorage   *storage,
                                              GError      **error);
+gboolean     hap_storage_save_ble           (HapStorage   *storage,
+                                             GError      **error);
+/* Forgets the BLE broadcast key, advertising id and broadcast settings (when the last
+ * admin goes, hap-protocol.md §3.5); the caller saves. */
+void         hap_storage_reset_ble          (HapStorage   *storage);
 
 HapPairing  *hap_storage_find_pairing       (HapStorage   *storage,
                                              const char   *identifier,

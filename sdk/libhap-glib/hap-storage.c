@@ -341,6 +341,137 @@ hap_storage_save_state (HapStorage *storage, GError **error)
   return save_key_file (storage, "state", kf, error);
 }
 
+static int
+compare_uint_pointers (gconstpointer a, gconstpointer b)
+{
+  guint x = GPOINTER_TO_UINT (a), y = GPOINTER_TO_UINT (b);
+
+  return x < y ? -1 : x > y;
+}
+
+/* "AA:BB:CC:DD:EE:FF" → 6 bytes. */
+static gboolean
+parse_mac (const char *text, guint8 out[6])
+{
+  for (guint i = 0; i < 6; i++)
+    {
+      const char *p = text + 3 * i;
+      int hi, lo;
+
+      if ((hi = g_ascii_xdigit_value (p[0])) < 0 || (lo = g_ascii_xdigit_value (p[1])) < 0 ||
+          p[2] != (i < 5 ? ':' : '\0'))
+        return FALSE;
+      out[i] = (guint8) (hi << 4 | lo);
+    }
+  return TRUE;
+}
+
+static gboolean
+load_ble (HapStorage *storage, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autofree char *advertising_id = NULL;
+  g_autofree char *key = NULL;
+  g_auto(GStrv) broadcast = NULL;
+  gboolean exists;
+
+  /* hap-protocol.md §5.11: the GSN starts at 1. */
+  storage->gsn = 1;
+  if (!load_key_file (storage, "ble", kf, &exists, error))
+    return FALSE;
+  if (!exists)
+    return TRUE;
+
+  if (!get_uint (kf, "ble", "gsn", 65535, &storage->gsn) || storage->gsn == 0)
+    return corrupt (error, storage, "ble", "gsn is missing or not in 1..65535");
+  advertising_id = g_key_file_get_string (kf, "ble", "advertising-id", NULL);
+  if (advertising_id != NULL)
+    {
+      if (!parse_mac (advertising_id, storage->advertising_id))
+        return corrupt (error, storage, "ble", "advertising-id is not XX:XX:XX:XX:XX:XX");
+      storage->has_advertising_id = TRUE;
+    }
+  key = g_key_file_get_string (kf, "ble", "broadcast-key", NULL);
+  if (key != NULL)
+    {
+      gsize len = 0;
+      g_autofree guint8 *raw = g_base64_decode (key, &len);
+      gboolean ok = len == 32 && get_uint (kf, "ble", "broadcast-key-gsn", 65535,
+                                           &storage->broadcast_key_gsn) &&
+                    storage->broadcast_key_gsn > 0;
+
+      if (ok)
+        memcpy (storage->broadcast_key, raw, 32);
+      sodium_memzero (raw, len);
+      sodium_memzero (key, strlen (key));
+      if (!ok)
+        return corrupt (error, storage, "ble",
+                        "broadcast-key is not 32 bytes of base64 with a broadcast-key-gsn in 1..65535");
+      storage->has_broadcast_key = TRUE;
+    }
+  broadcast = g_key_file_get_string_list (kf, "ble", "broadcast", NULL, NULL);
+  for (guint i = 0; broadcast != NULL && broadcast[i] != NULL; i++)
+    {
+      guint64 iid = 0, interval = 0;
+      char *end = NULL;
+
+      /* §5.6 Characteristic Configuration: interval codes 1 (20 ms), 2, 3. */
+      iid = g_ascii_strtoull (broadcast[i], &end, 10);
+      if (end == broadcast[i] || *end != ':' || iid == 0 || iid > 65535)
+        return corrupt (error, storage, "ble", "broadcast entries must be IID:INTERVAL");
+      interval = g_ascii_strtoull (end + 1, &end, 10);
+      if (*end != '\0' || interval < 1 || interval > 3)
+        return corrupt (error, storage, "ble", "broadcast intervals must be 1, 2 or 3");
+      g_hash_table_insert (storage->broadcast, GUINT_TO_POINTER ((guint) iid),
+                           GUINT_TO_POINTER ((guint) interval));
+    }
+  return TRUE;
+}
+
+gboolean
+hap_storage_save_ble (HapStorage *storage, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GPtrArray) broadcast = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GList) iids = g_hash_table_get_keys (storage->broadcast);
+
+  g_key_file_set_uint64 (kf, "ble", "gsn", storage->gsn);
+  if (storage->has_advertising_id)
+    {
+      const guint8 *a = storage->advertising_id;
+      g_autofree char *text = g_strdup_printf ("%02X:%02X:%02X:%02X:%02X:%02X",
+                                               a[0], a[1], a[2], a[3], a[4], a[5]);
+      g_key_file_set_string (kf, "ble", "advertising-id", text);
+    }
+  if (storage->has_broadcast_key)
+    {
+      g_autofree char *key = g_base64_encode (storage->broadcast_key, 32);
+
+      g_key_file_set_string (kf, "ble", "broadcast-key", key);
+      g_key_file_set_uint64 (kf, "ble", "broadcast-key-gsn", storage->broadcast_key_gsn);
+      sodium_memzero (key, strlen (key));
+    }
+  /* In iid order, so that the file does not change when nothing did. */
+  iids = g_list_sort (iids, (GCompareFunc) compare_uint_pointers);
+  for (GList *l = iids; l != NULL; l = l->next)
+    g_ptr_array_add (broadcast, g_strdup_printf ("%u:%u", GPOINTER_TO_UINT (l->data),
+                                                 GPOINTER_TO_UINT (g_hash_table_lookup (storage->broadcast, l->data))));
+  if (broadcast->len > 0)
+    g_key_file_set_string_list (kf, "ble", "broadcast", (const char * const *) broadcast->pdata,
+                                broadcast->len);
+  return save_key_file (storage, "ble", kf, error);
+}
+
+void
+hap_storage_reset_ble (HapStorage *storage)
+{
+  storage->has_advertising_id = FALSE;
+  storage->has_broadcast_key = FALSE;
+  sodium_memzero (storage->broadcast_key, sizeof storage->broadcast_key);
+  storage->broadcast_key_gsn = 0;
+  g_hash_table_remove_all (storage->broadcast);
+}
+
 static gboolean
 load_id_group (HapStorage *storage, GKeyFile *kf, const char *group, GHashTable *table,
                GError **error)
@@ -407,6 +538,7 @@ hap_storage_open (const char *dir, GError **error)
   storage->dir = g_strdup (dir);
   storage->pairings = g_ptr_array_new_with_free_func ((GDestroyNotify) hap_pairing_free);
   storage->iids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  storage->broadcast = g_hash_table_new (NULL, NULL);
   storage->aids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -427,7 +559,8 @@ hap_storage_open (const char *dir, GError **error)
 
   if (!load_identity (storage, &exists, error))
     return NULL;
-  if (!load_pairings (storage, error) || !load_state (storage, error) || !load_ids (storage, error))
+  if (!load_pairings (storage, error) || !load_state (storage, error) || !load_ids (storage, error) ||
+      !load_ble (storage, error))
     return NULL;
 
   if (!exists)
@@ -457,6 +590,8 @@ hap_storage_free (HapStorage *storage)
   g_clear_pointer (&storage->pairings, g_ptr_array_unref);
   g_clear_pointer (&storage->iids, g_hash_table_unref);
   g_clear_pointer (&storage->aids, g_hash_table_unref);
+  g_clear_pointer (&storage->broadcast, g_hash_table_unref);
+  sodium_memzero (storage->broadcast_key, sizeof storage->broadcast_key);
   g_free (storage->config_hash);
   g_free (storage->dir);
   g_free (storage);

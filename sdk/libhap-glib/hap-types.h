@@ -47,6 +47,20 @@ typedef enum /*< flags >*/
   HAP_PERM_ADMIN_ONLY      = 1 << 7, /* adminOnlyAccess (not serialized as a perm) */
 } HapPerms;
 
+/**
+ * HapTransportFlags:
+ * @HAP_TRANSPORT_IP: HAP over IP: TCP, HTTP, DNS-SD `_hap._tcp` (the default)
+ * @HAP_TRANSPORT_BLE: HAP over Bluetooth LE through BlueZ (GATT, advertisements)
+ *
+ * The transports an accessory is served on. Both at once share one identity, one set of
+ * pairings and one database.
+ */
+typedef enum
+{
+  HAP_TRANSPORT_IP  = 1 << 0,
+  HAP_TRANSPORT_BLE = 1 << 1,
+} HapTransportFlags;
+
 HAP_AVAILABLE_IN_ALL
 const char *hap_format_to_string   (HapFormat    format);
 /* Returns FALSE for an unknown name. */
