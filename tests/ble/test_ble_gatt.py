@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dbus_fast import Message, MessageType, Variant  # noqa: E402
 from dbus_fast.aio import MessageBus  # noqa: E402
 
-from hapble import adv, bench, client, crypto, pairing, pdu, tlv8  # noqa: E402
+from hapble import adv, bench, client, pairing, pdu, tlv8  # noqa: E402
 from hapble.tap import case, main  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -909,7 +909,7 @@ async def verify_while_secured(fx):
     r = await c.read(ON)
     expect_response(r, r.tid, pdu.SUCCESS, bytes((1, 1, 0)))
     # A request sealed with the old session's next key/nonce does not authenticate.
-    c.session, new = old, c.session
+    c.session = old
     expect_eq(await dropped_after(c, lambda: c.write_fragment(c.char(ON), pdu.request(pdu.READ, 9, ON))), True,
               "the old session's keys drop the link")
     await fx.still_serving(c.controller)
@@ -958,6 +958,21 @@ async def connected_events(fx):
 
 
 @case("events")
+async def subscriptions_outlive_sessions(fx):
+    """§5.12: the CCC subscriptions of a connection carry over to its next security
+    session (a second Pair Verify on the same link)."""
+    await fx.start()
+    c = await fx.paired()
+    events = await c.subscribe(ON)
+    c.session = None
+    await c.pair_verify()
+    await fx.set_value("Lightbulb/On", "true")
+    expect_eq(await asyncio.wait_for(events.get(), 3), b"", "indication in the new session")
+    r = await c.read(ON)
+    expect_response(r, r.tid, pdu.SUCCESS, bytes((1, 1, 1)))
+
+
+@case("events")
 async def no_events_unsecured(fx):
     """§5.12: no indication to a session that is not secured (subscribed before Pair
     Verify)."""
@@ -993,6 +1008,11 @@ async def gsn_steps(fx):
         await c.read(ON)
     r = await c.protocol_configuration([(pdu.PROTO_GET_ALL, b"")])
     expect_eq(tlv8.to_dict(r.body)[pdu.PROTO_STATE_NUMBER], le16(g0 + 1), "GSN during the connection")
+    # ble-bluez.md §5.4: the advertisement is not touched while connected (that would put
+    # it back on air); the new GSN goes out after the disconnection.
+    record = await fx.on_air()
+    expect_eq(record["Visible"], False, "off air while connected")
+    expect_eq(adv.Regular(bytes(record["AdvertisingData"])[7:]).gsn, g0, "advertised GSN during the connection")
     await c.disconnect()
 
     async with client.AdvertisementWatch(fx.central, fx.address) as watch:

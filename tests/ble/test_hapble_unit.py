@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Unit tests of the hapble controller's own building blocks, against published
-vectors (hap-protocol.md §7) and hand-made bytes: the controller must be right before
-it can judge the accessory. TAP via unittest's verbose output wrapped below."""
+vectors (hap-protocol.md §7, RFC 8439) and hand-made bytes: the controller must be right
+before it can judge the accessory. Prints TAP."""
 import os
 import struct
 import sys
@@ -226,10 +226,6 @@ class Advertisement(unittest.TestCase):
         self.assertIsNone(note.decrypt(key, range(0, 10)))
         tampered = adv.EncryptedNotification(note.payload[:-1] + bytes((note.payload[-1] ^ 1,)))
         self.assertIsNone(tampered.decrypt(key, range(290, 310)))
-
-
-class TapResult(unittest.TextTestResult):
-    pass
 
 
 if __name__ == "__main__":

@@ -202,7 +202,9 @@ class Bench:
         if status not in (0, -signal.SIGTERM):
             self.errors.append("%s exited with status %s (log %s)" % (process.name, status, process.log_path))
 
-    def close(self, check=True):
+    def close(self, check=True, keep=False):
+        """Stops everything; the directory (logs, states) stays when something failed,
+        when @keep, or with HAPBLE_KEEP set. Returns the log problems found."""
         for acc in self.accessories:
             acc.stop()
         if self.vb is not None:
@@ -211,6 +213,6 @@ class Bench:
                 self.check_log(self.vb, status)
         if self.dbus is not None:
             self.dbus.stop()
-        if check and not self.errors and not os.environ.get("HAPBLE_KEEP"):
+        if check and not keep and not self.errors and not os.environ.get("HAPBLE_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
         return self.errors
