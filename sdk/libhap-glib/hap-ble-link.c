@@ -59,7 +59,8 @@ struct _HapBleLink
   guint64             generation;        /* bumped when a procedure is abandoned */
   GBytes             *timed_body;        /* a Timed Write waiting for Execute Write */
   gint64              timed_deadline;
-  GBytes             *pairing_response;
+  GBytes             *pairing_request;
+  HapBleAttribute    *pairing_request_attribute;
 
   /* What the last read returned, for bluetoothd's Read Blob requests (offset > 0). */
   HapBleAttribute    *sent_attribute;
@@ -141,7 +142,7 @@ reset_procedure (HapBleLink *link)
   g_ptr_array_set_size (link->fragments, 0);
   link->next_fragment = 0;
   g_clear_pointer (&link->timed_body, g_bytes_unref);
-  g_clear_pointer (&link->pairing_response, g_bytes_unref);
+  g_clear_pointer (&link->pairing_request, g_bytes_unref);
   fail_waiting_reads (link);
 }
 
@@ -368,7 +369,8 @@ run_request (HapBleLink *link, HapBleRequest *request)
     .attribute = link->attribute,
     .timed_body = &link->timed_body,
     .timed_deadline = &link->timed_deadline,
-    .pairing_response = &link->pairing_response,
+    .pairing_request = &link->pairing_request,
+    .pairing_request_attribute = &link->pairing_request_attribute,
   };
   Pending *pending = g_new0 (Pending, 1);
 

@@ -584,6 +584,8 @@ register_with_adapter (HapBleTransport *ble, const char *adapter)
       unregister (ble);
       return;
     }
+  /* hap-protocol.md §5.9: 20 ms for the first 30 s. */
+  advertise_fast (ble, FAST_AFTER_START_MS);
   update_advertising (ble);
 
   /* ble-bluez.md §1.3–§1.4: powered, discoverable for good (flags 0x06), named. */
@@ -599,7 +601,6 @@ register_with_adapter (HapBleTransport *ble, const char *adapter)
                           NULL, G_DBUS_CALL_FLAGS_NONE, -1, ble->cancellable, on_advertisement_registered, ble);
   ble->warned = FALSE;
   g_message ("%s: HAP over BLE on %s", accessory_name (ble), adapter);
-  advertise_fast (ble, FAST_AFTER_START_MS);
 }
 
 static gboolean
