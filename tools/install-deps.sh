@@ -11,7 +11,13 @@ PACKAGES="meson ninja-build gcc clang pkg-config python3 \
   libgtk-4-dev libadwaita-1-dev libgtk-4-bin desktop-file-utils appstream \
   xvfb xauth x11-apps imagemagick at-spi2-core python3-pyatspi python3-gi \
   gir1.2-gtk-4.0 dbus-x11 gsettings-desktop-schemas dconf-service \
-  python3-dbus python3-bleak"
+  python3-dbus python3-bleak \
+  qemu-system-x86 busybox-static cpio kmod bluez bluez-test-tools"
+# The last line serves tests/ble/vm: a QEMU guest that boots Debian's kernel (fetched into a
+# cache by tests/ble/vm/prepare.sh) and runs the HOST's bluetoothd, btvirt and python3 over 9p.
+# tests/ble: the independent HAP-BLE controller (Debian's /usr/bin/python3 with bleak over
+# dbus-fast, and cryptography for X25519/Ed25519/ChaCha20-Poly1305/HKDF).
+PACKAGES="$PACKAGES python3-cryptography"
 # Node.js may come from elsewhere than Debian (its npm then conflicts with Debian's):
 # ask for Debian's only when the commands are missing.
 command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
