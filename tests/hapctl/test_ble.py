@@ -392,6 +392,8 @@ def main():
     print(f"1..{len(results)}")
     for i, (name, ok) in enumerate(results, 1):
         print(f"{'ok' if ok else 'not ok'} {i} - {name}")
+    # The exit status says it too, for runners that do not read TAP (tests/ble/vm).
+    sys.exit(0 if all(ok for _, ok in results) else 1)
 
 
 main()
