@@ -293,15 +293,22 @@ write_fragment (HapControllerBle *self, HapBleRemoteCharacteristic *target, GByt
                                       cancellable, error);
 }
 
-/* Reads one response fragment, opened when the session is secure. */
+static void
+wipe_byte_array (gpointer data)
+{
+  hap_byte_array_wipe_free (data);
+}
+
+/* Reads one response fragment, opened when the session is secure. The plaintext is
+ * wiped when freed: it may hold pairing messages or the broadcast key (§5.6). */
 static GBytes *
 read_fragment (HapControllerBle *self, HapBleRemoteCharacteristic *target, gint64 deadline,
                GCancellable *cancellable, GError **error)
 {
   g_autoptr(GBytes) value = NULL;
+  GByteArray *plain;
   gsize len;
   const guint8 *data;
-  guint8 *plain;
 
   value = hap_ble_central_read_value (self->central, target->path, HAP_BLUEZ_CHARACTERISTIC_INTERFACE, deadline,
                                       cancellable, error);
@@ -310,10 +317,11 @@ read_fragment (HapControllerBle *self, HapBleRemoteCharacteristic *target, gint6
   data = g_bytes_get_data (value, &len);
   if (!self->secure)
     return g_steal_pointer (&value);
-  plain = g_malloc (len > HAP_AEAD_TAG_LEN ? len - HAP_AEAD_TAG_LEN : 1);
-  if (len < HAP_AEAD_TAG_LEN || !hap_cipher_open (&self->cipher, NULL, 0, data, len, plain))
+  plain = g_byte_array_sized_new (len > HAP_AEAD_TAG_LEN ? len - HAP_AEAD_TAG_LEN : 1);
+  g_byte_array_set_size (plain, len > HAP_AEAD_TAG_LEN ? len - HAP_AEAD_TAG_LEN : 0);
+  if (len < HAP_AEAD_TAG_LEN || !hap_cipher_open (&self->cipher, NULL, 0, data, len, plain->data))
     {
-      g_free (plain);
+      hap_byte_array_wipe_free (plain);
       /* Nothing on this session can be trusted any more. */
       hap_ble_central_disconnect (self->central);
       drop_session (self);
@@ -321,7 +329,7 @@ read_fragment (HapControllerBle *self, HapBleRemoteCharacteristic *target, gint6
                    "a response fragment from %s does not authenticate", self->address);
       return NULL;
     }
-  return g_bytes_new_take (plain, len - HAP_AEAD_TAG_LEN);
+  return g_bytes_new_with_free_func (plain->data, plain->len, wipe_byte_array, plain);
 }
 
 gboolean
