@@ -283,6 +283,17 @@ def run(ready):
     r = hapctl("get", address, b, f"1.{on}")
     check("values changed while disconnected", r.stdout.splitlines() == [f"{b} = 35", f"1.{on} = false"],
           r.stdout + r.stderr)
+    # A restarted accessory has forgotten its sessions (§3.4): the resume falls back to a
+    # full Pair Verify within the same exchange, and the next one resumes again.
+    r = ctl("restart", device_id)
+    check("ctl restart", r.returncode == 0, r.stderr)
+    discover(device_id)
+    r = hapctl("verify", address)
+    check("resume after a restart falls back to Pair Verify",
+          r.returncode == 0 and r.stdout.strip() == f"verified {device_id}", r.stdout + r.stderr)
+    r = hapctl("verify", address)
+    check("and the next connection resumes", r.returncode == 0 and r.stdout.strip() == f"resumed {device_id}",
+          r.stdout + r.stderr)
 
     # ---- broadcast notifications ----
     r = hapctl("broadcast", address, b, "on")
