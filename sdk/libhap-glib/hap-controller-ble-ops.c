@@ -41,7 +41,7 @@ response_value (GBytes *body, guint16 iid, GError **error)
 /* What a characteristic allows on this link, from its signature's properties (§5.4):
  * the HAP status of an operation it refuses, 0 when it allows it. */
 static HapStatus
-check_access (HapControllerBle *self, const HapBleCharacteristicSignature *signature, gboolean write)
+check_access (const HapBleCharacteristicSignature *signature, gboolean write)
 {
   guint16 secure = write ? HAP_BLE_PROPERTY_SECURE_WRITE : HAP_BLE_PROPERTY_SECURE_READ;
   guint16 open = write ? HAP_BLE_PROPERTY_WRITE_WITHOUT_SECURITY : HAP_BLE_PROPERTY_READ_WITHOUT_SECURITY;
@@ -78,7 +78,7 @@ read_characteristic (HapControllerBle *self, guint16 iid, HapCharacteristic **ou
     }
   if (out_model != NULL)
     *out_model = hap_ble_characteristic_signature_create (signature, iid);
-  if ((*status = check_access (self, signature, FALSE)) != HAP_STATUS_SUCCESS)
+  if ((*status = check_access (signature, FALSE)) != HAP_STATUS_SUCCESS)
     return NULL;
   if (!hap_controller_ble_transaction (self, target, HAP_BLE_OPCODE_CHARACTERISTIC_READ, iid, NULL, &pdu_status,
                                        &body, cancellable, error))
@@ -120,7 +120,7 @@ write_characteristic (HapControllerBle *self, guint16 iid, JsonNode *json, gbool
       return TRUE;
     }
   result->characteristic = hap_ble_characteristic_signature_create (signature, iid);
-  if ((result->status = check_access (self, signature, TRUE)) != HAP_STATUS_SUCCESS)
+  if ((result->status = check_access (signature, TRUE)) != HAP_STATUS_SUCCESS)
     return TRUE;
   bytes = hap_ble_value_from_json (signature->format, json, &local_error);
   if (bytes == NULL)
@@ -221,7 +221,7 @@ get_accessories (HapControllerBle *self, GCancellable *cancellable, GError **err
           parsed = hap_controller_ble_get_signature (self, characteristic->iid, cancellable, error);
           if (parsed == NULL)
             return NULL;
-          if (check_access (self, parsed, FALSE) == HAP_STATUS_SUCCESS)
+          if (check_access (parsed, FALSE) == HAP_STATUS_SUCCESS)
             {
               if (!hap_controller_ble_transaction (self, characteristic, HAP_BLE_OPCODE_CHARACTERISTIC_READ,
                                                    characteristic->iid, NULL, &status, &body, cancellable, error))
