@@ -117,6 +117,11 @@ hapctl_connect (HapControllerConnection *connection, const char *address, GError
 
   if (hapctl_parse_ble_address (address, &bd_address))
     return hap_controller_connection_connect_ble (connection, hapctl_adapter, bd_address, NULL, error);
+  if (g_str_has_prefix (address, "ble:"))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "“%s” is not ble:AA:BB:CC:DD:EE:FF", address);
+      return FALSE;
+    }
   if (!hapctl_parse_address (address, &host, &port))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "“%s” is neither HOST:PORT nor ble:AA:BB:CC:DD:EE:FF",
