@@ -766,7 +766,8 @@ hapctl_bench (int argc, char **argv, gboolean json)
       g_free (bench.ble_address);
       return HAPCTL_EXIT_USAGE;
     }
-  if (bench.ble_address == NULL && !hapctl_parse_address (argv[1], &bench.host, &bench.port))
+  if (bench.ble_address == NULL &&
+      (g_str_has_prefix (argv[1], "ble:") || !hapctl_parse_address (argv[1], &bench.host, &bench.port)))
     {
       g_printerr ("hapctl bench: “%s” is neither HOST:PORT nor ble:AA:BB:CC:DD:EE:FF\n", argv[1]);
       return HAPCTL_EXIT_USAGE;
