@@ -15,6 +15,9 @@ PACKAGES="meson ninja-build gcc clang pkg-config python3 \
   qemu-system-x86 busybox-static cpio kmod bluez bluez-test-tools"
 # The last line serves tests/ble/vm: a QEMU guest that boots Debian's kernel (fetched into a
 # cache by tests/ble/vm/prepare.sh) and runs the HOST's bluetoothd, btvirt and python3 over 9p.
+# tests/ble: the independent HAP-BLE controller (Debian's /usr/bin/python3 with bleak over
+# dbus-fast, and cryptography for X25519/Ed25519/ChaCha20-Poly1305/HKDF).
+PACKAGES="$PACKAGES python3-cryptography"
 # Node.js may come from elsewhere than Debian (its npm then conflicts with Debian's):
 # ask for Debian's only when the commands are missing.
 command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"

@@ -86,19 +86,24 @@ add_pairing_service (HapAccessory *accessory)
   hap_accessory_add_service (accessory, service);
 }
 
+/* A5's value is the service's LE16 properties; set again at every start, since the
+ * service's flags may have changed. */
 static void
 add_service_signature (HapService *service)
 {
-  g_autoptr(HapCharacteristic) signature = NULL;
+  HapCharacteristic *signature = hap_service_get_characteristic (service, UUID_SERVICE_SIGNATURE);
   guint8 value[2];
 
-  if (hap_service_get_characteristic (service, UUID_SERVICE_SIGNATURE) != NULL)
-    return;
-  signature = hap_characteristic_new_custom (UUID_SERVICE_SIGNATURE, HAP_FORMAT_DATA, HAP_PERM_PAIRED_READ);
+  if (signature == NULL)
+    {
+      g_autoptr(HapCharacteristic) created =
+        hap_characteristic_new_custom (UUID_SERVICE_SIGNATURE, HAP_FORMAT_DATA, HAP_PERM_PAIRED_READ);
+
+      hap_service_add_characteristic (service, created);
+      signature = created;
+    }
   hap_ble_put_le16 (value, _hap_ble_service_properties (service));
-  hap_characteristic_set_value (signature, g_variant_new_from_data (G_VARIANT_TYPE ("ay"), value, 2,
-                                                                    TRUE, NULL, NULL), NULL);
-  hap_service_add_characteristic (service, signature);
+  hap_characteristic_set_value (signature, g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, value, 2, 1), NULL);
 }
 
 gboolean

@@ -17,7 +17,7 @@
 
 #define PROCEDURE_TIMEOUT_S   10   /* §5.8: every procedure within 10 s */
 #define FIRST_PROCEDURE_S     10   /* §5.8: the first one within 10 s of the connection */
-#define SECURE_IDLE_S         30   /* §5.8: a secure session idle 30 s ends */
+#define SECURE_IDLE_S         30   /* §5.8: a secure session idle 30 s ends (any, here) */
 #define CONFIRM_TIMEOUT_S     5    /* an indication never confirmed does not block the rest */
 
 typedef enum
@@ -44,7 +44,8 @@ struct _HapBleLink
   HapSession         *session;
   gboolean            closed;
   gboolean            drop_after_response;
-  GSource            *session_timer;     /* first procedure, or secure idle */
+  GSource            *session_timer;     /* first procedure, or idle */
+  guint               procedures;        /* procedures started on this link */
 
   /* The procedure (hap-protocol.md §5.7). */
   HapBleAttribute    *attribute;         /* what it is attached to, or NULL */
@@ -58,7 +59,8 @@ struct _HapBleLink
   guint64             generation;        /* bumped when a procedure is abandoned */
   GBytes             *timed_body;        /* a Timed Write waiting for Execute Write */
   gint64              timed_deadline;
-  GBytes             *pairing_response;
+  GBytes             *pairing_request;
+  HapBleAttribute    *pairing_request_attribute;
 
   /* What the last read returned, for bluetoothd's Read Blob requests (offset > 0). */
   HapBleAttribute    *sent_attribute;
@@ -140,7 +142,7 @@ reset_procedure (HapBleLink *link)
   g_ptr_array_set_size (link->fragments, 0);
   link->next_fragment = 0;
   g_clear_pointer (&link->timed_body, g_bytes_unref);
-  g_clear_pointer (&link->pairing_response, g_bytes_unref);
+  g_clear_pointer (&link->pairing_request, g_bytes_unref);
   fail_waiting_reads (link);
 }
 
@@ -180,9 +182,8 @@ on_session_timeout (gpointer user_data)
   HapBleLink *link = user_data;
 
   g_clear_pointer (&link->session_timer, g_source_unref);
-  _hap_ble_link_drop (link, FALSE, _hap_session_is_secured (link->session)
-                                     ? "the secure session was idle for 30 s"
-                                     : "no HAP procedure within 10 s of connecting");
+  _hap_ble_link_drop (link, FALSE, link->procedures > 0 ? "the session was idle for 30 s"
+                                                        : "no HAP procedure within 10 s of connecting");
   return G_SOURCE_REMOVE;
 }
 
@@ -290,9 +291,10 @@ procedure_complete (HapBleLink *link)
                                                                  : "the security session ended");
       return;
     }
+  /* §5.8: a secure session idle for 30 s ends. An unsecured one gets as long, or one
+   * central that connects and idles would keep the accessory from everyone else. */
   clear_source (&link->session_timer);
-  if (_hap_session_is_secured (session))
-    link->session_timer = add_timeout (link, SECURE_IDLE_S, on_session_timeout, link);
+  link->session_timer = add_timeout (link, SECURE_IDLE_S, on_session_timeout, link);
   try_send_events (link);
 }
 
@@ -367,7 +369,8 @@ run_request (HapBleLink *link, HapBleRequest *request)
     .attribute = link->attribute,
     .timed_body = &link->timed_body,
     .timed_deadline = &link->timed_deadline,
-    .pairing_response = &link->pairing_response,
+    .pairing_request = &link->pairing_request,
+    .pairing_request_attribute = &link->pairing_request_attribute,
   };
   Pending *pending = g_new0 (Pending, 1);
 
@@ -420,6 +423,7 @@ start_procedure (HapBleLink *link, HapBleAttribute *attribute)
   if (_hap_session_is_secured (link->session) && drops_security (attribute))
     restart_session (link);
   link->attribute = attribute;
+  link->procedures++;
   link->started_secured = _hap_session_is_secured (link->session);
   link->state = STATE_RECEIVING;
   link->procedure_timer = add_timeout (link, PROCEDURE_TIMEOUT_S, on_procedure_timeout, link);

@@ -214,8 +214,9 @@ typedef struct
   /* A Timed Write waiting for its Execute Write, or NULL. */
   GBytes           **timed_body;
   gint64            *timed_deadline;   /* monotonic µs */
-  /* The response of a pairing write asked for no response, for a later Read. */
-  GBytes           **pairing_response;
+  /* A pairing request written without Return-Response, handled at the next Read. */
+  GBytes           **pairing_request;
+  HapBleAttribute  **pairing_request_attribute;   /* the characteristic it was written to */
 } HapBleProcedureContext;
 
 /* Handles one complete request (hap-protocol.md §5.6) and calls @done exactly once,

@@ -68,8 +68,10 @@ finish_value (Call *call, GVariant *value)
 typedef GByteArray *(*PairingHandler) (HapPairingContext *, HapPairingSession *,
                                        const guint8 *, gsize, GError **);
 
+/* Runs a pairing request through its handler and answers with the response as the
+ * value. */
 static void
-pairing_write (Call *call, HapBlePairingRole role, const guint8 *value, gsize len)
+pairing_exchange (Call *call, HapBlePairingRole role, const guint8 *value, gsize len)
 {
   HapAccessoryServer *server = server_of (call);
   PairingHandler handler = role == HAP_BLE_PAIRING_SETUP ? hap_pair_setup_handle
@@ -92,42 +94,48 @@ pairing_write (Call *call, HapBlePairingRole role, const guint8 *value, gsize le
       finish (call, HAP_BLE_PDU_STATUS_INVALID_REQUEST, NULL);
       return;
     }
-  g_clear_pointer (call->context.pairing_response, g_bytes_unref);
+  finish_value_body (call, response->data, response->len);
+}
+
+/* hap-protocol.md §5.6: pairing messages are written with Return-Response and the answer
+ * comes back in the write's response. A controller may instead write, then read the
+ * answer: the request is kept and handled at that read, as the ADK does, so that a Pair
+ * Verify M4 still leaves in plaintext from a procedure that started unsecured. */
+static void
+pairing_write (Call *call, HapBlePairingRole role, const guint8 *value, gsize len)
+{
+  g_clear_pointer (call->context.pairing_request, g_bytes_unref);
   if (call->return_response)
     {
-      finish_value_body (call, response->data, response->len);
+      pairing_exchange (call, role, value, len);
       return;
     }
-  /* Without Return-Response the controller reads the answer afterwards. */
-  *call->context.pairing_response = g_bytes_new (response->data, response->len);
+  *call->context.pairing_request = g_bytes_new (value, len);
+  *call->context.pairing_request_attribute = call->context.attribute;
   finish (call, HAP_BLE_PDU_STATUS_SUCCESS, NULL);
 }
 
 static void
 pairing_read (Call *call, HapBlePairingRole role)
 {
-  GBytes *pending = *call->context.pairing_response;
+  g_autoptr(GBytes) request = NULL;
+  gsize len;
+  const guint8 *data;
 
   if (role == HAP_BLE_PAIRING_FEATURES)
     {
       finish_value (call, hap_characteristic_get_value (call->characteristic));
       return;
     }
-  if (role == HAP_BLE_PAIRING_PAIRINGS && !_hap_session_is_secured (call->session))
+  if (*call->context.pairing_request == NULL ||
+      *call->context.pairing_request_attribute != call->context.attribute)
     {
-      finish (call, HAP_BLE_PDU_STATUS_INSUFFICIENT_AUTHENTICATION, NULL);
+      finish_value_body (call, NULL, 0);
       return;
     }
-  if (pending == NULL)
-    finish_value_body (call, NULL, 0);
-  else
-    {
-      g_autoptr(GBytes) response = g_steal_pointer (call->context.pairing_response);
-      gsize len;
-      const guint8 *data = g_bytes_get_data (response, &len);
-
-      finish_value_body (call, data, len);
-    }
+  request = g_steal_pointer (call->context.pairing_request);
+  data = g_bytes_get_data (request, &len);
+  pairing_exchange (call, role, data, len);
 }
 
 /* ---- characteristic reads and writes ------------------------------------------------- */

@@ -346,8 +346,11 @@ link_up (HapBleTransport *ble, const char *device)
   ble->link = _hap_ble_link_new (ble, device);
   /* §5.11: the once-per-period GSN flag is cleared on connect and on disconnect. */
   ble->gsn_bumped = FALSE;
+  /* A CCC write may come before bluetoothd reports the connection (ble-bluez.md §5.1);
+   * bluetoothd's StopNotify at the last disconnection keeps this in step. */
   for (guint i = 0; ble->gatt != NULL && i < _hap_ble_gatt_get_n_attributes (ble->gatt); i++)
-    ble->notifying[i] = FALSE;
+    if (ble->notifying[i])
+      _hap_ble_link_set_notify (ble->link, _hap_ble_gatt_get_attribute (ble->gatt, i), TRUE);
 }
 
 static void
@@ -581,6 +584,8 @@ register_with_adapter (HapBleTransport *ble, const char *adapter)
       unregister (ble);
       return;
     }
+  /* hap-protocol.md §5.9: 20 ms for the first 30 s. */
+  advertise_fast (ble, FAST_AFTER_START_MS);
   update_advertising (ble);
 
   /* ble-bluez.md §1.3–§1.4: powered, discoverable for good (flags 0x06), named. */
@@ -596,7 +601,6 @@ register_with_adapter (HapBleTransport *ble, const char *adapter)
                           NULL, G_DBUS_CALL_FLAGS_NONE, -1, ble->cancellable, on_advertisement_registered, ble);
   ble->warned = FALSE;
   g_message ("%s: HAP over BLE on %s", accessory_name (ble), adapter);
-  advertise_fast (ble, FAST_AFTER_START_MS);
 }
 
 static gboolean
