@@ -33,6 +33,16 @@ ensure_link (Bench *bench, GError **error)
 }
 
 /* @count procedures on the link, timed one by one. */
+/* Throughput and the accessory's CPU per operation, over the whole run. */
+static void
+finish_result (Bench *bench, Result *result, gint64 start, gint64 cpu_before)
+{
+  result->count = bench->count;
+  result->per_second = (double) bench->count * G_USEC_PER_SEC / (double) MAX (g_get_monotonic_time () - start, 1);
+  result->server_cpu_us = hapctl_bench_cpu_per_op (cpu_before, hapctl_bench_server_cpu_time_us (bench->server_pid),
+                                                   bench->count);
+}
+
 static gboolean
 run_procedures (Bench *bench, Result *result, gboolean resume, GError **error)
 {
@@ -63,10 +73,7 @@ run_procedures (Bench *bench, Result *result, gboolean resume, GError **error)
           return FALSE;
         }
     }
-  result->count = bench->count;
-  result->per_second = (double) bench->count * G_USEC_PER_SEC / (double) MAX (g_get_monotonic_time () - start, 1);
-  result->server_cpu_us = hapctl_bench_cpu_per_op (cpu_before, hapctl_bench_server_cpu_time_us (bench->server_pid),
-                                                   bench->count);
+  finish_result (bench, result, start, cpu_before);
   return TRUE;
 }
 
@@ -106,10 +113,7 @@ run_requests (Bench *bench, Result *result, gboolean write, GError **error)
         }
       hapctl_bench_add_latency (result, t0, g_get_monotonic_time ());
     }
-  result->count = bench->count;
-  result->per_second = (double) bench->count * G_USEC_PER_SEC / (double) MAX (g_get_monotonic_time () - start, 1);
-  result->server_cpu_us = hapctl_bench_cpu_per_op (cpu_before, hapctl_bench_server_cpu_time_us (bench->server_pid),
-                                                   bench->count);
+  finish_result (bench, result, start, cpu_before);
   return TRUE;
 }
 

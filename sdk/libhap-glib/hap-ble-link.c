@@ -84,30 +84,17 @@ server_of (HapBleLink *link)
   return _hap_ble_transport_get_server (link->ble);
 }
 
-static void
-clear_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
 static GSource *
 add_timeout (HapBleLink *link, guint seconds, GSourceFunc func, gpointer data)
 {
-  GSource *source = g_timeout_source_new_seconds (seconds);
-
-  g_source_set_callback (source, func, data, NULL);
-  g_source_attach (source, server_of (link)->context);
-  return source;
+  return _hap_ble_add_timeout (link->ble, seconds * 1000, func, data);
 }
 
 static void
 fallback_free (Fallback *fallback)
 {
   hap_ble_request_assembler_clear (&fallback->assembler);
-  clear_source (&fallback->timer);
+  _hap_ble_clear_source (&fallback->timer);
   g_free (fallback);
 }
 
@@ -137,7 +124,7 @@ reset_procedure (HapBleLink *link)
   link->generation++;
   link->attribute = NULL;
   link->state = STATE_IDLE;
-  clear_source (&link->procedure_timer);
+  _hap_ble_clear_source (&link->procedure_timer);
   hap_ble_request_assembler_clear (&link->assembler);
   g_ptr_array_set_size (link->fragments, 0);
   link->next_fragment = 0;
@@ -161,8 +148,8 @@ _hap_ble_link_drop (HapBleLink *link, gboolean after_response, const char *why)
              hap_accessory_get_name (server_of (link)->accessory), link->device, why);
   link->closed = TRUE;
   reset_procedure (link);
-  clear_source (&link->session_timer);
-  clear_source (&link->confirm_timer);
+  _hap_ble_clear_source (&link->session_timer);
+  _hap_ble_clear_source (&link->confirm_timer);
   _hap_session_close (link->session);
   _hap_ble_transport_link_closed (link->ble, link);
 }
@@ -214,8 +201,8 @@ _hap_ble_link_free (HapBleLink *link)
       reset_procedure (link);
       _hap_session_close (link->session);
     }
-  clear_source (&link->session_timer);
-  clear_source (&link->confirm_timer);
+  _hap_ble_clear_source (&link->session_timer);
+  _hap_ble_clear_source (&link->confirm_timer);
   g_clear_pointer (&link->session, _hap_session_unref);
   g_clear_pointer (&link->sent, g_bytes_unref);
   g_ptr_array_unref (link->fragments);
@@ -281,7 +268,7 @@ procedure_complete (HapBleLink *link)
   /* A Timed Write keeps the procedure for its Execute Write (hap-protocol.md §5.6). */
   if (link->timed_body != NULL)
     return;
-  clear_source (&link->procedure_timer);
+  _hap_ble_clear_source (&link->procedure_timer);
   link->attribute = NULL;
 
   /* A session whose pairing went away mid-procedure ends with it (ADK). */
@@ -293,7 +280,7 @@ procedure_complete (HapBleLink *link)
     }
   /* §5.8: a secure session idle for 30 s ends. An unsecured one gets as long, or one
    * central that connects and idles would keep the accessory from everyone else. */
-  clear_source (&link->session_timer);
+  _hap_ble_clear_source (&link->session_timer);
   link->session_timer = add_timeout (link, SECURE_IDLE_S, on_session_timeout, link);
   try_send_events (link);
 }
@@ -427,7 +414,7 @@ start_procedure (HapBleLink *link, HapBleAttribute *attribute)
   link->started_secured = _hap_session_is_secured (link->session);
   link->state = STATE_RECEIVING;
   link->procedure_timer = add_timeout (link, PROCEDURE_TIMEOUT_S, on_procedure_timeout, link);
-  clear_source (&link->session_timer);
+  _hap_ble_clear_source (&link->session_timer);
 }
 
 /* Opens one encrypted fragment; NULL when it does not authenticate. */
@@ -692,7 +679,7 @@ void
 _hap_ble_link_confirmed (HapBleLink *link)
 {
   link->awaiting_confirm = FALSE;
-  clear_source (&link->confirm_timer);
+  _hap_ble_clear_source (&link->confirm_timer);
   try_send_events (link);
 }
 

@@ -153,6 +153,14 @@ GBytes            *_hap_ble_advertising_get_data (HapBleAdvertising *adv);
 typedef struct _HapBleTransport HapBleTransport;
 typedef struct _HapBleLink HapBleLink;
 
+/* Timers on the accessory's main context. */
+GSource            *_hap_ble_add_timeout          (HapBleTransport *ble,
+                                                   guint            ms,
+                                                   GSourceFunc      func,
+                                                   gpointer         data);
+/* Destroys and forgets *@source, if any. */
+void                _hap_ble_clear_source         (GSource        **source);
+
 /* The accessory's state for advertisements (hap-ble-transport.c). */
 HapAccessoryServer *_hap_ble_transport_get_server (HapBleTransport *ble);
 HapBleGatt         *_hap_ble_transport_get_gatt   (HapBleTransport *ble);

@@ -32,6 +32,12 @@
 #define FAST_AFTER_EVENT_MS       3000
 /* §5.10: a broadcast notification is advertised for 3 s. */
 #define BROADCAST_DURATION_MS     3000
+/* Where the accessory's services start in the adapter's ATT database. bluetoothd hands
+ * out handles it is not told upwards and never reuses freed ones (shared/gatt-db.c's
+ * next handle), so an accessory that registers again would move; a fixed start keeps
+ * controllers' caches valid across restarts. bluetoothd 5.66's own services take
+ * 0x0001–0x0012 (GAP, GATT, Device Information); the gap leaves room for more. */
+#define HAP_BLE_FIRST_HANDLE      0x0020
 
 struct _HapBleTransport
 {
@@ -100,8 +106,8 @@ accessory_name (HapBleTransport *ble)
   return hap_accessory_get_name (ble->server->accessory);
 }
 
-static void
-clear_source (GSource **source)
+void
+_hap_ble_clear_source (GSource **source)
 {
   if (*source == NULL)
     return;
@@ -109,12 +115,12 @@ clear_source (GSource **source)
   g_clear_pointer (source, g_source_unref);
 }
 
-static GSource *
-add_timeout (HapBleTransport *ble, guint ms, GSourceFunc func)
+GSource *
+_hap_ble_add_timeout (HapBleTransport *ble, guint ms, GSourceFunc func, gpointer data)
 {
   GSource *source = g_timeout_source_new (ms);
 
-  g_source_set_callback (source, func, ble, NULL);
+  g_source_set_callback (source, func, data, NULL);
   g_source_attach (source, ble->server->context);
   return source;
 }
@@ -156,8 +162,8 @@ advertise_fast (HapBleTransport *ble, guint ms)
   if (until <= ble->fast_until)
     return;
   ble->fast_until = until;
-  clear_source (&ble->fast_timer);
-  ble->fast_timer = add_timeout (ble, ms, on_fast_done);
+  _hap_ble_clear_source (&ble->fast_timer);
+  ble->fast_timer = _hap_ble_add_timeout (ble, ms, on_fast_done, ble);
 }
 
 static void
@@ -241,7 +247,13 @@ broadcast (HapBleTransport *ble, HapCharacteristic *characteristic, guint interv
 
   _hap_ble_transport_bump_gsn (ble);
   if (!storage->has_broadcast_key)
-    return;   /* it expired with this very step */
+    {
+      /* The key expired with this very step: it was a disconnected event (§5.10). */
+      ble->gsn_bumped = TRUE;
+      advertise_fast (ble, FAST_AFTER_EVENT_MS);
+      update_advertising (ble);
+      return;
+    }
   if (storage->has_advertising_id)
     memcpy (notification.advertising_id, storage->advertising_id, 6);
   else
@@ -255,8 +267,8 @@ broadcast (HapBleTransport *ble, HapCharacteristic *characteristic, guint interv
   ble->broadcast_interval_ms = broadcast_interval_ms (interval_code);
   sodium_memzero (&notification, sizeof notification);
   /* Each further change restarts the 3 s. */
-  clear_source (&ble->broadcast_timer);
-  ble->broadcast_timer = add_timeout (ble, BROADCAST_DURATION_MS, on_broadcast_done);
+  _hap_ble_clear_source (&ble->broadcast_timer);
+  ble->broadcast_timer = _hap_ble_add_timeout (ble, BROADCAST_DURATION_MS, on_broadcast_done, ble);
   update_advertising (ble);
 }
 
@@ -507,50 +519,43 @@ unregister (HapBleTransport *ble)
   g_clear_pointer (&ble->adapter, g_free);
 }
 
-static void
-on_registered (GObject *source, GAsyncResult *result, gpointer user_data)
+/* TRUE when the bluetoothd call behind @result succeeded; otherwise says why, as
+ * "BlueZ refused @what: …" (nothing for a cancelled call). */
+static gboolean
+call_succeeded (HapBleTransport *ble, GObject *source, GAsyncResult *result, const char *what)
 {
-  HapBleTransport *ble = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
 
   if (reply != NULL)
-    return;
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  g_dbus_error_strip_remote_error (error);
-  g_warning ("%s: BlueZ refused the HAP-BLE GATT application: %s", accessory_name (ble), error->message);
+    return TRUE;
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_dbus_error_strip_remote_error (error);
+      g_warning ("%s: BlueZ refused %s: %s", accessory_name (ble), what, error->message);
+    }
+  return FALSE;
+}
+
+static void
+on_registered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  call_succeeded (user_data, source, result, "the HAP-BLE GATT application");
 }
 
 static void
 on_advertisement_registered (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   HapBleTransport *ble = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
 
-  if (reply != NULL)
-    {
-      g_signal_emit_by_name (ble->server, "ble-advertised", strrchr (ble->adapter, '/') + 1);
-      return;
-    }
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  g_dbus_error_strip_remote_error (error);
-  g_warning ("%s: BlueZ refused the HAP-BLE advertisement: %s", accessory_name (ble), error->message);
+  if (call_succeeded (ble, source, result, "the HAP-BLE advertisement"))
+    g_signal_emit_by_name (ble->server, "ble-advertised", strrchr (ble->adapter, '/') + 1);
 }
 
 static void
 on_adapter_property_set (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  HapBleTransport *ble = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-
-  if (reply != NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  g_dbus_error_strip_remote_error (error);
-  g_warning ("%s: cannot configure adapter %s: %s", accessory_name (ble), ble->adapter, error->message);
+  call_succeeded (user_data, source, result, "a setting of the adapter");
 }
 
 static void
@@ -569,7 +574,8 @@ register_with_adapter (HapBleTransport *ble, const char *adapter)
   g_autofree char *adv_path = g_strdup_printf ("%s/advertisement", ble->root);
 
   ble->adapter = g_strdup (adapter);
-  ble->gatt = _hap_ble_gatt_new (ble->bus, ble->root, server->accessory, 0, &gatt_handlers, ble, &error);
+  ble->gatt = _hap_ble_gatt_new (ble->bus, ble->root, server->accessory, HAP_BLE_FIRST_HANDLE,
+                                 &gatt_handlers, ble, &error);
   if (ble->gatt == NULL)
     {
       g_warning ("%s: cannot export the GATT application: %s", accessory_name (ble), error->message);
@@ -851,8 +857,8 @@ ble_stop (gpointer state)
   HapBleTransport *ble = state;
 
   g_cancellable_cancel (ble->cancellable);
-  clear_source (&ble->fast_timer);
-  clear_source (&ble->broadcast_timer);
+  _hap_ble_clear_source (&ble->fast_timer);
+  _hap_ble_clear_source (&ble->broadcast_timer);
   g_clear_pointer (&ble->broadcast, g_bytes_unref);
   if (ble->bus != NULL)
     {
