@@ -45,7 +45,7 @@ measure() {
     else
       printf '{"label":"%s","key":"failed:%s","value":"%s"}\n' "$label" "$1" "$(tail -1 "$WORK/bench.err" | tr -d '"\\')" >>"$out"
     fi
-    echo "#   $label $1: $(tail -1 "$WORK/bench.out" "$WORK/bench.err" 2>/dev/null | tail -1)" >&2
+    echo "#   $label $1: $(cat "$WORK/bench.out" 2>/dev/null) $(tail -n 1 "$WORK/bench.err" 2>/dev/null)" >&2
   done
   printf '{"label":"%s","key":"busy_rss_kb","value":%s}\n' "$label" "$(awk '/^VmRSS:/ {print $2}' /proc/$pid/status)" >>"$out"
   kill -TERM "$pid"; wait "$pid" || true
@@ -66,9 +66,9 @@ if [ "${1:-}" = "--inner" ]; then
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/hap-ble-bench.XXXXXX")
   trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
   cat >"$WORK/bus.conf" <<CONF
-<busconfig><type>system</type><listen>unix:path=$WORK/bus</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/>
-<allow receive_type="*"/></policy></busconfig>
+<busconfig><type>custom</type><listen>unix:path=$WORK/bus</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*" eavesdrop="true"/>
+<allow eavesdrop="true"/></policy></busconfig>
 CONF
   dbus-daemon --config-file="$WORK/bus.conf" --nofork --nopidfile &
   for _ in $(seq 100); do [ -S "$WORK/bus" ] && break; sleep 0.05; done

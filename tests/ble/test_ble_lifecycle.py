@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dbus_fast import Message, MessageType  # noqa: E402
 from dbus_fast.aio import MessageBus  # noqa: E402
 
-from hapble import adv, bench, client  # noqa: E402
+from hapble import adv, bench, client, tlv8  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAMP = os.path.join(HERE, "data", "ble-lamp.json")
@@ -273,7 +273,43 @@ async def ip_and_ble_one_identity(b):
         await watch.wait_for(lambda p: p[:1] == b"\x06" and not adv.Regular(p).paired, 10, after)
     expect_eq(json.loads(acc.ctl("pairings", acc.device_id, "--json")), [], "no pairing left")
 
-CASES = [ip_and_ble_one_identity, bluetoothd_restart, missing_adapter, stable_handles, gsn_wraps, broadcast_key_expires]
+
+def ip_pair_setup_m1(port):
+    """Pair Setup M1 (State 1, Method 0) over IP: the response's TLV items."""
+    body = tlv8.encode([(0x06, b"\x01"), (0x00, b"\x00")])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"POST /pair-setup HTTP/1.1\r\nHost: lamp\r\nContent-Type: application/pairing+tlv8\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += s.recv(4096)
+        head, rest = data.split(b"\r\n\r\n", 1)
+        length = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0].split(b":")[1])
+        while len(rest) < length:
+            rest += s.recv(4096)
+        return tlv8.to_dict(rest[:length])
+
+
+async def pair_setup_shared(b):
+    """One Pair Setup at a time across transports (hap-protocol.md §2.2 Busy): while a
+    BLE controller is between M2 and M3, an IP controller's M1 gets Busy; once the BLE
+    link is gone, IP may pair."""
+    acc = b.accessory(ip_lamp(b), "hci0", "busy", extra=["--bind", "127.0.0.1"])
+    c = client.HapBleClient("hci1")
+    device, _ = await client.find_accessory("hci1", acc.device_id, timeout=15)
+    await c.connect(device)
+    m2 = tlv8.to_dict(await c.pairing_exchange("4C", tlv8.encode([(0x06, b"\x01"), (0x00, b"\x00")])))
+    expect_eq(m2[0x06], b"\x02", "BLE M2 state")
+    expect(0x07 not in m2, "BLE M2 carries no error")
+    busy = ip_pair_setup_m1(acc.ready["port"])
+    expect_eq((busy.get(0x06), busy.get(0x07)), (b"\x02", b"\x07"), "IP M1 while BLE pairs: State 2, Error Busy")
+    await c.disconnect()
+    await asyncio.sleep(0.5)
+    again = ip_pair_setup_m1(acc.ready["port"])
+    expect(0x07 not in again and again.get(0x06) == b"\x02" and 0x03 in again,
+           "IP M1 once the BLE link is gone: a normal M2 (%r)" % again)
+
+CASES = [pair_setup_shared, ip_and_ble_one_identity, bluetoothd_restart, missing_adapter, stable_handles, gsn_wraps, broadcast_key_expires]
 
 
 def main():
