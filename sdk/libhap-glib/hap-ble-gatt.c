@@ -257,31 +257,31 @@ build_managed_objects (HapBleGatt *gatt)
   static const char *const characteristic_props[] = { "UUID", "Service", "Flags", "Handle", NULL };
   static const char *const descriptor_props[] = { "UUID", "Characteristic", "Flags", "Handle", NULL };
   GVariantBuilder objects;
-  HapService *current = NULL;
 
+  /* Each service right before its attributes (a service may have none left). */
   g_variant_builder_init (&objects, G_VARIANT_TYPE ("a{oa{sa{sv}}}"));
-  for (guint i = 0; i < gatt->attributes->len; i++)
+  for (guint s = 0; s < gatt->services->len; s++)
     {
-      HapBleAttribute *attribute = g_ptr_array_index (gatt->attributes, i);
-      PropertyData pd = { gatt, attribute };
+      GattService *service = g_ptr_array_index (gatt->services, s);
       GVariantBuilder interfaces;
 
-      /* Each service right before its attributes. */
-      if (attribute->service != current)
-        {
-          GattService *service = service_of (gatt, attribute->service);
-
-          current = attribute->service;
-          g_variant_builder_init (&interfaces, G_VARIANT_TYPE ("a{sa{sv}}"));
-          add_properties (&interfaces, IFACE_SERVICE, service_props, get_service_property, service);
-          g_variant_builder_add (&objects, "{o@a{sa{sv}}}", service->path, g_variant_builder_end (&interfaces));
-        }
       g_variant_builder_init (&interfaces, G_VARIANT_TYPE ("a{sa{sv}}"));
-      if (attribute->kind == HAP_BLE_ATTRIBUTE_IID_DESCRIPTOR)
-        add_properties (&interfaces, IFACE_DESCRIPTOR, descriptor_props, get_attribute_property, &pd);
-      else
-        add_properties (&interfaces, IFACE_CHARACTERISTIC, characteristic_props, get_attribute_property, &pd);
-      g_variant_builder_add (&objects, "{o@a{sa{sv}}}", attribute->path, g_variant_builder_end (&interfaces));
+      add_properties (&interfaces, IFACE_SERVICE, service_props, get_service_property, service);
+      g_variant_builder_add (&objects, "{o@a{sa{sv}}}", service->path, g_variant_builder_end (&interfaces));
+      for (guint i = 0; i < gatt->attributes->len; i++)
+        {
+          HapBleAttribute *attribute = g_ptr_array_index (gatt->attributes, i);
+          PropertyData pd = { gatt, attribute };
+
+          if (attribute->service != service->service)
+            continue;
+          g_variant_builder_init (&interfaces, G_VARIANT_TYPE ("a{sa{sv}}"));
+          if (attribute->kind == HAP_BLE_ATTRIBUTE_IID_DESCRIPTOR)
+            add_properties (&interfaces, IFACE_DESCRIPTOR, descriptor_props, get_attribute_property, &pd);
+          else
+            add_properties (&interfaces, IFACE_CHARACTERISTIC, characteristic_props, get_attribute_property, &pd);
+          g_variant_builder_add (&objects, "{o@a{sa{sv}}}", attribute->path, g_variant_builder_end (&interfaces));
+        }
     }
   return g_variant_builder_end (&objects);
 }
@@ -455,6 +455,12 @@ count_handles (HapService *service)
   return n;
 }
 
+static gboolean
+included (HapBleGatt *gatt, HapService *service, HapCharacteristic *characteristic)
+{
+  return gatt->handlers->include == NULL || gatt->handlers->include (gatt->user_data, service, characteristic);
+}
+
 static void
 build_table (HapBleGatt *gatt, HapAccessory *accessory, guint16 first_handle)
 {
@@ -476,13 +482,16 @@ build_table (HapBleGatt *gatt, HapAccessory *accessory, guint16 first_handle)
       g_ptr_array_add (gatt->services, gs);
 
       iid_path = g_strdup_printf ("%s/char0", gs->path);
-      add_attribute (gatt, HAP_BLE_ATTRIBUTE_SERVICE_IID, iid_path, service, NULL);
+      if (included (gatt, service, NULL))
+        add_attribute (gatt, HAP_BLE_ATTRIBUTE_SERVICE_IID, iid_path, service, NULL);
       for (guint j = 0; j < characteristics->len; j++)
         {
           HapCharacteristic *characteristic = g_ptr_array_index (characteristics, j);
           g_autofree char *path = g_strdup_printf ("%s/char%u", gs->path, j + 1);
           g_autofree char *desc = g_strdup_printf ("%s/desc0", path);
 
+          if (!included (gatt, service, characteristic))
+            continue;
           add_attribute (gatt, HAP_BLE_ATTRIBUTE_CHARACTERISTIC, path, service, characteristic);
           add_attribute (gatt, HAP_BLE_ATTRIBUTE_IID_DESCRIPTOR, desc, service, characteristic);
         }

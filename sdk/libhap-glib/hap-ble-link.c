@@ -12,6 +12,8 @@
  */
 #include "hap-ble-private.h"
 
+#include "hap-ble-hooks.h"
+
 #include "hap-access-private.h"
 #include "hap-ble-value-private.h"
 
@@ -39,13 +41,18 @@ typedef struct
 
 struct _HapBleLink
 {
+  gint                ref_count;
   HapBleTransport    *ble;
   char               *device;
+  char               *address;           /* "AA:BB:CC:DD:EE:FF", from the device path */
   HapSession         *session;
   gboolean            closed;
   gboolean            drop_after_response;
   GSource            *session_timer;     /* first procedure, or idle */
   guint               procedures;        /* procedures started on this link */
+  gint64              connected_usec;    /* real time */
+  guint64             bytes_in;          /* GATT values written and read, as on air */
+  guint64             bytes_out;
 
   /* The procedure (hap-protocol.md §5.7). */
   HapBleAttribute    *attribute;         /* what it is attached to, or NULL */
@@ -84,10 +91,23 @@ server_of (HapBleLink *link)
   return _hap_ble_transport_get_server (link->ble);
 }
 
+/* The simulator's hooks (hap-ble-hooks.h), or NULL. */
+static const HapBleHooks *
+hooks_of (HapBleLink *link)
+{
+  return server_of (link)->ble_hooks;
+}
+
+static GSource *
+add_timeout_ms (HapBleLink *link, guint ms, GSourceFunc func, gpointer data)
+{
+  return _hap_ble_add_timeout (link->ble, ms, func, data);
+}
+
 static GSource *
 add_timeout (HapBleLink *link, guint seconds, GSourceFunc func, gpointer data)
 {
-  return _hap_ble_add_timeout (link->ble, seconds * 1000, func, data);
+  return add_timeout_ms (link, seconds * 1000, func, data);
 }
 
 static void
@@ -133,6 +153,25 @@ reset_procedure (HapBleLink *link)
   fail_waiting_reads (link);
 }
 
+/* Ends the link's life on our side: procedures, timers and the session go; the
+ * hooks hear of it once. The memory stays while references are held. */
+static void
+link_close (HapBleLink *link)
+{
+  const HapBleHooks *hooks = hooks_of (link);
+
+  if (link->closed)
+    return;
+  link->closed = TRUE;
+  reset_procedure (link);
+  _hap_ble_clear_source (&link->session_timer);
+  _hap_ble_clear_source (&link->confirm_timer);
+  g_hash_table_remove_all (link->fallbacks);
+  if (hooks != NULL && hooks->disconnected != NULL)
+    hooks->disconnected (server_of (link), link, server_of (link)->ble_hooks_data);
+  _hap_session_close (link->session);
+}
+
 void
 _hap_ble_link_drop (HapBleLink *link, gboolean after_response, const char *why)
 {
@@ -146,11 +185,7 @@ _hap_ble_link_drop (HapBleLink *link, gboolean after_response, const char *why)
     }
   g_message ("%s: dropping BLE central %s: %s",
              hap_accessory_get_name (server_of (link)->accessory), link->device, why);
-  link->closed = TRUE;
-  reset_procedure (link);
-  _hap_ble_clear_source (&link->session_timer);
-  _hap_ble_clear_source (&link->confirm_timer);
-  _hap_session_close (link->session);
+  link_close (link);
   _hap_ble_transport_link_closed (link->ble, link);
 }
 
@@ -178,9 +213,14 @@ HapBleLink *
 _hap_ble_link_new (HapBleTransport *ble, const char *device)
 {
   HapBleLink *link = g_new0 (HapBleLink, 1);
+  const HapBleHooks *hooks;
 
+  link->ref_count = 1;
   link->ble = ble;
+  link->connected_usec = g_get_real_time ();
   link->device = g_strdup (device);
+  link->address = g_strdelimit (g_strdup (strrchr (device, '/') != NULL && g_str_has_prefix (strrchr (device, '/'), "/dev_")
+                                            ? strrchr (device, '/') + 5 : device), "_", ':');
   link->session = new_session (link);
   link->fragments = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   link->waiting_reads = g_ptr_array_new ();
@@ -189,20 +229,32 @@ _hap_ble_link_new (HapBleTransport *ble, const char *device)
   link->pending_events = g_ptr_array_new ();
   hap_ble_request_assembler_init (&link->assembler, HAP_BLE_MAX_BODY);
   link->session_timer = add_timeout (link, FIRST_PROCEDURE_S, on_session_timeout, link);
+  hooks = hooks_of (link);
+  if (hooks != NULL && hooks->connected != NULL)
+    hooks->connected (server_of (link), link, server_of (link)->ble_hooks_data);
   return link;
 }
 
 void
 _hap_ble_link_free (HapBleLink *link)
 {
-  if (!link->closed)
-    {
-      link->closed = TRUE;
-      reset_procedure (link);
-      _hap_session_close (link->session);
-    }
-  _hap_ble_clear_source (&link->session_timer);
-  _hap_ble_clear_source (&link->confirm_timer);
+  link_close (link);
+  hap_ble_connection_unref (link);
+}
+
+HapBleConnection *
+hap_ble_connection_ref (HapBleConnection *central)
+{
+  g_atomic_int_inc (&central->ref_count);
+  return central;
+}
+
+void
+hap_ble_connection_unref (HapBleConnection *link)
+{
+  if (!g_atomic_int_dec_and_test (&link->ref_count))
+    return;
+  g_assert (link->closed);
   g_clear_pointer (&link->session, _hap_session_unref);
   g_clear_pointer (&link->sent, g_bytes_unref);
   g_ptr_array_unref (link->fragments);
@@ -212,6 +264,7 @@ _hap_ble_link_free (HapBleLink *link)
   hap_ble_request_assembler_clear (&link->assembler);
   g_free (link->notify);
   g_free (link->device);
+  g_free (link->address);
   g_free (link);
 }
 
@@ -253,6 +306,7 @@ reply_fragment (HapBleLink *link, HapBleAttribute *attribute, GBytes *fragment,
   link->sent = link->started_secured ? seal (link, fragment) : g_bytes_ref (fragment);
   link->sent_attribute = attribute;
   data = g_bytes_get_data (link->sent, &len);
+  link->bytes_out += len;
   _hap_ble_gatt_reply_value (invocation, data, len);
 }
 
@@ -297,28 +351,40 @@ send_next_fragment (HapBleLink *link, GDBusMethodInvocation *invocation)
 
 typedef struct
 {
-  HapBleLink *link;
-  guint64     generation;
-  guint8      tid;
+  HapBleLink        *link;             /* referenced */
+  guint64            generation;
+  HapBleRequestInfo  request;          /* for the hooks; body referenced */
+  HapBleRequest     *parsed;           /* while a hook delays it */
+  GSource           *delay;
 } Pending;
+
+static void
+pending_free (Pending *pending)
+{
+  g_clear_pointer (&pending->request.body, g_bytes_unref);
+  hap_ble_connection_unref (pending->link);
+  g_free (pending);
+}
 
 static void
 on_procedure_done (guint8 status, GBytes *body, gpointer user_data)
 {
   Pending *pending = user_data;
   HapBleLink *link = pending->link;
+  const HapBleHooks *hooks = hooks_of (link);
+  HapBleResponseInfo response = { 0 };
   gsize len = 0;
-  const guint8 *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
+  const guint8 *data;
   GPtrArray *fragments;
 
   if (link->closed || pending->generation != link->generation)
     {
-      g_free (pending);
+      pending_free (pending);
       return;
     }
   if (status == HAP_BLE_PROCEDURE_DROP)
     {
-      g_free (pending);
+      pending_free (pending);
       _hap_ble_link_drop (link, FALSE, "a request out of turn");
       return;
     }
@@ -326,12 +392,27 @@ on_procedure_done (guint8 status, GBytes *body, gpointer user_data)
    * procedure started unsecured: the next one is encrypted (§3.1, §5.8). */
   if (!link->started_secured && _hap_session_is_secured (link->session) &&
       link->session->secured_usec == 0)
-    _hap_session_secure (link->session);
+    {
+      _hap_session_secure (link->session);
+      if (hooks != NULL && hooks->secured != NULL)
+        hooks->secured (server_of (link), link, server_of (link)->ble_hooks_data);
+    }
 
-  fragments = hap_ble_pdu_fragment_response (pending->tid, status, data, len, body != NULL,
-                                             link->started_secured ? HAP_BLE_MAX_VALUE - HAP_AEAD_TAG_LEN
-                                                                   : HAP_BLE_MAX_VALUE);
-  g_free (pending);
+  response.tid = pending->request.tid;
+  response.status = status;
+  response.body = body != NULL ? g_bytes_ref (body) : NULL;
+  response.max_fragment = link->started_secured ? HAP_BLE_MAX_VALUE - HAP_AEAD_TAG_LEN : HAP_BLE_MAX_VALUE;
+  if (hooks != NULL && hooks->response != NULL)
+    hooks->response (server_of (link), link, &pending->request, &response, server_of (link)->ble_hooks_data);
+  data = response.body != NULL ? g_bytes_get_data (response.body, &len) : (len = 0, NULL);
+  /* max_fragment 0: the whole response as one fragment, however long (a quirk). */
+  fragments = hap_ble_pdu_fragment_response (response.tid, response.status, data, len, response.body != NULL,
+                                             response.max_fragment > 0 ? response.max_fragment
+                                                                       : len + HAP_BLE_PDU_RESPONSE_HEADER_LEN +
+                                                                         HAP_BLE_PDU_BODY_LENGTH_LEN +
+                                                                         HAP_BLE_PDU_MIN_FRAGMENT);
+  g_clear_pointer (&response.body, g_bytes_unref);
+  pending_free (pending);
   g_ptr_array_set_size (link->fragments, 0);
   for (guint i = 0; i < fragments->len; i++)
     g_ptr_array_add (link->fragments, g_bytes_ref (g_ptr_array_index (fragments, i)));
@@ -348,7 +429,7 @@ on_procedure_done (guint8 status, GBytes *body, gpointer user_data)
 }
 
 static void
-run_request (HapBleLink *link, HapBleRequest *request)
+dispatch_request (HapBleLink *link, Pending *pending, const HapBleRequest *request)
 {
   HapBleProcedureContext context = {
     .ble = link->ble,
@@ -359,13 +440,72 @@ run_request (HapBleLink *link, HapBleRequest *request)
     .pairing_request = &link->pairing_request,
     .pairing_request_attribute = &link->pairing_request_attribute,
   };
-  Pending *pending = g_new0 (Pending, 1);
 
-  pending->link = link;
-  pending->generation = link->generation;
-  pending->tid = request->tid;
-  link->state = STATE_PROCESSING;
   _hap_ble_procedure_run (&context, request, on_procedure_done, pending);
+}
+
+static gboolean
+on_delay_done (gpointer user_data)
+{
+  Pending *pending = user_data;
+  HapBleLink *link = pending->link;
+  g_autofree HapBleRequest *request = g_steal_pointer (&pending->parsed);
+
+  g_clear_pointer (&pending->delay, g_source_unref);
+  if (link->closed || pending->generation != link->generation)
+    {
+      hap_ble_request_clear (request);
+      pending_free (pending);
+      return G_SOURCE_REMOVE;
+    }
+  dispatch_request (link, pending, request);
+  hap_ble_request_clear (request);
+  return G_SOURCE_REMOVE;
+}
+
+/* A complete request: the simulator's hook first (hap-ble-hooks.h), then the procedure. */
+static void
+run_request (HapBleLink *link, HapBleRequest *request)
+{
+  const HapBleHooks *hooks = hooks_of (link);
+  HapHookVerdict verdict = HAP_HOOK_CONTINUE;
+  Pending *pending = g_new0 (Pending, 1);
+  guint delay_ms = 0;
+
+  pending->link = hap_ble_connection_ref (link);
+  pending->generation = link->generation;
+  pending->request.opcode = request->opcode;
+  pending->request.tid = request->tid;
+  pending->request.iid = request->iid;
+  pending->request.body = request->body != NULL ? g_bytes_ref (request->body) : NULL;
+  pending->request.characteristic = link->attribute->characteristic;
+  link->state = STATE_PROCESSING;
+
+  if (hooks != NULL && hooks->request != NULL)
+    verdict = hooks->request (server_of (link), link, &pending->request, &delay_ms,
+                              server_of (link)->ble_hooks_data);
+  switch (verdict)
+    {
+    case HAP_HOOK_DELAY:
+      pending->parsed = g_new0 (HapBleRequest, 1);
+      *pending->parsed = *request;
+      request->body = NULL;   /* moved */
+      pending->delay = add_timeout_ms (link, delay_ms, on_delay_done, pending);
+      return;
+    case HAP_HOOK_HANG:
+      /* Never answered: the procedure timer ends it (§5.8). */
+      pending_free (pending);
+      return;
+    case HAP_HOOK_CLOSE:
+      pending_free (pending);
+      _hap_ble_link_drop (link, FALSE, "a quirk dropped the link");
+      return;
+    case HAP_HOOK_ANSWERED:
+    case HAP_HOOK_CONTINUE:
+    default:
+      dispatch_request (link, pending, request);
+      return;
+    }
 }
 
 /* ---- writes -------------------------------------------------------------------------- */
@@ -517,6 +657,7 @@ _hap_ble_link_write (HapBleLink            *link,
                                  "HAP-BLE fragments are written whole");
       return;
     }
+  link->bytes_in += g_bytes_get_size (value);
   if (g_bytes_get_size (value) > HAP_BLE_MAX_WRITE)
     {
       _hap_ble_gatt_reply_error (invocation, "org.bluez.Error.InvalidValueLength",
@@ -664,6 +805,9 @@ try_send_events (HapBleLink *link)
       if (!link->notify[attribute->index] || !hap_access_may_notify (link->session, attribute->characteristic))
         continue;
       _hap_ble_gatt_indicate (gatt, attribute);
+      if (hooks_of (link) != NULL && hooks_of (link)->indication != NULL)
+        hooks_of (link)->indication (server_of (link), link, attribute->characteristic,
+                                     server_of (link)->ble_hooks_data);
       link->awaiting_confirm = TRUE;
       link->confirm_timer = add_timeout (link, CONFIRM_TIMEOUT_S, on_confirm_timeout, link);
       /* §5.11: the first event of a connection steps the GSN, once. */
@@ -703,4 +847,85 @@ _hap_ble_link_set_notify (HapBleLink *link, HapBleAttribute *attribute, gboolean
   _hap_session_subscribe (link->session, attribute->characteristic, enabled);
   if (enabled)
     try_send_events (link);
+}
+
+/* ---- hap-ble-hooks.h: a central as inspection sees it ---------------------------------- */
+
+guint64
+hap_ble_connection_get_id (HapBleConnection *central)
+{
+  return central->session->id;
+}
+
+const char *
+hap_ble_connection_get_device_path (HapBleConnection *central)
+{
+  return central->device;
+}
+
+const char *
+hap_ble_connection_get_address (HapBleConnection *central)
+{
+  return central->address;
+}
+
+const char *
+hap_ble_connection_get_controller_id (HapBleConnection *central)
+{
+  return central->closed ? NULL : _hap_session_get_controller_id (central->session);
+}
+
+gboolean
+hap_ble_connection_is_secured (HapBleConnection *central)
+{
+  return !central->closed && _hap_session_is_secured (central->session);
+}
+
+gint64
+hap_ble_connection_get_connected_time (HapBleConnection *central)
+{
+  return central->connected_usec;
+}
+
+gint64
+hap_ble_connection_get_secured_time (HapBleConnection *central)
+{
+  return central->session->secured_usec;
+}
+
+guint64
+hap_ble_connection_get_n_procedures (HapBleConnection *central)
+{
+  return central->procedures;
+}
+
+guint64
+hap_ble_connection_get_bytes_in (HapBleConnection *central)
+{
+  return central->bytes_in;
+}
+
+guint64
+hap_ble_connection_get_bytes_out (HapBleConnection *central)
+{
+  return central->bytes_out;
+}
+
+GPtrArray *
+hap_ble_connection_dup_subscriptions (HapBleConnection *central)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer characteristic;
+
+  g_hash_table_iter_init (&iter, central->session->subscriptions);
+  while (g_hash_table_iter_next (&iter, &characteristic, NULL))
+    g_ptr_array_add (out, g_object_ref (characteristic));
+  return out;
+}
+
+void
+hap_ble_connection_disconnect (HapBleConnection *central)
+{
+  _hap_ble_link_drop (central, FALSE, "asked to");
 }

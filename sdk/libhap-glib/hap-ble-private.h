@@ -95,6 +95,11 @@ typedef struct
   /* An indication was confirmed. */
   void (*confirm) (gpointer               user_data,
                    HapBleAttribute       *attribute);
+  /* FALSE leaves @characteristic (NULL: the Service Instance ID characteristic) of
+   * @service out of the application (the simulator's quirks). May be NULL. */
+  gboolean (*include) (gpointer           user_data,
+                       HapService        *service,
+                       HapCharacteristic *characteristic);
 } HapBleGattHandlers;
 
 /* Exports the GATT application of @accessory under @root (an ObjectManager there, then

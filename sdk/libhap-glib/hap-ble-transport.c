@@ -11,6 +11,8 @@
  */
 #include "hap-ble-private.h"
 
+#include "hap-ble-hooks.h"
+
 #include <string.h>
 
 #include "hap-ble-advertisement-private.h"
@@ -62,6 +64,8 @@ struct _HapBleTransport
   gint64              fast_until;         /* monotonic µs */
   GSource            *fast_timer;
   GBytes             *broadcast;          /* an encrypted notification being advertised */
+  gboolean            injected;           /* ... or a payload the simulator asked for */
+  gboolean            withdrawn;          /* a hook emptied the advertisement: unregistered */
   guint               broadcast_interval_ms;
   GSource            *broadcast_timer;
 };
@@ -166,6 +170,44 @@ advertise_fast (HapBleTransport *ble, guint ms)
   ble->fast_timer = _hap_ble_add_timeout (ble, ms, on_fast_done, ble);
 }
 
+/* The simulator's advertisement hook (hap-ble-hooks.h); takes @payload. */
+static GBytes *
+apply_advertisement_hook (HapBleTransport *ble, GBytes *payload)
+{
+  const HapBleHooks *hooks = ble->server->ble_hooks;
+  GByteArray *bytes;
+
+  if (hooks == NULL || hooks->advertisement == NULL)
+    return payload;
+  bytes = g_bytes_unref_to_array (payload);
+  hooks->advertisement (ble->server,
+                        ble->broadcast != NULL && !ble->injected ? HAP_BLE_ADVERTISEMENT_NOTIFICATION
+                                                                 : HAP_BLE_ADVERTISEMENT_REGULAR,
+                        bytes, ble->server->ble_hooks_data);
+  return g_byte_array_free_to_bytes (bytes);
+}
+
+static void on_advertisement_registered (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* Takes the advertisement off the air, or puts it back. */
+static void
+set_registered (HapBleTransport *ble, gboolean registered)
+{
+  const char *path = _hap_ble_advertising_get_path (ble->advertising);
+
+  if (registered != ble->withdrawn)
+    return;
+  ble->withdrawn = !registered;
+  if (registered)
+    g_dbus_connection_call (ble->bus, BLUEZ, ble->adapter, IFACE_ADV_MANAGER, "RegisterAdvertisement",
+                            g_variant_new ("(o@a{sv})", path, g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
+                            NULL, G_DBUS_CALL_FLAGS_NONE, -1, ble->cancellable, on_advertisement_registered, ble);
+  else
+    g_dbus_connection_call (ble->bus, BLUEZ, ble->adapter, IFACE_ADV_MANAGER, "UnregisterAdvertisement",
+                            g_variant_new ("(o)", path), NULL, G_DBUS_CALL_FLAGS_NONE, -1,
+                            ble->cancellable, NULL, NULL);
+}
+
 static void
 update_advertising (HapBleTransport *ble)
 {
@@ -192,7 +234,15 @@ update_advertising (HapBleTransport *ble)
       payload = regular_payload (ble);
       interval = g_get_monotonic_time () < ble->fast_until ? FAST_INTERVAL_MS : REGULAR_INTERVAL_MS;
     }
-  _hap_ble_advertising_set (ble->advertising, payload, accessory_name (ble), interval, TRUE);
+  payload = apply_advertisement_hook (ble, payload);
+  /* An emptied advertisement is taken off the air (a device that stops advertising). */
+  if (g_bytes_get_size (payload) == 0)
+    {
+      set_registered (ble, FALSE);
+      return;
+    }
+  _hap_ble_advertising_set (ble->advertising, payload, accessory_name (ble), interval, !ble->withdrawn);
+  set_registered (ble, TRUE);
 }
 
 void
@@ -222,6 +272,7 @@ on_broadcast_done (gpointer user_data)
 
   g_clear_pointer (&ble->broadcast_timer, g_source_unref);
   g_clear_pointer (&ble->broadcast, g_bytes_unref);
+  ble->injected = FALSE;
   update_advertising (ble);
   return G_SOURCE_REMOVE;
 }
@@ -264,6 +315,7 @@ broadcast (HapBleTransport *ble, HapCharacteristic *characteristic, guint interv
                                             hap_characteristic_get_value (characteristic));
   g_clear_pointer (&ble->broadcast, g_bytes_unref);
   ble->broadcast = hap_ble_encrypted_notification_build (storage->broadcast_key, &notification);
+  ble->injected = FALSE;
   ble->broadcast_interval_ms = broadcast_interval_ms (interval_code);
   sodium_memzero (&notification, sizeof notification);
   /* Each further change restarts the 3 s. */
@@ -478,8 +530,18 @@ on_gatt_confirm (gpointer user_data, HapBleAttribute *attribute)
     _hap_ble_link_confirmed (ble->link);
 }
 
+static gboolean
+on_gatt_include (gpointer user_data, HapService *service, HapCharacteristic *characteristic)
+{
+  HapBleTransport *ble = user_data;
+  const HapBleHooks *hooks = ble->server->ble_hooks;
+
+  return hooks == NULL || hooks->gatt_include == NULL ||
+         hooks->gatt_include (ble->server, service, characteristic, ble->server->ble_hooks_data);
+}
+
 static const HapBleGattHandlers gatt_handlers = {
-  on_gatt_read, on_gatt_write, on_gatt_notify, on_gatt_confirm,
+  on_gatt_read, on_gatt_write, on_gatt_notify, on_gatt_confirm, on_gatt_include,
 };
 
 /* ---- BlueZ: adapter, registration ---------------------------------------------------- */
@@ -517,6 +579,7 @@ unregister (HapBleTransport *ble)
   g_clear_pointer (&ble->advertising, _hap_ble_advertising_free);
   g_clear_pointer (&ble->notifying, g_free);
   g_clear_pointer (&ble->adapter, g_free);
+  ble->withdrawn = FALSE;
 }
 
 /* TRUE when the bluetoothd call behind @result succeeded; otherwise says why, as
@@ -602,9 +665,10 @@ register_with_adapter (HapBleTransport *ble, const char *adapter)
   g_dbus_connection_call (ble->bus, BLUEZ, adapter, IFACE_GATT_MANAGER, "RegisterApplication",
                           g_variant_new ("(o@a{sv})", ble->root, g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
                           NULL, G_DBUS_CALL_FLAGS_NONE, -1, ble->cancellable, on_registered, ble);
-  g_dbus_connection_call (ble->bus, BLUEZ, adapter, IFACE_ADV_MANAGER, "RegisterAdvertisement",
-                          g_variant_new ("(o@a{sv})", adv_path, g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
-                          NULL, G_DBUS_CALL_FLAGS_NONE, -1, ble->cancellable, on_advertisement_registered, ble);
+  if (!ble->withdrawn)
+    g_dbus_connection_call (ble->bus, BLUEZ, adapter, IFACE_ADV_MANAGER, "RegisterAdvertisement",
+                            g_variant_new ("(o@a{sv})", adv_path, g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
+                            NULL, G_DBUS_CALL_FLAGS_NONE, -1, ble->cancellable, on_advertisement_registered, ble);
   ble->warned = FALSE;
   g_message ("%s: HAP over BLE on %s", accessory_name (ble), adapter);
 }
@@ -910,3 +974,114 @@ const HapTransport hap_ble_transport = {
   .value_changed = ble_value_changed,
   .status_changed = ble_status_changed,
 };
+
+/* ---- hap-ble-hooks.h ------------------------------------------------------------------ */
+
+void
+hap_accessory_server_set_ble_hooks (HapAccessoryServer *self,
+                                    const HapBleHooks  *hooks,
+                                    gpointer            user_data)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+
+  self->ble_hooks = hooks;
+  self->ble_hooks_data = user_data;
+}
+
+void
+hap_accessory_server_refresh_ble_advertisement (HapAccessoryServer *self)
+{
+  HapBleTransport *ble;
+
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+  if ((ble = _hap_accessory_server_get_transport (self, &hap_ble_transport)) != NULL)
+    update_advertising (ble);
+}
+
+void
+hap_accessory_server_advertise_ble_payload (HapAccessoryServer *self,
+                                            GBytes             *payload,
+                                            guint               duration_ms)
+{
+  HapBleTransport *ble;
+
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+  g_return_if_fail (payload != NULL);
+  if ((ble = _hap_accessory_server_get_transport (self, &hap_ble_transport)) == NULL)
+    return;
+  g_clear_pointer (&ble->broadcast, g_bytes_unref);
+  ble->broadcast = g_bytes_ref (payload);
+  ble->injected = TRUE;
+  ble->broadcast_interval_ms = FAST_INTERVAL_MS;
+  _hap_ble_clear_source (&ble->broadcast_timer);
+  ble->broadcast_timer = _hap_ble_add_timeout (ble, duration_ms, on_broadcast_done, ble);
+  update_advertising (ble);
+}
+
+gboolean
+hap_accessory_server_set_gsn (HapAccessoryServer *self, guint gsn, GError **error)
+{
+  HapBleTransport *ble;
+
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), FALSE);
+  g_return_val_if_fail (self->storage != NULL, FALSE);
+  if (gsn < 1 || gsn > 65535)
+    {
+      g_set_error (error, HAP_ERROR, HAP_ERROR_FAILED, "a GSN is 1..65535, not %u", gsn);
+      return FALSE;
+    }
+  self->storage->gsn = gsn;
+  if (!hap_storage_save_ble (self->storage, error))
+    return FALSE;
+  if ((ble = _hap_accessory_server_get_transport (self, &hap_ble_transport)) != NULL)
+    update_advertising (ble);
+  return TRUE;
+}
+
+HapBleConnection *
+hap_accessory_server_dup_ble_connection (HapAccessoryServer *self)
+{
+  HapBleTransport *ble;
+
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), NULL);
+  ble = _hap_accessory_server_get_transport (self, &hap_ble_transport);
+  return ble != NULL && ble->link != NULL ? hap_ble_connection_ref (ble->link) : NULL;
+}
+
+GBytes *
+hap_accessory_server_dup_ble_advertisement (HapAccessoryServer *self)
+{
+  HapBleTransport *ble;
+  GBytes *data;
+
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), NULL);
+  ble = _hap_accessory_server_get_transport (self, &hap_ble_transport);
+  if (ble == NULL || ble->advertising == NULL || ble->withdrawn)
+    return NULL;
+  data = _hap_ble_advertising_get_data (ble->advertising);
+  return data != NULL ? g_bytes_ref (data) : NULL;
+}
+
+void
+hap_accessory_server_get_ble_broadcast (HapAccessoryServer *self,
+                                        guint8              advertising_id[6],
+                                        gboolean           *has_key,
+                                        GHashTable        **intervals)
+{
+  HapStorage *storage;
+
+  g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
+  g_return_if_fail (self->storage != NULL);
+  storage = self->storage;
+  if (advertising_id != NULL)
+    {
+      if (storage->has_advertising_id)
+        memcpy (advertising_id, storage->advertising_id, 6);
+      else
+        hap_ble_device_id_parse (storage->device_id, advertising_id);
+    }
+  if (has_key != NULL)
+    *has_key = storage->has_broadcast_key;
+  if (intervals != NULL)
+    *intervals = g_hash_table_ref (storage->broadcast);
+}

@@ -12,6 +12,7 @@
 #include "hap-accessory-server.h"
 #include "hap-advertiser.h"
 #include "hap-pairing-private.h"
+#include "hap-ble-hooks.h"
 #include "hap-server-hooks.h"
 #include "hap-session-private.h"
 #include "hap-storage-private.h"
@@ -42,6 +43,8 @@ struct _HapAccessoryServer
 
   /* BLE transport configuration (hap-ble-transport.c). */
   char               *ble_adapter;         /* "hci0", or NULL for the first usable one */
+  const HapBleHooks  *ble_hooks;           /* hap-ble-hooks.h, or NULL */
+  gpointer            ble_hooks_data;
 
   GMainContext       *context;
   HapStorage         *storage;
