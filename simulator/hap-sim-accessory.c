@@ -37,6 +37,7 @@ struct _HapSimAccessory
   gint                event_window;   /* -1: the server's default */
   char               *ble_adapter;    /* NULL: BlueZ's first usable adapter */
   GHashTable         *ble_claims;     /* adapter ("" = default) → the accessory on it */
+  GBytes             *last_advertisement;   /* as last traced */
 
   GPtrArray          *quirks;         /* HapSimQuirk, in the order enabled */
   GPtrArray          *behaviours;     /* HapSimBehaviour */
@@ -55,6 +56,7 @@ enum {
   IDENTIFIED,
   ADVERTISED,
   BLE_ADVERTISED,
+  BLE_CHANGED,
   N_SIGNALS
 };
 
@@ -214,6 +216,156 @@ static const HapServerHooks server_hooks = {
   .response = hook_response,
   .message = hook_message,
   .txt = hook_txt,
+};
+
+/* ---- BLE hooks: the same order; the trace shows responses after the quirks ----------- */
+
+static void
+ble_hook_connected (HapAccessoryServer *server, HapBleConnection *connection, gpointer user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  hap_sim_trace_record_ble_link (self->trace, connection, "connected");
+  for (guint i = 0; i < self->quirks->len; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (self->quirks, i);
+      if (quirk->info->ble_connected != NULL)
+        quirk->info->ble_connected (quirk, connection);
+    }
+  g_signal_emit (self, signals[BLE_CHANGED], 0);
+}
+
+static void
+ble_hook_secured (HapAccessoryServer *server, HapBleConnection *connection, gpointer user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  hap_sim_trace_record_ble_link (self->trace, connection, "secured");
+  g_signal_emit (self, signals[BLE_CHANGED], 0);
+}
+
+static void
+ble_hook_disconnected (HapAccessoryServer *server, HapBleConnection *connection, gpointer user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  for (guint i = 0; i < self->quirks->len; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (self->quirks, i);
+      if (quirk->info->ble_disconnected != NULL)
+        quirk->info->ble_disconnected (quirk, connection);
+      hap_sim_quirk_forget_conn (quirk, connection);
+    }
+  hap_sim_trace_record_ble_link (self->trace, connection, "closed");
+  g_signal_emit (self, signals[BLE_CHANGED], 0);
+}
+
+static HapHookVerdict
+ble_hook_request (HapAccessoryServer      *server,
+                  HapBleConnection        *connection,
+                  const HapBleRequestInfo *request,
+                  guint                   *delay_ms,
+                  gpointer                 user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  hap_sim_trace_record_ble_request (self->trace, connection, request);
+  for (guint i = 0; i < self->quirks->len; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (self->quirks, i);
+      HapHookVerdict verdict;
+
+      if (quirk->info->ble_request == NULL)
+        continue;
+      verdict = quirk->info->ble_request (quirk, connection, request, delay_ms);
+      if (verdict != HAP_HOOK_CONTINUE)
+        return verdict;
+    }
+  return HAP_HOOK_CONTINUE;
+}
+
+static void
+ble_hook_response (HapAccessoryServer      *server,
+                   HapBleConnection        *connection,
+                   const HapBleRequestInfo *request,
+                   HapBleResponseInfo      *response,
+                   gpointer                 user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  for (guint i = 0; i < self->quirks->len; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (self->quirks, i);
+      if (quirk->info->ble_response != NULL)
+        quirk->info->ble_response (quirk, connection, request, response);
+    }
+  hap_sim_trace_record_ble_response (self->trace, connection, request, response);
+}
+
+static void
+ble_hook_indication (HapAccessoryServer *server,
+                     HapBleConnection   *connection,
+                     HapCharacteristic  *characteristic,
+                     gpointer            user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  hap_sim_trace_record_ble_indication (self->trace, connection, characteristic);
+}
+
+static void
+ble_hook_advertisement (HapAccessoryServer            *server,
+                        const HapBleAdvertisementInfo *info,
+                        GByteArray                    *payload,
+                        gpointer                       user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  for (guint i = 0; i < self->quirks->len; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (self->quirks, i);
+      if (quirk->info->ble_advertisement != NULL)
+        quirk->info->ble_advertisement (quirk, info, payload);
+    }
+  /* The transport publishes again whenever something might have changed (a central
+   * left, say); the trace shows changes. */
+  if (self->last_advertisement != NULL &&
+      g_bytes_get_size (self->last_advertisement) == payload->len &&
+      memcmp (g_bytes_get_data (self->last_advertisement, NULL), payload->data, payload->len) == 0)
+    return;
+  g_clear_pointer (&self->last_advertisement, g_bytes_unref);
+  self->last_advertisement = g_bytes_new (payload->data, payload->len);
+  hap_sim_trace_record_ble_advertisement (self->trace, info, payload->data, payload->len);
+  g_signal_emit (self, signals[BLE_CHANGED], 0);
+}
+
+static gboolean
+ble_hook_gatt_include (HapAccessoryServer *server,
+                       HapService         *service,
+                       HapCharacteristic  *characteristic,
+                       gpointer            user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  for (guint i = 0; i < self->quirks->len; i++)
+    {
+      HapSimQuirk *quirk = g_ptr_array_index (self->quirks, i);
+      if (quirk->info->ble_gatt_include != NULL &&
+          !quirk->info->ble_gatt_include (quirk, service, characteristic))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static const HapBleHooks ble_hooks = {
+  .connected = ble_hook_connected,
+  .secured = ble_hook_secured,
+  .disconnected = ble_hook_disconnected,
+  .request = ble_hook_request,
+  .response = ble_hook_response,
+  .indication = ble_hook_indication,
+  .advertisement = ble_hook_advertisement,
+  .gatt_include = ble_hook_gatt_include,
 };
 
 /* ---- model signals ----------------------------------------------------------------- */
@@ -511,6 +663,100 @@ release_adapter (HapSimAccessory *self)
     g_hash_table_remove (self->ble_claims, key);
 }
 
+HapTransportFlags
+hap_sim_accessory_get_transports (HapSimAccessory *self)
+{
+  g_return_val_if_fail (HAP_SIM_IS_ACCESSORY (self), 0);
+  return hap_accessory_get_transports (self->accessory);
+}
+
+const char *
+hap_sim_accessory_get_ble_adapter (HapSimAccessory *self)
+{
+  g_return_val_if_fail (HAP_SIM_IS_ACCESSORY (self), NULL);
+  return self->ble_adapter;
+}
+
+gboolean
+hap_sim_accessory_move_ble_adapter (HapSimAccessory *self, const char *adapter, GError **error)
+{
+  g_autofree char *old = NULL;
+
+  g_return_val_if_fail (HAP_SIM_IS_ACCESSORY (self), FALSE);
+
+  if (adapter != NULL && *adapter == '\0')
+    adapter = NULL;
+  if (g_strcmp0 (adapter, self->ble_adapter) == 0)
+    return TRUE;
+  if (self->server == NULL || !hap_sim_accessory_has_ble (self))
+    {
+      g_free (self->ble_adapter);
+      self->ble_adapter = g_strdup (adapter);
+      return TRUE;
+    }
+
+  /* Running with BLE: claim the new adapter before letting go of the old one. */
+  old = g_steal_pointer (&self->ble_adapter);
+  self->ble_adapter = g_strdup (adapter);
+  if (!claim_adapter (self, error))
+    {
+      g_free (self->ble_adapter);
+      self->ble_adapter = g_steal_pointer (&old);
+      return FALSE;
+    }
+  if (!hap_accessory_server_set_ble_adapter (self->server, adapter, error))
+    {
+      release_adapter (self);
+      g_free (self->ble_adapter);
+      self->ble_adapter = g_steal_pointer (&old);
+      return FALSE;
+    }
+  if (self->ble_claims != NULL && g_hash_table_lookup (self->ble_claims, old != NULL ? old : "") == self)
+    g_hash_table_remove (self->ble_claims, old != NULL ? old : "");
+  g_clear_pointer (&self->last_advertisement, g_bytes_unref);
+  g_message ("%s: HAP over BLE moved to %s", self->id, adapter != NULL ? adapter : "the first usable adapter");
+  g_signal_emit (self, signals[BLE_CHANGED], 0);
+  return TRUE;
+}
+
+gboolean
+hap_sim_accessory_set_transports (HapSimAccessory *self, HapTransportFlags transports, GError **error)
+{
+  HapTransportFlags old;
+  gboolean running;
+
+  g_return_val_if_fail (HAP_SIM_IS_ACCESSORY (self), FALSE);
+
+  if (transports == 0 || (transports & ~(HAP_TRANSPORT_IP | HAP_TRANSPORT_BLE)) != 0)
+    {
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
+                   "%s: an accessory serves on IP, BLE or both", self->id);
+      return FALSE;
+    }
+  old = hap_accessory_get_transports (self->accessory);
+  if (transports == old)
+    return TRUE;
+  /* The database changes with BLE (its pairing service, hap-protocol.md §5.8): the
+   * accessory starts again, as a device does after such a firmware change. */
+  running = self->server != NULL;
+  if (running)
+    hap_sim_accessory_stop (self);
+  hap_accessory_set_transports (self->accessory, transports);
+  if (running && !hap_sim_accessory_start (self, error))
+    {
+      g_autoptr(GError) again = NULL;
+
+      hap_accessory_set_transports (self->accessory, old);
+      if (!hap_sim_accessory_start (self, &again))
+        g_warning ("%s: did not start again: %s", self->id, again->message);
+      return FALSE;
+    }
+  g_message ("%s: serving on%s%s", self->id, (transports & HAP_TRANSPORT_IP) ? " IP" : "",
+             (transports & HAP_TRANSPORT_BLE) ? " BLE" : "");
+  g_signal_emit (self, signals[BLE_CHANGED], 0);
+  return TRUE;
+}
+
 /* ---- life cycle -------------------------------------------------------------------- */
 
 static void
@@ -562,7 +808,7 @@ hap_sim_accessory_start (HapSimAccessory *self, GError **error)
   if (!claim_adapter (self, error))
     return FALSE;
   server = hap_accessory_server_new (self->accessory, self->state_dir);
-  hap_accessory_server_set_ble_adapter (server, self->ble_adapter);
+  hap_accessory_server_set_ble_adapter (server, self->ble_adapter, NULL);   /* stopped: cannot fail */
   hap_accessory_server_set_port (server, self->port);
   hap_accessory_server_set_bind_address (server, self->bind_address);
   if (self->event_window >= 0)
@@ -577,6 +823,7 @@ hap_sim_accessory_start (HapSimAccessory *self, GError **error)
       return FALSE;
     }
   hap_accessory_server_set_hooks (server, &server_hooks, self);
+  hap_accessory_server_set_ble_hooks (server, &ble_hooks, self);
   g_signal_connect (server, "advertised", G_CALLBACK (on_advertised), self);
   g_signal_connect (server, "ble-advertised", G_CALLBACK (on_ble_advertised), self);
   g_signal_connect (server, "pairing-added", G_CALLBACK (on_pairing_added), self);
@@ -594,6 +841,7 @@ hap_sim_accessory_start (HapSimAccessory *self, GError **error)
     {
       self->server = NULL;
       hap_accessory_server_set_hooks (server, NULL, NULL);
+      hap_accessory_server_set_ble_hooks (server, NULL, NULL);
       g_signal_handlers_disconnect_by_data (server, self);
       release_adapter (self);
       return FALSE;
@@ -624,9 +872,11 @@ hap_sim_accessory_stop (HapSimAccessory *self)
   /* Connections close with the hooks still attached, so their closing is traced. */
   hap_accessory_server_stop (self->server);
   hap_accessory_server_set_hooks (self->server, NULL, NULL);
+  hap_accessory_server_set_ble_hooks (self->server, NULL, NULL);
   g_signal_handlers_disconnect_by_data (self->server, self);
   g_clear_object (&self->server);
   g_clear_pointer (&self->advertised_name, g_free);
+  g_clear_pointer (&self->last_advertisement, g_bytes_unref);
   release_adapter (self);
   set_state (self, HAP_SIM_STATE_STOPPED);
 }
@@ -862,11 +1112,19 @@ hap_sim_accessory_get_quirks (HapSimAccessory *self)
   return self->quirks;
 }
 
+/* A quirk switched on or off takes effect at once: TXT record, BLE advertisement and
+ * GATT database are published again when it changes them. */
 static void
-refresh_txt (HapSimAccessory *self, const HapSimQuirkInfo *info)
+refresh_published (HapSimAccessory *self, const HapSimQuirkInfo *info)
 {
-  if (info->txt != NULL && self->server != NULL)
+  if (self->server == NULL)
+    return;
+  if (info->txt != NULL)
     hap_accessory_server_refresh_txt (self->server);
+  if (info->ble_advertisement != NULL)
+    hap_accessory_server_refresh_ble_advertisement (self->server);
+  if (info->ble_gatt_include != NULL)
+    hap_accessory_server_restart_ble (self->server);
 }
 
 gboolean
@@ -900,7 +1158,7 @@ hap_sim_accessory_enable_quirk (HapSimAccessory *self,
     info->enable (quirk);
   if (info->started != NULL && self->server != NULL)
     info->started (quirk);
-  refresh_txt (self, info);
+  refresh_published (self, info);
   g_message ("%s: quirk %s on", self->id, name);
   return TRUE;
 }
@@ -918,7 +1176,7 @@ hap_sim_accessory_disable_quirk (HapSimAccessory *self, const char *name, GError
     }
   info = quirk->info;
   g_ptr_array_remove (self->quirks, quirk);   /* frees it, which calls disable */
-  refresh_txt (self, info);
+  refresh_published (self, info);
   g_message ("%s: quirk %s off", self->id, name);
   return TRUE;
 }
@@ -976,6 +1234,7 @@ hap_sim_accessory_finalize (GObject *object)
   g_free (self->advertised_name);
   g_free (self->ble_adapter);
   g_clear_pointer (&self->ble_claims, g_hash_table_unref);
+  g_clear_pointer (&self->last_advertisement, g_bytes_unref);
   G_OBJECT_CLASS (hap_sim_accessory_parent_class)->finalize (object);
 }
 
@@ -1006,6 +1265,8 @@ hap_sim_accessory_class_init (HapSimAccessoryClass *klass)
                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   signals[BLE_ADVERTISED] = g_signal_new ("ble-advertised", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[BLE_CHANGED] = g_signal_new ("ble-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

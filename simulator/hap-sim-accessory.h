@@ -52,8 +52,23 @@ void             hap_sim_accessory_set_bind_address (HapSimAccessory *self, cons
 void             hap_sim_accessory_set_ble_adapter (HapSimAccessory *self,
                                                     const char      *adapter,
                                                     GHashTable      *claims);
-/* The file asks for HAP over BLE ("transports"). */
+/* It serves HAP over BLE (the file's "transports", or set since). */
 gboolean         hap_sim_accessory_has_ble          (HapSimAccessory *self);
+HapTransportFlags hap_sim_accessory_get_transports  (HapSimAccessory *self);
+/* The adapter asked for, or NULL for the first usable one. */
+const char      *hap_sim_accessory_get_ble_adapter  (HapSimAccessory *self);
+
+/* At any time: */
+/* Moves HAP over BLE to @adapter (NULL or "": the first usable). Running, only the BLE
+ * transport moves (a connected central is dropped); BAD_STATE, naming the other
+ * accessory, when it already carries one. */
+gboolean         hap_sim_accessory_move_ble_adapter (HapSimAccessory *self,
+                                                     const char      *adapter,
+                                                     GError         **error);
+/* IP, BLE or both. A running accessory starts again: its database changes. */
+gboolean         hap_sim_accessory_set_transports   (HapSimAccessory  *self,
+                                                     HapTransportFlags transports,
+                                                     GError          **error);
 gboolean         hap_sim_accessory_set_setup_code   (HapSimAccessory *self, const char *code,
                                                      GError **error);
 void             hap_sim_accessory_set_event_window (HapSimAccessory *self, guint milliseconds);
@@ -119,6 +134,8 @@ void             hap_sim_accessory_identify      (HapSimAccessory *self);
  *   "session-closed"   (HapConnection *conn)
  *   "identified"       (const char *source)
  *   "ble-advertised"   (const char *adapter) — BlueZ advertises it over BLE on @adapter
+ *   "ble-changed"      () — a central connected, was secured or left, or the
+ *                       advertisement changed (GSN, flags, a broadcast)
  *   "advertised"       (const char *name) — the record is up under @name, or (@name
  *                       NULL) avahi-daemon is not running: ready anyway
  */

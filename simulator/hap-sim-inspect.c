@@ -343,3 +343,131 @@ hap_sim_inspect_remove_pairing (HapSimAccessory *accessory, const char *controll
     }
   return hap_accessory_server_remove_pairing (server, controller, error);
 }
+
+/* ---- HAP over BLE ------------------------------------------------------------------- */
+
+static GVariant *
+characteristics_to_variant (GPtrArray *characteristics)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_STRING_ARRAY);
+  for (guint i = 0; characteristics != NULL && i < characteristics->len; i++)
+    {
+      HapCharacteristic *characteristic = g_ptr_array_index (characteristics, i);
+      g_autofree char *spec = g_strdup_printf ("%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT,
+                                               hap_sim_characteristic_aid (characteristic),
+                                               hap_characteristic_get_iid (characteristic));
+      g_variant_builder_add (&builder, "s", spec);
+    }
+  return g_variant_builder_end (&builder);
+}
+
+static GVariant *
+central_to_variant (HapBleConnection *central)
+{
+  g_autoptr(GPtrArray) subscriptions = hap_ble_connection_dup_subscriptions (central);
+  const char *controller = hap_ble_connection_get_controller_id (central);
+  GVariantBuilder dict;
+
+  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
+  hap_sim_dict_add (&dict, "address", "s", hap_ble_connection_get_address (central));
+  hap_sim_dict_add (&dict, "device-path", "s", hap_ble_connection_get_device_path (central));
+  hap_sim_dict_add (&dict, "controller-id", "s", controller ? controller : "");
+  hap_sim_dict_add (&dict, "secured", "b", hap_ble_connection_is_secured (central));
+  hap_sim_dict_add (&dict, "connected", "x", hap_ble_connection_get_connected_time (central));
+  hap_sim_dict_add (&dict, "established", "x", hap_ble_connection_get_secured_time (central));
+  hap_sim_dict_add (&dict, "procedures", "t", hap_ble_connection_get_n_procedures (central));
+  hap_sim_dict_add (&dict, "bytes-in", "t", hap_ble_connection_get_bytes_in (central));
+  hap_sim_dict_add (&dict, "bytes-out", "t", hap_ble_connection_get_bytes_out (central));
+  hap_sim_dict_add_value (&dict, "subscriptions", characteristics_to_variant (subscriptions));
+  return g_variant_builder_end (&dict);
+}
+
+static GVariant *
+advertisement_fields_to_variant (const HapBleAdvertisementFields *fields)
+{
+  GVariantBuilder dict;
+
+  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
+  hap_sim_dict_add (&dict, "sf", "y", fields->status_flags);
+  hap_sim_dict_add (&dict, "device-id", "s", fields->device_id);
+  hap_sim_dict_add (&dict, "acid", "q", fields->category);
+  hap_sim_dict_add (&dict, "gsn", "q", fields->gsn);
+  hap_sim_dict_add (&dict, "cn", "y", fields->configuration_number);
+  hap_sim_dict_add (&dict, "cv", "y", fields->compatible_version);
+  if (fields->has_setup_hash)
+    hap_sim_dict_add_value (&dict, "setup-hash",
+                            g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, fields->setup_hash, 4, 1));
+  return g_variant_builder_end (&dict);
+}
+
+GVariant *
+hap_sim_inspect_ble (HapSimAccessory *accessory)
+{
+  HapAccessoryServer *server = hap_sim_accessory_get_server (accessory);
+  HapTransportFlags transports = hap_sim_accessory_get_transports (accessory);
+  const char *adapter = hap_sim_accessory_get_ble_adapter (accessory);
+  g_autoptr(HapBleConnection) central = NULL;
+  g_autoptr(GBytes) advertisement = NULL;
+  g_autoptr(GHashTable) intervals = NULL;
+  HapBleAdvertisementFields fields;
+  GVariantBuilder dict, list;
+  guint8 advertising_id[6];
+  gboolean has_key = FALSE;
+  const char *in_use, *state;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_init (&list, G_VARIANT_TYPE_STRING_ARRAY);
+  if (transports & HAP_TRANSPORT_IP)
+    g_variant_builder_add (&list, "s", "ip");
+  if (transports & HAP_TRANSPORT_BLE)
+    g_variant_builder_add (&list, "s", "ble");
+  hap_sim_dict_add_value (&dict, "transports", g_variant_builder_end (&list));
+  hap_sim_dict_add (&dict, "adapter", "s", adapter ? adapter : "");
+  if (server == NULL || !(hap_accessory_server_get_transports (server) & HAP_TRANSPORT_BLE))
+    return g_variant_builder_end (&dict);
+
+  in_use = hap_accessory_server_get_ble_adapter (server);
+  central = hap_accessory_server_dup_ble_connection (server);
+  advertisement = hap_accessory_server_dup_ble_advertisement (server);
+  if (in_use == NULL)
+    state = "waiting";
+  else if (central != NULL)
+    state = "connected";
+  else if (advertisement == NULL || g_bytes_get_size (advertisement) == 0)
+    state = "silent";
+  else
+    state = "advertising";
+  hap_sim_dict_add (&dict, "adapter-in-use", "s", in_use ? in_use : "");
+  hap_sim_dict_add (&dict, "state", "s", state);
+  hap_sim_dict_add_value (&dict, "advertisement",
+                          advertisement != NULL
+                          ? g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, advertisement, TRUE)
+                          : g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1));
+  if (advertisement != NULL &&
+      hap_ble_parse_advertisement (g_bytes_get_data (advertisement, NULL), g_bytes_get_size (advertisement),
+                                   &fields, NULL))
+    hap_sim_dict_add_value (&dict, "advertisement-fields", advertisement_fields_to_variant (&fields));
+  hap_sim_dict_add (&dict, "gsn", "u", hap_accessory_server_get_gsn (server));
+  hap_sim_dict_add (&dict, "cn", "u", hap_accessory_server_get_config_number (server));
+
+  hap_accessory_server_get_ble_broadcast (server, advertising_id, &has_key, &intervals);
+  {
+    g_autofree char *text = g_strdup_printf ("%02X:%02X:%02X:%02X:%02X:%02X", advertising_id[0],
+                                             advertising_id[1], advertising_id[2], advertising_id[3],
+                                             advertising_id[4], advertising_id[5]);
+    hap_sim_dict_add (&dict, "advertising-id", "s", text);
+  }
+  hap_sim_dict_add (&dict, "broadcast-key", "b", has_key);
+  g_variant_builder_init (&list, G_VARIANT_TYPE ("a{uu}"));
+  g_hash_table_iter_init (&iter, intervals);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_variant_builder_add (&list, "{uu}", GPOINTER_TO_UINT (key), GPOINTER_TO_UINT (value));
+  hap_sim_dict_add_value (&dict, "broadcasts", g_variant_builder_end (&list));
+  if (central != NULL)
+    hap_sim_dict_add_value (&dict, "central", central_to_variant (central));
+  return g_variant_builder_end (&dict);
+}

@@ -29,6 +29,19 @@ GVariant *hap_sim_inspect_quirks         (HapSimAccessory *accessory);
 /* a{sv}: name, layer, description, catalog-row, params (aa{sv}: name, type, description,
  * default, [min, max], [choices]). */
 GVariant *hap_sim_inspect_quirk_info     (const HapSimQuirkInfo *info);
+/* a{sv} of HAP over BLE, keys in this order:
+ *   transports (as: "ip", "ble"), adapter (s: the one asked for, "" for the first
+ *   usable), and when running with BLE: adapter-in-use (s, "" while BlueZ or the adapter
+ *   is missing), state (s: "waiting" for BlueZ, "advertising", "connected", "silent" when
+ *   a quirk took the advertisement off the air), advertisement (ay: Apple's manufacturer
+ *   data as advertised now, empty when none), advertisement-fields (a{sv}: sf, device-id,
+ *   acid, gsn, cn, cv, [setup-hash] — absent when the advertisement does not parse, e.g. a
+ *   quirk corrupted it, or is a broadcast), gsn (u), cn (u), advertising-id (s),
+ *   broadcast-key (b: whether one exists), broadcasts (a{uu}: iid → interval code 1..3),
+ *   central (a{sv}, only while connected: address, device-path, controller-id ("" until
+ *   verified), secured (b), connected and established (x, µs of real time; 0 until
+ *   secured), procedures, bytes-in, bytes-out (t), subscriptions (as "aid.iid")). */
+GVariant *hap_sim_inspect_ble            (HapSimAccessory *accessory);
 /* NOT_FOUND when @controller has no pairing, BAD_STATE when stopped. */
 gboolean  hap_sim_inspect_remove_pairing (HapSimAccessory *accessory,
                                           const char      *controller,

@@ -13,7 +13,7 @@
 const char *
 hap_sim_layer_to_string (HapSimLayer layer)
 {
-  static const char * const names[] = { "TXT", "HTTP", "TLV", "JSON", "VAL", "EV", "FAULT" };
+  static const char * const names[] = { "TXT", "HTTP", "TLV", "JSON", "VAL", "EV", "FAULT", "BLE" };
 
   g_return_val_if_fail ((guint) layer < G_N_ELEMENTS (names), NULL);
   return names[layer];
@@ -41,7 +41,7 @@ hap_sim_quirk_catalog (guint *n_quirks)
     {
       const HapSimQuirkInfo *(*tables[]) (guint *) = {
         hap_sim_quirks_txt, hap_sim_quirks_http, hap_sim_quirks_tlv, hap_sim_quirks_json,
-        hap_sim_quirks_values, hap_sim_quirks_events, hap_sim_quirks_faults,
+        hap_sim_quirks_values, hap_sim_quirks_events, hap_sim_quirks_faults, hap_sim_quirks_ble,
       };
       GPtrArray *all = g_ptr_array_new ();
 
@@ -358,7 +358,7 @@ hap_sim_quirk_get_server (HapSimQuirk *quirk)
 }
 
 gpointer
-hap_sim_quirk_get_conn_data (HapSimQuirk *quirk, HapConnection *conn)
+hap_sim_quirk_get_conn_data (HapSimQuirk *quirk, gconstpointer conn)
 {
   ConnData *cd = g_hash_table_lookup (quirk->conn_data, conn);
   return cd != NULL ? cd->data : NULL;
@@ -366,7 +366,7 @@ hap_sim_quirk_get_conn_data (HapSimQuirk *quirk, HapConnection *conn)
 
 void
 hap_sim_quirk_set_conn_data (HapSimQuirk   *quirk,
-                             HapConnection *conn,
+                             gconstpointer  conn,
                              gpointer       data,
                              GDestroyNotify destroy)
 {
@@ -375,11 +375,11 @@ hap_sim_quirk_set_conn_data (HapSimQuirk   *quirk,
   hap_sim_quirk_forget_conn (quirk, conn);
   cd->data = data;
   cd->destroy = destroy;
-  g_hash_table_insert (quirk->conn_data, conn, cd);
+  g_hash_table_insert (quirk->conn_data, (gpointer) conn, cd);
 }
 
 void
-hap_sim_quirk_forget_conn (HapSimQuirk *quirk, HapConnection *conn)
+hap_sim_quirk_forget_conn (HapSimQuirk *quirk, gconstpointer conn)
 {
   ConnData *cd = g_hash_table_lookup (quirk->conn_data, conn);
 

@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 #include <libhap-glib/hap.h>
 
+#include "hap-ble-hooks.h"
 #include "hap-server-hooks.h"
 
 G_BEGIN_DECLS
@@ -30,6 +31,7 @@ typedef enum
   HAP_SIM_LAYER_VAL,     /* characteristic values and metadata */
   HAP_SIM_LAYER_EV,      /* events and subscriptions */
   HAP_SIM_LAYER_FAULT,   /* fault injection: latency, hangs, drops, restarts, storms */
+  HAP_SIM_LAYER_BLE,     /* HAP over Bluetooth LE: GATT database, PDUs, advertising */
 } HapSimLayer;
 
 typedef enum
@@ -73,6 +75,20 @@ typedef struct
   void           (*txt)      (HapSimQuirk *quirk, GPtrArray *items);
   /* The accessory's server started (again) — after power-cycle or restart too. */
   void           (*started)  (HapSimQuirk *quirk);
+
+  /* HAP over BLE: these mirror HapBleHooks (hap-ble-hooks.h). */
+  void           (*ble_connected)     (HapSimQuirk *quirk, HapBleConnection *connection);
+  void           (*ble_disconnected)  (HapSimQuirk *quirk, HapBleConnection *connection);
+  HapHookVerdict (*ble_request)       (HapSimQuirk *quirk, HapBleConnection *connection,
+                                       const HapBleRequestInfo *request, guint *delay_ms);
+  void           (*ble_response)      (HapSimQuirk *quirk, HapBleConnection *connection,
+                                       const HapBleRequestInfo *request, HapBleResponseInfo *response);
+  void           (*ble_advertisement) (HapSimQuirk *quirk, const HapBleAdvertisementInfo *info,
+                                       GByteArray *payload);
+  /* A quirk with this hook changes the GATT database: the accessory restarts its BLE
+   * transport when it is switched on or off. */
+  gboolean       (*ble_gatt_include)  (HapSimQuirk *quirk, HapService *service,
+                                       HapCharacteristic *characteristic);
 } HapSimQuirkInfo;
 
 struct _HapSimQuirk
@@ -81,7 +97,7 @@ struct _HapSimQuirk
   HapSimAccessory       *accessory;   /* not owned */
   GHashTable            *params;      /* name → GVariant (b, u, i, d or s), every param set */
   gpointer               state;       /* the quirk's own; free it in disable */
-  GHashTable            *conn_data;   /* HapConnection → data (hap_sim_quirk_set_conn_data) */
+  GHashTable            *conn_data;   /* HapConnection or HapBleConnection → data */
 };
 
 /* ---- catalog ---------------------------------------------------------------------- */
@@ -99,6 +115,7 @@ const HapSimQuirkInfo *hap_sim_quirks_json         (guint *n);
 const HapSimQuirkInfo *hap_sim_quirks_values       (guint *n);
 const HapSimQuirkInfo *hap_sim_quirks_events       (guint *n);
 const HapSimQuirkInfo *hap_sim_quirks_faults       (guint *n);
+const HapSimQuirkInfo *hap_sim_quirks_ble          (guint *n);
 
 /* ---- one enabled quirk ------------------------------------------------------------- */
 
@@ -119,17 +136,17 @@ GVariant    *hap_sim_quirk_dup_params (HapSimQuirk *quirk);
 /* The accessory's running server, or NULL while it is stopped. */
 HapAccessoryServer *hap_sim_quirk_get_server (HapSimQuirk *quirk);
 
-/* Per-connection data of this quirk, freed with @destroy when the connection closes or
- * the quirk is disabled. */
+/* Per-connection data of this quirk, freed with @destroy when the connection (a
+ * HapConnection or a HapBleConnection) closes or the quirk is disabled. */
 gpointer     hap_sim_quirk_get_conn_data (HapSimQuirk   *quirk,
-                                          HapConnection *conn);
+                                          gconstpointer  conn);
 void         hap_sim_quirk_set_conn_data (HapSimQuirk   *quirk,
-                                          HapConnection *conn,
+                                          gconstpointer  conn,
                                           gpointer       data,
                                           GDestroyNotify destroy);
 /* Called by the accessory: drops @conn's data. */
 void         hap_sim_quirk_forget_conn   (HapSimQuirk   *quirk,
-                                          HapConnection *conn);
+                                          gconstpointer  conn);
 
 /* ---- helpers for quirk code ------------------------------------------------------- */
 

@@ -13,6 +13,7 @@
  * body bytes themselves are never copied (the TLV reader's own copy is wiped).
  */
 #include "hap-sim-trace.h"
+#include "hap-sim-trace-private.h"
 
 #include <string.h>
 #include <time.h>
@@ -42,6 +43,9 @@ typedef enum
   KIND_RESPONSE,
   KIND_EVENT,
   KIND_RAW,
+  KIND_INDICATION,     /* BLE only, like the three below */
+  KIND_ADVERTISEMENT,
+  KIND_BROADCAST,
 } EntryKind;
 
 static const char * const kind_names[] = {
@@ -52,6 +56,9 @@ static const char * const kind_names[] = {
   [KIND_RESPONSE]  = "response",
   [KIND_EVENT]     = "event",
   [KIND_RAW]       = "raw",
+  [KIND_INDICATION]    = "indication",
+  [KIND_ADVERTISEMENT] = "advertisement",
+  [KIND_BROADCAST]     = "broadcast",
 };
 
 typedef enum
@@ -102,6 +109,7 @@ typedef struct
   gsize       data_len;
   gsize       full_len;   /* of the body (requests) or message (messages), untruncated */
   TlvBody    *tlv;        /* decoded pairing body, or NULL */
+  const char *members;    /* BLE entries: their JSON members after "kind", already redacted */
   gsize       size;       /* bytes accounted for this entry */
   guint8      payload[];
 } Entry;
@@ -478,6 +486,10 @@ typedef struct
   GArray       *headers;    /* HapHttpHeader of a request, or NULL */
   const guint8 *data;
   gsize         data_len;
+  /* Without a HapConnection (BLE entries): */
+  const char   *peer, *controller, *members;
+  guint64       session;
+  gboolean      has_session;
 } EntryParts;
 
 static gsize
@@ -508,7 +520,7 @@ entry_new (HapConnection    *conn,
   gsize extra = 0;
   guint8 *cursor;
   Entry *entry;
-  const char *peer = NULL, *controller = NULL;
+  const char *peer = parts->peer, *controller = parts->controller;
 
   if (conn != NULL)
     {
@@ -517,7 +529,7 @@ entry_new (HapConnection    *conn,
     }
 
   extra += str_size (peer) + str_size (controller) + str_size (parts->method) +
-           str_size (parts->target) + parts->data_len;
+           str_size (parts->target) + str_size (parts->members) + parts->data_len;
   if (parts->headers != NULL)
     for (guint i = 0; i < parts->headers->len; i++)
       {
@@ -536,6 +548,11 @@ entry_new (HapConnection    *conn,
       entry->session = hap_connection_get_id (conn);
       entry->has_session = TRUE;
     }
+  else
+    {
+      entry->session = parts->session;
+      entry->has_session = parts->has_session;
+    }
 
   cursor = entry->payload;
   /* Bytes first: they need no alignment, and nor do the strings after them. */
@@ -549,6 +566,7 @@ entry_new (HapConnection    *conn,
   entry->controller = copy_str (&cursor, controller);
   entry->method = copy_str (&cursor, parts->method);
   entry->target = copy_str (&cursor, parts->target);
+  entry->members = copy_str (&cursor, parts->members);
   if (parts->headers != NULL && parts->headers->len > 0)
     {
       entry->headers = (const char *) cursor;
@@ -728,6 +746,46 @@ hap_sim_trace_record_message (HapSimTrace    *trace,
   entry->redacted = redacted;
   entry->truncated = !pairing && parts.data_len < len;
   push (trace, entry);
+}
+
+/* ---- hap-sim-trace-private.h: entries built elsewhere (BLE) ------------------------ */
+
+void
+_hap_sim_trace_push_members (HapSimTrace *trace,
+                             const char  *kind,
+                             guint64      session,
+                             const char  *peer,
+                             const char  *controller,
+                             const char  *members)
+{
+  EntryParts parts = { 0 };
+  guint k;
+
+  g_return_if_fail (trace != NULL);
+  g_return_if_fail (members != NULL);
+
+  for (k = 0; k < G_N_ELEMENTS (kind_names); k++)
+    if (g_str_equal (kind, kind_names[k]))
+      break;
+  g_return_if_fail (k < G_N_ELEMENTS (kind_names));
+
+  parts.peer = peer;
+  parts.controller = controller;
+  parts.members = members;
+  parts.session = session;
+  parts.has_session = session != 0;
+  push (trace, entry_new (NULL, (EntryKind) k, &parts));
+}
+
+void
+_hap_sim_trace_append_pairing_tlv (GString      *out,
+                                   const guint8 *data,
+                                   gsize         len)
+{
+  TlvBody *body = tlv_body_decode (data, len);
+
+  append_tlv_json (out, body);
+  tlv_body_free (body);
 }
 
 /* ---- formatting ------------------------------------------------------------------- */
@@ -1077,12 +1135,21 @@ format_entry (const Entry *entry,
     }
   if (entry->target != NULL)
     append_target (out, entry->target);
+  if (entry->members != NULL)
+    {
+      g_string_append (out, entry->members);
+      g_string_append_c (out, '}');
+      return;
+    }
 
   switch (entry->kind)
     {
     case KIND_CONNECTED:
     case KIND_SECURED:
     case KIND_CLOSED:
+    case KIND_INDICATION:      /* BLE kinds always have members */
+    case KIND_ADVERTISEMENT:
+    case KIND_BROADCAST:
       break;
 
     case KIND_REQUEST:

@@ -37,6 +37,28 @@
  *   does not split shows it as "head":"…" before the list; one without a blank line
  *   at all keeps nothing but {"redacted":true,"length":MESSAGE_BYTES}.
  *
+ * HAP over BLE (hap-sim-trace-ble.c) adds "transport":"ble" right after "kind" (IP entries
+ * have no "transport"); "session" is the link's id and "peer" the central's address:
+ *   connected|secured|closed: nothing more.
+ *   request:  "opcode":"Characteristic-Write" (or "0xNN"),"tid":N,"iid":N,
+ *             "characteristic":"On" (catalog name, PairSetup…, or the type UUID),
+ *             "params":[{"type":"Value","value":<in the characteristic's format>},
+ *                       {"type":"ReturnResponse","value":1},…],"length":BODY_BYTES
+ *   response: the same head, "response-tid":N when it differs from the request's,
+ *             "status":N,"status-name":"Success", "params" and "length" when there is
+ *             a body, "unfragmented":true when it went out as one fragment.
+ *   Params: "value" (the characteristic's format for Value; small integers), "hex"
+ *   (other bytes, or a Value that does not decode, with "value-error"), "tlv" (the
+ *   Value of PairSetup, PairVerify, PairingPairings: redacted as on IP), or
+ *   "redacted":true and "length" (the broadcast encryption key). A body that is not
+ *   TLV8 is "hex" with "params-error" (never shown for pairing characteristics).
+ *   indication: "iid":N,"characteristic":"…" — the zero-length indication (§5.4).
+ *   advertisement: "gsn":N, then "fields":{"sf","device-id","acid","gsn","cn","cv",
+ *             "setup-hash"} or "error":"why" (a quirk bent it), "hex", "length"; or
+ *             "withdrawn":true (no longer advertising).
+ *   broadcast: "gsn":N,"iid":N,"characteristic":"…","advertising-id":"…","hex",
+ *             "length" ("injected":true when made by a quirk; then no iid).
+ *
  * Every function may be called from any thread (one mutex); listeners are called on
  * the recording thread, outside the lock.
  */
@@ -44,6 +66,7 @@
 
 #include <glib.h>
 
+#include "hap-ble-hooks.h"
 #include "hap-server-hooks.h"
 
 G_BEGIN_DECLS
@@ -73,6 +96,26 @@ void         hap_sim_trace_record_message (HapSimTrace         *trace,
                                            HapHttpMessage      *request,
                                            const guint8        *data,
                                            gsize                len);
+/* HAP over BLE. kind: "connected", "secured" or "closed". */
+void         hap_sim_trace_record_ble_link       (HapSimTrace                   *trace,
+                                                  HapBleConnection              *connection,
+                                                  const char                    *kind);
+void         hap_sim_trace_record_ble_request    (HapSimTrace                   *trace,
+                                                  HapBleConnection              *connection,
+                                                  const HapBleRequestInfo       *request);
+/* The response as it goes out (after quirks). */
+void         hap_sim_trace_record_ble_response   (HapSimTrace                   *trace,
+                                                  HapBleConnection              *connection,
+                                                  const HapBleRequestInfo       *request,
+                                                  const HapBleResponseInfo      *response);
+void         hap_sim_trace_record_ble_indication (HapSimTrace                   *trace,
+                                                  HapBleConnection              *connection,
+                                                  HapCharacteristic             *characteristic);
+/* The manufacturer data as advertised (after quirks); empty: withdrawn. */
+void         hap_sim_trace_record_ble_advertisement (HapSimTrace                *trace,
+                                                  const HapBleAdvertisementInfo *info,
+                                                  const guint8                  *data,
+                                                  gsize                          len);
 /* JSON lines (char *, no newline) of the entries with seq > @since, oldest first, at
  * most @max of them (0: all). */
 GPtrArray   *hap_sim_trace_dup_lines      (HapSimTrace         *trace,

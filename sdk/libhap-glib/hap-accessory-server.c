@@ -839,10 +839,41 @@ hap_accessory_server_get_transports (HapAccessoryServer *self)
 }
 
 void
-hap_accessory_server_set_ble_adapter (HapAccessoryServer *self, const char *adapter)
+hap_accessory_server_restart_ble (HapAccessoryServer *self)
 {
+  guint ble = G_N_ELEMENTS (all_transports) - 1;
+  g_autoptr(GError) error = NULL;
+
   g_return_if_fail (HAP_IS_ACCESSORY_SERVER (self));
-  g_return_if_fail (!self->started);
+  g_return_if_fail (all_transports[ble] == &hap_ble_transport);
+
+  if (self->transport_state[ble] == NULL)
+    return;
+  hap_ble_transport.stop (g_steal_pointer (&self->transport_state[ble]));
+  self->transport_state[ble] = hap_ble_transport.start (self, &error);
+  if (self->transport_state[ble] == NULL)
+    g_warning ("%s: HAP over BLE did not start again: %s", hap_accessory_get_name (self->accessory),
+               error->message);
+}
+
+gboolean
+hap_accessory_server_set_ble_adapter (HapAccessoryServer *self, const char *adapter, GError **error)
+{
+  guint ble = G_N_ELEMENTS (all_transports) - 1;
+
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), FALSE);
+  g_return_val_if_fail (all_transports[ble] == &hap_ble_transport, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (g_strcmp0 (adapter, self->ble_adapter) == 0)
+    return TRUE;
   g_free (self->ble_adapter);
   self->ble_adapter = g_strdup (adapter);
+  /* Running: only the BLE transport moves; IP sessions stay. Its link to a central on
+   * the old adapter is gone with it. */
+  if (self->transport_state[ble] == NULL)
+    return TRUE;
+  hap_ble_transport.stop (g_steal_pointer (&self->transport_state[ble]));
+  self->transport_state[ble] = hap_ble_transport.start (self, error);
+  return self->transport_state[ble] != NULL;
 }

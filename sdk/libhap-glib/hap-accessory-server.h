@@ -45,11 +45,14 @@ void                hap_accessory_server_set_transports   (HapAccessoryServer  *
                                                            HapTransportFlags    transports);
 HAP_AVAILABLE_IN_ALL
 HapTransportFlags   hap_accessory_server_get_transports   (HapAccessoryServer  *self);
-/* Before start: the BlueZ adapter for HAP over BLE ("hci0"); NULL (the default) picks
- * the first powered-or-not adapter that can be a peripheral. */
+/* The BlueZ adapter for HAP over BLE ("hci0"); NULL (the default) picks the first
+ * powered-or-not adapter that can be a peripheral. While running, the BLE transport
+ * moves to it (its connected central, if any, is dropped; IP sessions stay); FALSE
+ * when it could not start there. */
 HAP_AVAILABLE_IN_ALL
-void                hap_accessory_server_set_ble_adapter  (HapAccessoryServer  *self,
-                                                           const char          *adapter);
+gboolean            hap_accessory_server_set_ble_adapter  (HapAccessoryServer  *self,
+                                                           const char          *adapter,
+                                                           GError             **error);
 /* The BlueZ adapter the BLE transport serves on ("hci0"), once registered; NULL
  * before, or while BlueZ or the adapter is missing. */
 HAP_AVAILABLE_IN_ALL

@@ -47,6 +47,14 @@ typedef enum
 
 typedef struct
 {
+  HapBleAdvertisementKind  kind;
+  gboolean                 injected;        /* hap_accessory_server_advertise_ble_payload() */
+  guint16                  gsn;             /* the GSN now */
+  HapCharacteristic       *characteristic;  /* the broadcast change, or NULL */
+} HapBleAdvertisementInfo;
+
+typedef struct
+{
   void           (*connected)     (HapAccessoryServer *server,
                                    HapBleConnection   *connection,
                                    gpointer            user_data);
@@ -79,9 +87,9 @@ typedef struct
                                    gpointer            user_data);
   /* The manufacturer data about to be advertised; it may be rewritten. Emptied, the
    * accessory stops advertising until the next change. */
-  void           (*advertisement) (HapAccessoryServer      *server,
-                                   HapBleAdvertisementKind  kind,
-                                   GByteArray              *payload,
+  void           (*advertisement) (HapAccessoryServer            *server,
+                                   const HapBleAdvertisementInfo *info,
+                                   GByteArray                    *payload,
                                    gpointer                 user_data);
   /* While the GATT application is built: FALSE leaves @characteristic of @service out
    * (NULL: the Service Instance ID characteristic). Applies at the next start. */
@@ -103,6 +111,9 @@ void          hap_accessory_server_refresh_ble_advertisement (HapAccessoryServer
 void          hap_accessory_server_advertise_ble_payload (HapAccessoryServer *self,
                                                           GBytes             *payload,
                                                           guint               duration_ms);
+/* Stops and starts the BLE transport (a new GATT application, after a gatt_include hook
+ * changed its mind); its central, if any, is dropped. */
+void          hap_accessory_server_restart_ble       (HapAccessoryServer *self);
 /* Sets the GSN (1..65535) as if it had counted there (saved), e.g. just below the
  * wrap. */
 gboolean      hap_accessory_server_set_gsn           (HapAccessoryServer *self,
@@ -144,6 +155,38 @@ guint64           hap_ble_connection_get_bytes_out      (HapBleConnection *conne
 GPtrArray        *hap_ble_connection_dup_subscriptions  (HapBleConnection *connection);
 /* Drops the link (as a procedure timeout would). */
 void              hap_ble_connection_disconnect         (HapBleConnection *connection);
+
+/* ---- decoding, for traces and inspection (hap-ble-hooks.c) ----------------------------- */
+
+/* "Characteristic-Read", "Success"…; NULL for a code HAP does not define. */
+const char       *hap_ble_opcode_name (guint8 opcode);
+const char       *hap_ble_status_name (guint8 status);
+/* A characteristic's value in its HAP-BLE form (hap-protocol.md §5.5) → GVariant of its
+ * format; NULL with HAP_ERROR_INVALID_DATA when the bytes do not fit the format. */
+GVariant         *hap_ble_decode_value (HapCharacteristic *characteristic,
+                                        const guint8      *data,
+                                        gsize              len,
+                                        GError           **error);
+
+/* A regular advertisement's fields (§5.9). */
+typedef struct
+{
+  guint8   status_flags;
+  char     device_id[18];          /* "AA:BB:CC:DD:EE:FF" */
+  guint16  category;
+  guint16  gsn;
+  guint8   configuration_number;
+  guint8   compatible_version;
+  gboolean has_setup_hash;
+  guint8   setup_hash[4];
+} HapBleAdvertisementFields;
+
+/* FALSE with HAP_ERROR_INVALID_DATA saying what is wrong for anything but a well-formed
+ * regular advertisement (a corrupted or truncated one, or an encrypted notification). */
+gboolean          hap_ble_parse_advertisement (const guint8              *data,
+                                               gsize                      len,
+                                               HapBleAdvertisementFields *fields,
+                                               GError                   **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HapBleConnection, hap_ble_connection_unref)
 

@@ -64,6 +64,7 @@ struct _HapBleTransport
   gint64              fast_until;         /* monotonic µs */
   GSource            *fast_timer;
   GBytes             *broadcast;          /* an encrypted notification being advertised */
+  HapCharacteristic  *broadcast_characteristic;   /* whose change it is (NULL: injected) */
   gboolean            injected;           /* ... or a payload the simulator asked for */
   gboolean            withdrawn;          /* a hook emptied the advertisement: unregistered */
   guint               broadcast_interval_ms;
@@ -175,15 +176,17 @@ static GBytes *
 apply_advertisement_hook (HapBleTransport *ble, GBytes *payload)
 {
   const HapBleHooks *hooks = ble->server->ble_hooks;
+  HapBleAdvertisementInfo info = { 0 };
   GByteArray *bytes;
 
   if (hooks == NULL || hooks->advertisement == NULL)
     return payload;
+  info.kind = ble->broadcast != NULL ? HAP_BLE_ADVERTISEMENT_NOTIFICATION : HAP_BLE_ADVERTISEMENT_REGULAR;
+  info.injected = ble->broadcast != NULL && ble->injected;
+  info.gsn = (guint16) ble->server->storage->gsn;
+  info.characteristic = ble->broadcast != NULL ? ble->broadcast_characteristic : NULL;
   bytes = g_bytes_unref_to_array (payload);
-  hooks->advertisement (ble->server,
-                        ble->broadcast != NULL && !ble->injected ? HAP_BLE_ADVERTISEMENT_NOTIFICATION
-                                                                 : HAP_BLE_ADVERTISEMENT_REGULAR,
-                        bytes, ble->server->ble_hooks_data);
+  hooks->advertisement (ble->server, &info, bytes, ble->server->ble_hooks_data);
   return g_byte_array_free_to_bytes (bytes);
 }
 
@@ -272,6 +275,7 @@ on_broadcast_done (gpointer user_data)
 
   g_clear_pointer (&ble->broadcast_timer, g_source_unref);
   g_clear_pointer (&ble->broadcast, g_bytes_unref);
+  g_clear_object (&ble->broadcast_characteristic);
   ble->injected = FALSE;
   update_advertising (ble);
   return G_SOURCE_REMOVE;
@@ -314,7 +318,9 @@ broadcast (HapBleTransport *ble, HapCharacteristic *characteristic, guint interv
   hap_ble_encrypted_notification_set_value (&notification, hap_characteristic_get_format (characteristic),
                                             hap_characteristic_get_value (characteristic));
   g_clear_pointer (&ble->broadcast, g_bytes_unref);
+  g_clear_object (&ble->broadcast_characteristic);
   ble->broadcast = hap_ble_encrypted_notification_build (storage->broadcast_key, &notification);
+  ble->broadcast_characteristic = g_object_ref (characteristic);
   ble->injected = FALSE;
   ble->broadcast_interval_ms = broadcast_interval_ms (interval_code);
   sodium_memzero (&notification, sizeof notification);
@@ -924,6 +930,7 @@ ble_stop (gpointer state)
   _hap_ble_clear_source (&ble->fast_timer);
   _hap_ble_clear_source (&ble->broadcast_timer);
   g_clear_pointer (&ble->broadcast, g_bytes_unref);
+  g_clear_object (&ble->broadcast_characteristic);
   if (ble->bus != NULL)
     {
       /* Unregistering the objects is enough: bluetoothd notices the application and
@@ -1010,6 +1017,7 @@ hap_accessory_server_advertise_ble_payload (HapAccessoryServer *self,
   if ((ble = _hap_accessory_server_get_transport (self, &hap_ble_transport)) == NULL)
     return;
   g_clear_pointer (&ble->broadcast, g_bytes_unref);
+  g_clear_object (&ble->broadcast_characteristic);
   ble->broadcast = g_bytes_ref (payload);
   ble->injected = TRUE;
   ble->broadcast_interval_ms = FAST_INTERVAL_MS;
