@@ -81,9 +81,11 @@ struct _HapBleLink
   gboolean            awaiting_confirm;
   GSource            *confirm_timer;
   gboolean            announced;         /* GSN stepped for this connection's events */
+  struct Pending     *delayed;           /* a request a hook delays (HAP_HOOK_DELAY) */
 };
 
 static void try_send_events (HapBleLink *link);
+static void cancel_delayed (HapBleLink *link);
 
 static HapAccessoryServer *
 server_of (HapBleLink *link)
@@ -167,6 +169,7 @@ link_close (HapBleLink *link)
   _hap_ble_clear_source (&link->session_timer);
   _hap_ble_clear_source (&link->confirm_timer);
   g_hash_table_remove_all (link->fallbacks);
+  cancel_delayed (link);
   if (hooks != NULL && hooks->disconnected != NULL)
     hooks->disconnected (server_of (link), link, server_of (link)->ble_hooks_data);
   _hap_session_close (link->session);
@@ -349,7 +352,7 @@ send_next_fragment (HapBleLink *link, GDBusMethodInvocation *invocation)
     procedure_complete (link);
 }
 
-typedef struct
+typedef struct Pending
 {
   HapBleLink        *link;             /* referenced */
   guint64            generation;
@@ -444,6 +447,20 @@ dispatch_request (HapBleLink *link, Pending *pending, const HapBleRequest *reque
   _hap_ble_procedure_run (&context, request, on_procedure_done, pending);
 }
 
+/* The link closed while a hook held a request back: it is never handled. */
+static void
+cancel_delayed (HapBleLink *link)
+{
+  Pending *pending = g_steal_pointer (&link->delayed);
+
+  if (pending == NULL)
+    return;
+  _hap_ble_clear_source (&pending->delay);
+  hap_ble_request_clear (pending->parsed);
+  g_free (pending->parsed);
+  pending_free (pending);
+}
+
 static gboolean
 on_delay_done (gpointer user_data)
 {
@@ -452,7 +469,8 @@ on_delay_done (gpointer user_data)
   g_autofree HapBleRequest *request = g_steal_pointer (&pending->parsed);
 
   g_clear_pointer (&pending->delay, g_source_unref);
-  if (link->closed || pending->generation != link->generation)
+  link->delayed = NULL;
+  if (pending->generation != link->generation)
     {
       hap_ble_request_clear (request);
       pending_free (pending);
@@ -491,6 +509,7 @@ run_request (HapBleLink *link, HapBleRequest *request)
       *pending->parsed = *request;
       request->body = NULL;   /* moved */
       pending->delay = add_timeout_ms (link, delay_ms, on_delay_done, pending);
+      link->delayed = pending;
       return;
     case HAP_HOOK_HANG:
       /* Never answered: the procedure timer ends it (§5.8). */
