@@ -42,6 +42,7 @@ hap_sim_quirk_catalog (guint *n_quirks)
       const HapSimQuirkInfo *(*tables[]) (guint *) = {
         hap_sim_quirks_txt, hap_sim_quirks_http, hap_sim_quirks_tlv, hap_sim_quirks_json,
         hap_sim_quirks_values, hap_sim_quirks_events, hap_sim_quirks_faults, hap_sim_quirks_ble,
+        hap_sim_quirks_ble_advertising, hap_sim_quirks_ble_faults,
       };
       GPtrArray *all = g_ptr_array_new ();
 
@@ -118,6 +119,24 @@ variant_to_double (GVariant *value, double *out)
   return TRUE;
 }
 
+/* A whole number given where text is wanted (an iid typed on the command line, or
+ * written without quotes in the accessory file) as its decimal digits; NULL for anything
+ * else. Not fractions: 1.10 arrives as the double 1.1, and its text would be another one. */
+static char *
+integer_to_text (GVariant *value)
+{
+  double number;
+
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
+    return g_strdup_printf ("%" G_GINT64_FORMAT, g_variant_get_int64 (value));
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
+    return g_strdup_printf ("%" G_GUINT64_FORMAT, g_variant_get_uint64 (value));
+  /* The narrower integer types, each exact in a double. */
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE) || !variant_to_double (value, &number))
+    return NULL;
+  return g_strdup_printf ("%.0f", number);
+}
+
 static GVariant *
 convert_param (const HapSimQuirkInfo  *info,
                const HapSimQuirkParam *param,
@@ -182,22 +201,27 @@ convert_param (const HapSimQuirkInfo  *info,
       return g_variant_new_double (number);
 
     case HAP_SIM_PARAM_STRING:
-      if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-        {
-          param_bad (info, param, error, "expected a string");
-          return NULL;
-        }
-      if (param->choices != NULL)
-        {
-          g_auto(GStrv) choices = g_strsplit (param->choices, "|", -1);
-          if (!g_strv_contains ((const char * const *) choices, g_variant_get_string (value, NULL)))
-            {
-              g_autofree char *why = g_strdup_printf ("expected one of %s", param->choices);
-              param_bad (info, param, error, why);
-              return NULL;
-            }
-        }
-      return g_variant_new_string (g_variant_get_string (value, NULL));
+      {
+        g_autofree char *text = g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)
+                                ? g_variant_dup_string (value, NULL) : integer_to_text (value);
+
+        if (text == NULL)
+          {
+            param_bad (info, param, error, "expected a string");
+            return NULL;
+          }
+        if (param->choices != NULL)
+          {
+            g_auto(GStrv) choices = g_strsplit (param->choices, "|", -1);
+            if (!g_strv_contains ((const char * const *) choices, text))
+              {
+                g_autofree char *why = g_strdup_printf ("expected one of %s", param->choices);
+                param_bad (info, param, error, why);
+                return NULL;
+              }
+          }
+        return g_variant_new_string (text);
+      }
 
     default:
       g_assert_not_reached ();
@@ -481,4 +505,26 @@ HapCharacteristic *
 hap_sim_quirk_lookup_characteristic (HapSimQuirk *quirk, guint64 aid, guint64 iid)
 {
   return hap_sim_accessory_lookup (quirk->accessory, aid, iid);
+}
+
+GSource *
+hap_sim_quirk_add_timeout (guint        ms,
+                           GSourceFunc  func,
+                           gpointer     data)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  GSource *source = ms > 0 ? g_timeout_source_new (ms) : g_idle_source_new ();
+
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, context);
+  return source;
+}
+
+void
+hap_sim_quirk_clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
 }

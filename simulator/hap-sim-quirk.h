@@ -116,6 +116,8 @@ const HapSimQuirkInfo *hap_sim_quirks_values       (guint *n);
 const HapSimQuirkInfo *hap_sim_quirks_events       (guint *n);
 const HapSimQuirkInfo *hap_sim_quirks_faults       (guint *n);
 const HapSimQuirkInfo *hap_sim_quirks_ble          (guint *n);
+const HapSimQuirkInfo *hap_sim_quirks_ble_advertising (guint *n);
+const HapSimQuirkInfo *hap_sim_quirks_ble_faults   (guint *n);
 
 /* ---- one enabled quirk ------------------------------------------------------------- */
 
@@ -180,6 +182,13 @@ void         hap_sim_request_replace_body_json (HapHttpMessage *request,
 HapCharacteristic *hap_sim_quirk_lookup_characteristic (HapSimQuirk *quirk,
                                           guint64         aid,
                                           guint64         iid);
+/* A timeout of @ms (0: an idle) on the thread-default context, the accessory's, when
+ * called from a hook; remove it with hap_sim_quirk_clear_source() in the disable hook. */
+GSource     *hap_sim_quirk_add_timeout   (guint           ms,
+                                          GSourceFunc     func,
+                                          gpointer        data);
+/* Destroys and unrefs *@source, if any, and sets it to NULL. */
+void         hap_sim_quirk_clear_source  (GSource       **source);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HapSimQuirk, hap_sim_quirk_free)
 

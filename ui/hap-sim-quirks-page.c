@@ -8,7 +8,7 @@
 
 #include "hap-sim-quirk-row.h"
 
-#define N_LAYERS (HAP_SIM_LAYER_FAULT + 1)
+#define N_LAYERS (HAP_SIM_LAYER_BLE + 1)
 
 struct _HapSimQuirksPage
 {
@@ -53,6 +53,8 @@ static const struct
   [HAP_SIM_LAYER_EV]    = { "Events", "Subscriptions and EVENT messages" },
   [HAP_SIM_LAYER_FAULT] = { "Faults", "Latency, hangs, dropped connections, restarts and "
                                       "storms" },
+  [HAP_SIM_LAYER_BLE]   = { "Bluetooth LE", "The GATT database, HAP-BLE procedures and the "
+                                            "advertisement" },
 };
 
 static gboolean

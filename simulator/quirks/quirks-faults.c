@@ -23,29 +23,6 @@
 
 #include "hap-sim-accessory.h"
 
-static GSource *
-attach_timeout (guint        ms,
-                GSourceFunc  func,
-                gpointer     data)
-{
-  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, data, NULL);
-  g_source_attach (source, context);
-  return source;
-}
-
-static void
-clear_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
 /* ---- fault-latency ------------------------------------------------------------------ */
 
 static const HapSimQuirkParam latency_params[] = {
@@ -149,7 +126,7 @@ drop_state_free (gpointer data)
 {
   DropState *ds = data;
 
-  clear_source (&ds->idle);
+  hap_sim_quirk_clear_source (&ds->idle);
   hap_connection_unref (ds->conn);
   g_free (ds);
 }
@@ -201,15 +178,11 @@ drop_message (HapSimQuirk    *quirk,
               GByteArray     *message)
 {
   DropState *ds = hap_sim_quirk_get_conn_data (quirk, conn);
-  g_autoptr(GMainContext) context = NULL;
 
   if (ds == NULL || !ds->closing || kind != HAP_MESSAGE_RESPONSE || ds->idle != NULL)
     return;
   /* The answer is written right after this hook; close once it is out. */
-  context = g_main_context_ref_thread_default ();
-  ds->idle = g_idle_source_new ();
-  g_source_set_callback (ds->idle, drop_idle, ds, NULL);
-  g_source_attach (ds->idle, context);
+  ds->idle = hap_sim_quirk_add_timeout (0, drop_idle, ds);
 }
 
 /* ---- fault-refuse-connections ------------------------------------------------------- */
@@ -297,7 +270,7 @@ restart_disable (HapSimQuirk *quirk)
 
   if (state == NULL)
     return;
-  clear_source (&state->timer);
+  hap_sim_quirk_clear_source (&state->timer);
   g_clear_pointer (&quirk->state, g_free);
 }
 
@@ -309,7 +282,7 @@ restart_enable (HapSimQuirk *quirk)
   restart_disable (quirk);   /* a parameter change starts the count again */
   state = g_new0 (RestartState, 1);
   quirk->state = state;
-  state->timer = attach_timeout (hap_sim_quirk_get_uint (quirk, "after-ms"), restart_timeout, quirk);
+  state->timer = hap_sim_quirk_add_timeout (hap_sim_quirk_get_uint (quirk, "after-ms"), restart_timeout, quirk);
 }
 
 /* ---- fault-event-storm -------------------------------------------------------------- */
@@ -440,7 +413,7 @@ storm_disable (HapSimQuirk *quirk)
 
   if (state == NULL)
     return;
-  clear_source (&state->timer);
+  hap_sim_quirk_clear_source (&state->timer);
   g_clear_pointer (&quirk->state, g_free);
 }
 
@@ -456,7 +429,7 @@ storm_enable (HapSimQuirk *quirk)
   quirk->state = state;
   if (duration > 0)
     state->end_usec = g_get_monotonic_time () + (gint64) duration * 1000;
-  state->timer = attach_timeout (MAX (1000 / rate, 1), storm_tick, quirk);
+  state->timer = hap_sim_quirk_add_timeout (MAX (1000 / rate, 1), storm_tick, quirk);
 }
 
 /* ---- the table ---------------------------------------------------------------------- */

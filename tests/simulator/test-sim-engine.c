@@ -19,10 +19,10 @@ static const char lamp_json[] =
 static void
 test_catalog (void)
 {
-  guint n, per_layer[HAP_SIM_LAYER_FAULT + 1] = { 0 };
+  guint n, per_layer[HAP_SIM_LAYER_BLE + 1] = { 0 };
   const HapSimQuirkInfo * const *all = hap_sim_quirk_catalog (&n);
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
-  static const char * const prefixes[] = { "txt-", "http-", "tlv-", "json-", "val-", "ev-", "fault-" };
+  static const char * const prefixes[] = { "txt-", "http-", "tlv-", "json-", "val-", "ev-", "fault-", "ble-" };
 
   /* Issue 4: at least 30 quirks, every IP layer of device-quirks.md, plus faults. */
   g_assert_cmpuint (n, >=, 30);
@@ -46,7 +46,7 @@ test_catalog (void)
         }
       per_layer[q->layer]++;
     }
-  for (guint l = 0; l <= HAP_SIM_LAYER_FAULT; l++)
+  for (guint l = 0; l <= HAP_SIM_LAYER_BLE; l++)
     {
       if (per_layer[l] == 0)
         g_test_message ("no quirk in layer %s", hap_sim_layer_to_string (l));
@@ -107,6 +107,39 @@ test_quirk_params (void)
   g_assert_null (hap_sim_quirk_new (&info, NULL, g_variant_new_parsed ("{'colour': <'red'>}"), &error));
   g_assert_nonnull (strstr (error->message, "no parameter “colour”"));
   g_clear_error (&error);
+}
+
+/* A whole number where text is wanted (an iid typed on the command line) is its digits;
+ * a fraction is refused: 1.10 arrives as 1.1, and its text would name something else. */
+static void
+test_quirk_text_params (void)
+{
+  static const HapSimQuirkParam params[] = {
+    { "which", HAP_SIM_PARAM_STRING, "any text", "", 0, 0, NULL },
+    { NULL }
+  };
+  static const HapSimQuirkInfo info = { "fault-text", HAP_SIM_LAYER_FAULT, "A test quirk (no device)", 0, params };
+  static const struct { const char *given; const char *text; } numbers[] = {
+    { "{'which': <int64 83>}", "83" },
+    { "{'which': <uint16 65535>}", "65535" },
+    { "{'which': <int32 -1>}", "-1" },
+    { "{'which': <uint64 18446744073709551615>}", "18446744073709551615" },
+  };
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+    {
+      HapSimQuirk *quirk = hap_sim_quirk_new (&info, NULL, g_variant_new_parsed (numbers[i].given), &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (hap_sim_quirk_get_string (quirk, "which"), ==, numbers[i].text);
+      hap_sim_quirk_free (quirk);
+    }
+  g_assert_null (hap_sim_quirk_new (&info, NULL, g_variant_new_parsed ("{'which': <1.1>}"), &error));
+  g_assert_nonnull (strstr (error->message, "expected a string"));
+  g_clear_error (&error);
+  g_assert_null (hap_sim_quirk_new (&info, NULL, g_variant_new_parsed ("{'which': <true>}"), &error));
+  g_assert_nonnull (strstr (error->message, "expected a string"));
 }
 
 /* ---- the "simulator" section of accessory files ------------------------------------ */
@@ -527,6 +560,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sim-engine/catalog", test_catalog);
   g_test_add_func ("/sim-engine/quirk-params", test_quirk_params);
+  g_test_add_func ("/sim-engine/quirk-text-params", test_quirk_text_params);
   g_test_add_func ("/sim-engine/file-section", test_file_section);
   g_test_add_func ("/sim-engine/file-quirks", test_file_quirks);
   g_test_add_func ("/sim-engine/life-cycle", test_engine_life_cycle);

@@ -325,7 +325,7 @@ def run_quirks(bulb, iid):
         {"name", "layer", "description", "catalog-row", "params"} <= set(q) and
         all({"name", "type", "description", "default"} <= set(p) for p in q["params"]) for q in catalog), catalog)
     check("quirk names are kebab-case with a layer prefix",
-          catalog and all(re.fullmatch(r"(txt|http|tlv|json|val|ev|fault)-[a-z0-9-]+", q["name"]) for q in catalog),
+          catalog and all(re.fullmatch(r"(txt|http|tlv|json|val|ev|fault|ble)-[a-z0-9-]+", q["name"]) for q in catalog),
           [q["name"] for q in catalog or []])
     with open(os.path.join(os.environ["HAP_SOURCE_ROOT"], "simulator", "QUIRKS.md")) as f:
         documented = re.findall(r"^\| `([a-z0-9-]+)` \| (\d+) \|", f.read(), re.M)

@@ -153,6 +153,8 @@ test_catalog_and_search (void)
   /* Group titles for people, and the catalog row in the subtitle. */
   g_assert_true (is_mapped (ui_find_by_text (page, "Pairing TLV8")));
   g_assert_true (is_mapped (ui_find_by_text (page, "Values and metadata")));
+  g_assert_true (is_mapped (ui_find_by_text (page, "Bluetooth LE")));
+  g_assert_nonnull (strstr (subtitle (page, "ble-write-first"), "device-quirks.md row 50"));
   g_assert_nonnull (strstr (subtitle (page, "json-global-status"), "device-quirks.md row 31"));
   g_assert_null (strstr (subtitle (page, "fault-latency"), "device-quirks.md"));
 

@@ -136,6 +136,7 @@ class HapBleClient:
         self.session = None           # pairing.SessionKeys once verified
         self.last_session = None      # for Pair Resume after a reconnection
         self.services = {}            # service iid → GattService
+        self.services_without_iid = []
         self.characteristics = {}     # characteristic iid → GattCharacteristic
         self.dropped = asyncio.Event()
         self.indications = {}         # characteristic iid → asyncio.Queue of values
@@ -178,18 +179,24 @@ class HapBleClient:
 
     async def discover(self):
         """Reads every Service Instance ID characteristic and Characteristic Instance ID
-        descriptor (§5.1) into the iid maps."""
+        descriptor (§5.1) into the iid maps. A HAP service without the Service Instance ID
+        characteristic (a quirk) goes to services_without_iid, its iid None."""
         self.services.clear()
+        self.services_without_iid = []
         self.characteristics.clear()
         for bleak_service in self.client.services:
             if not bleak_service.uuid.endswith(HAP_BASE) and not any(
                     c.uuid == SERVICE_IID_UUID for c in bleak_service.characteristics):
                 continue
             iid_chars = [c for c in bleak_service.characteristics if c.uuid == SERVICE_IID_UUID]
-            service_iid = struct.unpack("<H", await self.client.read_gatt_char(iid_chars[0]))[0]
-            service = GattService(bleak_service, service_iid)
-            service.iid_characteristic = iid_chars[0]
-            self.services[service_iid] = service
+            if iid_chars:
+                service_iid = struct.unpack("<H", await self.client.read_gatt_char(iid_chars[0]))[0]
+                service = GattService(bleak_service, service_iid)
+                service.iid_characteristic = iid_chars[0]
+                self.services[service_iid] = service
+            else:
+                service = GattService(bleak_service, None)
+                self.services_without_iid.append(service)
             for bleak_char in bleak_service.characteristics:
                 if bleak_char.uuid == SERVICE_IID_UUID:
                     continue
@@ -249,13 +256,20 @@ class HapBleClient:
             pass
         return assembler.response()
 
-    async def transaction(self, ch, opcode, body=None, iid=None, tid=None):
-        """One request and its response on @ch; the PDU's iid is @ch's unless given."""
+    async def send_request(self, ch, opcode, body=None, iid=None, tid=None):
+        """Writes one request to @ch (the PDU's iid is @ch's unless given); its TID."""
         tid = self.next_tid() if tid is None else tid
         request = pdu.request(opcode, tid, ch.iid if iid is None else iid, body)
         for fragment in pdu.fragment_request(request, self.plain_fragment_size()):
             await self.write_fragment(ch, fragment)
-        return await self.read_response(ch, tid)
+        return tid
+
+    async def transaction(self, ch, opcode, body=None, iid=None, tid=None, check_tid=True):
+        """One request and its response on @ch; the PDU's iid is @ch's unless given.
+        Without @check_tid a response with another TID is taken as it comes (its tid
+        says which)."""
+        tid = await self.send_request(ch, opcode, body, iid, tid)
+        return await self.read_response(ch, tid if check_tid else None)
 
     async def read(self, key):
         return await self.transaction(self.char(key), pdu.READ)
