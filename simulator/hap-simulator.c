@@ -77,6 +77,9 @@ expand_png_path (const char *pattern, HapSimAccessory *acc)
 static void
 show_setup (Simulator *sim, HapSimAccessory *acc, HapAccessoryServer *server, const char *payload)
 {
+  /* A provisioned device holds no code: its QR code is on its label only. */
+  if (payload == NULL)
+    return;
   if (sim->qr_png != NULL)
     {
       g_autofree char *path = expand_png_path (sim->qr_png, acc);
