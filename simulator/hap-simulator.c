@@ -408,6 +408,9 @@ main (int argc, char **argv)
       g_printerr ("hap-simulator: --setup-code: %s\n", error->message);
       return 2;
     }
+  /* Logs of every level go to stderr: stdout carries the ready lines (JSON) and ctl's
+   * output, which programs read. GLib would send debug and info messages to stdout. */
+  g_log_writer_default_set_use_stderr (TRUE);
   if (verbose)
     g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
   if (state_dir == NULL)
