@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -324,10 +325,43 @@ wants_headless (int argc, char **argv)
   return FALSE;
 }
 
+/* Each running accessory holds descriptors (its listening socket, its poll set) before
+ * any controller connects; connections, files and the buses need more. */
+#define DESCRIPTORS_PER_ACCESSORY 2
+#define DESCRIPTORS_RESERVED      256
+
+/* Raises the descriptor limit to the hard limit, and says so clearly when even that is
+ * too low for @n_accessories, rather than failing later at "Too many open files". */
+static gboolean
+check_descriptor_limit (guint n_accessories)
+{
+  struct rlimit limit;
+  guint64 needed = (guint64) n_accessories * DESCRIPTORS_PER_ACCESSORY + DESCRIPTORS_RESERVED;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
+    return TRUE;
+  if (limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+        getrlimit (RLIMIT_NOFILE, &limit);
+    }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
+    {
+      g_printerr ("hap-simulator: %u accessories need about %" G_GUINT64_FORMAT " file descriptors, "
+                  "but the limit is %" G_GUINT64_FORMAT " (its hard limit): raise it (ulimit -Hn, "
+                  "LimitNOFILE=) or serve fewer accessories per process\n",
+                  n_accessories, needed, (guint64) limit.rlim_cur);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
   gboolean headless = FALSE, verbose = FALSE, factory_reset = FALSE, required = FALSE;
+  guint n_accessories = 0;
   g_autofree char *qr_png = NULL;
   g_autofree char *state_dir = NULL;
   g_autofree char *bind_address = NULL;
@@ -429,6 +463,7 @@ main (int argc, char **argv)
     g_autoptr(HapSimEngine) probe = hap_sim_engine_new (state_dir);
 
     hap_sim_engine_set_advertise (probe, FALSE);
+    /* The probe's accessories are loaded, not started: they hold no descriptors. */
     for (guint i = 0; files[i] != NULL; i++)
       {
         gboolean ok = g_file_test (files[i], G_FILE_TEST_IS_DIR)
@@ -440,7 +475,10 @@ main (int argc, char **argv)
             return 1;
           }
       }
+    n_accessories = hap_sim_engine_get_accessories (probe)->len;
   }
+  if (!check_descriptor_limit (n_accessories))
+    return 1;
   sim.engine = hap_sim_engine_new (state_dir);
   sim.printed = g_hash_table_new (NULL, NULL);
   sim.advertised = g_hash_table_new (NULL, NULL);
