@@ -42,19 +42,6 @@ hap_setup_verifier_compute (const char  *setup_code,
 }
 
 static gboolean
-make_private_dir (const char *dir, GError **error)
-{
-  if (g_mkdir_with_parents (dir, 0700) != 0 || g_chmod (dir, 0700) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, HAP_ERROR, HAP_ERROR_STORAGE, "%s: cannot create with mode 0700: %s",
-                   dir, g_strerror (saved));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
 clear_state_dir (const char *dir, HapProvisionFlags flags, GError **error)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (state_files); i++)
@@ -100,7 +87,7 @@ hap_provision_state_dir (const char         *state_dir,
 
   if (!hap_setup_id_validate (setup_id, error) ||
       !hap_setup_verifier_compute (setup_code, &salt, &verifier, error) ||
-      !make_private_dir (state_dir, error) || !clear_state_dir (state_dir, flags, error))
+      !hap_storage_make_private_dir (state_dir, error) || !clear_state_dir (state_dir, flags, error))
     return FALSE;
 
   storage = hap_storage_new_identity (state_dir);

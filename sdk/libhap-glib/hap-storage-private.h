@@ -100,6 +100,9 @@ HapPairing  *hap_storage_find_pairing       (HapStorage   *storage,
 gboolean     hap_storage_has_admin          (HapStorage   *storage);
 void         hap_pairing_free               (HapPairing   *pairing);
 
+/* Creates @dir (and its parents) and gives it mode 0700 even if it existed wider. */
+gboolean     hap_storage_make_private_dir   (const char   *dir,
+                                             GError      **error);
 /* Atomic write of one file of the state directory (mode 0600). */
 gboolean     hap_storage_write_file         (const char   *dir,
                                              const char   *name,

@@ -572,6 +572,27 @@ hap_storage_save_ids (HapStorage *storage, GError **error)
   return save_key_file (storage, "ids", kf, error);
 }
 
+gboolean
+hap_storage_make_private_dir (const char *dir, GError **error)
+{
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, HAP_ERROR, HAP_ERROR_STORAGE, "%s: cannot create: %s",
+                   dir, g_strerror (saved));
+      return FALSE;
+    }
+  /* Keys live here: keep the directory private even if it existed with a wider mode. */
+  if (g_chmod (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, HAP_ERROR, HAP_ERROR_STORAGE, "%s: cannot set mode 0700: %s",
+                   dir, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static HapStorage *
 storage_new (const char *dir)
 {
@@ -601,21 +622,8 @@ hap_storage_open (const char *dir, GError **error)
   g_autoptr(HapStorage) storage = storage_new (dir);
   gboolean exists = FALSE;
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, HAP_ERROR, HAP_ERROR_STORAGE, "%s: cannot create: %s",
-                   dir, g_strerror (saved));
-      return NULL;
-    }
-  /* Keys live here: keep the directory private even if it existed with a wider mode. */
-  if (g_chmod (dir, 0700) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, HAP_ERROR, HAP_ERROR_STORAGE, "%s: cannot set mode 0700: %s",
-                   dir, g_strerror (saved));
-      return NULL;
-    }
+  if (!hap_storage_make_private_dir (dir, error))
+    return NULL;
 
   if (!load_identity (storage, &exists, error))
     return NULL;

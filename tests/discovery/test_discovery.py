@@ -5,13 +5,15 @@ Prints TAP."""
 import base64, hashlib, json, os, shutil, signal, subprocess, sys, tempfile, time
 
 import hap_namespace
+from hap_tap import Tap
 
 SIM = os.environ["HAP_SIMULATOR"]
 PAIR = os.environ["HAP_TEST_PAIR"]
 ACCESSORIES = os.environ["HAP_ACCESSORIES_DIR"]
 NS = os.environ["HAP_NS_DIR"]
 WORK = tempfile.mkdtemp(prefix="hap-disco-")
-results = []
+tap = Tap()
+check = tap.check
 avahi = None
 
 
@@ -80,12 +82,6 @@ def wait_for(pred, timeout=10):
 
 def setup_hash(setup_id, device_id):
     return base64.b64encode(hashlib.sha512((setup_id + device_id).encode()).digest()[:4]).decode()
-
-
-def check(name, cond, detail=""):
-    results.append((name, bool(cond), detail))
-    if not cond:
-        print(f"# FAILED {name}: {detail}", file=sys.stderr)
 
 
 def expected_txt(ready, category, paired=False, c=1):
@@ -238,16 +234,9 @@ def main():
     start_avahi()
     tests = [test_txt_and_names, test_config_number, test_ipv6_when_unbound, test_daemon_appears_later,
              test_past_avahi_client_limit]
-    for t in tests:
-        try:
-            t()
-        except Exception as e:  # a crash of one test is a failure, not a skip
-            check(t.__name__, False, repr(e))
+    tap.run(tests)
     stop_avahi()
-    print(f"1..{len(results)}")
-    for i, (name, ok, detail) in enumerate(results, 1):
-        print(f"{'ok' if ok else 'not ok'} {i} - {name}")
-    return 0 if all(ok for _, ok, _ in results) else 1
+    return tap.report()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import base64, csv, hashlib, json, os, re, select, shutil, signal, subprocess, s
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "discovery"))
 import hap_namespace  # noqa: E402
+from hap_tap import Tap  # noqa: E402
 
 PROVISION = os.environ["HAP_PROVISION"]
 SIM = os.environ["HAP_SIMULATOR"]
@@ -14,14 +15,9 @@ LOCK = os.path.join(os.environ["HAP_ACCESSORIES_DIR"], "lock.json")
 NS = os.environ["HAP_NS_DIR"]
 WORK = tempfile.mkdtemp(prefix="hap-provision-")
 OUT = os.path.join(WORK, "factory")
-results = []
 DOOR_LOCK = 6
-
-
-def check(name, cond, detail=""):
-    results.append((name, bool(cond), detail))
-    if not cond:
-        print(f"# FAILED {name}: {str(detail)[:2000]}", file=sys.stderr)
+tap = Tap()
+check = tap.check
 
 
 def provision(*args):
@@ -209,21 +205,18 @@ def test_served(rows):
 def main():
     avahi = hap_namespace.start_avahi(NS)
     try:
-        rows = test_batch()
-        for t in (test_rerun, test_served):
-            try:
-                t(rows)
-            except Exception as e:  # a crash of one test is a failure, not a skip
-                check(t.__name__, False, repr(e))
-    except Exception as e:
-        check("test_batch", False, repr(e))
+        rows = []
+
+        def test_batch_and_keep():
+            rows.extend(test_batch())
+
+        tap.run([test_batch_and_keep])
+        if rows:
+            tap.run([test_rerun, test_served], rows)
     finally:
         avahi.terminate()
         avahi.wait(10)
-    print(f"1..{len(results)}")
-    for i, (name, ok, _) in enumerate(results, 1):
-        print(f"{'ok' if ok else 'not ok'} {i} - {name}")
-    return 0 if all(ok for _, ok, _ in results) else 1
+    return tap.report()
 
 
 if __name__ == "__main__":

@@ -4,16 +4,14 @@ refuses at once, saying why, when even the hard limit is too low for the workspa
 Prints TAP."""
 import json, os, shutil, signal, subprocess, sys, tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "discovery"))
+from hap_tap import Tap  # noqa: E402
+
 SIM = os.environ["HAP_SIMULATOR"]
 LAMP = os.path.join(os.environ["HAP_ACCESSORIES_DIR"], "lightbulb.json")
 WORK = tempfile.mkdtemp(prefix="hap-fdlimit-")
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append((name, bool(cond)))
-    if not cond:
-        print(f"# FAILED {name}: {str(detail)[-1500:]}", file=sys.stderr)
+tap = Tap()
+check = tap.check
 
 
 def workspace(n):
@@ -42,7 +40,7 @@ def run(nofile, ws, tag):
     return None, "", soft
 
 
-def main():
+def test_limits():
     ws = workspace(100)
     code, err, _ = run("300:300", ws, "low")
     check("100 accessories under a hard limit of 300 are refused with exit 1", code == 1, (code, err))
@@ -51,10 +49,11 @@ def main():
     code, err, soft = run("64:4096", ws, "raised")
     check("a soft limit below the hard one is raised to it, and the runner serves",
           code is None and soft == "4096", (code, soft, err))
-    print(f"1..{len(results)}")
-    for i, (name, ok) in enumerate(results, 1):
-        print(f"{'ok' if ok else 'not ok'} {i} - {name}")
-    return 0 if all(ok for _, ok in results) else 1
+
+
+def main():
+    tap.run([test_limits])
+    return tap.report()
 
 
 if __name__ == "__main__":
