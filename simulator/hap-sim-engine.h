@@ -23,8 +23,10 @@ HapSimEngine    *hap_sim_engine_new               (const char   *state_dir);
 void             hap_sim_engine_set_bind_address  (HapSimEngine *self, const char *address);
 /* The first accessory listens on @port, the next on the following ports (0: any). */
 void             hap_sim_engine_set_base_port     (HapSimEngine *self, guint16 port);
-/* The BlueZ adapter of accessories served over BLE (default: the first usable one). */
-void             hap_sim_engine_set_ble_adapter   (HapSimEngine *self, const char *adapter);
+/* The BlueZ adapters of accessories served over BLE: "hci0", or "hci0,hci1,…" to give
+ * each BLE accessory the next adapter no other one has (one adapter carries one HAP-BLE
+ * accessory). NULL: the first usable one. */
+void             hap_sim_engine_set_ble_adapter   (HapSimEngine *self, const char *adapters);
 gboolean         hap_sim_engine_set_setup_code    (HapSimEngine *self, const char *code,
                                                    GError **error);
 void             hap_sim_engine_set_advertise     (HapSimEngine *self, gboolean advertise);
