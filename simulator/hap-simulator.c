@@ -349,7 +349,8 @@ main (int argc, char **argv)
       "TCP port of the first accessory; the next ones use the following ports (default: any free port)", "N" },
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind_address, "Listen on this address only", "ADDR" },
     { "ble-adapter", 0, 0, G_OPTION_ARG_STRING, &ble_adapter,
-      "BlueZ adapter for accessories served over BLE (default: the first that can be a peripheral)", "hciN" },
+      "BlueZ adapter for accessories served over BLE (default: the first that can be a peripheral); "
+      "hci0,hci1,… gives each BLE accessory the next adapter (one adapter serves one)", "hciN[,…]" },
     { "setup-code", 0, 0, G_OPTION_ARG_STRING, &setup_code,
       "Setup code for every accessory (default: a stored or random one each)", "XXX-XX-XXX" },
     { "qr-png", 0, 0, G_OPTION_ARG_FILENAME, &qr_png,

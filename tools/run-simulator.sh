@@ -128,6 +128,7 @@ ble_dirs=""
 if [ "$has_file" = no ]; then
   ble_dirs=accessories/ble
 fi
+ble_adapters=""
 
 if [ "$virtual_bluez" = yes ]; then
   vbluez="${HAP_VIRTUAL_BLUEZ:-_build/virtual-bluez/hap-virtual-bluez}"
@@ -185,12 +186,12 @@ EOF
       adapters="${adapters:+$adapters,}hci$i"
       i=$((i + 1))
     done
-    set -- --ble-adapter "$adapters" "$@"
+    ble_adapters="$adapters"
   fi
 elif bluez_running; then
   adapters=$(bluez_adapters)
   if [ -n "$adapters" ] && [ "$has_adapter" = no ]; then
-    set -- --ble-adapter "$adapters" "$@"
+    ble_adapters="$adapters"
   fi
   echo "run-simulator: BlueZ is running (adapters: ${adapters:-none}); BLE accessories are served, one per adapter" >&2
 else
@@ -212,6 +213,8 @@ else
   if [ "$has_file" = no ]; then
     set -- "$@" accessories $ble_dirs
   fi
+  # The runner's option (the desktop app picks adapters in its editor).
+  [ -z "$ble_adapters" ] || set -- --ble-adapter "$ble_adapters" "$@"
   case " $* " in *" --headless "*) ;; *) set -- --headless "$@";; esac
 fi
 
