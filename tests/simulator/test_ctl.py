@@ -612,6 +612,22 @@ def run_ble_without_bluez(outlet):
           {"transports": ["ip"], "adapter": ""}, r.stderr)
     r = ctl("transports", "outlet", "ble,usb")
     check("transports: a bad list exits 2", r.returncode == 2, r.stderr)
+    # The BLE demo files load (simulator section included), each as a BLE accessory.
+    ble_dir = os.path.join(ACCESSORIES, "ble")
+    names = sorted(n for n in os.listdir(ble_dir) if n.endswith(".json"))
+    loaded = []
+    for name in names:
+        r = ctl("add", os.path.join(ble_dir, name), "--no-start")
+        ident = r.stdout.strip()
+        info = ctl_json("ble", ident) if r.returncode == 0 else None
+        if r.returncode == 0 and info and "ble" in info["transports"]:
+            loaded.append(name)
+        else:
+            print(f"# {name}: {r.stderr.strip()} {info}", file=sys.stderr)
+        if r.returncode == 0:
+            ctl("remove", ident)
+    check("accessories/ble/*.json load as BLE accessories",
+          len(names) >= 4 and loaded == names, (names, loaded))
 
 
 def run_signals(text, ident):
