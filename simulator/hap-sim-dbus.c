@@ -776,6 +776,16 @@ method_set_transports (HapSimDBus *self, GVariant *parameters, GDBusMethodInvoca
           return NULL;
         }
     }
+  /* BLE turned on for an accessory without an adapter: the next free one of the
+   * runner's --ble-adapter list, as it would have had if its file said "ble". */
+  if ((transports & HAP_TRANSPORT_BLE) && !(hap_sim_accessory_get_transports (accessory) & HAP_TRANSPORT_BLE) &&
+      hap_sim_accessory_get_ble_adapter (accessory) == NULL)
+    {
+      g_autofree char *picked = g_strdup (hap_sim_engine_pick_ble_adapter (self->engine, accessory));
+
+      if (picked != NULL && !hap_sim_accessory_move_ble_adapter (accessory, picked, error))
+        return NULL;
+    }
   if (!hap_sim_accessory_set_transports (accessory, transports, error))
     return NULL;
   return g_variant_new ("()");

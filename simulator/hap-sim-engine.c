@@ -171,6 +171,17 @@ pick_adapter (HapSimEngine *self, GPtrArray *pending)
   return NULL;
 }
 
+const char *
+hap_sim_engine_pick_ble_adapter (HapSimEngine *self, HapSimAccessory *accessory)
+{
+  g_return_val_if_fail (HAP_SIM_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (HAP_SIM_IS_ACCESSORY (accessory), NULL);
+
+  if (hap_sim_accessory_get_ble_adapter (accessory) != NULL)
+    return hap_sim_accessory_get_ble_adapter (accessory);
+  return pick_adapter (self, NULL);
+}
+
 static HapSimAccessory *
 load (HapSimEngine *self, const char *path, const char *id, GPtrArray *pending, GError **error)
 {

@@ -27,6 +27,10 @@ void             hap_sim_engine_set_base_port     (HapSimEngine *self, guint16 p
  * each BLE accessory the next adapter no other one has (one adapter carries one HAP-BLE
  * accessory). NULL: the first usable one. */
 void             hap_sim_engine_set_ble_adapter   (HapSimEngine *self, const char *adapters);
+/* The adapter @accessory should serve BLE on: the one it has, else the next one of the
+ * list no BLE accessory was given (NULL: none left, or no list). */
+const char      *hap_sim_engine_pick_ble_adapter  (HapSimEngine    *self,
+                                                   HapSimAccessory *accessory);
 gboolean         hap_sim_engine_set_setup_code    (HapSimEngine *self, const char *code,
                                                    GError **error);
 void             hap_sim_engine_set_advertise     (HapSimEngine *self, gboolean advertise);

@@ -190,6 +190,28 @@ def check_ble(run, listing, controller_adapter):
     check(f"{run.label}: a timed write unlocks it", r.returncode == 0 and got == "0", (r.stderr, got))
 
 
+def check_pick(run):
+    """An adapter freed at run time goes to the next accessory that turns BLE on."""
+    r = run.ctl("transports", "lightbulb", "ip,ble")
+    check(f"{run.label}: BLE on with every listed adapter taken is refused, saying which holds what",
+          r.returncode == 1 and "already serves HAP over BLE" in r.stderr and "ctl adapter lightbulb hciN" in r.stderr,
+          r.stderr)
+    r = run.ctl("remove", "contact-sensor")
+    adapters = {a["name"]: a["used-by"] for a in run.ctl_json("adapters") or []}
+    check(f"{run.label}: remove frees the contact sensor's adapter", r.returncode == 0 and
+          adapters.get("hci2") == "", (r.stderr, adapters))
+    r = run.ctl("transports", "lightbulb", "ip,ble")
+    info = run.ctl_json("ble", "lightbulb") or {}
+    check(f"{run.label}: BLE on for an IP accessory takes the freed adapter of the list",
+          r.returncode == 0 and info.get("adapter") == "hci2" and info.get("transports") == ["ip", "ble"], (r.stderr, info))
+    for _ in range(50):
+        adapters = {a["name"]: a["used-by"] for a in run.ctl_json("adapters") or []}
+        if adapters.get("hci2") == "lightbulb":
+            break
+        time.sleep(0.1)
+    check(f"{run.label}: adapters shows it there", adapters.get("hci2") == "lightbulb", adapters)
+
+
 def wait_up(run):
     r = run.ctl("wait", "--timeout", "120", timeout=150)
     if not check(f"{run.label}: ctl wait: every accessory runs", r.returncode == 0, r.stderr + run.log()[-3000:]):
@@ -210,6 +232,7 @@ def run_virtual():
         run.system_bus = vbus
         check_ip(run, listing)
         check_ble(run, listing, "hci4")
+        check_pick(run)
     finally:
         run.finish()
         stop(bus)
