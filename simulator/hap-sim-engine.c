@@ -224,6 +224,37 @@ hap_sim_engine_add_file (HapSimEngine *self, const char *path, gboolean start, G
   return g_steal_pointer (&acc);
 }
 
+/* Starting a workspace, a BLE accessory without a free adapter must not keep the others
+ * from serving: it joins stopped, and the warning (the claim's message) says how to give
+ * it one. Other failures are @error (prefixed with the file when @name_file). */
+static gboolean
+start_or_leave_stopped (HapSimAccessory *acc, gboolean name_file, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (hap_sim_accessory_start (acc, &local))
+    return TRUE;
+  if (!hap_sim_accessory_has_ble (acc) || !g_error_matches (local, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE))
+    {
+      if (name_file)
+        g_prefix_error (&local, "%s: ", hap_sim_accessory_get_file (acc));
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  g_warning ("%s", local->message);
+  return TRUE;
+}
+
+HapSimAccessory *
+hap_sim_engine_add_file_at_startup (HapSimEngine *self, const char *path, GError **error)
+{
+  HapSimAccessory *acc = hap_sim_engine_add_file (self, path, FALSE, error);
+
+  if (acc == NULL || !start_or_leave_stopped (acc, FALSE, error))
+    return NULL;
+  return acc;
+}
+
 static int
 compare_names (gconstpointer a, gconstpointer b)
 {
@@ -272,20 +303,9 @@ hap_sim_engine_add_workspace (HapSimEngine *self, const char *path, gboolean sta
   for (guint i = 0; i < loaded->len; i++)
     {
       HapSimAccessory *acc = g_ptr_array_index (loaded, i);
-      g_autoptr(GError) local = NULL;
 
-      if (start && !hap_sim_accessory_start (acc, &local))
-        {
-          /* A BLE accessory without a free adapter must not keep the others from
-           * serving: it joins stopped, and the warning says how to give it one. */
-          if (!hap_sim_accessory_has_ble (acc) || !g_error_matches (local, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE))
-            {
-              g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", hap_sim_accessory_get_file (acc));
-              return FALSE;
-            }
-          g_warning ("%s", local->message);
-          g_clear_error (&local);
-        }
+      if (start && !start_or_leave_stopped (acc, TRUE, error))
+        return FALSE;
       add (self, g_object_ref (acc));
     }
   return TRUE;

@@ -41,7 +41,14 @@ HapSimAccessory *hap_sim_engine_add_file          (HapSimEngine *self,
                                                    const char   *path,
                                                    gboolean      start,
                                                    GError      **error);
-/* Every *.json in @dir (sorted), loaded first: a broken file adds nothing. */
+/* As hap_sim_engine_add_file() with @start, for the files a run starts with: a BLE
+ * accessory whose adapter another one holds is added stopped, with a warning that says
+ * how to give it one, rather than failing (a workspace does the same). */
+HapSimAccessory *hap_sim_engine_add_file_at_startup (HapSimEngine *self,
+                                                     const char   *path,
+                                                     GError      **error);
+/* Every *.json in @dir (sorted), loaded first: a broken file adds nothing. Started
+ * (@start) as hap_sim_engine_add_file_at_startup() starts a file. */
 gboolean         hap_sim_engine_add_workspace     (HapSimEngine *self,
                                                    const char   *dir,
                                                    gboolean      start,

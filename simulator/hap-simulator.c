@@ -455,7 +455,7 @@ main (int argc, char **argv)
     {
       gboolean ok = g_file_test (files[i], G_FILE_TEST_IS_DIR)
                     ? hap_sim_engine_add_workspace (sim.engine, files[i], TRUE, &error)
-                    : hap_sim_engine_add_file (sim.engine, files[i], TRUE, &error) != NULL;
+                    : hap_sim_engine_add_file_at_startup (sim.engine, files[i], &error) != NULL;
       if (!ok)
         {
           g_printerr ("hap-simulator: %s: %s\n", files[i], error->message);

@@ -514,6 +514,44 @@ def run_trace(outlet, b):
           line and json.loads(line).get("transport") == "ble" and finish(f) == 0, line)
 
 
+def run_files(first):
+    """The same three as files on the command line, all BLE ones given one adapter: the
+    first takes it, the second joins stopped with the warning, the IP one serves."""
+    status = finish_simulator(first)
+    check("the simulator exits cleanly on SIGTERM", status == 0, status)
+    ws = os.path.join(WORK, "ws")
+    files = [os.path.join(ws, n) for n in ("lamp.json", "sensor.json", "outlet.json")]
+    with log("sim2.log") as err:
+        proc = subprocess.Popen([SIM, "--headless", "--bus", BUS, "--bus-name", "io.github.hapsim.Files",
+                                 "--setup-code", CODE, "--bind", "127.0.0.1", "--state-dir", os.path.join(WORK, "state2"),
+                                 "--ble-adapter", "hci2", *files], stdout=subprocess.PIPE, stderr=err)
+    processes.append(proc)
+    r = None
+    for _ in range(100):
+        r = subprocess.run([SIM, "ctl", "--bus", BUS, "--name", "io.github.hapsim.Files", "--json", "list"],
+                           capture_output=True, text=True, timeout=30)
+        if r.returncode == 0 and len(json.loads(r.stdout)) == 3:
+            break
+        time.sleep(0.1)
+    listing = json.loads(r.stdout) if r.returncode == 0 else []
+    states = {a["id"]: a["state"] for a in listing}
+    check("files on the command line: the IP one and the first BLE one serve, the second BLE one waits stopped",
+          proc.poll() is None and states.get("sensor") == "stopped" and states.get("lamp") not in (None, "stopped") and
+          states.get("outlet") not in (None, "stopped"), (proc.poll(), states))
+    text = open(os.path.join(WORK, "sim2.log")).read()
+    check("… with the warning naming the holder", "sensor: cannot serve BLE on hci2: “lamp” already serves" in text,
+          text[-1500:])
+
+
+def finish_simulator(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
 def main():
     global BUS
     proc = None
@@ -530,6 +568,8 @@ def main():
         run_stop_remove()
         b = run_controller(lamp)
         run_trace(outlet, b)
+        run_files(proc)
+        proc = None
     except Exception as e:  # a crash of the harness is a failed check, not a skip
         check("run", False, repr(e))
     finally:
@@ -543,7 +583,7 @@ def main():
                     p.wait()
         if proc is not None:
             check("the simulator exits cleanly on SIGTERM", proc.returncode == 0, proc.returncode)
-        for name in ("sim.log", "virtual-bluez.log"):
+        for name in ("sim.log", "sim2.log", "virtual-bluez.log"):
             path = os.path.join(WORK, name)
             bad = [line for line in open(path, errors="replace")] if os.path.exists(path) else []
             bad = [line for line in bad if BAD_LOG.search(line)]
