@@ -149,7 +149,7 @@ EOF
   trap cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
-  dbus-daemon --config-file="$vdir/bus.conf" --nofork --nopidfile >/dev/null &
+  dbus-daemon --config-file="$vdir/bus.conf" --nofork --nopidfile >/dev/null 2>"$vdir/dbus.log" &
   children="$!"
   for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
     [ -S "$vdir/bus" ] && break
