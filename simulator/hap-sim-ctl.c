@@ -793,6 +793,29 @@ compare_broadcasts (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
+/* The advertisement as on the air (hex) and its status flags, decoded
+ * (hap-protocol.md §5.2: bit 0 set while unpaired). */
+static void
+print_advertisement (GVariant *ble)
+{
+  g_autoptr(GVariant) bytes = g_variant_lookup_value (ble, "advertisement", G_VARIANT_TYPE_BYTESTRING);
+  g_autoptr(GVariant) fields = g_variant_lookup_value (ble, "advertisement-fields", G_VARIANT_TYPE_VARDICT);
+  g_autoptr(GString) hex = g_string_new (NULL);
+  const guint8 *data = NULL;
+  gsize len = 0;
+  guint8 sf;
+
+  if (bytes != NULL)
+    data = g_variant_get_fixed_array (bytes, &len, 1);
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (hex, "%02x", data[i]);
+  g_print ("advertisement   %s\n", hex->len > 0 ? hex->str : "-");
+  if (fields != NULL && g_variant_lookup (fields, "sf", "y", &sf))
+    g_print ("status flags    0x%02x (%s)\n", sf, (sf & 0x01) ? "not paired" : "paired");
+  else
+    g_print ("status flags    -\n");
+}
+
 static int
 cmd_ble (Ctl *ctl, int argc, char **argv)
 {
@@ -863,6 +886,7 @@ cmd_ble (Ctl *ctl, int argc, char **argv)
   g_print ("cn              %u\n", cn);
   g_print ("advertising id  %s\n", advertising_id);
   g_print ("broadcast key   %s\n", has_key ? "yes" : "no");
+  print_advertisement (ble);
   broadcasts = g_variant_lookup_value (ble, "broadcasts", G_VARIANT_TYPE ("a{uu}"));
   if (broadcasts != NULL && g_variant_n_children (broadcasts) > 0)
     {

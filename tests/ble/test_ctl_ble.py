@@ -293,6 +293,10 @@ def run_ble_view(lamp, outlet):
           shown.get("gsn") == str(info["gsn"]) and shown.get("cn") == str(info["cn"]) and
           shown.get("advertising id") == info["advertising-id"] and shown.get("broadcast key") == "no" and
           shown.get("broadcasts") == "-", r.stdout + r.stderr)
+    check("ble table: the advertisement in hex and its status flags (unpaired)",
+          shown.get("advertisement") == bytes(info.get("advertisement", [])).hex() and
+          shown.get("advertisement", "").startswith("06") and shown.get("status flags") == "0x01 (not paired)",
+          r.stdout)
     out = ble("outlet")
     check("ble --json of an IP accessory: transports and adapter only",
           out == {"transports": ["ip"], "adapter": ""}, out)
@@ -475,6 +479,7 @@ def run_controller(lamp):
     check("ble --json: broadcast key, the characteristic at 20 ms",
           info and info["broadcast-key"] is True and info["broadcasts"] == {str(brightness): 1}, info)
     r = ctl("ble", "lamp")
+    check("ble table: paired in the status flags", "status flags    0x00 (paired)" in r.stdout, r.stdout)
     check("ble table: broadcast key yes and the broadcasting characteristic",
           "broadcast key   yes" in r.stdout and f"broadcasts      {b} every 20 ms" in r.stdout, r.stdout)
     return b
