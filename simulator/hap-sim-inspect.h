@@ -12,7 +12,7 @@
 G_BEGIN_DECLS
 
 /* id, name, device-id, port, state, paired, sessions, connections, category, file,
- * bridged, quirks (as). Stopped accessories report what their state directory holds. */
+ * bridged, quirks (as), transports (as: "ip", "ble"). Stopped accessories report what their state directory holds. */
 GVariant *hap_sim_inspect_summary        (HapSimAccessory *accessory);
 /* aa{sv}: controller-id, admin, fingerprint (SHA-256 of the key, 16 bytes in colon hex),
  * added (x, Unix seconds). From the state directory while stopped. */

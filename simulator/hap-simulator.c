@@ -386,7 +386,8 @@ main (int argc, char **argv)
       "TCP port of the first accessory; the next ones use the following ports (default: any free port)", "N" },
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind_address, "Listen on this address only", "ADDR" },
     { "ble-adapter", 0, 0, G_OPTION_ARG_STRING, &ble_adapter,
-      "BlueZ adapter for accessories served over BLE (default: the first that can be a peripheral)", "hciN" },
+      "BlueZ adapter for accessories served over BLE (default: the first that can be a peripheral); "
+      "hci0,hci1,… gives each BLE accessory the next adapter (one adapter serves one)", "hciN[,…]" },
     { "setup-code", 0, 0, G_OPTION_ARG_STRING, &setup_code,
       "Setup code for every accessory (default: a stored or random one each)", "XXX-XX-XXX" },
     { "qr-png", 0, 0, G_OPTION_ARG_FILENAME, &qr_png,
@@ -498,7 +499,7 @@ main (int argc, char **argv)
     {
       gboolean ok = g_file_test (files[i], G_FILE_TEST_IS_DIR)
                     ? hap_sim_engine_add_workspace (sim.engine, files[i], TRUE, &error)
-                    : hap_sim_engine_add_file (sim.engine, files[i], TRUE, &error) != NULL;
+                    : hap_sim_engine_add_file_at_startup (sim.engine, files[i], &error) != NULL;
       if (!ok)
         {
           g_printerr ("hap-simulator: %s: %s\n", files[i], error->message);
