@@ -627,6 +627,7 @@ cmd_setup (Ctl *ctl, int argc, char **argv)
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) setup = NULL;
   const char *code = "", *payload = "", *setup_id = "";
+  gboolean provisioned = FALSE;
   int status;
 
   if (!parse_args (argc, argv, NULL, 0, positional))
@@ -646,6 +647,13 @@ cmd_setup (Ctl *ctl, int argc, char **argv)
   g_variant_lookup (setup, "setup-code", "&s", &code);
   g_variant_lookup (setup, "setup-payload", "&s", &payload);
   g_variant_lookup (setup, "setup-id", "&s", &setup_id);
+  g_variant_lookup (setup, "provisioned", "b", &provisioned);
+  if (provisioned)
+    {
+      /* A provisioned device keeps only its code's SRP verifier (docs/provisioning.md). */
+      g_print ("setup code     (provisioned: on the device's label only)\nsetup id       %s\n", setup_id);
+      return 0;
+    }
   g_print ("setup code     %s\nsetup payload  %s\nsetup id       %s\n", code, payload, setup_id);
   if (isatty (STDOUT_FILENO) && payload[0] != '\0')
     {

@@ -169,8 +169,12 @@ def test_served(rows):
     os.chmod(state, 0o700)
     log_path = os.path.join(WORK, "sim.log")
     env = dict(os.environ, G_MESSAGES_DEBUG="all")
+    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
+                           stdout=subprocess.PIPE, text=True)
+    bus_address = bus.stdout.readline().strip()
     with open(log_path, "w") as log:
-        sim = subprocess.Popen([SIM, "--headless", "--verbose", "--state-dir", state, "--bind", "127.0.0.1", LOCK],
+        sim = subprocess.Popen([SIM, "--headless", "--verbose", "--bus", bus_address, "--state-dir", state,
+                                "--bind", "127.0.0.1", LOCK],
                                stdout=subprocess.PIPE, stderr=log, text=True, env=env)
     try:
         try:
@@ -191,9 +195,22 @@ def test_served(rows):
         p = subprocess.run([PAIR, "pair", str(ready["port"]), device["setup_code"], ctrl], capture_output=True,
                            text=True, timeout=30)
         check("the code from its label pairs", p.returncode == 0, p.stderr)
+        ctl = subprocess.run([SIM, "ctl", "--bus", bus_address, "setup", "lock"], capture_output=True, text=True,
+                             timeout=30)
+        check("ctl setup says the code is on the label only, and shows the setup ID",
+              ctl.returncode == 0 and "provisioned: on the device's label only" in ctl.stdout
+              and device["setup_id"] in ctl.stdout, (ctl.stdout, ctl.stderr))
+        ctl_json = subprocess.run([SIM, "ctl", "--bus", bus_address, "--json", "setup", "lock"], capture_output=True,
+                                  text=True, timeout=30)
+        got = json.loads(ctl_json.stdout) if ctl_json.returncode == 0 else {}
+        check("GetSetup says provisioned, with no code and no payload",
+              got == {"setup-code": "", "setup-payload": "", "setup-id": device["setup_id"], "provisioned": True},
+              ctl_json.stdout)
     finally:
         sim.send_signal(signal.SIGTERM)
         rest = sim.communicate(timeout=10)[0]
+        bus.terminate()
+        bus.wait(10)
     logs = open(log_path).read() + rest
     check("the simulator logged at debug level", "DEBUG" in logs or "debug" in logs.lower(), logs[-500:])
     check("nothing it printed or logged holds the code, in either spelling",
