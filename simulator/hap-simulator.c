@@ -321,6 +321,11 @@ wants_headless (int argc, char **argv)
   return FALSE;
 }
 
+static void
+drop_message (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+}
+
 int
 main (int argc, char **argv)
 {
@@ -418,9 +423,11 @@ main (int argc, char **argv)
   if (factory_reset)
     return run_factory_reset (state_dir, files);
 
-  /* Load every file before serving anything: a broken file stops the whole run. */
+  /* Load every file before serving anything: a broken file stops the whole run. What a
+   * recorded device got wrong is logged by the load below, once. */
   {
     g_autoptr(HapSimEngine) probe = hap_sim_engine_new (state_dir);
+    guint quiet = g_log_set_handler ("Hap", G_LOG_LEVEL_WARNING, drop_message, NULL);
 
     hap_sim_engine_set_advertise (probe, FALSE);
     for (guint i = 0; files[i] != NULL; i++)
@@ -434,6 +441,7 @@ main (int argc, char **argv)
             return 1;
           }
       }
+    g_log_remove_handler ("Hap", quiet);
   }
   sim.engine = hap_sim_engine_new (state_dir);
   sim.printed = g_hash_table_new (NULL, NULL);

@@ -279,13 +279,19 @@ void
 _hap_accessory_server_append_database (HapAccessoryServer *self, GString *json)
 {
   GPtrArray *bridged = hap_accessory_get_bridged_accessories (self->accessory);
+  guint n = bridged != NULL ? bridged->len : 0;
+  guint root_index = 0;
 
+  /* A recorded bridge is listed where the device listed it among its bridged ones. */
+  _hap_accessory_get_recorded (self->accessory, &root_index, NULL);
+  root_index = MIN (root_index, n);
   g_string_append (json, "{\"accessories\":[");
-  _hap_accessory_append_json (self->accessory, json);
-  for (guint i = 0; bridged != NULL && i < bridged->len; i++)
+  for (guint i = 0; i <= n; i++)
     {
-      g_string_append_c (json, ',');
-      _hap_accessory_append_json (g_ptr_array_index (bridged, i), json);
+      if (i > 0)
+        g_string_append_c (json, ',');
+      _hap_accessory_append_json (i == root_index ? self->accessory
+                                  : g_ptr_array_index (bridged, i < root_index ? i : i - 1), json);
     }
   g_string_append (json, "]}");
 }
@@ -300,6 +306,7 @@ update_config_number (HapAccessoryServer *self, gboolean *changed, GError **erro
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autofree char *text = NULL;
   g_autofree char *hash = NULL;
+  guint recorded_number = 0;
 
   _hap_accessory_server_append_database (self, json);
   if (!json_parser_load_from_data (parser, json->str, (gssize) json->len, error))
@@ -309,8 +316,22 @@ update_config_number (HapAccessoryServer *self, gboolean *changed, GError **erro
   text = json_generator_to_data (generator, NULL);
   hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
 
+  /* A recorded device keeps its configuration number (Home Assistant's config-num). */
+  if (_hap_accessory_get_recorded (self->accessory, NULL, &recorded_number) && recorded_number > 0 &&
+      self->storage->config_number != recorded_number)
+    {
+      self->storage->config_number = recorded_number;
+      *changed = TRUE;
+    }
   if (g_strcmp0 (hash, self->storage->config_hash) == 0)
     return TRUE;
+  if (recorded_number > 0)
+    {
+      g_free (self->storage->config_hash);
+      self->storage->config_hash = g_steal_pointer (&hash);
+      *changed = TRUE;
+      return TRUE;
+    }
   if (self->storage->config_hash != NULL)
     self->storage->config_number = self->storage->config_number >= 65535 ? 1 : self->storage->config_number + 1;
   g_free (self->storage->config_hash);
