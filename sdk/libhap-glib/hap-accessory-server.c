@@ -243,6 +243,9 @@ assign_aids (HapAccessoryServer *self, gboolean *changed)
       const char *name = hap_accessory_get_name (accessory);
       gpointer stored = g_hash_table_lookup (self->storage->aids, name);
 
+      /* A recorded device's aids are in its file (and may not fit the map's 32 bits). */
+      if (_hap_accessory_get_recorded (accessory, NULL, NULL))
+        continue;
       if (hap_accessory_get_aid (accessory) == 0)
         hap_accessory_set_aid (accessory, stored != NULL ? GPOINTER_TO_UINT (stored) : next++);
       if (GPOINTER_TO_UINT (stored) != hap_accessory_get_aid (accessory))

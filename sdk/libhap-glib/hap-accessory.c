@@ -700,6 +700,10 @@ _hap_accessory_assign_iids (HapAccessory *self,
   g_return_val_if_fail (HAP_IS_ACCESSORY (self), FALSE);
   g_return_val_if_fail (id_map != NULL, FALSE);
 
+  /* A recorded device's iids are all in its file (and may not fit the map's 32 bits). */
+  if (self->recorded)
+    return FALSE;
+
   slots = g_array_new (FALSE, TRUE, sizeof (IidSlot));
   g_array_set_clear_func (slots, (GDestroyNotify) iid_slot_clear);
   counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
