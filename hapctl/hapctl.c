@@ -297,8 +297,8 @@ hapctl_parse_id (const char *text, gint64 *aid, gint64 *iid)
   guint64 a, i;
 
   if (g_strv_length (parts) != 2 ||
-      !g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXUINT32, &a, NULL) ||
-      !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT32, &i, NULL))
+      !g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXINT64, &a, NULL) ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXINT64, &i, NULL))
     return FALSE;
   *aid = (gint64) a;
   *iid = (gint64) i;

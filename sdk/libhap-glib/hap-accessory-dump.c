@@ -826,10 +826,12 @@ append_value (HapCharacteristic *self,
   HapFormat format = hap_characteristic_get_format (self);
   JsonNode *recorded = _hap_characteristic_get_recorded_value (self);
 
-  if (value != NULL)
-    hap_json_append_value (out, format, value);
-  else if (recorded != NULL)
+  /* A read passes the stored value too: while it is the one loaded, the device's. */
+  if (recorded != NULL &&
+      (value == NULL || g_variant_equal (value, hap_characteristic_get_value (self))))
     hap_json_append_node (out, recorded);
+  else if (value != NULL)
+    hap_json_append_value (out, format, value);
   else if (hap_characteristic_is_event_only (self))
     g_string_append (out, "null");
   else

@@ -41,20 +41,35 @@ static const HapTransport *const all_transports[HAP_N_TRANSPORTS] = {
   &hap_ble_transport,
 };
 
-static guint64
-char_key (guint64 aid, guint64 iid)
+/* (aid, iid): both may use 64 bits (a Hue bridge's aids and iids do). */
+typedef struct
 {
-  return aid << 32 | (iid & 0xffffffff);
+  guint64 aid, iid;
+} CharKey;
+
+static guint
+char_key_hash (gconstpointer key)
+{
+  const CharKey *k = key;
+
+  return g_int64_hash (&k->aid) * 31 + g_int64_hash (&k->iid);
+}
+
+static gboolean
+char_key_equal (gconstpointer a, gconstpointer b)
+{
+  const CharKey *x = a, *y = b;
+
+  return x->aid == y->aid && x->iid == y->iid;
 }
 
 HapCharacteristic *
 _hap_accessory_server_lookup (HapAccessoryServer *self, guint64 aid, guint64 iid)
 {
-  guint64 key;
+  CharKey key = { aid, iid };
 
-  if (aid > G_MAXUINT32 || iid > G_MAXUINT32 || self->characteristics == NULL)
+  if (self->characteristics == NULL)
     return NULL;
-  key = char_key (aid, iid);
   return g_hash_table_lookup (self->characteristics, &key);
 }
 
@@ -356,10 +371,11 @@ index_accessory (HapAccessoryServer *self, HapAccessory *accessory)
       for (guint j = 0; j < characteristics->len; j++)
         {
           HapCharacteristic *characteristic = g_ptr_array_index (characteristics, j);
-          guint64 *key = g_new (guint64, 1);
+          CharKey *key = g_new (CharKey, 1);
           gulong id;
 
-          *key = char_key (aid, hap_characteristic_get_iid (characteristic));
+          key->aid = aid;
+          key->iid = hap_characteristic_get_iid (characteristic);
           g_hash_table_insert (self->characteristics, key, characteristic);
           id = g_signal_connect (characteristic, "value-changed", G_CALLBACK (on_value_changed), self);
           g_ptr_array_add (self->value_handlers, g_object_ref (characteristic));
@@ -647,7 +663,7 @@ hap_accessory_server_init (HapAccessoryServer *self)
   self->sessions = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_session_unref);
   self->value_handlers = g_ptr_array_new_with_free_func (g_object_unref);
   self->value_handler_ids = g_array_new (FALSE, FALSE, sizeof (gulong));
-  self->characteristics = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->characteristics = g_hash_table_new_full (char_key_hash, char_key_equal, g_free, NULL);
   self->subscribers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_hash_table_unref);
 }
 

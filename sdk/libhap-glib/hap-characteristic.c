@@ -125,6 +125,9 @@ commit_value (HapCharacteristic *self,
       return;
     }
 
+  /* From now on the value is ours, no longer the one a recorded device answered. */
+  g_clear_pointer (&self->recorded_value, json_node_unref);
+
   if (g_variant_equal (self->value, held) && !hap_characteristic_is_event_only (self))
     return;
 
@@ -718,8 +721,6 @@ hap_characteristic_set_value_from (HapCharacteristic *self,
   if (!hap_characteristic_validate (self, held, error))
     return FALSE;
 
-  /* From now on the value is ours, no longer the one the device recorded. */
-  g_clear_pointer (&self->recorded_value, json_node_unref);
   commit_value (self, held, origin);
   return TRUE;
 }
