@@ -52,14 +52,24 @@ def first_difference(a, b, path=""):
     return None if a == b else f"{path}: {a!r} != {b!r}"
 
 
+def stop(proc, name, log):
+    """SIGTERM; the simulator exits 0 (under ASan: without leaks or errors)."""
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(10)
+    log.close()
+    with open(log.name) as f:
+        check(f"{name}: hap-simulator exits cleanly", code == 0, f"exit {code}: {f.read()[-2000:]}")
+
+
 def serve_and_clone(source, name):
     """Serves @source, pairs, clones it into WORK; returns the clone's path and bytes."""
     state = os.path.join(WORK, name + ".state")
     controller = os.path.join(WORK, name + ".controller")
     out = os.path.join(WORK, name + ".clone.json")
+    log = open(os.path.join(WORK, name + ".log"), "w")
     proc = subprocess.Popen([SIM, "--headless", "--bind", "127.0.0.1", "--setup-code", CODE,
                              "--state-dir", state, source],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         line = proc.stdout.readline()
         if not line:
@@ -71,8 +81,7 @@ def serve_and_clone(source, name):
             if r.returncode != 0:
                 raise RuntimeError(f"hapctl {args[0]} failed: {r.stderr}")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
+        stop(proc, name, log)
     with open(out, "rb") as f:
         return out, f.read()
 
@@ -95,9 +104,10 @@ def served_database(source, name):
     """What hapctl --json accessories prints for @source, as a list of accessories."""
     state = os.path.join(WORK, name + ".state")
     controller = os.path.join(WORK, name + ".controller")
+    log = open(os.path.join(WORK, name + ".log"), "w")
     proc = subprocess.Popen([SIM, "--headless", "--bind", "127.0.0.1", "--setup-code", CODE,
                              "--state-dir", state, source],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         addr = f"127.0.0.1:{json.loads(proc.stdout.readline())['port']}"
         subprocess.run([HAPCTL, "--controller", controller, "pair", addr, CODE], check=True,
@@ -106,8 +116,7 @@ def served_database(source, name):
                            check=True, capture_output=True, text=True, timeout=60)
         return without_ev(json.loads(r.stdout)["accessories"])
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
+        stop(proc, name, log)
 
 
 def main():
