@@ -9,6 +9,7 @@
 
 #include "hap-sim-error.h"
 #include "hap-sim-inspect.h"
+#include "hap-sim-ui-util.h"
 #include "hap-sim-workspace.h"
 
 #define LAMP \
@@ -615,6 +616,9 @@ test_import_dump (Fixture *f, gconstpointer data)
   /* The recorded services, vendor ones by UUID, and no Protocol Information added. */
   g_assert_cmpuint (hap_accessory_get_services (device)->len, ==, 5);
   g_assert_nonnull (hap_accessory_get_service (device, "4AAAF940-0DEC-11E5-B939-0800200C9A66"));
+  /* A vendor characteristic shows its description and UUID. */
+  g_assert_cmpstr (hap_sim_ui_characteristic_label (hap_accessory_get_characteristic_by_iid (device, 14)), ==,
+                   "TIMER_SETTINGS (4AAAF942-0DEC-11E5-B939-0800200C9A66)");
   source_text = read_text (dump_path);
   copied_text = read_text (hap_sim_accessory_get_file (accessory));
   g_assert_cmpstr (source_text, ==, copied_text);
