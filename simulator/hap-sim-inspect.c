@@ -279,9 +279,10 @@ hap_sim_inspect_setup (HapSimAccessory *accessory, GError **error)
       /* As the server builds it (hap_accessory_server_dup_setup_payload). */
       code = storage->setup_code;
       setup_id = storage->setup_id;
-      payload = hap_setup_payload_build (code, setup_id,
-                                         (guint) hap_accessory_get_category (hap_sim_accessory_get_accessory (accessory)),
-                                         HAP_SETUP_FLAG_IP);
+      if (code != NULL)
+        payload = hap_setup_payload_build (code, setup_id,
+                                           (guint) hap_accessory_get_category (hap_sim_accessory_get_accessory (accessory)),
+                                           HAP_SETUP_FLAG_IP);
     }
   else
     {
@@ -291,9 +292,11 @@ hap_sim_inspect_setup (HapSimAccessory *accessory, GError **error)
     }
 
   g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
-  hap_sim_dict_add (&dict, "setup-code", "s", code);
-  hap_sim_dict_add (&dict, "setup-payload", "s", payload);
+  /* A provisioned device keeps only its code's verifier: code and payload are "". */
+  hap_sim_dict_add (&dict, "setup-code", "s", code != NULL ? code : "");
+  hap_sim_dict_add (&dict, "setup-payload", "s", payload != NULL ? payload : "");
   hap_sim_dict_add (&dict, "setup-id", "s", setup_id);
+  hap_sim_dict_add (&dict, "provisioned", "b", code == NULL);
   return g_variant_builder_end (&dict);
 }
 

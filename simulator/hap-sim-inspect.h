@@ -20,7 +20,8 @@ GVariant *hap_sim_inspect_pairings       (HapSimAccessory *accessory);
 /* aa{sv}: session (t), peer, controller-id, secured, connected and established (x, µs of
  * real time), requests, bytes-in, bytes-out, subscriptions (as "aid.iid"). */
 GVariant *hap_sim_inspect_sessions       (HapSimAccessory *accessory);
-/* a{sv}: setup-code, setup-payload (X-HM://…), setup-id. BAD_STATE for an accessory that
+/* a{sv}: setup-code, setup-payload (X-HM://…; both "" on a provisioned device, which
+ * keeps only its code's verifier), setup-id, provisioned (b). BAD_STATE for an accessory that
  * never started (it has no identity yet). */
 GVariant *hap_sim_inspect_setup          (HapSimAccessory *accessory,
                                           GError         **error);

@@ -195,9 +195,49 @@ def test_daemon_appears_later():
     r.stop()
 
 
+def test_past_avahi_client_limit():
+    """avahi-daemon allows 1,024 objects per client by default, one per record: 1,100
+    accessories in one process are all registered and browsable all the same."""
+    n = 1100
+    ws = os.path.join(WORK, "many")
+    os.makedirs(ws)
+    lamp = json.load(open(os.path.join(ACCESSORIES, "lightbulb.json")))
+    for i in range(n):
+        lamp["accessories"][0]["name"] = f"Many {i:04d}"
+        with open(os.path.join(ws, f"many-{i:04d}.json"), "w") as f:
+            json.dump(lamp, f)
+    log = open(os.path.join(WORK, "many.log"), "w")
+    proc = subprocess.Popen([SIM, "--headless", "--state-dir", os.path.join(WORK, "s-many"), "--bind", "127.0.0.1", ws],
+                            stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        ready = 0
+        deadline = time.time() + 120
+        while ready < n and time.time() < deadline:
+            if not proc.stdout.readline():
+                break
+            ready += 1
+        check(f"{n} accessories start", ready == n, ready)
+        names = set()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            out = subprocess.run(["avahi-browse", "-pt", "_hap._tcp"], capture_output=True, text=True,
+                                 timeout=60).stdout
+            names = {line.split(";")[3] for line in out.splitlines() if line.startswith("+")}
+            if len(names) >= n:
+                break
+            time.sleep(1)
+        check(f"all {n} are browsable (past avahi-daemon's 1,024 objects per client)", len(names) == n, len(names))
+        errors = [line for line in open(os.path.join(WORK, "many.log")) if "not discoverable" in line]
+        check("no record was refused", not errors, errors[:3])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+
+
 def main():
     start_avahi()
-    tests = [test_txt_and_names, test_config_number, test_ipv6_when_unbound, test_daemon_appears_later]
+    tests = [test_txt_and_names, test_config_number, test_ipv6_when_unbound, test_daemon_appears_later,
+             test_past_avahi_client_limit]
     for t in tests:
         try:
             t()
