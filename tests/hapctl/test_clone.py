@@ -86,10 +86,19 @@ def serve_and_clone(source, name):
         return out, f.read()
 
 
-def round_trip(source, name, expected):
+# What each recording gets wrong: hap-simulator warns once per oddity (tests/test-dump.c).
+ODDITIES = {"eve_energy": 8, "idevices_switch": 14, "nanoleaf_bulb": 3, "simpleconnect_fan": 22,
+            "synthetic_float_minstep": 5}
+
+
+def round_trip(source, name, expected, oddities=None):
     """Clone of @source equals @expected (a list of accessories); the clone clones to itself."""
     try:
         first, first_bytes = serve_and_clone(source, name)
+        if oddities is not None:
+            with open(os.path.join(WORK, name + ".log")) as f:
+                n = f.read().count("(served as recorded)")
+            check(f"{name}: one warning per oddity", n == oddities, f"{n} warnings, expected {oddities}")
         clone = without_ev(json.loads(first_bytes))
         diff = first_difference(expected, clone)
         check(f"{name}: the clone equals what was served", diff is None, diff)
@@ -125,7 +134,7 @@ def main():
     for f in devices:
         with open(os.path.join(REAL_DEVICES, f)) as fp:
             recorded = without_ev(json.load(fp))
-        round_trip(os.path.join(REAL_DEVICES, f), f[:-5], recorded)
+        round_trip(os.path.join(REAL_DEVICES, f), f[:-5], recorded, ODDITIES.get(f[:-5], 0))
 
     # The simulator's own samples: a clone is served as the original was.
     for f in ("lightbulb.json", "bridge.json"):
