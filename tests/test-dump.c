@@ -396,6 +396,96 @@ test_detection (void)
   g_assert_false (_hap_accessory_get_recorded (native, NULL, NULL));
 }
 
+/* Mutations ------------------------------------------------------------------------- */
+
+/* A copy of @node where the @target-th node (depth first, counted in *n) is @alt. */
+static JsonNode *
+replace_nth (JsonNode *node,
+             guint    *n,
+             guint     target,
+             JsonNode *alt)
+{
+  if ((*n)++ == target)
+    return json_node_copy (alt);
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_autoptr(JsonObject) copy = json_object_new ();
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init_ordered (&iter, json_node_get_object (node));
+      while (json_object_iter_next_ordered (&iter, &name, &member))
+        json_object_set_member (copy, name, replace_nth (member, n, target, alt));
+      return json_node_init_object (json_node_alloc (), copy);
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      g_autoptr(JsonArray) copy = json_array_new ();
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        json_array_add_element (copy, replace_nth (json_array_get_element (array, i), n, target, alt));
+      return json_node_init_array (json_node_alloc (), copy);
+    }
+  return json_node_copy (node);
+}
+
+/* Every value of a recording replaced in turn by values of every kind: each result
+ * loads (and serves) or fails with FILE:LINE:COL, never a critical or a crash. */
+static void
+test_mutations (void)
+{
+  static const char * const alternatives[] = {
+    "null", "0", "-1", "1e300", "4294967296", "\"\"", "\"3E\"", "true", "[]", "{}", "[[1, 2]]",
+  };
+  static const char * const files[] = { "real-devices/koogeek_ls1.json", "dumps/ha-diagnostics-koogeek.json" };
+
+  for (guint f = 0; f < G_N_ELEMENTS (files); f++)
+    {
+      g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", files[f], NULL);
+      g_autoptr(JsonNode) root = parse_file (path);
+      guint n_nodes = 0, loaded = 0, refused = 0;
+      g_autoptr(JsonNode) unused = replace_nth (root, &n_nodes, G_MAXUINT, NULL);
+
+      for (guint target = 0; target < n_nodes; target++)
+        for (guint k = 0; k < G_N_ELEMENTS (alternatives); k++)
+          {
+            g_autoptr(JsonNode) alt = json_from_string (alternatives[k], NULL);
+            g_autoptr(JsonNode) mutated = NULL;
+            g_autoptr(HapAccessory) accessory = NULL;
+            g_autoptr(GError) error = NULL;
+            g_autofree char *text = NULL;
+            guint n = 0;
+
+            mutated = replace_nth (root, &n, target, alt);
+            text = json_to_string (mutated, TRUE);
+            accessory = hap_accessory_new_from_data (text, -1, "mutated.json", &error);
+            if (accessory == NULL)
+              {
+                g_assert_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE);
+                g_assert_true (g_str_has_prefix (error->message, "mutated.json:"));
+                refused++;
+              }
+            else
+              {
+                g_autoptr(GString) out = g_string_new (NULL);
+                GPtrArray *bridged = hap_accessory_get_bridged_accessories (accessory);
+
+                _hap_accessory_append_json (accessory, out);
+                for (guint i = 0; i < bridged->len; i++)
+                  _hap_accessory_append_json (g_ptr_array_index (bridged, i), out);
+                g_assert_cmpuint (out->len, >, 0);
+                loaded++;
+              }
+          }
+      g_test_message ("%s: %u nodes, %u mutations loaded, %u refused", files[f], n_nodes, loaded, refused);
+      g_assert_cmpuint (loaded, >, 0);
+      g_assert_cmpuint (refused, >, 0);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -409,6 +499,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dump/recorded-metadata", test_recorded_metadata);
   g_test_add_func ("/dump/broken", test_broken_dumps);
   g_test_add_func ("/dump/detection", test_detection);
+  g_test_add_func ("/dump/mutations", test_mutations);
 
   return g_test_run ();
 }
