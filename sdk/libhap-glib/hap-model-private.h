@@ -134,7 +134,7 @@ JsonObject *_hap_service_get_recorded               (HapService        *self);
 void        _hap_accessory_set_recorded             (HapAccessory      *self,
                                                      guint              root_index,
                                                      guint              config_number);
-/* Append a recorded service or characteristic object (hap-accessory-dump.c): members in
+/* Append a recorded service or characteristic object (hap-recorded-json.c): members in
  * recorded order, the live iid, value and "ev" where the flags ask for them. */
 void        _hap_service_append_recorded_json       (HapService        *self,
                                                      GString           *out);
