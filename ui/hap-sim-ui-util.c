@@ -90,8 +90,18 @@ const char *
 hap_sim_ui_characteristic_label (HapCharacteristic *characteristic)
 {
   const HapCharacteristicType *type = hap_characteristic_get_catalog_type (characteristic);
+  const char *uuid = hap_characteristic_get_type_uuid (characteristic);
+  const char *description;
+  g_autofree char *label = NULL;
 
-  return type ? type->display_name : hap_characteristic_get_type_uuid (characteristic);
+  if (type != NULL)
+    return type->display_name;
+  /* A vendor characteristic: by its UUID, after the description its device gives it
+   * (interned, as for service labels, so callers need not free it). */
+  if ((description = hap_characteristic_get_description (characteristic)) == NULL || *description == '\0')
+    return uuid;
+  label = g_strdup_printf ("%s (%s)", description, uuid);
+  return g_intern_string (label);
 }
 
 const char *

@@ -538,7 +538,11 @@ on_import_response (GtkNativeDialog *chooser, int response, HapSimWindow *self)
 static void
 action_import (GtkWidget *widget, const char *action, GVariant *parameter)
 {
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new ("Import Accessory File", GTK_WINDOW (widget),
+  /* A device dump (what a real device answered to GET /accessories, `hapctl clone`, or a
+   * Home Assistant diagnostics download) is an accessory file to the loader. */
+  gboolean dump = g_str_equal (action, "win.import-dump");
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (dump ? "Import Device Dump" : "Import Accessory File",
+                                                               GTK_WINDOW (widget),
                                                                GTK_FILE_CHOOSER_ACTION_OPEN, "_Import", "_Cancel");
 
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), json_filter ());
@@ -759,6 +763,7 @@ hap_sim_window_class_init (HapSimWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-accessory", NULL, action_new_accessory);
   gtk_widget_class_install_action (widget_class, "win.new-bridge", NULL, action_new_accessory);
   gtk_widget_class_install_action (widget_class, "win.import", NULL, action_import);
+  gtk_widget_class_install_action (widget_class, "win.import-dump", NULL, action_import);
   gtk_widget_class_install_action (widget_class, "win.export", NULL, action_export);
   gtk_widget_class_install_action (widget_class, "win.edit", NULL, action_edit);
   gtk_widget_class_install_action (widget_class, "win.rename", NULL, action_rename);
