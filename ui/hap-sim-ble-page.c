@@ -22,6 +22,7 @@ struct _HapSimBlePage
   HapSimAccessory *accessory;
   char            *raw_hex;      /* the advertisement's bytes as shown, for Copy */
   guint            tick_id;      /* while a central is connected: its counters move */
+  guint            refresh_id;   /* a refresh queued by a signal */
 
   GtkStack        *stack;
   AdwActionRow    *state_row;
@@ -356,6 +357,25 @@ refresh (HapSimBlePage *self)
   gtk_stack_set_visible_child_name (self->stack, "ble");
 }
 
+static gboolean
+refresh_idle (gpointer user_data)
+{
+  HapSimBlePage *self = user_data;
+
+  self->refresh_id = 0;
+  refresh (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* "ble-changed" comes from the SDK's advertisement hook, before the new advertisement
+ * is in place (and in bursts): read everything once the SDK is done. */
+static void
+queue_refresh (HapSimBlePage *self)
+{
+  if (self->refresh_id == 0)
+    self->refresh_id = g_idle_add (refresh_idle, self);
+}
+
 static void
 on_copy_clicked (HapSimBlePage *self)
 {
@@ -371,6 +391,7 @@ hap_sim_ble_page_dispose (GObject *object)
   HapSimBlePage *self = HAP_SIM_BLE_PAGE (object);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
   if (self->accessory != NULL)
     g_signal_handlers_disconnect_by_data (self->accessory, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), HAP_SIM_TYPE_BLE_PAGE);
@@ -483,7 +504,8 @@ hap_sim_ble_page_set_accessory (HapSimBlePage *self, HapSimAccessory *accessory)
   g_set_object (&self->accessory, accessory);
   if (accessory != NULL)
     for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
-      g_signal_connect_swapped (accessory, signals[i], G_CALLBACK (refresh), self);
+      g_signal_connect_swapped (accessory, signals[i], G_CALLBACK (queue_refresh), self);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
   refresh (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_ACCESSORY]);
 }

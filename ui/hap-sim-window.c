@@ -147,8 +147,11 @@ update_title (HapSimWindow *self)
 static void
 update_ble_page (HapSimWindow *self)
 {
-  adw_view_stack_page_set_visible (self->ble_stack_page,
-                                   self->selected != NULL && hap_sim_accessory_has_ble (self->selected));
+  gboolean ble = self->selected != NULL && hap_sim_accessory_has_ble (self->selected);
+
+  if (!ble && g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "bluetooth") == 0)
+    adw_view_stack_set_visible_child_name (self->view_stack, "controls");
+  adw_view_stack_page_set_visible (self->ble_stack_page, ble);
 }
 
 static void
@@ -240,7 +243,13 @@ hap_sim_window_get_selected (HapSimWindow *self)
 void
 hap_sim_window_show_page (HapSimWindow *self, const char *name)
 {
+  GtkWidget *child;
+
   g_return_if_fail (HAP_SIM_IS_WINDOW (self));
+  /* A page hidden for this accessory (Bluetooth for an IP one) is not shown. */
+  child = adw_view_stack_get_child_by_name (self->view_stack, name);
+  if (child != NULL && !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->view_stack, child)))
+    return;
   adw_view_stack_set_visible_child_name (self->view_stack, name);
 }
 
