@@ -12,7 +12,7 @@
 
 #include "hap-sim-adapters.h"
 
-/* The transports row's items, in the template's order. */
+/* The transports row's toggle buttons (one of them is active), in the template's order. */
 enum { ITEM_IP, ITEM_BLE, ITEM_BOTH };
 
 struct _HapSimTransportsGroup
@@ -25,16 +25,37 @@ struct _HapSimTransportsGroup
   guint                chosen;       /* the transports item chosen, kept while a bridge */
   gboolean             bridge;
 
-  AdwComboRow         *transports_row;
+  AdwActionRow        *transports_row;
+  GtkToggleButton     *ip_toggle;
+  GtkToggleButton     *ble_toggle;
+  GtkToggleButton     *both_toggle;
   AdwComboRow         *adapter_row;
 };
 
 G_DEFINE_FINAL_TYPE (HapSimTransportsGroup, hap_sim_transports_group, ADW_TYPE_PREFERENCES_GROUP)
 
+static guint
+selected_item (HapSimTransportsGroup *self)
+{
+  if (gtk_toggle_button_get_active (self->ble_toggle))
+    return ITEM_BLE;
+  if (gtk_toggle_button_get_active (self->both_toggle))
+    return ITEM_BOTH;
+  return ITEM_IP;
+}
+
+static void
+select_item (HapSimTransportsGroup *self, guint item)
+{
+  GtkToggleButton *toggles[] = { self->ip_toggle, self->ble_toggle, self->both_toggle };
+
+  gtk_toggle_button_set_active (toggles[item], TRUE);
+}
+
 static void
 update_rows (HapSimTransportsGroup *self)
 {
-  guint item = adw_combo_row_get_selected (self->transports_row);
+  guint item = selected_item (self);
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->transports_row), !self->bridge);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->transports_row),
@@ -43,10 +64,13 @@ update_rows (HapSimTransportsGroup *self)
 }
 
 static void
-on_transports_selected (HapSimTransportsGroup *self)
+on_transports_toggled (HapSimTransportsGroup *self, GtkToggleButton *toggle)
 {
+  /* Each change toggles two buttons: act on the one turned on. */
+  if (!gtk_toggle_button_get_active (toggle))
+    return;
   if (!self->bridge)
-    self->chosen = adw_combo_row_get_selected (self->transports_row);
+    self->chosen = selected_item (self);
   update_rows (self);
 }
 
@@ -156,8 +180,11 @@ hap_sim_transports_group_class_init (HapSimTransportsGroupClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/hapsim/Simulator/hap-sim-transports-group.ui");
   gtk_widget_class_bind_template_child (widget_class, HapSimTransportsGroup, transports_row);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTransportsGroup, ip_toggle);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTransportsGroup, ble_toggle);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTransportsGroup, both_toggle);
   gtk_widget_class_bind_template_child (widget_class, HapSimTransportsGroup, adapter_row);
-  gtk_widget_class_bind_template_callback (widget_class, on_transports_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_transports_toggled);
 }
 
 static void
@@ -210,7 +237,7 @@ hap_sim_transports_group_load (HapSimTransportsGroup *self, JsonObject *root)
     self->chosen = ITEM_BLE;
   else
     self->chosen = ITEM_IP;
-  adw_combo_row_set_selected (self->transports_row, self->bridge ? ITEM_IP : self->chosen);
+  select_item (self, self->bridge ? ITEM_IP : self->chosen);
   select_adapter (self, adapter);
   update_rows (self);
 }
@@ -267,7 +294,7 @@ hap_sim_transports_group_set_bridge (HapSimTransportsGroup *self, gboolean bridg
   if (self->bridge == bridge)
     return;
   self->bridge = bridge;
-  adw_combo_row_set_selected (self->transports_row, bridge ? ITEM_IP : self->chosen);
+  select_item (self, bridge ? ITEM_IP : self->chosen);
   update_rows (self);
 }
 
@@ -288,7 +315,7 @@ hap_sim_transports_group_get_transports (HapSimTransportsGroup *self)
 {
   g_return_val_if_fail (HAP_SIM_IS_TRANSPORTS_GROUP (self), HAP_TRANSPORT_IP);
 
-  switch (adw_combo_row_get_selected (self->transports_row))
+  switch (selected_item (self))
     {
     case ITEM_BLE:  return HAP_TRANSPORT_BLE;
     case ITEM_BOTH: return HAP_TRANSPORT_IP | HAP_TRANSPORT_BLE;

@@ -312,6 +312,23 @@ combo_item (AdwComboRow *row, guint position)
   return item != NULL ? gtk_string_object_get_string (item) : NULL;
 }
 
+/* The transports toggle button labelled @label ("IP", "BLE", "IP and BLE"). */
+static GtkToggleButton *
+transports_toggle (GtkWidget *editor, const char *label)
+{
+  GtkWidget *text = ui_find_by_text (editor, label);
+  GtkWidget *toggle = text != NULL ? gtk_widget_get_ancestor (text, GTK_TYPE_TOGGLE_BUTTON) : NULL;
+
+  g_assert_nonnull (toggle);
+  return GTK_TOGGLE_BUTTON (toggle);
+}
+
+static gboolean
+is_on (GtkWidget *editor, const char *label)
+{
+  return gtk_toggle_button_get_active (transports_toggle (editor, label));
+}
+
 static gboolean
 adapters_listed (gpointer data)
 {
@@ -338,7 +355,8 @@ test_editor (void)
   g_autoptr(JsonNode) output = NULL;
   g_autoptr(JsonNode) bridge_output = NULL;
   HapSimAccessoryEditor *editor;
-  AdwComboRow *transports, *adapters;
+  AdwComboRow *adapters;
+  GtkWidget *transports;
   GtkWidget *bridge;
   HapSimAccessory *created;
   JsonObject *section;
@@ -349,9 +367,10 @@ test_editor (void)
   editor = hap_sim_accessory_editor_new (NULL, NULL, FALSE);
   hap_sim_accessory_editor_list_adapters (editor, fixture->engine);
   gtk_window_present (GTK_WINDOW (editor));
-  transports = combo_row (GTK_WIDGET (editor), "Served Over");
+  transports = ui_find_by_text (GTK_WIDGET (editor), "Served Over");
   adapters = combo_row (GTK_WIDGET (editor), "Bluetooth Adapter");
-  g_assert_cmpstr (combo_item (transports, adw_combo_row_get_selected (transports)), ==, "IP");
+  g_assert_true (is_on (GTK_WIDGET (editor), "IP"));
+  g_assert_false (is_on (GTK_WIDGET (editor), "BLE"));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (adapters)));
 
   /* The drop-down is filled from BlueZ's adapters, naming the one in use. */
@@ -363,7 +382,8 @@ test_editor (void)
 
   /* BLE on hci1, written as the loader reads it. */
   gtk_editable_set_text (GTK_EDITABLE (ui_find_widget (GTK_WIDGET (editor), ADW_TYPE_ENTRY_ROW)), "Porch Light");
-  adw_combo_row_set_selected (transports, 1);
+  gtk_toggle_button_set_active (transports_toggle (GTK_WIDGET (editor), "BLE"), TRUE);
+  g_assert_false (is_on (GTK_WIDGET (editor), "IP"));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (adapters)));
   adw_combo_row_set_selected (adapters, 2);
   {
@@ -404,28 +424,28 @@ test_editor (void)
   /* A bridge is IP only: the choice shows IP and writes no transports. */
   bridge = ui_find_widget (GTK_WIDGET (editor), GTK_TYPE_SWITCH);
   gtk_switch_set_active (GTK_SWITCH (bridge), TRUE);
-  g_assert_cmpuint (adw_combo_row_get_selected (transports), ==, 0);
-  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (transports)));
+  g_assert_true (is_on (GTK_WIDGET (editor), "IP"));
+  g_assert_false (gtk_widget_get_sensitive (transports));
   bridge_output = hap_sim_accessory_editor_dup_definition (editor);
   g_assert_false (json_object_has_member (root_of (bridge_output), "transports"));
   g_assert_false (json_object_has_member (root_of (bridge_output), "simulator"));
   gtk_switch_set_active (GTK_SWITCH (bridge), FALSE);
-  g_assert_cmpuint (adw_combo_row_get_selected (transports), ==, 1);
+  g_assert_true (is_on (GTK_WIDGET (editor), "BLE"));
   gtk_window_destroy (GTK_WINDOW (editor));
 
   /* Editing shows what the file says; IP only drops the adapter, other keys stay. */
   definition = hap_sim_workspace_dup_definition (workspace, desk, &error);
   g_assert_no_error (error);
   editor = hap_sim_accessory_editor_new (NULL, definition, FALSE);
-  transports = combo_row (GTK_WIDGET (editor), "Served Over");
   adapters = combo_row (GTK_WIDGET (editor), "Bluetooth Adapter");
-  g_assert_cmpstr (combo_item (transports, adw_combo_row_get_selected (transports)), ==, "BLE");
+  g_assert_true (is_on (GTK_WIDGET (editor), "BLE"));
   g_assert_cmpstr (combo_item (adapters, adw_combo_row_get_selected (adapters)), ==, "hci0 · not found");
   hap_sim_accessory_editor_list_adapters (editor, fixture->engine);
   ui_wait_until (adapters_listed, adapters, "the adapter list");
   g_assert_cmpstr (combo_item (adapters, adw_combo_row_get_selected (adapters)), ==,
                    "hci0 · " HCI0_ADDRESS " · used by desk");
-  adw_combo_row_set_selected (transports, 0);
+  gtk_toggle_button_set_active (transports_toggle (GTK_WIDGET (editor), "IP"), TRUE);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (adapters)));
   edited = hap_sim_accessory_editor_dup_definition (editor);
   g_assert_false (json_object_has_member (root_of (edited), "transports"));
   g_assert_false (json_object_has_member (root_of (edited), "simulator"));
