@@ -11,6 +11,7 @@
 #include "hap-sim-ble-page.h"
 
 #include <adwaita.h>
+#include <stdio.h>
 
 #include "hap-sim-inspect.h"
 #include "hap-sim-ui-util.h"

@@ -421,6 +421,19 @@ test_editor (void)
     g_assert_cmpstr (in_use, ==, "hci1");
   }
 
+  /* A file's adapter must be a name: FILE:LINE:COL and the key otherwise. */
+  {
+    g_autoptr(JsonNode) bad = json_from_string ("{\"transports\": [\"ble\"], \"accessories\": [{\"name\": \"Bad\","
+                                                " \"services\": [{\"type\": \"Lightbulb\"}]}],"
+                                                " \"simulator\": {\"ble-adapter\": 5}}", &error);
+    g_assert_no_error (error);
+    g_assert_null (hap_sim_workspace_create (workspace, bad, &error));
+    g_assert_nonnull (error);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, "simulator.ble-adapter"));
+    g_clear_error (&error);
+  }
+
   /* A bridge is IP only: the choice shows IP and writes no transports. */
   bridge = ui_find_widget (GTK_WIDGET (editor), GTK_TYPE_SWITCH);
   gtk_switch_set_active (GTK_SWITCH (bridge), TRUE);
