@@ -26,6 +26,19 @@ G_DEFINE_FINAL_TYPE (HapSimSidebarRow, hap_sim_sidebar_row, GTK_TYPE_LIST_BOX_RO
 
 static GParamSpec *properties [N_PROPS];
 
+/* A central is connected over BLE (IP sessions are counted apart). */
+static gboolean
+central_connected (HapSimAccessory *accessory)
+{
+  g_autoptr(GVariant) info = NULL;
+  const char *state = NULL;
+
+  if (!hap_sim_accessory_has_ble (accessory))
+    return FALSE;
+  info = g_variant_ref_sink (hap_sim_inspect_ble (accessory));
+  return g_variant_lookup (info, "state", "&s", &state) && g_str_equal (state, "connected");
+}
+
 static void
 refresh (HapSimSidebarRow *self)
 {
@@ -56,6 +69,13 @@ refresh (HapSimSidebarRow *self)
     self->status = g_strdup_printf ("%s · %u session%s", word, sessions, sessions == 1 ? "" : "s");
   else
     self->status = g_strdup (word);
+  if (central_connected (self->accessory))
+    {
+      char *with_central = g_strconcat (self->status, " · BLE central", NULL);
+
+      g_free (self->status);
+      self->status = with_central;
+    }
 
   gtk_image_set_from_icon_name (self->icon, hap_sim_ui_category_icon ((int) category));
   gtk_image_set_from_icon_name (self->state_icon, icon);

@@ -714,6 +714,13 @@ test_central_and_traffic (void)
     g_assert_cmpstr (controller_id, !=, "");
   }
   g_assert_cmpstr (row_value (page, "Controller"), ==, controller_id);
+  {
+    GtkWidget *row = hap_sim_sidebar_row_new (accessory);
+
+    g_object_ref_sink (row);
+    g_assert_true (g_str_has_suffix (hap_sim_sidebar_row_get_status (HAP_SIM_SIDEBAR_ROW (row)), " · BLE central"));
+    g_object_unref (row);
+  }
   g_assert_true (g_str_has_prefix (row_value (page, "Secured"), "Yes"));
   g_assert_nonnull (strstr (row_value (page, "Traffic"), "procedure"));
 
