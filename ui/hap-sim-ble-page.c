@@ -374,7 +374,7 @@ static void
 queue_refresh (HapSimBlePage *self)
 {
   if (self->refresh_id == 0)
-    self->refresh_id = g_idle_add (refresh_idle, self);
+    self->refresh_id = g_idle_add_full (G_PRIORITY_DEFAULT, refresh_idle, self, NULL);
 }
 
 static void

@@ -100,6 +100,20 @@ is_shown (GtkWidget *widget)
   return widget != NULL && gtk_widget_get_mapped (widget);
 }
 
+typedef struct
+{
+  GtkWidget  *root;
+  const char *text;
+} TextWait;
+
+static gboolean
+text_shown (gpointer data)
+{
+  TextWait *wait = data;
+
+  return is_shown (ui_find_by_text (wait->root, wait->text));
+}
+
 /* ---- hapctl ----------------------------------------------------------------------- */
 
 typedef struct
@@ -514,6 +528,21 @@ assert_gsn_shown (GtkWidget *page, HapSimAccessory *accessory)
   g_assert_cmpuint (advertised, ==, ble_gsn (accessory));
 }
 
+typedef struct
+{
+  GtkWidget *page;
+  gsize      length;
+} RawWait;
+
+/* The Raw Bytes row shows @length bytes ("xx xx …"). */
+static gboolean
+raw_bytes_are (gpointer data)
+{
+  RawWait *wait = data;
+
+  return strlen (row_value (wait->page, "Raw Bytes")) == wait->length * 3 - 1;
+}
+
 static void
 set_brightness (HapSimAccessory *accessory, int value)
 {
@@ -612,13 +641,49 @@ test_ble_page (void)
   g_assert_cmpuint (ble_gsn (accessory), ==, 65535);
   assert_gsn_shown (page, accessory);
 
+  /* A quirk bends the advertisement: the raw bytes show it cut to 9 bytes, and the
+   * fields, which no longer parse, are not shown. Off again, they are back. */
+  {
+    GVariantDict params;
+    g_autoptr(GError) error = NULL;
+    RawWait raw = { page, 9 };
+
+    g_variant_dict_init (&params, NULL);
+    g_variant_dict_insert (&params, "style", "s", "truncated");
+    g_assert_true (hap_sim_accessory_enable_quirk (accessory, "ble-advertisement-malformed",
+                                                   g_variant_dict_end (&params), &error));
+    g_assert_no_error (error);
+    ui_wait_until (raw_bytes_are, &raw, "a 9-byte advertisement");
+    g_assert_true (g_str_has_prefix (hex, row_value (page, "Raw Bytes")));
+    g_assert_false (is_shown (ui_find_by_text (page, "Device ID")));
+    g_assert_true (hap_sim_accessory_disable_quirk (accessory, "ble-advertisement-malformed", &error));
+    raw.length = length;
+    ui_wait_until (raw_bytes_are, &raw, "the whole advertisement again");
+    g_assert_true (is_shown (ui_find_by_text (page, "Device ID")));
+  }
+
   /* Stopped, then an IP-only accessory: each says so. */
   hap_sim_accessory_stop (accessory);
-  ui_spin (20);
-  g_assert_true (is_shown (ui_find_by_text (page, "Not Running")));
+  ui_wait_until (text_shown, &(TextWait) { page, "Not Running" }, "the page to say Not Running");
   hap_sim_ble_page_set_accessory (HAP_SIM_BLE_PAGE (page), ip);
   ui_spin (20);
   g_assert_true (is_shown (ui_find_by_text (page, "Not Served over Bluetooth")));
+
+  /* On an adapter BlueZ does not have: waiting for it. */
+  {
+    g_autofree char *missing_json = lamp ("Shed Lamp", "\"ble\"", "hci7");
+    HapSimAccessory *missing;
+
+    g_test_expect_message ("Hap", G_LOG_LEVEL_WARNING, "*BlueZ has no adapter /org/bluez/hci7*");
+    missing = ui_fixture_add_json (fixture, "shed", missing_json);
+
+    hap_sim_ble_page_set_accessory (HAP_SIM_BLE_PAGE (page), missing);
+    ui_spin (50);
+    g_assert_cmpstr (row_value (page, "State"), ==, "Waiting for BlueZ or the adapter");
+    g_assert_cmpstr (row_value (page, "Adapter"), ==, "hci7 · not available");
+    g_assert_cmpstr (row_value (page, "Raw Bytes"), ==, "Nothing on the air");
+    g_test_assert_expected_messages ();
+  }
 
   gtk_window_destroy (GTK_WINDOW (quirks_window));
   gtk_window_destroy (GTK_WINDOW (window));
@@ -703,9 +768,9 @@ test_central_and_traffic (void)
   watch = hapctl_start (controller, (const char * const []) { "watch", "--count", "1", "ble:" HCI0_ADDRESS, spec, NULL });
   ui_wait_until (central_secured, &wait, "a secured central");
   ui_spin (200);   /* the subscription follows the verify */
-  g_assert_cmpstr (row_value (page, "State"), ==, "Connected");
+  wait_row (page, "State", "Connected");
+  wait_row (page, "Address", HCI1_ADDRESS);
   g_assert_true (is_shown (ui_find_by_text (page, "Connected Central")));
-  g_assert_cmpstr (row_value (page, "Address"), ==, HCI1_ADDRESS);
   {
     g_autoptr(GVariant) info = inspect_ble (accessory);
     g_autoptr(GVariant) central = g_variant_lookup_value (info, "central", G_VARIANT_TYPE_VARDICT);
@@ -713,7 +778,7 @@ test_central_and_traffic (void)
     g_assert_true (g_variant_lookup (central, "controller-id", "s", &controller_id));
     g_assert_cmpstr (controller_id, !=, "");
   }
-  g_assert_cmpstr (row_value (page, "Controller"), ==, controller_id);
+  wait_row (page, "Controller", controller_id);
   {
     GtkWidget *row = hap_sim_sidebar_row_new (accessory);
 
