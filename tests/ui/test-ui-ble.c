@@ -669,22 +669,6 @@ test_ble_page (void)
   ui_spin (20);
   g_assert_true (is_shown (ui_find_by_text (page, "Not Served over Bluetooth")));
 
-  /* On an adapter BlueZ does not have: waiting for it. */
-  {
-    g_autofree char *missing_json = lamp ("Shed Lamp", "\"ble\"", "hci7");
-    HapSimAccessory *missing;
-
-    g_test_expect_message ("Hap", G_LOG_LEVEL_WARNING, "*BlueZ has no adapter /org/bluez/hci7*");
-    missing = ui_fixture_add_json (fixture, "shed", missing_json);
-
-    hap_sim_ble_page_set_accessory (HAP_SIM_BLE_PAGE (page), missing);
-    ui_spin (50);
-    g_assert_cmpstr (row_value (page, "State"), ==, "Waiting for BlueZ or the adapter");
-    g_assert_cmpstr (row_value (page, "Adapter"), ==, "hci7 · not available");
-    g_assert_cmpstr (row_value (page, "Raw Bytes"), ==, "Nothing on the air");
-    g_test_assert_expected_messages ();
-  }
-
   gtk_window_destroy (GTK_WINDOW (quirks_window));
   gtk_window_destroy (GTK_WINDOW (window));
   ui_spin (20);
