@@ -191,6 +191,24 @@ hap_sim_ui_format_value (HapCharacteristic *characteristic, GVariant *value)
   return g_strdup_printf ("%g%s", number, unit_suffix (unit));
 }
 
+const char *
+hap_sim_ui_transports_label (HapTransportFlags transports)
+{
+  if ((transports & HAP_TRANSPORT_IP) && (transports & HAP_TRANSPORT_BLE))
+    return "IP and BLE";
+  return (transports & HAP_TRANSPORT_BLE) ? "BLE" : "IP";
+}
+
+char *
+hap_sim_ui_format_hex (const guint8 *data, gsize length)
+{
+  GString *text = g_string_sized_new (length * 3);
+
+  for (gsize i = 0; i < length; i++)
+    g_string_append_printf (text, i == 0 ? "%02x" : " %02x", data[i]);
+  return g_string_free (text, FALSE);
+}
+
 char *
 hap_sim_ui_format_time (gint64 usec)
 {
