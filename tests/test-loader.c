@@ -372,6 +372,109 @@ test_data_errors (void)
   g_assert_true (g_str_has_prefix (error->message, "/nonexistent/lamp.json: cannot read: "));
 }
 
+/* What json-glib reads differently from the text is refused as written (issue 13). */
+static void
+test_hostile_literals (void)
+{
+  static const char head[] = "{\"accessories\": [{\"name\": \"A\", \"services\": [{\"type\": \"Lightbulb\", "
+                             "\"characteristics\": [{\"type\": \"Brightness\", \"value\": ";
+  static const struct {
+    const char *value;
+    const char *expected;
+  } cases[] = {
+    /* json-glib reads 2^64 as -1 and -2^63-1 as 2^63-1. */
+    { "18446744073709551616", "inline.json:1:119: accessories[0].services[0].characteristics[0].value: "
+      "18446744073709551616 is out of range (integers in JSON files are -9223372036854775808 to "
+      "9223372036854775807)" },
+    { "-9223372036854775809", "inline.json:1:119: accessories[0].services[0].characteristics[0].value: "
+      "-9223372036854775809 is out of range (integers in JSON files are -9223372036854775808 to "
+      "9223372036854775807)" },
+    /* …and 1e999 as infinity. */
+    { "1e999", "inline.json:1:119: accessories[0].services[0].characteristics[0].value: "
+      "1e999 is out of range (not a finite number)" },
+    { "-1.5E400", "inline.json:1:119: accessories[0].services[0].characteristics[0].value: "
+      "-1.5E400 is out of range (not a finite number)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *data = g_strconcat (head, cases[i].value, "}]}]}]}", NULL);
+
+      assert_data_error (data, cases[i].expected);
+    }
+  /* An iid is an integer too: the literal, not json-glib's -1. */
+  assert_data_error ("{\"accessories\": [{\"name\": \"A\", \"services\": [{\"type\": \"Lightbulb\", "
+                     "\"iid\": 18446744073709551616}]}]}",
+                     "inline.json:1:74: accessories[0].services[0].iid: 18446744073709551616 is out of range");
+
+  /* json-glib cuts a string at \u0000 without a word. */
+  assert_data_error ("{\"accessories\": [{\"name\": \"Desk\\u0000Lamp\"}]}",
+                     "inline.json:1:27: accessories[0].name: contains NUL (\\u0000)");
+  assert_data_error ("{\"accessories\": [{\"name\": \"A\", \"services\": [{\"type\": \"Lightbulb\"}, "
+                     "{\"type\": \"Switch\", \"characteristics\": [{\"type\": \"On\"}, {\"type\": \"Name\"}, "
+                     "{\"type\": \"E863F10D-079E-48FF-8F27-9C2605A29F52\", \"format\": \"bool\", "
+                     "\"perms\": [\"pr\"], \"description\": \"a\\u0000\"}]}]}]}",
+                     "inline.json:1:240: accessories[0].services[1].characteristics[2].description: "
+                     "contains NUL (\\u0000)");
+  assert_data_error ("{\"accessories\": [{\"na\\u0000me\": \"A\"}]}",
+                     "inline.json:1:19: accessories[0]: a member name contains NUL (\\u0000)");
+  /* An escaped backslash before "u0000" is no NUL. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(HapAccessory) accessory =
+      hap_accessory_new_from_data ("{\"accessories\": [{\"name\": \"A\\\\u0000\"}]}", -1, "inline.json", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (hap_accessory_get_name (accessory), ==, "A\\u0000");
+  }
+  /* A NUL byte in the file itself. */
+  {
+    static const char with_nul[] = "{\"accessories\": [{\"name\": \"A\0B\"}]}";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(HapAccessory) accessory =
+      hap_accessory_new_from_data (with_nul, sizeof with_nul - 1, "inline.json", &error);
+
+    g_assert_null (accessory);
+    g_assert_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE);
+    g_assert_cmpstr (error->message, ==, "inline.json:1:29: invalid JSON: a NUL byte");
+  }
+}
+
+/* 100,000 '[' overflowed json-glib's recursive parser (exit 139, issue 13): the pre-scan
+ * reports the first bracket past the limit, at its line and column. */
+static void
+test_deep_nesting (void)
+{
+  g_autoptr(GString) data = g_string_new ("{\"accessories\": [{\"name\": \"A\",\n  \"x\": ");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HapAccessory) accessory = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (data, '[');
+  accessory = hap_accessory_new_from_data (data->str, (gssize) data->len, "deep.json", &error);
+  g_assert_null (accessory);
+  g_assert_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE);
+  /* Three levels open on line 1; the 254th '[' on line 2 (column 261) is level 257. */
+  g_assert_cmpstr (error->message, ==,
+                   "deep.json:2:261: invalid JSON: arrays and objects nest deeper than 256 levels");
+  g_clear_error (&error);
+
+  /* Brackets inside strings and comments do not count; exactly 256 levels load as far
+   * as the format goes. */
+  g_string_assign (data, "/* [[[[ */ {\"accessories\": [{\"name\": \"[[[[{{{{\\\"[[\", \"x\": ");
+  for (guint i = 0; i < 253; i++)
+    g_string_append_c (data, '[');
+  for (guint i = 0; i < 253; i++)
+    g_string_append_c (data, ']');
+  g_string_append (data, "}]}");
+  accessory = hap_accessory_new_from_data (data->str, (gssize) data->len, "deep.json", &error);
+  g_assert_null (accessory);
+  g_assert_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE);
+  g_assert_cmpstr (error->message, ==, "deep.json:1:54: accessories[0].x: unknown key “x” "
+                   "(expected one of name, category, aid, manufacturer, model, serial_number, "
+                   "firmware_revision, hardware_revision, snapshot, services)");
+}
+
 static void
 test_overrides (void)
 {
@@ -453,6 +556,8 @@ main (int   argc,
   g_test_add_func ("/loader/broken-files", test_broken_files);
   g_test_add_func ("/loader/data-errors", test_data_errors);
   g_test_add_func ("/loader/overrides", test_overrides);
+  g_test_add_func ("/loader/hostile-literals", test_hostile_literals);
+  g_test_add_func ("/loader/deep-nesting", test_deep_nesting);
 
   return g_test_run ();
 }

@@ -11,6 +11,7 @@
  */
 #include "hap-accessory.h"
 #include "hap-error.h"
+#include "hap-json.h"
 #include "hap-json-reader-private.h"
 #include "hap-model-private.h"
 
@@ -1017,6 +1018,7 @@ hap_accessory_new_from_data (const char  *data,
   g_autoptr(GHashTable) aids = NULL;
   g_autofree char *base_dir = NULL;
   const char *bad = NULL;
+  guint depth_line = 0, depth_col = 0;
   Loader loader = { 0 };
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
@@ -1043,8 +1045,18 @@ hap_accessory_new_from_data (const char  *data,
           col = *p == '\n' ? 1 : col + 1;
           line += *p == '\n';
         }
-      g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE, "%s:%u:%u: invalid JSON: not UTF-8 text",
-                   loader.json.origin, line, col);
+      g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE, "%s:%u:%u: invalid JSON: %s",
+                   loader.json.origin, line, col,
+                   bad < data + length && *bad == '\0' ? "a NUL byte" : "not UTF-8 text");
+      return NULL;
+    }
+
+  /* json-glib's parser recurses per array or object: count first (hap-json.c). */
+  if (!hap_json_check_depth (data, length, HAP_JSON_MAX_DEPTH, &depth_line, &depth_col))
+    {
+      g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE,
+                   "%s:%u:%u: invalid JSON: arrays and objects nest deeper than %u levels",
+                   loader.json.origin, depth_line, depth_col, HAP_JSON_MAX_DEPTH);
       return NULL;
     }
 
@@ -1054,6 +1066,9 @@ hap_accessory_new_from_data (const char  *data,
       set_syntax_error (&loader, parse_error, error);
       return NULL;
     }
+  /* Numbers json-glib cannot hold and \u0000 in strings, reported as written. */
+  if (!_hap_json_reader_check_literals (loader.json.origin, data, length, error))
+    return NULL;
 
   /* Where each path is in the text, for LINE:COL in the messages from here on. */
   positions = _hap_json_reader_scan_positions (data, length);
