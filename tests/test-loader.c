@@ -475,6 +475,56 @@ test_deep_nesting (void)
                    "firmware_revision, hardware_revision, snapshot, services)");
 }
 
+/* hap_json_check_depth() must skip exactly what json-glib 1.6's scanner skips: more,
+ * and brackets json-glib nests into go uncounted. Each rule is checked against
+ * json-glib itself, then against the pre-scan with 300 brackets behind it. */
+static void
+test_depth_scan_rules (void)
+{
+  static const struct {
+    const char *prefix;      /* followed by 300 '[' */
+    const char *json_glib;   /* what json-glib makes of prefix + "1]" */
+    guint       line, col;   /* where the pre-scan stops (0: accepted) */
+  } cases[] = {
+    /* A comment runs from '/' to the next '/': slash-star-slash is a whole one. */
+    { "[/*/", "[1]", 1, 260 },
+    { "[/* [[[ */", "[1]", 1, 266 },
+    { "[//", "[1]", 1, 259 },
+    { "[/x\n[[/", "[1]", 2, 259 },
+    /* "…" has escapes, '…' has none. */
+    { "[\"\\\"[[\",", "[\"\\\"[[\",1]", 1, 264 },
+    { "['\\',", "[\"\\\\\",1]", 1, 261 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autofree char *small = g_strconcat (cases[i].prefix, "1]", NULL);
+      g_autofree char *out = NULL;
+      g_autoptr(GString) deep = g_string_new (cases[i].prefix);
+      guint line = 0, col = 0;
+
+      g_test_message ("%s", cases[i].prefix);
+      g_assert_true (json_parser_load_from_data (parser, small, -1, NULL));
+      out = json_to_string (json_parser_get_root (parser), FALSE);
+      g_assert_cmpstr (out, ==, cases[i].json_glib);
+
+      for (guint n = 0; n < 300; n++)
+        g_string_append_c (deep, '[');
+      g_assert_false (hap_json_check_depth (deep->str, (gssize) deep->len, HAP_JSON_MAX_DEPTH, &line, &col));
+      g_assert_cmpuint (line, ==, cases[i].line);
+      g_assert_cmpuint (col, ==, cases[i].col);
+    }
+
+  /* Inside a string, a comment or an unterminated one, nothing counts. */
+  g_assert_true (hap_json_check_depth ("[\"[[[[\"]", -1, 1, NULL, NULL));
+  g_assert_true (hap_json_check_depth ("['[[[[']", -1, 1, NULL, NULL));
+  g_assert_true (hap_json_check_depth ("[/* [[[[ */]", -1, 1, NULL, NULL));
+  g_assert_true (hap_json_check_depth ("[/ [[[[", -1, 1, NULL, NULL));
+  g_assert_false (hap_json_check_depth ("[[", -1, 1, NULL, NULL));
+  g_assert_true (hap_json_check_depth ("[]]]][", -1, 1, NULL, NULL));
+}
+
 static void
 test_overrides (void)
 {
@@ -558,6 +608,7 @@ main (int   argc,
   g_test_add_func ("/loader/overrides", test_overrides);
   g_test_add_func ("/loader/hostile-literals", test_hostile_literals);
   g_test_add_func ("/loader/deep-nesting", test_deep_nesting);
+  g_test_add_func ("/loader/depth-scan-rules", test_depth_scan_rules);
 
   return g_test_run ();
 }

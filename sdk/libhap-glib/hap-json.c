@@ -8,8 +8,11 @@
  *
  * The count never underestimates json-glib's nesting: a bracket outside strings and
  * comments is either one json-glib nests into or the token it stops at with a syntax
- * error. Strings are skipped as json-glib's scanner skips them (see the test in
- * tests/test-json.c): "…" with backslash escapes, '…' without any, and C comments.
+ * error. Strings and comments are skipped exactly as json-glib 1.6's scanner skips them
+ * (tests/test-loader.c checks each rule against json-glib): "…" with backslash escapes,
+ * '…' without any, and comments that run from a '/' to the next '/': a C comment works
+ * as expected, but slash-star-slash is a whole comment and brackets after it count.
+ * Skipping more than json-glib does would let brackets through uncounted.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -78,16 +81,15 @@ hap_json_check_depth (const char *text,
                 }
             }
         }
-      else if (c == '/' && p + 1 < end && p[1] == '*')
+      else if (c == '/')
         {
-          for (p += 2; p < end && !(*p == '*' && p + 1 < end && p[1] == '/'); p++)
+          /* json-glib 1.6 ends a comment at the next '/', whatever comes before it. */
+          for (p++; p < end && *p != '/'; p++)
             if (*p == '\n')
               {
                 line++;
                 line_start = p + 1;
               }
-          if (p < end)
-            p++;
         }
       if (p < end)
         p++;
