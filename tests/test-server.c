@@ -271,6 +271,7 @@ test_deep_json (Fixture *f, gconstpointer data)
   g_autoptr(GString) brackets = g_string_new (NULL);
   g_autoptr(GString) members = g_string_new (NULL);
   g_autoptr(GString) in_value = NULL;
+  g_autoptr(GString) after_comment = g_string_new ("[/*/");
   g_autoptr(GString) in_string = NULL;
   const char *targets[] = { "/characteristics", "/prepare" };
 
@@ -283,13 +284,15 @@ test_deep_json (Fixture *f, gconstpointer data)
     g_string_append_c (brackets, '[');
   for (guint i = 0; i < 50000; i++)
     g_string_append (members, "{\"a\":");
+  /* json-glib 1.6 ends a comment at the next '/': these brackets nest. */
+  g_string_append (after_comment, brackets->str);
   in_value = g_string_new (NULL);
   g_string_printf (in_value, "{\"characteristics\":[{\"aid\":1,\"iid\":%" G_GUINT64_FORMAT ",\"value\":%s",
                    f->bri_iid, brackets->str);
 
   for (guint t = 0; t < G_N_ELEMENTS (targets); t++)
     {
-      GString *bodies[] = { brackets, members, in_value };
+      GString *bodies[] = { brackets, members, in_value, after_comment };
 
       for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
         {
