@@ -5,7 +5,9 @@
 #include <libhap-glib/hap.h>
 #include "hap-model-private.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *
 accessories_path (const char *name)
@@ -352,6 +354,25 @@ test_data_errors (void)
                                                  not_jpeg);
 
     assert_data_error (data, expected);
+  }
+
+  /* A snapshot that is not a regular file would be read for ever (issue 13). */
+  assert_data_error ("{\"accessories\": [{\"name\": \"A\", \"snapshot\": \"/dev/zero\"}]}",
+                     "inline.json:1:44: accessories[0].snapshot: “/dev/zero” is not a regular file");
+  {
+    g_autofree char *big = NULL;
+    int fd = g_file_open_tmp ("hap-loader-XXXXXX.jpg", &big, NULL);
+    g_autofree char *data = NULL;
+    g_autofree char *expected = NULL;
+
+    /* Sparse: 9 MiB on paper, nothing on disk. */
+    g_assert_cmpint (fd, >=, 0);
+    g_assert_cmpint (ftruncate (fd, 9 * 1024 * 1024), ==, 0);
+    close (fd);
+    data = g_strdup_printf ("{\"accessories\": [{\"name\": \"A\", \"snapshot\": \"%s\"}]}", big);
+    expected = g_strdup_printf ("inline.json:1:44: accessories[0].snapshot: “%s” is larger than 8 MiB", big);
+    assert_data_error (data, expected);
+    g_assert_cmpint (g_unlink (big), ==, 0);
   }
 
   assert_data_error ("{\"accessories\": [{\"name\": \"A\", \"services\": [{\"type\": \"Lightbulb\", \"characteristics\":"

@@ -15,7 +15,15 @@
 #include "hap-json-reader-private.h"
 #include "hap-model-private.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A snapshot is held in memory and sent whole in one POST /resource answer. */
+#define MAX_SNAPSHOT_SIZE (8 * 1024 * 1024)
 
 #define CATEGORY_OTHER  1
 #define CATEGORY_BRIDGE 2
@@ -752,6 +760,60 @@ load_aid (Loader         *self,
   return TRUE;
 }
 
+/* The contents of @full, a regular file of at most MAX_SNAPSHOT_SIZE bytes, or NULL
+ * and *reason. /dev/zero, a FIFO or a /proc file would otherwise be read for ever: the
+ * open does not wait for a FIFO's writer, and the read stops one byte past the limit
+ * whatever the size stat gives. */
+static GBytes *
+read_snapshot (const char  *file,
+               const char  *full,
+               char       **reason)
+{
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  struct stat st;
+  int fd = g_open (full, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
+  int saved;
+
+  if (fd < 0)
+    {
+      saved = errno;
+      *reason = g_strdup_printf ("cannot read snapshot: %s: %s", full, g_strerror (saved));
+      return NULL;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      *reason = g_strdup_printf ("“%s” is not a regular file", file);
+      return NULL;
+    }
+  for (;;)
+    {
+      guint8 buf[65536];
+      gssize n = read (fd, buf, sizeof buf);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          saved = errno;
+          close (fd);
+          *reason = g_strdup_printf ("cannot read snapshot: %s: %s", full, g_strerror (saved));
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      g_byte_array_append (data, buf, (guint) n);
+      if (data->len > MAX_SNAPSHOT_SIZE)
+        {
+          close (fd);
+          *reason = g_strdup_printf ("“%s” is larger than %d MiB", file, MAX_SNAPSHOT_SIZE / (1024 * 1024));
+          return NULL;
+        }
+    }
+  close (fd);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+}
+
 static gboolean
 load_snapshot (Loader         *self,
                AccessoryState *state,
@@ -759,11 +821,11 @@ load_snapshot (Loader         *self,
                const char     *path,
                GError        **error)
 {
-  g_autoptr(GError) local_error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autofree char *full = NULL;
+  g_autofree char *reason = NULL;
   const char *file;
-  char *contents = NULL;
+  const guint8 *contents;
   gsize length = 0;
   JsonNode *node;
 
@@ -776,11 +838,10 @@ load_snapshot (Loader         *self,
   /* Relative to the accessory file. */
   file = json_node_get_string (node);
   full = g_path_is_absolute (file) ? g_strdup (file) : g_build_filename (self->base_dir, file, NULL);
-  if (!g_file_get_contents (full, &contents, &length, &local_error))
-    return _hap_json_reader_fail (&self->json, path, "snapshot", error,
-                                  "cannot read snapshot: %s", local_error->message);
+  if ((bytes = read_snapshot (file, full, &reason)) == NULL)
+    return _hap_json_reader_fail (&self->json, path, "snapshot", error, "%s", reason);
 
-  bytes = g_bytes_new_take (contents, length);
+  contents = g_bytes_get_data (bytes, &length);
   /* A JPEG starts with an SOI marker, FF D8 FF. */
   if (length < 3 || memcmp (contents, "\xff\xd8\xff", 3) != 0)
     return _hap_json_reader_fail (&self->json, path, "snapshot", error,
