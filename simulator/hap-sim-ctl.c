@@ -1017,7 +1017,7 @@ line_matches (const char *line, const char *transport)
 
   if (transport == NULL)
     return TRUE;
-  node = json_from_string (line, NULL);
+  node = hap_json_parse (line, -1, NULL);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return FALSE;
   return strcmp (json_object_get_string_member_with_default (json_node_get_object (node), "transport", "ip"),
