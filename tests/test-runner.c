@@ -5,6 +5,7 @@
  */
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -163,6 +164,41 @@ test_hostile_files (void)
     g_assert_cmpint (run_to_end (good_argv, &out, &err), ==, 1);
     g_assert_cmpstr (out, ==, "");
     g_assert_nonnull (strstr (err, reason));
+    g_assert_true (g_file_get_contents (identity, &after, NULL, NULL));
+    g_assert_cmpstr (after, ==, corrupt);
+  }
+
+  /* Mode 000: unreadable for an ordinary user (root reads it anyway, so as root the
+   * simulator runs as nobody, with the state directory nobody's and the file root's). */
+  g_assert_cmpint (g_chmod (identity, 0), ==, 0);
+  {
+    g_autofree char *lamp = g_build_filename (dir, "lightbulb.json", NULL);
+    g_autofree char *lamp_text = NULL;
+    g_autofree char *setpriv = g_find_program_in_path ("setpriv");
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *reason = g_strdup_printf ("%s: cannot read: ", identity);
+    g_autofree char *after = NULL;
+    const char *as_nobody[] = { setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                                g_getenv ("HAP_SIMULATOR"), "--headless", "--state-dir", state, lamp, NULL };
+
+    g_assert_true (g_file_get_contents (good, &lamp_text, NULL, NULL));
+    g_assert_true (g_file_set_contents (lamp, lamp_text, -1, NULL));
+    g_assert_cmpint (g_chmod (lamp, 0644), ==, 0);
+    if (geteuid () == 0)
+      {
+        g_autofree char *chown_state = g_strdup_printf ("chown -R 65534:65534 '%s' && chown 0:0 '%s'", state, identity);
+
+        g_assert_nonnull (setpriv);
+        g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
+        g_assert_cmpint (system (chown_state), ==, 0);
+      }
+    g_assert_cmpint (run_to_end (geteuid () == 0 ? as_nobody : as_nobody + 4, &out, &err), ==, 1);
+    g_assert_cmpstr (out, ==, "");
+    g_assert_nonnull (strstr (err, reason));
+    g_assert_nonnull (strstr (err, "Permission denied"));
+    /* Left as it was: no new identity over it. */
+    g_assert_cmpint (g_chmod (identity, 0600), ==, 0);
     g_assert_true (g_file_get_contents (identity, &after, NULL, NULL));
     g_assert_cmpstr (after, ==, corrupt);
   }
