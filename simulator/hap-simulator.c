@@ -1,8 +1,9 @@
 /* hap-simulator.c — serves virtual HAP accessories declared in JSON files
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * One binary, three modes: the desktop app (ui/, the default), the headless runner over
- * the engine (hap-sim-engine.h) and its D-Bus control API (--headless), and
+ * One command, three modes: the desktop app (ui/, the default: it executes
+ * hap-simulator-app, the only executable that loads GTK), the headless runner over the
+ * engine (hap-sim-engine.h) and its D-Bus control API (--headless), and
  * `hap-simulator ctl …`, the command-line client of that API (hap-sim-ctl.c).
  *
  * Output contract (other tools parse it; keep it stable): one JSON line on stdout per
@@ -23,7 +24,6 @@
 
 #include <libhap-glib/hap.h>
 #include "hap-model-private.h"
-#include "hap-sim-application.h"
 #include "hap-setup-qr.h"
 #include "hap-sim-dbus.h"
 #include "hap-sim-engine.h"
@@ -325,6 +325,26 @@ wants_headless (int argc, char **argv)
   return FALSE;
 }
 
+/* The desktop app is its own executable (hap-simulator-app, ui/): the runner and ctl do
+ * not load GTK, which alone would triple a one-accessory runner's memory. Uninstalled it
+ * sits next to this binary; installed, in libexecdir. */
+static int
+exec_app (char **argv)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = self != NULL ? g_path_get_dirname (self) : NULL;
+  g_autofree char *sibling = dir != NULL ? g_build_filename (dir, "hap-simulator-app", NULL) : NULL;
+  const char *app = sibling != NULL && g_file_test (sibling, G_FILE_TEST_IS_EXECUTABLE)
+                    ? sibling : HAP_SIM_APP_PATH;
+  int saved;
+
+  execv (app, argv);
+  saved = errno;
+  g_printerr ("hap-simulator: cannot start the desktop app %s: %s (use --headless to run without a window)\n",
+              app, g_strerror (saved));
+  return 1;
+}
+
 /* Each running accessory holds descriptors (its listening socket, its poll set) before
  * any controller connects; connections, files and the buses need more. */
 #define DESCRIPTORS_PER_ACCESSORY 2
@@ -407,7 +427,7 @@ main (int argc, char **argv)
   if (argc > 1 && g_str_equal (argv[1], "ctl"))
     return hap_sim_ctl_main (argc - 1, argv + 1);
   if (!wants_headless (argc, argv))
-    return hap_sim_application_run (argc, argv);
+    return exec_app (argv);
 
   context = g_option_context_new ("FILE.json|DIR… — serve virtual HomeKit accessories");
   g_option_context_set_summary (context,

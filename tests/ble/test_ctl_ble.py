@@ -12,6 +12,10 @@ hapctl drives the accessory over BLE, broadcasts, and the BleChanged signal.
 Environment: HAP_SIMULATOR, HAP_VIRTUAL_BLUEZ, HAPCTL, HAP_ACCESSORIES_DIR."""
 import json, os, re, select, shutil, signal, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "discovery"))
+from hap_namespace import private_bus_config  # noqa: E402
+from hap_tap import Tap  # noqa: E402
+
 SIM = os.environ["HAP_SIMULATOR"]
 VBLUEZ = os.environ["HAP_VIRTUAL_BLUEZ"]
 HAPCTL = os.environ["HAPCTL"]
@@ -21,31 +25,16 @@ WORK = tempfile.mkdtemp(prefix="ctl-ble-test-")
 CONTROLLER = os.path.join(WORK, "controller")
 CTL_ADAPTER = "hci3"
 BUS = None
-results = []
+tap = Tap()
+check = tap.check
+results = tap.results
 processes = []
 
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>custom</type>
-  <listen>unix:path=%s</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/> <allow own="*"/>
-    <allow send_destination="*" eavesdrop="true"/> <allow eavesdrop="true"/>
-  </policy>
-</busconfig>
-"""
 
 # What must never appear in a log of ours.
 BAD_LOG = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|CRITICAL|g_assertion")
 
 
-def check(name, cond, detail=""):
-    results.append((name, bool(cond)))
-    if not cond:
-        print(f"# FAILED {name}: {str(detail)[:2000]}", file=sys.stderr)
-    return bool(cond)
 
 
 def address(adapter):
@@ -61,7 +50,7 @@ def start_bus():
     socket = os.path.join(WORK, "bus")
     config = os.path.join(WORK, "bus.conf")
     with open(config, "w") as f:
-        f.write(BUS_CONFIG % socket)
+        f.write(private_bus_config(socket))
     bus = subprocess.Popen(["dbus-daemon", "--config-file=" + config, "--nofork", "--print-address=1"],
                            stdout=subprocess.PIPE, stderr=log("dbus.log"), text=True)
     processes.append(bus)
@@ -600,9 +589,7 @@ def main():
                     print(f"# --- {name} (end) ---", file=sys.stderr)
                     for text in open(path, errors="replace").read()[-3000:].splitlines():
                         print("# " + text, file=sys.stderr)
-    print(f"1..{len(results)}")
-    for i, (name, ok) in enumerate(results, 1):
-        print(f"{'ok' if ok else 'not ok'} {i} - {name}")
+    tap.report()
     if all(ok for _, ok in results):
         shutil.rmtree(WORK, ignore_errors=True)
     return 0 if all(ok for _, ok in results) else 1

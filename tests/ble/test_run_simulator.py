@@ -15,6 +15,10 @@ The binaries are the build's (HAP_SIMULATOR, HAP_VIRTUAL_BLUEZ, HAPCTL); the sys
 daemons are this test's own (RUN_SIMULATOR_NO_DAEMONS=1, private buses)."""
 import json, os, shutil, signal, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "discovery"))
+from hap_namespace import private_bus_config  # noqa: E402
+from hap_tap import Tap  # noqa: E402
+
 SIM = os.environ["HAP_SIMULATOR"]
 VBLUEZ = os.environ["HAP_VIRTUAL_BLUEZ"]
 HAPCTL = os.environ["HAPCTL"]
@@ -22,27 +26,12 @@ SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 SCRIPT = os.path.join(SOURCE, "tools", "run-simulator.sh")
 WORK = tempfile.mkdtemp(prefix="run-simulator-test-")
 BLE_IDS = ["bedside-lamp", "button", "contact-sensor", "door-lock"]
-results = []
-
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>custom</type>
-  <listen>unix:path=%s</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/> <allow own="*"/>
-    <allow send_destination="*" eavesdrop="true"/> <allow eavesdrop="true"/>
-  </policy>
-</busconfig>
-"""
+tap = Tap()
+check = tap.check
+results = tap.results
 
 
-def check(name, cond, detail=""):
-    results.append((name, bool(cond)))
-    if not cond:
-        print(f"# FAILED {name}: {str(detail)[:2000]}", file=sys.stderr)
-    return bool(cond)
+
 
 
 def stop(proc, timeout=30):
@@ -61,7 +50,7 @@ def stop(proc, timeout=30):
 def start_bus(name):
     path = os.path.join(WORK, name)
     with open(path + ".conf", "w") as f:
-        f.write(BUS_CONFIG % path)
+        f.write(private_bus_config(path))
     proc = subprocess.Popen(["dbus-daemon", "--config-file=" + path + ".conf", "--nofork", "--print-address=1"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     proc.stdout.readline()
@@ -283,9 +272,7 @@ def main():
             part()
         except Exception as e:  # a crash of the harness is a failed check, not a skip
             check(part.__name__, False, repr(e))
-    print(f"1..{len(results)}")
-    for i, (name, ok) in enumerate(results, 1):
-        print(f"{'ok' if ok else 'not ok'} {i} - {name}")
+    tap.report()
     ok = all(ok for _, ok in results)
     if ok:
         shutil.rmtree(WORK, ignore_errors=True)
