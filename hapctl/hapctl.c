@@ -481,11 +481,10 @@ cmd_get (int argc, char **argv)
 static JsonNode *
 parse_value (const char *text)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *node;
+  JsonNode *node = hap_json_parse (text, -1, NULL);
 
-  if (json_parser_load_from_data (parser, text, -1, NULL) && json_parser_get_root (parser) != NULL)
-    return json_node_copy (json_parser_get_root (parser));
+  if (node != NULL)
+    return node;
   node = json_node_new (JSON_NODE_VALUE);
   json_node_set_string (node, text);
   return node;

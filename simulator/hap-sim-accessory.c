@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 
+#include "hap-json.h"
 #include "hap-json-reader-private.h"
 #include "hap-model-private.h"
 #include "hap-sim-behaviour.h"
@@ -505,17 +506,16 @@ load_simulator_section (HapSimAccessory *self, GError **error)
   static const char * const keys[] = { "quirks", "behaviours", "ble-adapter", NULL };
   g_autofree char *text = NULL;
   gsize length;
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GHashTable) positions = NULL;
   HapJsonReader reader = { 0 };
-  JsonNode *root, *section, *behaviours, *adapter;
+  JsonNode *section, *behaviours, *adapter;
 
   /* The SDK loader has read and checked this file already; read it again for the one
    * section it leaves to tools. */
   if (!g_file_get_contents (self->file, &text, &length, error) ||
-      !json_parser_load_from_data (parser, text, (gssize) length, error))
+      !(root = hap_json_parse (text, (gssize) length, error)))
     return FALSE;
-  root = json_parser_get_root (parser);
   if (!JSON_NODE_HOLDS_OBJECT (root) ||
       (section = json_object_get_member (json_node_get_object (root), "simulator")) == NULL)
     return TRUE;

@@ -18,6 +18,7 @@
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 
+#include "hap-json.h"
 #include "hap-setup-qr.h"
 #include "hap-sim-dbus.h"
 
@@ -365,7 +366,7 @@ expect_args (const char *command, GPtrArray *positional, guint min, guint max)
 static GVariant *
 parse_value (const char *text, GError **error)
 {
-  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+  g_autoptr(JsonNode) node = hap_json_parse (text, -1, NULL);
 
   if (node == NULL)
     return g_variant_new_string (text);
@@ -1005,7 +1006,7 @@ typedef struct
 static guint64
 line_seq (const char *line)
 {
-  g_autoptr(JsonNode) node = json_from_string (line, NULL);
+  g_autoptr(JsonNode) node = hap_json_parse (line, -1, NULL);
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return 0;
@@ -1021,7 +1022,7 @@ line_matches (const char *line, const char *transport)
 
   if (transport == NULL)
     return TRUE;
-  node = json_from_string (line, NULL);
+  node = hap_json_parse (line, -1, NULL);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return FALSE;
   return strcmp (json_object_get_string_member_with_default (json_node_get_object (node), "transport", "ip"),

@@ -5,7 +5,9 @@
 #include <libhap-glib/hap.h>
 #include "hap-model-private.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *
 accessories_path (const char *name)
@@ -355,6 +357,25 @@ test_data_errors (void)
     assert_data_error (data, expected);
   }
 
+  /* A snapshot that is not a regular file would be read for ever (issue 13). */
+  assert_data_error ("{\"accessories\": [{\"name\": \"A\", \"snapshot\": \"/dev/zero\"}]}",
+                     "inline.json:1:44: accessories[0].snapshot: “/dev/zero” is not a regular file");
+  {
+    g_autofree char *big = NULL;
+    int fd = g_file_open_tmp ("hap-loader-XXXXXX.jpg", &big, NULL);
+    g_autofree char *data = NULL;
+    g_autofree char *expected = NULL;
+
+    /* Sparse: 9 MiB on paper, nothing on disk. */
+    g_assert_cmpint (fd, >=, 0);
+    g_assert_cmpint (ftruncate (fd, 9 * 1024 * 1024), ==, 0);
+    close (fd);
+    data = g_strdup_printf ("{\"accessories\": [{\"name\": \"A\", \"snapshot\": \"%s\"}]}", big);
+    expected = g_strdup_printf ("inline.json:1:44: accessories[0].snapshot: “%s” is larger than 8 MiB", big);
+    assert_data_error (data, expected);
+    g_assert_cmpint (g_unlink (big), ==, 0);
+  }
+
   assert_data_error ("{\"accessories\": [{\"name\": \"A\", \"services\": [{\"type\": \"Lightbulb\", \"characteristics\":"
                      " [{\"type\": \"Brightness\", \"validValues\": [1, 2147483648]}]}]}]}",
                      "inline.json:1:129: accessories[0].services[0].characteristics[0].validValues[1]: 2147483648 is out of range");
@@ -371,6 +392,159 @@ test_data_errors (void)
   g_assert_null (accessory);
   g_assert_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE);
   g_assert_true (g_str_has_prefix (error->message, "/nonexistent/lamp.json: cannot read: "));
+}
+
+/* What json-glib reads differently from the text is refused as written (issue 13). */
+static void
+test_hostile_literals (void)
+{
+  static const char head[] = "{\"accessories\": [{\"name\": \"A\", \"services\": [{\"type\": \"Lightbulb\", "
+                             "\"characteristics\": [{\"type\": \"Brightness\", \"value\": ";
+  static const struct {
+    const char *value;
+    const char *expected;
+  } cases[] = {
+    /* json-glib reads 2^64 as -1 and -2^63-1 as 2^63-1. */
+    { "18446744073709551616", "inline.json:1:119: accessories[0].services[0].characteristics[0].value: "
+      "18446744073709551616 is out of range (integers in JSON files are -9223372036854775808 to "
+      "9223372036854775807)" },
+    { "-9223372036854775809", "inline.json:1:119: accessories[0].services[0].characteristics[0].value: "
+      "-9223372036854775809 is out of range (integers in JSON files are -9223372036854775808 to "
+      "9223372036854775807)" },
+    /* …and 1e999 as infinity. */
+    { "1e999", "inline.json:1:119: accessories[0].services[0].characteristics[0].value: "
+      "1e999 is out of range (not a finite number)" },
+    { "-1.5E400", "inline.json:1:119: accessories[0].services[0].characteristics[0].value: "
+      "-1.5E400 is out of range (not a finite number)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *data = g_strconcat (head, cases[i].value, "}]}]}]}", NULL);
+
+      assert_data_error (data, cases[i].expected);
+    }
+  /* An iid is an integer too: the literal, not json-glib's -1. */
+  assert_data_error ("{\"accessories\": [{\"name\": \"A\", \"services\": [{\"type\": \"Lightbulb\", "
+                     "\"iid\": 18446744073709551616}]}]}",
+                     "inline.json:1:74: accessories[0].services[0].iid: 18446744073709551616 is out of range");
+
+  /* json-glib cuts a string at \u0000 without a word. */
+  assert_data_error ("{\"accessories\": [{\"name\": \"Desk\\u0000Lamp\"}]}",
+                     "inline.json:1:27: accessories[0].name: contains NUL (\\u0000)");
+  assert_data_error ("{\"accessories\": [{\"name\": \"A\", \"services\": [{\"type\": \"Lightbulb\"}, "
+                     "{\"type\": \"Switch\", \"characteristics\": [{\"type\": \"On\"}, {\"type\": \"Name\"}, "
+                     "{\"type\": \"E863F10D-079E-48FF-8F27-9C2605A29F52\", \"format\": \"bool\", "
+                     "\"perms\": [\"pr\"], \"description\": \"a\\u0000\"}]}]}]}",
+                     "inline.json:1:240: accessories[0].services[1].characteristics[2].description: "
+                     "contains NUL (\\u0000)");
+  assert_data_error ("{\"accessories\": [{\"na\\u0000me\": \"A\"}]}",
+                     "inline.json:1:19: accessories[0]: a member name contains NUL (\\u0000)");
+  /* An escaped backslash before "u0000" is no NUL. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(HapAccessory) accessory =
+      hap_accessory_new_from_data ("{\"accessories\": [{\"name\": \"A\\\\u0000\"}]}", -1, "inline.json", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (hap_accessory_get_name (accessory), ==, "A\\u0000");
+  }
+  /* A NUL byte in the file itself. */
+  {
+    static const char with_nul[] = "{\"accessories\": [{\"name\": \"A\0B\"}]}";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(HapAccessory) accessory =
+      hap_accessory_new_from_data (with_nul, sizeof with_nul - 1, "inline.json", &error);
+
+    g_assert_null (accessory);
+    g_assert_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE);
+    g_assert_cmpstr (error->message, ==, "inline.json:1:29: invalid JSON: a NUL byte");
+  }
+}
+
+/* 100,000 '[' overflowed json-glib's recursive parser (exit 139, issue 13): the pre-scan
+ * reports the first bracket past the limit, at its line and column. */
+static void
+test_deep_nesting (void)
+{
+  g_autoptr(GString) data = g_string_new ("{\"accessories\": [{\"name\": \"A\",\n  \"x\": ");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HapAccessory) accessory = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (data, '[');
+  accessory = hap_accessory_new_from_data (data->str, (gssize) data->len, "deep.json", &error);
+  g_assert_null (accessory);
+  g_assert_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE);
+  /* Three levels open on line 1; the 254th '[' on line 2 (column 261) is level 257. */
+  g_assert_cmpstr (error->message, ==,
+                   "deep.json:2:261: invalid JSON: arrays and objects nest deeper than 256 levels");
+  g_clear_error (&error);
+
+  /* Brackets inside strings and comments do not count; exactly 256 levels load as far
+   * as the format goes. */
+  g_string_assign (data, "/* [[[[ */ {\"accessories\": [{\"name\": \"[[[[{{{{\\\"[[\", \"x\": ");
+  for (guint i = 0; i < 253; i++)
+    g_string_append_c (data, '[');
+  for (guint i = 0; i < 253; i++)
+    g_string_append_c (data, ']');
+  g_string_append (data, "}]}");
+  accessory = hap_accessory_new_from_data (data->str, (gssize) data->len, "deep.json", &error);
+  g_assert_null (accessory);
+  g_assert_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE);
+  g_assert_cmpstr (error->message, ==, "deep.json:1:54: accessories[0].x: unknown key “x” "
+                   "(expected one of name, category, aid, manufacturer, model, serial_number, "
+                   "firmware_revision, hardware_revision, snapshot, services)");
+}
+
+/* hap_json_check_depth() must skip exactly what json-glib 1.6's scanner skips: more,
+ * and brackets json-glib nests into go uncounted. Each rule is checked against
+ * json-glib itself, then against the pre-scan with 300 brackets behind it. */
+static void
+test_depth_scan_rules (void)
+{
+  static const struct {
+    const char *prefix;      /* followed by 300 '[' */
+    const char *json_glib;   /* what json-glib makes of prefix + "1]" */
+    guint       line, col;   /* where the pre-scan stops (0: accepted) */
+  } cases[] = {
+    /* A comment runs from '/' to the next '/': slash-star-slash is a whole one. */
+    { "[/*/", "[1]", 1, 260 },
+    { "[/* [[[ */", "[1]", 1, 266 },
+    { "[//", "[1]", 1, 259 },
+    { "[/x\n[[/", "[1]", 2, 259 },
+    /* "…" has escapes, '…' has none. */
+    { "[\"\\\"[[\",", "[\"\\\"[[\",1]", 1, 264 },
+    { "['\\',", "[\"\\\\\",1]", 1, 261 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autofree char *small = g_strconcat (cases[i].prefix, "1]", NULL);
+      g_autofree char *out = NULL;
+      g_autoptr(GString) deep = g_string_new (cases[i].prefix);
+      guint line = 0, col = 0;
+
+      g_test_message ("%s", cases[i].prefix);
+      g_assert_true (json_parser_load_from_data (parser, small, -1, NULL));
+      out = json_to_string (json_parser_get_root (parser), FALSE);
+      g_assert_cmpstr (out, ==, cases[i].json_glib);
+
+      for (guint n = 0; n < 300; n++)
+        g_string_append_c (deep, '[');
+      g_assert_false (hap_json_check_depth (deep->str, (gssize) deep->len, HAP_JSON_MAX_DEPTH, &line, &col));
+      g_assert_cmpuint (line, ==, cases[i].line);
+      g_assert_cmpuint (col, ==, cases[i].col);
+    }
+
+  /* Inside a string, a comment or an unterminated one, nothing counts. */
+  g_assert_true (hap_json_check_depth ("[\"[[[[\"]", -1, 1, NULL, NULL));
+  g_assert_true (hap_json_check_depth ("['[[[[']", -1, 1, NULL, NULL));
+  g_assert_true (hap_json_check_depth ("[/* [[[[ */]", -1, 1, NULL, NULL));
+  g_assert_true (hap_json_check_depth ("[/ [[[[", -1, 1, NULL, NULL));
+  g_assert_false (hap_json_check_depth ("[[", -1, 1, NULL, NULL));
+  g_assert_true (hap_json_check_depth ("[]]]][", -1, 1, NULL, NULL));
 }
 
 static void
@@ -454,6 +628,9 @@ main (int   argc,
   g_test_add_func ("/loader/broken-files", test_broken_files);
   g_test_add_func ("/loader/data-errors", test_data_errors);
   g_test_add_func ("/loader/overrides", test_overrides);
+  g_test_add_func ("/loader/hostile-literals", test_hostile_literals);
+  g_test_add_func ("/loader/deep-nesting", test_deep_nesting);
+  g_test_add_func ("/loader/depth-scan-rules", test_depth_scan_rules);
 
   return g_test_run ();
 }

@@ -5,6 +5,9 @@
  */
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "hap-storage-private.h"
 #include "hap-test-client.h"
@@ -99,6 +102,106 @@ test_broken_file_serves_nothing (void)
                                   "unknown format "));
   /* Not even the good file's state was created. */
   g_assert_false (g_file_test (lamp_state, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
+/* Issue 13: 100,000 '[' crashed the loader (exit 139, no position); an identity that
+ * could not be read was replaced. Both now stop the run with the place and the reason. */
+static void
+test_hostile_files (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hap-runner-XXXXXX", NULL);
+  g_autofree char *deep = g_build_filename (dir, "deep.json", NULL);
+  g_autofree char *state = g_build_filename (dir, "state", NULL);
+  g_autofree char *identity = g_build_filename (state, "lightbulb", "identity", NULL);
+  g_autofree char *good = sample ("lightbulb.json");
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_autofree char *expected = NULL;
+  g_autoptr(GString) text = g_string_new ("{\"accessories\":\n");
+  const char *deep_argv[] = { g_getenv ("HAP_SIMULATOR"), "--headless", "--state-dir", state, deep, NULL };
+  const char *good_argv[] = { g_getenv ("HAP_SIMULATOR"), "--headless", "--state-dir", state, good, NULL };
+  static const char corrupt[] = "[identity]\ndevice-id=not-an-id\n";
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, '[');
+  g_assert_true (g_file_set_contents (deep, text->str, (gssize) text->len, NULL));
+
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    /* Line 2: '{' is level 1 on line 1, so the 256th '[' is level 257. */
+    g_assert_cmpint (run_to_end (deep_argv, &out, &err), ==, 1);
+    g_assert_cmpstr (out, ==, "");
+    expected = g_strdup_printf ("%s:2:256: invalid JSON: arrays and objects nest deeper than 256 levels\n", deep);
+    g_assert_true (g_str_has_suffix (err, expected));
+  }
+
+  /* A directory where the identity file should be. */
+  g_assert_cmpint (g_mkdir_with_parents (identity, 0700), ==, 0);
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *reason = g_strdup_printf ("%s: cannot read: ", identity);
+
+    g_assert_cmpint (run_to_end (good_argv, &out, &err), ==, 1);
+    g_assert_cmpstr (out, ==, "");
+    g_assert_nonnull (strstr (err, reason));
+    g_assert_nonnull (strstr (err, "Is a directory"));
+    g_assert_null (strstr (err, "GError set over the top"));
+    g_assert_true (g_file_test (identity, G_FILE_TEST_IS_DIR));
+  }
+
+  /* A corrupt one: refused, and left byte for byte. */
+  g_assert_cmpint (g_rmdir (identity), ==, 0);
+  g_assert_true (g_file_set_contents (identity, corrupt, -1, NULL));
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *reason = g_strdup_printf ("%s: corrupt: device-id", identity);
+    g_autofree char *after = NULL;
+
+    g_assert_cmpint (run_to_end (good_argv, &out, &err), ==, 1);
+    g_assert_cmpstr (out, ==, "");
+    g_assert_nonnull (strstr (err, reason));
+    g_assert_true (g_file_get_contents (identity, &after, NULL, NULL));
+    g_assert_cmpstr (after, ==, corrupt);
+  }
+
+  /* Mode 000: unreadable for an ordinary user (root reads it anyway, so as root the
+   * simulator runs as nobody, with the state directory nobody's and the file root's). */
+  g_assert_cmpint (g_chmod (identity, 0), ==, 0);
+  {
+    g_autofree char *lamp = g_build_filename (dir, "lightbulb.json", NULL);
+    g_autofree char *lamp_text = NULL;
+    g_autofree char *setpriv = g_find_program_in_path ("setpriv");
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *reason = g_strdup_printf ("%s: cannot read: ", identity);
+    g_autofree char *after = NULL;
+    const char *as_nobody[] = { setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                                g_getenv ("HAP_SIMULATOR"), "--headless", "--state-dir", state, lamp, NULL };
+
+    g_assert_true (g_file_get_contents (good, &lamp_text, NULL, NULL));
+    g_assert_true (g_file_set_contents (lamp, lamp_text, -1, NULL));
+    g_assert_cmpint (g_chmod (lamp, 0644), ==, 0);
+    if (geteuid () == 0)
+      {
+        g_autofree char *chown_state = g_strdup_printf ("chown -R 65534:65534 '%s' && chown 0:0 '%s'", state, identity);
+
+        g_assert_nonnull (setpriv);
+        g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
+        g_assert_cmpint (system (chown_state), ==, 0);
+      }
+    g_assert_cmpint (run_to_end (geteuid () == 0 ? as_nobody : as_nobody + 4, &out, &err), ==, 1);
+    g_assert_cmpstr (out, ==, "");
+    g_assert_nonnull (strstr (err, reason));
+    g_assert_nonnull (strstr (err, "Permission denied"));
+    /* Left as it was: no new identity over it. */
+    g_assert_cmpint (g_chmod (identity, 0600), ==, 0);
+    g_assert_true (g_file_get_contents (identity, &after, NULL, NULL));
+    g_assert_cmpstr (after, ==, corrupt);
+  }
   g_assert_cmpint (system (cmd), ==, 0);
 }
 
@@ -254,6 +357,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/runner/broken-file-serves-nothing", test_broken_file_serves_nothing);
   g_test_add_func ("/runner/bad-flags", test_bad_flags);
+  g_test_add_func ("/runner/hostile-files", test_hostile_files);
   g_test_add_func ("/runner/ready-restart-and-reset", test_ready_restart_and_reset);
   g_test_add_func ("/runner/qr-png-decodes", test_qr_png_decodes);
   g_test_add_func ("/runner/config-number-wraps", test_config_number_wraps);

@@ -82,6 +82,8 @@ assert_witness_ok (Fixture *f, int expected_brightness)
   g_assert_nonnull (strstr (body, expected));
 }
 
+static void assert_single_status (HapHttpMessage *r, guint64 iid, int status);
+
 static HapHttpMessage *
 put (HapTestClient *c, const char *json)
 {
@@ -256,6 +258,88 @@ test_malformed_json (Fixture *f, gconstpointer data)
       g_assert_cmpstr (body, ==, "{\"status\":-70410}");
     }
   assert_witness_ok (f, 50);
+}
+
+/* Issue 13: about 100,000 '[' overflowed json-glib's recursive parser and took the
+ * whole process down; a non-admin controller could send them. Now they are refused
+ * before parsing (hap-json.c) like any other bad body, and the server carries on. */
+static void
+test_deep_json (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HapTestClient) user = hap_test_client_new ("USER-0002");
+  g_autoptr(HapTestClient) fresh = NULL;
+  g_autoptr(GString) brackets = g_string_new (NULL);
+  g_autoptr(GString) members = g_string_new (NULL);
+  g_autoptr(GString) in_value = NULL;
+  g_autoptr(GString) after_comment = g_string_new ("[/*/");
+  g_autoptr(GString) in_string = NULL;
+  const char *targets[] = { "/characteristics", "/prepare" };
+
+  g_assert_cmpint (hap_test_client_add_pairing (f->admin, "USER-0002",
+                                                hap_test_client_get_public_key (user), FALSE), ==, 0);
+  hap_test_client_connect (user, port (f));
+  g_assert_cmpint (hap_test_client_pair_verify (user), ==, 0);
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (brackets, '[');
+  for (guint i = 0; i < 50000; i++)
+    g_string_append (members, "{\"a\":");
+  /* json-glib 1.6 ends a comment at the next '/': these brackets nest. */
+  g_string_append (after_comment, brackets->str);
+  in_value = g_string_new (NULL);
+  g_string_printf (in_value, "{\"characteristics\":[{\"aid\":1,\"iid\":%" G_GUINT64_FORMAT ",\"value\":%s",
+                   f->bri_iid, brackets->str);
+
+  for (guint t = 0; t < G_N_ELEMENTS (targets); t++)
+    {
+      GString *bodies[] = { brackets, members, in_value, after_comment };
+
+      for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+        {
+          g_autoptr(HapHttpMessage) r =
+            hap_test_client_request (user, "PUT", targets[t], "application/hap+json",
+                                     bodies[i]->str, bodies[i]->len);
+          g_autofree char *body = NULL;
+
+          g_assert_nonnull (r);
+          body = body_of (r);
+          g_assert_cmpuint (r->status, ==, 400);
+          g_assert_cmpstr (body, ==, "{\"status\":-70410}");
+        }
+    }
+
+  /* Brackets inside a string are text, not nesting: the body is parsed and the write
+   * is answered per characteristic (Name is read-only), not as a malformed body. */
+  in_string = g_string_new (NULL);
+  g_string_printf (in_string, "{\"characteristics\":[{\"aid\":1,\"iid\":%" G_GUINT64_FORMAT ",\"value\":\"%s\"}]}",
+                   f->name_iid, brackets->str);
+  {
+    g_autoptr(HapHttpMessage) r =
+      hap_test_client_request (user, "PUT", "/characteristics", "application/hap+json",
+                               in_string->str, in_string->len);
+
+    g_assert_nonnull (r);
+    assert_single_status (r, f->name_iid, -70404);
+  }
+
+  /* The same connection, a fresh one and the witness all still work. */
+  {
+    g_autoptr(HapHttpMessage) r = put (user, "{\"characteristics\":[{\"aid\":1,\"iid\":9,\"value\":1}]}");
+
+    g_assert_nonnull (r);
+  }
+  fresh = hap_test_client_clone (user);
+  hap_test_client_connect (fresh, port (f));
+  g_assert_cmpint (hap_test_client_pair_verify (fresh), ==, 0);
+  {
+    g_autofree char *json = g_strdup_printf ("{\"characteristics\":[{\"aid\":1,\"iid\":%" G_GUINT64_FORMAT
+                                             ",\"value\":75}]}", f->bri_iid);
+    g_autoptr(HapHttpMessage) r = put (fresh, json);
+
+    g_assert_nonnull (r);
+    g_assert_cmpuint (r->status, ==, 204);
+  }
+  assert_witness_ok (f, 75);
 }
 
 static void
@@ -446,6 +530,7 @@ main (int argc, char **argv)
   ADD ("/server/oversized-frame", test_oversized_frame);
   ADD ("/server/non-admin-add-pairing", test_non_admin_add_pairing);
   ADD ("/server/malformed-json", test_malformed_json);
+  ADD ("/server/deep-json", test_deep_json);
   ADD ("/server/invalid-values", test_invalid_values);
   ADD ("/server/unknown-ids-and-perms", test_unknown_ids_and_perms);
   ADD ("/server/identify-and-pairing-paths", test_identify_and_pairing_paths);

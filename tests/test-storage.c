@@ -1,8 +1,10 @@
 /* test-storage.c — the state directory: persistence, modes, and corrupt files
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <grp.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -247,6 +249,106 @@ test_ble_state (void)
   rmrf (dir);
 }
 
+static char *
+contents_of (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, &error));
+  g_assert_no_error (error);
+  return contents;
+}
+
+/* Runs as an ordinary user (nobody when the test runs as root, whose reads ignore mode
+ * bits) and prints what hap_storage_open() says about $HAP_TEST_STATE_DIR. */
+static void
+test_unreadable_identity_subprocess (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HapStorage) storage = NULL;
+
+  if (geteuid () == 0)
+    {
+      g_assert_cmpint (setgroups (0, NULL), ==, 0);
+      g_assert_cmpint (setgid (65534), ==, 0);
+      g_assert_cmpint (setuid (65534), ==, 0);
+    }
+  storage = hap_storage_open (g_getenv ("HAP_TEST_STATE_DIR"), &error);
+  g_assert_null (storage);
+  g_assert_error (error, HAP_ERROR, HAP_ERROR_STORAGE);
+  g_print ("%s\n", error->message);
+}
+
+/* Issue 13: an identity that is there but cannot be read was silently replaced (a new
+ * device ID) when the accessory was unpaired. Now only "does not exist" makes a new
+ * one; anything else stops the accessory with the path and the reason, paired or not,
+ * and leaves the file as it was. */
+static void
+test_unreadable_identity (void)
+{
+  g_autofree char *dir = tmpdir ();
+  g_autofree char *identity_path = g_build_filename (dir, "identity", NULL);
+  g_autofree char *pairings_path = g_build_filename (dir, "pairings", NULL);
+  g_autofree char *moved = g_build_filename (dir, "identity.saved", NULL);
+  g_autofree char *original = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(GError) error = NULL;
+  GLogLevelFlags fatal;
+
+  /* No "GError set over the top of a previous GError" or any other warning. */
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
+
+  {
+    g_autoptr(HapStorage) good = hap_storage_open (dir, &error);
+    g_assert_no_error (error);
+  }
+  original = contents_of (identity_path);
+
+  /* Mode 000, unpaired: EACCES for an ordinary user. */
+  g_assert_cmpint (g_chmod (identity_path, 0), ==, 0);
+  if (geteuid () == 0)
+    g_assert_cmpint (chown (dir, 65534, 65534), ==, 0);
+  g_setenv ("HAP_TEST_STATE_DIR", dir, TRUE);
+  g_test_trap_subprocess ("/storage/unreadable-identity/subprocess", 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  /* A glob: g_print() writes the quotes around the path in the locale's charset. */
+  expected = g_strdup_printf ("%s: cannot read: Failed to open file *%s*: Permission denied\n",
+                              identity_path, identity_path);
+  g_test_trap_assert_stdout (expected);
+  if (geteuid () == 0)
+    g_assert_cmpint (chown (dir, 0, 0), ==, 0);
+  g_assert_cmpint (g_chmod (identity_path, 0600), ==, 0);
+  after = contents_of (identity_path);
+  g_assert_cmpstr (after, ==, original);
+  g_assert_cmpuint (mode_of (identity_path), ==, 0600);
+
+  /* A directory where the file should be, unpaired and then paired. */
+  g_assert_cmpint (g_rename (identity_path, moved), ==, 0);
+  g_assert_cmpint (g_mkdir (identity_path, 0700), ==, 0);
+  expect_error (dir, "/identity: cannot read: ");
+  g_assert_true (g_file_test (identity_path, G_FILE_TEST_IS_DIR));
+  g_assert_false (g_file_test (pairings_path, G_FILE_TEST_EXISTS));
+  write_file (dir, "pairings", "[pairing-0]\nidentifier=X\npublic-key=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nadmin=true\n");
+  expect_error (dir, "/identity: cannot read: ");
+  g_assert_true (g_file_test (identity_path, G_FILE_TEST_IS_DIR));
+  g_assert_cmpint (g_rmdir (identity_path), ==, 0);
+  g_assert_cmpint (g_rename (moved, identity_path), ==, 0);
+  g_assert_cmpint (g_unlink (pairings_path), ==, 0);
+
+  /* Corrupt, unpaired: refused and left byte for byte. */
+  write_file (dir, "identity", "[identity]\ndevice-id=nonsense\n");
+  expect_error (dir, "identity: corrupt");
+  g_clear_pointer (&after, g_free);
+  after = contents_of (identity_path);
+  g_assert_cmpstr (after, ==, "[identity]\ndevice-id=nonsense\n");
+
+  g_log_set_always_fatal (fatal);
+  sodium_memzero (original, strlen (original));
+  rmrf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -256,5 +358,7 @@ main (int argc, char **argv)
   g_test_add_func ("/storage/corrupt-files", test_corrupt_files);
   g_test_add_func ("/storage/damaged-key", test_damaged_key);
   g_test_add_func ("/storage/ble-state", test_ble_state);
+  g_test_add_func ("/storage/unreadable-identity", test_unreadable_identity);
+  g_test_add_func ("/storage/unreadable-identity/subprocess", test_unreadable_identity_subprocess);
   return g_test_run ();
 }

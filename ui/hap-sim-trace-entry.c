@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "hap-http-parser-private.h"
+#include "hap-json.h"
 #include "hap-sim-ui-util.h"
 
 struct _HapSimTraceEntry
@@ -425,7 +426,7 @@ build_haystack (HapSimTraceEntry *self, JsonObject *o, HapSimAccessory *accessor
 HapSimTraceEntry *
 hap_sim_trace_entry_new (const char *line, HapSimAccessory *accessory, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(HapSimTraceEntry) self = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
   JsonObject *o;
@@ -436,14 +437,15 @@ hap_sim_trace_entry_new (const char *line, HapSimAccessory *accessory, GError **
   g_return_val_if_fail (line != NULL, NULL);
   g_return_val_if_fail (accessory == NULL || HAP_SIM_IS_ACCESSORY (accessory), NULL);
 
-  if (!json_parser_load_from_data (parser, line, -1, error))
+  /* Trace files can come from anywhere: bounded nesting (hap-json.c). */
+  if (!(root = hap_json_parse (line, -1, error)))
     return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not a trace entry");
       return NULL;
     }
-  o = json_node_get_object (json_parser_get_root (parser));
+  o = json_node_get_object (root);
 
   self = g_object_new (HAP_SIM_TYPE_TRACE_ENTRY, NULL);
   self->line = g_strdup (line);
@@ -585,7 +587,7 @@ append_body (GString *out, JsonObject *o)
 char *
 hap_sim_trace_entry_dup_detail (HapSimTraceEntry *self)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GString) out = g_string_new (NULL);
   g_autofree char *time = NULL;
   JsonObject *o;
@@ -596,9 +598,9 @@ hap_sim_trace_entry_dup_detail (HapSimTraceEntry *self)
   g_return_val_if_fail (HAP_SIM_IS_TRACE_ENTRY (self), NULL);
 
   /* The line parsed when the entry was made. */
-  if (!json_parser_load_from_data (parser, self->line, -1, NULL))
+  if (!(root = hap_json_parse (self->line, -1, NULL)))
     g_return_val_if_reached (NULL);
-  o = json_node_get_object (json_parser_get_root (parser));
+  o = json_node_get_object (root);
 
   time = format_time (_hap_sim_trace_get_string (o, "time"), TRUE);
   g_string_append_printf (out, "%s · #%" G_GUINT64_FORMAT, kinds[self->kind].label, self->seq);

@@ -15,6 +15,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "hap-json.h"
 #include "hap-sim-error.h"
 
 struct _HapSimWorkspace
@@ -121,16 +122,20 @@ to_text (JsonNode *root)
 static JsonNode *
 parse_file (const char *path, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *text = NULL;
+  gsize length = 0;
+  JsonNode *root;
 
-  if (!json_parser_load_from_file (parser, path, &local_error))
+  /* Bounded nesting before json-glib's recursive parser (hap-json.c). */
+  if (!g_file_get_contents (path, &text, &length, &local_error) ||
+      !(root = hap_json_parse (text, (gssize) length, &local_error)))
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_FAILED, "%s: %s", path,
                    local_error->message);
       return NULL;
     }
-  return json_node_copy (json_parser_get_root (parser));
+  return root;
 }
 
 /* The array of accessories of a definition, or NULL (and an error) when it has none. */

@@ -12,10 +12,19 @@
 #include "hap-accessory.h"
 #include "hap-accessory-dump-private.h"
 #include "hap-error.h"
+#include "hap-json.h"
 #include "hap-json-reader-private.h"
 #include "hap-model-private.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A snapshot is held in memory and sent whole in one POST /resource answer. */
+#define MAX_SNAPSHOT_SIZE (8 * 1024 * 1024)
 
 #define CATEGORY_OTHER  1
 #define CATEGORY_BRIDGE 2
@@ -752,6 +761,60 @@ load_aid (Loader         *self,
   return TRUE;
 }
 
+/* The contents of @full, a regular file of at most MAX_SNAPSHOT_SIZE bytes, or NULL
+ * and *reason. /dev/zero, a FIFO or a /proc file would otherwise be read for ever: the
+ * open does not wait for a FIFO's writer, and the read stops one byte past the limit
+ * whatever the size stat gives. */
+static GBytes *
+read_snapshot (const char  *file,
+               const char  *full,
+               char       **reason)
+{
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  struct stat st;
+  int fd = g_open (full, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
+  int saved;
+
+  if (fd < 0)
+    {
+      saved = errno;
+      *reason = g_strdup_printf ("cannot read snapshot: %s: %s", full, g_strerror (saved));
+      return NULL;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      *reason = g_strdup_printf ("“%s” is not a regular file", file);
+      return NULL;
+    }
+  for (;;)
+    {
+      guint8 buf[65536];
+      gssize n = read (fd, buf, sizeof buf);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          saved = errno;
+          close (fd);
+          *reason = g_strdup_printf ("cannot read snapshot: %s: %s", full, g_strerror (saved));
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      g_byte_array_append (data, buf, (guint) n);
+      if (data->len > MAX_SNAPSHOT_SIZE)
+        {
+          close (fd);
+          *reason = g_strdup_printf ("“%s” is larger than %d MiB", file, MAX_SNAPSHOT_SIZE / (1024 * 1024));
+          return NULL;
+        }
+    }
+  close (fd);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+}
+
 static gboolean
 load_snapshot (Loader         *self,
                AccessoryState *state,
@@ -759,11 +822,11 @@ load_snapshot (Loader         *self,
                const char     *path,
                GError        **error)
 {
-  g_autoptr(GError) local_error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autofree char *full = NULL;
+  g_autofree char *reason = NULL;
   const char *file;
-  char *contents = NULL;
+  const guint8 *contents;
   gsize length = 0;
   JsonNode *node;
 
@@ -776,11 +839,10 @@ load_snapshot (Loader         *self,
   /* Relative to the accessory file. */
   file = json_node_get_string (node);
   full = g_path_is_absolute (file) ? g_strdup (file) : g_build_filename (self->base_dir, file, NULL);
-  if (!g_file_get_contents (full, &contents, &length, &local_error))
-    return _hap_json_reader_fail (&self->json, path, "snapshot", error,
-                                  "cannot read snapshot: %s", local_error->message);
+  if ((bytes = read_snapshot (file, full, &reason)) == NULL)
+    return _hap_json_reader_fail (&self->json, path, "snapshot", error, "%s", reason);
 
-  bytes = g_bytes_new_take (contents, length);
+  contents = g_bytes_get_data (bytes, &length);
   /* A JPEG starts with an SOI marker, FF D8 FF. */
   if (length < 3 || memcmp (contents, "\xff\xd8\xff", 3) != 0)
     return _hap_json_reader_fail (&self->json, path, "snapshot", error,
@@ -1023,6 +1085,7 @@ hap_accessory_new_from_data (const char  *data,
   g_autoptr(GHashTable) aids = NULL;
   g_autofree char *base_dir = NULL;
   const char *bad = NULL;
+  guint depth_line = 0, depth_col = 0;
   Loader loader = { 0 };
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
@@ -1049,8 +1112,18 @@ hap_accessory_new_from_data (const char  *data,
           col = *p == '\n' ? 1 : col + 1;
           line += *p == '\n';
         }
-      g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE, "%s:%u:%u: invalid JSON: not UTF-8 text",
-                   loader.json.origin, line, col);
+      g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE, "%s:%u:%u: invalid JSON: %s",
+                   loader.json.origin, line, col,
+                   bad < data + length && *bad == '\0' ? "a NUL byte" : "not UTF-8 text");
+      return NULL;
+    }
+
+  /* json-glib's parser recurses per array or object: count first (hap-json.c). */
+  if (!hap_json_check_depth (data, length, HAP_JSON_MAX_DEPTH, &depth_line, &depth_col))
+    {
+      g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE,
+                   "%s:%u:%u: invalid JSON: arrays and objects nest deeper than %u levels",
+                   loader.json.origin, depth_line, depth_col, HAP_JSON_MAX_DEPTH);
       return NULL;
     }
 
@@ -1060,6 +1133,9 @@ hap_accessory_new_from_data (const char  *data,
       set_syntax_error (&loader, parse_error, error);
       return NULL;
     }
+  /* Numbers json-glib cannot hold and \u0000 in strings, reported as written. */
+  if (!_hap_json_reader_check_literals (loader.json.origin, data, length, error))
+    return NULL;
 
   /* Where each path is in the text, for LINE:COL in the messages from here on. */
   positions = _hap_json_reader_scan_positions (data, length);

@@ -15,6 +15,7 @@
 #include "hap-controller-ble-private.h"
 #include "hap-crypto-private.h"
 #include "hap-error.h"
+#include "hap-json.h"
 #include "hap-frame-private.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
@@ -511,21 +512,14 @@ hap_controller_connection_request (HapControllerConnection *self,
 
 /* ---- JSON ---- */
 
+/* An accessory's body, with bounded nesting (hap-json.c says why). */
 static JsonNode *
 parse_json (GBytes *body, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   gsize len;
   const char *data = g_bytes_get_data (body, &len);
 
-  if (!json_parser_load_from_data (parser, data != NULL ? data : "", (gssize) len, error))
-    return NULL;
-  if (json_parser_get_root (parser) == NULL)
-    {
-      g_set_error_literal (error, HAP_ERROR, HAP_ERROR_INVALID_DATA, "empty JSON body");
-      return NULL;
-    }
-  return json_node_ref (json_parser_get_root (parser));
+  return hap_json_parse (data != NULL ? data : "", (gssize) len, error);
 }
 
 /* A failed HTTP status: HAP_STATUS_ERROR when the body names a HAP status (§4.4). */

@@ -9,6 +9,7 @@
 #include "hap-access-private.h"
 #include "hap-crypto-private.h"
 #include "hap-error.h"
+#include "hap-json.h"
 #include "hap-model-private.h"
 
 #define CT_TLV8 "application/pairing+tlv8"
@@ -490,16 +491,19 @@ prepare_write_op (HapConnection *conn, JsonNode *item, CharOp *op, gboolean time
   return TRUE;
 }
 
+/* The request's JSON body, or NULL when it is empty, not JSON or nested deeper than
+ * HAP_JSON_MAX_DEPTH: callers answer 400 with -70410 (hap-protocol.md §4.4, HAP spec
+ * 6.7.1.1 "Invalid value in request"). The depth check comes before json-glib, whose
+ * parser recurses per level (hap-json.c). */
 static JsonNode *
 parse_json_body (HapHttpMessage *request)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   gsize len;
   const char *data = g_bytes_get_data (request->body, &len);
 
-  if (len == 0 || !json_parser_load_from_data (parser, data, (gssize) len, NULL))
+  if (len == 0)
     return NULL;
-  return json_node_ref (json_parser_get_root (parser));
+  return hap_json_parse (data, (gssize) len, NULL);
 }
 
 static void

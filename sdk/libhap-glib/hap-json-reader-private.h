@@ -43,6 +43,15 @@ char       *_hap_json_reader_element_path   (const char         *path,
 GHashTable *_hap_json_reader_scan_positions (const char         *text,
                                              gsize               length);
 
+/* Checks what json-glib reads differently from the text, once it has accepted @text:
+ * integers beyond gint64 (it wraps 2^64 to -1), numbers beyond double (infinity) and
+ * strings with \u0000 (it cuts them there). Fails with "ORIGIN:LINE:COL: PATH: 2^64
+ * literal is out of range (…)" or "…: contains NUL (\u0000)" for the first one. */
+gboolean    _hap_json_reader_check_literals (const char         *origin,
+                                             const char         *text,
+                                             gsize               length,
+                                             GError            **error);
+
 /* Sets the error for @path (plus @key, as for _hap_json_reader_child_path()), at its
  * value, and returns FALSE. */
 gboolean    _hap_json_reader_fail           (HapJsonReader      *self,

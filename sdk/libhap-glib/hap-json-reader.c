@@ -11,6 +11,9 @@
 #include "hap-json-reader-private.h"
 #include "hap-error.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_NESTING 256
@@ -54,6 +57,10 @@ typedef struct
   const char *p, *end;
   guint       line, col;
   GHashTable *positions;
+  /* Set by _hap_json_reader_check_literals(): the origin for messages, and where the
+   * first literal json-glib cannot represent is reported (the scan stops there). */
+  const char *origin;
+  GError    **problem;
 } Scanner;
 
 static void
@@ -68,16 +75,9 @@ scan_advance (Scanner *s)
   s->p++;
 }
 
-static gboolean
-scan_at (Scanner    *s,
-         const char *text)
-{
-  gsize len = strlen (text);
-
-  return (gsize) (s->end - s->p) >= len && memcmp (s->p, text, len) == 0;
-}
-
-/* Whitespace and C comments, which json-glib 1.6 accepts between tokens. */
+/* Whitespace and comments, which json-glib 1.6 accepts between tokens: its scanner
+ * ends a comment at the next '/' after the opening one, so C comments work and so do
+ * "//" and "/x/" (hap-json.c). */
 static void
 scan_skip (Scanner *s)
 {
@@ -85,11 +85,12 @@ scan_skip (Scanner *s)
     {
       if (strchr (" \t\r\n", *s->p) != NULL)
         scan_advance (s);
-      else if (scan_at (s, "/*"))
+      else if (*s->p == '/')
         {
-          while (s->p < s->end && !scan_at (s, "*/"))
+          scan_advance (s);
+          while (s->p < s->end && *s->p != '/')
             scan_advance (s);
-          for (int i = 0; i < 2 && s->p < s->end; i++)
+          if (s->p < s->end)
             scan_advance (s);
         }
       else
@@ -101,16 +102,24 @@ scan_skip (Scanner *s)
  * for \" and \\; a key with other escapes just misses its position (the enclosing
  * object's is used). */
 static char *
-scan_string (Scanner *s)
+scan_string (Scanner  *s,
+             gboolean *has_nul)
 {
   GString *str = g_string_new (NULL);
   char quote = *s->p;
 
+  *has_nul = FALSE;
   scan_advance (s);
   while (s->p < s->end && *s->p != quote)
     {
-      if (*s->p == '\\' && s->p + 1 < s->end)
-        scan_advance (s);
+      /* json-glib takes escapes in "…" only (GScanner's rules for '…'). */
+      if (quote == '"' && *s->p == '\\' && s->p + 1 < s->end)
+        {
+          /* \u0000: json-glib keeps the string only up to it, silently. */
+          if ((gsize) (s->end - s->p) >= 6 && s->p[1] == 'u' && memcmp (s->p + 2, "0000", 4) == 0)
+            *has_nul = TRUE;
+          scan_advance (s);
+        }
       g_string_append_c (str, *s->p);
       scan_advance (s);
     }
@@ -134,6 +143,71 @@ scan_pos (Scanner    *s,
   return pos;
 }
 
+static gboolean scan_problem (Scanner    *s,
+                              guint       line,
+                              guint       col,
+                              const char *path,
+                              const char *format,
+                              ...) G_GNUC_PRINTF (5, 6);
+
+/* Reports a literal json-glib would read as something else, when checking literals.
+ * Returns FALSE then, to stop the scan; TRUE (go on) when only scanning positions. */
+static gboolean
+scan_problem (Scanner    *s,
+              guint       line,
+              guint       col,
+              const char *path,
+              const char *format,
+              ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  if (s->problem == NULL)
+    return TRUE;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (s->problem, HAP_ERROR, HAP_ERROR_INVALID_FILE, "%s:%u:%u: %s: %s", s->origin,
+               line, col, *path != '\0' ? path : "(top level)", message);
+  return FALSE;
+}
+
+/* json-glib reads integers as gint64 and wraps or saturates beyond (2^64 reads as -1),
+ * and numbers beyond double as infinity; such a literal is refused as written. */
+static gboolean
+scan_number (Scanner    *s,
+             const char *path,
+             const char *start,
+             guint       line,
+             guint       col)
+{
+  g_autofree char *literal = g_strndup (start, (gsize) (s->p - start));
+  const char *digits = literal + (*literal == '-' || *literal == '+');
+  gboolean is_hex = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
+  char *end = NULL;
+
+  if (!g_ascii_isdigit (*digits) && *digits != '.')
+    return TRUE;  /* true, false, null, or a syntax json-glib has refused already */
+
+  errno = 0;
+  if (!is_hex && strpbrk (literal, ".eE") != NULL)
+    {
+      double v = g_ascii_strtod (literal, &end);
+
+      if (!isfinite (v))
+        return scan_problem (s, line, col, path, "%s is out of range (not a finite number)", literal);
+      return TRUE;
+    }
+
+  g_ascii_strtoll (literal, &end, 0);
+  if (errno == ERANGE)
+    return scan_problem (s, line, col, path, "%s is out of range (integers in JSON files are %"
+                         G_GINT64_FORMAT " to %" G_GINT64_FORMAT ")", literal, G_MININT64, G_MAXINT64);
+  return TRUE;
+}
+
 static gboolean
 scan_value (Scanner    *s,
             const char *path,
@@ -153,15 +227,21 @@ scan_value (Scanner    *s,
 
   if (*s->p == '"' || *s->p == '\'')
     {
-      g_free (scan_string (s));
+      gboolean has_nul;
+
+      g_free (scan_string (s, &has_nul));
+      if (has_nul)
+        return scan_problem (s, pos->line, pos->col, path, "contains NUL (\\u0000)");
       return TRUE;
     }
   if (*s->p != '{' && *s->p != '[')
     {
+      const char *start = s->p;
+
       /* Numbers, true, false, null. */
       while (s->p < s->end && strchr (" \t\r\n,]}:/", *s->p) == NULL)
         scan_advance (s);
-      return TRUE;
+      return scan_number (s, path, start, pos->line, pos->col);
     }
 
   open = *s->p;
@@ -185,12 +265,15 @@ scan_value (Scanner    *s,
       if (open == '{')
         {
           g_autofree char *key = NULL;
+          gboolean has_nul;
 
           if (*s->p != '"' && *s->p != '\'')
             return FALSE;
           key_line = s->line;
           key_col = s->col;
-          key = scan_string (s);
+          key = scan_string (s, &has_nul);
+          if (has_nul)
+            return scan_problem (s, key_line, key_col, path, "a member name contains NUL (\\u0000)");
           scan_skip (s);
           if (s->p >= s->end || *s->p != ':')
             return FALSE;
@@ -200,8 +283,13 @@ scan_value (Scanner    *s,
       else
         child = _hap_json_reader_element_path (path, index_++);
 
-      if (!scan_value (s, child, depth + 1))
-        return FALSE;
+      {
+        const char *before = s->p;
+
+        /* A value that takes no text would loop here for ever: stop instead. */
+        if (!scan_value (s, child, depth + 1) || s->p == before)
+          return FALSE;
+      }
       if (key_line > 0)
         {
           pos = scan_pos (s, child);
@@ -229,6 +317,33 @@ _hap_json_reader_scan_positions (const char *text,
   scan_value (&scanner, "", 0);
 
   return scanner.positions;
+}
+
+gboolean
+_hap_json_reader_check_literals (const char  *origin,
+                                 const char  *text,
+                                 gsize        length,
+                                 GError     **error)
+{
+  g_autoptr(GError) problem = NULL;
+  Scanner scanner = { 0 };
+
+  scanner.p = text;
+  scanner.end = text + length;
+  scanner.line = scanner.col = 1;
+  scanner.positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  scanner.origin = origin;
+  scanner.problem = &problem;
+
+  scan_value (&scanner, "", 0);
+  g_hash_table_unref (scanner.positions);
+
+  if (problem != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&problem));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Errors and typed access ------------------------------------------------------- */

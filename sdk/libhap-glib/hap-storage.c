@@ -163,8 +163,13 @@ load_identity (HapStorage *storage, gboolean *exists, GError **error)
   char *code;
   guint8 derived_pk[32];
 
-  if (!load_key_file (storage, "identity", kf, exists, error) || !*exists)
-    return *exists ? FALSE : TRUE;
+  /* Only "does not exist" means "make a new identity": a file that is there but cannot
+   * be read (permissions, a directory, I/O) stops the accessory, paired or not, as a
+   * corrupt one does. Replacing it would orphan every controller paired with it. */
+  if (!load_key_file (storage, "identity", kf, exists, error))
+    return FALSE;
+  if (!*exists)
+    return TRUE;
 
   device_id = g_key_file_get_string (kf, "identity", "device-id", NULL);
   if (device_id == NULL || !device_id_is_valid (device_id))

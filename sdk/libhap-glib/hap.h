@@ -9,6 +9,7 @@
 #include "hap-error.h"
 #include "hap-types.h"
 #include "hap-catalog.h"
+#include "hap-json.h"
 #include "hap-characteristic.h"
 #include "hap-service.h"
 #include "hap-accessory.h"
