@@ -61,17 +61,56 @@ on_advertised (HapAdvertisement *adv, const char *name, gpointer user_data)
   g_signal_emit_by_name (ip->server, "advertised", name);
 }
 
-static void
-on_incoming (GSocketService    *service,
-             GSocketConnection *stream,
-             GObject           *source_object,
-             gpointer           user_data)
-{
-  HapIpTransport *ip = user_data;
-  HapAccessoryServer *server = ip->server;
-  HapConnection *conn = _hap_connection_new (ip, stream);
+/* ---- admission: caps and eviction ----------------------------------------------------- */
 
+/* Makes room for one more connection, or says there is none. At a cap the oldest
+ * connection that has not completed Pair Verify goes: a flood of idle or half-open
+ * connections cannot lock out paired controllers, whose verified sessions are never
+ * evicted (hap-protocol.md §4: controllers keep their connections open indefinitely;
+ * ADK likewise closes only idle sessions when all slots are in use). */
+static gboolean
+make_room (HapIpTransport *ip)
+{
+  HapAccessoryServer *server = ip->server;
+  guint process_max = hap_connection_limit_get_max_connections (ip->limit);
+  gboolean at_own_cap = server->max_connections != 0 && ip->connections->len >= server->max_connections;
+  gboolean at_process_cap = hap_connection_limit_get_n_connections (ip->limit) >= process_max;
+  HapConnection *victim;
+  gint64 now;
+
+  if (!at_own_cap && !at_process_cap)
+    return TRUE;
+  victim = _hap_connection_limit_find_unverified (ip->limit, at_own_cap ? ip : NULL);
+  /* One line a minute at most: a flood must not flood the log too. */
+  now = g_get_monotonic_time ();
+  if (ip->cap_logged_usec == 0 || now - ip->cap_logged_usec >= 60 * G_USEC_PER_SEC)
+    {
+      ip->cap_logged_usec = now;
+      g_message ("%s: at the connection limit (%u for this accessory, %u for the process): %s",
+                 hap_accessory_get_name (server->accessory), server->max_connections, process_max,
+                 victim != NULL ? "closing the oldest unverified connections to make room"
+                                : "every connection is verified, refusing new ones");
+    }
+  if (victim == NULL)
+    return FALSE;
+  _hap_connection_drop (victim, "evicted: connection limit reached");
+  return TRUE;
+}
+
+static void
+admit (HapIpTransport *ip, GSocketConnection *stream)
+{
+  HapAccessoryServer *server = ip->server;
+  HapConnection *conn;
+
+  if (!make_room (ip))
+    {
+      g_io_stream_close (G_IO_STREAM (stream), NULL, NULL);
+      return;
+    }
+  conn = _hap_connection_new (ip, stream);
   g_ptr_array_add (ip->connections, conn);
+  _hap_connection_limit_add (ip->limit, conn);
   g_debug ("%s: connection from %s", hap_accessory_get_name (server->accessory), conn->peer);
   if (conn->watch == NULL)
     _hap_connection_close (conn);   /* the kernel would not watch it: refuse */
@@ -83,7 +122,86 @@ on_incoming (GSocketService    *service,
 void
 _hap_ip_transport_remove_connection (HapIpTransport *ip, HapConnection *conn)
 {
+  _hap_connection_limit_remove (ip->limit, conn);
   g_ptr_array_remove_fast (ip->connections, conn);
+}
+
+/* ---- the accept loop ------------------------------------------------------------------ */
+
+static void accept_next (HapIpTransport *ip);
+
+static gboolean
+on_accept_backoff (gpointer user_data)
+{
+  HapIpTransport *ip = user_data;
+
+  g_clear_pointer (&ip->accept_backoff, g_source_unref);
+  accept_next (ip);
+  return G_SOURCE_REMOVE;
+}
+
+/* Out of descriptors (EMFILE, ENFILE): the pending connection stays in the kernel's
+ * backlog and the listening socket would be ready again at once, so retrying now spins
+ * (GSocketService did: a CPU and a log line per attempt). The listener is left alone
+ * for a while instead, doubling up to a second, and the condition is logged once. */
+static void
+back_off (HapIpTransport *ip, const GError *error)
+{
+  if (!ip->out_of_fds)
+    {
+      ip->out_of_fds = TRUE;
+      g_warning ("%s: cannot accept connections: %s; pausing the listener until descriptors "
+                 "are free (logged once)", hap_accessory_get_name (ip->server->accessory), error->message);
+    }
+  ip->backoff_ms = ip->backoff_ms == 0 ? 50 : MIN (ip->backoff_ms * 2, 1000);
+  ip->accept_backoff = g_timeout_source_new (ip->backoff_ms);
+  g_source_set_callback (ip->accept_backoff, on_accept_backoff, ip, NULL);
+  g_source_attach (ip->accept_backoff, ip->server->context);
+}
+
+static void
+on_accepted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) stream = NULL;
+  HapIpTransport *ip;
+
+  stream = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, &error);
+  /* Cancelled at stop: @user_data is gone. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  ip = user_data;
+  if (stream == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) ||
+          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+        {
+          /* Our own unverified connections may be what holds the descriptors. */
+          HapConnection *victim = _hap_connection_limit_find_unverified (ip->limit, NULL);
+          if (victim != NULL)
+            _hap_connection_drop (victim, "evicted: out of file descriptors");
+          back_off (ip, error);
+          return;
+        }
+      /* ECONNABORTED and the like concern one connection only. */
+      g_debug ("%s: accept failed: %s", hap_accessory_get_name (ip->server->accessory), error->message);
+      accept_next (ip);
+      return;
+    }
+  if (ip->out_of_fds)
+    {
+      ip->out_of_fds = FALSE;
+      g_message ("%s: accepting connections again", hap_accessory_get_name (ip->server->accessory));
+    }
+  ip->backoff_ms = 0;
+  admit (ip, stream);
+  accept_next (ip);
+}
+
+static void
+accept_next (HapIpTransport *ip)
+{
+  g_socket_listener_accept_async (ip->listener, ip->accepting, on_accepted, ip);
 }
 
 static gboolean
@@ -92,8 +210,7 @@ listen (HapIpTransport *ip, GError **error)
   HapAccessoryServer *server = ip->server;
   GSocketListener *listener;
 
-  ip->service = g_socket_service_new ();
-  listener = G_SOCKET_LISTENER (ip->service);
+  ip->listener = listener = g_socket_listener_new ();
   /* Thousands of controllers may connect at once (benchmarks, bridges of bridges). */
   g_socket_listener_set_backlog (listener, 1024);
 
@@ -124,9 +241,137 @@ listen (HapIpTransport *ip, GError **error)
   else if (!g_socket_listener_add_inet_port (listener, server->port, NULL, error))
     return FALSE;
 
-  g_signal_connect (ip->service, "incoming", G_CALLBACK (on_incoming), ip);
-  g_socket_service_start (ip->service);
+  ip->accepting = g_cancellable_new ();
+  accept_next (ip);
   return TRUE;
+}
+
+/* ---- timers: idle, stalled and stuck-in-pairing connections ---------------------------- */
+
+/* Why @conn should be closed now, or NULL. */
+static const char *
+expired (HapConnection *conn, gint64 now)
+{
+  HapAccessoryServer *server = conn->server;
+  HapPairingSession *pairing = &conn->session->pairing;
+  gint64 stall = (gint64) server->stall_timeout_ms * 1000;
+  gint64 idle = (gint64) server->idle_timeout_ms * 1000;
+  gint64 pair = (gint64) server->pairing_timeout_ms * 1000;
+
+  /* A request or frame begun and not finished (body shorter than its Content-Length,
+   * part of an encrypted frame), while we were waiting for the rest. */
+  if (stall > 0 && conn->partial_since_usec != 0 && conn->reading &&
+      now - conn->partial_since_usec >= stall)
+    return "request stalled";
+  if (_hap_session_is_secured (conn->session))
+    return NULL;   /* verified sessions stay open however quiet (hap-protocol.md §4) */
+  /* hap-protocol.md §3.2: a Pair Setup owner that stalls keeps every other controller
+   * Busy; ADK releases it after 30 s. Pair Verify is held to the same. */
+  if (pairing->setup_state != 0 || pairing->verify_state != 0)
+    return pair > 0 && now - conn->pairing_activity_usec >= pair ? "pairing stalled" : NULL;
+  return idle > 0 && now - conn->pairing_activity_usec >= idle ? "idle without pairing" : NULL;
+}
+
+static guint
+sweep_interval (HapAccessoryServer *server)
+{
+  guint shortest = G_MAXUINT;
+
+  if (server->stall_timeout_ms > 0)
+    shortest = MIN (shortest, server->stall_timeout_ms);
+  if (server->idle_timeout_ms > 0)
+    shortest = MIN (shortest, server->idle_timeout_ms);
+  if (server->pairing_timeout_ms > 0)
+    shortest = MIN (shortest, server->pairing_timeout_ms);
+  /* A quarter of the shortest timeout: closed at most 25 % late; one timer per
+   * transport, not one per connection (GLib walks every source at every iteration). */
+  return CLAMP (shortest / 4, 10, 1000);
+}
+
+static gboolean on_sweep (gpointer user_data);
+
+static void
+schedule_sweep (HapIpTransport *ip)
+{
+  ip->sweep_ms = sweep_interval (ip->server);
+  ip->sweep = g_timeout_source_new (ip->sweep_ms);
+  g_source_set_callback (ip->sweep, on_sweep, ip, NULL);
+  g_source_attach (ip->sweep, ip->server->context);
+}
+
+static gboolean
+on_sweep (gpointer user_data)
+{
+  HapIpTransport *ip = user_data;
+  g_autoptr(GPtrArray) victims = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_connection_unref);
+  g_autoptr(GPtrArray) reasons = g_ptr_array_new ();
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = 0; i < ip->connections->len; i++)
+    {
+      HapConnection *conn = g_ptr_array_index (ip->connections, i);
+      const char *reason = expired (conn, now);
+
+      if (reason != NULL)
+        {
+          g_ptr_array_add (victims, _hap_connection_ref (conn));
+          g_ptr_array_add (reasons, (gpointer) reason);
+        }
+    }
+  for (guint i = 0; i < victims->len; i++)
+    _hap_connection_drop (g_ptr_array_index (victims, i), g_ptr_array_index (reasons, i));
+
+  /* The timeouts may have changed (they are properties): follow them. */
+  if (ip->sweep != NULL && sweep_interval (ip->server) != ip->sweep_ms)
+    {
+      g_clear_pointer (&ip->sweep, g_source_unref);
+      schedule_sweep (ip);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- memory -------------------------------------------------------------------------- */
+
+#ifdef HAVE_MALLOC_TRIM
+# include <malloc.h>
+#endif
+
+static gboolean
+on_trim (gpointer user_data)
+{
+  HapIpTransport *ip = user_data;
+
+  g_clear_pointer (&ip->trim, g_source_unref);
+#ifdef HAVE_MALLOC_TRIM
+  /* glibc keeps freed heap memory for reuse: after abusive clients (megabytes of
+   * pipelined requests and unread responses) are gone, the process would stay at its
+   * peak RSS. malloc_trim(0) hands every free page back (madvise on free chunks in
+   * the middle of the heap, not only the top); it walks the arenas, so it runs once
+   * after a burst of closes, not per close. */
+  malloc_trim (0);
+#endif
+  return G_SOURCE_REMOVE;
+}
+
+void
+_hap_ip_transport_schedule_trim (HapIpTransport *ip)
+{
+  if (ip->trim != NULL)
+    return;
+  ip->trim = g_timeout_source_new (200);
+  g_source_set_callback (ip->trim, on_trim, ip, NULL);
+  g_source_attach (ip->trim, ip->server->context);
+}
+
+static void
+destroy_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
 }
 
 static void
@@ -135,15 +380,24 @@ ip_stop (gpointer state)
   HapIpTransport *ip = state;
 
   g_clear_pointer (&ip->advertisement, _hap_advertisement_free);
-  if (ip->service != NULL)
-    {
-      g_socket_service_stop (ip->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (ip->service));
-      g_signal_handlers_disconnect_by_data (ip->service, ip);
-      g_clear_object (&ip->service);
-    }
-  while (ip->connections->len > 0)
+  if (ip->accepting != NULL)
+    g_cancellable_cancel (ip->accepting);   /* on_accepted will not touch @ip */
+  g_clear_object (&ip->accepting);
+  if (ip->listener != NULL)
+    g_socket_listener_close (ip->listener);
+  g_clear_object (&ip->listener);
+  destroy_source (&ip->accept_backoff);
+  destroy_source (&ip->sweep);
+  while (ip->connections != NULL && ip->connections->len > 0)
     _hap_connection_close (g_ptr_array_index (ip->connections, ip->connections->len - 1));
+  if (ip->trim != NULL)
+    {
+      destroy_source (&ip->trim);
+#ifdef HAVE_MALLOC_TRIM
+      malloc_trim (0);
+#endif
+    }
+  g_clear_object (&ip->limit);
   g_clear_pointer (&ip->poll, hap_poll_group_free);
   g_clear_pointer (&ip->connections, g_ptr_array_unref);
   g_clear_object (&ip->advertiser);
@@ -157,12 +411,15 @@ ip_start (HapAccessoryServer *server, GError **error)
 
   ip->server = server;
   ip->connections = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_connection_unref);
+  ip->limit = server->connection_limit != NULL ? g_object_ref (server->connection_limit)
+                                                : hap_connection_limit_new (0);
   ip->poll = hap_poll_group_new (server->context, error);
   if (ip->poll == NULL || !listen (ip, error))
     {
       ip_stop (ip);
       return NULL;
     }
+  schedule_sweep (ip);
   if (server->advertise)
     {
       g_auto(GStrv) txt = build_txt (ip);

@@ -15,6 +15,7 @@
 #include "hap-setup-payload.h"
 #include "hap-accessory-server.h"
 #include "hap-advertiser.h"
+#include "hap-connection-limit.h"
 #include "hap-controller.h"
 #include "hap-controller-connection.h"
 #include "hap-ble-browser.h"
