@@ -23,7 +23,7 @@ typedef struct
   GCancellable       *accepting;           /* the pending accept; cancelled at stop */
   GSource            *accept_backoff;      /* out of descriptors: accept again later */
   guint               backoff_ms;
-  gboolean            out_of_fds;          /* logged; cleared by the next accept */
+  gint64              fds_logged_usec;     /* the last "out of descriptors" message */
   gint64              cap_logged_usec;     /* the last "at the cap" message */
   HapConnectionLimit *limit;               /* the server's, or one of our own */
   GSource            *sweep;               /* closes idle and stalled connections */

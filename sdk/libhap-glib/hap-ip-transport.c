@@ -142,17 +142,26 @@ on_accept_backoff (gpointer user_data)
 
 /* Out of descriptors (EMFILE, ENFILE): the pending connection stays in the kernel's
  * backlog and the listening socket would be ready again at once, so retrying now spins
- * (GSocketService did: a CPU and a log line per attempt). The listener is left alone
- * for a while instead, doubling up to a second, and the condition is logged once. */
+ * (GSocketService did: a CPU and a log line per attempt, 70,000 a second). When an
+ * unverified connection can be closed to free a descriptor it is, and accepting goes
+ * on; otherwise the listener is left alone for a while, doubling up to a second. The
+ * condition is logged once a minute at most. */
 static void
-back_off (HapIpTransport *ip, const GError *error)
+log_out_of_fds (HapIpTransport *ip, const GError *error)
 {
-  if (!ip->out_of_fds)
-    {
-      ip->out_of_fds = TRUE;
-      g_warning ("%s: cannot accept connections: %s; pausing the listener until descriptors "
-                 "are free (logged once)", hap_accessory_get_name (ip->server->accessory), error->message);
-    }
+  gint64 now = g_get_monotonic_time ();
+
+  if (ip->fds_logged_usec != 0 && now - ip->fds_logged_usec < 60 * G_USEC_PER_SEC)
+    return;
+  ip->fds_logged_usec = now;
+  g_warning ("%s: cannot accept connections: %s; closing unverified connections or pausing "
+             "the listener until descriptors are free (logged once a minute)",
+             hap_accessory_get_name (ip->server->accessory), error->message);
+}
+
+static void
+back_off (HapIpTransport *ip)
+{
   ip->backoff_ms = ip->backoff_ms == 0 ? 50 : MIN (ip->backoff_ms * 2, 1000);
   ip->accept_backoff = g_timeout_source_new (ip->backoff_ms);
   g_source_set_callback (ip->accept_backoff, on_accept_backoff, ip, NULL);
@@ -178,20 +187,21 @@ on_accepted (GObject *source, GAsyncResult *result, gpointer user_data)
         {
           /* Our own unverified connections may be what holds the descriptors. */
           HapConnection *victim = _hap_connection_limit_find_unverified (ip->limit, NULL);
-          if (victim != NULL)
-            _hap_connection_drop (victim, "evicted: out of file descriptors");
-          back_off (ip, error);
+
+          log_out_of_fds (ip, error);
+          if (victim == NULL)
+            {
+              back_off (ip);
+              return;
+            }
+          _hap_connection_drop (victim, "evicted: out of file descriptors");
+          accept_next (ip);   /* a descriptor is free now */
           return;
         }
       /* ECONNABORTED and the like concern one connection only. */
       g_debug ("%s: accept failed: %s", hap_accessory_get_name (ip->server->accessory), error->message);
       accept_next (ip);
       return;
-    }
-  if (ip->out_of_fds)
-    {
-      ip->out_of_fds = FALSE;
-      g_message ("%s: accepting connections again", hap_accessory_get_name (ip->server->accessory));
     }
   ip->backoff_ms = 0;
   admit (ip, stream);
