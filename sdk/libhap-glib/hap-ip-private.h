@@ -19,8 +19,8 @@ typedef struct
 {
   HapAccessoryServer *server;
   HapPollGroup       *poll;                /* every connection's socket */
-  GSocketListener    *listener;
-  GCancellable       *accepting;           /* the pending accept; cancelled at stop */
+  GPtrArray          *listeners;           /* GSocket, listening */
+  GPtrArray          *listener_watches;    /* HapPollWatch, parallel to listeners */
   GSource            *accept_backoff;      /* out of descriptors: accept again later */
   guint               backoff_ms;
   gint64              fds_logged_usec;     /* the last "out of descriptors" message */
@@ -115,6 +115,11 @@ void           _hap_connection_handle_request (HapConnection      *conn,
 /* Closes a connection for a reason worth a debug line (timeouts, eviction). */
 void           _hap_connection_drop           (HapConnection      *conn,
                                                const char         *reason);
+
+/* hap-ip-listener.c: the listening sockets, the accept loop and admission (caps) */
+gboolean       _hap_ip_listener_start         (HapIpTransport     *ip,
+                                               GError            **error);
+void           _hap_ip_listener_stop          (HapIpTransport     *ip);
 
 /* hap-ip-transport.c */
 void           _hap_ip_transport_remove_connection (HapIpTransport *ip,

@@ -61,199 +61,11 @@ on_advertised (HapAdvertisement *adv, const char *name, gpointer user_data)
   g_signal_emit_by_name (ip->server, "advertised", name);
 }
 
-/* ---- admission: caps and eviction ----------------------------------------------------- */
-
-/* Makes room for one more connection, or says there is none. At a cap the oldest
- * connection that has not completed Pair Verify goes: a flood of idle or half-open
- * connections cannot lock out paired controllers, whose verified sessions are never
- * evicted (hap-protocol.md §4: controllers keep their connections open indefinitely;
- * ADK likewise closes only idle sessions when all slots are in use). */
-static gboolean
-make_room (HapIpTransport *ip)
-{
-  HapAccessoryServer *server = ip->server;
-  guint process_max = hap_connection_limit_get_max_connections (ip->limit);
-  gboolean at_own_cap = server->max_connections != 0 && ip->connections->len >= server->max_connections;
-  gboolean at_process_cap = hap_connection_limit_get_n_connections (ip->limit) >= process_max;
-  HapConnection *victim;
-  gint64 now;
-
-  if (!at_own_cap && !at_process_cap)
-    return TRUE;
-  victim = _hap_connection_limit_find_unverified (ip->limit, at_own_cap ? ip : NULL);
-  /* One line a minute at most: a flood must not flood the log too. */
-  now = g_get_monotonic_time ();
-  if (ip->cap_logged_usec == 0 || now - ip->cap_logged_usec >= 60 * G_USEC_PER_SEC)
-    {
-      ip->cap_logged_usec = now;
-      g_message ("%s: at the connection limit (%u for this accessory, %u for the process): %s",
-                 hap_accessory_get_name (server->accessory), server->max_connections, process_max,
-                 victim != NULL ? "closing the oldest unverified connections to make room"
-                                : "every connection is verified, refusing new ones");
-    }
-  if (victim == NULL)
-    return FALSE;
-  _hap_connection_drop (victim, "evicted: connection limit reached");
-  return TRUE;
-}
-
-static void
-admit (HapIpTransport *ip, GSocketConnection *stream)
-{
-  HapAccessoryServer *server = ip->server;
-  HapConnection *conn;
-
-  if (!make_room (ip))
-    {
-      g_io_stream_close (G_IO_STREAM (stream), NULL, NULL);
-      return;
-    }
-  conn = _hap_connection_new (ip, stream);
-  g_ptr_array_add (ip->connections, conn);
-  _hap_connection_limit_add (ip->limit, conn);
-  g_debug ("%s: connection from %s", hap_accessory_get_name (server->accessory), conn->peer);
-  if (conn->watch == NULL)
-    _hap_connection_close (conn);   /* the kernel would not watch it: refuse */
-  else if (server->hooks != NULL && server->hooks->accept != NULL &&
-           !server->hooks->accept (server, conn, server->hooks_data))
-    _hap_connection_close (conn);
-}
-
 void
 _hap_ip_transport_remove_connection (HapIpTransport *ip, HapConnection *conn)
 {
   _hap_connection_limit_remove (ip->limit, conn);
   g_ptr_array_remove_fast (ip->connections, conn);
-}
-
-/* ---- the accept loop ------------------------------------------------------------------ */
-
-static void accept_next (HapIpTransport *ip);
-
-static gboolean
-on_accept_backoff (gpointer user_data)
-{
-  HapIpTransport *ip = user_data;
-
-  g_clear_pointer (&ip->accept_backoff, g_source_unref);
-  accept_next (ip);
-  return G_SOURCE_REMOVE;
-}
-
-/* Out of descriptors (EMFILE, ENFILE): the pending connection stays in the kernel's
- * backlog and the listening socket would be ready again at once, so retrying now spins
- * (GSocketService did: a CPU and a log line per attempt, 70,000 a second). When an
- * unverified connection can be closed to free a descriptor it is, and accepting goes
- * on; otherwise the listener is left alone for a while, doubling up to a second. The
- * condition is logged once a minute at most. */
-static void
-log_out_of_fds (HapIpTransport *ip, const GError *error)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  if (ip->fds_logged_usec != 0 && now - ip->fds_logged_usec < 60 * G_USEC_PER_SEC)
-    return;
-  ip->fds_logged_usec = now;
-  g_warning ("%s: cannot accept connections: %s; closing unverified connections or pausing "
-             "the listener until descriptors are free (logged once a minute)",
-             hap_accessory_get_name (ip->server->accessory), error->message);
-}
-
-static void
-back_off (HapIpTransport *ip)
-{
-  ip->backoff_ms = ip->backoff_ms == 0 ? 50 : MIN (ip->backoff_ms * 2, 1000);
-  ip->accept_backoff = g_timeout_source_new (ip->backoff_ms);
-  g_source_set_callback (ip->accept_backoff, on_accept_backoff, ip, NULL);
-  g_source_attach (ip->accept_backoff, ip->server->context);
-}
-
-static void
-on_accepted (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketConnection) stream = NULL;
-  HapIpTransport *ip;
-
-  stream = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, &error);
-  /* Cancelled at stop: @user_data is gone. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  ip = user_data;
-  if (stream == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) ||
-          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
-        {
-          /* Our own unverified connections may be what holds the descriptors. */
-          HapConnection *victim = _hap_connection_limit_find_unverified (ip->limit, NULL);
-
-          log_out_of_fds (ip, error);
-          if (victim == NULL)
-            {
-              back_off (ip);
-              return;
-            }
-          _hap_connection_drop (victim, "evicted: out of file descriptors");
-          accept_next (ip);   /* a descriptor is free now */
-          return;
-        }
-      /* ECONNABORTED and the like concern one connection only. */
-      g_debug ("%s: accept failed: %s", hap_accessory_get_name (ip->server->accessory), error->message);
-      accept_next (ip);
-      return;
-    }
-  ip->backoff_ms = 0;
-  admit (ip, stream);
-  accept_next (ip);
-}
-
-static void
-accept_next (HapIpTransport *ip)
-{
-  g_socket_listener_accept_async (ip->listener, ip->accepting, on_accepted, ip);
-}
-
-static gboolean
-listen (HapIpTransport *ip, GError **error)
-{
-  HapAccessoryServer *server = ip->server;
-  GSocketListener *listener;
-
-  ip->listener = listener = g_socket_listener_new ();
-  /* Thousands of controllers may connect at once (benchmarks, bridges of bridges). */
-  g_socket_listener_set_backlog (listener, 1024);
-
-  if (server->bind_address != NULL)
-    {
-      g_autoptr(GInetAddress) address = g_inet_address_new_from_string (server->bind_address);
-      g_autoptr(GSocketAddress) socket_address = NULL;
-      g_autoptr(GSocketAddress) effective = NULL;
-
-      if (address == NULL)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "“%s” is not an IP address", server->bind_address);
-          return FALSE;
-        }
-      socket_address = g_inet_socket_address_new (address, server->port);
-      if (!g_socket_listener_add_address (listener, socket_address, G_SOCKET_TYPE_STREAM,
-                                          G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
-        return FALSE;
-      server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-    }
-  else if (server->port == 0)
-    {
-      server->port = g_socket_listener_add_any_inet_port (listener, NULL, error);
-      if (server->port == 0)
-        return FALSE;
-    }
-  else if (!g_socket_listener_add_inet_port (listener, server->port, NULL, error))
-    return FALSE;
-
-  ip->accepting = g_cancellable_new ();
-  accept_next (ip);
-  return TRUE;
 }
 
 /* ---- timers: idle, stalled and stuck-in-pairing connections ---------------------------- */
@@ -390,13 +202,7 @@ ip_stop (gpointer state)
   HapIpTransport *ip = state;
 
   g_clear_pointer (&ip->advertisement, _hap_advertisement_free);
-  if (ip->accepting != NULL)
-    g_cancellable_cancel (ip->accepting);   /* on_accepted will not touch @ip */
-  g_clear_object (&ip->accepting);
-  if (ip->listener != NULL)
-    g_socket_listener_close (ip->listener);
-  g_clear_object (&ip->listener);
-  destroy_source (&ip->accept_backoff);
+  _hap_ip_listener_stop (ip);
   destroy_source (&ip->sweep);
   while (ip->connections != NULL && ip->connections->len > 0)
     _hap_connection_close (g_ptr_array_index (ip->connections, ip->connections->len - 1));
@@ -424,7 +230,7 @@ ip_start (HapAccessoryServer *server, GError **error)
   ip->limit = server->connection_limit != NULL ? g_object_ref (server->connection_limit)
                                                 : hap_connection_limit_new (0);
   ip->poll = hap_poll_group_new (server->context, error);
-  if (ip->poll == NULL || !listen (ip, error))
+  if (ip->poll == NULL || !_hap_ip_listener_start (ip, error))
     {
       ip_stop (ip);
       return NULL;
