@@ -22,7 +22,8 @@ G_BEGIN_DECLS
  * #HapAccessoryServer given the same limit (its #HapAccessoryServer:connection-limit
  * property, set before start) counts against it, so one process serving many
  * accessories shares one budget of file descriptors. A server that is given none has a
- * limit of its own.
+ * limit of its own. Servers sharing a limit must run on the same #GMainContext (the
+ * limit is not locked).
  *
  * When a new connection arrives at the cap, the oldest connection that has not
  * completed Pair Verify (of any server sharing the limit) is closed to make room;

@@ -81,6 +81,7 @@ admit (HapIpTransport *ip, int fd)
   conn = _hap_connection_new (ip, stream);
   g_ptr_array_add (ip->connections, conn);
   _hap_connection_limit_add (ip->limit, conn);
+  _hap_ip_transport_schedule_sweep (ip);
   g_debug ("%s: connection from %s", hap_accessory_get_name (server->accessory), conn->peer);
   if (conn->watch == NULL)
     _hap_connection_close (conn);   /* the kernel would not watch it: refuse */

@@ -124,6 +124,8 @@ void           _hap_ip_listener_stop          (HapIpTransport     *ip);
 /* hap-ip-transport.c */
 void           _hap_ip_transport_remove_connection (HapIpTransport *ip,
                                                     HapConnection  *conn);
+/* Starts the idle/stall/pairing timer sweep unless it runs. */
+void           _hap_ip_transport_schedule_sweep    (HapIpTransport *ip);
 /* A connection that held large buffers went away: give the memory back soon. */
 void           _hap_ip_transport_schedule_trim     (HapIpTransport *ip);
 

@@ -112,9 +112,13 @@ sweep_interval (HapAccessoryServer *server)
 
 static gboolean on_sweep (gpointer user_data);
 
-static void
-schedule_sweep (HapIpTransport *ip)
+/* Runs while the transport has connections: a process with a thousand accessories and
+ * no controllers has no timer waking it up. */
+void
+_hap_ip_transport_schedule_sweep (HapIpTransport *ip)
 {
+  if (ip->sweep != NULL)
+    return;
   ip->sweep_ms = sweep_interval (ip->server);
   ip->sweep = g_timeout_source_new (ip->sweep_ms);
   g_source_set_callback (ip->sweep, on_sweep, ip, NULL);
@@ -143,11 +147,15 @@ on_sweep (gpointer user_data)
   for (guint i = 0; i < victims->len; i++)
     _hap_connection_drop (g_ptr_array_index (victims, i), g_ptr_array_index (reasons, i));
 
-  /* The timeouts may have changed (they are properties): follow them. */
-  if (ip->sweep != NULL && sweep_interval (ip->server) != ip->sweep_ms)
+  if (ip->sweep == NULL)
+    return G_SOURCE_REMOVE;   /* stopped meanwhile */
+  /* No connection left, or the timeouts changed (they are properties): start again
+   * with the next connection, or follow them. */
+  if (ip->connections->len == 0 || sweep_interval (ip->server) != ip->sweep_ms)
     {
       g_clear_pointer (&ip->sweep, g_source_unref);
-      schedule_sweep (ip);
+      if (ip->connections->len > 0)
+        _hap_ip_transport_schedule_sweep (ip);
       return G_SOURCE_REMOVE;
     }
   return G_SOURCE_CONTINUE;
@@ -235,7 +243,6 @@ ip_start (HapAccessoryServer *server, GError **error)
       ip_stop (ip);
       return NULL;
     }
-  schedule_sweep (ip);
   if (server->advertise)
     {
       g_auto(GStrv) txt = build_txt (ip);
