@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hap-test-client.h"
+#include "hap-tlv8-private.h"
 
 static const char *LAMP =
   "{\"accessories\":[{\"name\":\"Limit Lamp\",\"category\":\"LIGHTBULB\",\"services\":["
@@ -188,6 +189,46 @@ test_stalled_pair_verify_dropped (Fixture *f, gconstpointer data)
   g_assert_cmpuint (m2->status, ==, 200);
   assert_closed_between (anon, 250, 1500);
   assert_verified_ok (f, f->witness);
+}
+
+static void
+set_pairing_timeout (HapAccessoryServer *server, gpointer user_data)
+{
+  g_object_set (server, "pairing-timeout", GPOINTER_TO_UINT (user_data), "idle-timeout", 60000, NULL);
+}
+
+static void
+test_stalled_pair_setup_releases_busy (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hap-limits-XXXXXX", NULL);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  HapTestServer *fresh = hap_test_server_start (NULL, LAMP, dir);
+  g_autoptr(HapTestClient) a = hap_test_client_new ("A");
+  g_autoptr(HapTestClient) b = hap_test_client_new ("B");
+  g_autoptr(GByteArray) m1 = g_byte_array_new ();
+  g_autoptr(HapHttpMessage) ra = NULL;
+  g_autoptr(HapHttpMessage) rb = NULL;
+  g_autoptr(HapTlv8) tb = NULL;
+  guint64 err = 0;
+
+  hap_test_server_invoke (fresh, set_pairing_timeout, GUINT_TO_POINTER (400));
+  hap_tlv8_append_uint8 (m1, HAP_TLV_STATE, 1);
+  hap_tlv8_append_uint8 (m1, HAP_TLV_METHOD, 0);
+  hap_test_client_connect (a, hap_test_server_get_port (fresh));
+  hap_test_client_connect (b, hap_test_server_get_port (fresh));
+  /* A starts Pair Setup (M1, M2) and goes quiet: B is Busy meanwhile. */
+  ra = hap_test_client_request (a, "POST", "/pair-setup", "application/pairing+tlv8", (char *) m1->data, m1->len);
+  g_assert_cmpuint (ra->status, ==, 200);
+  rb = hap_test_client_request (b, "POST", "/pair-setup", "application/pairing+tlv8", (char *) m1->data, m1->len);
+  tb = hap_tlv8_parse (g_bytes_get_data (rb->body, NULL), g_bytes_get_size (rb->body), NULL);
+  g_assert_true (hap_tlv8_get_uint (tb, HAP_TLV_ERROR, &err));
+  g_assert_cmpuint (err, ==, HAP_TLV_ERROR_BUSY);
+  /* hap-protocol.md §3.2: the stalled owner is dropped after the pairing timeout and
+   * the procedure released, so B pairs. */
+  assert_closed_between (a, 250, 1500);
+  g_assert_cmpint (hap_test_client_pair_setup (b, HAP_TEST_SETUP_CODE, 0), ==, 0);
+  hap_test_server_stop (fresh);
+  g_assert_cmpint (system (cmd), ==, 0);
 }
 
 static void
@@ -372,6 +413,7 @@ main (int argc, char **argv)
   ADD ("/limits/cap-evicts-oldest-unverified", test_cap_evicts_oldest_unverified);
   ADD ("/limits/cap-refuses-when-all-verified", test_cap_refuses_when_all_verified);
 #undef ADD
+  g_test_add_func ("/limits/stalled-pair-setup-releases-busy", test_stalled_pair_setup_releases_busy);
   g_test_add_func ("/limits/shared-process-limit", test_shared_process_limit);
   g_test_add_func ("/limits/property-defaults", test_property_defaults);
 
