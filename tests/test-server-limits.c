@@ -149,6 +149,30 @@ test_stalled_body_closed (Fixture *f, gconstpointer data)
 }
 
 static void
+test_stalled_after_pipeline_closed (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HapTestClient) anon = hap_test_client_new ("anon");
+  g_autoptr(GString) burst = g_string_new (NULL);
+
+  /* More complete requests than the server queues at once (the rest wait in its parser),
+   * then half a request: every complete one is answered, then the stall clock runs. */
+  set (f, "stall-timeout", 400);
+  for (guint i = 0; i < 40; i++)
+    g_string_append (burst, "GET /accessories HTTP/1.1\r\nHost: x\r\n\r\n");
+  g_string_append (burst, "GET /accessor");
+  hap_test_client_connect (anon, port (f));
+  hap_test_client_send_raw (anon, (const guint8 *) burst->str, burst->len);
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr(HapHttpMessage) r = hap_test_client_read_response (anon, 2000);
+      g_assert_nonnull (r);
+      g_assert_cmpuint (r->status, ==, 470);
+    }
+  assert_closed_between (anon, 250, 1500);
+  assert_verified_ok (f, f->witness);
+}
+
+static void
 test_stalled_frame_closed (Fixture *f, gconstpointer data)
 {
   const char *req = "GET /accessories HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -408,6 +432,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/limits/idle-unverified-closed", test_idle_unverified_closed);
   ADD ("/limits/stalled-body-closed", test_stalled_body_closed);
+  ADD ("/limits/stalled-after-pipeline-closed", test_stalled_after_pipeline_closed);
   ADD ("/limits/stalled-frame-closed", test_stalled_frame_closed);
   ADD ("/limits/stalled-pair-verify-dropped", test_stalled_pair_verify_dropped);
   ADD ("/limits/cap-evicts-oldest-unverified", test_cap_evicts_oldest_unverified);

@@ -101,6 +101,15 @@ _hap_connection_new (HapIpTransport    *ip,
   return conn;
 }
 
+/* Input ends inside a request or a frame (complete requests left in the parser by
+ * backpressure do not count: they wait for us, not for the controller). */
+static gboolean
+has_partial_input (HapConnection *conn)
+{
+  return (hap_http_parser_get_pending (conn->parser) > 0 && !conn->parser_full) ||
+         (conn->codec != NULL && hap_frame_codec_get_pending (conn->codec) > 0);
+}
+
 static gboolean
 output_backed_up (HapConnection *conn)
 {
@@ -124,9 +133,10 @@ update_reading (HapConnection *conn)
     condition |= G_IO_IN;
   if (conn->out_offset < conn->out->len)
     condition |= G_IO_OUT;
-  /* The stall clock counts only time spent waiting for the controller. */
-  if (reading && !conn->reading && conn->partial_since_usec != 0)
-    conn->partial_since_usec = g_get_monotonic_time ();
+  /* The stall clock counts only time spent waiting for the controller: it starts again
+   * when reading resumes with part of a request or frame in hand. */
+  if (reading && !conn->reading)
+    conn->partial_since_usec = has_partial_input (conn) ? g_get_monotonic_time () : 0;
   conn->reading = reading;
   hap_poll_watch_set_condition (conn->watch, condition);
 }
@@ -483,10 +493,7 @@ mark_split (HapConnection *conn, guint queued, gboolean partial)
 static void
 note_partial_input (HapConnection *conn, guint64 parsed_before)
 {
-  gboolean partial = (hap_http_parser_get_pending (conn->parser) > 0 && !conn->parser_full) ||
-                     (conn->codec != NULL && hap_frame_codec_get_pending (conn->codec) > 0);
-
-  if (!partial)
+  if (!has_partial_input (conn))
     conn->partial_since_usec = 0;
   else if (conn->partial_since_usec == 0 || conn->n_parsed != parsed_before)
     conn->partial_since_usec = g_get_monotonic_time ();
