@@ -703,24 +703,54 @@ hap_sim_accessory_has_ble (HapSimAccessory *self)
   return (hap_accessory_get_transports (self->accessory) & HAP_TRANSPORT_BLE) != 0;
 }
 
+/* The accessory whose claim keeps @self off @key ("" = the first usable adapter). A
+ * name clashes with the same name, and with the adapter an accessory asking for "the
+ * first usable" actually got; "the first usable" clashes with any claim, since the first
+ * usable adapter may be the one taken. */
+static HapSimAccessory *
+find_claimant (HapSimAccessory *self, const char *key, const char **held_adapter)
+{
+  GHashTableIter iter;
+  gpointer held, owner;
+
+  g_hash_table_iter_init (&iter, self->ble_claims);
+  while (g_hash_table_iter_next (&iter, &held, &owner))
+    {
+      HapSimAccessory *other = owner;
+      const char *in_use = other->server != NULL ? hap_accessory_server_get_ble_adapter (other->server) : NULL;
+
+      if (other == self)
+        continue;
+      *held_adapter = *(const char *) held != '\0' ? held : (in_use != NULL ? in_use : "the first usable adapter");
+      if (g_str_equal (held, key) || *key == '\0' ||
+          (*(const char *) held == '\0' && g_strcmp0 (in_use, key) == 0))
+        return other;
+    }
+  return NULL;
+}
+
 /* hap-protocol.md §5.1 (ble-bluez.md §1.1): bluetoothd merges every GATT application
  * of an adapter into one database, so an adapter carries one HAP-BLE accessory. */
 static gboolean
 claim_adapter (HapSimAccessory *self, GError **error)
 {
   const char *key = self->ble_adapter != NULL ? self->ble_adapter : "";
+  const char *held = NULL;
   HapSimAccessory *owner;
 
   if (!hap_sim_accessory_has_ble (self) || self->ble_claims == NULL)
     return TRUE;
-  owner = g_hash_table_lookup (self->ble_claims, key);
-  if (owner != NULL && owner != self)
+  owner = find_claimant (self, key, &held);
+  if (owner != NULL)
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE,
-                   "%s: the Bluetooth adapter %s already serves “%s” over BLE; bluetoothd merges "
-                   "every GATT application of an adapter into one database, so an adapter carries "
-                   "one HAP-BLE accessory (give this one another adapter, or stop the other)",
-                   self->id, self->ble_adapter != NULL ? self->ble_adapter : "(default)", owner->id);
+                   "%s: cannot serve BLE on %s: “%s” already serves HAP over BLE on %s, and an adapter "
+                   "carries one HAP-BLE accessory (bluetoothd merges the GATT applications of an adapter "
+                   "into one database). Give %s a free adapter (`hap-simulator ctl adapters` lists "
+                   "them, `hap-simulator ctl adapter %s hciN` moves it), or move “%s” elsewhere "
+                   "(`hap-simulator ctl adapter %s hciN`) or stop it",
+                   self->id, *key != '\0' ? key : "the first usable adapter", owner->id, held,
+                   self->id, self->id, owner->id, owner->id);
       return FALSE;
     }
   g_hash_table_insert (self->ble_claims, g_strdup (key), self);

@@ -109,6 +109,9 @@ on_bus (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) bus = g_bus_get_finish (result, &error);
+  /* Read before the task is handed on: argument evaluation order is unspecified, so
+   * g_task_get_cancellable (task) next to g_steal_pointer (&task) may see NULL. */
+  GCancellable *cancellable = g_task_get_cancellable (task);
 
   if (bus == NULL)
     {
@@ -118,7 +121,7 @@ on_bus (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_dbus_connection_call (bus, BLUEZ, "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
                           G_VARIANT_TYPE ("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS,
-                          g_task_get_cancellable (task), on_managed_objects, g_steal_pointer (&task));
+                          cancellable, on_managed_objects, g_steal_pointer (&task));
 }
 
 void

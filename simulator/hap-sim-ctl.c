@@ -119,6 +119,7 @@ typedef enum
   SHOW_TIME_S,     /* s since the epoch, 0: unknown */
   SHOW_PARAMS,     /* a{sv} → "k=v k=v" */
   SHOW_DEFAULTS,   /* aa{sv} of quirk parameters → "name=default …" */
+  SHOW_DASH,       /* a string, "-" when empty */
 } Show;
 
 typedef struct
@@ -216,6 +217,11 @@ format_cell (GVariant *value, Show show)
             g_variant_unref (param);
           }
         return g_string_free (g_steal_pointer (&text), FALSE);
+      }
+    case SHOW_DASH:
+      {
+        g_autofree char *text = format_plain (value);
+        return g_strdup (text[0] != '\0' ? text : "-");
       }
     case SHOW_PARAMS:
     case SHOW_PLAIN:
@@ -438,7 +444,8 @@ cmd_list (Ctl *ctl, int argc, char **argv)
     { "id", "ID", SHOW_PLAIN }, { "name", "NAME", SHOW_PLAIN }, { "state", "STATE", SHOW_PLAIN },
     { "port", "PORT", SHOW_PLAIN }, { "device-id", "DEVICE-ID", SHOW_PLAIN },
     { "paired", "PAIRED", SHOW_PLAIN }, { "sessions", "SESSIONS", SHOW_PLAIN },
-    { "bridged", "BRIDGED", SHOW_PLAIN }, { "quirks", "QUIRKS", SHOW_PLAIN },
+    { "bridged", "BRIDGED", SHOW_PLAIN }, { "transports", "TRANSPORTS", SHOW_PLAIN },
+    { "quirks", "QUIRKS", SHOW_PLAIN },
   };
   g_autoptr(GPtrArray) positional = g_ptr_array_new ();
   int status;
@@ -620,6 +627,7 @@ cmd_setup (Ctl *ctl, int argc, char **argv)
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) setup = NULL;
   const char *code = "", *payload = "", *setup_id = "";
+  gboolean provisioned = FALSE;
   int status;
 
   if (!parse_args (argc, argv, NULL, 0, positional))
@@ -639,6 +647,13 @@ cmd_setup (Ctl *ctl, int argc, char **argv)
   g_variant_lookup (setup, "setup-code", "&s", &code);
   g_variant_lookup (setup, "setup-payload", "&s", &payload);
   g_variant_lookup (setup, "setup-id", "&s", &setup_id);
+  g_variant_lookup (setup, "provisioned", "b", &provisioned);
+  if (provisioned)
+    {
+      /* A provisioned device keeps only its code's SRP verifier (docs/provisioning.md). */
+      g_print ("setup code     (provisioned: on the device's label only)\nsetup id       %s\n", setup_id);
+      return 0;
+    }
   g_print ("setup code     %s\nsetup payload  %s\nsetup id       %s\n", code, payload, setup_id);
   if (isatty (STDOUT_FILENO) && payload[0] != '\0')
     {
@@ -757,6 +772,218 @@ cmd_quirk (Ctl *ctl, int argc, char **argv)
   return call_simple (ctl, "EnableQuirk", g_variant_new ("(ssa{sv})", id, name, &params));
 }
 
+/* ---- Bluetooth LE ----------------------------------------------------------------- */
+
+/* Broadcast interval codes (hap-protocol.md §5.12, Broadcast Interval). */
+static const char *
+interval_name (guint32 code)
+{
+  switch (code)
+    {
+    case 1: return "20 ms";
+    case 2: return "1280 ms";
+    case 3: return "2560 ms";
+    default: return "?";
+    }
+}
+
+typedef struct
+{
+  guint32 iid;
+  guint32 interval;
+} Broadcast;
+
+static gint
+compare_broadcasts (gconstpointer a, gconstpointer b)
+{
+  guint32 x = ((const Broadcast *) a)->iid, y = ((const Broadcast *) b)->iid;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The advertisement as on the air (hex) and its status flags, decoded
+ * (hap-protocol.md §5.2: bit 0 set while unpaired). */
+static void
+print_advertisement (GVariant *ble)
+{
+  g_autoptr(GVariant) bytes = g_variant_lookup_value (ble, "advertisement", G_VARIANT_TYPE_BYTESTRING);
+  g_autoptr(GVariant) fields = g_variant_lookup_value (ble, "advertisement-fields", G_VARIANT_TYPE_VARDICT);
+  g_autoptr(GString) hex = g_string_new (NULL);
+  const guint8 *data = NULL;
+  gsize len = 0;
+  guint8 sf;
+
+  if (bytes != NULL)
+    data = g_variant_get_fixed_array (bytes, &len, 1);
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (hex, "%02x", data[i]);
+  g_print ("advertisement   %s\n", hex->len > 0 ? hex->str : "-");
+  if (fields != NULL && g_variant_lookup (fields, "sf", "y", &sf))
+    g_print ("status flags    0x%02x (%s)\n", sf, (sf & 0x01) ? "not paired" : "paired");
+  else
+    g_print ("status flags    -\n");
+}
+
+static int
+cmd_ble (Ctl *ctl, int argc, char **argv)
+{
+  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) ble = NULL;
+  g_autoptr(GVariant) transports = NULL;
+  g_autoptr(GVariant) broadcasts = NULL;
+  g_autoptr(GVariant) central = NULL;
+  g_autofree char *transport_text = NULL;
+  const char *adapter = "", *in_use = NULL, *state = NULL, *advertising_id = "";
+  guint32 gsn = 0, cn = 0;
+  gboolean has_key = FALSE;
+  int status;
+
+  if (!parse_args (argc, argv, NULL, 0, positional))
+    return 2;
+  if ((status = expect_args (argv[0], positional, 1, 1)) != 0)
+    return status;
+  reply = call (ctl, "GetBle", g_variant_new ("(s)", (const char *) g_ptr_array_index (positional, 0)),
+                "(a{sv})", &error);
+  if (reply == NULL)
+    return fail (error);
+  ble = g_variant_get_child_value (reply, 0);
+  if (ctl->json)
+    {
+      print_json (ble, TRUE);
+      return 0;
+    }
+  transports = g_variant_lookup_value (ble, "transports", G_VARIANT_TYPE_STRING_ARRAY);
+  transport_text = transports ? format_plain (transports) : g_strdup ("-");
+  g_variant_lookup (ble, "adapter", "&s", &adapter);
+  g_variant_lookup (ble, "adapter-in-use", "&s", &in_use);
+  g_variant_lookup (ble, "state", "&s", &state);
+  g_print ("transports      %s\n", transport_text);
+  if (state == NULL)
+    {
+      /* Stopped, or no BLE: only what it would use. */
+      g_print ("adapter         %s\n", adapter[0] ? adapter : "(the first usable)");
+      g_print ("state           %s\n", transports && strstr (transport_text, "ble") ? "stopped" : "no BLE");
+      return 0;
+    }
+  if (in_use != NULL && in_use[0] != '\0')
+    g_print ("adapter         %s%s\n", in_use, adapter[0] ? "" : " (the first usable)");
+  else
+    g_print ("adapter         - (waiting for %s)\n", adapter[0] ? adapter : "BlueZ or an adapter");
+  g_print ("state           %s\n", state);
+  central = g_variant_lookup_value (ble, "central", G_VARIANT_TYPE_VARDICT);
+  if (central != NULL)
+    {
+      const char *address = "", *controller = "";
+      gboolean secured = FALSE;
+
+      g_variant_lookup (central, "address", "&s", &address);
+      g_variant_lookup (central, "controller-id", "&s", &controller);
+      g_variant_lookup (central, "secured", "b", &secured);
+      g_print ("central         %s (%s%s%s)\n", address, secured ? "secured" : "not secured",
+               controller[0] ? ", controller " : "", controller);
+    }
+  else
+    g_print ("central         -\n");
+  g_variant_lookup (ble, "gsn", "u", &gsn);
+  g_variant_lookup (ble, "cn", "u", &cn);
+  g_variant_lookup (ble, "advertising-id", "&s", &advertising_id);
+  g_variant_lookup (ble, "broadcast-key", "b", &has_key);
+  g_print ("gsn             %u\n", gsn);
+  g_print ("cn              %u\n", cn);
+  g_print ("advertising id  %s\n", advertising_id);
+  g_print ("broadcast key   %s\n", has_key ? "yes" : "no");
+  print_advertisement (ble);
+  broadcasts = g_variant_lookup_value (ble, "broadcasts", G_VARIANT_TYPE ("a{uu}"));
+  if (broadcasts != NULL && g_variant_n_children (broadcasts) > 0)
+    {
+      g_autoptr(GString) text = g_string_new (NULL);
+      g_autoptr(GArray) items = g_array_new (FALSE, FALSE, sizeof (Broadcast));
+      GVariantIter iter;
+      Broadcast item;
+
+      g_variant_iter_init (&iter, broadcasts);
+      while (g_variant_iter_next (&iter, "{uu}", &item.iid, &item.interval))
+        g_array_append_val (items, item);
+      g_array_sort (items, compare_broadcasts);
+      for (guint i = 0; i < items->len; i++)
+        {
+          const Broadcast *b = &g_array_index (items, Broadcast, i);
+          /* A HAP-BLE accessory has aid 1 (hap-protocol.md §5.3). */
+          g_string_append_printf (text, "%s1.%u every %s", i ? ", " : "", b->iid, interval_name (b->interval));
+        }
+      g_print ("broadcasts      %s\n", text->str);
+    }
+  else
+    g_print ("broadcasts      -\n");
+  return 0;
+}
+
+static int
+cmd_adapters (Ctl *ctl, int argc, char **argv)
+{
+  static const Column columns[] = {
+    { "name", "NAME", SHOW_PLAIN }, { "address", "ADDRESS", SHOW_PLAIN },
+    { "peripheral", "PERIPHERAL", SHOW_PLAIN }, { "powered", "POWERED", SHOW_PLAIN },
+    { "used-by", "USED-BY", SHOW_DASH },
+  };
+  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
+  int status;
+
+  if (!parse_args (argc, argv, NULL, 0, positional))
+    return 2;
+  if ((status = expect_args (argv[0], positional, 0, 0)) != 0)
+    return status;
+  return call_list (ctl, "ListAdapters", NULL, columns, G_N_ELEMENTS (columns));
+}
+
+static int
+cmd_transports (Ctl *ctl, int argc, char **argv)
+{
+  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
+  g_auto(GStrv) names = NULL;
+  GVariantBuilder list;
+  int status;
+
+  if (!parse_args (argc, argv, NULL, 0, positional))
+    return 2;
+  if ((status = expect_args (argv[0], positional, 2, 2)) != 0)
+    return status;
+  names = g_strsplit (g_ptr_array_index (positional, 1), ",", -1);
+  g_variant_builder_init (&list, G_VARIANT_TYPE_STRING_ARRAY);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      if (strcmp (names[i], "ip") != 0 && strcmp (names[i], "ble") != 0)
+        {
+          g_variant_builder_clear (&list);
+          return usage_error ("transports: expected ip, ble or ip,ble, not \"%s\"",
+                              (const char *) g_ptr_array_index (positional, 1));
+        }
+      g_variant_builder_add (&list, "s", names[i]);
+    }
+  return call_simple (ctl, "SetTransports",
+                      g_variant_new ("(sas)", (const char *) g_ptr_array_index (positional, 0), &list));
+}
+
+static int
+cmd_adapter (Ctl *ctl, int argc, char **argv)
+{
+  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
+  const char *name;
+  int status;
+
+  if (!parse_args (argc, argv, NULL, 0, positional))
+    return 2;
+  if ((status = expect_args (argv[0], positional, 2, 2)) != 0)
+    return status;
+  name = g_ptr_array_index (positional, 1);
+  /* "auto": BlueZ's first adapter that can be a peripheral. */
+  if (strcmp (name, "auto") == 0)
+    name = "";
+  return call_simple (ctl, "SetBleAdapter", g_variant_new ("(ss)", (const char *) g_ptr_array_index (positional, 0), name));
+}
+
 /* ---- trace ------------------------------------------------------------------------ */
 
 typedef struct
@@ -766,6 +993,7 @@ typedef struct
   guint64    last;      /* newest seq printed (or skipped) */
   guint64    count;     /* stop after this many lines (0: never) */
   guint64    printed;
+  const char *transport; /* "ip" or "ble": only those entries; NULL: all */
   int        status;
 } Follow;
 
@@ -779,10 +1007,28 @@ line_seq (const char *line)
   return (guint64) json_object_get_int_member_with_default (json_node_get_object (node), "seq", 0);
 }
 
+/* The entry's transport: BLE entries say "transport":"ble", IP ones say nothing
+ * (hap-sim-trace.h). */
+static gboolean
+line_matches (const char *line, const char *transport)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (transport == NULL)
+    return TRUE;
+  node = json_from_string (line, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return FALSE;
+  return strcmp (json_object_get_string_member_with_default (json_node_get_object (node), "transport", "ip"),
+                 transport) == 0;
+}
+
 /* Returns FALSE once --count lines are out. */
 static gboolean
 follow_print (Follow *follow, const char *line)
 {
+  if (!line_matches (line, follow->transport))
+    return TRUE;
   g_print ("%s\n", line);
   fflush (stdout);
   follow->printed++;
@@ -878,7 +1124,7 @@ cmd_trace (Ctl *ctl, int argc, char **argv)
 {
   Option options[] = {
     { "--since", TRUE, NULL }, { "--max", TRUE, NULL }, { "--follow", FALSE, NULL },
-    { "--clear", FALSE, NULL }, { "--count", TRUE, NULL },
+    { "--clear", FALSE, NULL }, { "--count", TRUE, NULL }, { "--transport", TRUE, NULL },
   };
   g_autoptr(GPtrArray) positional = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
@@ -907,6 +1153,9 @@ cmd_trace (Ctl *ctl, int argc, char **argv)
     return usage_error ("trace: --follow and --clear do not go together");
   if (options[4].value != NULL && !following)
     return usage_error ("trace: --count goes with --follow");
+  if (options[5].value != NULL && strcmp (options[5].value, "ip") != 0 && strcmp (options[5].value, "ble") != 0)
+    return usage_error ("trace: --transport: expected ip or ble, not \"%s\"", options[5].value);
+  follow.transport = options[5].value;
 
   if (following)
     {
@@ -1060,7 +1309,8 @@ cmd_wait (Ctl *ctl, int argc, char **argv)
 /* ---- main ------------------------------------------------------------------------- */
 
 static const Command commands[] = {
-  { "list", "", "the accessories: id, name, state, port, device ID, pairing, sessions", cmd_list },
+  { "list", "", "the accessories: id, name, state, port, device ID, pairing, sessions, transports",
+    cmd_list },
   { "add", "FILE [--no-start]", "load an accessory file and start it; prints its id", cmd_add },
   { "remove", "ID", "stop an accessory and take it out of the workspace", cmd_id_only },
   { "stop", "ID", "close its connections and port, withdraw its DNS-SD record", cmd_id_only },
@@ -1083,6 +1333,12 @@ static const Command commands[] = {
   { "trace", "ID [--since N] [--max N] [--clear]", "the traffic trace as JSON lines (--clear: then empty it)",
     cmd_trace },
   { "trace", "ID --follow [--count N]", "… and keep printing new entries (N lines in all)", cmd_trace },
+  { "trace", "ID --transport ip|ble …", "… only the entries of HAP over IP, or only those over BLE", cmd_trace },
+  { "ble", "ID", "HAP over BLE: transports, adapter, state, central, GSN, CN, broadcasts", cmd_ble },
+  { "adapters", "", "BlueZ's adapters: name, address, peripheral role, powered, used by", cmd_adapters },
+  { "transports", "ID ip|ble|ip,ble", "serve on IP, BLE or both (a running accessory restarts)",
+    cmd_transports },
+  { "adapter", "ID NAME|auto", "move HAP over BLE to adapter NAME (auto: the first usable)", cmd_adapter },
   { "wait", "[--timeout S]", "until the simulator is on the bus and every accessory runs", cmd_wait },
 };
 
@@ -1138,6 +1394,10 @@ print_help (void)
     "  " PROGRAM " get lightbulb 1.10\n"
     "  " PROGRAM " quirk lightbulb fault-latency on delay-ms=2000\n"
     "  " PROGRAM " trace lightbulb --follow\n"
+    "  " PROGRAM " adapters\n"
+    "  " PROGRAM " ble bedside-lamp\n"
+    "  " PROGRAM " adapter bedside-lamp hci1\n"
+    "  " PROGRAM " trace bedside-lamp --transport ble --follow\n"
     "  " PROGRAM " --bus unix:path=/tmp/bus power-cycle lightbulb --off-ms 5000\n"
     "\n"
     "Output: listings as aligned tables, or JSON with --json (the API's aa{sv} as they are);\n"

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "hap-sim-adapters.h"
 #include "hap-sim-dbus-resources.h"
 #include "hap-sim-error.h"
 #include "hap-sim-inspect.h"
@@ -233,6 +234,20 @@ on_identified (HapSimAccessory *accessory, const char *source, Watch *watch)
   emit (watch->dbus, "Identified", g_variant_new ("(ss)", watch->id, source ? source : ""));
 }
 
+/* The central, GSN, advertisement or adapter changed: GetBle tells what. One signal for
+ * all of them, so that a BLE panel re-reads one dictionary. */
+static void
+on_ble_changed (HapSimAccessory *accessory, Watch *watch)
+{
+  emit (watch->dbus, "BleChanged", g_variant_new ("(s)", watch->id));
+}
+
+static void
+on_ble_advertised (HapSimAccessory *accessory, const char *adapter, Watch *watch)
+{
+  on_ble_changed (accessory, watch);
+}
+
 static void
 on_trace_line (const char *line, gpointer user_data)
 {
@@ -294,6 +309,8 @@ watch_accessory (HapSimDBus *self, HapSimAccessory *accessory)
   watch_connect (watch, "session-opened", G_CALLBACK (on_session_opened));
   watch_connect (watch, "session-closed", G_CALLBACK (on_session_closed));
   watch_connect (watch, "identified", G_CALLBACK (on_identified));
+  watch_connect (watch, "ble-changed", G_CALLBACK (on_ble_changed));
+  watch_connect (watch, "ble-advertised", G_CALLBACK (on_ble_advertised));
   g_hash_table_insert (self->watches, accessory, watch);
 }
 
@@ -337,6 +354,8 @@ on_name_owner_changed (GDBusConnection *connection, const char *sender, const ch
 
 /* ---- methods ---------------------------------------------------------------------- */
 
+/* Returns the reply, or NULL with @error set; or NULL without an error when the
+ * method answers @invocation itself later (ListAdapters asks BlueZ first). */
 typedef GVariant *(*MethodFunc) (HapSimDBus            *self,
                                  GVariant              *parameters,
                                  GDBusMethodInvocation *invocation,
@@ -721,6 +740,102 @@ method_follow_trace (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocati
   return g_variant_new ("()");
 }
 
+/* ---- BLE -------------------------------------------------------------------------- */
+
+static GVariant *
+method_get_ble (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocation *invocation, GError **error)
+{
+  HapSimAccessory *accessory = lookup (self, parameters, error);
+
+  if (accessory == NULL)
+    return NULL;
+  return g_variant_new ("(@a{sv})", hap_sim_inspect_ble (accessory));
+}
+
+static GVariant *
+method_set_transports (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocation *invocation,
+                       GError **error)
+{
+  HapSimAccessory *accessory = lookup (self, parameters, error);
+  g_autofree const char **names = NULL;
+  HapTransportFlags transports = 0;
+
+  if (accessory == NULL)
+    return NULL;
+  g_variant_get (parameters, "(&s^a&s)", NULL, &names);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      if (strcmp (names[i], "ip") == 0)
+        transports |= HAP_TRANSPORT_IP;
+      else if (strcmp (names[i], "ble") == 0)
+        transports |= HAP_TRANSPORT_BLE;
+      else
+        {
+          g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
+                       "“%s” is not a transport (expected \"ip\" or \"ble\")", names[i]);
+          return NULL;
+        }
+    }
+  /* BLE turned on for an accessory without an adapter: the next free one of the
+   * runner's --ble-adapter list, as it would have had if its file said "ble". */
+  if ((transports & HAP_TRANSPORT_BLE) && !(hap_sim_accessory_get_transports (accessory) & HAP_TRANSPORT_BLE) &&
+      hap_sim_accessory_get_ble_adapter (accessory) == NULL)
+    {
+      g_autofree char *picked = g_strdup (hap_sim_engine_pick_ble_adapter (self->engine, accessory));
+
+      if (picked != NULL && !hap_sim_accessory_move_ble_adapter (accessory, picked, error))
+        return NULL;
+    }
+  if (!hap_sim_accessory_set_transports (accessory, transports, error))
+    return NULL;
+  return g_variant_new ("()");
+}
+
+static GVariant *
+method_set_ble_adapter (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocation *invocation,
+                        GError **error)
+{
+  HapSimAccessory *accessory = lookup (self, parameters, error);
+  const char *adapter;
+
+  if (accessory == NULL)
+    return NULL;
+  g_variant_get_child (parameters, 1, "&s", &adapter);
+  /* An adapter is a D-Bus path element under /org/bluez: no slashes, nothing odd. */
+  if (adapter[0] != '\0' && !g_dbus_is_member_name (adapter))
+    {
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not an adapter name (e.g. hci0)", adapter);
+      return NULL;
+    }
+  if (!hap_sim_accessory_move_ble_adapter (accessory, adapter, error))
+    return NULL;
+  return g_variant_new ("()");
+}
+
+static void
+on_adapters_listed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;   /* the call's own reference, which replying takes */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) adapters = hap_sim_engine_list_adapters_finish (HAP_SIM_ENGINE (source), result, &error);
+
+  if (adapters == NULL)
+    return_error (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new ("(@aa{sv})", hap_sim_adapters_to_variant (adapters)));
+}
+
+static GVariant *
+method_list_adapters (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocation *invocation,
+                      GError **error)
+{
+  /* BlueZ answers on its own time; the invocation is answered from the callback. */
+  hap_sim_engine_list_adapters_async (self->engine, NULL, on_adapters_listed, invocation);
+  return NULL;
+}
+
 static const struct
 {
   const char *name;
@@ -750,6 +865,10 @@ static const struct
   { "GetTrace", method_get_trace },
   { "ClearTrace", method_clear_trace },
   { "FollowTrace", method_follow_trace },
+  { "GetBle", method_get_ble },
+  { "SetTransports", method_set_transports },
+  { "SetBleAdapter", method_set_ble_adapter },
+  { "ListAdapters", method_list_adapters },
 };
 
 static void
@@ -769,7 +888,7 @@ on_method_call (GDBusConnection *connection, const char *sender, const char *pat
       reply = methods[i].func (self, parameters, invocation, &error);
       if (reply != NULL)
         g_dbus_method_invocation_return_value (invocation, reply);
-      else
+      else if (error != NULL)
         return_error (invocation, error);
       return;
     }

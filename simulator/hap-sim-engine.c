@@ -18,7 +18,7 @@ struct _HapSimEngine
   gboolean       advertise;
   guint          n_ports;        /* accessories given a port from base_port so far */
   HapAdvertiser *advertiser;     /* one Avahi client for all, created on first use */
-  char          *ble_adapter;
+  GStrv          ble_adapters;   /* given for BLE accessories in turn; NULL: the first usable */
   GHashTable    *ble_claims;     /* adapter → the accessory serving HAP-BLE on it */
   GPtrArray     *accessories;    /* HapSimAccessory */
   /* One process, one budget of descriptors: every accessory's server counts against
@@ -54,10 +54,11 @@ hap_sim_engine_set_bind_address (HapSimEngine *self, const char *address)
 }
 
 void
-hap_sim_engine_set_ble_adapter (HapSimEngine *self, const char *adapter)
+hap_sim_engine_set_ble_adapter (HapSimEngine *self, const char *adapters)
 {
-  g_free (self->ble_adapter);
-  self->ble_adapter = g_strdup (adapter);
+  g_clear_pointer (&self->ble_adapters, g_strfreev);
+  if (adapters != NULL && *adapters != '\0')
+    self->ble_adapters = g_strsplit (adapters, ",", -1);
 }
 
 void
@@ -152,8 +153,53 @@ make_id (HapSimEngine *self, const char *path)
   return id;
 }
 
+static gboolean
+adapter_taken (GPtrArray *accessories, const char *adapter)
+{
+  for (guint i = 0; accessories != NULL && i < accessories->len; i++)
+    {
+      HapSimAccessory *acc = g_ptr_array_index (accessories, i);
+
+      if (hap_sim_accessory_has_ble (acc) && g_strcmp0 (hap_sim_accessory_get_ble_adapter (acc), adapter) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* One adapter carries one HAP-BLE accessory (hap-protocol.md §5.1): each BLE accessory
+ * gets the first adapter of the list that no other one (added, or @pending in the same
+ * workspace) was given. With the list used up it gets none ("the first usable"), which
+ * the claims refuse while another accessory serves BLE: it then says what to do. */
+static const char *
+pick_adapter (HapSimEngine *self, GPtrArray *pending)
+{
+  for (guint i = 0; self->ble_adapters != NULL && self->ble_adapters[i] != NULL; i++)
+    {
+      const char *adapter = self->ble_adapters[i];
+
+      if (*adapter != '\0' && !adapter_taken (self->accessories, adapter) && !adapter_taken (pending, adapter))
+        return adapter;
+    }
+  /* A single adapter given is every accessory's, as before lists existed: the claims say
+   * which one got it. */
+  if (self->ble_adapters != NULL && g_strv_length (self->ble_adapters) == 1)
+    return self->ble_adapters[0];
+  return NULL;
+}
+
+const char *
+hap_sim_engine_pick_ble_adapter (HapSimEngine *self, HapSimAccessory *accessory)
+{
+  g_return_val_if_fail (HAP_SIM_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (HAP_SIM_IS_ACCESSORY (accessory), NULL);
+
+  if (hap_sim_accessory_get_ble_adapter (accessory) != NULL)
+    return hap_sim_accessory_get_ble_adapter (accessory);
+  return pick_adapter (self, NULL);
+}
+
 static HapSimAccessory *
-load (HapSimEngine *self, const char *path, const char *id, GError **error)
+load (HapSimEngine *self, const char *path, const char *id, GPtrArray *pending, GError **error)
 {
   g_autofree char *dir = g_build_filename (self->state_dir, id, NULL);
   HapSimAccessory *acc;
@@ -165,7 +211,8 @@ load (HapSimEngine *self, const char *path, const char *id, GError **error)
     return NULL;
   hap_sim_accessory_set_bind_address (acc, self->bind_address);
   hap_sim_accessory_set_connection_settings (acc, self->connection_limit, &self->connection_settings);
-  hap_sim_accessory_set_ble_adapter (acc, self->ble_adapter, self->ble_claims);
+  hap_sim_accessory_set_ble_adapter (acc, hap_sim_accessory_has_ble (acc) ? pick_adapter (self, pending) : NULL,
+                                     self->ble_claims);
   if (self->setup_code != NULL)
     hap_sim_accessory_set_setup_code (acc, self->setup_code, NULL);
   if (self->base_port != 0 && self->base_port + self->n_ports <= 65535)
@@ -184,7 +231,7 @@ HapSimAccessory *
 hap_sim_engine_add_file (HapSimEngine *self, const char *path, gboolean start, GError **error)
 {
   g_autofree char *id = make_id (self, path);
-  g_autoptr(HapSimAccessory) acc = load (self, path, id, error);
+  g_autoptr(HapSimAccessory) acc = load (self, path, id, NULL, error);
 
   if (acc == NULL)
     return NULL;
@@ -192,6 +239,37 @@ hap_sim_engine_add_file (HapSimEngine *self, const char *path, gboolean start, G
     return NULL;
   add (self, acc);
   return g_steal_pointer (&acc);
+}
+
+/* Starting a workspace, a BLE accessory without a free adapter must not keep the others
+ * from serving: it joins stopped, and the warning (the claim's message) says how to give
+ * it one. Other failures are @error (prefixed with the file when @name_file). */
+static gboolean
+start_or_leave_stopped (HapSimAccessory *acc, gboolean name_file, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (hap_sim_accessory_start (acc, &local))
+    return TRUE;
+  if (!hap_sim_accessory_has_ble (acc) || !g_error_matches (local, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE))
+    {
+      if (name_file)
+        g_prefix_error (&local, "%s: ", hap_sim_accessory_get_file (acc));
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  g_warning ("%s", local->message);
+  return TRUE;
+}
+
+HapSimAccessory *
+hap_sim_engine_add_file_at_startup (HapSimEngine *self, const char *path, GError **error)
+{
+  HapSimAccessory *acc = hap_sim_engine_add_file (self, path, FALSE, error);
+
+  if (acc == NULL || !start_or_leave_stopped (acc, FALSE, error))
+    return NULL;
+  return acc;
 }
 
 static int
@@ -234,7 +312,7 @@ hap_sim_engine_add_workspace (HapSimEngine *self, const char *path, gboolean sta
           g_free (id);
           id = g_strdup_printf ("%.*s-%u", (int) (strlen (file_name) - 5), file_name, n);
         }
-      if ((acc = load (self, file, id, error)) == NULL)
+      if ((acc = load (self, file, id, loaded, error)) == NULL)
         return FALSE;
       g_hash_table_add (ids, g_steal_pointer (&id));
       g_ptr_array_add (loaded, acc);
@@ -243,11 +321,8 @@ hap_sim_engine_add_workspace (HapSimEngine *self, const char *path, gboolean sta
     {
       HapSimAccessory *acc = g_ptr_array_index (loaded, i);
 
-      if (start && !hap_sim_accessory_start (acc, error))
-        {
-          g_prefix_error (error, "%s: ", hap_sim_accessory_get_file (acc));
-          return FALSE;
-        }
+      if (start && !start_or_leave_stopped (acc, TRUE, error))
+        return FALSE;
       add (self, g_object_ref (acc));
     }
   return TRUE;
@@ -296,7 +371,7 @@ hap_sim_engine_finalize (GObject *object)
   g_free (self->state_dir);
   g_free (self->bind_address);
   g_free (self->setup_code);
-  g_free (self->ble_adapter);
+  g_strfreev (self->ble_adapters);
   g_hash_table_unref (self->ble_claims);
   G_OBJECT_CLASS (hap_sim_engine_parent_class)->finalize (object);
 }

@@ -23,8 +23,14 @@ HapSimEngine    *hap_sim_engine_new               (const char   *state_dir);
 void             hap_sim_engine_set_bind_address  (HapSimEngine *self, const char *address);
 /* The first accessory listens on @port, the next on the following ports (0: any). */
 void             hap_sim_engine_set_base_port     (HapSimEngine *self, guint16 port);
-/* The BlueZ adapter of accessories served over BLE (default: the first usable one). */
-void             hap_sim_engine_set_ble_adapter   (HapSimEngine *self, const char *adapter);
+/* The BlueZ adapters of accessories served over BLE: "hci0", or "hci0,hci1,…" to give
+ * each BLE accessory the next adapter no other one has (one adapter carries one HAP-BLE
+ * accessory). NULL: the first usable one. */
+void             hap_sim_engine_set_ble_adapter   (HapSimEngine *self, const char *adapters);
+/* The adapter @accessory should serve BLE on: the one it has, else the next one of the
+ * list no BLE accessory was given (NULL: none left, or no list). */
+const char      *hap_sim_engine_pick_ble_adapter  (HapSimEngine    *self,
+                                                   HapSimAccessory *accessory);
 gboolean         hap_sim_engine_set_setup_code    (HapSimEngine *self, const char *code,
                                                    GError **error);
 void             hap_sim_engine_set_advertise     (HapSimEngine *self, gboolean advertise);
@@ -42,7 +48,14 @@ HapSimAccessory *hap_sim_engine_add_file          (HapSimEngine *self,
                                                    const char   *path,
                                                    gboolean      start,
                                                    GError      **error);
-/* Every *.json in @dir (sorted), loaded first: a broken file adds nothing. */
+/* As hap_sim_engine_add_file() with @start, for the files a run starts with: a BLE
+ * accessory whose adapter another one holds is added stopped, with a warning that says
+ * how to give it one, rather than failing (a workspace does the same). */
+HapSimAccessory *hap_sim_engine_add_file_at_startup (HapSimEngine *self,
+                                                     const char   *path,
+                                                     GError      **error);
+/* Every *.json in @dir (sorted), loaded first: a broken file adds nothing. Started
+ * (@start) as hap_sim_engine_add_file_at_startup() starts a file. */
 gboolean         hap_sim_engine_add_workspace     (HapSimEngine *self,
                                                    const char   *dir,
                                                    gboolean      start,

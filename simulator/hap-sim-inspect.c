@@ -120,6 +120,20 @@ session_to_variant (HapConnection *conn)
   return g_variant_builder_end (&dict);
 }
 
+/* as: "ip", "ble", in that order. */
+static GVariant *
+transports_to_variant (HapTransportFlags transports)
+{
+  GVariantBuilder list;
+
+  g_variant_builder_init (&list, G_VARIANT_TYPE_STRING_ARRAY);
+  if (transports & HAP_TRANSPORT_IP)
+    g_variant_builder_add (&list, "s", "ip");
+  if (transports & HAP_TRANSPORT_BLE)
+    g_variant_builder_add (&list, "s", "ble");
+  return g_variant_builder_end (&list);
+}
+
 GVariant *
 hap_sim_inspect_summary (HapSimAccessory *accessory)
 {
@@ -168,6 +182,7 @@ hap_sim_inspect_summary (HapSimAccessory *accessory)
   hap_sim_dict_add (&dict, "file", "s", hap_sim_accessory_get_file (accessory));
   hap_sim_dict_add (&dict, "bridged", "u", hap_accessory_get_bridged_accessories (model)->len);
   hap_sim_dict_add_value (&dict, "quirks", g_variant_builder_end (&names));
+  hap_sim_dict_add_value (&dict, "transports", transports_to_variant (hap_sim_accessory_get_transports (accessory)));
   return g_variant_builder_end (&dict);
 }
 
@@ -279,9 +294,10 @@ hap_sim_inspect_setup (HapSimAccessory *accessory, GError **error)
       /* As the server builds it (hap_accessory_server_dup_setup_payload). */
       code = storage->setup_code;
       setup_id = storage->setup_id;
-      payload = hap_setup_payload_build (code, setup_id,
-                                         (guint) hap_accessory_get_category (hap_sim_accessory_get_accessory (accessory)),
-                                         HAP_SETUP_FLAG_IP);
+      if (code != NULL)
+        payload = hap_setup_payload_build (code, setup_id,
+                                           (guint) hap_accessory_get_category (hap_sim_accessory_get_accessory (accessory)),
+                                           HAP_SETUP_FLAG_IP);
     }
   else
     {
@@ -291,9 +307,11 @@ hap_sim_inspect_setup (HapSimAccessory *accessory, GError **error)
     }
 
   g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
-  hap_sim_dict_add (&dict, "setup-code", "s", code);
-  hap_sim_dict_add (&dict, "setup-payload", "s", payload);
+  /* A provisioned device keeps only its code's verifier: code and payload are "". */
+  hap_sim_dict_add (&dict, "setup-code", "s", code != NULL ? code : "");
+  hap_sim_dict_add (&dict, "setup-payload", "s", payload != NULL ? payload : "");
   hap_sim_dict_add (&dict, "setup-id", "s", setup_id);
+  hap_sim_dict_add (&dict, "provisioned", "b", code == NULL);
   return g_variant_builder_end (&dict);
 }
 
@@ -420,12 +438,7 @@ hap_sim_inspect_ble (HapSimAccessory *accessory)
   gpointer key, value;
 
   g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_init (&list, G_VARIANT_TYPE_STRING_ARRAY);
-  if (transports & HAP_TRANSPORT_IP)
-    g_variant_builder_add (&list, "s", "ip");
-  if (transports & HAP_TRANSPORT_BLE)
-    g_variant_builder_add (&list, "s", "ble");
-  hap_sim_dict_add_value (&dict, "transports", g_variant_builder_end (&list));
+  hap_sim_dict_add_value (&dict, "transports", transports_to_variant (transports));
   hap_sim_dict_add (&dict, "adapter", "s", adapter ? adapter : "");
   if (server == NULL || !(hap_accessory_server_get_transports (server) & HAP_TRANSPORT_BLE))
     return g_variant_builder_end (&dict);

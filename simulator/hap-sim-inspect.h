@@ -12,7 +12,7 @@
 G_BEGIN_DECLS
 
 /* id, name, device-id, port, state, paired, sessions, connections, category, file,
- * bridged, quirks (as). Stopped accessories report what their state directory holds. */
+ * bridged, quirks (as), transports (as: "ip", "ble"). Stopped accessories report what their state directory holds. */
 GVariant *hap_sim_inspect_summary        (HapSimAccessory *accessory);
 /* aa{sv}: controller-id, admin, fingerprint (SHA-256 of the key, 16 bytes in colon hex),
  * added (x, Unix seconds). From the state directory while stopped. */
@@ -20,7 +20,8 @@ GVariant *hap_sim_inspect_pairings       (HapSimAccessory *accessory);
 /* aa{sv}: session (t), peer, controller-id, secured, connected and established (x, µs of
  * real time), requests, bytes-in, bytes-out, subscriptions (as "aid.iid"). */
 GVariant *hap_sim_inspect_sessions       (HapSimAccessory *accessory);
-/* a{sv}: setup-code, setup-payload (X-HM://…), setup-id. BAD_STATE for an accessory that
+/* a{sv}: setup-code, setup-payload (X-HM://…; both "" on a provisioned device, which
+ * keeps only its code's verifier), setup-id, provisioned (b). BAD_STATE for an accessory that
  * never started (it has no identity yet). */
 GVariant *hap_sim_inspect_setup          (HapSimAccessory *accessory,
                                           GError         **error);

@@ -1,8 +1,9 @@
 /* hap-simulator.c — serves virtual HAP accessories declared in JSON files
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * One binary, three modes: the desktop app (ui/, the default), the headless runner over
- * the engine (hap-sim-engine.h) and its D-Bus control API (--headless), and
+ * One command, three modes: the desktop app (ui/, the default: it executes
+ * hap-simulator-app, the only executable that loads GTK), the headless runner over the
+ * engine (hap-sim-engine.h) and its D-Bus control API (--headless), and
  * `hap-simulator ctl …`, the command-line client of that API (hap-sim-ctl.c).
  *
  * Output contract (other tools parse it; keep it stable): one JSON line on stdout per
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -22,7 +24,6 @@
 
 #include <libhap-glib/hap.h>
 #include "hap-model-private.h"
-#include "hap-sim-application.h"
 #include "hap-setup-qr.h"
 #include "hap-sim-dbus.h"
 #include "hap-sim-engine.h"
@@ -77,6 +78,9 @@ expand_png_path (const char *pattern, HapSimAccessory *acc)
 static void
 show_setup (Simulator *sim, HapSimAccessory *acc, HapAccessoryServer *server, const char *payload)
 {
+  /* A provisioned device holds no code: its QR code is on its label only. */
+  if (payload == NULL)
+    return;
   if (sim->qr_png != NULL)
     {
       g_autofree char *path = expand_png_path (sim->qr_png, acc);
@@ -321,10 +325,63 @@ wants_headless (int argc, char **argv)
   return FALSE;
 }
 
+/* The desktop app is its own executable (hap-simulator-app, ui/): the runner and ctl do
+ * not load GTK, which alone would triple a one-accessory runner's memory. Uninstalled it
+ * sits next to this binary; installed, in libexecdir. */
+static int
+exec_app (char **argv)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = self != NULL ? g_path_get_dirname (self) : NULL;
+  g_autofree char *sibling = dir != NULL ? g_build_filename (dir, "hap-simulator-app", NULL) : NULL;
+  const char *app = sibling != NULL && g_file_test (sibling, G_FILE_TEST_IS_EXECUTABLE)
+                    ? sibling : HAP_SIM_APP_PATH;
+  int saved;
+
+  execv (app, argv);
+  saved = errno;
+  g_printerr ("hap-simulator: cannot start the desktop app %s: %s (use --headless to run without a window)\n",
+              app, g_strerror (saved));
+  return 1;
+}
+
+/* Each running accessory holds descriptors (its listening socket, its poll set) before
+ * any controller connects; connections, files and the buses need more. */
+#define DESCRIPTORS_PER_ACCESSORY 2
+#define DESCRIPTORS_RESERVED      256
+
+/* Raises the descriptor limit to the hard limit, and says so clearly when even that is
+ * too low for @n_accessories, rather than failing later at "Too many open files". */
+static gboolean
+check_descriptor_limit (guint n_accessories)
+{
+  struct rlimit limit;
+  guint64 needed = (guint64) n_accessories * DESCRIPTORS_PER_ACCESSORY + DESCRIPTORS_RESERVED;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
+    return TRUE;
+  if (limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+        getrlimit (RLIMIT_NOFILE, &limit);
+    }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
+    {
+      g_printerr ("hap-simulator: %u accessories need about %" G_GUINT64_FORMAT " file descriptors, "
+                  "but the limit is %" G_GUINT64_FORMAT " (its hard limit): raise it (ulimit -Hn, "
+                  "LimitNOFILE=) or serve fewer accessories per process\n",
+                  n_accessories, needed, (guint64) limit.rlim_cur);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
   gboolean headless = FALSE, verbose = FALSE, factory_reset = FALSE, required = FALSE;
+  guint n_accessories = 0;
   g_autofree char *qr_png = NULL;
   g_autofree char *state_dir = NULL;
   g_autofree char *bind_address = NULL;
@@ -351,7 +408,8 @@ main (int argc, char **argv)
       "TCP port of the first accessory; the next ones use the following ports (default: any free port)", "N" },
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind_address, "Listen on this address only", "ADDR" },
     { "ble-adapter", 0, 0, G_OPTION_ARG_STRING, &ble_adapter,
-      "BlueZ adapter for accessories served over BLE (default: the first that can be a peripheral)", "hciN" },
+      "BlueZ adapter for accessories served over BLE (default: the first that can be a peripheral); "
+      "hci0,hci1,… gives each BLE accessory the next adapter (one adapter serves one)", "hciN[,…]" },
     { "setup-code", 0, 0, G_OPTION_ARG_STRING, &setup_code,
       "Setup code for every accessory (default: a stored or random one each)", "XXX-XX-XXX" },
     { "qr-png", 0, 0, G_OPTION_ARG_FILENAME, &qr_png,
@@ -385,7 +443,7 @@ main (int argc, char **argv)
   if (argc > 1 && g_str_equal (argv[1], "ctl"))
     return hap_sim_ctl_main (argc - 1, argv + 1);
   if (!wants_headless (argc, argv))
-    return hap_sim_application_run (argc, argv);
+    return exec_app (argv);
 
   context = g_option_context_new ("FILE.json|DIR… — serve virtual HomeKit accessories");
   g_option_context_set_summary (context,
@@ -436,6 +494,9 @@ main (int argc, char **argv)
       g_printerr ("hap-simulator: --setup-code: %s\n", error->message);
       return 2;
     }
+  /* Logs of every level go to stderr: stdout carries the ready lines (JSON) and ctl's
+   * output, which programs read. GLib would send debug and info messages to stdout. */
+  g_log_writer_default_set_use_stderr (TRUE);
   if (verbose)
     g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
   if (state_dir == NULL)
@@ -454,6 +515,7 @@ main (int argc, char **argv)
     g_autoptr(HapSimEngine) probe = hap_sim_engine_new (state_dir);
 
     hap_sim_engine_set_advertise (probe, FALSE);
+    /* The probe's accessories are loaded, not started: they hold no descriptors. */
     for (guint i = 0; files[i] != NULL; i++)
       {
         gboolean ok = g_file_test (files[i], G_FILE_TEST_IS_DIR)
@@ -465,7 +527,10 @@ main (int argc, char **argv)
             return 1;
           }
       }
+    n_accessories = hap_sim_engine_get_accessories (probe)->len;
   }
+  if (!check_descriptor_limit (n_accessories))
+    return 1;
   sim.engine = hap_sim_engine_new (state_dir);
   sim.printed = g_hash_table_new (NULL, NULL);
   sim.advertised = g_hash_table_new (NULL, NULL);
@@ -489,7 +554,7 @@ main (int argc, char **argv)
     {
       gboolean ok = g_file_test (files[i], G_FILE_TEST_IS_DIR)
                     ? hap_sim_engine_add_workspace (sim.engine, files[i], TRUE, &error)
-                    : hap_sim_engine_add_file (sim.engine, files[i], TRUE, &error) != NULL;
+                    : hap_sim_engine_add_file_at_startup (sim.engine, files[i], &error) != NULL;
       if (!ok)
         {
           g_printerr ("hap-simulator: %s: %s\n", files[i], error->message);

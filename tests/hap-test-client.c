@@ -24,6 +24,7 @@ struct _HapTestServer
   char               *json_file;
   char               *json_text;
   char               *state_dir;
+  char               *setup_code;
 };
 
 static gpointer
@@ -45,7 +46,8 @@ server_thread (gpointer data)
       hap_accessory_server_set_advertise (ts->server, FALSE);
       hap_accessory_server_set_event_window (ts->server, 50);
       hap_accessory_server_set_handler_timeout (ts->server, 500);
-      hap_accessory_server_set_setup_code (ts->server, HAP_TEST_SETUP_CODE, NULL);
+      if (ts->setup_code != NULL)
+        hap_accessory_server_set_setup_code (ts->server, ts->setup_code, NULL);
       if (hap_accessory_server_start (ts->server, &error))
         {
           ts->port = hap_accessory_server_get_port (ts->server);
@@ -76,6 +78,13 @@ server_thread (gpointer data)
 HapTestServer *
 hap_test_server_start (const char *json_file, const char *accessory_json, const char *state_dir)
 {
+  return hap_test_server_start_with_code (json_file, accessory_json, state_dir, HAP_TEST_SETUP_CODE);
+}
+
+HapTestServer *
+hap_test_server_start_with_code (const char *json_file, const char *accessory_json,
+                                 const char *state_dir, const char *setup_code)
+{
   HapTestServer *ts = g_new0 (HapTestServer, 1);
 
   ts->context = g_main_context_new ();
@@ -83,6 +92,7 @@ hap_test_server_start (const char *json_file, const char *accessory_json, const 
   ts->json_file = g_strdup (json_file);
   ts->json_text = g_strdup (accessory_json);
   ts->state_dir = g_strdup (state_dir);
+  ts->setup_code = g_strdup (setup_code);
   g_mutex_init (&ts->mutex);
   g_cond_init (&ts->cond);
   ts->thread = g_thread_new ("hap-test-server", server_thread, ts);
@@ -163,6 +173,7 @@ hap_test_server_stop (HapTestServer *ts)
   g_free (ts->json_file);
   g_free (ts->json_text);
   g_free (ts->state_dir);
+  g_free (ts->setup_code);
   g_free (ts);
 }
 

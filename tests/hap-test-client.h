@@ -20,6 +20,12 @@ typedef struct _HapTestServer HapTestServer;
 HapTestServer      *hap_test_server_start      (const char     *json_file,
                                                 const char     *accessory_json,
                                                 const char     *state_dir);
+/* Same with @setup_code, or NULL for what the state directory holds (a provisioned
+ * device's verifier). */
+HapTestServer      *hap_test_server_start_with_code (const char *json_file,
+                                                     const char *accessory_json,
+                                                     const char *state_dir,
+                                                     const char *setup_code);
 guint16             hap_test_server_get_port   (HapTestServer  *server);
 const char         *hap_test_server_get_device_id (HapTestServer *server);
 /* Runs @func (server, user_data) on the server's thread and waits for it. */

@@ -406,6 +406,34 @@ check_transports (HapAccessoryServer *self, GError **error)
   return TRUE;
 }
 
+/* The code or verifier asked for before start replaces what the state directory holds. */
+static gboolean
+apply_setup_secret (HapAccessoryServer *self, GError **error)
+{
+  HapStorage *storage = self->storage;
+
+  if (self->setup_verifier != NULL)
+    {
+      gboolean same_id = self->setup_id == NULL || strcmp (self->setup_id, storage->setup_id) == 0;
+
+      if (storage->has_setup_verifier && same_id &&
+          memcmp (storage->setup_salt, g_bytes_get_data (self->setup_salt, NULL), HAP_SRP_SALT_LEN) == 0 &&
+          memcmp (storage->setup_verifier, g_bytes_get_data (self->setup_verifier, NULL), HAP_SRP_PRIME_LEN) == 0)
+        return TRUE;
+      hap_storage_set_setup_verifier (storage, g_bytes_get_data (self->setup_salt, NULL),
+                                      g_bytes_get_data (self->setup_verifier, NULL));
+      if (self->setup_id != NULL)
+        memcpy (storage->setup_id, self->setup_id, sizeof storage->setup_id);
+      return hap_storage_save_identity (storage, error);
+    }
+  if (self->setup_code != NULL && g_strcmp0 (self->setup_code, storage->setup_code) != 0)
+    {
+      hap_storage_set_setup_code (storage, self->setup_code);
+      return hap_storage_save_identity (storage, error);
+    }
+  return TRUE;
+}
+
 gboolean
 hap_accessory_server_start (HapAccessoryServer  *self,
                             GError             **error)
@@ -425,13 +453,8 @@ hap_accessory_server_start (HapAccessoryServer  *self,
   if (self->storage == NULL)
     return FALSE;
 
-  if (self->setup_code != NULL && g_strcmp0 (self->setup_code, self->storage->setup_code) != 0)
-    {
-      hap_secret_free (self->storage->setup_code);
-      self->storage->setup_code = g_strdup (self->setup_code);
-      if (!hap_storage_save_identity (self->storage, error))
-        return FALSE;
-    }
+  if (!apply_setup_secret (self, error))
+    return FALSE;
 
   self->pairing.storage = self->storage;
   self->pairing.pairings_changed = on_pairings_changed;
@@ -506,6 +529,9 @@ hap_accessory_server_finalize (GObject *object)
   g_clear_pointer (&self->storage, hap_storage_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->setup_code, hap_secret_free);
+  g_clear_pointer (&self->setup_salt, g_bytes_unref);
+  g_clear_pointer (&self->setup_verifier, g_bytes_unref);
+  g_free (self->setup_id);
   g_free (self->state_dir);
   g_free (self->bind_address);
   g_free (self->ble_adapter);
@@ -768,6 +794,43 @@ hap_accessory_server_set_setup_code (HapAccessoryServer  *self,
     return FALSE;
   hap_secret_free (self->setup_code);
   self->setup_code = g_strdup (setup_code);
+  if (setup_code != NULL)
+    {
+      g_clear_pointer (&self->setup_salt, g_bytes_unref);
+      g_clear_pointer (&self->setup_verifier, g_bytes_unref);
+      g_clear_pointer (&self->setup_id, g_free);
+    }
+  return TRUE;
+}
+
+gboolean
+hap_accessory_server_set_setup_verifier (HapAccessoryServer  *self,
+                                         GBytes              *salt,
+                                         GBytes              *verifier,
+                                         const char          *setup_id,
+                                         GError             **error)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), FALSE);
+  g_return_val_if_fail (!self->started, FALSE);
+  g_return_val_if_fail (salt != NULL && verifier != NULL, FALSE);
+
+  /* hap-protocol.md §2.1: a 16-byte salt; v is padded to the 3072-bit group's length. */
+  if (g_bytes_get_size (salt) != HAP_SRP_SALT_LEN || g_bytes_get_size (verifier) != HAP_SRP_PRIME_LEN)
+    {
+      g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA,
+                   "A setup salt is %u bytes and a verifier %u bytes, not %" G_GSIZE_FORMAT " and %" G_GSIZE_FORMAT,
+                   HAP_SRP_SALT_LEN, HAP_SRP_PRIME_LEN, g_bytes_get_size (salt), g_bytes_get_size (verifier));
+      return FALSE;
+    }
+  if (setup_id != NULL && !hap_setup_id_validate (setup_id, error))
+    return FALSE;
+  g_clear_pointer (&self->setup_code, hap_secret_free);
+  g_clear_pointer (&self->setup_salt, g_bytes_unref);
+  g_clear_pointer (&self->setup_verifier, g_bytes_unref);
+  self->setup_salt = g_bytes_ref (salt);
+  self->setup_verifier = g_bytes_ref (verifier);
+  g_free (self->setup_id);
+  self->setup_id = g_strdup (setup_id);
   return TRUE;
 }
 
@@ -842,6 +905,8 @@ hap_accessory_server_dup_setup_payload (HapAccessoryServer *self)
   g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), NULL);
   g_return_val_if_fail (self->storage != NULL, NULL);
 
+  if (self->storage->setup_code == NULL)
+    return NULL;
   /* hap-protocol.md §2.4: the payload says which transports the accessory serves. */
   return hap_setup_payload_build (self->storage->setup_code, self->storage->setup_id,
                                   (guint) hap_accessory_get_category (self->accessory),

@@ -28,7 +28,10 @@ HapAccessoryServer *hap_accessory_server_new              (HapAccessory        *
                                                            const char          *state_dir);
 
 /* Before start: "port" (0 = any free port), "bind-address" (NULL = all addresses),
- * "setup-code" (NULL = the stored one, or a new random one). */
+ * "setup-code" (NULL = the stored one, or a new random one). A setup code given here is
+ * stored in the state directory: the simulator's convenience. A device whose code is set
+ * at the factory keeps only its SRP salt and verifier instead
+ * (hap_accessory_server_set_setup_verifier(), hap_provision_state_dir()). */
 HAP_AVAILABLE_IN_ALL
 void                hap_accessory_server_set_port         (HapAccessoryServer  *self,
                                                            guint16              port);
@@ -39,6 +42,18 @@ HAP_AVAILABLE_IN_ALL
 gboolean            hap_accessory_server_set_setup_code   (HapAccessoryServer  *self,
                                                            const char          *setup_code,
                                                            GError             **error);
+/* Before start: serve as a provisioned device, with the SRP @salt (16 bytes) and
+ * @verifier (384 bytes) of the code on its label and that label's @setup_id (NULL: keep
+ * the stored one). They replace any stored setup code in the state directory, so that no
+ * setup code exists on the device; hap_accessory_server_get_setup_code() and
+ * hap_accessory_server_dup_setup_payload() then return NULL. A later
+ * hap_accessory_server_set_setup_code() goes back to a stored code. */
+HAP_AVAILABLE_IN_ALL
+gboolean            hap_accessory_server_set_setup_verifier (HapAccessoryServer *self,
+                                                             GBytes             *salt,
+                                                             GBytes             *verifier,
+                                                             const char         *setup_id,
+                                                             GError            **error);
 /* Before start: the transports to serve on (default: what the accessory declares,
  * hap_accessory_get_transports()). */
 HAP_AVAILABLE_IN_ALL
@@ -135,11 +150,13 @@ guint16             hap_accessory_server_get_port         (HapAccessoryServer  *
 /* "AB:CD:EF:01:23:45", valid after start. */
 HAP_AVAILABLE_IN_ALL
 const char         *hap_accessory_server_get_device_id    (HapAccessoryServer  *self);
+/* The setup code, or NULL on a provisioned device (it keeps only a verifier). */
 HAP_AVAILABLE_IN_ALL
 const char         *hap_accessory_server_get_setup_code   (HapAccessoryServer  *self);
 HAP_AVAILABLE_IN_ALL
 const char         *hap_accessory_server_get_setup_id     (HapAccessoryServer  *self);
-/* "X-HM://…", free with g_free(). */
+/* "X-HM://…", free with g_free(); NULL on a provisioned device (the payload encodes the
+ * code: it is on the device's label, not on the device). */
 HAP_AVAILABLE_IN_ALL
 char               *hap_accessory_server_dup_setup_payload (HapAccessoryServer *self);
 HAP_AVAILABLE_IN_ALL

@@ -16,12 +16,26 @@
 #include <avahi-glib/glib-malloc.h>
 #include <avahi-glib/glib-watch.h>
 
+/* avahi-daemon counts every entry group as an object of the client that made it, and its
+ * default objects-per-client-max is 1,024: past that, avahi_entry_group_new() fails with
+ * "Too many objects" and the accessory is not discoverable. Each Avahi client (its own
+ * D-Bus connection) therefore carries at most this many records, and the advertiser opens
+ * as many clients as its records need (clients-max is 4,096 by default). */
+#define RECORDS_PER_CLIENT 1000
+
+typedef struct
+{
+  HapAdvertiser   *advertiser;
+  AvahiClient     *client;
+  guint            n_ads;          /* records assigned to this client */
+} AdvertiserClient;
+
 struct _HapAdvertiser
 {
   GObject          parent_instance;
   AvahiGLibPoll   *poll;
-  AvahiClient     *client;
   GMainContext    *context;
+  GPtrArray       *clients;        /* AdvertiserClient, owned */
   GPtrArray       *ads;            /* HapAdvertisement, not owned */
   gboolean         warned;
   guint            retry_source;
@@ -30,6 +44,7 @@ struct _HapAdvertiser
 struct _HapAdvertisement
 {
   HapAdvertiser        *advertiser;
+  AdvertiserClient     *owner;
   AvahiEntryGroup      *group;
   char                 *name;
   guint16               port;
@@ -44,7 +59,7 @@ struct _HapAdvertisement
 
 G_DEFINE_FINAL_TYPE (HapAdvertiser, hap_advertiser, G_TYPE_OBJECT)
 
-static void start_client (HapAdvertiser *self);
+static void start_clients (HapAdvertiser *self);
 static void register_ad (HapAdvertisement *adv);
 
 /* One clear warning per outage, not one per accessory or retry. */
@@ -118,9 +133,10 @@ static void
 register_ad (HapAdvertisement *adv)
 {
   HapAdvertiser *self = adv->advertiser;
+  AvahiClient *client = adv->owner->client;
   int err;
 
-  if (self->client == NULL || avahi_client_get_state (self->client) == AVAHI_CLIENT_CONNECTING)
+  if (client == NULL || avahi_client_get_state (client) == AVAHI_CLIENT_CONNECTING)
     {
       /* No daemon yet: say so (from the main loop, after the caller has finished
        * setting up); the record is registered when the daemon appears. */
@@ -133,13 +149,14 @@ register_ad (HapAdvertisement *adv)
         }
       return;
     }
-  if (avahi_client_get_state (self->client) != AVAHI_CLIENT_S_RUNNING)
+  if (avahi_client_get_state (client) != AVAHI_CLIENT_S_RUNNING)
     return;
   if (adv->group == NULL)
-    adv->group = avahi_entry_group_new (self->client, on_group_state, adv);
+    adv->group = avahi_entry_group_new (client, on_group_state, adv);
   if (adv->group == NULL)
     {
-      g_warning ("cannot create an Avahi entry group: %s", avahi_strerror (avahi_client_errno (self->client)));
+      g_warning ("“%s” is not discoverable: avahi-daemon refused its record (%s)", adv->name,
+                 avahi_strerror (avahi_client_errno (client)));
       return;
     }
   err = avahi_entry_group_add_service_strlst (adv->group, adv->interface, adv->protocol, 0,
@@ -155,39 +172,31 @@ register_ad (HapAdvertisement *adv)
     g_warning ("advertising “%s” failed: %s", adv->name, avahi_strerror (err));
 }
 
-static void
-drop_groups (HapAdvertiser *self)
-{
-  for (guint i = 0; i < self->ads->len; i++)
-    {
-      HapAdvertisement *adv = g_ptr_array_index (self->ads, i);
-      /* Freed with the client when it goes; just forget them. */
-      adv->group = NULL;
-      adv->established = FALSE;
-    }
-}
-
 static gboolean
-restart_client (gpointer user_data)
+restart_clients (gpointer user_data)
 {
-  HapAdvertiser *self = user_data;
-
-  start_client (self);
+  start_clients (user_data);
   return G_SOURCE_REMOVE;
 }
 
 static void
 on_client_state (AvahiClient *client, AvahiClientState state, void *user_data)
 {
-  HapAdvertiser *self = user_data;
+  AdvertiserClient *owner = user_data;
+  HapAdvertiser *self = owner->advertiser;
 
   switch (state)
     {
     case AVAHI_CLIENT_S_RUNNING:
-      self->client = client;
+      /* Also reached from inside avahi_client_new(), before it returns the client. */
+      owner->client = client;
       self->warned = FALSE;
       for (guint i = 0; i < self->ads->len; i++)
-        register_ad (g_ptr_array_index (self->ads, i));
+        {
+          HapAdvertisement *adv = g_ptr_array_index (self->ads, i);
+          if (adv->owner == owner)
+            register_ad (adv);
+        }
       break;
 
     case AVAHI_CLIENT_S_COLLISION:
@@ -196,6 +205,8 @@ on_client_state (AvahiClient *client, AvahiClientState state, void *user_data)
       for (guint i = 0; i < self->ads->len; i++)
         {
           HapAdvertisement *adv = g_ptr_array_index (self->ads, i);
+          if (adv->owner != owner)
+            continue;
           if (adv->group != NULL)
             avahi_entry_group_reset (adv->group);
           adv->established = FALSE;
@@ -204,22 +215,34 @@ on_client_state (AvahiClient *client, AvahiClientState state, void *user_data)
 
     case AVAHI_CLIENT_CONNECTING:
       warn_absent (self, "avahi-daemon is not running");
+      owner->client = client;
       for (guint i = 0; i < self->ads->len; i++)
-        register_ad (g_ptr_array_index (self->ads, i));
+        {
+          HapAdvertisement *adv = g_ptr_array_index (self->ads, i);
+          if (adv->owner == owner)
+            register_ad (adv);
+        }
       break;
 
     case AVAHI_CLIENT_FAILURE:
       if (avahi_client_errno (client) == AVAHI_ERR_DISCONNECTED)
         {
           /* The daemon went away: start over and wait for it (AVAHI_CLIENT_NO_FAIL).
-           * The old client cannot be freed from inside its own callback. */
-          drop_groups (self);
-          if (self->client == client)
-            self->client = NULL;
+           * The groups are freed with their client. */
+          for (guint i = 0; i < self->ads->len; i++)
+            {
+              HapAdvertisement *adv = g_ptr_array_index (self->ads, i);
+              if (adv->owner != owner)
+                continue;
+              adv->group = NULL;
+              adv->established = FALSE;
+            }
+          if (owner->client == client)
+            owner->client = NULL;
           avahi_client_free (client);
           {
             GSource *idle = g_idle_source_new ();
-            g_source_set_callback (idle, restart_client, g_object_ref (self), g_object_unref);
+            g_source_set_callback (idle, restart_clients, g_object_ref (self), g_object_unref);
             g_source_attach (idle, self->context);
             g_source_unref (idle);
           }
@@ -234,12 +257,12 @@ on_client_state (AvahiClient *client, AvahiClientState state, void *user_data)
 }
 
 static gboolean
-retry_client (gpointer user_data)
+retry_clients (gpointer user_data)
 {
   HapAdvertiser *self = user_data;
 
   self->retry_source = 0;
-  start_client (self);
+  start_clients (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -252,20 +275,39 @@ system_bus_may_exist (void)
          g_file_test ("/var/run/dbus/system_bus_socket", G_FILE_TEST_EXISTS);
 }
 
-static void
-start_client (HapAdvertiser *self)
+/* Connects @owner to avahi-daemon; FALSE (with *err) when there is no bus to reach it. */
+static gboolean
+start_client (AdvertiserClient *owner, int *err)
 {
-  int err = AVAHI_ERR_NO_DAEMON;
-  AvahiClient *client = NULL;
+  AvahiClient *client;
 
-  if (system_bus_may_exist ())
-    client = avahi_client_new (avahi_glib_poll_get (self->poll), AVAHI_CLIENT_NO_FAIL,
-                               on_client_state, self, &err);
-  if (client != NULL)
+  *err = AVAHI_ERR_NO_DAEMON;
+  if (!system_bus_may_exist ())
+    return FALSE;
+  client = avahi_client_new (avahi_glib_poll_get (owner->advertiser->poll), AVAHI_CLIENT_NO_FAIL,
+                             on_client_state, owner, err);
+  if (client == NULL)
+    return FALSE;
+  owner->client = client;
+  return TRUE;
+}
+
+/* Connects every client that is not connected yet. */
+static void
+start_clients (HapAdvertiser *self)
+{
+  int err = 0;
+  gboolean failed = FALSE;
+
+  for (guint i = 0; i < self->clients->len; i++)
     {
-      self->client = client;
-      return;
+      AdvertiserClient *owner = g_ptr_array_index (self->clients, i);
+
+      if (owner->client == NULL && !start_client (owner, &err))
+        failed = TRUE;
     }
+  if (!failed)
+    return;
 
   /* NO_FAIL waits for avahi-daemon, but not for a missing system bus: poll for it. */
   warn_absent (self, err == AVAHI_ERR_NO_DAEMON ? "no D-Bus system bus" : avahi_strerror (err));
@@ -274,10 +316,46 @@ start_client (HapAdvertiser *self)
   if (self->retry_source == 0)
     {
       GSource *timer = g_timeout_source_new_seconds (2);
-      g_source_set_callback (timer, retry_client, self, NULL);
+      g_source_set_callback (timer, retry_clients, self, NULL);
       self->retry_source = g_source_attach (timer, self->context);
       g_source_unref (timer);
     }
+}
+
+static AdvertiserClient *
+add_client (HapAdvertiser *self)
+{
+  AdvertiserClient *owner = g_new0 (AdvertiserClient, 1);
+
+  owner->advertiser = self;
+  g_ptr_array_add (self->clients, owner);
+  return owner;
+}
+
+static void
+advertiser_client_free (AdvertiserClient *owner)
+{
+  g_clear_pointer (&owner->client, avahi_client_free);
+  g_free (owner);
+}
+
+/* The first client with room for one more record, a new one when all are full. */
+static AdvertiserClient *
+client_with_room (HapAdvertiser *self)
+{
+  AdvertiserClient *owner;
+
+  for (guint i = 0; i < self->clients->len; i++)
+    {
+      owner = g_ptr_array_index (self->clients, i);
+      if (owner->n_ads < RECORDS_PER_CLIENT)
+        return owner;
+    }
+  owner = add_client (self);
+  g_debug ("opening Avahi client %u for records past %u", self->clients->len,
+           (self->clients->len - 1) * RECORDS_PER_CLIENT);
+  start_clients (self);
+  return owner;
 }
 
 static void
@@ -288,7 +366,7 @@ hap_advertiser_finalize (GObject *object)
   g_assert (self->ads->len == 0);
   if (self->retry_source != 0)
     g_source_destroy (g_main_context_find_source_by_id (self->context, self->retry_source));
-  g_clear_pointer (&self->client, avahi_client_free);
+  g_clear_pointer (&self->clients, g_ptr_array_unref);
   g_clear_pointer (&self->poll, avahi_glib_poll_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_ptr_array_unref (self->ads);
@@ -313,9 +391,11 @@ hap_advertiser_init (HapAdvertiser *self)
       g_once_init_leave (&allocator_set, 1);
     }
   self->ads = g_ptr_array_new ();
+  self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) advertiser_client_free);
   self->context = g_main_context_ref_thread_default ();
   self->poll = avahi_glib_poll_new (self->context, G_PRIORITY_DEFAULT);
-  start_client (self);
+  add_client (self);
+  start_clients (self);
 }
 
 HapAdvertiser *
@@ -327,8 +407,11 @@ hap_advertiser_new (void)
 gboolean
 hap_advertiser_is_running (HapAdvertiser *self)
 {
+  AdvertiserClient *first;
+
   g_return_val_if_fail (HAP_IS_ADVERTISER (self), FALSE);
-  return self->client != NULL && avahi_client_get_state (self->client) == AVAHI_CLIENT_S_RUNNING;
+  first = g_ptr_array_index (self->clients, 0);
+  return first->client != NULL && avahi_client_get_state (first->client) == AVAHI_CLIENT_S_RUNNING;
 }
 
 /* Maps a bind address to the interface that carries it, so the record is announced
@@ -401,6 +484,8 @@ _hap_advertiser_add (HapAdvertiser        *self,
   adv->callback = callback;
   adv->user_data = user_data;
   interface_for_address (bind_address, &adv->interface, &adv->protocol);
+  adv->owner = client_with_room (self);
+  adv->owner->n_ads++;
   g_ptr_array_add (self->ads, adv);
   register_ad (adv);
   return adv;
@@ -440,6 +525,7 @@ _hap_advertisement_free (HapAdvertisement *adv)
   if (adv == NULL)
     return;
   g_ptr_array_remove (adv->advertiser->ads, adv);
+  adv->owner->n_ads--;
   if (adv->absent_source != 0)
     g_source_destroy (g_main_context_find_source_by_id (adv->advertiser->context, adv->absent_source));
   g_clear_pointer (&adv->group, avahi_entry_group_free);

@@ -32,6 +32,16 @@ ensure_verifier (HapPairingContext *ctx)
 {
   if (ctx->have_verifier)
     return;
+  /* A provisioned device has no code, only the salt and verifier made at the factory
+   * (hap-protocol.md §2.1): M1 then costs no modular exponentiation for v. Its salt is
+   * fixed with the verifier, so a fixed-salt request cannot apply. */
+  if (ctx->storage->has_setup_verifier)
+    {
+      memcpy (ctx->salt, ctx->storage->setup_salt, sizeof ctx->salt);
+      memcpy (ctx->verifier, ctx->storage->setup_verifier, sizeof ctx->verifier);
+      ctx->have_verifier = TRUE;
+      return;
+    }
   hap_crypto_init ();
   if (ctx->use_fixed_salt)
     memcpy (ctx->salt, ctx->fixed_salt, sizeof ctx->salt);

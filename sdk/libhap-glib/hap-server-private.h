@@ -30,6 +30,10 @@ struct _HapAccessoryServer
   HapAccessory       *accessory;
   char               *state_dir;
   char               *setup_code;          /* requested before start, or NULL */
+  /* Or a provisioned device's salt and verifier (and setup ID), requested before start. */
+  GBytes             *setup_salt;
+  GBytes             *setup_verifier;
+  char               *setup_id;
   guint               handler_timeout_ms;
   HapTransportFlags   transports;
 

@@ -155,6 +155,22 @@ setup_id_is_valid (const char *setup_id)
   return TRUE;
 }
 
+gboolean
+hap_setup_id_validate (const char  *setup_id,
+                       GError     **error)
+{
+  g_return_val_if_fail (setup_id != NULL, FALSE);
+
+  /* hap-protocol.md §2.4: 4 characters of 0-9A-Z. */
+  if (!setup_id_is_valid (setup_id))
+    {
+      g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_SETUP_CODE,
+                   "Setup ID “%s” is not 4 characters of 0-9 and A-Z", setup_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* "XXX-XX-XXX" → 8-digit decimal integer (e.g. 51808582). */
 static guint64
 setup_code_to_integer (const char *code)

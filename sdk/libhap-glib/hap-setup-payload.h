@@ -33,6 +33,10 @@ char     *hap_setup_code_generate  (void);
 /* 4 random characters of 0-9A-Z. */
 HAP_AVAILABLE_IN_ALL
 char     *hap_setup_id_generate    (void);
+/* 4 characters of 0-9A-Z; FALSE with HAP_ERROR_INVALID_SETUP_CODE otherwise. */
+HAP_AVAILABLE_IN_ALL
+gboolean  hap_setup_id_validate    (const char     *setup_id,
+                                    GError        **error);
 /* "X-HM://" + 9 base-36 digits + setup id (or "0000" when @setup_id is NULL). @code may be
  * NULL (no code encoded). */
 HAP_AVAILABLE_IN_ALL

@@ -2,7 +2,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Layout (all files GKeyFile text, mode 0600, directory 0700):
- *   identity  [identity] device-id, signing-key (Ed25519, base64), setup-id, setup-code
+ *   identity  [identity] device-id, signing-key (Ed25519, base64), setup-id, and either
+ *             setup-code (the simulator's way) or setup-salt and setup-verifier (base64;
+ *             a provisioned device: HAP's rule for codes set at the factory, the code itself
+ *             is never stored)
  *   pairings  [pairing-N] identifier, public-key (base64), admin, added (Unix time; optional)
  *   state     [state] failed-attempts, config-number, config-hash
  *   ids       [iids] stable key = iid; [aids] accessory name = aid
@@ -13,6 +16,8 @@
 #pragma once
 
 #include <glib.h>
+
+#include "hap-srp-private.h"
 
 G_BEGIN_DECLS
 
@@ -34,7 +39,12 @@ typedef struct
   guint8       secret_key[64];          /* Ed25519 (libsodium layout: seed ‖ public) */
   guint8       public_key[32];
   char         setup_id[5];
-  char        *setup_code;              /* "XXX-XX-XXX" */
+  char        *setup_code;              /* "XXX-XX-XXX"; NULL when provisioned */
+  /* A provisioned device keeps the SRP salt and verifier of its label's code instead of
+   * the code (hap-protocol.md §2.1). */
+  gboolean     has_setup_verifier;
+  guint8       setup_salt[HAP_SRP_SALT_LEN];
+  guint8       setup_verifier[HAP_SRP_PRIME_LEN];
   GPtrArray   *pairings;                /* HapPairing* */
   guint        failed_attempts;
   guint        config_number;           /* 1..65535 */
@@ -57,6 +67,17 @@ typedef struct
  * wrong; it is never replaced silently. */
 HapStorage  *hap_storage_open               (const char   *dir,
                                              GError      **error);
+/* A fresh identity for @dir (random device ID, signing key and setup ID, no setup code
+ * and no verifier), in memory only: nothing is read from or written to @dir. */
+HapStorage  *hap_storage_new_identity       (const char   *dir);
+/* Keeps @salt and @verifier instead of a setup code (the code, if any, is wiped); the
+ * caller saves the identity. */
+void         hap_storage_set_setup_verifier (HapStorage   *storage,
+                                             const guint8 *salt,
+                                             const guint8 *verifier);
+/* Keeps @code (valid) instead of a verifier; the caller saves the identity. */
+void         hap_storage_set_setup_code     (HapStorage   *storage,
+                                             const char   *code);
 void         hap_storage_free               (HapStorage   *storage);
 
 gboolean     hap_storage_save_identity      (HapStorage   *storage,
@@ -79,6 +100,9 @@ HapPairing  *hap_storage_find_pairing       (HapStorage   *storage,
 gboolean     hap_storage_has_admin          (HapStorage   *storage);
 void         hap_pairing_free               (HapPairing   *pairing);
 
+/* Creates @dir (and its parents) and gives it mode 0700 even if it existed wider. */
+gboolean     hap_storage_make_private_dir   (const char   *dir,
+                                             GError      **error);
 /* Atomic write of one file of the state directory (mode 0600). */
 gboolean     hap_storage_write_file         (const char   *dir,
                                              const char   *name,

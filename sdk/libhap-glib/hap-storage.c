@@ -191,6 +191,20 @@ load_identity (HapStorage *storage, gboolean *exists, GError **error)
     return corrupt (error, storage, "identity", "setup-id is missing or not 4 characters");
   memcpy (storage->setup_id, setup_id, 5);
 
+  /* Either the code (the simulator's way) or, on a provisioned device, the salt and
+   * verifier of the label's code; never both, so that no code lingers beside a verifier. */
+  if (g_key_file_has_key (kf, "identity", "setup-salt", NULL) ||
+      g_key_file_has_key (kf, "identity", "setup-verifier", NULL))
+    {
+      if (g_key_file_has_key (kf, "identity", "setup-code", NULL))
+        return corrupt (error, storage, "identity", "holds both a setup-code and a setup-verifier");
+      if (!get_fixed_bytes (kf, "identity", "setup-salt", storage->setup_salt, HAP_SRP_SALT_LEN))
+        return corrupt (error, storage, "identity", "setup-salt is not 16 bytes of base64");
+      if (!get_fixed_bytes (kf, "identity", "setup-verifier", storage->setup_verifier, HAP_SRP_PRIME_LEN))
+        return corrupt (error, storage, "identity", "setup-verifier is not 384 bytes of base64");
+      storage->has_setup_verifier = TRUE;
+      return TRUE;
+    }
   code = g_key_file_get_string (kf, "identity", "setup-code", NULL);
   if (code == NULL || !hap_setup_code_validate (code, NULL))
     {
@@ -211,10 +225,42 @@ hap_storage_save_identity (HapStorage *storage, GError **error)
   g_key_file_set_string (kf, "identity", "device-id", storage->device_id);
   g_key_file_set_string (kf, "identity", "signing-key", sk);
   g_key_file_set_string (kf, "identity", "setup-id", storage->setup_id);
-  g_key_file_set_string (kf, "identity", "setup-code", storage->setup_code);
+  if (storage->has_setup_verifier)
+    {
+      g_autofree char *salt = g_base64_encode (storage->setup_salt, HAP_SRP_SALT_LEN);
+      g_autofree char *verifier = g_base64_encode (storage->setup_verifier, HAP_SRP_PRIME_LEN);
+
+      g_key_file_set_string (kf, "identity", "setup-salt", salt);
+      g_key_file_set_string (kf, "identity", "setup-verifier", verifier);
+    }
+  else
+    {
+      g_key_file_set_string (kf, "identity", "setup-code", storage->setup_code);
+    }
   ok = save_key_file (storage, "identity", kf, error);
   sodium_memzero (sk, strlen (sk));
   return ok;
+}
+
+void
+hap_storage_set_setup_verifier (HapStorage   *storage,
+                                const guint8 *salt,
+                                const guint8 *verifier)
+{
+  g_clear_pointer (&storage->setup_code, hap_secret_free);
+  memcpy (storage->setup_salt, salt, HAP_SRP_SALT_LEN);
+  memcpy (storage->setup_verifier, verifier, HAP_SRP_PRIME_LEN);
+  storage->has_setup_verifier = TRUE;
+}
+
+void
+hap_storage_set_setup_code (HapStorage *storage, const char *code)
+{
+  g_clear_pointer (&storage->setup_code, hap_secret_free);
+  storage->setup_code = g_strdup (code);
+  storage->has_setup_verifier = FALSE;
+  sodium_memzero (storage->setup_salt, sizeof storage->setup_salt);
+  sodium_memzero (storage->setup_verifier, sizeof storage->setup_verifier);
 }
 
 static void
@@ -229,7 +275,6 @@ create_identity (HapStorage *storage)
               "%02X:%02X:%02X:%02X:%02X:%02X", raw[0], raw[1], raw[2], raw[3], raw[4], raw[5]);
   crypto_sign_keypair (storage->public_key, storage->secret_key);
   memcpy (storage->setup_id, setup_id, 5);
-  storage->setup_code = hap_setup_code_generate ();
 }
 
 static gboolean
@@ -527,26 +572,15 @@ hap_storage_save_ids (HapStorage *storage, GError **error)
   return save_key_file (storage, "ids", kf, error);
 }
 
-HapStorage *
-hap_storage_open (const char *dir, GError **error)
+gboolean
+hap_storage_make_private_dir (const char *dir, GError **error)
 {
-  g_autoptr(HapStorage) storage = g_new0 (HapStorage, 1);
-  gboolean exists = FALSE;
-
-  hap_crypto_init ();
-
-  storage->dir = g_strdup (dir);
-  storage->pairings = g_ptr_array_new_with_free_func ((GDestroyNotify) hap_pairing_free);
-  storage->iids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  storage->broadcast = g_hash_table_new (NULL, NULL);
-  storage->aids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved = errno;
       g_set_error (error, HAP_ERROR, HAP_ERROR_STORAGE, "%s: cannot create: %s",
                    dir, g_strerror (saved));
-      return NULL;
+      return FALSE;
     }
   /* Keys live here: keep the directory private even if it existed with a wider mode. */
   if (g_chmod (dir, 0700) != 0)
@@ -554,8 +588,42 @@ hap_storage_open (const char *dir, GError **error)
       int saved = errno;
       g_set_error (error, HAP_ERROR, HAP_ERROR_STORAGE, "%s: cannot set mode 0700: %s",
                    dir, g_strerror (saved));
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
+
+static HapStorage *
+storage_new (const char *dir)
+{
+  HapStorage *storage = g_new0 (HapStorage, 1);
+
+  hap_crypto_init ();
+  storage->dir = g_strdup (dir);
+  storage->pairings = g_ptr_array_new_with_free_func ((GDestroyNotify) hap_pairing_free);
+  storage->iids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  storage->broadcast = g_hash_table_new (NULL, NULL);
+  storage->aids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return storage;
+}
+
+HapStorage *
+hap_storage_new_identity (const char *dir)
+{
+  HapStorage *storage = storage_new (dir);
+
+  create_identity (storage);
+  return storage;
+}
+
+HapStorage *
+hap_storage_open (const char *dir, GError **error)
+{
+  g_autoptr(HapStorage) storage = storage_new (dir);
+  gboolean exists = FALSE;
+
+  if (!hap_storage_make_private_dir (dir, error))
+    return NULL;
 
   if (!load_identity (storage, &exists, error))
     return NULL;
@@ -573,6 +641,7 @@ hap_storage_open (const char *dir, GError **error)
           return NULL;
         }
       create_identity (storage);
+      storage->setup_code = hap_setup_code_generate ();
       if (!hap_storage_save_identity (storage, error))
         return NULL;
     }
@@ -587,6 +656,7 @@ hap_storage_free (HapStorage *storage)
     return;
   sodium_memzero (storage->secret_key, sizeof storage->secret_key);
   hap_secret_free (storage->setup_code);
+  sodium_memzero (storage->setup_verifier, sizeof storage->setup_verifier);
   g_clear_pointer (&storage->pairings, g_ptr_array_unref);
   g_clear_pointer (&storage->iids, g_hash_table_unref);
   g_clear_pointer (&storage->aids, g_hash_table_unref);

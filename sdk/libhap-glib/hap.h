@@ -13,6 +13,7 @@
 #include "hap-service.h"
 #include "hap-accessory.h"
 #include "hap-setup-payload.h"
+#include "hap-provision.h"
 #include "hap-accessory-server.h"
 #include "hap-advertiser.h"
 #include "hap-connection-limit.h"

@@ -13,3 +13,21 @@ def start_avahi(ns_dir):
         time.sleep(0.05)
     proc.kill()
     raise RuntimeError("avahi-daemon did not start")
+
+
+def private_bus_config(socket_path):
+    """dbus-daemon configuration for a private bus on unix:path=@socket_path on which
+    anyone may own any name and eavesdrop: a stand-in system bus for tests (BlueZ's and
+    the simulator's names on one bus that nothing else uses)."""
+    return f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>custom</type>
+  <listen>unix:path={socket_path}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/> <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/> <allow eavesdrop="true"/>
+  </policy>
+</busconfig>
+"""

@@ -5,13 +5,15 @@ Prints TAP."""
 import base64, hashlib, json, os, shutil, signal, subprocess, sys, tempfile, time
 
 import hap_namespace
+from hap_tap import Tap
 
 SIM = os.environ["HAP_SIMULATOR"]
 PAIR = os.environ["HAP_TEST_PAIR"]
 ACCESSORIES = os.environ["HAP_ACCESSORIES_DIR"]
 NS = os.environ["HAP_NS_DIR"]
 WORK = tempfile.mkdtemp(prefix="hap-disco-")
-results = []
+tap = Tap()
+check = tap.check
 avahi = None
 
 
@@ -80,12 +82,6 @@ def wait_for(pred, timeout=10):
 
 def setup_hash(setup_id, device_id):
     return base64.b64encode(hashlib.sha512((setup_id + device_id).encode()).digest()[:4]).decode()
-
-
-def check(name, cond, detail=""):
-    results.append((name, bool(cond), detail))
-    if not cond:
-        print(f"# FAILED {name}: {detail}", file=sys.stderr)
 
 
 def expected_txt(ready, category, paired=False, c=1):
@@ -195,19 +191,52 @@ def test_daemon_appears_later():
     r.stop()
 
 
+def test_past_avahi_client_limit():
+    """avahi-daemon allows 1,024 objects per client by default, one per record: 1,100
+    accessories in one process are all registered and browsable all the same."""
+    n = 1100
+    ws = os.path.join(WORK, "many")
+    os.makedirs(ws)
+    lamp = json.load(open(os.path.join(ACCESSORIES, "lightbulb.json")))
+    for i in range(n):
+        lamp["accessories"][0]["name"] = f"Many {i:04d}"
+        with open(os.path.join(ws, f"many-{i:04d}.json"), "w") as f:
+            json.dump(lamp, f)
+    log = open(os.path.join(WORK, "many.log"), "w")
+    proc = subprocess.Popen([SIM, "--headless", "--state-dir", os.path.join(WORK, "s-many"), "--bind", "127.0.0.1", ws],
+                            stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        ready = 0
+        deadline = time.time() + 120
+        while ready < n and time.time() < deadline:
+            if not proc.stdout.readline():
+                break
+            ready += 1
+        check(f"{n} accessories start", ready == n, ready)
+        names = set()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            out = subprocess.run(["avahi-browse", "-pt", "_hap._tcp"], capture_output=True, text=True,
+                                 timeout=60).stdout
+            names = {line.split(";")[3] for line in out.splitlines() if line.startswith("+")}
+            if len(names) >= n:
+                break
+            time.sleep(1)
+        check(f"all {n} are browsable (past avahi-daemon's 1,024 objects per client)", len(names) == n, len(names))
+        errors = [line for line in open(os.path.join(WORK, "many.log")) if "not discoverable" in line]
+        check("no record was refused", not errors, errors[:3])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+
+
 def main():
     start_avahi()
-    tests = [test_txt_and_names, test_config_number, test_ipv6_when_unbound, test_daemon_appears_later]
-    for t in tests:
-        try:
-            t()
-        except Exception as e:  # a crash of one test is a failure, not a skip
-            check(t.__name__, False, repr(e))
+    tests = [test_txt_and_names, test_config_number, test_ipv6_when_unbound, test_daemon_appears_later,
+             test_past_avahi_client_limit]
+    tap.run(tests)
     stop_avahi()
-    print(f"1..{len(results)}")
-    for i, (name, ok, detail) in enumerate(results, 1):
-        print(f"{'ok' if ok else 'not ok'} {i} - {name}")
-    return 0 if all(ok for _, ok, _ in results) else 1
+    return tap.report()
 
 
 if __name__ == "__main__":

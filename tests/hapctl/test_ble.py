@@ -17,6 +17,10 @@ GSN arithmetic (hap-protocol.md §5.11): 1…65535 wrapping to 1; +1 once per co
 carried an indication, +1 once per disconnected period with a change, +1 per broadcast."""
 import json, os, shutil, signal, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "discovery"))
+from hap_namespace import private_bus_config  # noqa: E402
+from hap_tap import Tap  # noqa: E402
+
 HAPCTL = os.environ["HAPCTL"]
 SIM = os.environ["HAP_SIMULATOR"]
 ACCESSORIES = os.environ["HAP_ACCESSORIES_DIR"]
@@ -27,28 +31,13 @@ CODE = "031-45-154"
 WORK = tempfile.mkdtemp(prefix="hapctl-ble-test-")
 CONTROLLER = os.path.join(WORK, "controller")
 GUEST = "0C0FFEE0-0000-4000-8000-00000000BEEF"
-results = []
+tap = Tap()
+check = tap.check
+results = tap.results
 processes = []
 
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>custom</type>
-  <listen>unix:path=%s</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/> <allow own="*"/>
-    <allow send_destination="*" eavesdrop="true"/> <allow eavesdrop="true"/>
-  </policy>
-</busconfig>
-"""
 
 
-def check(name, cond, detail=""):
-    results.append((name, bool(cond)))
-    if not cond:
-        print(f"# FAILED {name}: {detail}", file=sys.stderr)
-    return bool(cond)
 
 
 def next_gsn(gsn, steps=1):
@@ -66,7 +55,7 @@ def start_virtual_bluez():
     socket = os.path.join(WORK, "bus")
     config = os.path.join(WORK, "bus.conf")
     with open(config, "w") as f:
-        f.write(BUS_CONFIG % socket)
+        f.write(private_bus_config(socket))
     bus = subprocess.Popen(["dbus-daemon", "--config-file=" + config, "--nofork", "--print-address=1"],
                            stdout=subprocess.PIPE, stderr=log("dbus.log"), text=True)
     processes.append(bus)
@@ -400,9 +389,7 @@ def main():
                     for text in open(path).read()[-3000:].splitlines():
                         print("# " + text, file=sys.stderr)
         shutil.rmtree(WORK, ignore_errors=True)
-    print(f"1..{len(results)}")
-    for i, (name, ok) in enumerate(results, 1):
-        print(f"{'ok' if ok else 'not ok'} {i} - {name}")
+    tap.report()
     # The exit status says it too, for runners that do not read TAP (tests/ble/vm).
     sys.exit(0 if all(ok for _, ok in results) else 1)
 

@@ -137,7 +137,7 @@ def run_usage():
     r = subprocess.run([SIM, "ctl", "--help"], capture_output=True, text=True, timeout=10)
     commands = ["list", "add", "remove", "stop", "start", "power-cycle", "restart", "chars", "get", "set",
                 "identify", "identify-log", "setup", "pairings", "unpair", "factory-reset", "sessions",
-                "quirks", "quirk", "trace", "wait"]
+                "quirks", "quirk", "trace", "wait", "ble", "adapters", "transports", "adapter"]
     missing = [c for c in commands if not re.search(rf"^  {re.escape(c)}\b", r.stdout, re.M)]
     check("--help lists every command", r.returncode == 0 and not missing, missing or r.stderr)
     check("--help has examples", "Examples:" in r.stdout and "ctl set " in r.stdout, r.stdout)
@@ -201,6 +201,7 @@ def run_list():
     check("list: file", bulb["file"] == os.path.join(ACCESSORIES, "lightbulb.json"), bulb)
     check("list: bridged and quirks", bulb["bridged"] == 0 and bulb["quirks"] == [] and
           isinstance(bulb["connections"], int), bulb)
+    check("list: transports", bulb["transports"] == ["ip"] and outlet["transports"] == ["ip"], listing)
     r = ctl("list")
     check("list prints a table", r.returncode == 0 and r.stdout.startswith("ID") and "lightbulb" in r.stdout and
           bulb["device-id"] in r.stdout, r.stdout + r.stderr)
@@ -588,6 +589,47 @@ def run_lifecycle(outlet):
     check("remove unknown: exit 1", r.returncode == 1, r.stderr)
 
 
+def run_ble_without_bluez(outlet):
+    """The BLE calls where no BlueZ runs (the namespace's system bus has no org.bluez);
+    tests/ble/test_ctl_ble.py has them against the virtual BlueZ."""
+    r = ctl("adapters")
+    check("adapters without BlueZ: exit 1, saying BlueZ is not there",
+          r.returncode == 1 and "BlueZ" in r.stderr and "org.bluez" in r.stderr, r.stderr)
+    check("ble --json of an IP accessory", ctl_json("ble", "outlet") == {"transports": ["ip"], "adapter": ""},
+          ctl_json("ble", "outlet"))
+    r = ctl("transports", "outlet", "ip,ble")
+    info = ctl_json("ble", "outlet")
+    check("transports ip,ble without BlueZ: BLE waits, IP goes on",
+          r.returncode == 0 and info.get("transports") == ["ip", "ble"] and info.get("state") == "waiting" and
+          info.get("adapter-in-use") == "", (r.stderr, info))
+    listing = accessory(ctl_json("list"), "outlet")
+    check("… the list shows both, and the outlet still answers over IP",
+          listing["transports"] == ["ip", "ble"] and listing["port"] > 0 and
+          raw_request(listing["port"], b"GET /accessories HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1"),
+          listing)
+    r = ctl("transports", "outlet", "ip")
+    check("transports ip: back to IP only", r.returncode == 0 and ctl_json("ble", "outlet") ==
+          {"transports": ["ip"], "adapter": ""}, r.stderr)
+    r = ctl("transports", "outlet", "ble,usb")
+    check("transports: a bad list exits 2", r.returncode == 2, r.stderr)
+    # The BLE demo files load (simulator section included), each as a BLE accessory.
+    ble_dir = os.path.join(ACCESSORIES, "ble")
+    names = sorted(n for n in os.listdir(ble_dir) if n.endswith(".json"))
+    loaded = []
+    for name in names:
+        r = ctl("add", os.path.join(ble_dir, name), "--no-start")
+        ident = r.stdout.strip()
+        info = ctl_json("ble", ident) if r.returncode == 0 else None
+        if r.returncode == 0 and info and "ble" in info["transports"]:
+            loaded.append(name)
+        else:
+            print(f"# {name}: {r.stderr.strip()} {info}", file=sys.stderr)
+        if r.returncode == 0:
+            ctl("remove", ident)
+    check("accessories/ble/*.json load as BLE accessories",
+          len(names) >= 4 and loaded == names, (names, loaded))
+
+
 def run_signals(text, ident):
     signals = parse_monitor(text)
     names = {s[0] for s in signals}
@@ -608,6 +650,7 @@ def run_signals(text, ident):
     check("signal AccessoryAdded / AccessoryRemoved", has("AccessoryAdded", '"outlet-2"') and
           has("AccessoryRemoved", '"outlet-2"'), sorted(names))
     check("signal TraceEntry while followed", has("TraceEntry", '"lightbulb"'), sorted(names))
+    check("signal BleChanged when the transports changed", has("BleChanged", '"outlet"'), sorted(names))
 
 
 def run_main():
@@ -636,6 +679,7 @@ def run_main():
         if iid is not None:
             run_unpair(bulb, iid)
         run_lifecycle(outlet)
+        run_ble_without_bluez(outlet)
         time.sleep(0.5)  # let dbus-monitor write the last signals
         run_signals(open(MONITOR_LOG).read(), controller_identity()[0])
         status = stop_process(sim)
