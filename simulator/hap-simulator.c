@@ -421,8 +421,8 @@ main (int argc, char **argv)
     { "max-connections", 0, 0, G_OPTION_ARG_INT64, &connections.max_connections,
       "HAP/IP connections each accessory holds at once (default 256; 0: no cap of its own)", "N" },
     { "max-process-connections", 0, 0, G_OPTION_ARG_INT64, &max_process_connections,
-      "HAP/IP connections of all accessories together (default: the descriptor limit "
-      "minus max(64, 1/8)); at either cap the oldest unverified connection is closed", "N" },
+      "HAP/IP connections of all accessories together (default: the descriptor limit minus "
+      "2 per accessory and max(64, 1/8)); at either cap the oldest unverified connection is closed", "N" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT64, &connections.idle_timeout_ms,
       "Close a connection that takes no pairing step for this long before Pair Verify "
       "(default 60000; 0: never)", "MS" },

@@ -14,6 +14,7 @@ struct _HapConnectionLimit
   GObject  parent_instance;
 
   guint    max_connections;   /* 0: derived from RLIMIT_NOFILE */
+  guint    n_reserved;        /* descriptors the servers hold besides connections */
   GQueue   connections;       /* HapConnection (their limit_link), oldest first */
 };
 
@@ -138,7 +139,7 @@ hap_connection_limit_get_max_connections (HapConnectionLimit *self)
   if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
       limit.rlim_cur > G_MAXUINT)
     return G_MAXUINT;
-  reserve = MAX ((rlim_t) MIN_FD_RESERVE, limit.rlim_cur / 8);
+  reserve = MAX ((rlim_t) MIN_FD_RESERVE, limit.rlim_cur / 8) + self->n_reserved;
   return limit.rlim_cur > reserve + 1 ? (guint) (limit.rlim_cur - reserve) : 1;
 }
 
@@ -150,6 +151,18 @@ hap_connection_limit_get_n_connections (HapConnectionLimit *self)
 }
 
 /* ---- hap-ip-private.h -------------------------------------------------------------- */
+
+void
+_hap_connection_limit_reserve (HapConnectionLimit *self, guint n_descriptors)
+{
+  self->n_reserved += n_descriptors;
+}
+
+void
+_hap_connection_limit_release (HapConnectionLimit *self, guint n_descriptors)
+{
+  self->n_reserved -= MIN (n_descriptors, self->n_reserved);
+}
 
 void
 _hap_connection_limit_add (HapConnectionLimit *self, HapConnection *conn)

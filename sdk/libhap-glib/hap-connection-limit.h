@@ -31,9 +31,10 @@ G_BEGIN_DECLS
  * new one is refused (closed at once).
  *
  * #HapConnectionLimit:max-connections defaults to 0, which means "derived from the
- * file descriptor limit": the soft `RLIMIT_NOFILE`, read at every accept, minus a
- * reserve of one eighth (at least 64) for listeners, state files, D-Bus and the like.
- * At the common limit of 1024 that is 896 connections.
+ * file descriptor limit": the soft `RLIMIT_NOFILE`, read at every accept, minus the
+ * descriptors its servers hold for listening (two each), minus a reserve of one eighth
+ * (at least 64) for state files, D-Bus and the like. For one accessory at the common
+ * limit of 1024 that is 894 connections.
  */
 HAP_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (HapConnectionLimit, hap_connection_limit, HAP, CONNECTION_LIMIT, GObject)

@@ -28,6 +28,7 @@ typedef struct
   HapConnectionLimit *limit;               /* the server's, or one of our own */
   GSource            *sweep;               /* closes idle and stalled connections */
   guint               sweep_ms;
+  guint               n_reserved;          /* descriptors reserved in the limit */
   GSource            *trim;                /* returns freed memory to the kernel */
   HapAdvertiser      *advertiser;          /* the server's, or one of our own */
   HapAdvertisement   *advertisement;
@@ -134,6 +135,11 @@ void           _hap_connection_limit_add      (HapConnectionLimit *self,
                                                HapConnection      *conn);
 void           _hap_connection_limit_remove   (HapConnectionLimit *self,
                                                HapConnection      *conn);
+/* A transport's own descriptors (listening sockets, epoll), kept out of the derived cap. */
+void           _hap_connection_limit_reserve  (HapConnectionLimit *self,
+                                               guint               n_descriptors);
+void           _hap_connection_limit_release  (HapConnectionLimit *self,
+                                               guint               n_descriptors);
 /* The oldest connection (of @only, or of any server when NULL) that is not secured. */
 HapConnection *_hap_connection_limit_find_unverified (HapConnectionLimit *self,
                                                       HapIpTransport     *only);

@@ -221,6 +221,8 @@ ip_stop (gpointer state)
       malloc_trim (0);
 #endif
     }
+  if (ip->limit != NULL)
+    _hap_connection_limit_release (ip->limit, ip->n_reserved);
   g_clear_object (&ip->limit);
   g_clear_pointer (&ip->poll, hap_poll_group_free);
   g_clear_pointer (&ip->connections, g_ptr_array_unref);
@@ -243,6 +245,9 @@ ip_start (HapAccessoryServer *server, GError **error)
       ip_stop (ip);
       return NULL;
     }
+  /* The listening sockets and the epoll instance are not connections. */
+  ip->n_reserved = ip->listeners->len + 1;
+  _hap_connection_limit_reserve (ip->limit, ip->n_reserved);
   if (server->advertise)
     {
       g_auto(GStrv) txt = build_txt (ip);
