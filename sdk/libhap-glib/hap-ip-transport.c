@@ -86,8 +86,8 @@ expired (HapConnection *conn, gint64 now)
       now - conn->partial_since_usec >= stall)
     return "request stalled";
   if (_hap_session_is_secured (conn->session))
-    return NULL;   /* verified sessions stay open however quiet (hap-protocol.md §4) */
-  /* hap-protocol.md §3.2: a Pair Setup owner that stalls keeps every other controller
+    return NULL;   /* verified sessions stay open however quiet (hap-protocol.md §4.1) */
+  /* hap-protocol.md §2.2: a Pair Setup owner that stalls keeps every other controller
    * Busy; ADK releases it after 30 s. Pair Verify is held to the same. */
   if (pairing->setup_state != 0 || pairing->verify_state != 0)
     return pair > 0 && now - conn->pairing_activity_usec >= pair ? "pairing stalled" : NULL;
