@@ -27,6 +27,9 @@ static const char commands_help[] =
   "  pairings ADDRESS add ID LTPK-HEX admin|user\n"
   "  pairings ADDRESS remove ID\n"
   "  accessories ADDRESS                    the attribute database\n"
+  "  clone ADDRESS FILE                     write the attribute database, values included, to\n"
+  "                                         FILE as the device answered it: hap-simulator\n"
+  "                                         serves FILE as a copy of the device\n"
   "  get ADDRESS AID.IID…                   read characteristics\n"
   "  put [--timed [--ttl MS]] ADDRESS AID.IID=VALUE…\n"
   "                                         write (VALUE as JSON, else a string)\n"
@@ -294,8 +297,8 @@ hapctl_parse_id (const char *text, gint64 *aid, gint64 *iid)
   guint64 a, i;
 
   if (g_strv_length (parts) != 2 ||
-      !g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXUINT32, &a, NULL) ||
-      !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT32, &i, NULL))
+      !g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXINT64, &a, NULL) ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXINT64, &i, NULL))
     return FALSE;
   *aid = (gint64) a;
   *iid = (gint64) i;
@@ -403,6 +406,39 @@ cmd_accessories (int argc, char **argv)
     print_json (root);
   else if (JSON_NODE_HOLDS_OBJECT (root))
     print_accessories (root);
+  return 0;
+}
+
+/* The database as the device answered GET /accessories (hap-protocol.md §4.10), as the
+ * bare array aiohomekit and Home Assistant record: what hap-simulator loads as a dump. */
+static int
+cmd_clone (int argc, char **argv)
+{
+  g_autoptr(HapControllerConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  JsonNode *accessories;
+
+  if (argc != 3)
+    return hapctl_usage ("clone", "hapctl clone ADDRESS FILE");
+  if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL ||
+      (root = hap_controller_connection_get_json (connection, "/accessories", NULL, NULL, &error)) == NULL)
+    return hapctl_fail ("clone", error);
+  if (!JSON_NODE_HOLDS_OBJECT (root) ||
+      (accessories = json_object_get_member (json_node_get_object (root), "accessories")) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (accessories))
+    {
+      g_printerr ("hapctl clone: the accessory answered no “accessories” array\n");
+      return HAPCTL_EXIT_FAILURE;
+    }
+
+  text = json_to_string (accessories, TRUE);
+  /* Written whole or not at all: g_file_set_contents() renames a complete file. */
+  if (!g_file_set_contents (argv[2], text, -1, &error))
+    return hapctl_fail ("clone", error);
+  if (json_output)
+    print_json (accessories);
   return 0;
 }
 
@@ -682,6 +718,7 @@ static const Command commands[] = {
   { "unpair", cmd_unpair },
   { "pairings", cmd_pairings },
   { "accessories", cmd_accessories },
+  { "clone", cmd_clone },
   { "get", cmd_get },
   { "put", cmd_put },
   { "watch", cmd_watch },

@@ -39,6 +39,7 @@ struct _HapSimAccessory
   HapSimConnectionSettings connection_settings;   /* the engine's (command line) */
   HapSimConnectionSettings file_connections;      /* "simulator" → "connections" */
   char               *ble_adapter;    /* NULL: BlueZ's first usable adapter */
+  char               *file_adapter;   /* the file's "simulator"."ble-adapter": wins over defaults */
   GHashTable         *ble_claims;     /* adapter ("" = default) → the accessory on it */
   GBytes             *last_advertisement;   /* as last traced */
 
@@ -541,13 +542,13 @@ load_connections (HapSimAccessory *self, HapJsonReader *reader, JsonObject *sect
 static gboolean
 load_simulator_section (HapSimAccessory *self, GError **error)
 {
-  static const char * const keys[] = { "quirks", "behaviours", "connections", NULL };
+  static const char * const keys[] = { "quirks", "behaviours", "connections", "ble-adapter", NULL };
   g_autofree char *text = NULL;
   gsize length;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GHashTable) positions = NULL;
   HapJsonReader reader = { 0 };
-  JsonNode *root, *section, *behaviours;
+  JsonNode *root, *section, *behaviours, *adapter;
 
   /* The SDK loader has read and checked this file already; read it again for the one
    * section it leaves to tools. */
@@ -569,8 +570,17 @@ load_simulator_section (HapSimAccessory *self, GError **error)
       !load_quirks (self, &reader, json_node_get_object (section), error) ||
       !load_connections (self, &reader, json_node_get_object (section), error) ||
       !_hap_json_reader_member (&reader, json_node_get_object (section), "simulator", "behaviours",
-                                HAP_JSON_KIND_ARRAY, FALSE, &behaviours, error))
+                                HAP_JSON_KIND_ARRAY, FALSE, &behaviours, error) ||
+      !_hap_json_reader_member (&reader, json_node_get_object (section), "simulator", "ble-adapter",
+                                HAP_JSON_KIND_STRING, FALSE, &adapter, error))
     return FALSE;
+  /* The desktop app's choice of adapter ("" is the first usable one). */
+  if (adapter != NULL && json_node_get_string (adapter)[0] != '\0')
+    {
+      self->file_adapter = g_strdup (json_node_get_string (adapter));
+      g_free (self->ble_adapter);
+      self->ble_adapter = g_strdup (self->file_adapter);
+    }
   if (behaviours != NULL)
     {
       GPtrArray *loaded = hap_sim_behaviours_load (&reader, behaviours, "simulator.behaviours",
@@ -692,7 +702,7 @@ void
 hap_sim_accessory_set_ble_adapter (HapSimAccessory *self, const char *adapter, GHashTable *claims)
 {
   g_free (self->ble_adapter);
-  self->ble_adapter = g_strdup (adapter);
+  self->ble_adapter = g_strdup (self->file_adapter != NULL ? self->file_adapter : adapter);
   g_clear_pointer (&self->ble_claims, g_hash_table_unref);
   self->ble_claims = claims != NULL ? g_hash_table_ref (claims) : NULL;
 }
@@ -1338,6 +1348,7 @@ hap_sim_accessory_finalize (GObject *object)
   g_free (self->setup_code);
   g_free (self->advertised_name);
   g_free (self->ble_adapter);
+  g_free (self->file_adapter);
   g_clear_pointer (&self->ble_claims, g_hash_table_unref);
   g_clear_pointer (&self->last_advertisement, g_bytes_unref);
   G_OBJECT_CLASS (hap_sim_accessory_parent_class)->finalize (object);

@@ -48,7 +48,8 @@ HapSimTrace     *hap_sim_accessory_get_trace     (HapSimAccessory *self);
 void             hap_sim_accessory_set_port         (HapSimAccessory *self, guint16 port);
 void             hap_sim_accessory_set_bind_address (HapSimAccessory *self, const char *address);
 /* The BlueZ adapter for HAP over BLE (NULL: the first usable one) and the engine's
- * table of which accessory uses which adapter (one each). */
+ * table of which accessory uses which adapter (one each). An adapter the file names
+ * ("simulator": {"ble-adapter": "hci1"}) is kept over @adapter. */
 void             hap_sim_accessory_set_ble_adapter (HapSimAccessory *self,
                                                     const char      *adapter,
                                                     GHashTable      *claims);

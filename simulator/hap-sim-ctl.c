@@ -554,6 +554,41 @@ list_for_id (Ctl *ctl, int argc, char **argv, const char *method, const Column *
                     columns, n_columns);
 }
 
+/* `COMMAND ID` for a method answering one a{sv}: printed as JSON with --json (then NULL
+ * and *status 0), else returned for the command to print; NULL with *status set on
+ * errors. */
+static GVariant *
+dict_for_id (Ctl *ctl, int argc, char **argv, const char *method, int *status)
+{
+  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  GVariant *dict;
+
+  if (!parse_args (argc, argv, NULL, 0, positional))
+    {
+      *status = 2;
+      return NULL;
+    }
+  if ((*status = expect_args (argv[0], positional, 1, 1)) != 0)
+    return NULL;
+  reply = call (ctl, method, g_variant_new ("(s)", (const char *) g_ptr_array_index (positional, 0)),
+                "(a{sv})", &error);
+  if (reply == NULL)
+    {
+      *status = fail (error);
+      return NULL;
+    }
+  dict = g_variant_get_child_value (reply, 0);
+  if (ctl->json)
+    {
+      print_json (dict, TRUE);
+      g_variant_unref (dict);
+      return NULL;
+    }
+  return dict;
+}
+
 static int
 cmd_chars (Ctl *ctl, int argc, char **argv)
 {
@@ -622,28 +657,13 @@ cmd_identify_log (Ctl *ctl, int argc, char **argv)
 static int
 cmd_setup (Ctl *ctl, int argc, char **argv)
 {
-  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) setup = NULL;
   const char *code = "", *payload = "", *setup_id = "";
   gboolean provisioned = FALSE;
-  int status;
+  int status = 0;
 
-  if (!parse_args (argc, argv, NULL, 0, positional))
-    return 2;
-  if ((status = expect_args (argv[0], positional, 1, 1)) != 0)
+  if ((setup = dict_for_id (ctl, argc, argv, "GetSetup", &status)) == NULL)
     return status;
-  reply = call (ctl, "GetSetup", g_variant_new ("(s)", (const char *) g_ptr_array_index (positional, 0)),
-                "(a{sv})", &error);
-  if (reply == NULL)
-    return fail (error);
-  setup = g_variant_get_child_value (reply, 0);
-  if (ctl->json)
-    {
-      print_json (setup, TRUE);
-      return 0;
-    }
   g_variant_lookup (setup, "setup-code", "&s", &code);
   g_variant_lookup (setup, "setup-payload", "&s", &payload);
   g_variant_lookup (setup, "setup-id", "&s", &setup_id);
@@ -827,9 +847,6 @@ print_advertisement (GVariant *ble)
 static int
 cmd_ble (Ctl *ctl, int argc, char **argv)
 {
-  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) ble = NULL;
   g_autoptr(GVariant) transports = NULL;
   g_autoptr(GVariant) broadcasts = NULL;
@@ -838,22 +855,10 @@ cmd_ble (Ctl *ctl, int argc, char **argv)
   const char *adapter = "", *in_use = NULL, *state = NULL, *advertising_id = "";
   guint32 gsn = 0, cn = 0;
   gboolean has_key = FALSE;
-  int status;
+  int status = 0;
 
-  if (!parse_args (argc, argv, NULL, 0, positional))
-    return 2;
-  if ((status = expect_args (argv[0], positional, 1, 1)) != 0)
+  if ((ble = dict_for_id (ctl, argc, argv, "GetBle", &status)) == NULL)
     return status;
-  reply = call (ctl, "GetBle", g_variant_new ("(s)", (const char *) g_ptr_array_index (positional, 0)),
-                "(a{sv})", &error);
-  if (reply == NULL)
-    return fail (error);
-  ble = g_variant_get_child_value (reply, 0);
-  if (ctl->json)
-    {
-      print_json (ble, TRUE);
-      return 0;
-    }
   transports = g_variant_lookup_value (ble, "transports", G_VARIANT_TYPE_STRING_ARRAY);
   transport_text = transports ? format_plain (transports) : g_strdup ("-");
   g_variant_lookup (ble, "adapter", "&s", &adapter);

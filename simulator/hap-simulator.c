@@ -345,6 +345,12 @@ exec_app (char **argv)
   return 1;
 }
 
+/* Swallows the probe load's warnings: the real load repeats them, and once is enough. */
+static void
+drop_message (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+}
+
 /* Each running accessory holds descriptors (its listening socket, its poll set) before
  * any controller connects; connections, files and the buses need more. */
 #define DESCRIPTORS_PER_ACCESSORY 2
@@ -510,9 +516,11 @@ main (int argc, char **argv)
   if (factory_reset)
     return run_factory_reset (state_dir, files);
 
-  /* Load every file before serving anything: a broken file stops the whole run. */
+  /* Load every file before serving anything: a broken file stops the whole run. What a
+   * recorded device got wrong is logged by the load below, once. */
   {
     g_autoptr(HapSimEngine) probe = hap_sim_engine_new (state_dir);
+    guint quiet = g_log_set_handler ("Hap", G_LOG_LEVEL_WARNING, drop_message, NULL);
 
     hap_sim_engine_set_advertise (probe, FALSE);
     /* The probe's accessories are loaded, not started: they hold no descriptors. */
@@ -527,6 +535,7 @@ main (int argc, char **argv)
             return 1;
           }
       }
+    g_log_remove_handler ("Hap", quiet);
     n_accessories = hap_sim_engine_get_accessories (probe)->len;
   }
   if (!check_descriptor_limit (n_accessories))

@@ -212,8 +212,9 @@ static const struct {
   const char *expected;  /* the message after "PATH-OF-FILE:" */
 } broken[] = {
   { "not-json.json", "4:25: invalid JSON: unexpected string constant \"Desk Lamp\", expected character `,'" },
+  /* An array is a device's GET /accessories answer (test-dump.c), whose accessories have aids. */
   { "top-level-array.json",
-    "1:1: (top level): expected an object with an “accessories” array, got an array" },
+    "2:3: [0]: missing required key “aid” (read as a device's GET /accessories answer)" },
   { "missing-accessories.json",
     "2:3: accesories: unknown key “accesories” (expected one of accessories, transports, simulator)" },
   { "empty-accessories.json", "2:18: accessories: must list at least one accessory" },
@@ -359,7 +360,7 @@ test_data_errors (void)
                      "inline.json:1:129: accessories[0].services[0].characteristics[0].validValues[1]: 2147483648 is out of range");
 
   /* From memory without an origin. */
-  accessory = hap_accessory_new_from_data ("[1]", -1, NULL, &error);
+  accessory = hap_accessory_new_from_data ("1", -1, NULL, &error);
   g_assert_null (accessory);
   g_assert_error (error, HAP_ERROR, HAP_ERROR_INVALID_FILE);
   g_assert_true (g_str_has_prefix (error->message, "<data>:1:1: (top level): "));

@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "hap-sim-transports-group.h"
 #include "hap-sim-ui-util.h"
 
 #define CATEGORY_OTHER  1
@@ -65,6 +66,7 @@ struct _HapSimAccessoryEditor
   GtkWidget     *name_row;
   GtkWidget     *category_row;
   GtkWidget     *bridge_switch;
+  GtkWidget     *transports_group;
   GtkWidget     *services_list;
   GtkWidget     *add_service_row;
   GtkWidget     *service_dropdown;
@@ -718,6 +720,7 @@ on_bridge_toggled (HapSimAccessoryEditor *self)
   gboolean bridge = gtk_switch_get_active (GTK_SWITCH (self->bridge_switch));
 
   gtk_widget_set_visible (self->bridged_group, bridge);
+  hap_sim_transports_group_set_bridge (HAP_SIM_TRANSPORTS_GROUP (self->transports_group), bridge);
   for (guint i = 0; i < self->bridged->len; i++)
     {
       AccessoryForm *form = g_ptr_array_index (self->bridged, i);
@@ -1014,6 +1017,7 @@ hap_sim_accessory_editor_class_init (HapSimAccessoryEditorClass *klass)
     g_signal_new ("done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, JSON_TYPE_NODE | G_SIGNAL_TYPE_STATIC_SCOPE);
 
+  g_type_ensure (HAP_SIM_TYPE_TRANSPORTS_GROUP);
   gtk_widget_class_set_template_from_resource (
     widget_class, "/io/github/hapsim/Simulator/hap-sim-accessory-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, HapSimAccessoryEditor, done_button);
@@ -1022,6 +1026,7 @@ hap_sim_accessory_editor_class_init (HapSimAccessoryEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HapSimAccessoryEditor, name_row);
   gtk_widget_class_bind_template_child (widget_class, HapSimAccessoryEditor, category_row);
   gtk_widget_class_bind_template_child (widget_class, HapSimAccessoryEditor, bridge_switch);
+  gtk_widget_class_bind_template_child (widget_class, HapSimAccessoryEditor, transports_group);
   gtk_widget_class_bind_template_child (widget_class, HapSimAccessoryEditor, services_list);
   gtk_widget_class_bind_template_child (widget_class, HapSimAccessoryEditor, add_service_row);
   gtk_widget_class_bind_template_child (widget_class, HapSimAccessoryEditor, service_dropdown);
@@ -1106,6 +1111,8 @@ hap_sim_accessory_editor_new (GtkWindow *parent,
   else if (bridge)
     gtk_window_set_title (GTK_WINDOW (self), "New Bridge");
 
+  hap_sim_transports_group_load (HAP_SIM_TRANSPORTS_GROUP (self->transports_group),
+                                 self->original != NULL ? json_node_get_object (self->original) : NULL);
   gtk_switch_set_active (GTK_SWITCH (self->bridge_switch), bridge);
   on_bridge_toggled (self);
   return self;
@@ -1143,7 +1150,17 @@ hap_sim_accessory_editor_dup_definition (HapSimAccessoryEditor *self)
     json_node_take_object (root, json_object_new ());
   json_object_set_array_member (json_node_get_object (root), "accessories", accessories);
   update_behaviours (json_node_get_object (root), forms, removed);
+  hap_sim_transports_group_save (HAP_SIM_TRANSPORTS_GROUP (self->transports_group), json_node_get_object (root));
   return root;
+}
+
+void
+hap_sim_accessory_editor_list_adapters (HapSimAccessoryEditor *self,
+                                        HapSimEngine          *engine)
+{
+  g_return_if_fail (HAP_SIM_IS_ACCESSORY_EDITOR (self));
+
+  hap_sim_transports_group_list_adapters (HAP_SIM_TRANSPORTS_GROUP (self->transports_group), engine);
 }
 
 void

@@ -8,6 +8,8 @@
 #include <adwaita.h>
 #include <json-glib/json-glib.h>
 
+#include "hap-sim-engine.h"
+
 G_BEGIN_DECLS
 
 #define HAP_SIM_TYPE_ACCESSORY_EDITOR (hap_sim_accessory_editor_get_type ())
@@ -21,6 +23,10 @@ HapSimAccessoryEditor *hap_sim_accessory_editor_new             (GtkWindow   *pa
                                                                  gboolean     bridge);
 /* The file as edited now ({"accessories": […]}; a new node). */
 JsonNode              *hap_sim_accessory_editor_dup_definition  (HapSimAccessoryEditor *self);
+
+/* Fills the Bluetooth adapter drop-down from BlueZ, through @engine. */
+void                   hap_sim_accessory_editor_list_adapters   (HapSimAccessoryEditor *self,
+                                                                 HapSimEngine          *engine);
 
 /* Signals:
  *   "done" (JsonNode *definition) — the user pressed Create/Save; the dialog stays open

@@ -39,6 +39,10 @@ struct _HapSimSetupPage
   GtkLabel        *setup_id_label;
   GtkLabel        *device_id_label;
   GtkLabel        *port_label;
+  GtkWidget       *port_row;
+  GtkLabel        *transports_label;
+  GtkWidget       *adapter_row;
+  GtkLabel        *adapter_label;
 };
 
 enum { PROP_0, PROP_ACCESSORY, N_PROPS };
@@ -92,6 +96,34 @@ show_qr (HapSimSetupPage *self, const char *payload)
   gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (texture));
 }
 
+/* Which transports serve it; for BLE, the adapter asked for and the one in use. */
+static void
+show_transports (HapSimSetupPage *self)
+{
+  HapTransportFlags transports = hap_sim_accessory_get_transports (self->accessory);
+  gboolean ble = (transports & HAP_TRANSPORT_BLE) != 0;
+
+  gtk_label_set_text (self->transports_label, hap_sim_ui_transports_label (transports));
+  gtk_widget_set_visible (self->port_row, (transports & HAP_TRANSPORT_IP) != 0);
+  gtk_widget_set_visible (self->adapter_row, ble);
+  if (ble)
+    {
+      g_autoptr(GVariant) info = g_variant_ref_sink (hap_sim_inspect_ble (self->accessory));
+      const char *asked = "", *in_use = NULL;
+      g_autofree char *text = NULL;
+
+      g_variant_lookup (info, "adapter", "&s", &asked);
+      g_variant_lookup (info, "adapter-in-use", "&s", &in_use);
+      if (in_use != NULL && in_use[0] != '\0')
+        text = g_strdup (in_use);
+      else if (in_use != NULL)
+        text = g_strdup_printf ("%s (not available)", asked[0] ? asked : "First usable");
+      else
+        text = g_strdup (asked[0] ? asked : "First usable");
+      gtk_label_set_text (self->adapter_label, text);
+    }
+}
+
 static void
 refresh (HapSimSetupPage *self)
 {
@@ -141,6 +173,7 @@ refresh (HapSimSetupPage *self)
     }
   else
     gtk_label_set_text (self->port_label, "Not running");
+  show_transports (self);
 
   if (paired)
     {
@@ -259,6 +292,10 @@ hap_sim_setup_page_class_init (HapSimSetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, setup_id_label);
   gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, device_id_label);
   gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, port_label);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, port_row);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, transports_label);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, adapter_row);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSetupPage, adapter_label);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_code_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_payload_clicked);
 }
@@ -293,6 +330,7 @@ hap_sim_setup_page_set_accessory (HapSimSetupPage *self, HapSimAccessory *access
       g_signal_connect_swapped (accessory, "pairing-added", G_CALLBACK (refresh), self);
       g_signal_connect_swapped (accessory, "pairing-removed", G_CALLBACK (refresh), self);
       g_signal_connect_swapped (accessory, "advertised", G_CALLBACK (refresh), self);
+      g_signal_connect_swapped (accessory, "ble-advertised", G_CALLBACK (refresh), self);
     }
   refresh (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_ACCESSORY]);

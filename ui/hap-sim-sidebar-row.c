@@ -16,6 +16,7 @@ struct _HapSimSidebarRow
   GtkImage        *icon;
   GtkLabel        *name_label;
   GtkLabel        *status_label;
+  GtkLabel        *transports_label;
   GtkImage        *state_icon;
 };
 
@@ -25,13 +26,26 @@ G_DEFINE_FINAL_TYPE (HapSimSidebarRow, hap_sim_sidebar_row, GTK_TYPE_LIST_BOX_RO
 
 static GParamSpec *properties [N_PROPS];
 
+/* A central is connected over BLE (IP sessions are counted apart). */
+static gboolean
+central_connected (HapSimAccessory *accessory)
+{
+  g_autoptr(GVariant) info = NULL;
+  const char *state = NULL;
+
+  if (!hap_sim_accessory_has_ble (accessory))
+    return FALSE;
+  info = g_variant_ref_sink (hap_sim_inspect_ble (accessory));
+  return g_variant_lookup (info, "state", "&s", &state) && g_str_equal (state, "connected");
+}
+
 static void
 refresh (HapSimSidebarRow *self)
 {
   g_autoptr(GVariant) summary = hap_sim_inspect_summary (self->accessory);
   HapSimState state = hap_sim_accessory_get_state (self->accessory);
   const char *name = hap_sim_accessory_get_name (self->accessory);
-  const char *word, *icon;
+  const char *word, *icon, *transports;
   gboolean paired = FALSE;
   guint32 sessions = 0, category = 0;
   g_autofree char *label = NULL;
@@ -39,6 +53,7 @@ refresh (HapSimSidebarRow *self)
   g_variant_lookup (summary, "paired", "b", &paired);
   g_variant_lookup (summary, "sessions", "u", &sessions);
   g_variant_lookup (summary, "category", "u", &category);
+  transports = hap_sim_ui_transports_label (hap_sim_accessory_get_transports (self->accessory));
 
   if (state == HAP_SIM_STATE_STOPPED)
     word = "Stopped", icon = "network-offline-symbolic";
@@ -54,13 +69,21 @@ refresh (HapSimSidebarRow *self)
     self->status = g_strdup_printf ("%s · %u session%s", word, sessions, sessions == 1 ? "" : "s");
   else
     self->status = g_strdup (word);
+  if (central_connected (self->accessory))
+    {
+      char *with_central = g_strconcat (self->status, " · BLE central", NULL);
+
+      g_free (self->status);
+      self->status = with_central;
+    }
 
   gtk_image_set_from_icon_name (self->icon, hap_sim_ui_category_icon ((int) category));
   gtk_image_set_from_icon_name (self->state_icon, icon);
   gtk_label_set_label (self->name_label, name);
   gtk_label_set_label (self->status_label, self->status);
-  /* Read as one item by screen readers: "Hallway Thermostat, Paired · 1 session". */
-  label = g_strdup_printf ("%s, %s", name, self->status);
+  gtk_label_set_label (self->transports_label, transports);
+  /* Read as one item by screen readers: "Hallway Thermostat, Paired · 1 session, IP". */
+  label = g_strdup_printf ("%s, %s, %s", name, self->status, transports);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_STATUS]);
 }
@@ -112,7 +135,7 @@ hap_sim_sidebar_row_constructed (GObject *object)
   HapSimSidebarRow *self = HAP_SIM_SIDEBAR_ROW (object);
   static const char * const signals[] = {
     "state-changed", "advertised", "pairing-added", "pairing-removed",
-    "session-opened", "session-closed",
+    "session-opened", "session-closed", "ble-changed",
   };
 
   G_OBJECT_CLASS (hap_sim_sidebar_row_parent_class)->constructed (object);
@@ -180,6 +203,7 @@ hap_sim_sidebar_row_class_init (HapSimSidebarRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HapSimSidebarRow, icon);
   gtk_widget_class_bind_template_child (widget_class, HapSimSidebarRow, name_label);
   gtk_widget_class_bind_template_child (widget_class, HapSimSidebarRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, HapSimSidebarRow, transports_label);
   gtk_widget_class_bind_template_child (widget_class, HapSimSidebarRow, state_icon);
 }
 

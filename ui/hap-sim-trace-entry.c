@@ -4,7 +4,7 @@
  * The row texts and the search text are made once, when the line arrives; the detail
  * (pretty-printed bodies can be large) is made again from the line when asked for.
  */
-#include "hap-sim-trace-entry.h"
+#include "hap-sim-trace-entry-private.h"
 
 #include <string.h>
 
@@ -25,6 +25,7 @@ struct _HapSimTraceEntry
   gboolean         has_session;
   gboolean         failed;       /* an error status or a TLV Error item */
   HapSimTraceKind  kind;
+  gboolean         ble;          /* "transport":"ble" */
 };
 
 G_DEFINE_FINAL_TYPE (HapSimTraceEntry, hap_sim_trace_entry, G_TYPE_OBJECT)
@@ -41,12 +42,15 @@ static const struct
   [HAP_SIM_TRACE_KIND_RESPONSE]  = { "response",  "Response" },
   [HAP_SIM_TRACE_KIND_EVENT]     = { "event",     "Event" },
   [HAP_SIM_TRACE_KIND_RAW]       = { "raw",       "Raw" },
+  [HAP_SIM_TRACE_KIND_INDICATION]    = { "indication",    "Indication" },
+  [HAP_SIM_TRACE_KIND_ADVERTISEMENT] = { "advertisement", "Advertisement" },
+  [HAP_SIM_TRACE_KIND_BROADCAST]     = { "broadcast",     "Broadcast" },
 };
 
 /* ---- reading the line ----------------------------------------------------------- */
 
-static const char *
-get_string (JsonObject *object, const char *name)
+const char *
+_hap_sim_trace_get_string (JsonObject *object, const char *name)
 {
   JsonNode *node = json_object_get_member (object, name);
 
@@ -55,8 +59,8 @@ get_string (JsonObject *object, const char *name)
   return json_node_get_string (node);
 }
 
-static gboolean
-get_int (JsonObject *object, const char *name, gint64 *out)
+gboolean
+_hap_sim_trace_get_int (JsonObject *object, const char *name, gint64 *out)
 {
   JsonNode *node = json_object_get_member (object, name);
 
@@ -66,8 +70,8 @@ get_int (JsonObject *object, const char *name, gint64 *out)
   return TRUE;
 }
 
-static JsonArray *
-get_array (JsonObject *object, const char *name)
+JsonArray *
+_hap_sim_trace_get_array (JsonObject *object, const char *name)
 {
   JsonNode *node = json_object_get_member (object, name);
 
@@ -77,7 +81,7 @@ get_array (JsonObject *object, const char *name)
 static const char *
 find_header (JsonObject *object, const char *name)
 {
-  JsonArray *headers = get_array (object, "headers");
+  JsonArray *headers = _hap_sim_trace_get_array (object, "headers");
 
   for (guint i = 0; headers != NULL && i < json_array_get_length (headers); i++)
     {
@@ -92,16 +96,16 @@ find_header (JsonObject *object, const char *name)
 }
 
 /* The numeric value of the first TLV item of @type. */
-static gboolean
-find_tlv_number (JsonArray *tlv, const char *type, gint64 *out)
+gboolean
+_hap_sim_trace_find_tlv_number (JsonArray *tlv, const char *type, gint64 *out)
 {
   for (guint i = 0; tlv != NULL && i < json_array_get_length (tlv); i++)
     {
       JsonNode *node = json_array_get_element (tlv, i);
       JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 
-      if (item != NULL && g_strcmp0 (get_string (item, "type"), type) == 0)
-        return get_int (item, "value", out);
+      if (item != NULL && g_strcmp0 (_hap_sim_trace_get_string (item, "type"), type) == 0)
+        return _hap_sim_trace_get_int (item, "value", out);
     }
   return FALSE;
 }
@@ -136,8 +140,8 @@ pairing_error_name (gint64 error)
 }
 
 /* "Pair Setup M1 (State 1, Method 0)": the step from the path and the State item. */
-static void
-append_pairing_summary (GString *out, const char *path, JsonArray *tlv)
+void
+_hap_sim_trace_append_pairing_summary (GString *out, const char *path, JsonArray *tlv)
 {
   gint64 state, method, error;
 
@@ -150,12 +154,12 @@ append_pairing_summary (GString *out, const char *path, JsonArray *tlv)
   else
     g_string_append (out, "Pairing");
 
-  if (!find_tlv_number (tlv, "State", &state))
+  if (!_hap_sim_trace_find_tlv_number (tlv, "State", &state))
     return;
   g_string_append_printf (out, " M%" G_GINT64_FORMAT " (State %" G_GINT64_FORMAT, state, state);
-  if (find_tlv_number (tlv, "Method", &method))
+  if (_hap_sim_trace_find_tlv_number (tlv, "Method", &method))
     g_string_append_printf (out, ", Method %" G_GINT64_FORMAT, method);
-  if (find_tlv_number (tlv, "Error", &error))
+  if (_hap_sim_trace_find_tlv_number (tlv, "Error", &error))
     g_string_append_printf (out, ", Error %" G_GINT64_FORMAT, error);
   g_string_append_c (out, ')');
 }
@@ -171,14 +175,14 @@ foreach_characteristic (JsonNode *body,
 
   if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
     return;
-  array = get_array (json_node_get_object (body), "characteristics");
+  array = _hap_sim_trace_get_array (json_node_get_object (body), "characteristics");
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
       JsonNode *node = json_array_get_element (array, i);
       JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
       gint64 aid, iid;
 
-      if (object != NULL && get_int (object, "aid", &aid) && get_int (object, "iid", &iid))
+      if (object != NULL && _hap_sim_trace_get_int (object, "aid", &aid) && _hap_sim_trace_get_int (object, "iid", &iid))
         func (aid, iid, object, data);
     }
 }
@@ -284,30 +288,36 @@ format_time (const char *iso, gboolean full)
 static void
 build_summary (HapSimTraceEntry *self, JsonObject *o, GString *s)
 {
-  const char *path = get_string (o, "path");
-  const char *query = get_string (o, "query");
+  const char *path = _hap_sim_trace_get_string (o, "path");
+  const char *query = _hap_sim_trace_get_string (o, "query");
   const char *content_type = find_header (o, "Content-Type");
-  JsonArray *tlv = get_array (o, "tlv");
+  JsonArray *tlv = _hap_sim_trace_get_array (o, "tlv");
   JsonNode *body = json_object_get_member (o, "body");
   gint64 status = 0, length = 0;
-  gboolean has_status = get_int (o, "status", &status);
+  gboolean has_status = _hap_sim_trace_get_int (o, "status", &status);
 
-  get_int (o, "length", &length);
+  _hap_sim_trace_get_int (o, "length", &length);
   if (self->kind <= HAP_SIM_TRACE_KIND_CLOSED && self->has_session)
-    g_string_append_printf (s, "session %" G_GUINT64_FORMAT " ", self->session);
+    g_string_append_printf (s, "%s %" G_GUINT64_FORMAT " ", self->ble ? "BLE link" : "session",
+                            self->session);
 
+  if (self->ble && self->kind >= HAP_SIM_TRACE_KIND_REQUEST)
+    {
+      _hap_sim_trace_ble_summary (o, self->kind, s);
+      return;
+    }
   switch (self->kind)
     {
     case HAP_SIM_TRACE_KIND_CONNECTED:
       g_string_append (s, "connected");
-      if (get_string (o, "peer") != NULL)
-        g_string_append_printf (s, " from %s", get_string (o, "peer"));
+      if (_hap_sim_trace_get_string (o, "peer") != NULL)
+        g_string_append_printf (s, " from %s", _hap_sim_trace_get_string (o, "peer"));
       break;
 
     case HAP_SIM_TRACE_KIND_SECURED:
       g_string_append (s, "secured");
-      if (get_string (o, "controller") != NULL)
-        g_string_append_printf (s, " for %s", get_string (o, "controller"));
+      if (_hap_sim_trace_get_string (o, "controller") != NULL)
+        g_string_append_printf (s, " for %s", _hap_sim_trace_get_string (o, "controller"));
       break;
 
     case HAP_SIM_TRACE_KIND_CLOSED:
@@ -317,10 +327,10 @@ build_summary (HapSimTraceEntry *self, JsonObject *o, GString *s)
     case HAP_SIM_TRACE_KIND_REQUEST:
       if (tlv != NULL)
         {
-          append_pairing_summary (s, path, tlv);
+          _hap_sim_trace_append_pairing_summary (s, path, tlv);
           break;
         }
-      g_string_append_printf (s, "%s %s%s%s", get_string (o, "method") ?: "?", path ?: "",
+      g_string_append_printf (s, "%s %s%s%s", _hap_sim_trace_get_string (o, "method") ?: "?", path ?: "",
                               query != NULL ? "?" : "", query ?: "");
       {
         ValuesCall call = { g_string_new (NULL), FALSE };
@@ -353,7 +363,7 @@ build_summary (HapSimTraceEntry *self, JsonObject *o, GString *s)
               append_status (s, status);
               g_string_append (s, " · ");
             }
-          append_pairing_summary (s, path, tlv);
+          _hap_sim_trace_append_pairing_summary (s, path, tlv);
           break;
         }
       if (self->kind == HAP_SIM_TRACE_KIND_EVENT)
@@ -386,7 +396,7 @@ static void
 build_haystack (HapSimTraceEntry *self, JsonObject *o, HapSimAccessory *accessory, GString *h)
 {
   JsonNode *body = json_object_get_member (o, "body");
-  JsonArray *tlv = get_array (o, "tlv");
+  JsonArray *tlv = _hap_sim_trace_get_array (o, "tlv");
   NamesCall names = { h, accessory };
 
   g_string_append (h, self->summary);
@@ -397,10 +407,10 @@ build_haystack (HapSimTraceEntry *self, JsonObject *o, HapSimAccessory *accessor
       g_string_append_printf (h, "\n%s", text);
       foreach_characteristic (body, append_name_cb, &names);
     }
-  if (get_string (o, "text") != NULL)
-    g_string_append_printf (h, "\n%s", get_string (o, "text"));
-  if (get_string (o, "query") != NULL)
-    append_query_names (&names, get_string (o, "query"));
+  if (_hap_sim_trace_get_string (o, "text") != NULL)
+    g_string_append_printf (h, "\n%s", _hap_sim_trace_get_string (o, "text"));
+  if (_hap_sim_trace_get_string (o, "query") != NULL)
+    append_query_names (&names, _hap_sim_trace_get_string (o, "query"));
   for (guint i = 0; tlv != NULL && i < json_array_get_length (tlv); i++)
     {
       JsonNode *node = json_array_get_element (tlv, i);
@@ -408,6 +418,8 @@ build_haystack (HapSimTraceEntry *self, JsonObject *o, HapSimAccessory *accessor
 
       g_string_append_printf (h, "\n%s", text);
     }
+  if (self->ble)
+    _hap_sim_trace_ble_haystack (o, h);
 }
 
 HapSimTraceEntry *
@@ -435,11 +447,11 @@ hap_sim_trace_entry_new (const char *line, HapSimAccessory *accessory, GError **
 
   self = g_object_new (HAP_SIM_TYPE_TRACE_ENTRY, NULL);
   self->line = g_strdup (line);
-  kind = get_string (o, "kind");
+  kind = _hap_sim_trace_get_string (o, "kind");
   for (guint i = 0; kind != NULL && i < G_N_ELEMENTS (kinds); i++)
     if (g_str_equal (kind, kinds[i].name))
       k = i;
-  if (k == G_N_ELEMENTS (kinds) || !get_int (o, "seq", &number))
+  if (k == G_N_ELEMENTS (kinds) || !_hap_sim_trace_get_int (o, "seq", &number))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    "Not a trace entry: kind “%s”", kind ?: "");
@@ -447,14 +459,24 @@ hap_sim_trace_entry_new (const char *line, HapSimAccessory *accessory, GError **
     }
   self->kind = k;
   self->seq = number;
-  if (get_int (o, "session", &number))
+  self->ble = g_strcmp0 (_hap_sim_trace_get_string (o, "transport"), "ble") == 0;
+  if (k >= HAP_SIM_TRACE_KIND_INDICATION && !self->ble)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "Not a trace entry: kind “%s” without \"transport\":\"ble\"", kind);
+      return NULL;
+    }
+  if (_hap_sim_trace_get_int (o, "session", &number))
     {
       self->session = number;
       self->has_session = TRUE;
     }
-  self->failed = (get_int (o, "status", &status) && status >= 400) ||
-                 find_tlv_number (get_array (o, "tlv"), "Error", &number);
-  self->time_label = format_time (get_string (o, "time"), FALSE);
+  if (self->ble)
+    self->failed = _hap_sim_trace_ble_failed (o, self->kind);
+  else
+    self->failed = (_hap_sim_trace_get_int (o, "status", &status) && status >= 400) ||
+                   _hap_sim_trace_find_tlv_number (_hap_sim_trace_get_array (o, "tlv"), "Error", &number);
+  self->time_label = format_time (_hap_sim_trace_get_string (o, "time"), FALSE);
 
   build_summary (self, o, text);
   self->summary = g_string_free (g_steal_pointer (&text), FALSE);
@@ -466,16 +488,16 @@ hap_sim_trace_entry_new (const char *line, HapSimAccessory *accessory, GError **
 
 /* ---- the detail ------------------------------------------------------------------- */
 
-static void
-append_tlv_item (GString *out, JsonObject *item)
+void
+_hap_sim_trace_append_tlv_item (GString *out, JsonObject *item)
 {
-  const char *type = get_string (item, "type") ?: "?";
+  const char *type = _hap_sim_trace_get_string (item, "type") ?: "?";
   JsonNode *value = json_object_get_member (item, "value");
   gint64 length = 0;
 
   if (json_object_has_member (item, "redacted"))
     {
-      get_int (item, "length", &length);
+      _hap_sim_trace_get_int (item, "length", &length);
       g_string_append_printf (out, "%s: redacted (%" G_GINT64_FORMAT " bytes)\n", type, length);
     }
   else if (value != NULL && json_node_get_value_type (value) == G_TYPE_INT64)
@@ -492,8 +514,8 @@ append_tlv_item (GString *out, JsonObject *item)
     }
   else if (value != NULL && json_node_get_value_type (value) == G_TYPE_STRING)
     g_string_append_printf (out, "%s: %s\n", type, json_node_get_string (value));
-  else if (get_string (item, "hex") != NULL)
-    g_string_append_printf (out, "%s: %s (hex)\n", type, get_string (item, "hex"));
+  else if (_hap_sim_trace_get_string (item, "hex") != NULL)
+    g_string_append_printf (out, "%s: %s (hex)\n", type, _hap_sim_trace_get_string (item, "hex"));
   else
     g_string_append_printf (out, "%s\n", type);
 }
@@ -502,21 +524,21 @@ static void
 append_body (GString *out, JsonObject *o)
 {
   JsonNode *body = json_object_get_member (o, "body");
-  JsonArray *tlv = get_array (o, "tlv");
-  const char *text = get_string (o, "text");
-  const char *base64 = get_string (o, "base64");
+  JsonArray *tlv = _hap_sim_trace_get_array (o, "tlv");
+  const char *text = _hap_sim_trace_get_string (o, "text");
+  const char *base64 = _hap_sim_trace_get_string (o, "base64");
   gboolean truncated = json_object_has_member (o, "truncated");
   gint64 length = 0;
 
-  get_int (o, "length", &length);
+  _hap_sim_trace_get_int (o, "length", &length);
   if (json_object_has_member (o, "redacted"))
     {
       g_string_append_printf (out, "Pairing message redacted (%" G_GINT64_FORMAT " bytes)\n",
                               length);
       return;
     }
-  if (get_string (o, "head") != NULL)
-    g_string_append_printf (out, "Head: %s\n\n", get_string (o, "head"));
+  if (_hap_sim_trace_get_string (o, "head") != NULL)
+    g_string_append_printf (out, "Head: %s\n\n", _hap_sim_trace_get_string (o, "head"));
   if (tlv != NULL)
     {
       g_string_append_printf (out, "TLV (%" G_GINT64_FORMAT " bytes):\n", length);
@@ -525,10 +547,10 @@ append_body (GString *out, JsonObject *o)
           JsonNode *node = json_array_get_element (tlv, i);
 
           if (JSON_NODE_HOLDS_OBJECT (node))
-            append_tlv_item (out, json_node_get_object (node));
+            _hap_sim_trace_append_tlv_item (out, json_node_get_object (node));
         }
-      if (get_string (o, "tlv-error") != NULL)
-        g_string_append_printf (out, "TLV error: %s\n", get_string (o, "tlv-error"));
+      if (_hap_sim_trace_get_string (o, "tlv-error") != NULL)
+        g_string_append_printf (out, "TLV error: %s\n", _hap_sim_trace_get_string (o, "tlv-error"));
       return;
     }
   if (body == NULL && text == NULL && base64 == NULL)
@@ -578,31 +600,38 @@ hap_sim_trace_entry_dup_detail (HapSimTraceEntry *self)
     g_return_val_if_reached (NULL);
   o = json_node_get_object (json_parser_get_root (parser));
 
-  time = format_time (get_string (o, "time"), TRUE);
+  time = format_time (_hap_sim_trace_get_string (o, "time"), TRUE);
   g_string_append_printf (out, "%s · #%" G_GUINT64_FORMAT, kinds[self->kind].label, self->seq);
   if (self->has_session)
-    g_string_append_printf (out, " · session %" G_GUINT64_FORMAT, self->session);
+    g_string_append_printf (out, " · %s %" G_GUINT64_FORMAT, self->ble ? "BLE link" : "session",
+                            self->session);
   g_string_append_printf (out, " · %s\n", time);
-  if (get_string (o, "peer") != NULL)
-    g_string_append_printf (out, "Peer: %s\n", get_string (o, "peer"));
-  if (get_string (o, "controller") != NULL)
-    g_string_append_printf (out, "Controller: %s\n", get_string (o, "controller"));
+  if (_hap_sim_trace_get_string (o, "peer") != NULL)
+    g_string_append_printf (out, "Peer: %s\n", _hap_sim_trace_get_string (o, "peer"));
+  if (_hap_sim_trace_get_string (o, "controller") != NULL)
+    g_string_append_printf (out, "Controller: %s\n", _hap_sim_trace_get_string (o, "controller"));
+  if (self->ble)
+    {
+      g_string_append (out, "Transport: Bluetooth LE\n");
+      _hap_sim_trace_ble_detail (o, self->kind, out);
+      return g_string_free (g_steal_pointer (&out), FALSE);
+    }
 
-  method = get_string (o, "method");
-  path = get_string (o, "path");
-  query = get_string (o, "query");
+  method = _hap_sim_trace_get_string (o, "method");
+  path = _hap_sim_trace_get_string (o, "path");
+  query = _hap_sim_trace_get_string (o, "query");
   if (method != NULL || path != NULL)
     g_string_append_printf (out, "\n%s%s %s%s%s\n",
                             self->kind == HAP_SIM_TRACE_KIND_REQUEST ? "" : "In answer to ",
                             method ?: "", path ?: "", query != NULL ? "?" : "", query ?: "");
-  if (get_int (o, "status", &status))
+  if (_hap_sim_trace_get_int (o, "status", &status))
     {
       g_string_append (out, self->kind == HAP_SIM_TRACE_KIND_EVENT ? "\nEVENT " : "\nStatus: ");
       append_status (out, status);
       g_string_append_c (out, '\n');
     }
 
-  headers = get_array (o, "headers");
+  headers = _hap_sim_trace_get_array (o, "headers");
   if (headers != NULL && json_array_get_length (headers) > 0)
     {
       g_string_append_c (out, '\n');
@@ -696,13 +725,23 @@ hap_sim_trace_entry_get_group (HapSimTraceEntry *self)
     case HAP_SIM_TRACE_KIND_RAW:
       return HAP_SIM_TRACE_GROUP_RESPONSES;
     case HAP_SIM_TRACE_KIND_EVENT:
+    case HAP_SIM_TRACE_KIND_INDICATION:
+    case HAP_SIM_TRACE_KIND_BROADCAST:
       return HAP_SIM_TRACE_GROUP_EVENTS;
+    case HAP_SIM_TRACE_KIND_ADVERTISEMENT:
     case HAP_SIM_TRACE_KIND_CONNECTED:
     case HAP_SIM_TRACE_KIND_SECURED:
     case HAP_SIM_TRACE_KIND_CLOSED:
     default:
       return HAP_SIM_TRACE_GROUP_SESSIONS;
     }
+}
+
+HapTransportFlags
+hap_sim_trace_entry_get_transport (HapSimTraceEntry *self)
+{
+  g_return_val_if_fail (HAP_SIM_IS_TRACE_ENTRY (self), HAP_TRANSPORT_IP);
+  return self->ble ? HAP_TRANSPORT_BLE : HAP_TRANSPORT_IP;
 }
 
 const char *
@@ -723,7 +762,12 @@ hap_sim_trace_entry_get_style_class (HapSimTraceEntry *self)
     {
     case HAP_SIM_TRACE_KIND_REQUEST:  return "accent";
     case HAP_SIM_TRACE_KIND_RESPONSE: return "success";
-    case HAP_SIM_TRACE_KIND_EVENT:    return "warning";
+    case HAP_SIM_TRACE_KIND_EVENT:
+    case HAP_SIM_TRACE_KIND_INDICATION:
+    case HAP_SIM_TRACE_KIND_BROADCAST:
+                                      return "warning";
+    case HAP_SIM_TRACE_KIND_ADVERTISEMENT:
+                                      return "dim-label";
     case HAP_SIM_TRACE_KIND_RAW:      return NULL;
     default:                          return "dim-label";
     }

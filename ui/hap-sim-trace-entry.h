@@ -18,6 +18,10 @@ typedef enum
   HAP_SIM_TRACE_KIND_RESPONSE,
   HAP_SIM_TRACE_KIND_EVENT,
   HAP_SIM_TRACE_KIND_RAW,
+  /* HAP over BLE only: */
+  HAP_SIM_TRACE_KIND_INDICATION,     /* the zero-length indication of a change */
+  HAP_SIM_TRACE_KIND_ADVERTISEMENT,  /* the advertisement changed (GSN, flags) or went off */
+  HAP_SIM_TRACE_KIND_BROADCAST,      /* an encrypted broadcast notification */
 } HapSimTraceKind;
 
 /* The groups the traffic page filters by. */
@@ -25,8 +29,8 @@ typedef enum
 {
   HAP_SIM_TRACE_GROUP_REQUESTS  = 1 << 0,
   HAP_SIM_TRACE_GROUP_RESPONSES = 1 << 1,   /* responses and raw bytes sent */
-  HAP_SIM_TRACE_GROUP_EVENTS    = 1 << 2,
-  HAP_SIM_TRACE_GROUP_SESSIONS  = 1 << 3,   /* connected, secured, closed */
+  HAP_SIM_TRACE_GROUP_EVENTS    = 1 << 2,   /* events, indications, broadcasts */
+  HAP_SIM_TRACE_GROUP_SESSIONS  = 1 << 3,   /* connected, secured, closed; advertisements */
   HAP_SIM_TRACE_GROUP_ALL       = 0xf,
 } HapSimTraceGroup;
 
@@ -45,14 +49,18 @@ gboolean          hap_sim_trace_entry_get_session    (HapSimTraceEntry *self,
                                                       guint64          *session);
 HapSimTraceKind   hap_sim_trace_entry_get_kind       (HapSimTraceEntry *self);
 HapSimTraceGroup  hap_sim_trace_entry_get_group      (HapSimTraceEntry *self);
-/* "Request", "Response", "Event", "Connected", "Secured", "Closed", "Raw". */
+/* %HAP_TRANSPORT_BLE for entries of HAP over BLE ("transport":"ble"), else IP. */
+HapTransportFlags hap_sim_trace_entry_get_transport  (HapSimTraceEntry *self);
+/* "Request", "Response", "Event", "Connected", "Secured", "Closed", "Raw", and for BLE
+ * "Indication", "Advertisement", "Broadcast". */
 const char       *hap_sim_trace_entry_get_kind_label (HapSimTraceEntry *self);
 /* A libadwaita style class for the kind label ("accent", "success", …), or NULL. */
 const char       *hap_sim_trace_entry_get_style_class (HapSimTraceEntry *self);
 /* Local time, "10:04:05.123". */
 const char       *hap_sim_trace_entry_get_time_label (HapSimTraceEntry *self);
 /* One line: "GET /characteristics?id=1.10", "200 OK · application/hap+json",
- * "EVENT · 1.10 = true", "Pair Setup M1 (State 1, Method 0)", … */
+ * "EVENT · 1.10 = true", "Pair Setup M1 (State 1, Method 0)", and for BLE
+ * "HAP-Characteristic-Write · TID 66 · IID 51 On · Value = true", … */
 const char       *hap_sim_trace_entry_get_summary    (HapSimTraceEntry *self);
 /* Whether the summary, body or names of the characteristics touched contain
  * @folded (already g_utf8_casefold()ed). */

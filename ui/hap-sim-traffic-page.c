@@ -12,6 +12,13 @@
 /* The store keeps as many entries as the trace itself does (oldest dropped first). */
 #define MAX_ENTRIES HAP_SIM_TRACE_DEFAULT_ENTRIES
 
+/* IP sessions and BLE links are numbered apart, so their ids may be equal: a BLE link's
+ * key in the session filter has this bit set. */
+#define SESSION_BLE (G_GUINT64_CONSTANT (1) << 63)
+
+/* The transport drop-down's items, in the template's order. */
+enum { TRANSPORT_ALL, TRANSPORT_IP, TRANSPORT_BLE };
+
 /* What a trace listener holds: the page, weakly, and which accessory it was added for.
  * Reference counted, because lines recorded off the main thread are queued with one. */
 typedef struct
@@ -30,7 +37,8 @@ struct _HapSimTrafficPage
   guint64               last_seq;     /* of the newest entry added */
   GListStore           *store;        /* HapSimTraceEntry */
   GtkCustomFilter      *filter;
-  GArray               *sessions;     /* guint64, as in session_names after "All Sessions" */
+  GArray               *sessions;     /* guint64 session keys, as in session_names after
+                                       * "All Sessions" (BLE links have SESSION_BLE set) */
   guint                 groups;       /* HapSimTraceGroup of the kinds shown */
   char                 *search;       /* casefolded, or NULL */
   guint                 scroll_id;
@@ -38,6 +46,7 @@ struct _HapSimTrafficPage
 
   GtkWidget            *child;
   GtkDropDown          *session_dropdown;
+  GtkDropDown          *transport_dropdown;
   GtkStringList        *session_names;
   GtkToggleButton      *requests_toggle;
   GtkToggleButton      *responses_toggle;
@@ -176,6 +185,7 @@ on_setup_row_cb (GtkSignalListItemFactory *factory,
   gtk_widget_set_margin_start (box, 6);
   gtk_widget_set_margin_end (box, 6);
   row_label (box, 12, TRUE);
+  row_label (box, 3, TRUE);
   row_label (box, 4, TRUE);
   row_label (box, 9, FALSE);
   summary = row_label (box, -1, FALSE);
@@ -191,7 +201,8 @@ on_bind_row_cb (GtkSignalListItemFactory *factory,
 {
   HapSimTraceEntry *entry = gtk_list_item_get_item (item);
   GtkWidget *time = gtk_widget_get_first_child (gtk_list_item_get_child (item));
-  GtkWidget *session = gtk_widget_get_next_sibling (time);
+  GtkWidget *transport = gtk_widget_get_next_sibling (time);
+  GtkWidget *session = gtk_widget_get_next_sibling (transport);
   GtkWidget *kind = gtk_widget_get_next_sibling (session);
   GtkWidget *summary = gtk_widget_get_next_sibling (kind);
   const char *classes[] = { "caption-heading", hap_sim_trace_entry_get_style_class (entry), NULL };
@@ -201,6 +212,8 @@ on_bind_row_cb (GtkSignalListItemFactory *factory,
   if (hap_sim_trace_entry_get_session (entry, &id))
     number = g_strdup_printf ("#%" G_GUINT64_FORMAT, id);
   gtk_label_set_text (GTK_LABEL (time), hap_sim_trace_entry_get_time_label (entry));
+  gtk_label_set_text (GTK_LABEL (transport),
+                      hap_sim_trace_entry_get_transport (entry) == HAP_TRANSPORT_BLE ? "BLE" : "IP");
   gtk_label_set_text (GTK_LABEL (session), number ?: "");
   gtk_label_set_text (GTK_LABEL (kind), hap_sim_trace_entry_get_kind_label (entry));
   gtk_widget_set_css_classes (kind, classes);
@@ -210,19 +223,34 @@ on_bind_row_cb (GtkSignalListItemFactory *factory,
 
 /* ---- filtering ------------------------------------------------------------------------ */
 
+/* The entry's key in the session filter (see SESSION_BLE). */
+static gboolean
+session_key (HapSimTraceEntry *entry, guint64 *key)
+{
+  guint64 session;
+
+  if (!hap_sim_trace_entry_get_session (entry, &session))
+    return FALSE;
+  *key = session | (hap_sim_trace_entry_get_transport (entry) == HAP_TRANSPORT_BLE ? SESSION_BLE : 0);
+  return TRUE;
+}
+
 static gboolean
 filter_entry (gpointer item, gpointer user_data)
 {
   HapSimTrafficPage *self = user_data;
   HapSimTraceEntry *entry = item;
   guint index = gtk_drop_down_get_selected (self->session_dropdown);
+  guint transport = gtk_drop_down_get_selected (self->transport_dropdown);
+  gboolean ble = hap_sim_trace_entry_get_transport (entry) == HAP_TRANSPORT_BLE;
   guint64 session;
 
   if ((hap_sim_trace_entry_get_group (entry) & self->groups) == 0)
     return FALSE;
+  if ((transport == TRANSPORT_IP && ble) || (transport == TRANSPORT_BLE && !ble))
+    return FALSE;
   if (index > 0 && index <= self->sessions->len &&
-      (!hap_sim_trace_entry_get_session (entry, &session) ||
-       session != g_array_index (self->sessions, guint64, index - 1)))
+      (!session_key (entry, &session) || session != g_array_index (self->sessions, guint64, index - 1)))
     return FALSE;
   return hap_sim_trace_entry_matches (entry, self->search);
 }
@@ -282,13 +310,16 @@ note_session (HapSimTrafficPage *self, HapSimTraceEntry *entry)
   g_autofree char *name = NULL;
   guint64 session;
 
-  if (!hap_sim_trace_entry_get_session (entry, &session))
+  if (!session_key (entry, &session))
     return;
   for (guint i = 0; i < self->sessions->len; i++)
     if (g_array_index (self->sessions, guint64, i) == session)
       return;
   g_array_append_val (self->sessions, session);
-  name = g_strdup_printf ("Session %" G_GUINT64_FORMAT, session);
+  if (session & SESSION_BLE)
+    name = g_strdup_printf ("BLE Link %" G_GUINT64_FORMAT, session & ~SESSION_BLE);
+  else
+    name = g_strdup_printf ("Session %" G_GUINT64_FORMAT, session);
   gtk_string_list_append (self->session_names, name);
 }
 
@@ -573,6 +604,7 @@ hap_sim_traffic_page_class_init (HapSimTrafficPageClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, child);
   gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, session_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, transport_dropdown);
   gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, session_names);
   gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, requests_toggle);
   gtk_widget_class_bind_template_child (widget_class, HapSimTrafficPage, responses_toggle);

@@ -90,8 +90,18 @@ const char *
 hap_sim_ui_characteristic_label (HapCharacteristic *characteristic)
 {
   const HapCharacteristicType *type = hap_characteristic_get_catalog_type (characteristic);
+  const char *uuid = hap_characteristic_get_type_uuid (characteristic);
+  const char *description;
+  g_autofree char *label = NULL;
 
-  return type ? type->display_name : hap_characteristic_get_type_uuid (characteristic);
+  if (type != NULL)
+    return type->display_name;
+  /* A vendor characteristic: by its UUID, after the description its device gives it
+   * (interned, as for service labels, so callers need not free it). */
+  if ((description = hap_characteristic_get_description (characteristic)) == NULL || *description == '\0')
+    return uuid;
+  label = g_strdup_printf ("%s (%s)", description, uuid);
+  return g_intern_string (label);
 }
 
 const char *
@@ -179,6 +189,24 @@ hap_sim_ui_format_value (HapCharacteristic *characteristic, GVariant *value)
   if (isnan (number))
     return g_variant_print (value, FALSE);
   return g_strdup_printf ("%g%s", number, unit_suffix (unit));
+}
+
+const char *
+hap_sim_ui_transports_label (HapTransportFlags transports)
+{
+  if ((transports & HAP_TRANSPORT_IP) && (transports & HAP_TRANSPORT_BLE))
+    return "IP and BLE";
+  return (transports & HAP_TRANSPORT_BLE) ? "BLE" : "IP";
+}
+
+char *
+hap_sim_ui_format_hex (const guint8 *data, gsize length)
+{
+  GString *text = g_string_sized_new (length * 3);
+
+  for (gsize i = 0; i < length; i++)
+    g_string_append_printf (text, i == 0 ? "%02x" : " %02x", data[i]);
+  return g_string_free (text, FALSE);
 }
 
 char *

@@ -24,6 +24,11 @@ char       *hap_sim_ui_format_value    (HapCharacteristic *characteristic,
  * service, its catalog name in words ("Accessory Information"); else the UUID. */
 const char *hap_sim_ui_characteristic_label (HapCharacteristic *characteristic);
 const char *hap_sim_ui_service_label   (HapService        *service);
+/* The transports an accessory serves, for people: "IP", "BLE" or "IP and BLE". */
+const char *hap_sim_ui_transports_label (HapTransportFlags transports);
+/* Bytes as lower-case hex pairs separated by spaces ("06 31 01"); "" for none. */
+char       *hap_sim_ui_format_hex      (const guint8      *data,
+                                        gsize              length);
 /* Local time, "2026-11-22 10:04:05", of @usec (real time, µs since the epoch). */
 char       *hap_sim_ui_format_time     (gint64             usec);
 /* Shows @text (plain text: it is escaped here) as a toast in the window holding @widget,

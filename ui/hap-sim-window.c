@@ -9,6 +9,7 @@
 #include "hap-sim-window.h"
 
 #include "hap-sim-accessory-editor.h"
+#include "hap-sim-ble-page.h"
 #include "hap-sim-controls-page.h"
 #include "hap-sim-pairings-page.h"
 #include "hap-sim-quirks-page.h"
@@ -43,6 +44,8 @@ struct _HapSimWindow
   HapSimPairingsPage   *pairings_page;
   HapSimTrafficPage    *traffic_page;
   HapSimQuirksPage     *quirks_page;
+  HapSimBlePage        *ble_page;
+  AdwViewStackPage     *ble_stack_page;
 };
 
 enum { PROP_0, PROP_WORKSPACE, PROP_SETTINGS, N_PROPS };
@@ -140,9 +143,21 @@ update_title (HapSimWindow *self)
     }
 }
 
+/* The Bluetooth page is there for accessories served over BLE (set at run time too). */
+static void
+update_ble_page (HapSimWindow *self)
+{
+  gboolean ble = self->selected != NULL && hap_sim_accessory_has_ble (self->selected);
+
+  if (!ble && g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "bluetooth") == 0)
+    adw_view_stack_set_visible_child_name (self->view_stack, "controls");
+  adw_view_stack_page_set_visible (self->ble_stack_page, ble);
+}
+
 static void
 on_selected_state_changed (HapSimWindow *self)
 {
+  update_ble_page (self);
   update_running_button (self);
   update_title (self);
 }
@@ -167,6 +182,8 @@ set_selected (HapSimWindow *self, HapSimAccessory *accessory)
   hap_sim_pairings_page_set_accessory (self->pairings_page, accessory);
   hap_sim_traffic_page_set_accessory (self->traffic_page, accessory);
   hap_sim_quirks_page_set_accessory (self->quirks_page, accessory);
+  hap_sim_ble_page_set_accessory (self->ble_page, accessory);
+  update_ble_page (self);
 
   for (guint i = 0; i < G_N_ELEMENTS (accessory_actions); i++)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), accessory_actions[i], accessory != NULL);
@@ -226,7 +243,13 @@ hap_sim_window_get_selected (HapSimWindow *self)
 void
 hap_sim_window_show_page (HapSimWindow *self, const char *name)
 {
+  GtkWidget *child;
+
   g_return_if_fail (HAP_SIM_IS_WINDOW (self));
+  /* A page hidden for this accessory (Bluetooth for an IP one) is not shown. */
+  child = adw_view_stack_get_child_by_name (self->view_stack, name);
+  if (child != NULL && !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->view_stack, child)))
+    return;
   adw_view_stack_set_visible_child_name (self->view_stack, name);
 }
 
@@ -404,6 +427,7 @@ open_editor (HapSimWindow *self, HapSimAccessory *accessory, gboolean bridge)
       return;
     }
   editor = hap_sim_accessory_editor_new (GTK_WINDOW (self), definition, bridge);
+  hap_sim_accessory_editor_list_adapters (editor, hap_sim_workspace_get_engine (self->workspace));
   data = g_new0 (EditorData, 1);
   data->window = self;
   data->accessory = accessory ? g_object_ref (accessory) : NULL;
@@ -538,7 +562,11 @@ on_import_response (GtkNativeDialog *chooser, int response, HapSimWindow *self)
 static void
 action_import (GtkWidget *widget, const char *action, GVariant *parameter)
 {
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new ("Import Accessory File", GTK_WINDOW (widget),
+  /* A device dump (what a real device answered to GET /accessories, `hapctl clone`, or a
+   * Home Assistant diagnostics download) is an accessory file to the loader. */
+  gboolean dump = g_str_equal (action, "win.import-dump");
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (dump ? "Import Device Dump" : "Import Accessory File",
+                                                               GTK_WINDOW (widget),
                                                                GTK_FILE_CHOOSER_ACTION_OPEN, "_Import", "_Cancel");
 
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), json_filter ());
@@ -712,7 +740,7 @@ hap_sim_window_class_init (HapSimWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
-  static const char * const pages[] = { "controls", "setup", "pairings", "traffic", "quirks" };
+  static const char * const pages[] = { "controls", "setup", "pairings", "traffic", "quirks", "bluetooth" };
 
   object_class->constructed = hap_sim_window_constructed;
   object_class->dispose = hap_sim_window_dispose;
@@ -734,6 +762,7 @@ hap_sim_window_class_init (HapSimWindowClass *klass)
   g_type_ensure (HAP_SIM_TYPE_PAIRINGS_PAGE);
   g_type_ensure (HAP_SIM_TYPE_TRAFFIC_PAGE);
   g_type_ensure (HAP_SIM_TYPE_QUIRKS_PAGE);
+  g_type_ensure (HAP_SIM_TYPE_BLE_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hapsim/Simulator/hap-sim-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HapSimWindow, toast_overlay);
@@ -751,6 +780,8 @@ hap_sim_window_class_init (HapSimWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HapSimWindow, pairings_page);
   gtk_widget_class_bind_template_child (widget_class, HapSimWindow, traffic_page);
   gtk_widget_class_bind_template_child (widget_class, HapSimWindow, quirks_page);
+  gtk_widget_class_bind_template_child (widget_class, HapSimWindow, ble_page);
+  gtk_widget_class_bind_template_child (widget_class, HapSimWindow, ble_stack_page);
   gtk_widget_class_bind_template_callback (widget_class, on_row_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_quirks_changed);
@@ -759,6 +790,7 @@ hap_sim_window_class_init (HapSimWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-accessory", NULL, action_new_accessory);
   gtk_widget_class_install_action (widget_class, "win.new-bridge", NULL, action_new_accessory);
   gtk_widget_class_install_action (widget_class, "win.import", NULL, action_import);
+  gtk_widget_class_install_action (widget_class, "win.import-dump", NULL, action_import);
   gtk_widget_class_install_action (widget_class, "win.export", NULL, action_export);
   gtk_widget_class_install_action (widget_class, "win.edit", NULL, action_edit);
   gtk_widget_class_install_action (widget_class, "win.rename", NULL, action_rename);

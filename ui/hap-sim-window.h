@@ -24,7 +24,8 @@ HapSimAccessory *hap_sim_window_get_selected     (HapSimWindow    *self);
 /* A toast; @text is plain text (escaped here for the toast's markup). */
 void             hap_sim_window_toast            (HapSimWindow    *self,
                                                   const char      *text);
-/* "controls", "setup", "pairings", "traffic" or "quirks". */
+/* "controls", "setup", "pairings", "traffic", "quirks" or "bluetooth" (not for an accessory
+ * without BLE: then nothing changes). */
 void             hap_sim_window_show_page        (HapSimWindow    *self,
                                                   const char      *name);
 

@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-accessory.h"
+#include "hap-accessory-dump-private.h"
 #include "hap-error.h"
 #include "hap-json-reader-private.h"
 #include "hap-model-private.h"
@@ -609,9 +610,9 @@ static const struct {
   { "Faucet", 29 }, { "Television", 31 }, { "WiFiRouter", 33 },
 };
 
-static int
-category_from_services (JsonNode *services,
-                        gboolean  has_bridged)
+int
+_hap_loader_category_from_services (JsonNode *services,
+                                    gboolean  has_bridged)
 {
   JsonArray *array = services != NULL ? json_node_get_array (services) : NULL;
 
@@ -650,7 +651,7 @@ get_category (Loader      *self,
   JsonNode *node = json_object_get_member (object, "category");
 
   if (node == NULL)
-    *out = category_from_services (services, has_bridged);
+    *out = _hap_loader_category_from_services (services, has_bridged);
   else if (_hap_json_reader_node_is (node, HAP_JSON_KIND_STRING))
     {
       if ((*out = hap_catalog_lookup_category (json_node_get_string (node))) < 0)
@@ -927,6 +928,7 @@ load_document (Loader    *self,
   g_autoptr(HapAccessory) primary = NULL;
   JsonNode *accessories;
   JsonArray *array;
+  HapDumpFormat dump;
   guint n;
 
   if (root == NULL)
@@ -934,10 +936,14 @@ load_document (Loader    *self,
       _hap_json_reader_fail (&self->json, "", NULL, error, "the file is empty");
       return NULL;
     }
+  /* What a real device answered (hap-accessory-dump.c), told apart by its content. */
+  if ((dump = _hap_accessory_dump_detect (root)) != HAP_DUMP_NONE)
+    return _hap_accessory_dump_load (&self->json, root, dump, error);
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       _hap_json_reader_fail (&self->json, "", NULL, error,
-                             "expected an object with an “accessories” array, got %s",
+                             "expected an object with an “accessories” array (or a device's "
+                             "GET /accessories answer), got %s",
                              _hap_json_reader_describe_node (root));
       return NULL;
     }

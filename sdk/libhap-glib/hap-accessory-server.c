@@ -46,20 +46,35 @@ static const HapTransport *const all_transports[HAP_N_TRANSPORTS] = {
   &hap_ble_transport,
 };
 
-static guint64
-char_key (guint64 aid, guint64 iid)
+/* (aid, iid): both may use 64 bits (a Hue bridge's aids and iids do). */
+typedef struct
 {
-  return aid << 32 | (iid & 0xffffffff);
+  guint64 aid, iid;
+} CharKey;
+
+static guint
+char_key_hash (gconstpointer key)
+{
+  const CharKey *k = key;
+
+  return g_int64_hash (&k->aid) * 31 + g_int64_hash (&k->iid);
+}
+
+static gboolean
+char_key_equal (gconstpointer a, gconstpointer b)
+{
+  const CharKey *x = a, *y = b;
+
+  return x->aid == y->aid && x->iid == y->iid;
 }
 
 HapCharacteristic *
 _hap_accessory_server_lookup (HapAccessoryServer *self, guint64 aid, guint64 iid)
 {
-  guint64 key;
+  CharKey key = { aid, iid };
 
-  if (aid > G_MAXUINT32 || iid > G_MAXUINT32 || self->characteristics == NULL)
+  if (self->characteristics == NULL)
     return NULL;
-  key = char_key (aid, iid);
   return g_hash_table_lookup (self->characteristics, &key);
 }
 
@@ -248,6 +263,9 @@ assign_aids (HapAccessoryServer *self, gboolean *changed)
       const char *name = hap_accessory_get_name (accessory);
       gpointer stored = g_hash_table_lookup (self->storage->aids, name);
 
+      /* A recorded device's aids are in its file (and may not fit the map's 32 bits). */
+      if (_hap_accessory_get_recorded (accessory, NULL, NULL))
+        continue;
       if (hap_accessory_get_aid (accessory) == 0)
         hap_accessory_set_aid (accessory, stored != NULL ? GPOINTER_TO_UINT (stored) : next++);
       if (GPOINTER_TO_UINT (stored) != hap_accessory_get_aid (accessory))
@@ -284,13 +302,19 @@ void
 _hap_accessory_server_append_database (HapAccessoryServer *self, GString *json)
 {
   GPtrArray *bridged = hap_accessory_get_bridged_accessories (self->accessory);
+  guint n = bridged != NULL ? bridged->len : 0;
+  guint root_index = 0;
 
+  /* A recorded bridge is listed where the device listed it among its bridged ones. */
+  _hap_accessory_get_recorded (self->accessory, &root_index, NULL);
+  root_index = MIN (root_index, n);
   g_string_append (json, "{\"accessories\":[");
-  _hap_accessory_append_json (self->accessory, json);
-  for (guint i = 0; bridged != NULL && i < bridged->len; i++)
+  for (guint i = 0; i <= n; i++)
     {
-      g_string_append_c (json, ',');
-      _hap_accessory_append_json (g_ptr_array_index (bridged, i), json);
+      if (i > 0)
+        g_string_append_c (json, ',');
+      _hap_accessory_append_json (i == root_index ? self->accessory
+                                  : g_ptr_array_index (bridged, i < root_index ? i : i - 1), json);
     }
   g_string_append (json, "]}");
 }
@@ -305,6 +329,7 @@ update_config_number (HapAccessoryServer *self, gboolean *changed, GError **erro
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autofree char *text = NULL;
   g_autofree char *hash = NULL;
+  guint recorded_number = 0;
 
   _hap_accessory_server_append_database (self, json);
   if (!json_parser_load_from_data (parser, json->str, (gssize) json->len, error))
@@ -314,8 +339,22 @@ update_config_number (HapAccessoryServer *self, gboolean *changed, GError **erro
   text = json_generator_to_data (generator, NULL);
   hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
 
+  /* A recorded device keeps its configuration number (Home Assistant's config-num). */
+  if (_hap_accessory_get_recorded (self->accessory, NULL, &recorded_number) && recorded_number > 0 &&
+      self->storage->config_number != recorded_number)
+    {
+      self->storage->config_number = recorded_number;
+      *changed = TRUE;
+    }
   if (g_strcmp0 (hash, self->storage->config_hash) == 0)
     return TRUE;
+  if (recorded_number > 0)
+    {
+      g_free (self->storage->config_hash);
+      self->storage->config_hash = g_steal_pointer (&hash);
+      *changed = TRUE;
+      return TRUE;
+    }
   if (self->storage->config_hash != NULL)
     self->storage->config_number = self->storage->config_number >= 65535 ? 1 : self->storage->config_number + 1;
   g_free (self->storage->config_hash);
@@ -337,10 +376,11 @@ index_accessory (HapAccessoryServer *self, HapAccessory *accessory)
       for (guint j = 0; j < characteristics->len; j++)
         {
           HapCharacteristic *characteristic = g_ptr_array_index (characteristics, j);
-          guint64 *key = g_new (guint64, 1);
+          CharKey *key = g_new (CharKey, 1);
           gulong id;
 
-          *key = char_key (aid, hap_characteristic_get_iid (characteristic));
+          key->aid = aid;
+          key->iid = hap_characteristic_get_iid (characteristic);
           g_hash_table_insert (self->characteristics, key, characteristic);
           id = g_signal_connect (characteristic, "value-changed", G_CALLBACK (on_value_changed), self);
           g_ptr_array_add (self->value_handlers, g_object_ref (characteristic));
@@ -746,7 +786,7 @@ hap_accessory_server_init (HapAccessoryServer *self)
   self->sessions = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_session_unref);
   self->value_handlers = g_ptr_array_new_with_free_func (g_object_unref);
   self->value_handler_ids = g_array_new (FALSE, FALSE, sizeof (gulong));
-  self->characteristics = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->characteristics = g_hash_table_new_full (char_key_hash, char_key_equal, g_free, NULL);
   self->subscribers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_hash_table_unref);
 }
 

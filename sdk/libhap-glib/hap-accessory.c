@@ -26,6 +26,9 @@ struct _HapAccessory
   HapAccessory *bridge;       /* weak, maintained by the bridge */
   GBytes       *snapshot;
   HapTransportFlags transports;
+  gboolean      recorded;              /* see _hap_accessory_set_recorded() */
+  guint         recorded_root_index;
+  guint         recorded_config_number;
 };
 
 G_DEFINE_FINAL_TYPE (HapAccessory, hap_accessory, G_TYPE_OBJECT)
@@ -372,6 +375,9 @@ hap_accessory_set_information (HapAccessory *self,
   g_return_if_fail (type != NULL);
   g_return_if_fail (value != NULL && g_utf8_validate (value, -1, NULL));
 
+  /* A recorded device may have no Accessory Information service at all. */
+  if (self->information == NULL)
+    return;
   characteristic = hap_service_get_characteristic (self->information, type);
   if (characteristic == NULL)
     {
@@ -422,6 +428,10 @@ hap_accessory_add_service (HapAccessory *self,
 
   g_ptr_array_add (self->services, g_object_ref (service));
   _hap_service_set_accessory (service, self);
+  /* A recorded accessory's Accessory Information is the first one it lists. */
+  if (self->information == NULL && self->recorded &&
+      g_strcmp0 (hap_service_get_type_uuid (service), UUID_ACCESSORY_INFORMATION) == 0)
+    self->information = service;
 }
 
 GPtrArray *
@@ -549,7 +559,8 @@ _hap_accessory_ensure_protocol_information (HapAccessory *self)
 
   g_return_if_fail (HAP_IS_ACCESSORY (self));
 
-  if (hap_accessory_get_service (self, UUID_PROTOCOL_INFORMATION) != NULL)
+  /* A recorded device is served as it was, with or without one. */
+  if (self->recorded || hap_accessory_get_service (self, UUID_PROTOCOL_INFORMATION) != NULL)
     return;
 
   service = hap_service_new (UUID_PROTOCOL_INFORMATION);
@@ -578,6 +589,11 @@ _hap_accessory_append_json (HapAccessory *self,
 
       if (i > 0)
         g_string_append_c (out, ',');
+      if (_hap_service_get_recorded (service) != NULL)
+        {
+          _hap_service_append_recorded_json (service, out);
+          continue;
+        }
 
       g_string_append_printf (out, "{\"iid\":%" G_GUINT64_FORMAT ",\"type\":",
                               hap_service_get_iid (service));
@@ -684,13 +700,19 @@ _hap_accessory_assign_iids (HapAccessory *self,
   g_return_val_if_fail (HAP_IS_ACCESSORY (self), FALSE);
   g_return_val_if_fail (id_map != NULL, FALSE);
 
+  /* A recorded device's iids are all in its file (and may not fit the map's 32 bits). */
+  if (self->recorded)
+    return FALSE;
+
   slots = g_array_new (FALSE, TRUE, sizeof (IidSlot));
   g_array_set_clear_func (slots, (GDestroyNotify) iid_slot_clear);
   counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   used = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 
-  /* The Accessory Information service is always iid 1. */
-  hap_service_set_iid (self->information, 1);
+  /* The Accessory Information service is always iid 1, except where a recorded device
+   * put it. */
+  if (!self->recorded)
+    hap_service_set_iid (self->information, 1);
 
   for (guint i = 0; i < self->services->len; i++)
     {
@@ -764,4 +786,37 @@ _hap_accessory_assign_iids (HapAccessory *self,
     }
 
   return changed;
+}
+
+void
+_hap_accessory_set_recorded (HapAccessory *self,
+                             guint         root_index,
+                             guint         config_number)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY (self));
+
+  if (!self->recorded)
+    {
+      for (guint i = 0; i < self->services->len; i++)
+        _hap_service_set_accessory (g_ptr_array_index (self->services, i), NULL);
+      g_ptr_array_set_size (self->services, 0);
+      self->information = NULL;
+    }
+  self->recorded = TRUE;
+  self->recorded_root_index = root_index;
+  self->recorded_config_number = config_number;
+}
+
+gboolean
+_hap_accessory_get_recorded (HapAccessory *self,
+                             guint        *root_index,
+                             guint        *config_number)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY (self), FALSE);
+
+  if (root_index != NULL)
+    *root_index = self->recorded ? self->recorded_root_index : 0;
+  if (config_number != NULL)
+    *config_number = self->recorded ? self->recorded_config_number : 0;
+  return self->recorded;
 }

@@ -31,6 +31,8 @@ struct _HapCharacteristic
   char                        *description;
 
   GVariant                    *value;         /* never NULL after construction */
+  JsonObject                  *recorded;      /* as recorded in a device dump, or NULL */
+  JsonNode                    *recorded_value;/* served until a value is set */
 
   HapCharacteristicReadHandler  read_handler;
   gpointer                      read_data;
@@ -122,6 +124,9 @@ commit_value (HapCharacteristic *self,
         _hap_accessory_identify (accessory);
       return;
     }
+
+  /* From now on the value is ours, no longer the one a recorded device answered. */
+  g_clear_pointer (&self->recorded_value, json_node_unref);
 
   if (g_variant_equal (self->value, held) && !hap_characteristic_is_event_only (self))
     return;
@@ -218,6 +223,9 @@ hap_characteristic_finalize (GObject *object)
   g_clear_pointer (&self->uuid, g_free);
   g_clear_pointer (&self->description, g_free);
   g_clear_pointer (&self->value, g_variant_unref);
+
+  g_clear_pointer (&self->recorded, json_object_unref);
+  g_clear_pointer (&self->recorded_value, json_node_unref);
 
   G_OBJECT_CLASS (hap_characteristic_parent_class)->finalize (object);
 }
@@ -931,3 +939,36 @@ hap_characteristic_write_finish (HapCharacteristic  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+
+void
+_hap_characteristic_set_recorded (HapCharacteristic *self,
+                                  JsonObject        *recorded)
+{
+  JsonNode *value;
+
+  g_return_if_fail (HAP_IS_CHARACTERISTIC (self));
+
+  g_clear_pointer (&self->recorded, json_object_unref);
+  g_clear_pointer (&self->recorded_value, json_node_unref);
+  if (recorded == NULL)
+    return;
+  self->recorded = json_object_ref (recorded);
+  if ((value = json_object_get_member (recorded, "value")) != NULL)
+    self->recorded_value = json_node_copy (value);
+}
+
+JsonObject *
+_hap_characteristic_get_recorded (HapCharacteristic *self)
+{
+  g_return_val_if_fail (HAP_IS_CHARACTERISTIC (self), NULL);
+
+  return self->recorded;
+}
+
+JsonNode *
+_hap_characteristic_get_recorded_value (HapCharacteristic *self)
+{
+  g_return_val_if_fail (HAP_IS_CHARACTERISTIC (self), NULL);
+
+  return self->recorded_value;
+}

@@ -275,16 +275,15 @@ parse_flag (GHashTable *query, const char *name, gboolean *out)
 static gboolean
 has_duplicates (GArray *ops)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
-  g_autofree guint64 *keys = g_new (guint64, ops->len);
-
+  /* Aids and iids may use all 64 bits (a Hue bridge's do); requests name few ids. */
   for (guint i = 0; i < ops->len; i++)
-    {
-      CharOp *op = &g_array_index (ops, CharOp, i);
-      keys[i] = op->aid << 32 | (op->iid & 0xffffffff);
-      if (!g_hash_table_add (seen, &keys[i]))
-        return TRUE;
-    }
+    for (guint j = 0; j < i; j++)
+      {
+        CharOp *a = &g_array_index (ops, CharOp, i), *b = &g_array_index (ops, CharOp, j);
+
+        if (a->aid == b->aid && a->iid == b->iid)
+          return TRUE;
+      }
   return FALSE;
 }
 

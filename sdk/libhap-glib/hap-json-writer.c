@@ -346,6 +346,12 @@ _hap_characteristic_append_json (HapCharacteristic *self,
   g_return_if_fail (HAP_IS_CHARACTERISTIC (self));
   g_return_if_fail (out != NULL);
 
+  if (_hap_characteristic_get_recorded (self) != NULL)
+    {
+      _hap_characteristic_append_recorded_json (self, out, flags, value, subscribed);
+      return;
+    }
+
   format = hap_characteristic_get_format (self);
   perms = hap_characteristic_get_perms (self);
 

@@ -109,4 +109,42 @@ GVariant *_hap_value_from_json (HapFormat                  format,
                                 JsonNode                  *node,
                                 GError                   **error);
 
+/* "As recorded" objects (hap-accessory-dump.c): an accessory loaded from what a real
+ * device answered to GET /accessories is served with the JSON objects it recorded —
+ * types as written, perms, metadata, unknown members — so that a controller cannot tell
+ * it from the device. The model still holds format, perms and constraints (parsed from
+ * the recording) for reads, writes and their validation. */
+
+/* Keeps @recorded (the characteristic object as recorded) and its "value" member, which
+ * is served until a value is set. */
+void        _hap_characteristic_set_recorded        (HapCharacteristic *self,
+                                                     JsonObject        *recorded);
+JsonObject *_hap_characteristic_get_recorded        (HapCharacteristic *self);
+/* The recorded "value" while no value has been set since; else NULL. */
+JsonNode   *_hap_characteristic_get_recorded_value  (HapCharacteristic *self);
+void        _hap_service_set_recorded               (HapService        *self,
+                                                     JsonObject        *recorded);
+JsonObject *_hap_service_get_recorded               (HapService        *self);
+/* Turns @self into a recorded accessory (the first call): drops the services hap_accessory_new() made
+ * (the recording brings its own, Accessory Information wherever it stands, or none),
+ * keeps every iid as given and adds no Protocol Information. @root_index is where the
+ * aid-1 accessory stood among the recorded accessories (its bridged ones keep their
+ * order around it); @config_number is the recorded configuration number, 0 if none.
+ * Later calls only update these two. */
+void        _hap_accessory_set_recorded             (HapAccessory      *self,
+                                                     guint              root_index,
+                                                     guint              config_number);
+/* Append a recorded service or characteristic object (hap-recorded-json.c): members in
+ * recorded order, the live iid, value and "ev" where the flags ask for them. */
+void        _hap_service_append_recorded_json       (HapService        *self,
+                                                     GString           *out);
+void        _hap_characteristic_append_recorded_json (HapCharacteristic *self,
+                                                      GString           *out,
+                                                      HapJsonFlags       flags,
+                                                      GVariant          *value,
+                                                      gboolean           subscribed);
+gboolean    _hap_accessory_get_recorded             (HapAccessory      *self,
+                                                     guint             *root_index,
+                                                     guint             *config_number);
+
 G_END_DECLS

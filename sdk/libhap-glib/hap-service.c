@@ -17,6 +17,7 @@ struct _HapService
 
   GPtrArray            *characteristics;  /* owned HapCharacteristic */
   GPtrArray            *linked;           /* weak HapService, see linked_service_gone() */
+  JsonObject           *recorded;         /* as recorded in a device dump, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (HapService, hap_service, G_TYPE_OBJECT)
@@ -77,6 +78,7 @@ hap_service_finalize (GObject *object)
   g_clear_pointer (&self->characteristics, g_ptr_array_unref);
   g_clear_pointer (&self->linked, g_ptr_array_unref);
   g_clear_pointer (&self->uuid, g_free);
+  g_clear_pointer (&self->recorded, json_object_unref);
 
   G_OBJECT_CLASS (hap_service_parent_class)->finalize (object);
 }
@@ -390,4 +392,22 @@ _hap_service_set_accessory (HapService   *self,
       self->accessory = accessory;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCESSORY]);
     }
+}
+
+void
+_hap_service_set_recorded (HapService *self,
+                           JsonObject *recorded)
+{
+  g_return_if_fail (HAP_IS_SERVICE (self));
+
+  g_clear_pointer (&self->recorded, json_object_unref);
+  self->recorded = recorded != NULL ? json_object_ref (recorded) : NULL;
+}
+
+JsonObject *
+_hap_service_get_recorded (HapService *self)
+{
+  g_return_val_if_fail (HAP_IS_SERVICE (self), NULL);
+
+  return self->recorded;
 }

@@ -203,6 +203,15 @@ def run(ready):
     check("accessories: Lightbulb is primary", lightbulb["primary"] is True, lightbulb)
     r = hapctl("accessories", address)
     check("accessories tree", "Lightbulb" in r.stdout and "Brightness" in r.stdout, r.stdout)
+    clone = os.path.join(WORK, "ble-clone.json")
+    r = hapctl("clone", address, clone)
+    try:
+        with open(clone) as f:
+            cloned = json.load(f)
+    except (OSError, ValueError) as e:
+        cloned = repr(e)
+    check("clone over BLE writes the database as accessories --json prints it",
+          r.returncode == 0 and cloned == tree["accessories"], r.stderr + repr(cloned)[:500])
 
     # ---- verify and resume ----
     r = hapctl("verify", address)

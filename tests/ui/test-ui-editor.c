@@ -120,13 +120,17 @@ name_entry (HapSimAccessoryEditor *editor, guint nth)
   return g_ptr_array_index (rows, nth);
 }
 
+/* The nth combo row titled "Category" (the Transports group has combo rows too). */
 static AdwComboRow *
 category_row (HapSimAccessoryEditor *editor, guint nth)
 {
   g_autoptr(GPtrArray) rows = ui_find_widgets (GTK_WIDGET (editor), ADW_TYPE_COMBO_ROW);
 
-  g_assert_cmpuint (nth, <, rows->len);
-  return g_ptr_array_index (rows, nth);
+  for (guint i = 0; i < rows->len; i++)
+    if (g_str_equal (adw_preferences_row_get_title (g_ptr_array_index (rows, i)), "Category") && nth-- == 0)
+      return g_ptr_array_index (rows, i);
+  g_error ("no Category row %u", nth);
+  return NULL;
 }
 
 static const char *

@@ -774,6 +774,109 @@ test_other_threads (void)
   fixture_teardown (f);
 }
 
+/* HAP over BLE entries (hap-sim-trace.h), as the trace writes them: words for the list,
+ * the detail, groups, the transport and what stands out as an error. */
+static HapSimTraceEntry *
+ble_entry (const char *line)
+{
+  g_autoptr(GError) error = NULL;
+  HapSimTraceEntry *entry = hap_sim_trace_entry_new (line, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (hap_sim_trace_entry_get_transport (entry), ==, HAP_TRANSPORT_BLE);
+  return entry;
+}
+
+static void
+assert_detail_has (HapSimTraceEntry *entry, const char * const *parts)
+{
+  g_autofree char *detail = hap_sim_trace_entry_dup_detail (entry);
+
+  g_test_message ("%s", detail);
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (strstr (detail, parts[i]) == NULL)
+      g_error ("“%s” is not in the detail:\n%s", parts[i], detail);
+}
+
+static void
+test_ble_entries (void)
+{
+  g_autoptr(HapSimTraceEntry) write = ble_entry (
+    "{\"seq\":1,\"time\":\"2026-11-22T10:00:00.123456Z\",\"session\":3,\"peer\":\"00:AA:01:01:00:02\","
+    "\"kind\":\"request\",\"transport\":\"ble\",\"opcode\":\"HAP-Characteristic-Write\",\"tid\":66,\"iid\":51,"
+    "\"characteristic\":\"On\",\"params\":[{\"type\":\"Value\",\"value\":true},{\"type\":\"ReturnResponse\","
+    "\"value\":1}],\"length\":6}");
+  g_autoptr(HapSimTraceEntry) refused = ble_entry (
+    "{\"seq\":2,\"time\":\"2026-11-22T10:00:00.2Z\",\"session\":3,\"kind\":\"response\",\"transport\":\"ble\","
+    "\"opcode\":\"HAP-Characteristic-Read\",\"tid\":67,\"iid\":52,\"characteristic\":\"Brightness\","
+    "\"response-tid\":68,\"status\":6,\"status-name\":\"Invalid Request\"}");
+  g_autoptr(HapSimTraceEntry) pairing = ble_entry (
+    "{\"seq\":3,\"time\":\"2026-11-22T10:00:00.3Z\",\"session\":3,\"kind\":\"request\",\"transport\":\"ble\","
+    "\"opcode\":\"HAP-Characteristic-Write\",\"tid\":1,\"iid\":34,\"characteristic\":\"PairSetup\","
+    "\"params\":[{\"type\":\"Value\",\"tlv\":[{\"type\":\"State\",\"value\":3},{\"type\":\"PublicKey\","
+    "\"redacted\":true,\"length\":384}]}],\"length\":400}");
+  g_autoptr(HapSimTraceEntry) indication = ble_entry (
+    "{\"seq\":4,\"time\":\"2026-11-22T10:00:00.4Z\",\"session\":3,\"kind\":\"indication\",\"transport\":\"ble\","
+    "\"iid\":51,\"characteristic\":\"On\"}");
+  g_autoptr(HapSimTraceEntry) advertisement = ble_entry (
+    "{\"seq\":5,\"time\":\"2026-11-22T10:00:00.5Z\",\"kind\":\"advertisement\",\"transport\":\"ble\",\"gsn\":12,"
+    "\"fields\":{\"sf\":1,\"device-id\":\"11:22:33:44:55:66\",\"acid\":5,\"gsn\":12,\"cn\":2,\"cv\":2,"
+    "\"setup-hash\":\"0303bd1d\"},\"hex\":\"0631011122334455660500 0c00020203 03bd1d\",\"length\":19}");
+  g_autoptr(HapSimTraceEntry) bent = ble_entry (
+    "{\"seq\":6,\"time\":\"2026-11-22T10:00:00.6Z\",\"kind\":\"advertisement\",\"transport\":\"ble\",\"gsn\":12,"
+    "\"error\":\"too short\",\"hex\":\"0631\",\"length\":2}");
+  g_autoptr(HapSimTraceEntry) broadcast = ble_entry (
+    "{\"seq\":7,\"time\":\"2026-11-22T10:00:00.7Z\",\"kind\":\"broadcast\",\"transport\":\"ble\",\"gsn\":13,"
+    "\"iid\":52,\"characteristic\":\"Brightness\",\"advertising-id\":\"11:22:33:44:55:66\",\"hex\":\"1100\","
+    "\"length\":2}");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HapSimTraceEntry) ip_indication = NULL;
+
+  g_assert_cmpstr (hap_sim_trace_entry_get_summary (write), ==,
+                   "HAP-Characteristic-Write · TID 66 · IID 51 On · Value = true · ReturnResponse = 1");
+  g_assert_cmpint (hap_sim_trace_entry_get_group (write), ==, HAP_SIM_TRACE_GROUP_REQUESTS);
+  g_assert_cmpstr (hap_sim_trace_entry_get_style_class (write), ==, "accent");
+  assert_detail_has (write, (const char * const []) {
+    "Transport: Bluetooth LE", "Peer: 00:AA:01:01:00:02", "Opcode: HAP-Characteristic-Write", "TID: 66",
+    "IID: 51 (On)", "Body (6 bytes):", "Value: true", "ReturnResponse: 1", NULL });
+
+  /* A refused read answered under another TID (ble-wrong-tid) stands out. */
+  g_assert_cmpstr (hap_sim_trace_entry_get_summary (refused), ==,
+                   "Invalid Request · HAP-Characteristic-Read · TID 67 (answered as TID 68) · IID 52 Brightness");
+  g_assert_cmpstr (hap_sim_trace_entry_get_style_class (refused), ==, "error");
+  assert_detail_has (refused, (const char * const []) {
+    "Status: 6 (Invalid Request)", "Answered as TID: 68 (not the request's)", NULL });
+
+  /* Pairing TLVs read as on IP, secrets stay redacted. */
+  g_assert_cmpstr (hap_sim_trace_entry_get_summary (pairing), ==,
+                   "HAP-Characteristic-Write · TID 1 · IID 34 PairSetup · Pair Setup M3 (State 3)");
+  assert_detail_has (pairing, (const char * const []) {
+    "Value (pairing TLV8):", "  State: 3", "  PublicKey: redacted (384 bytes)", NULL });
+
+  g_assert_cmpstr (hap_sim_trace_entry_get_kind_label (indication), ==, "Indication");
+  g_assert_cmpstr (hap_sim_trace_entry_get_summary (indication), ==, "Indication · IID 51 On");
+  g_assert_cmpint (hap_sim_trace_entry_get_group (indication), ==, HAP_SIM_TRACE_GROUP_EVENTS);
+
+  g_assert_cmpstr (hap_sim_trace_entry_get_summary (advertisement), ==, "GSN 12 · SF 0x01 (not paired) · CN 2");
+  g_assert_cmpint (hap_sim_trace_entry_get_group (advertisement), ==, HAP_SIM_TRACE_GROUP_SESSIONS);
+  g_assert_false (hap_sim_trace_entry_get_session (advertisement, NULL));
+  assert_detail_has (advertisement, (const char * const []) {
+    "Device ID: 11:22:33:44:55:66", "Setup hash: 0303bd1d", "Manufacturer data (19 bytes):", NULL });
+  g_assert_true (hap_sim_trace_entry_matches (advertisement, "11:22:33:44:55:66"));
+
+  g_assert_cmpstr (hap_sim_trace_entry_get_summary (bent), ==, "GSN 12 · does not parse: too short (2 bytes)");
+  g_assert_cmpstr (hap_sim_trace_entry_get_style_class (bent), ==, "error");
+
+  g_assert_cmpstr (hap_sim_trace_entry_get_summary (broadcast), ==, "GSN 13 · IID 52 Brightness");
+  g_assert_cmpint (hap_sim_trace_entry_get_group (broadcast), ==, HAP_SIM_TRACE_GROUP_EVENTS);
+  assert_detail_has (broadcast, (const char * const []) { "Advertising identifier: 11:22:33:44:55:66", NULL });
+
+  /* The BLE-only kinds need "transport":"ble". */
+  ip_indication = hap_sim_trace_entry_new ("{\"seq\":8,\"kind\":\"indication\",\"iid\":1}", NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_null (ip_indication);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -783,5 +886,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/traffic/clear-and-switch", test_clear_and_switch);
   g_test_add_func ("/ui/traffic/bounded", test_bounded);
   g_test_add_func ("/ui/traffic/other-threads", test_other_threads);
+  g_test_add_func ("/ui/traffic/ble-entries", test_ble_entries);
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 
 #include "hap-sim-error.h"
 #include "hap-sim-inspect.h"
+#include "hap-sim-ui-util.h"
 #include "hap-sim-workspace.h"
 
 #define LAMP \
@@ -592,6 +593,45 @@ test_import_snapshot (Fixture *f, gconstpointer data)
   assert_no_temp_files (f);
 }
 
+/* "Import Device Dump…": what a real device answered to GET /accessories (and Home
+ * Assistant's diagnostics around it) is imported as written and served. */
+static void
+test_import_dump (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dump_path = g_test_build_filename (G_TEST_DIST, "data", "real-devices", "koogeek_ls1.json", NULL);
+  g_autofree char *ha_path = g_test_build_filename (G_TEST_DIST, "data", "dumps", "ha-diagnostics-koogeek.json", NULL);
+  g_autoptr(GFile) dump = g_file_new_for_path (dump_path);
+  g_autoptr(GFile) ha = g_file_new_for_path (ha_path);
+  g_autofree char *source_text = NULL, *copied_text = NULL, *names = NULL;
+  g_autoptr(GError) error = NULL;
+  HapSimAccessory *accessory;
+  HapAccessory *device;
+
+  accessory = hap_sim_workspace_import (f->workspace, dump, &error);
+  g_assert_no_error (error);
+  g_assert_true (is_served (accessory));
+  g_assert_cmpstr (hap_sim_accessory_get_id (accessory), ==, "koogeek-ls1");
+  device = hap_sim_accessory_get_accessory (accessory);
+  g_assert_cmpstr (hap_accessory_get_name (device), ==, "Koogeek-LS1-20833F");
+  /* The recorded services, vendor ones by UUID, and no Protocol Information added. */
+  g_assert_cmpuint (hap_accessory_get_services (device)->len, ==, 5);
+  g_assert_nonnull (hap_accessory_get_service (device, "4AAAF940-0DEC-11E5-B939-0800200C9A66"));
+  /* A vendor characteristic shows its description and UUID. */
+  g_assert_cmpstr (hap_sim_ui_characteristic_label (hap_accessory_get_characteristic_by_iid (device, 14)), ==,
+                   "TIMER_SETTINGS (4AAAF942-0DEC-11E5-B939-0800200C9A66)");
+  source_text = read_text (dump_path);
+  copied_text = read_text (hap_sim_accessory_get_file (accessory));
+  g_assert_cmpstr (source_text, ==, copied_text);
+
+  accessory = hap_sim_workspace_import (f->workspace, ha, &error);
+  g_assert_no_error (error);
+  g_assert_true (is_served (accessory));
+  g_assert_cmpstr (hap_accessory_get_name (hap_sim_accessory_get_accessory (accessory)), ==, "Koogeek-LS1-20833F");
+  names = list_sorted (f);
+  g_assert_cmpstr (names, ==, "ha-diagnostics-koogeek.json koogeek-ls1.json");
+  assert_no_temp_files (f);
+}
+
 static void
 enable_quirks (HapSimAccessory *accessory)
 {
@@ -859,6 +899,7 @@ main (int argc, char **argv)
   ADD ("delete", test_delete);
   ADD ("import-broken", test_import_broken);
   ADD ("import-snapshot", test_import_snapshot);
+  ADD ("import-dump", test_import_dump);
   ADD ("export", test_export);
   ADD ("save-quirks", test_save_quirks);
   ADD ("load", test_load);

@@ -5,6 +5,8 @@
 #include "ui-fixture.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/prctl.h>
 
 #include "hap-sim-ui-util.h"
 
@@ -96,6 +98,109 @@ ui_fixture_free (UiFixture *fixture)
   g_free (fixture->state_dir);
   g_free (fixture->workspace);
   g_free (fixture);
+}
+
+/* ---- the virtual BlueZ ---------------------------------------------------------- */
+
+static const char bus_config[] =
+  "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n"
+  " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+  "<busconfig>\n"
+  "  <type>custom</type>\n"
+  "  <listen>unix:path=%s</listen>\n"
+  "  <auth>EXTERNAL</auth>\n"
+  "  <policy context=\"default\">\n"
+  "    <allow user=\"*\"/> <allow own=\"*\"/>\n"
+  "    <allow send_destination=\"*\" eavesdrop=\"true\"/> <allow eavesdrop=\"true\"/>\n"
+  "  </policy>\n"
+  "</busconfig>\n";
+
+static GSubprocess *bluez_bus;
+static GSubprocess *bluez_daemon;
+static char        *bluez_dir;
+
+/* The children go when the test program goes, even when it aborts. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
+stop_virtual_bluez (void)
+{
+  GSubprocess *children[] = { bluez_daemon, bluez_bus };
+
+  for (guint i = 0; i < G_N_ELEMENTS (children); i++)
+    if (children[i] != NULL)
+      {
+        g_subprocess_send_signal (children[i], SIGTERM);
+        g_subprocess_wait (children[i], NULL, NULL);
+      }
+  g_clear_object (&bluez_daemon);
+  g_clear_object (&bluez_bus);
+  if (bluez_dir != NULL)
+    remove_tree (bluez_dir);
+  g_clear_pointer (&bluez_dir, g_free);
+}
+
+/* The first line @child prints (stripped). */
+static char *
+first_line (GSubprocess *child)
+{
+  g_autoptr(GDataInputStream) input = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+  g_autoptr(GError) error = NULL;
+  char *line = g_data_input_stream_read_line (input, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  return g_strstrip (line);
+}
+
+static GSubprocess *
+spawn (const char * const *argv)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *child;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  child = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  return child;
+}
+
+void
+ui_start_virtual_bluez (void)
+{
+  const char *program = g_getenv ("HAP_VIRTUAL_BLUEZ");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *socket = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *config_path = NULL;
+  g_autofree char *config_arg = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *ready = NULL;
+
+  g_assert_nonnull (program);
+  g_assert_null (bluez_daemon);
+  bluez_dir = g_dir_make_tmp ("ui-bluez-XXXXXX", &error);
+  g_assert_no_error (error);
+  socket = g_build_filename (bluez_dir, "bus", NULL);
+  config = g_strdup_printf (bus_config, socket);
+  config_path = g_build_filename (bluez_dir, "bus.conf", NULL);
+  g_file_set_contents (config_path, config, -1, &error);
+  g_assert_no_error (error);
+  config_arg = g_strconcat ("--config-file=", config_path, NULL);
+
+  bluez_bus = spawn ((const char * const []) { "dbus-daemon", config_arg, "--nofork", "--print-address=1", NULL });
+  address = first_line (bluez_bus);
+  g_assert_true (g_str_has_prefix (address, "unix:"));
+  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", address, TRUE);
+  bluez_daemon = spawn ((const char * const []) { program, NULL });
+  ready = first_line (bluez_daemon);
+  g_assert_cmpstr (ready, ==, "ready");
+  atexit (stop_virtual_bluez);
 }
 
 typedef struct

@@ -34,6 +34,12 @@ HapSimAccessory *ui_fixture_add_json       (UiFixture   *fixture,
                                             const char  *json_text);
 void             ui_fixture_free           (UiFixture   *fixture);
 
+/* Once per test program, before anything uses the system bus (GDBus keeps its first
+ * connection): a private dbus-daemon with hap-virtual-bluez (HAP_VIRTUAL_BLUEZ, two
+ * adapters hci0 and hci1) on it, and DBUS_SYSTEM_BUS_ADDRESS pointing there. Both stop
+ * when the program exits. */
+void             ui_start_virtual_bluez    (void);
+
 /* Runs @func(@data) on a new thread while iterating the main context (where the
  * accessories and widgets live) until it returns; returns its result. Use it for
  * HapTestClient calls, which block. */

@@ -3,9 +3,13 @@
 way a screen reader or a user would, checked on the wire with hapctl (the project's
 controller) and through `hap-simulator ctl` (the app's D-Bus control API).
 
-Runs inside e2e_session.py (private X server, private session bus, no system bus).
+Runs inside e2e_session.py (private X server, private session bus, no system bus). With
+HAP_VIRTUAL_BLUEZ set, a private system bus with hap-virtual-bluez on it (adapters hci0
+and hci1) comes first: the BLE steps create an accessory served over BLE in the window
+(on the first usable adapter) and drive it with hapctl as the central on the other one.
 Environment: HAP_SIMULATOR, HAPCTL, HAP_ACCESSORIES_DIR, E2E_WORKDIR, E2E_TAP,
-SCREENSHOT_DIR (where the PNGs, the AT-SPI tree dump and the app's log are left).
+SCREENSHOT_DIR (where the PNGs, the AT-SPI tree dump and the app's log are left),
+HAP_VIRTUAL_BLUEZ (optional).
 Writes TAP to $E2E_TAP.
 """
 import ctypes
@@ -34,6 +38,21 @@ CONTROLLER = os.path.join(WORK, "controller")
 WORKSPACE = os.path.join(WORK, "workspace")
 APP_LOG = os.path.join(WORK, "app.log")
 NEW_NAME = "Attic Thermostat"
+BLE_NAME = "Porch Light"
+BLE_CONTROLLER = os.path.join(WORK, "controller-ble")
+
+
+class Ble:
+    """Which virtual adapter serves the accessory (the first usable one: BlueZ's order,
+    hci0 or hci1, read from the Setup page) and which one hapctl uses (the other)."""
+    adapter = "hci0"
+    central = "hci1"
+
+    @staticmethod
+    def address(adapter):
+        """hap-virtual-bluez's default public address of hciN: 00:AA:01:01:00:(N+1)."""
+        return "00:AA:01:01:00:%02X" % (int(adapter[3:]) + 1)
+BLE_QUIRK = "ble-gsn-rollover"
 
 
 class Tap:
@@ -200,17 +219,45 @@ class App:
                       A.name(A.find(controls, roles="label", desc="value 1.5")) == name, 5):
             raise A.NotFound(f"selecting {name!r}: the row is not selected or the controls do not show it")
 
+    def find_tab(self, title):
+        """The view switcher's tab @title, looked up again: the Bluetooth tab is only
+        there while a BLE accessory is selected. Also finds the page."""
+        found = {}
+
+        def prune(obj):
+            n, r = A.name(obj), A.role(obj)
+            if n.startswith("HapSim") and n.endswith("Page"):
+                self.pages.setdefault(n, obj)
+                return True
+            if r == "page tab list":
+                for tab in A.children(obj):
+                    if A.name(tab) == title:
+                        found.setdefault("tab", tab)   # the first switcher, as locate() keeps
+                return True
+            return False
+        for _ in A.walk(self.frame, prune=prune):
+            pass
+        if "tab" in found:
+            self.tabs[title] = found["tab"]
+        return found.get("tab")
+
     def page(self, title):
         """Clicks the view switcher's button of the page @title ("Controls" … "Quirks");
         returns the page's accessible."""
+        if (title not in PAGES or title not in self.tabs) and not A.poll(lambda: self.find_tab(title), 5):
+            raise A.NotFound(f"no page tab {title!r}")
         A.do_action(self.tabs[title])
         if not A.poll(lambda: A.is_selected(self.tabs[title]), 5):
             raise A.NotFound(f"page tab {title!r} not on after a click:\n" + A.dump(self.tabs[title], 20))
-        return self.pages[PAGES[title]]
+        if title == BLE_PAGE[0]:
+            self.find_tab(title)
+        return self.pages[PAGES.get(title, BLE_PAGE[1])]
 
 
 PAGES = {"Controls": "HapSimControlsPage", "Setup": "HapSimSetupPage", "Pairings": "HapSimPairingsPage",
          "Traffic": "HapSimTrafficPage", "Quirks": "HapSimQuirksPage"}
+# Shown for accessories served over BLE only.
+BLE_PAGE = ("Bluetooth", "HapSimBlePage")
 
 
 def app_preexec():
@@ -392,6 +439,210 @@ def step_quirk(br_id, addr):
     r = hapctl("get", addr, br_id)
     tap.ok(r.returncode == 0 and r.stdout.startswith(f"{br_id} = "), "conforming again: hapctl get answers", out(r))
     tap.ok(A.poll(lambda: not workspace_has_quirk(QUIRK), 5), "… and the file no longer lists it")
+
+
+# ---- HAP over BLE (with HAP_VIRTUAL_BLUEZ) ----------------------------------------------
+
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>custom</type>
+  <listen>unix:path=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/> <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/> <allow eavesdrop="true"/>
+  </policy>
+</busconfig>
+"""
+
+
+def child_dies_with_us():
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)   # PR_SET_PDEATHSIG
+
+
+def start_virtual_bluez():
+    """A private system bus with hap-virtual-bluez on it, for the app and hapctl (both
+    read DBUS_SYSTEM_BUS_ADDRESS). False without HAP_VIRTUAL_BLUEZ."""
+    program = os.environ.get("HAP_VIRTUAL_BLUEZ")
+    if not program:
+        return False
+    socket = os.path.join(WORK, "system-bus")
+    config = os.path.join(WORK, "system-bus.conf")
+    with open(config, "w") as f:
+        f.write(BUS_CONFIG % socket)
+    logs = open(os.path.join(WORK, "virtual-bluez.log"), "w")
+    bus = subprocess.Popen(["dbus-daemon", "--config-file=" + config, "--nofork", "--print-address=1"],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=logs, text=True,
+                           preexec_fn=child_dies_with_us)
+    bus.stdout.readline()
+    os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + socket
+    daemon = subprocess.Popen([program], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=logs, text=True,
+                              preexec_fn=child_dies_with_us)
+    return tap.ok(daemon.stdout.readline().strip() == "ready", "hap-virtual-bluez runs on a private system bus")
+
+
+def ble_hapctl(*args, timeout=60):
+    return hapctl("--adapter", Ble.central, *args, controller=BLE_CONTROLLER, timeout=timeout)
+
+
+def ble_discover(device_id, want=lambda e: True, tries=20):
+    """What a controller scanning on the other adapter sees (hapctl discover --ble)."""
+    entry = None
+    for _ in range(tries):
+        r = ble_hapctl("--json", "discover", "--ble", "--timeout", "1")
+        try:
+            entries = json.loads(r.stdout) if r.returncode == 0 else []
+        except ValueError:
+            entries = []
+        entry = next((e for e in entries if e["device_id"] == device_id), None)
+        if entry is not None and want(entry):
+            return entry
+        time.sleep(0.3)
+    return entry
+
+
+def open_new_accessory_editor():
+    A.do_action(app.add_button)
+    item = A.poll(lambda: A.find(A.parent(app.add_button), roles="menu item", name_is="New Accessory…"), 5)
+    if item is None:
+        raise A.NotFound("the Add Accessory menu has no New Accessory…")
+    A.do_action(item)
+    editor = A.poll(lambda: next((w for w in A.toplevels(app.acc) if A.name(w) == "New Accessory"), None), 5)
+    if editor is None:
+        raise A.NotFound("the editor did not open")
+    return editor
+
+
+def step_ble_create():
+    """A lamp served over BLE, made in the editor: Transports → BLE, adapter left at the
+    first usable one."""
+    before = set(app.refresh_ids())
+    editor = open_new_accessory_editor()
+    A.set_text(A.find(editor, name_is="Accessory Name"), BLE_NAME)
+    picked, shown = pick_from_dropdown(A.find(editor, roles="combo box", name_is="Service Type"), "Lightbulb")
+    if not tap.ok(picked, "BLE: Service Type Lightbulb picked", shown):
+        return None
+    A.do_action(A.find(editor, roles="push button", name_is="Add Service"))
+    A.do_action(A.find(editor, roles=("push button", "toggle button"), name_is="BLE"))
+    adapter_row = A.poll(lambda: A.find(editor, name_is="Bluetooth Adapter"), 5)
+    tap.ok(adapter_row is not None and A.find(adapter_row, roles="label", name_is="First usable"),
+           "choosing BLE shows the Bluetooth Adapter row, on \"First usable\"",
+           A.dump(adapter_row, 40) if adapter_row else A.dump(editor, 300))
+    create = A.poll(lambda: (b := A.find(editor, roles="push button", name_is="Create Accessory")) and
+                    A.is_sensitive(b) and b, 5)
+    A.do_action(create)
+    ids = A.poll(lambda: set(app.refresh_ids()) - before, 10)
+    if not tap.ok(ids and len(ids) == 1, f"BLE: the engine has a new accessory \"{BLE_NAME}\"", app.ids):
+        return None
+    acc_id = next(iter(ids))
+    with open(os.path.join(WORKSPACE, acc_id + ".json")) as f:
+        definition = json.load(f)
+    tap.ok(definition.get("transports") == ["ble"] and "ble-adapter" not in definition.get("simulator", {}),
+           "its file says \"transports\": [\"ble\"] and names no adapter (the first usable)", definition)
+    row = A.poll(lambda: app.sidebar_row(BLE_NAME), 5)
+    tap.ok(row and row.endswith(", BLE"), "the sidebar row names its transport: BLE", row)
+
+    app.select(BLE_NAME)
+    setup = app.page("Setup")
+    adapter = A.poll(lambda: next((A.name(l) for l in A.find_all(setup, roles="label")
+                                   if A.name(l) in ("hci0", "hci1")), None), 10)
+    tap.ok(adapter and A.find_all(setup, roles="label", name_is="BLE"),
+           f"the Setup page shows the transport BLE and the adapter in use ({adapter})", A.dump(setup, 200))
+    if adapter:
+        Ble.adapter = adapter
+        Ble.central = "hci1" if adapter == "hci0" else "hci0"
+    return acc_id
+
+
+def step_ble_pair_and_quirk(acc_id):
+    device_id = app.ids[acc_id]["device-id"]
+    entry = ble_discover(device_id)
+    if not tap.ok(entry is not None and entry["address"] == Ble.address(Ble.adapter) and entry["paired"] is False,
+                  f"hapctl discover --ble ({Ble.central}) sees it on {Ble.adapter}'s address, unpaired", entry):
+        return None
+    with timed("pair over BLE with hapctl"):
+        r = ble_hapctl("pair", "ble:" + Ble.address(Ble.adapter), CODE)
+    if not tap.ok(r.returncode == 0 and device_id in r.stdout, "hapctl pairs with it over BLE", out(r)):
+        return None
+    row = A.poll(lambda: (n := app.sidebar_row(BLE_NAME)) and "Paired" in n and n, 10)
+    tap.ok(row, "the sidebar row says paired", app.sidebar_row(BLE_NAME))
+
+    app.select(BLE_NAME)
+    page = app.page("Quirks")
+    switch = A.wait_find(page, roles=A.SWITCH_ROLES, name_is=BLE_QUIRK)
+    tap.ok(not A.is_checked(switch), f"the Quirks page lists the BLE quirk {BLE_QUIRK}, off")
+    A.do_action(switch)
+    enabled = A.poll(lambda: any(q["name"] == BLE_QUIRK for q in ctl_json("quirks", acc_id)), 5)
+    tap.ok(enabled, f"switching {BLE_QUIRK} on in the window enables it", ctl("quirks", acc_id).stdout)
+    entry = ble_discover(device_id, lambda e: e["gsn"] == 65535)
+    tap.ok(entry is not None and entry["gsn"] == 65535,
+           "at the controller: the advertisement's GSN is 65535, about to wrap", entry)
+    ble = app.page(BLE_PAGE[0])
+    tap.ok(A.poll(lambda: A.find_all(ble, roles="label", name_is="65535"), 5),
+           "the Bluetooth page shows GSN 65535", A.dump(ble, 200))
+    tap.ok(A.find_all(ble, roles="label", name_is="Advertising") and
+           A.find_all(ble, roles="label", name_is=device_id),
+           "… the state Advertising and the advertisement's device id", A.dump(ble, 200))
+    return device_id
+
+
+def step_ble_indication(acc_id, device_id):
+    """A value changed in the window reaches the central as an indication; the connection
+    that carried it wraps the GSN to 1 (ble-gsn-rollover, hap-protocol.md §5.11)."""
+    on = next(c for c in ctl_json("chars", acc_id) if c["type"] == "On")
+    on_id = f"{on['aid']}.{on['iid']}"
+    app.select(BLE_NAME)
+    page = app.page("Controls")
+    switch = A.wait_find(page, roles=A.SWITCH_ROLES, desc=on_id)
+    before = A.is_checked(switch)
+    watch = subprocess.Popen([HAPCTL, "--controller", BLE_CONTROLLER, "--adapter", Ble.central, "watch",
+                              "--count", "1", "ble:" + Ble.address(Ble.adapter), on_id],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        subscribed = watch.stdout.readline().strip() == "watching"
+        tap.ok(subscribed, "hapctl watch subscribes over BLE", "" if subscribed else watch.stderr.read())
+        ble = app.page(BLE_PAGE[0])
+        tap.ok(A.poll(lambda: A.find_all(ble, roles="label", name_is="Connected"), 10),
+               "the Bluetooth page shows the central connected", A.dump(ble, 200))
+        tap.ok(A.find_all(ble, roles="label", name_is=Ble.address(Ble.central)),
+               f"… with its address ({Ble.central}'s)", A.dump(ble, 200))
+        os.makedirs(SHOTS, exist_ok=True)
+        dismiss_toasts()
+        time.sleep(0.5)   # drawn; AT-SPI cannot tell when
+        dismiss_toasts()  # one that came meanwhile
+        ok, detail = screenshots.capture(os.path.join(SHOTS, "bluetooth.png"))
+        tap.ok(ok, "screenshot of the bluetooth page (a central connected): bluetooth.png, not blank", detail)
+        page = app.page("Controls")
+        switch = A.wait_find(page, roles=A.SWITCH_ROLES, desc=on_id)
+        with timed("toggle On in the window → indication at hapctl watch"):
+            A.do_action(switch)
+            try:
+                events, errors = watch.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                watch.kill()
+                events, errors = watch.communicate()
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+            watch.wait()
+    want = "false" if before else "true"
+    tap.ok(f"{on_id} = {want}" in events, f"the central gets the indication and reads {on_id} = {want}",
+           f"watch: {events!r} {errors!r}")
+    entry = ble_discover(device_id, lambda e: e["gsn"] == 1)
+    tap.ok(entry is not None and entry["gsn"] == 1, "the GSN wrapped from 65535 to 1 (ble-gsn-rollover)", entry)
+    ble = app.page(BLE_PAGE[0])
+    tap.ok(A.poll(lambda: A.find_all(ble, roles="label", name_is="Advertising"), 10),
+           "the Bluetooth page shows it advertising again", A.dump(ble, 200))
+
+
+def step_ble():
+    acc_id = guarded(step_ble_create)
+    if not acc_id:
+        return
+    device_id = guarded(step_ble_pair_and_quirk, acc_id)
+    if device_id:
+        guarded(step_ble_indication, acc_id, device_id)
 
 
 def find_dialog_button(label, timeout=5):
@@ -648,6 +899,7 @@ def guarded(step, *args):
 
 def main():
     try:
+        ble = guarded(start_virtual_bluez)
         # Without the app and a paired controller nothing after makes sense.
         if guarded(step_start) is False or guarded(step_pair) is False:
             raise SystemExit
@@ -659,6 +911,8 @@ def main():
             guarded(step_quirk, br_id, addr)
             guarded(step_remove_pairing, br_id, addr)
         guarded(step_new_accessory)
+        if ble:
+            step_ble()
         guarded(step_second_instance)
         guarded(step_screenshots)
     except SystemExit:

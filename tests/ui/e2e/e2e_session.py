@@ -9,7 +9,8 @@ behind.
   the AT-SPI bus and registry (D-Bus activated) are all private to the test.
 - There is no system bus (DBUS_SYSTEM_BUS_ADDRESS points at nothing), so the app never
   advertises on the host's avahi-daemon: the test is the same inside the test namespace
-  and outside it.
+  and outside it. (SCRIPT's BLE steps start a private one of their own, with nothing on
+  it but hap-virtual-bluez.)
 - This process is a child subreaper: whatever the session leaves running (the app, the
   dbus-daemons, at-spi-bus-launcher, at-spi2-registryd, hapctl) is re-parented here and
   killed, by pid, at the end, on SIGTERM (meson's timeout) and after E2E_TIMEOUT seconds
