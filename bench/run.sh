@@ -49,7 +49,10 @@ if [ "${1:-}" = "--inner" ]; then
           files+=("$WORK/$name.files/lamp-$i.json")
         done
       fi
-      "$SIM" --headless --bind 127.0.0.1 --state-dir "$WORK/$name.state" --setup-code "$CODE" "${files[@]}" \
+      # --max-connections 0: the 10,000-session run needs more than the default 256 per
+      # accessory (the process-wide cap still follows the descriptor limit).
+      "$SIM" --headless --bind 127.0.0.1 --state-dir "$WORK/$name.state" --setup-code "$CODE" \
+        --max-connections 0 "${files[@]}" \
         >"$WORK/$name.out" 2>"$WORK/$name.err" &
     else
       "$NODE" "$REPO/tests/hapnode/accessory.mjs" --bind 127.0.0.1 --port 0 --pincode "$CODE" \

@@ -36,6 +36,9 @@ struct _HapSimAccessory
   char               *bind_address;
   char               *setup_code;
   gint                event_window;   /* -1: the server's default */
+  HapConnectionLimit *connection_limit;   /* the engine's, shared; or NULL */
+  HapSimConnectionSettings connection_settings;   /* the engine's (command line) */
+  HapSimConnectionSettings file_connections;      /* "simulator" → "connections" */
   char               *ble_adapter;    /* NULL: BlueZ's first usable adapter */
   char               *file_adapter;   /* the file's "simulator"."ble-adapter": wins over defaults */
   GHashTable         *ble_claims;     /* adapter ("" = default) → the accessory on it */
@@ -500,10 +503,47 @@ load_quirks (HapSimAccessory *self, HapJsonReader *reader, JsonObject *section, 
   return TRUE;
 }
 
+/* "connections": { "max": N, "idle-timeout-ms": N, "stall-timeout-ms": N,
+ * "pairing-timeout-ms": N }, each optional (0: no cap, or never time out). */
+static gboolean
+load_connections (HapSimAccessory *self, HapJsonReader *reader, JsonObject *section, GError **error)
+{
+  static const char * const keys[] = {
+    "max", "idle-timeout-ms", "stall-timeout-ms", "pairing-timeout-ms", NULL
+  };
+  gint64 *targets[] = {
+    &self->file_connections.max_connections, &self->file_connections.idle_timeout_ms,
+    &self->file_connections.stall_timeout_ms, &self->file_connections.pairing_timeout_ms,
+  };
+  const char *path = "simulator.connections";
+  JsonNode *node;
+  JsonObject *object;
+
+  if (!_hap_json_reader_member (reader, section, "simulator", "connections", HAP_JSON_KIND_OBJECT,
+                                FALSE, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  object = json_node_get_object (node);
+  if (!_hap_json_reader_check_keys (reader, object, path, keys, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+    {
+      if (!_hap_json_reader_member (reader, object, path, keys[i], HAP_JSON_KIND_INTEGER, FALSE, &node, error))
+        return FALSE;
+      if (node == NULL)
+        continue;
+      if (!_hap_json_reader_int_in_range (reader, node, path, keys[i], 0, G_MAXUINT32, error))
+        return FALSE;
+      *targets[i] = json_node_get_int (node);
+    }
+  return TRUE;
+}
+
 static gboolean
 load_simulator_section (HapSimAccessory *self, GError **error)
 {
-  static const char * const keys[] = { "quirks", "behaviours", "ble-adapter", NULL };
+  static const char * const keys[] = { "quirks", "behaviours", "connections", "ble-adapter", NULL };
   g_autofree char *text = NULL;
   gsize length;
   g_autoptr(JsonNode) root = NULL;
@@ -528,6 +568,7 @@ load_simulator_section (HapSimAccessory *self, GError **error)
                                   _hap_json_reader_describe_node (section));
   if (!_hap_json_reader_check_keys (&reader, json_node_get_object (section), "simulator", keys, error) ||
       !load_quirks (self, &reader, json_node_get_object (section), error) ||
+      !load_connections (self, &reader, json_node_get_object (section), error) ||
       !_hap_json_reader_member (&reader, json_node_get_object (section), "simulator", "behaviours",
                                 HAP_JSON_KIND_ARRAY, FALSE, &behaviours, error) ||
       !_hap_json_reader_member (&reader, json_node_get_object (section), "simulator", "ble-adapter",
@@ -623,6 +664,38 @@ void
 hap_sim_accessory_set_event_window (HapSimAccessory *self, guint milliseconds)
 {
   self->event_window = (gint) MIN (milliseconds, G_MAXINT);
+}
+
+void
+hap_sim_accessory_set_connection_settings (HapSimAccessory                *self,
+                                           HapConnectionLimit             *limit,
+                                           const HapSimConnectionSettings *settings)
+{
+  g_set_object (&self->connection_limit, limit);
+  self->connection_settings = *settings;
+}
+
+/* The file's value, else the engine's, else the server's default. */
+static void
+apply_connection_setting (HapAccessoryServer *server, const char *property, gint64 engine, gint64 file)
+{
+  gint64 value = file >= 0 ? file : engine;
+
+  if (value >= 0)
+    g_object_set (server, property, (guint) value, NULL);
+}
+
+static void
+apply_connection_settings (HapSimAccessory *self, HapAccessoryServer *server)
+{
+  const HapSimConnectionSettings *e = &self->connection_settings, *f = &self->file_connections;
+
+  if (self->connection_limit != NULL)
+    g_object_set (server, "connection-limit", self->connection_limit, NULL);
+  apply_connection_setting (server, "max-connections", e->max_connections, f->max_connections);
+  apply_connection_setting (server, "idle-timeout", e->idle_timeout_ms, f->idle_timeout_ms);
+  apply_connection_setting (server, "stall-timeout", e->stall_timeout_ms, f->stall_timeout_ms);
+  apply_connection_setting (server, "pairing-timeout", e->pairing_timeout_ms, f->pairing_timeout_ms);
 }
 
 void
@@ -853,6 +926,7 @@ hap_sim_accessory_start (HapSimAccessory *self, GError **error)
   hap_accessory_server_set_bind_address (server, self->bind_address);
   if (self->event_window >= 0)
     hap_accessory_server_set_event_window (server, (guint) self->event_window);
+  apply_connection_settings (self, server);
   if (self->advertiser != NULL)
     hap_accessory_server_set_advertiser (server, self->advertiser);
   else
@@ -1256,6 +1330,7 @@ hap_sim_accessory_dispose (GObject *object)
   g_clear_pointer (&self->quirks, g_ptr_array_unref);
   g_clear_object (&self->accessory);
   g_clear_object (&self->advertiser);
+  g_clear_object (&self->connection_limit);
   G_OBJECT_CLASS (hap_sim_accessory_parent_class)->dispose (object);
 }
 
@@ -1314,6 +1389,8 @@ static void
 hap_sim_accessory_init (HapSimAccessory *self)
 {
   self->event_window = -1;
+  self->connection_settings = (HapSimConnectionSettings) HAP_SIM_CONNECTION_SETTINGS_INIT;
+  self->file_connections = (HapSimConnectionSettings) HAP_SIM_CONNECTION_SETTINGS_INIT;
   self->quirks = g_ptr_array_new_with_free_func ((GDestroyNotify) hap_sim_quirk_free);
   self->behaviours = g_ptr_array_new_with_free_func ((GDestroyNotify) hap_sim_behaviour_free);
   self->trace = hap_sim_trace_new (HAP_SIM_TRACE_DEFAULT_ENTRIES, HAP_SIM_TRACE_DEFAULT_BYTES);

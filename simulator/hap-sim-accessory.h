@@ -74,6 +74,26 @@ gboolean         hap_sim_accessory_set_setup_code   (HapSimAccessory *self, cons
                                                      GError **error);
 void             hap_sim_accessory_set_event_window (HapSimAccessory *self, guint milliseconds);
 
+/* Connection limits and timers: the HapAccessoryServer properties "max-connections",
+ * "idle-timeout", "stall-timeout" and "pairing-timeout"; -1 keeps the server's
+ * default. */
+typedef struct
+{
+  gint64 max_connections;
+  gint64 idle_timeout_ms;
+  gint64 stall_timeout_ms;
+  gint64 pairing_timeout_ms;
+} HapSimConnectionSettings;
+
+#define HAP_SIM_CONNECTION_SETTINGS_INIT { -1, -1, -1, -1 }
+
+/* From the next start: the process-wide @limit shared with the engine's other
+ * accessories (NULL: the server's own) and the engine's @settings (the command line),
+ * which the file's "simulator" → "connections" section overrides key by key. */
+void             hap_sim_accessory_set_connection_settings (HapSimAccessory                *self,
+                                                            HapConnectionLimit             *limit,
+                                                            const HapSimConnectionSettings *settings);
+
 gboolean         hap_sim_accessory_start         (HapSimAccessory *self,
                                                   GError         **error);
 /* Closes every connection, withdraws the record, stops behaviours. */

@@ -21,6 +21,10 @@ struct _HapSimEngine
   GStrv          ble_adapters;   /* given for BLE accessories in turn; NULL: the first usable */
   GHashTable    *ble_claims;     /* adapter → the accessory serving HAP-BLE on it */
   GPtrArray     *accessories;    /* HapSimAccessory */
+  /* One process, one budget of descriptors: every accessory's server counts against
+   * this limit. */
+  HapConnectionLimit *connection_limit;
+  HapSimConnectionSettings connection_settings;
 };
 
 enum {
@@ -71,6 +75,18 @@ hap_sim_engine_set_setup_code (HapSimEngine *self, const char *code, GError **er
   g_free (self->setup_code);
   self->setup_code = g_strdup (code);
   return TRUE;
+}
+
+HapConnectionLimit *
+hap_sim_engine_get_connection_limit (HapSimEngine *self)
+{
+  return self->connection_limit;
+}
+
+void
+hap_sim_engine_set_connection_settings (HapSimEngine *self, const HapSimConnectionSettings *settings)
+{
+  self->connection_settings = *settings;
 }
 
 void
@@ -194,6 +210,7 @@ load (HapSimEngine *self, const char *path, const char *id, GPtrArray *pending, 
   if (acc == NULL)
     return NULL;
   hap_sim_accessory_set_bind_address (acc, self->bind_address);
+  hap_sim_accessory_set_connection_settings (acc, self->connection_limit, &self->connection_settings);
   hap_sim_accessory_set_ble_adapter (acc, hap_sim_accessory_has_ble (acc) ? pick_adapter (self, pending) : NULL,
                                      self->ble_claims);
   if (self->setup_code != NULL)
@@ -342,6 +359,7 @@ hap_sim_engine_dispose (GObject *object)
     hap_sim_engine_stop_all (self);
   g_clear_pointer (&self->accessories, g_ptr_array_unref);
   g_clear_object (&self->advertiser);
+  g_clear_object (&self->connection_limit);
   G_OBJECT_CLASS (hap_sim_engine_parent_class)->dispose (object);
 }
 
@@ -376,6 +394,8 @@ static void
 hap_sim_engine_init (HapSimEngine *self)
 {
   self->advertise = TRUE;
+  self->connection_limit = hap_connection_limit_new (0);
+  self->connection_settings = (HapSimConnectionSettings) HAP_SIM_CONNECTION_SETTINGS_INIT;
   self->accessories = g_ptr_array_new_with_free_func (g_object_unref);
   self->ble_claims = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }

@@ -34,6 +34,13 @@ const char      *hap_sim_engine_pick_ble_adapter  (HapSimEngine    *self,
 gboolean         hap_sim_engine_set_setup_code    (HapSimEngine *self, const char *code,
                                                    GError **error);
 void             hap_sim_engine_set_advertise     (HapSimEngine *self, gboolean advertise);
+/* The process-wide connection cap every accessory's server shares (max-connections 0:
+ * derived from RLIMIT_NOFILE until set). */
+HapConnectionLimit *hap_sim_engine_get_connection_limit (HapSimEngine *self);
+/* Per-accessory limits and timers for accessories added from now on (a file's
+ * "simulator" → "connections" section overrides them). */
+void             hap_sim_engine_set_connection_settings (HapSimEngine                   *self,
+                                                         const HapSimConnectionSettings *settings);
 
 /* Loads and (when @start) starts the accessory of @path. The id is the file's stem,
  * made unique with "-2", "-3"… */

@@ -397,6 +397,8 @@ main (int argc, char **argv)
   g_autofree char *ble_adapter = NULL;
   g_auto(GStrv) files = NULL;
   int port = 0;
+  HapSimConnectionSettings connections = HAP_SIM_CONNECTION_SETTINGS_INIT;
+  gint64 max_process_connections = -1;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) connection = NULL;
@@ -422,6 +424,20 @@ main (int argc, char **argv)
       "Control API on this D-Bus: session (default), system, none, or an address", "BUS" },
     { "bus-name", 0, 0, G_OPTION_ARG_STRING, &bus_name,
       "Own this bus name (default: " HAP_SIM_DBUS_NAME ")", "NAME" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT64, &connections.max_connections,
+      "HAP/IP connections each accessory holds at once (default 256; 0: no cap of its own)", "N" },
+    { "max-process-connections", 0, 0, G_OPTION_ARG_INT64, &max_process_connections,
+      "HAP/IP connections of all accessories together (default: the descriptor limit minus "
+      "2 per accessory and max(64, 1/8)); at either cap the oldest unverified connection is closed", "N" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT64, &connections.idle_timeout_ms,
+      "Close a connection that takes no pairing step for this long before Pair Verify "
+      "(default 60000; 0: never)", "MS" },
+    { "stall-timeout", 0, 0, G_OPTION_ARG_INT64, &connections.stall_timeout_ms,
+      "Close a connection whose request or encrypted frame stays incomplete this long "
+      "(default 10000; 0: never)", "MS" },
+    { "pairing-timeout", 0, 0, G_OPTION_ARG_INT64, &connections.pairing_timeout_ms,
+      "Drop a Pair Setup or Pair Verify that waits this long for the controller "
+      "(default 30000; 0: never)", "MS" },
     { "factory-reset", 0, 0, G_OPTION_ARG_NONE, &factory_reset,
       "Wipe the identity, keys and pairings of the given accessories, then exit", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log protocol details to stderr", NULL },
@@ -464,6 +480,21 @@ main (int argc, char **argv)
       g_printerr ("hap-simulator: --port must be 0..65535\n");
       return 2;
     }
+  {
+    const struct { const char *name; gint64 value; } limits[] = {
+      { "--max-connections", connections.max_connections },
+      { "--max-process-connections", max_process_connections },
+      { "--idle-timeout", connections.idle_timeout_ms },
+      { "--stall-timeout", connections.stall_timeout_ms },
+      { "--pairing-timeout", connections.pairing_timeout_ms },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (limits); i++)
+      if (limits[i].value != -1 && (limits[i].value < 0 || limits[i].value > G_MAXUINT32))
+        {
+          g_printerr ("hap-simulator: %s must be 0..%u\n", limits[i].name, G_MAXUINT32);
+          return 2;
+        }
+  }
   if (setup_code != NULL && !hap_setup_code_validate (setup_code, &error))
     {
       g_printerr ("hap-simulator: --setup-code: %s\n", error->message);
@@ -519,6 +550,10 @@ main (int argc, char **argv)
   hap_sim_engine_set_base_port (sim.engine, (guint16) port);
   hap_sim_engine_set_ble_adapter (sim.engine, ble_adapter);
   hap_sim_engine_set_setup_code (sim.engine, setup_code, NULL);
+  hap_sim_engine_set_connection_settings (sim.engine, &connections);
+  if (max_process_connections >= 0)
+    hap_connection_limit_set_max_connections (hap_sim_engine_get_connection_limit (sim.engine),
+                                              (guint) max_process_connections);
   g_signal_connect (sim.engine, "accessory-added", G_CALLBACK (on_accessory_added), &sim);
   g_signal_connect (sim.engine, "accessory-removed", G_CALLBACK (on_accessory_removed), &sim);
   g_unix_signal_add (SIGINT, on_quit_signal, &sim);

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 tools/install-deps.sh || exit 1
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+userns=""
+[ "$(id -u)" = 0 ] || userns="--user --map-root-user"
 status=0
 logs=""
 
@@ -27,8 +29,10 @@ run_suite () {
     echo "run-tests: the BLE VM image could not be prepared; the ble-vm tests will fail" >&2
   # Every test runs in a private network namespace (loopback only) with a private /run:
   # no packet leaves the machine, no port or mDNS name clashes with the host, and the
-  # host's D-Bus and avahi-daemon are out of reach.
-  unshare --net --mount --fork sh -c \
+  # host's D-Bus and avahi-daemon are out of reach. Without root, a user namespace
+  # provides them (unshare --user --map-root-user; see README "Running the tests").
+  # shellcheck disable=SC2086
+  unshare $userns --net --mount --fork sh -c \
     'mount -t tmpfs tmpfs /run && ip link set lo up && exec meson test -C "$0" --print-errorlogs --num-processes 2' \
     "$dir" || status=1
   logs="$logs $dir/meson-logs/testlog.json"

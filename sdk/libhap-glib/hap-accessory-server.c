@@ -17,6 +17,11 @@ enum
   PROP_0,
   PROP_ACCESSORY,
   PROP_STATE_DIR,
+  PROP_MAX_CONNECTIONS,
+  PROP_CONNECTION_LIMIT,
+  PROP_IDLE_TIMEOUT,
+  PROP_STALL_TIMEOUT,
+  PROP_PAIRING_TIMEOUT,
   N_PROPS
 };
 
@@ -547,6 +552,7 @@ hap_accessory_server_dispose (GObject *object)
   hap_accessory_server_stop (self);
   g_clear_object (&self->accessory);
   g_clear_object (&self->advertiser);
+  g_clear_object (&self->connection_limit);
   G_OBJECT_CLASS (hap_accessory_server_parent_class)->dispose (object);
 }
 
@@ -585,6 +591,21 @@ hap_accessory_server_get_property (GObject *object, guint prop_id, GValue *value
     case PROP_STATE_DIR:
       g_value_set_string (value, self->state_dir);
       break;
+    case PROP_MAX_CONNECTIONS:
+      g_value_set_uint (value, self->max_connections);
+      break;
+    case PROP_CONNECTION_LIMIT:
+      g_value_set_object (value, self->connection_limit);
+      break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_uint (value, self->idle_timeout_ms);
+      break;
+    case PROP_STALL_TIMEOUT:
+      g_value_set_uint (value, self->stall_timeout_ms);
+      break;
+    case PROP_PAIRING_TIMEOUT:
+      g_value_set_uint (value, self->pairing_timeout_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -603,6 +624,22 @@ hap_accessory_server_set_property (GObject *object, guint prop_id, const GValue 
       break;
     case PROP_STATE_DIR:
       self->state_dir = g_value_dup_string (value);
+      break;
+    case PROP_MAX_CONNECTIONS:
+      self->max_connections = g_value_get_uint (value);
+      break;
+    case PROP_CONNECTION_LIMIT:
+      /* The transport took a reference at start; a new limit applies from the next. */
+      g_set_object (&self->connection_limit, g_value_get_object (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      self->idle_timeout_ms = g_value_get_uint (value);
+      break;
+    case PROP_STALL_TIMEOUT:
+      self->stall_timeout_ms = g_value_get_uint (value);
+      break;
+    case PROP_PAIRING_TIMEOUT:
+      self->pairing_timeout_ms = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -625,6 +662,62 @@ hap_accessory_server_class_init (HapAccessoryServerClass *klass)
   properties [PROP_STATE_DIR] =
     g_param_spec_string ("state-dir", NULL, NULL, NULL,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapAccessoryServer:max-connections:
+   *
+   * The most HAP/IP connections this accessory holds at once; 0 leaves only the
+   * #HapAccessoryServer:connection-limit. Default %HAP_DEFAULT_MAX_CONNECTIONS (256;
+   * HAP requires at least 8, HomeKitADK defaults to 17). At the cap a new connection
+   * evicts this accessory's oldest connection that has not completed Pair Verify, or is
+   * refused when all are verified. Read at every accept.
+   */
+  properties [PROP_MAX_CONNECTIONS] =
+    g_param_spec_uint ("max-connections", NULL, NULL, 0, G_MAXUINT, HAP_DEFAULT_MAX_CONNECTIONS,
+                       (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapAccessoryServer:connection-limit:
+   *
+   * The process-wide cap this server's connections count against, shared with other
+   * servers (see #HapConnectionLimit). %NULL (the default): the server makes one of its
+   * own at start, derived from the file descriptor limit. Set before start.
+   */
+  properties [PROP_CONNECTION_LIMIT] =
+    g_param_spec_object ("connection-limit", NULL, NULL, HAP_TYPE_CONNECTION_LIMIT,
+                         (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapAccessoryServer:idle-timeout:
+   *
+   * Milliseconds a HAP/IP connection may stay open without a Pair Setup or Pair Verify
+   * step before it has completed Pair Verify (counted from the accept or the last
+   * step); 0 never closes it. Default %HAP_DEFAULT_IDLE_TIMEOUT_MS (60 s, HomeKitADK's
+   * idle time). Verified sessions are never closed for being quiet: controllers keep
+   * them open indefinitely.
+   */
+  properties [PROP_IDLE_TIMEOUT] =
+    g_param_spec_uint ("idle-timeout", NULL, NULL, 0, G_MAXUINT, HAP_DEFAULT_IDLE_TIMEOUT_MS,
+                       (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapAccessoryServer:stall-timeout:
+   *
+   * Milliseconds a request may stay incomplete while the server waits for the rest
+   * (a body shorter than its Content-Length, part of an encrypted frame) before the
+   * connection is closed, verified or not; the clock restarts whenever a request
+   * completes. 0 never closes it. Default %HAP_DEFAULT_STALL_TIMEOUT_MS (10 s).
+   */
+  properties [PROP_STALL_TIMEOUT] =
+    g_param_spec_uint ("stall-timeout", NULL, NULL, 0, G_MAXUINT, HAP_DEFAULT_STALL_TIMEOUT_MS,
+                       (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapAccessoryServer:pairing-timeout:
+   *
+   * Milliseconds a Pair Setup or Pair Verify in progress may wait for the controller's
+   * next step before the connection is dropped (and with it the procedure, so that a
+   * stalled Pair Setup does not keep other controllers Busy); 0 never drops it. Default
+   * %HAP_DEFAULT_PAIRING_TIMEOUT_MS (30 s, HomeKitADK's Pair Setup timeout).
+   */
+  properties [PROP_PAIRING_TIMEOUT] =
+    g_param_spec_uint ("pairing-timeout", NULL, NULL, 0, G_MAXUINT, HAP_DEFAULT_PAIRING_TIMEOUT_MS,
+                       (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -685,6 +778,10 @@ hap_accessory_server_init (HapAccessoryServer *self)
   self->event_window_ms = 250;
   self->advertise = TRUE;
   self->handler_timeout_ms = 5000;
+  self->max_connections = HAP_DEFAULT_MAX_CONNECTIONS;
+  self->idle_timeout_ms = HAP_DEFAULT_IDLE_TIMEOUT_MS;
+  self->stall_timeout_ms = HAP_DEFAULT_STALL_TIMEOUT_MS;
+  self->pairing_timeout_ms = HAP_DEFAULT_PAIRING_TIMEOUT_MS;
   self->transports = HAP_TRANSPORT_IP;
   self->sessions = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_session_unref);
   self->value_handlers = g_ptr_array_new_with_free_func (g_object_unref);

@@ -11,6 +11,7 @@
 
 #include "hap-accessory.h"
 #include "hap-advertiser.h"
+#include "hap-connection-limit.h"
 
 G_BEGIN_DECLS
 
@@ -84,6 +85,42 @@ void                hap_accessory_server_set_event_window (HapAccessoryServer  *
 HAP_AVAILABLE_IN_ALL
 void                hap_accessory_server_set_handler_timeout (HapAccessoryServer *self,
                                                               guint               milliseconds);
+
+/* Connection limits and timers (HAP/IP) are GObject properties, read while running:
+ * "max-connections", "connection-limit" (a #HapConnectionLimit shared with other servers
+ * on the same context; set before start), "idle-timeout", "stall-timeout" and
+ * "pairing-timeout" (milliseconds, 0 = never). At a cap the oldest connection that has
+ * not completed Pair Verify is evicted; verified sessions never are (a new connection is
+ * refused instead), and they have no idle timeout. */
+
+/**
+ * HAP_DEFAULT_MAX_CONNECTIONS:
+ *
+ * Default of #HapAccessoryServer:max-connections: 256 HAP/IP connections per accessory
+ * (HAP requires at least 8; HomeKitADK keeps 17).
+ */
+#define HAP_DEFAULT_MAX_CONNECTIONS    256
+/**
+ * HAP_DEFAULT_IDLE_TIMEOUT_MS:
+ *
+ * Default of #HapAccessoryServer:idle-timeout: a connection that has not completed Pair
+ * Verify and takes no pairing step for 60 s is closed (HomeKitADK's idle time).
+ */
+#define HAP_DEFAULT_IDLE_TIMEOUT_MS    60000
+/**
+ * HAP_DEFAULT_STALL_TIMEOUT_MS:
+ *
+ * Default of #HapAccessoryServer:stall-timeout: a request or encrypted frame left
+ * incomplete for 10 s closes its connection.
+ */
+#define HAP_DEFAULT_STALL_TIMEOUT_MS   10000
+/**
+ * HAP_DEFAULT_PAIRING_TIMEOUT_MS:
+ *
+ * Default of #HapAccessoryServer:pairing-timeout: a Pair Setup or Pair Verify waiting
+ * 30 s for the controller's next step is dropped (HomeKitADK's Pair Setup timeout).
+ */
+#define HAP_DEFAULT_PAIRING_TIMEOUT_MS 30000
 
 /* DNS-SD (hap-protocol.md §4.13): by default the server advertises _hap._tcp through a
  * HapAdvertiser of its own. Servers of one process should share one (set it before

@@ -21,9 +21,15 @@ static void     schedule_processing (HapConnection *conn);
 
 /* Backpressure: a controller that pipelines faster than slow handlers answer, or that
  * does not read its responses, is not read from until it catches up — memory per
- * connection stays bounded. */
+ * connection stays bounded: at most MAX_QUEUED_REQUESTS parsed requests, one read's
+ * worth of unparsed bytes (or one request being received, up to
+ * HAP_HTTP_MAX_BODY_BYTES), and MAX_PENDING_OUTPUT of unsent output plus the one
+ * response that crossed it. Events wait (coalesced) while the output is over the cap. */
 #define MAX_QUEUED_REQUESTS 32
 #define MAX_PENDING_OUTPUT  (256 * 1024)
+/* After a burst the output buffer goes back to a small one instead of keeping its peak
+ * capacity; a slow reader's sent prefix is dropped once it is this large. */
+#define SHRINK_OUTPUT_ABOVE (64 * 1024)
 
 HapConnection *
 _hap_connection_ref (HapConnection *conn)
@@ -82,6 +88,8 @@ _hap_connection_new (HapIpTransport    *ip,
   conn->out = g_byte_array_new ();
   conn->pending_events = g_ptr_array_new ();
   g_queue_init (&conn->requests);
+  conn->pairing_activity_usec = g_get_monotonic_time ();
+  conn->reading = TRUE;
 
   /* Events are small and latency-bound: no Nagle delay (HAP-NodeJS does the same). */
   setsockopt (conn->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -93,20 +101,43 @@ _hap_connection_new (HapIpTransport    *ip,
   return conn;
 }
 
-/* Reads while the controller is not too far ahead (backpressure), writes while output
- * waits. */
+/* Input ends inside a request or a frame (complete requests left in the parser by
+ * backpressure do not count: they wait for us, not for the controller). */
+static gboolean
+has_partial_input (HapConnection *conn)
+{
+  return (hap_http_parser_get_pending (conn->parser) > 0 && !conn->parser_full) ||
+         (conn->codec != NULL && hap_frame_codec_get_pending (conn->codec) > 0);
+}
+
+static gboolean
+output_backed_up (HapConnection *conn)
+{
+  return conn->out->len - conn->out_offset >= MAX_PENDING_OUTPUT;
+}
+
+/* Reads while the controller is not too far ahead (backpressure): fewer than
+ * MAX_QUEUED_REQUESTS parsed, none complete left in the parser, output under the cap.
+ * Writes while output waits. */
 static void
 update_reading (HapConnection *conn)
 {
   GIOCondition condition = 0;
+  gboolean reading;
 
   if (conn->server == NULL || conn->watch == NULL)
     return;
-  if (conn->requests.length < MAX_QUEUED_REQUESTS &&
-      conn->out->len - conn->out_offset < MAX_PENDING_OUTPUT)
+  reading = conn->requests.length < MAX_QUEUED_REQUESTS && !conn->parser_full &&
+            !output_backed_up (conn);
+  if (reading)
     condition |= G_IO_IN;
   if (conn->out_offset < conn->out->len)
     condition |= G_IO_OUT;
+  /* The stall clock counts only time spent waiting for the controller: it starts again
+   * when reading resumes with part of a request or frame in hand. */
+  if (reading && !conn->reading)
+    conn->partial_since_usec = has_partial_input (conn) ? g_get_monotonic_time () : 0;
+  conn->reading = reading;
   hap_poll_watch_set_condition (conn->watch, condition);
 }
 
@@ -123,6 +154,14 @@ _hap_connection_close (HapConnection *conn)
   if (server->hooks != NULL && server->hooks->closed != NULL)
     server->hooks->closed (server, conn, server->hooks_data);
   g_clear_pointer (&conn->watch, hap_poll_watch_remove);
+  if (conn->process_source != NULL)
+    {
+      g_source_destroy (conn->process_source);
+      g_clear_pointer (&conn->process_source, g_source_unref);
+    }
+  if (conn->grew || conn->out->len > SHRINK_OUTPUT_ABOVE ||
+      hap_http_parser_get_pending (conn->parser) > SHRINK_OUTPUT_ABOVE)
+    _hap_ip_transport_schedule_trim (ip);
   if (conn->delay_timer != NULL)
     {
       g_source_destroy (conn->delay_timer);
@@ -142,6 +181,15 @@ _hap_connection_close (HapConnection *conn)
   conn->server = NULL;
   conn->ip = NULL;
   _hap_ip_transport_remove_connection (ip, conn);   /* drops the transport's reference */
+}
+
+void
+_hap_connection_drop (HapConnection *conn, const char *reason)
+{
+  if (conn->server == NULL)
+    return;
+  g_debug ("%s: closing: %s", conn->peer, reason);
+  _hap_connection_close (conn);
 }
 
 /* Writes as much of conn->out as the socket takes now. Plain send(2) on the fd: a
@@ -169,21 +217,42 @@ flush_output (HapConnection *conn)
 
   if (conn->out_offset == conn->out->len)
     {
-      sodium_memzero (conn->out->data, conn->out->len);
-      g_byte_array_set_size (conn->out, 0);
-      conn->out_offset = 0;
-      if (conn->close_after_flush)
-        _hap_connection_close (conn);
+      if (conn->out->len > SHRINK_OUTPUT_ABOVE)
+        {
+          /* A burst is over: do not keep its capacity for the life of the connection. */
+          hap_byte_array_wipe_free (conn->out);
+          conn->out = g_byte_array_new ();
+          conn->grew = TRUE;
+        }
       else
         {
-          if (!conn->busy && conn->requests.length > 0)
-            schedule_processing (conn);
-          update_reading (conn);
+          sodium_memzero (conn->out->data, conn->out->len);
+          g_byte_array_set_size (conn->out, 0);
         }
-      return;
+      conn->out_offset = 0;
+      if (conn->close_after_flush)
+        {
+          _hap_connection_close (conn);
+          return;
+        }
+      if (!conn->busy && (conn->requests.length > 0 || conn->parser_full))
+        schedule_processing (conn);
+    }
+  else if (conn->out_offset >= SHRINK_OUTPUT_ABOVE && conn->out_offset > conn->out->len / 2)
+    {
+      /* A slow reader: drop what it has read, or the buffer would only grow. */
+      sodium_memzero (conn->out->data, conn->out_offset);
+      g_byte_array_remove_range (conn->out, 0, (guint) conn->out_offset);
+      conn->out_offset = 0;
+      conn->grew = TRUE;
     }
 
-  update_reading (conn);
+  /* Events held while the output was over the cap go out now that it is not. */
+  if (!output_backed_up (conn) && conn->pending_events->len > 0 && !conn->busy &&
+      conn->event_timer == NULL)
+    flush_events (conn);
+  if (conn->server != NULL)
+    update_reading (conn);
 }
 
 void
@@ -256,12 +325,6 @@ _hap_connection_send_response (HapConnection *conn,
 }
 
 static gboolean
-output_backed_up (HapConnection *conn)
-{
-  return conn->out->len - conn->out_offset >= MAX_PENDING_OUTPUT;
-}
-
-static gboolean
 on_delay_done (gpointer user_data)
 {
   HapConnection *conn = user_data;
@@ -280,6 +343,10 @@ dispatch_request (HapConnection *conn)
   HapHookVerdict verdict = HAP_HOOK_CONTINUE;
   guint delay_ms = 0;
 
+  /* The idle and pairing timers run from the last pairing step (hap-ip-transport.c). */
+  if (g_str_has_prefix (conn->current->target, "/pair-setup") ||
+      g_str_has_prefix (conn->current->target, "/pair-verify"))
+    conn->pairing_activity_usec = g_get_monotonic_time ();
   if (server->hooks != NULL && server->hooks->request != NULL)
     verdict = server->hooks->request (server, conn, conn->current, &delay_ms, server->hooks_data);
   if (conn->server == NULL)
@@ -308,14 +375,20 @@ dispatch_request (HapConnection *conn)
     }
 }
 
+static gboolean parse_requests (HapConnection *conn);
+
 static void
 process_requests (HapConnection *conn)
 {
   _hap_connection_ref (conn);
   while (conn->server != NULL && !conn->busy && !output_backed_up (conn))
     {
-      HapHttpMessage *request = g_queue_pop_head (&conn->requests);
+      HapHttpMessage *request;
 
+      /* Requests left in the parser by backpressure come in order, after the queue. */
+      if (conn->requests.length == 0 && conn->parser_full && !parse_requests (conn))
+        break;
+      request = g_queue_pop_head (&conn->requests);
       if (request == NULL)
         break;
       conn->busy = TRUE;
@@ -331,23 +404,25 @@ process_requests (HapConnection *conn)
 static gboolean
 process_requests_idle (gpointer user_data)
 {
-  process_requests (user_data);
+  HapConnection *conn = user_data;
+
+  g_clear_pointer (&conn->process_source, g_source_unref);
+  process_requests (conn);
   return G_SOURCE_REMOVE;
 }
 
 static void
 schedule_processing (HapConnection *conn)
 {
-  GSource *idle;
-
-  if (conn->server == NULL)
+  if (conn->server == NULL || conn->process_source != NULL)
     return;
-  /* Later requests run from the main loop so a long pipeline cannot recurse. */
-  idle = g_idle_source_new ();
-  g_source_set_callback (idle, process_requests_idle,
+  /* Later requests run from the main loop so a long pipeline cannot recurse. One idle
+   * per connection: one per answered request piled up by the hundred thousand under a
+   * pipelining client (each holding a reference). */
+  conn->process_source = g_idle_source_new ();
+  g_source_set_callback (conn->process_source, process_requests_idle,
                          _hap_connection_ref (conn), (GDestroyNotify) _hap_connection_unref);
-  g_source_attach (idle, conn->server->context);
-  g_source_unref (idle);
+  g_source_attach (conn->process_source, conn->server->context);
 }
 
 void
@@ -360,23 +435,33 @@ _hap_connection_request_done (HapConnection *conn)
   /* HAP §6.8: events wait while a response is in flight, then go out. */
   if (conn->pending_events->len > 0 && conn->event_timer == NULL)
     flush_events (conn);
-  if (conn->server != NULL && !conn->busy && conn->requests.length > 0 && !output_backed_up (conn))
+  if (conn->server != NULL && !conn->busy && (conn->requests.length > 0 || conn->parser_full) &&
+      !output_backed_up (conn))
     schedule_processing (conn);
 }
 
-/* Moves every complete request out of the parser. A malformed one gets 400 and the
- * connection closes: the byte stream can no longer be trusted to be in sync. */
+/* Moves complete requests out of the parser, up to MAX_QUEUED_REQUESTS queued (the rest
+ * wait there: parser_full). A malformed one gets 400 and the connection closes: the
+ * byte stream can no longer be trusted to be in sync. */
 static gboolean
 parse_requests (HapConnection *conn)
 {
+  conn->parser_full = FALSE;
   for (;;)
     {
       g_autoptr(GError) error = NULL;
-      HapHttpMessage *request = hap_http_parser_next (conn->parser, &error);
+      HapHttpMessage *request;
 
+      if (conn->requests.length >= MAX_QUEUED_REQUESTS)
+        {
+          conn->parser_full = hap_http_parser_get_pending (conn->parser) > 0;
+          return TRUE;
+        }
+      request = hap_http_parser_next (conn->parser, &error);
       if (request != NULL)
         {
           g_queue_push_tail (&conn->requests, request);
+          conn->n_parsed++;
           continue;
         }
       if (error == NULL)
@@ -401,12 +486,26 @@ mark_split (HapConnection *conn, guint queued, gboolean partial)
     first->flags |= HAP_REQUEST_SPLIT;
 }
 
+/* The stall clock (hap-ip-transport.c) starts when input ends inside a request or a
+ * frame and restarts whenever a request completes: a controller streaming pipelined
+ * requests makes progress although its reads rarely end on a boundary; one that sends
+ * a body shorter than its Content-Length, or part of a frame, does not. */
+static void
+note_partial_input (HapConnection *conn, guint64 parsed_before)
+{
+  if (!has_partial_input (conn))
+    conn->partial_since_usec = 0;
+  else if (conn->partial_since_usec == 0 || conn->n_parsed != parsed_before)
+    conn->partial_since_usec = g_get_monotonic_time ();
+}
+
 static void
 read_once (HapConnection *conn)
 {
   guint8 *recv_buffer = conn->ip->recv_buffer;
   gboolean partial = FALSE;
   guint queued = 0;
+  guint64 parsed = conn->n_parsed;
   gssize n;
 
   n = recv (conn->fd, conn->ip->recv_buffer, sizeof conn->ip->recv_buffer, 0);
@@ -460,6 +559,8 @@ read_once (HapConnection *conn)
         }
     }
   sodium_memzero (recv_buffer, (gsize) MAX (n, 0));
+  if (conn->server != NULL)
+    note_partial_input (conn, parsed);
 }
 
 static void
@@ -504,6 +605,8 @@ flush_events (HapConnection *conn)
     return;
   if (conn->busy)
     return;   /* sent by _hap_connection_request_done */
+  if (output_backed_up (conn))
+    return;   /* sent by flush_output once the controller reads again */
 
   json = g_string_sized_new (64 + 48 * conn->pending_events->len);
   g_string_append (json, "{\"characteristics\":[");

@@ -32,6 +32,8 @@
 /* The buffer is compacted on push once the consumed prefix is at least this large and
  * more than half of the buffer, so pipelined messages cost amortised O(1) moves. */
 #define COMPACT_MIN 4096
+/* An emptied buffer that held more than this is released, not reused. */
+#define SHRINK_ABOVE (64 * 1024)
 
 typedef enum
 {
@@ -221,7 +223,15 @@ hap_http_parser_push (HapHttpParser *self,
     {
       if (self->head == self->buf->len)
         {
-          g_byte_array_set_size (self->buf, 0);
+          /* After a burst (a large body, a long pipeline) the buffer starts small again
+           * rather than keeping its peak capacity for the life of the connection. */
+          if (self->buf->len > SHRINK_ABOVE)
+            {
+              g_byte_array_unref (self->buf);
+              self->buf = g_byte_array_new ();
+            }
+          else
+            g_byte_array_set_size (self->buf, 0);
           self->head = 0;
         }
       else if (self->head >= COMPACT_MIN && self->head > self->buf->len / 2)

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "hap-advertiser-private.h"
+#include "hap-connection-limit.h"
 #include "hap-frame-private.h"
 #include "hap-http-parser-private.h"
 #include "hap-poll-group-private.h"
@@ -18,7 +19,17 @@ typedef struct
 {
   HapAccessoryServer *server;
   HapPollGroup       *poll;                /* every connection's socket */
-  GSocketService     *service;
+  GPtrArray          *listeners;           /* GSocket, listening */
+  GPtrArray          *listener_watches;    /* HapPollWatch, parallel to listeners */
+  GSource            *accept_backoff;      /* out of descriptors: accept again later */
+  guint               backoff_ms;
+  gint64              fds_logged_usec;     /* the last "out of descriptors" message */
+  gint64              cap_logged_usec;     /* the last "at the cap" message */
+  HapConnectionLimit *limit;               /* the server's, or one of our own */
+  GSource            *sweep;               /* closes idle and stalled connections */
+  guint               sweep_ms;
+  guint               n_reserved;          /* descriptors reserved in the limit */
+  GSource            *trim;                /* returns freed memory to the kernel */
   HapAdvertiser      *advertiser;          /* the server's, or one of our own */
   HapAdvertisement   *advertisement;
   GPtrArray          *connections;         /* HapConnection */
@@ -31,6 +42,7 @@ struct _HapConnection
   HapAccessoryServer *server;              /* NULL once closed */
   HapIpTransport     *ip;                  /* NULL once closed */
   HapSession         *session;             /* pairing state, keys, subscriptions */
+  GList               limit_link;          /* in the HapConnectionLimit's queue */
   GSocketConnection  *stream;
   GSocket            *socket;
   int                 fd;
@@ -46,6 +58,15 @@ struct _HapConnection
 
   gboolean            busy;                /* a request is being answered */
   GQueue              requests;            /* HapHttpMessage, pipelined after the current one */
+  GSource            *process_source;      /* one idle that goes on with them */
+  gboolean            reading;             /* G_IO_IN is watched */
+  gboolean            parser_full;         /* complete requests wait in the parser */
+  guint64             n_parsed;            /* complete requests taken out of the parser */
+  gboolean            grew;                /* held a large buffer: trim memory at close */
+
+  /* Timers, checked by the transport's sweep (monotonic µs). */
+  gint64              pairing_activity_usec; /* accepted, or the last pairing request */
+  gint64              partial_since_usec;  /* input stalled mid-request or mid-frame, or 0 */
 
   GPtrArray          *pending_events;      /* HapCharacteristic, unique, in change order */
   GSource            *event_timer;
@@ -92,8 +113,35 @@ void           _hap_connection_secured        (HapConnection      *conn);
 void           _hap_connection_handle_request (HapConnection      *conn,
                                                HapHttpMessage     *request);
 
+/* Closes a connection for a reason worth a debug line (timeouts, eviction). */
+void           _hap_connection_drop           (HapConnection      *conn,
+                                               const char         *reason);
+
+/* hap-ip-listener.c: the listening sockets, the accept loop and admission (caps) */
+gboolean       _hap_ip_listener_start         (HapIpTransport     *ip,
+                                               GError            **error);
+void           _hap_ip_listener_stop          (HapIpTransport     *ip);
+
 /* hap-ip-transport.c */
 void           _hap_ip_transport_remove_connection (HapIpTransport *ip,
                                                     HapConnection  *conn);
+/* Starts the idle/stall/pairing timer sweep unless it runs. */
+void           _hap_ip_transport_schedule_sweep    (HapIpTransport *ip);
+/* A connection that held large buffers went away: give the memory back soon. */
+void           _hap_ip_transport_schedule_trim     (HapIpTransport *ip);
+
+/* hap-connection-limit.c */
+void           _hap_connection_limit_add      (HapConnectionLimit *self,
+                                               HapConnection      *conn);
+void           _hap_connection_limit_remove   (HapConnectionLimit *self,
+                                               HapConnection      *conn);
+/* A transport's own descriptors (listening sockets, epoll), kept out of the derived cap. */
+void           _hap_connection_limit_reserve  (HapConnectionLimit *self,
+                                               guint               n_descriptors);
+void           _hap_connection_limit_release  (HapConnectionLimit *self,
+                                               guint               n_descriptors);
+/* The oldest connection (of @only, or of any server when NULL) that is not secured. */
+HapConnection *_hap_connection_limit_find_unverified (HapConnectionLimit *self,
+                                                      HapIpTransport     *only);
 
 G_END_DECLS

@@ -61,72 +61,147 @@ on_advertised (HapAdvertisement *adv, const char *name, gpointer user_data)
   g_signal_emit_by_name (ip->server, "advertised", name);
 }
 
-static void
-on_incoming (GSocketService    *service,
-             GSocketConnection *stream,
-             GObject           *source_object,
-             gpointer           user_data)
-{
-  HapIpTransport *ip = user_data;
-  HapAccessoryServer *server = ip->server;
-  HapConnection *conn = _hap_connection_new (ip, stream);
-
-  g_ptr_array_add (ip->connections, conn);
-  g_debug ("%s: connection from %s", hap_accessory_get_name (server->accessory), conn->peer);
-  if (conn->watch == NULL)
-    _hap_connection_close (conn);   /* the kernel would not watch it: refuse */
-  else if (server->hooks != NULL && server->hooks->accept != NULL &&
-           !server->hooks->accept (server, conn, server->hooks_data))
-    _hap_connection_close (conn);
-}
-
 void
 _hap_ip_transport_remove_connection (HapIpTransport *ip, HapConnection *conn)
 {
+  _hap_connection_limit_remove (ip->limit, conn);
   g_ptr_array_remove_fast (ip->connections, conn);
 }
 
-static gboolean
-listen (HapIpTransport *ip, GError **error)
+/* ---- timers: idle, stalled and stuck-in-pairing connections ---------------------------- */
+
+/* Why @conn should be closed now, or NULL. */
+static const char *
+expired (HapConnection *conn, gint64 now)
 {
-  HapAccessoryServer *server = ip->server;
-  GSocketListener *listener;
+  HapAccessoryServer *server = conn->server;
+  HapPairingSession *pairing = &conn->session->pairing;
+  gint64 stall = (gint64) server->stall_timeout_ms * 1000;
+  gint64 idle = (gint64) server->idle_timeout_ms * 1000;
+  gint64 pair = (gint64) server->pairing_timeout_ms * 1000;
 
-  ip->service = g_socket_service_new ();
-  listener = G_SOCKET_LISTENER (ip->service);
-  /* Thousands of controllers may connect at once (benchmarks, bridges of bridges). */
-  g_socket_listener_set_backlog (listener, 1024);
+  /* A request or frame begun and not finished (body shorter than its Content-Length,
+   * part of an encrypted frame), while we were waiting for the rest. */
+  if (stall > 0 && conn->partial_since_usec != 0 && conn->reading &&
+      now - conn->partial_since_usec >= stall)
+    return "request stalled";
+  if (_hap_session_is_secured (conn->session))
+    return NULL;   /* verified sessions stay open however quiet (hap-protocol.md §4.1) */
+  /* hap-protocol.md §2.2: a Pair Setup owner that stalls keeps every other controller
+   * Busy; ADK releases it after 30 s. Pair Verify is held to the same. */
+  if (pairing->setup_state != 0 || pairing->verify_state != 0)
+    return pair > 0 && now - conn->pairing_activity_usec >= pair ? "pairing stalled" : NULL;
+  return idle > 0 && now - conn->pairing_activity_usec >= idle ? "idle without pairing" : NULL;
+}
 
-  if (server->bind_address != NULL)
+static guint
+sweep_interval (HapAccessoryServer *server)
+{
+  guint shortest = G_MAXUINT;
+
+  if (server->stall_timeout_ms > 0)
+    shortest = MIN (shortest, server->stall_timeout_ms);
+  if (server->idle_timeout_ms > 0)
+    shortest = MIN (shortest, server->idle_timeout_ms);
+  if (server->pairing_timeout_ms > 0)
+    shortest = MIN (shortest, server->pairing_timeout_ms);
+  /* A quarter of the shortest timeout: closed at most 25 % late; one timer per
+   * transport, not one per connection (GLib walks every source at every iteration). */
+  return CLAMP (shortest / 4, 10, 1000);
+}
+
+static gboolean on_sweep (gpointer user_data);
+
+/* Runs while the transport has connections: a process with a thousand accessories and
+ * no controllers has no timer waking it up. */
+void
+_hap_ip_transport_schedule_sweep (HapIpTransport *ip)
+{
+  if (ip->sweep != NULL)
+    return;
+  ip->sweep_ms = sweep_interval (ip->server);
+  ip->sweep = g_timeout_source_new (ip->sweep_ms);
+  g_source_set_callback (ip->sweep, on_sweep, ip, NULL);
+  g_source_attach (ip->sweep, ip->server->context);
+}
+
+static gboolean
+on_sweep (gpointer user_data)
+{
+  HapIpTransport *ip = user_data;
+  g_autoptr(GPtrArray) victims = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_connection_unref);
+  g_autoptr(GPtrArray) reasons = g_ptr_array_new ();
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = 0; i < ip->connections->len; i++)
     {
-      g_autoptr(GInetAddress) address = g_inet_address_new_from_string (server->bind_address);
-      g_autoptr(GSocketAddress) socket_address = NULL;
-      g_autoptr(GSocketAddress) effective = NULL;
+      HapConnection *conn = g_ptr_array_index (ip->connections, i);
+      const char *reason = expired (conn, now);
 
-      if (address == NULL)
+      if (reason != NULL)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "“%s” is not an IP address", server->bind_address);
-          return FALSE;
+          g_ptr_array_add (victims, _hap_connection_ref (conn));
+          g_ptr_array_add (reasons, (gpointer) reason);
         }
-      socket_address = g_inet_socket_address_new (address, server->port);
-      if (!g_socket_listener_add_address (listener, socket_address, G_SOCKET_TYPE_STREAM,
-                                          G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
-        return FALSE;
-      server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
     }
-  else if (server->port == 0)
-    {
-      server->port = g_socket_listener_add_any_inet_port (listener, NULL, error);
-      if (server->port == 0)
-        return FALSE;
-    }
-  else if (!g_socket_listener_add_inet_port (listener, server->port, NULL, error))
-    return FALSE;
+  for (guint i = 0; i < victims->len; i++)
+    _hap_connection_drop (g_ptr_array_index (victims, i), g_ptr_array_index (reasons, i));
 
-  g_signal_connect (ip->service, "incoming", G_CALLBACK (on_incoming), ip);
-  g_socket_service_start (ip->service);
-  return TRUE;
+  if (ip->sweep == NULL)
+    return G_SOURCE_REMOVE;   /* stopped meanwhile */
+  /* No connection left, or the timeouts changed (they are properties): start again
+   * with the next connection, or follow them. */
+  if (ip->connections->len == 0 || sweep_interval (ip->server) != ip->sweep_ms)
+    {
+      g_clear_pointer (&ip->sweep, g_source_unref);
+      if (ip->connections->len > 0)
+        _hap_ip_transport_schedule_sweep (ip);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- memory -------------------------------------------------------------------------- */
+
+#ifdef HAVE_MALLOC_TRIM
+# include <malloc.h>
+#endif
+
+static gboolean
+on_trim (gpointer user_data)
+{
+  HapIpTransport *ip = user_data;
+
+  g_clear_pointer (&ip->trim, g_source_unref);
+#ifdef HAVE_MALLOC_TRIM
+  /* glibc keeps freed heap memory for reuse: after abusive clients (megabytes of
+   * pipelined requests and unread responses) are gone, the process would stay at its
+   * peak RSS. malloc_trim(0) hands every free page back (madvise on free chunks in
+   * the middle of the heap, not only the top); it walks the arenas, so it runs once
+   * after a burst of closes, not per close. */
+  malloc_trim (0);
+#endif
+  return G_SOURCE_REMOVE;
+}
+
+void
+_hap_ip_transport_schedule_trim (HapIpTransport *ip)
+{
+  if (ip->trim != NULL)
+    return;
+  ip->trim = g_timeout_source_new (200);
+  g_source_set_callback (ip->trim, on_trim, ip, NULL);
+  g_source_attach (ip->trim, ip->server->context);
+}
+
+static void
+destroy_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
 }
 
 static void
@@ -135,15 +210,20 @@ ip_stop (gpointer state)
   HapIpTransport *ip = state;
 
   g_clear_pointer (&ip->advertisement, _hap_advertisement_free);
-  if (ip->service != NULL)
-    {
-      g_socket_service_stop (ip->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (ip->service));
-      g_signal_handlers_disconnect_by_data (ip->service, ip);
-      g_clear_object (&ip->service);
-    }
-  while (ip->connections->len > 0)
+  _hap_ip_listener_stop (ip);
+  destroy_source (&ip->sweep);
+  while (ip->connections != NULL && ip->connections->len > 0)
     _hap_connection_close (g_ptr_array_index (ip->connections, ip->connections->len - 1));
+  if (ip->trim != NULL)
+    {
+      destroy_source (&ip->trim);
+#ifdef HAVE_MALLOC_TRIM
+      malloc_trim (0);
+#endif
+    }
+  if (ip->limit != NULL)
+    _hap_connection_limit_release (ip->limit, ip->n_reserved);
+  g_clear_object (&ip->limit);
   g_clear_pointer (&ip->poll, hap_poll_group_free);
   g_clear_pointer (&ip->connections, g_ptr_array_unref);
   g_clear_object (&ip->advertiser);
@@ -157,12 +237,17 @@ ip_start (HapAccessoryServer *server, GError **error)
 
   ip->server = server;
   ip->connections = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_connection_unref);
+  ip->limit = server->connection_limit != NULL ? g_object_ref (server->connection_limit)
+                                                : hap_connection_limit_new (0);
   ip->poll = hap_poll_group_new (server->context, error);
-  if (ip->poll == NULL || !listen (ip, error))
+  if (ip->poll == NULL || !_hap_ip_listener_start (ip, error))
     {
       ip_stop (ip);
       return NULL;
     }
+  /* The listening sockets and the epoll instance are not connections. */
+  ip->n_reserved = ip->listeners->len + 1;
+  _hap_connection_limit_reserve (ip->limit, ip->n_reserved);
   if (server->advertise)
     {
       g_auto(GStrv) txt = build_txt (ip);

@@ -11,6 +11,7 @@
 
 #include "hap-accessory-server.h"
 #include "hap-advertiser.h"
+#include "hap-connection-limit.h"
 #include "hap-pairing-private.h"
 #include "hap-ble-hooks.h"
 #include "hap-server-hooks.h"
@@ -40,6 +41,11 @@ struct _HapAccessoryServer
   guint16             port;                /* requested, then the one listened on */
   char               *bind_address;
   guint               event_window_ms;
+  guint               max_connections;     /* this accessory's cap, 0 = only the limit's */
+  HapConnectionLimit *connection_limit;    /* shared with other servers, or NULL */
+  guint               idle_timeout_ms;     /* 0 = never */
+  guint               stall_timeout_ms;
+  guint               pairing_timeout_ms;
   HapAdvertiser      *advertiser;
   gboolean            advertise;
   const HapServerHooks *hooks;             /* hap-server-hooks.h, or NULL */

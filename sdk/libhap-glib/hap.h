@@ -17,6 +17,7 @@
 #include "hap-provision.h"
 #include "hap-accessory-server.h"
 #include "hap-advertiser.h"
+#include "hap-connection-limit.h"
 #include "hap-controller.h"
 #include "hap-controller-connection.h"
 #include "hap-ble-browser.h"

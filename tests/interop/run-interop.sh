@@ -65,6 +65,10 @@ fi
 # The tests run in a private network namespace (loopback only): nothing leaves the
 # machine and no port clashes with anything else running. npm needed the real network
 # above; node does not.
+# Without root, a user namespace provides it (unshare --user --map-root-user).
 cd "$BUILD"
-exec unshare --net -- sh -c 'ip link set lo up && exec "$0" "$@"' \
+userns=""
+[ "$(id -u)" = 0 ] || userns="--user --map-root-user"
+# shellcheck disable=SC2086
+exec unshare $userns --net -- sh -c 'ip link set lo up && exec "$0" "$@"' \
   "$NODE" --test --test-reporter=tap "${TESTS[@]}"

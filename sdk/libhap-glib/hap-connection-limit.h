@@ -1,0 +1,55 @@
+/* hap-connection-limit.h — a cap on the HAP/IP connections of several servers together
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined(__HAP_INSIDE__) && !defined(HAP_COMPILATION)
+# error "Only <libhap-glib/hap.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+#include "hap-version.h"
+
+G_BEGIN_DECLS
+
+#define HAP_TYPE_CONNECTION_LIMIT (hap_connection_limit_get_type ())
+
+/**
+ * HapConnectionLimit:
+ *
+ * The process-wide cap on HAP/IP connections, without globals: every
+ * #HapAccessoryServer given the same limit (its #HapAccessoryServer:connection-limit
+ * property, set before start) counts against it, so one process serving many
+ * accessories shares one budget of file descriptors. A server that is given none has a
+ * limit of its own. Servers sharing a limit must run on the same #GMainContext (the
+ * limit is not locked).
+ *
+ * When a new connection arrives at the cap, the oldest connection that has not
+ * completed Pair Verify (of any server sharing the limit) is closed to make room;
+ * paired and verified sessions are never evicted: when every connection is verified the
+ * new one is refused (closed at once).
+ *
+ * #HapConnectionLimit:max-connections defaults to 0, which means "derived from the
+ * file descriptor limit": the soft `RLIMIT_NOFILE`, read at every accept, minus the
+ * descriptors its servers hold for listening (two each), minus a reserve of one eighth
+ * (at least 64) for state files, D-Bus and the like. For one accessory at the common
+ * limit of 1024 that is 894 connections.
+ */
+HAP_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (HapConnectionLimit, hap_connection_limit, HAP, CONNECTION_LIMIT, GObject)
+
+/* @max_connections: 0 derives the cap from RLIMIT_NOFILE (see above). */
+HAP_AVAILABLE_IN_ALL
+HapConnectionLimit *hap_connection_limit_new                 (guint               max_connections);
+HAP_AVAILABLE_IN_ALL
+void                hap_connection_limit_set_max_connections (HapConnectionLimit *self,
+                                                              guint               max_connections);
+/* The cap in force now (the derived one when the property is 0). */
+HAP_AVAILABLE_IN_ALL
+guint               hap_connection_limit_get_max_connections (HapConnectionLimit *self);
+/* HAP/IP connections open now, all servers sharing @self together. */
+HAP_AVAILABLE_IN_ALL
+guint               hap_connection_limit_get_n_connections   (HapConnectionLimit *self);
+
+G_END_DECLS
