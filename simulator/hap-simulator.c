@@ -351,9 +351,10 @@ drop_message (const char *domain, GLogLevelFlags level, const char *message, gpo
 {
 }
 
-/* Each running accessory holds descriptors (its listening socket, its poll set) before
- * any controller connects; connections, files and the buses need more. */
-#define DESCRIPTORS_PER_ACCESSORY 2
+/* Each running accessory holds a descriptor (its listening socket; the engine's servers
+ * share one poll set) before any controller connects; connections, files and the buses
+ * need more. */
+#define DESCRIPTORS_PER_ACCESSORY 1
 #define DESCRIPTORS_RESERVED      256
 
 /* Raises the descriptor limit to the hard limit, and says so clearly when even that is

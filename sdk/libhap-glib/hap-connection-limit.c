@@ -16,6 +16,12 @@ struct _HapConnectionLimit
   guint    max_connections;   /* 0: derived from RLIMIT_NOFILE */
   guint    n_reserved;        /* descriptors the servers hold besides connections */
   GQueue   connections;       /* HapConnection (their limit_link), oldest first */
+  /* One epoll instance for all the servers sharing the limit, so that an idle accessory
+   * holds one descriptor (its listening socket) rather than two: ten thousand accessories
+   * then fit in one process's descriptor limit. */
+  HapPollGroup *poll;
+  guint         poll_users;
+  GMainContext *poll_context;
 };
 
 enum
@@ -37,6 +43,7 @@ hap_connection_limit_finalize (GObject *object)
 
   /* Every server holds a reference while it runs: nothing can be left. */
   g_warn_if_fail (self->connections.length == 0);
+  g_warn_if_fail (self->poll == NULL);
   G_OBJECT_CLASS (hap_connection_limit_parent_class)->finalize (object);
 }
 
@@ -162,6 +169,39 @@ void
 _hap_connection_limit_release (HapConnectionLimit *self, guint n_descriptors)
 {
   self->n_reserved -= MIN (n_descriptors, self->n_reserved);
+}
+
+HapPollGroup *
+_hap_connection_limit_acquire_poll (HapConnectionLimit *self, GMainContext *context, GError **error)
+{
+  if (self->poll == NULL)
+    {
+      self->poll = hap_poll_group_new (context, error);
+      if (self->poll == NULL)
+        return NULL;
+      self->poll_context = g_main_context_ref (context);
+      _hap_connection_limit_reserve (self, 1);
+    }
+  else if (self->poll_context != context)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "servers sharing a connection limit must run on one GMainContext");
+      return NULL;
+    }
+  self->poll_users++;
+  return self->poll;
+}
+
+void
+_hap_connection_limit_release_poll (HapConnectionLimit *self)
+{
+  g_return_if_fail (self->poll_users > 0);
+
+  if (--self->poll_users > 0)
+    return;
+  g_clear_pointer (&self->poll, hap_poll_group_free);
+  g_clear_pointer (&self->poll_context, g_main_context_unref);
+  _hap_connection_limit_release (self, 1);
 }
 
 void

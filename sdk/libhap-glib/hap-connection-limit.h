@@ -32,7 +32,8 @@ G_BEGIN_DECLS
  *
  * #HapConnectionLimit:max-connections defaults to 0, which means "derived from the
  * file descriptor limit": the soft `RLIMIT_NOFILE`, read at every accept, minus the
- * descriptors its servers hold for listening (two each), minus a reserve of one eighth
+ * descriptors its servers hold for listening (one each, and one
+ * epoll instance that all servers sharing the limit poll their sockets with), minus a reserve of one eighth
  * (at least 64) for state files, D-Bus and the like. For one accessory at the common
  * limit of 1024 that is 894 connections.
  */

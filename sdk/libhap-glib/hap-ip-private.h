@@ -140,6 +140,12 @@ void           _hap_connection_limit_reserve  (HapConnectionLimit *self,
                                                guint               n_descriptors);
 void           _hap_connection_limit_release  (HapConnectionLimit *self,
                                                guint               n_descriptors);
+/* The one poll group (epoll instance) of every server sharing @self, made at the first
+ * acquire and freed at the last release; NULL with @error when the kernel refuses it. */
+HapPollGroup  *_hap_connection_limit_acquire_poll (HapConnectionLimit *self,
+                                                   GMainContext       *context,
+                                                   GError            **error);
+void           _hap_connection_limit_release_poll (HapConnectionLimit *self);
 /* The oldest connection (of @only, or of any server when NULL) that is not secured. */
 HapConnection *_hap_connection_limit_find_unverified (HapConnectionLimit *self,
                                                       HapIpTransport     *only);

@@ -223,8 +223,10 @@ ip_stop (gpointer state)
     }
   if (ip->limit != NULL)
     _hap_connection_limit_release (ip->limit, ip->n_reserved);
+  if (ip->poll != NULL)
+    _hap_connection_limit_release_poll (ip->limit);
+  ip->poll = NULL;
   g_clear_object (&ip->limit);
-  g_clear_pointer (&ip->poll, hap_poll_group_free);
   g_clear_pointer (&ip->connections, g_ptr_array_unref);
   g_clear_object (&ip->advertiser);
   g_free (ip);
@@ -239,14 +241,15 @@ ip_start (HapAccessoryServer *server, GError **error)
   ip->connections = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_connection_unref);
   ip->limit = server->connection_limit != NULL ? g_object_ref (server->connection_limit)
                                                 : hap_connection_limit_new (0);
-  ip->poll = hap_poll_group_new (server->context, error);
+  ip->poll = _hap_connection_limit_acquire_poll (ip->limit, server->context, error);
   if (ip->poll == NULL || !_hap_ip_listener_start (ip, error))
     {
       ip_stop (ip);
       return NULL;
     }
-  /* The listening sockets and the epoll instance are not connections. */
-  ip->n_reserved = ip->listeners->len + 1;
+  /* The listening sockets are not connections (the shared epoll instance is reserved by
+   * the limit). */
+  ip->n_reserved = ip->listeners->len;
   _hap_connection_limit_reserve (ip->limit, ip->n_reserved);
   if (server->advertise)
     {

@@ -45,7 +45,7 @@ def test_limits():
     code, err, _ = run("300:300", ws, "low")
     check("100 accessories under a hard limit of 300 are refused with exit 1", code == 1, (code, err))
     check("the message names the accessories, the descriptors needed and the limit",
-          "100 accessories need about 456 file descriptors" in err and "limit is 300" in err, err)
+          "100 accessories need about 356 file descriptors" in err and "limit is 300" in err, err)
     code, err, soft = run("64:4096", ws, "raised")
     check("a soft limit below the hard one is raised to it, and the runner serves",
           code is None and soft == "4096", (code, soft, err))
