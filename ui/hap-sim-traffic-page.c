@@ -42,6 +42,7 @@ struct _HapSimTrafficPage
   guint                 groups;       /* HapSimTraceGroup of the kinds shown */
   char                 *search;       /* casefolded, or NULL */
   guint                 scroll_id;
+  GtkAdjustment        *vadjustment;  /* the list's, watched while following */
   GtkFileChooserNative *export_dialog;
 
   GtkWidget            *child;
@@ -89,6 +90,13 @@ update_state (HapSimTrafficPage *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->session_dropdown), self->accessory != NULL);
 }
 
+static void
+move_to_end (GtkAdjustment *adjustment)
+{
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                        gtk_adjustment_get_page_size (adjustment));
+}
+
 static gboolean
 scroll_to_end_cb (gpointer user_data)
 {
@@ -97,8 +105,25 @@ scroll_to_end_cb (gpointer user_data)
 
   self->scroll_id = 0;
   if (n > 0 && gtk_toggle_button_get_active (self->follow_button))
-    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", n - 1);
+      if (self->vadjustment != NULL)
+        move_to_end (self->vadjustment);
+    }
   return G_SOURCE_REMOVE;
+}
+
+/* GtkListView estimates the height of rows it has not measured yet, so scrolling to the
+ * last item can stop short of it when the machine is slow to lay the rows out; the
+ * adjustment grows once they are. While following, the view goes to the end whenever the
+ * list's size changes (a user's scrolling changes the value, not the size). */
+static void
+on_vadjustment_changed_cb (GtkAdjustment     *adjustment,
+                           HapSimTrafficPage *self)
+{
+  if (gtk_toggle_button_get_active (self->follow_button) &&
+      g_list_model_get_n_items (G_LIST_MODEL (self->filter_model)) > 0)
+    move_to_end (adjustment);
 }
 
 /* After the rows are laid out: scrolling from items-changed itself would race the view. */
@@ -127,8 +152,21 @@ on_shown_items_changed_cb (HapSimTrafficPage *self,
 static void
 hap_sim_traffic_page_map (GtkWidget *widget)
 {
+  HapSimTrafficPage *self = HAP_SIM_TRAFFIC_PAGE (widget);
+  GtkAdjustment *adjustment;
+
   GTK_WIDGET_CLASS (hap_sim_traffic_page_parent_class)->map (widget);
-  queue_scroll_to_end (HAP_SIM_TRAFFIC_PAGE (widget));
+  adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->list_view));
+  if (adjustment != self->vadjustment)
+    {
+      if (self->vadjustment != NULL)
+        g_signal_handlers_disconnect_by_func (self->vadjustment, on_vadjustment_changed_cb, self);
+      g_set_object (&self->vadjustment, adjustment);
+      if (adjustment != NULL)
+        g_signal_connect_object (adjustment, "changed", G_CALLBACK (on_vadjustment_changed_cb),
+                                 self, 0);
+    }
+  queue_scroll_to_end (self);
 }
 
 /* The store can change with nothing shown changing (all filtered out). */
@@ -521,6 +559,9 @@ hap_sim_traffic_page_dispose (GObject *object)
   if (self->accessory != NULL)
     stop_listening (self);
   g_clear_handle_id (&self->scroll_id, g_source_remove);
+  if (self->vadjustment != NULL)
+    g_signal_handlers_disconnect_by_func (self->vadjustment, on_vadjustment_changed_cb, self);
+  g_clear_object (&self->vadjustment);
   if (self->export_dialog != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->export_dialog, self);
