@@ -66,7 +66,6 @@ struct _HapAccessoryServer
   GPtrArray          *sessions;            /* HapSession, every transport's */
   gpointer            transport_state[HAP_N_TRANSPORTS];
   gboolean            started;
-  guint64             last_session_id;
 };
 
 /* The running state of @transport, or NULL when it is not running. */

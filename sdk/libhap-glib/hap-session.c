@@ -7,6 +7,18 @@
 
 #include "hap-server-private.h"
 
+/* Session ids are promised unique within the process and never reused
+ * (hap-server-hooks.h), across servers and across a server's restarts: the trace of a
+ * simulator that power-cycles an accessory must not show two "session 1". This counter is
+ * the one piece of process-wide state that promise needs; it is only ever incremented. */
+static guint64
+next_session_id (void)
+{
+  static guint64 last_id;
+
+  return __atomic_add_fetch (&last_id, 1, __ATOMIC_RELAXED);
+}
+
 HapSession *
 _hap_session_new (HapAccessoryServer *server,
                   const HapTransport *transport,
@@ -18,7 +30,7 @@ _hap_session_new (HapAccessoryServer *server,
   session->server = server;
   session->transport = transport;
   session->link = link;
-  session->id = ++server->last_session_id;
+  session->id = next_session_id ();
   session->established_usec = g_get_real_time ();
   session->subscriptions = g_hash_table_new (NULL, NULL);
   g_ptr_array_add (server->sessions, _hap_session_ref (session));

@@ -642,6 +642,74 @@ test_real_session (void)
   sim_fixture_stop (fixture);
 }
 
+/* The largest session number in @trace's lines. */
+static guint64
+max_session (HapSimTrace *trace)
+{
+  g_autoptr(GPtrArray) lines = hap_sim_trace_dup_lines (trace, 0, 0);
+  guint64 max = 0;
+
+  for (guint i = 0; i < lines->len; i++)
+    {
+      g_autoptr(JsonObject) object = check_line (g_ptr_array_index (lines, i));
+
+      if (json_object_has_member (object, "session"))
+        max = MAX (max, (guint64) json_object_get_int_member (object, "session"));
+    }
+  return max;
+}
+
+static void
+restart (HapSimAccessory *accessory, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (hap_sim_accessory_restart (accessory, FALSE, &error));
+  g_assert_no_error (error);
+}
+
+/* hap-server-hooks.h promises session ids unique within the process and never reused:
+ * a restarted accessory (a new server) does not start again at session 1. */
+static void
+test_session_ids_survive_restart (void)
+{
+  SimFixture *fixture = sim_fixture_start ("lightbulb.json", NULL);
+  g_autoptr(HapTestClient) before = NULL;
+  g_autoptr(HapTestClient) after = NULL;
+  g_autoptr(HapHttpMessage) response = NULL;
+  GetTrace got = { 0 };
+  guint64 first_max, first_new = G_MAXUINT64;
+  g_autoptr(GPtrArray) lines = NULL;
+
+  sim_fixture_invoke (fixture, get_trace, &got);
+  before = sim_fixture_connect (fixture);
+  response = hap_test_client_request (before, "GET", "/accessories", NULL, NULL, 0);
+  g_assert_cmpuint (response->status, ==, 470);
+  first_max = max_session (got.trace);
+  g_assert_cmpuint (first_max, >, 0);
+  g_clear_pointer (&before, hap_test_client_free);
+
+  sim_fixture_invoke (fixture, restart, NULL);
+  sim_fixture_invoke (fixture, get_trace, &got);
+  hap_sim_trace_clear (got.trace);
+  after = sim_fixture_connect (fixture);
+  g_clear_pointer (&response, hap_http_message_free);
+  response = hap_test_client_request (after, "GET", "/accessories", NULL, NULL, 0);
+  g_assert_cmpuint (response->status, ==, 470);
+  lines = hap_sim_trace_dup_lines (got.trace, 0, 0);
+  for (guint i = 0; i < lines->len; i++)
+    {
+      g_autoptr(JsonObject) object = check_line (g_ptr_array_index (lines, i));
+
+      if (json_object_has_member (object, "session"))
+        first_new = MIN (first_new, (guint64) json_object_get_int_member (object, "session"));
+    }
+  g_assert_cmpuint (first_new, !=, G_MAXUINT64);
+  g_assert_cmpuint (first_new, >, first_max);
+  g_clear_pointer (&after, hap_test_client_free);
+  sim_fixture_stop (fixture);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -660,6 +728,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/trace/pairing-malformed", test_pairing_malformed);
   g_test_add_func ("/trace/listener", test_listener);
   g_test_add_func ("/trace/real-session", test_real_session);
+  g_test_add_func ("/trace/session-ids-survive-restart", test_session_ids_survive_restart);
 
   return g_test_run ();
 }
