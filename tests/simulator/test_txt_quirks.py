@@ -136,8 +136,14 @@ def write_lamp(name, quirk=None, params=None, extra_service=False):
 
 
 def browse():
-    """{name: sorted TXT items} from avahi-browse, items exactly as published."""
-    out = subprocess.run(["avahi-browse", "-rpt", "_hap._tcp"], capture_output=True, text=True, timeout=30).stdout
+    """{name: sorted TXT items} from avahi-browse, items exactly as published. A browse that
+    does not end within 10 s sees nothing, and wait_for() asks again: on Debian 13 under
+    load, avahi-browse -r was seen to hang after a runner restarted with the same name."""
+    try:
+        out = subprocess.run(["avahi-browse", "-rpt", "_hap._tcp"], capture_output=True, text=True,
+                             timeout=10).stdout
+    except subprocess.TimeoutExpired:
+        return {}
     found = {}
     for line in out.splitlines():
         f = line.split(";")
@@ -149,7 +155,7 @@ def browse():
     return found
 
 
-def wait_for(pred, timeout=15):
+def wait_for(pred, timeout=30):
     deadline = time.time() + timeout
     last = {}
     while time.time() < deadline:
