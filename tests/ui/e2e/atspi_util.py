@@ -226,7 +226,7 @@ def parent(obj):
         return None
 
 
-KEYSYMS = {"Return": 0xff0d, "Escape": 0xff1b, "Tab": 0xff09}
+KEYSYMS = {"Return": 0xff0d, "Escape": 0xff1b, "Tab": 0xff09, "Down": 0xff54}
 
 
 def press_key(keysym_name):

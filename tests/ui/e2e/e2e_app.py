@@ -566,6 +566,13 @@ def pick_from_dropdown(dropdown, wanted):
     A.poll(lambda: A.is_focused(item), 2)
     A.press_key("Return")
     ok = A.poll(lambda: wanted in shown(), 5)
+    if not ok:
+        # GTK 4.18 keeps the focus in the search entry, where Return does nothing: go
+        # down into the list, as a keyboard user would, and take the row there.
+        A.press_key("Down")
+        A.poll(lambda: A.is_focused(item), 2)
+        A.press_key("Return")
+        ok = A.poll(lambda: wanted in shown(), 5)
     return bool(ok), shown()
 
 
