@@ -79,6 +79,7 @@ mkdir -p "$HAP_SRC"
 rsync -a --delete --exclude="/_build*" --exclude="/_asan*" --exclude="/_fuzz*" \
   --exclude="/_bench*" --exclude=/artifacts --exclude=node_modules --exclude=/.git /mnt/checkout/ "$HAP_SRC/"
 cd "$HAP_SRC"
+rm -rf artifacts   # the last run'"'"'s screenshots
 if [ "$1" = shell ]; then
   [ -n "$2" ] && exec bash -c "$2"
   exec bash -l
