@@ -1361,6 +1361,7 @@ static void
 print_help (void)
 {
   g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *help = NULL;
   guint width = 0;
 
   g_string_append (text,
@@ -1409,7 +1410,10 @@ print_help (void)
     "Output: listings as aligned tables, or JSON with --json (the API's aa{sv} as they are);\n"
     "trace prints one JSON line per entry (see simulator/hap-sim-trace.h).\n"
     "Exit status: 0 success, 1 the simulator refused or could not be reached, 2 usage.\n");
-  g_print ("%s", text->str);
+  /* Not text->str: GLib 2.76+ inlines g_string_append with a NULL branch, which gcc 14's
+   * -Wnull-dereference flags. */
+  help = g_string_free (g_steal_pointer (&text), FALSE);
+  g_print ("%s", help);
 }
 
 int

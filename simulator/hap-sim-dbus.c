@@ -546,7 +546,7 @@ method_get_identify_log (HapSimDBus *self, GVariant *parameters, GDBusMethodInvo
                          GError **error)
 {
   HapSimAccessory *accessory = lookup (self, parameters, error);
-  GVariant *log;
+  g_autoptr(GVariant) log = NULL;
 
   if (accessory == NULL)
     return NULL;

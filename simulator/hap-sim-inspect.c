@@ -325,12 +325,13 @@ hap_sim_inspect_quirks (HapSimAccessory *accessory)
   for (guint i = 0; quirks != NULL && i < quirks->len; i++)
     {
       HapSimQuirk *quirk = g_ptr_array_index (quirks, i);
+      g_autoptr(GVariant) params = hap_sim_quirk_dup_params (quirk);
       GVariantBuilder dict;
 
       g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
       hap_sim_dict_add (&dict, "name", "s", quirk->info->name);
       hap_sim_dict_add (&dict, "layer", "s", hap_sim_layer_to_string (quirk->info->layer));
-      hap_sim_dict_add_value (&dict, "params", hap_sim_quirk_dup_params (quirk));
+      hap_sim_dict_add_value (&dict, "params", params);
       g_variant_builder_add_value (&builder, g_variant_builder_end (&dict));
     }
   return g_variant_builder_end (&builder);

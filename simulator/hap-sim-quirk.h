@@ -122,7 +122,8 @@ const HapSimQuirkInfo *hap_sim_quirks_ble_faults   (guint *n);
 /* ---- one enabled quirk ------------------------------------------------------------- */
 
 /* Parameters from @params (a{sv}; numbers may come as any D-Bus integer or double type,
- * or as strings) over the defaults; HAP_SIM_ERROR_INVALID_ARGUMENT names a bad or unknown one. */
+ * or as strings) over the defaults (a floating @params is consumed);
+ * HAP_SIM_ERROR_INVALID_ARGUMENT names a bad or unknown one. */
 HapSimQuirk *hap_sim_quirk_new        (const HapSimQuirkInfo *info,
                                        HapSimAccessory       *accessory,
                                        GVariant              *params,

@@ -326,6 +326,7 @@ test_values (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(HapCharacteristic) on = hap_characteristic_new ("On");
   g_autoptr(JsonNode) event = NULL;
+  g_autoptr(GVariant) true_value = g_variant_ref_sink (g_variant_new_boolean (TRUE));
 
   bytes = hap_ble_value_from_json (HAP_FORMAT_UINT16, number, &error);
   g_assert_no_error (error);
@@ -339,7 +340,7 @@ test_values (void)
   g_clear_error (&error);
 
   hap_characteristic_set_iid (on, 9);
-  event = hap_ble_event_to_json (on, g_variant_new_boolean (TRUE));
+  event = hap_ble_event_to_json (on, true_value);
   check_json (event, "{\"characteristics\":[{\"aid\":1,\"iid\":9,\"value\":true}]}");
 }
 
@@ -398,9 +399,10 @@ test_notification_record (void)
   g_autoptr(JsonNode) closed = NULL;
   g_autoptr(GError) error = NULL;
   gint16 value = -5;
+  g_autoptr(GVariant) sent_value = g_variant_ref_sink (g_variant_new_int32 (value));
 
   memset (key, 0x5A, sizeof key);
-  hap_ble_encrypted_notification_set_value (&sent, HAP_FORMAT_INT, g_variant_new_int32 (value));
+  hap_ble_encrypted_notification_set_value (&sent, HAP_FORMAT_INT, sent_value);
   payload = hap_ble_encrypted_notification_build (key, &sent);
   g_assert_true (hap_ble_encrypted_notification_open (key, g_bytes_get_data (payload, NULL),
                                                       g_bytes_get_size (payload), 290, 16, &opened, &error));

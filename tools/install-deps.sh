@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs the Debian 12 packages this project builds, runs and tests with.
+# Installs the Debian 12 or 13 packages this project builds, runs and tests with.
 # Safe to re-run; does nothing when everything is present.
 set -eu
 
@@ -7,8 +7,8 @@ PACKAGES="meson ninja-build gcc clang pkg-config python3 \
   libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev libsodium-dev libgmp-dev \
   libavahi-client-dev libavahi-glib-dev libqrencode-dev \
   dbus avahi-daemon avahi-utils iproute2 util-linux curl \
-  libclang-rt-14-dev llvm-14 libpng-dev python3-zeroconf zbar-tools \
-  libgtk-4-dev libadwaita-1-dev libgtk-4-bin desktop-file-utils appstream \
+  libclang-rt-dev llvm libpng-dev python3-zeroconf zbar-tools \
+  libgtk-4-dev libadwaita-1-dev libgtk-4-bin desktop-file-utils appstream libxml2-utils \
   xvfb xauth x11-apps imagemagick at-spi2-core python3-pyatspi python3-gi \
   gir1.2-gtk-4.0 dbus-x11 gsettings-desktop-schemas dconf-service \
   python3-dbus python3-bleak \

@@ -11,6 +11,15 @@ tools/install-deps.sh || exit 1
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 userns=""
 [ "$(id -u)" = 0 ] || userns="--user --map-root-user"
+# HAP_TESTS_SUBSET=ci-debian13 (a second system within CI's hour, see
+# tools/run-tests-debian13.sh): the normal build but its BLE VM suite, then only the unit
+# and simulator suites of the sanitizer build, and no fuzzing.
+subset=${HAP_TESTS_SUBSET:-}
+case $subset in
+  ""|ci-debian13) ;;
+  *) echo "run-tests: unknown HAP_TESTS_SUBSET '$subset' (known: ci-debian13)" >&2; exit 2 ;;
+esac
+suites=""
 status=0
 logs=""
 
@@ -31,22 +40,29 @@ run_suite () {
   # no packet leaves the machine, no port or mDNS name clashes with the host, and the
   # host's D-Bus and avahi-daemon are out of reach. Without root, a user namespace
   # provides them (unshare --user --map-root-user; see README "Running the tests").
+  # $userns and $suites unquoted: empty, or options.
   # shellcheck disable=SC2086
   unshare $userns --net --mount --fork sh -c \
-    'mount -t tmpfs tmpfs /run && ip link set lo up && exec meson test -C "$0" --print-errorlogs --num-processes 2' \
-    "$dir" || status=1
+    'mount -t tmpfs tmpfs /run && ip link set lo up && exec meson test -C "$0" --print-errorlogs --num-processes 2 "$@"' \
+    "$dir" $suites || status=1
   logs="$logs $dir/meson-logs/testlog.json"
 }
 
+# On Debian 13 the BLE VM tests are left out: QEMU's guest there misses advertisements
+# now and then (and once failed an internal assertion); they run on Debian 12.
+[ "$subset" = ci-debian13 ] && suites="--no-suite ble-vm"
 run_suite _build || status=1
 # The end-to-end UI test's screenshots of the main views, kept as CI artifacts.
 mkdir -p artifacts/screenshots
 cp _build/tests/ui/e2e/screenshots/*.png artifacts/screenshots/ 2>/dev/null &&
   echo "run-tests: screenshots in artifacts/screenshots/"
 # Introspection-free build with sanitizers; leaks count as errors.
+[ "$subset" = ci-debian13 ] && suites="--suite unit --suite simulator"
 run_suite _asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug || status=1
-tests/fuzz/run-fuzzers.sh "$FUZZ_SECONDS" || status=1
-logs="$logs _fuzz/meson-logs/testlog.json"
+if [ "$subset" != ci-debian13 ]; then
+  tests/fuzz/run-fuzzers.sh "$FUZZ_SECONDS" || status=1
+  logs="$logs _fuzz/meson-logs/testlog.json"
+fi
 
 python3 - $logs <<'PY'
 import json, sys

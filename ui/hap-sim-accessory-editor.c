@@ -248,6 +248,8 @@ is_information (const HapServiceType *type)
 static void
 set_accessible_label (GtkWidget *widget, const char *label)
 {
+  /* GTK 4.18 names a button after its label child (a relation), ahead of this property. */
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
   gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
                                   -1);
 }
@@ -1097,6 +1099,10 @@ hap_sim_accessory_editor_new (GtkWindow *parent,
   g_signal_connect (self->add_service_button, "clicked", G_CALLBACK (on_add_service_clicked), form);
   accessory_form_load (form, accessories != NULL ? element_object (accessories, 0) : NULL);
 
+  /* The template's labels again, in code: GTK 4.18 names these after their content. */
+  set_accessible_label (GTK_WIDGET (self->name_row), "Accessory Name");
+  set_accessible_label (GTK_WIDGET (self->service_dropdown), "Service Type");
+  set_accessible_label (self->done_button, "Create Accessory");
   if (accessories != NULL)
     {
       gtk_window_set_title (GTK_WINDOW (self), "Edit Accessory");

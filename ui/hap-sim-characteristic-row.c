@@ -163,6 +163,9 @@ collect_choices (HapCharacteristic *characteristic)
 static void
 set_accessible (GtkWidget *widget, const char *label, const char *description)
 {
+  /* An action row's activatable widget is described by the row's subtitle, which
+   * libadwaita 1.7 with GTK 4.18 exposes as no description at all: say it here. */
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_DESCRIBED_BY);
   gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
@@ -268,7 +271,7 @@ on_control_changed (HapSimCharacteristicRow *self)
     return;
   value = g_variant_ref_sink (value);
   if (!g_variant_equal (value, hap_characteristic_get_value (self->characteristic)))
-    apply (self, g_steal_pointer (&value));
+    apply (self, value);
 }
 
 static void

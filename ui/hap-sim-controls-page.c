@@ -169,10 +169,15 @@ rebuild (HapSimControlsPage *self)
 
   if (self->accessory == NULL)
     {
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }
 
+  /* Whose controls these are, for screen readers: the Name row is folded away with the
+   * rest of Accessory Information. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  hap_sim_accessory_get_name (self->accessory), -1);
   accessories = list_accessories (self->accessory);
   for (guint i = 0; i < accessories->len; i++)
     {
@@ -278,6 +283,8 @@ hap_sim_controls_page_class_init (HapSimControlsPageClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /* A group, not a generic widget: those can have no name or description (ARIA). */
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hapsim/Simulator/"
                                                "hap-sim-controls-page.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -292,6 +299,8 @@ hap_sim_controls_page_init (HapSimControlsPage *self)
 {
   self->rows = g_hash_table_new (NULL, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* Named like its tab; described by the accessory's name (see rebuild). */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, "Controls", -1);
 }
 
 GtkWidget *

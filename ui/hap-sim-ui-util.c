@@ -3,6 +3,7 @@
  */
 #include "hap-sim-ui-util.h"
 
+#include <adwaita.h>
 #include <math.h>
 
 #include "hap-sim-ui-resources.h"
@@ -231,4 +232,37 @@ hap_sim_ui_toast_error (GtkWidget *widget, const char *what, const GError *error
                                : g_strdup (error->message);
 
   hap_sim_ui_toast (widget, text);
+}
+
+/* Wider than any one character of a heading, narrower than any dialog (300 px at least). */
+#define HEADING_MIN_WIDTH 100
+
+GtkWidget *
+hap_sim_ui_message_dialog_new (GtkWindow *parent, const char *heading, const char *body)
+{
+  GtkWidget *dialog = adw_message_dialog_new (parent, heading, body);
+  g_autoptr(GPtrArray) todo = g_ptr_array_new ();
+
+  /* libadwaita measures its "heading-bin" for the smaller of its two labels' minimum
+   * widths and passes that width on to both: the one-line large heading may wrap, and
+   * both get the same floor, so neither is measured narrower than it can be. A later
+   * libadwaita without a "heading-bin" is left as it is. */
+  g_ptr_array_add (todo, dialog);
+  while (todo->len > 0)
+    {
+      GtkWidget *widget = g_ptr_array_steal_index_fast (todo, todo->len - 1);
+      gboolean heading_bin = gtk_widget_has_css_class (widget, "heading-bin");
+
+      for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        if (heading_bin && GTK_IS_LABEL (child))
+          {
+            gtk_label_set_wrap (GTK_LABEL (child), TRUE);
+            gtk_label_set_wrap_mode (GTK_LABEL (child), PANGO_WRAP_WORD_CHAR);
+            gtk_widget_set_size_request (child, HEADING_MIN_WIDTH, -1);
+          }
+        else
+          g_ptr_array_add (todo, child);
+    }
+  return dialog;
 }

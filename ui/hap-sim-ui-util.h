@@ -39,5 +39,11 @@ void        hap_sim_ui_toast           (GtkWidget         *widget,
 void        hap_sim_ui_toast_error     (GtkWidget         *widget,
                                         const char        *what,
                                         const GError      *error);
+/* adw_message_dialog_new() whose heading is never measured narrower than it can be:
+ * libadwaita 1.7 measures the one-line heading label for widths narrower than its text
+ * (GTK 4.18 warns "Trying to measure GtkLabel … but it needs at least …"). */
+GtkWidget  *hap_sim_ui_message_dialog_new (GtkWindow     *parent,
+                                           const char    *heading,
+                                           const char    *body);
 
 G_END_DECLS

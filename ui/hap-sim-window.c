@@ -477,7 +477,7 @@ static void
 action_rename (GtkWidget *widget, const char *action, GVariant *parameter)
 {
   HapSimWindow *self = HAP_SIM_WINDOW (widget);
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), "Rename Accessory", NULL);
+  GtkWidget *dialog = hap_sim_ui_message_dialog_new (GTK_WINDOW (self), "Rename Accessory", NULL);
   GtkWidget *entry = gtk_entry_new ();
 
   gtk_editable_set_text (GTK_EDITABLE (entry), hap_sim_accessory_get_name (self->selected));
@@ -518,7 +518,7 @@ static void
 action_delete (GtkWidget *widget, const char *action, GVariant *parameter)
 {
   HapSimWindow *self = HAP_SIM_WINDOW (widget);
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), NULL, NULL);
+  GtkWidget *dialog = hap_sim_ui_message_dialog_new (GTK_WINDOW (self), NULL, NULL);
 
   adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (dialog), "Delete “%s”?",
                                      hap_sim_accessory_get_name (self->selected));

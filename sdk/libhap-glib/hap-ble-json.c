@@ -353,9 +353,14 @@ hap_ble_event_to_json (HapCharacteristic *characteristic, GVariant *value)
 {
   g_autoptr(GString) out = g_string_new ("{\"characteristics\":[");
 
+  g_autofree char *json = NULL;
+
   append_characteristic (out, characteristic, HAP_JSON_VALUE, value, FALSE);
   g_string_append (out, "]}");
-  return parse_own_json (out->str);
+  /* Not out->str: GLib 2.76+ inlines g_string_append with a NULL branch, and gcc 14's
+   * -Wnull-dereference then flags the dereference that follows. */
+  json = g_string_free (g_steal_pointer (&out), FALSE);
+  return parse_own_json (json);
 }
 
 /* ---- discovery ---- */

@@ -679,6 +679,15 @@ register_with_adapter (HapBleTransport *ble, const char *adapter)
   g_message ("%s: HAP over BLE on %s", accessory_name (ble), adapter);
 }
 
+/* Whether an object's a{sa{sv}} (InterfacesAdded, GetManagedObjects) has @name. */
+static gboolean
+has_interface (GVariant *interfaces, const char *name)
+{
+  g_autoptr(GVariant) properties = g_variant_lookup_value (interfaces, name, NULL);
+
+  return properties != NULL;
+}
+
 static gboolean
 has_role (GVariant *adapter_props, const char *role)
 {
@@ -725,8 +734,8 @@ on_managed_objects (GObject *source, GAsyncResult *result, gpointer user_data)
 
       if (adapter == NULL || (wanted != NULL && !g_str_equal (path, wanted)))
         continue;
-      usable = g_variant_lookup_value (interfaces, IFACE_GATT_MANAGER, NULL) != NULL &&
-               g_variant_lookup_value (interfaces, IFACE_ADV_MANAGER, NULL) != NULL &&
+      usable = has_interface (interfaces, IFACE_GATT_MANAGER) &&
+               has_interface (interfaces, IFACE_ADV_MANAGER) &&
                has_role (adapter, "peripheral");
       if (!usable)
         {
@@ -789,7 +798,7 @@ on_interfaces_added (GDBusConnection *bus, const char *sender, const char *objec
   g_autoptr(GVariant) device = NULL;
 
   g_variant_get (parameters, "(&o@a{sa{sv}})", &path, &interfaces);
-  if (ble->adapter == NULL && g_variant_lookup_value (interfaces, IFACE_ADAPTER, NULL) != NULL)
+  if (ble->adapter == NULL && has_interface (interfaces, IFACE_ADAPTER))
     {
       choose_adapter (ble);
       return;

@@ -111,6 +111,11 @@ deb=$(ls "$work"/*.deb)
 mkdir "$work/pkg"
 dpkg-deb -x "$deb" "$work/pkg"
 rm -f "$deb"
+# Debian 13's kernel packages ship /usr/lib/modules: give the tree a merged /usr's lib link,
+# through which depmod, modprobe -d and the copies below find the modules on 12 and 13.
+if [ ! -e "$work/pkg/lib" ] && [ -d "$work/pkg/usr/lib/modules" ]; then
+  ln -s usr/lib "$work/pkg/lib"
+fi
 kroot=$work/pkg/lib/modules/$kver
 [ -f "$work/pkg/boot/vmlinuz-$kver" ] || die "$deb has no boot/vmlinuz-$kver"
 [ -d "$kroot" ] || die "$deb has no lib/modules/$kver"

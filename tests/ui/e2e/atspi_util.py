@@ -73,11 +73,17 @@ def walk(obj, depth=0, max_depth=60, prune=None):
             yield from walk(child, depth + 1, max_depth, prune)
 
 
+# Role names as at-spi2-core 2.46 (Debian 12) spells them, for those newer ones renamed
+# (2.56, Debian 13: a push button is a "button").
+ROLE_NAMES = {"button": "push button"}
+
+
 def role(obj):
     try:
-        return obj.getRoleName()
+        r = obj.getRoleName()
     except GLib.Error:
         return ""
+    return ROLE_NAMES.get(r, r)
 
 
 def name(obj):
@@ -220,7 +226,7 @@ def parent(obj):
         return None
 
 
-KEYSYMS = {"Return": 0xff0d, "Escape": 0xff1b, "Tab": 0xff09}
+KEYSYMS = {"Return": 0xff0d, "Escape": 0xff1b, "Tab": 0xff09, "Down": 0xff54}
 
 
 def press_key(keysym_name):
