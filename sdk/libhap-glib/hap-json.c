@@ -8,10 +8,11 @@
  *
  * The count never underestimates json-glib's nesting: a bracket outside strings and
  * comments is either one json-glib nests into or the token it stops at with a syntax
- * error. Strings and comments are skipped exactly as json-glib 1.6's scanner skips them
+ * error. Strings and comments are skipped exactly as json-glib skips them
  * (tests/test-loader.c checks each rule against json-glib): "…" with backslash escapes,
- * '…' without any, and comments that run from a '/' to the next '/': a C comment works
- * as expected, but slash-star-slash is a whole comment and brackets after it count.
+ * '…' without any, and comments that run from a '/' to the next '/' — except that
+ * json-glib 1.8 and later end one that starts with slash-star at star-slash, where 1.6
+ * (Debian 12) ends it at the next '/' (slash-star-slash is a whole comment there).
  * Skipping more than json-glib does would let brackets through uncounted.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -20,6 +21,23 @@
 #include "hap-error.h"
 
 #include <string.h>
+
+/* Whether the json-glib in use ends a slash-star comment at star-slash (1.8 and later)
+ * rather than at the next '/' (1.6). Asked of the library itself, once: what matters is
+ * the scanner that will run, not the headers this was built with. */
+static gboolean
+scanner_ends_c_comments (void)
+{
+  static gsize answer = 0;   /* 1: at the next '/', 2: at star-slash */
+
+  if (g_once_init_enter (&answer))
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      g_once_init_leave (&answer, json_parser_load_from_data (parser, "[/*/1]", -1, NULL) ? 1 : 2);
+    }
+  return answer == 2;
+}
 
 gboolean
 hap_json_check_depth (const char *text,
@@ -83,8 +101,14 @@ hap_json_check_depth (const char *text,
         }
       else if (c == '/')
         {
-          /* json-glib 1.6 ends a comment at the next '/', whatever comes before it. */
-          for (p++; p < end && *p != '/'; p++)
+          gboolean c_comment = p + 1 < end && p[1] == '*' && scanner_ends_c_comments ();
+          const char *body = p + (c_comment ? 2 : 1);
+
+          /* A comment ends at the next '/' (json-glib 1.6: whatever comes before it), or
+           * for slash-star on json-glib 1.8 and later at the first star-slash after it. */
+          for (p = body;
+               p < end && (c_comment ? !(*p == '/' && p > body && p[-1] == '*') : *p != '/');
+               p++)
             if (*p == '\n')
               {
                 line++;
