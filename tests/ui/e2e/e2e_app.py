@@ -229,8 +229,9 @@ class App:
 
         def prune(obj):
             n, r = A.name(obj), A.role(obj)
-            if n.startswith("HapSim") and n.endswith("Page"):
-                self.pages.setdefault(n, obj)
+            page = page_of(obj)
+            if page:
+                self.pages.setdefault(page, obj)
                 return True
             if r == "page tab list":
                 for tab in A.children(obj):
@@ -269,10 +270,11 @@ def page_of(obj):
     view stack in a panel named after the page's title ("Setup"). The controls page is
     named "Controls" itself."""
     n = A.name(obj)
-    if n in PAGES.values():
+    types = {**PAGES, BLE_PAGE[0]: BLE_PAGE[1]}
+    if n in types.values():
         return n
-    if n in PAGES and A.role(obj) == "panel":
-        return PAGES[n]
+    if n in types and A.role(obj) == "panel":
+        return types[n]
     return None
 
 
@@ -518,9 +520,20 @@ def ble_discover(device_id, want=lambda e: True, tries=20):
     return entry
 
 
+def new_accessory_item():
+    """The Add Accessory menu's "New Accessory…" item, once the menu is open."""
+    items = A.find_all(A.parent(app.add_button), roles="menu item")
+    named = [i for i in items if A.name_matches(A.name(i), "New Accessory…")]
+    if named:
+        return named[0]
+    # GTK 4.18 names no item of a popover menu: take the first of add_menu
+    # (ui/hap-sim-window.ui); the editor's title proves which one it was.
+    return items[0] if items and not any(A.name(i) for i in items) else None
+
+
 def open_new_accessory_editor():
     A.do_action(app.add_button)
-    item = A.poll(lambda: A.find(A.parent(app.add_button), roles="menu item", name_is="New Accessory…"), 5)
+    item = A.poll(new_accessory_item, 5)
     if item is None:
         raise A.NotFound("the Add Accessory menu has no New Accessory…")
     A.do_action(item)
@@ -705,15 +718,6 @@ def step_new_accessory():
     if not tap.ok(app.add_button, "the \"Add Accessory\" menu button"):
         return
     A.do_action(app.add_button)   # the GtkMenuButton's own toggle button: the menu opens
-
-    def new_accessory_item():
-        items = A.find_all(A.parent(app.add_button), roles="menu item")
-        named = [i for i in items if A.name_matches(A.name(i), "New Accessory…")]
-        if named:
-            return named[0]
-        # GTK 4.18 names no item of a popover menu: take the first of add_menu
-        # (ui/hap-sim-window.ui); the editor's title below proves which one it was.
-        return items[0] if items and not any(A.name(i) for i in items) else None
     item = A.poll(new_accessory_item, 5)
     if not tap.ok(item, "its menu has \"New Accessory…\""):
         return
