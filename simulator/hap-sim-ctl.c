@@ -438,6 +438,20 @@ call_list (Ctl *ctl, const char *method, GVariant *parameters, const Column *col
 
 /* ---- commands --------------------------------------------------------------------- */
 
+/* `COMMAND` without arguments: one listing of the whole simulator. */
+static int
+list_all (Ctl *ctl, int argc, char **argv, const char *method, const Column *columns, guint n_columns)
+{
+  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
+  int status;
+
+  if (!parse_args (argc, argv, NULL, 0, positional))
+    return 2;
+  if ((status = expect_args (argv[0], positional, 0, 0)) != 0)
+    return status;
+  return call_list (ctl, method, NULL, columns, n_columns);
+}
+
 static int
 cmd_list (Ctl *ctl, int argc, char **argv)
 {
@@ -448,14 +462,7 @@ cmd_list (Ctl *ctl, int argc, char **argv)
     { "bridged", "BRIDGED", SHOW_PLAIN }, { "transports", "TRANSPORTS", SHOW_PLAIN },
     { "quirks", "QUIRKS", SHOW_PLAIN },
   };
-  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
-  int status;
-
-  if (!parse_args (argc, argv, NULL, 0, positional))
-    return 2;
-  if ((status = expect_args (argv[0], positional, 0, 0)) != 0)
-    return status;
-  return call_list (ctl, "ListAccessories", NULL, columns, G_N_ELEMENTS (columns));
+  return list_all (ctl, argc, argv, "ListAccessories", columns, G_N_ELEMENTS (columns));
 }
 
 static int
@@ -934,14 +941,7 @@ cmd_adapters (Ctl *ctl, int argc, char **argv)
     { "peripheral", "PERIPHERAL", SHOW_PLAIN }, { "powered", "POWERED", SHOW_PLAIN },
     { "used-by", "USED-BY", SHOW_DASH },
   };
-  g_autoptr(GPtrArray) positional = g_ptr_array_new ();
-  int status;
-
-  if (!parse_args (argc, argv, NULL, 0, positional))
-    return 2;
-  if ((status = expect_args (argv[0], positional, 0, 0)) != 0)
-    return status;
-  return call_list (ctl, "ListAdapters", NULL, columns, G_N_ELEMENTS (columns));
+  return list_all (ctl, argc, argv, "ListAdapters", columns, G_N_ELEMENTS (columns));
 }
 
 static int
