@@ -13,6 +13,7 @@ Environment: HAP_SIMULATOR, HAP_VIRTUAL_BLUEZ, HAPCTL, HAP_ACCESSORIES_DIR."""
 import json, os, re, select, shutil, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "discovery"))
+import hap_namespace  # noqa: E402
 from hap_namespace import private_bus_config  # noqa: E402
 from hap_tap import Tap  # noqa: E402
 
@@ -164,18 +165,7 @@ def hapctl(*args, timeout=60):
 
 
 def discover(device_id, want=lambda e: True, tries=20):
-    entry = None
-    for _ in range(tries):
-        r = hapctl("--json", "discover", "--ble", "--timeout", "1")
-        try:
-            entries = json.loads(r.stdout) if r.returncode == 0 else []
-        except ValueError:
-            entries = []
-        entry = next((e for e in entries if e["device_id"] == device_id), None)
-        if entry is not None and want(entry):
-            return entry
-        time.sleep(0.3)
-    return entry
+    return hap_namespace.ble_discover(hapctl, device_id, want, tries)
 
 
 def finish(proc, timeout=20):

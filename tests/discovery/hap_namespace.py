@@ -31,3 +31,23 @@ def private_bus_config(socket_path):
   </policy>
 </busconfig>
 """
+
+
+def ble_discover(run_hapctl, device_id, want=lambda e: True, tries=20):
+    """`hapctl --json discover --ble` (through @run_hapctl, which adds the controller and
+    adapter options) until the accessory @device_id shows up as @want wants it; the last
+    entry seen, or None."""
+    import json
+    import time
+    entry = None
+    for _ in range(tries):
+        r = run_hapctl("--json", "discover", "--ble", "--timeout", "1")
+        try:
+            entries = json.loads(r.stdout) if r.returncode == 0 else []
+        except ValueError:
+            entries = []
+        entry = next((e for e in entries if e["device_id"] == device_id), None)
+        if entry is not None and want(entry):
+            return entry
+        time.sleep(0.3)
+    return entry

@@ -18,6 +18,7 @@ carried an indication, +1 once per disconnected period with a change, +1 per bro
 import json, os, shutil, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "discovery"))
+import hap_namespace  # noqa: E402
 from hap_namespace import private_bus_config  # noqa: E402
 from hap_tap import Tap  # noqa: E402
 
@@ -96,19 +97,7 @@ def ctl(*args):
 
 
 def discover(device_id, want=lambda e: True, tries=20):
-    """hapctl discover --ble --json until the accessory shows up as @want wants it."""
-    entry = None
-    for _ in range(tries):
-        r = hapctl("--json", "discover", "--ble", "--timeout", "1")
-        try:
-            entries = json.loads(r.stdout) if r.returncode == 0 else []
-        except ValueError:
-            entries = []
-        entry = next((e for e in entries if e["device_id"] == device_id), None)
-        if entry is not None and want(entry):
-            return entry
-        time.sleep(0.3)
-    return entry
+    return hap_namespace.ble_discover(hapctl, device_id, want, tries)
 
 
 def read_line(proc, timeout=20):

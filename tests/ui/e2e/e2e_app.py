@@ -28,6 +28,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import atspi_util as A  # noqa: E402
 import screenshots  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "discovery"))
+import hap_namespace  # noqa: E402
+
 SIM = os.environ["HAP_SIMULATOR"]
 HAPCTL = os.environ["HAPCTL"]
 ACCESSORIES = os.environ["HAP_ACCESSORIES_DIR"]
@@ -506,18 +509,8 @@ def ble_hapctl(*args, timeout=60):
 
 def ble_discover(device_id, want=lambda e: True, tries=20):
     """What a controller scanning on the other adapter sees (hapctl discover --ble)."""
-    entry = None
-    for _ in range(tries):
-        r = ble_hapctl("--json", "discover", "--ble", "--timeout", "1")
-        try:
-            entries = json.loads(r.stdout) if r.returncode == 0 else []
-        except ValueError:
-            entries = []
-        entry = next((e for e in entries if e["device_id"] == device_id), None)
-        if entry is not None and want(entry):
-            return entry
-        time.sleep(0.3)
-    return entry
+    return hap_namespace.ble_discover(ble_hapctl, device_id, want, tries)
+
 
 
 def new_accessory_item():
