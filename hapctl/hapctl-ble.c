@@ -263,7 +263,7 @@ hapctl_watch_disconnected (const char *address, int n_ids, char **ids, int count
   if (!hap_ble_browser_start (browser, NULL, &error))
     return hapctl_fail ("watch", error);
   /* The GSN the accessory advertises now is where changes are counted from. */
-  deadline = g_get_monotonic_time () + FIRST_ADVERTISEMENT_MS * 1000;
+  deadline = g_get_monotonic_time () + MAX (FIRST_ADVERTISEMENT_MS, hapctl_timeout_s * 1000) * G_GINT64_CONSTANT (1000);
   while (last_gsn < 0)
     {
       gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
@@ -274,7 +274,7 @@ hapctl_watch_disconnected (const char *address, int n_ids, char **ids, int count
         {
           if (error == NULL)
             g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s did not advertise within %d s", bd_address,
-                         FIRST_ADVERTISEMENT_MS / 1000);
+                         MAX (FIRST_ADVERTISEMENT_MS / 1000, hapctl_timeout_s));
           return hapctl_fail ("watch", error);
         }
       object = json_node_get_object (record);

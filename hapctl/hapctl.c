@@ -11,6 +11,7 @@
 static char *controller_path;
 static gboolean json_output;
 char *hapctl_adapter;
+int hapctl_timeout_s = 10;
 volatile sig_atomic_t hapctl_interrupted;
 
 static const char commands_help[] =
@@ -118,6 +119,7 @@ hapctl_connect (HapControllerConnection *connection, const char *address, GError
   g_autofree char *bd_address = NULL;
   guint16 port;
 
+  hap_controller_connection_set_timeout (connection, (guint) hapctl_timeout_s * 1000);
   if (hapctl_parse_ble_address (address, &bd_address))
     return hap_controller_connection_connect_ble (connection, hapctl_adapter, bd_address, NULL, error);
   if (g_str_has_prefix (address, "ble:"))
@@ -736,6 +738,10 @@ main (int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json_output, "Print JSON", NULL },
     { "adapter", 0, 0, G_OPTION_ARG_STRING, &hapctl_adapter,
       "Bluetooth adapter for ble: addresses and discover --ble (default: BlueZ's first)", "hciN" },
+    /* A BLE accessory may advertise seconds apart (battery devices, or one that just
+     * changed its advertisement), so finding it can take longer than an answer does. */
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &hapctl_timeout_s,
+      "Seconds to find and connect to an accessory and for each answer (default 10)", "S" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("COMMAND … - control HomeKit accessories");
@@ -749,6 +755,11 @@ main (int argc, char **argv)
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("hapctl: %s\n", error->message);
+      return HAPCTL_EXIT_USAGE;
+    }
+  if (hapctl_timeout_s < 1 || hapctl_timeout_s > 3600)
+    {
+      g_printerr ("hapctl: --timeout takes 1 to 3600 seconds\n");
       return HAPCTL_EXIT_USAGE;
     }
   if (argc < 2)

@@ -12,6 +12,8 @@
 
 /* --adapter: the BlueZ adapter of ble: addresses (NULL: the first). */
 extern char *hapctl_adapter;
+/* --timeout: seconds for finding, connecting and each answer. */
+extern int hapctl_timeout_s;
 /* Set by SIGINT in the commands that run until Ctrl-C. */
 extern volatile sig_atomic_t hapctl_interrupted;
 

@@ -164,8 +164,8 @@ def hapctl(*args, timeout=60):
                           capture_output=True, text=True, timeout=timeout)
 
 
-def discover(device_id, want=lambda e: True, tries=20):
-    return hap_namespace.ble_discover(hapctl, device_id, want, tries)
+def discover(device_id, want=lambda e: True, seconds=60):
+    return hap_namespace.ble_discover(hapctl, device_id, want, seconds)
 
 
 def finish(proc, timeout=20):

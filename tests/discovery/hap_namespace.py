@@ -33,21 +33,31 @@ def private_bus_config(socket_path):
 """
 
 
-def ble_discover(run_hapctl, device_id, want=lambda e: True, tries=20):
+def ble_discover(run_hapctl, device_id, want=lambda e: True, seconds=60):
     """`hapctl --json discover --ble` (through @run_hapctl, which adds the controller and
-    adapter options) until the accessory @device_id shows up as @want wants it; the last
-    entry seen, or None."""
+    adapter options) until the accessory @device_id shows up as @want wants it, for up to
+    @seconds; the last entry seen, or None. Each scan is longer than the one before (1, 2,
+    then 3 s): bluetoothd under QEMU may need more than a second to report, and may take
+    tens of seconds to advertise again after a link closed (tests/ble/vm)."""
     import json
     import time
     entry = None
-    for _ in range(tries):
-        r = run_hapctl("--json", "discover", "--ble", "--timeout", "1")
+    deadline = time.monotonic() + seconds
+    scan = 1
+    while True:
+        r = run_hapctl("--json", "discover", "--ble", "--timeout", str(scan))
         try:
             entries = json.loads(r.stdout) if r.returncode == 0 else []
         except ValueError:
             entries = []
-        entry = next((e for e in entries if e["device_id"] == device_id), None)
-        if entry is not None and want(entry):
+        found = next((e for e in entries if e["device_id"] == device_id), None)
+        if found is not None:
+            entry = found
+            if want(found):
+                return found
+        if time.monotonic() >= deadline:
             return entry
+        scan = min(scan + 1, 3)
+        time.sleep(0.3)
         time.sleep(0.3)
     return entry

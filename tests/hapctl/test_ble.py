@@ -87,8 +87,13 @@ def start_simulator():
     return proc, json.loads(line)
 
 
-def hapctl(*args, controller=CONTROLLER, timeout=60):
-    return subprocess.run([HAPCTL, "--controller", controller, "--adapter", CTL_ADAPTER, *args],
+# Under QEMU (tests/ble/vm) the accessory can take tens of seconds to advertise again
+# after a link closed or its advertisement changed: hapctl waits longer to find it.
+HAPCTL_OPTIONS = ["--adapter", CTL_ADAPTER, *(["--timeout", "40"] if os.environ.get("HAP_VM") == "1" else [])]
+
+
+def hapctl(*args, controller=CONTROLLER, timeout=120):
+    return subprocess.run([HAPCTL, "--controller", controller, *HAPCTL_OPTIONS, *args],
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -96,19 +101,20 @@ def ctl(*args):
     return subprocess.run([SIM, "ctl", "--bus", CTL_BUS, *args], capture_output=True, text=True, timeout=30)
 
 
-def discover(device_id, want=lambda e: True, tries=20):
-    return hap_namespace.ble_discover(hapctl, device_id, want, tries)
+def discover(device_id, want=lambda e: True, seconds=60):
+    return hap_namespace.ble_discover(hapctl, device_id, want, seconds)
 
 
-def read_line(proc, timeout=20):
-    """One line of a watch's stdout, or '' after @timeout."""
+def read_line(proc, timeout=None):
+    """One line of a watch's stdout, or '' after @timeout (default: longer than hapctl's
+    own --timeout for finding the accessory)."""
     import select
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    ready, _, _ = select.select([proc.stdout], [], [], timeout or 60)
     return proc.stdout.readline().strip() if ready else ""
 
 
 def watch(*args, json_output=False):
-    proc = subprocess.Popen([HAPCTL, "--controller", CONTROLLER, "--adapter", CTL_ADAPTER,
+    proc = subprocess.Popen([HAPCTL, "--controller", CONTROLLER, *HAPCTL_OPTIONS,
                              *(["--json"] if json_output else []), "watch", *args],
                             stdout=subprocess.PIPE, stderr=log("watch.log"), text=True)
     processes.append(proc)
@@ -337,8 +343,8 @@ def run(ready):
     r = hapctl("identify", address)
     check("identify allowed when unpaired", r.returncode == 0, r.stderr)
     # Under QEMU's emulation (tests/ble/vm) bluetoothd can take tens of seconds to bring the
-    # advertisement back after the last link closed: wait up to about a minute.
-    entry = discover(device_id, lambda e: not e["paired"], tries=50)
+    # advertisement back after the last link closed: discover waits up to a minute.
+    entry = discover(device_id, lambda e: not e["paired"])
     check("discover shows unpaired again", entry is not None and entry["paired"] is False, entry)
     r = hapctl("get", address)
     check("usage error exits 2", r.returncode == 2, r.stderr)
@@ -388,10 +394,35 @@ def main():
                     print(f"# --- {name} (end) ---", file=sys.stderr)
                     for text in open(path).read()[-3000:].splitlines():
                         print("# " + text, file=sys.stderr)
+            print_hci_digest()
         shutil.rmtree(WORK, ignore_errors=True)
     tap.report()
     # The exit status says it too, for runners that do not read TAP (tests/ble/vm).
     sys.exit(0 if all(ok for _, ok in results) else 1)
+
+
+def print_hci_digest():
+    """In the VM with --btmon (tests/ble/vm): the advertising, scanning and link events of
+    both controllers, the last 120 of them, so that a failure shows whether the accessory
+    stopped advertising or the controller stopped scanning."""
+    trace = os.path.join(os.environ.get("HAP_VM_LOGDIR", ""), "hci.btsnoop")
+    if not os.environ.get("HAP_VM_LOGDIR") or not os.path.exists(trace):
+        return
+    summary = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ble", "vm", "hci-summary.py")
+    r = subprocess.run([sys.executable, summary, trace], capture_output=True, text=True, timeout=120)
+    keep = ("Adv Enable", "Adv Data", "Scan Enable", "Connection Complete", "Disconnection Complete")
+    lines, last_report = [], None
+    for line in r.stdout.splitlines():
+        if "Advertising Report type=0" in line:
+            report = line.split(None, 1)[1]
+            if report != last_report:  # one line per change of what is advertised
+                lines.append(line)
+            last_report = report
+        elif any(k in line for k in keep) and "Command Complete" not in line:
+            lines.append(line)
+    print("# --- HCI digest (end) ---", file=sys.stderr)
+    for line in lines[-120:]:
+        print("# " + line, file=sys.stderr)
 
 
 main()

@@ -134,6 +134,19 @@ def run(ready):
     check("identify refused when paired", r.returncode == 1 and "-70401" in r.stderr, r.stderr)
     r = hapctl("get", addr)
     check("usage error exits 2", r.returncode == 2, r.stderr)
+    r = hapctl("--timeout", "0", "identify", addr)
+    check("--timeout 0 is a usage error", r.returncode == 2 and "--timeout" in r.stderr, r.stderr)
+    # A listener that accepts and never answers: --timeout bounds the wait.
+    import socket
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    started = time.monotonic()
+    r = hapctl("--timeout", "1", "identify", f"127.0.0.1:{silent.getsockname()[1]}")
+    elapsed = time.monotonic() - started
+    silent.close()
+    check("--timeout 1 gives up on a silent accessory after about a second",
+          r.returncode == 1 and 0.9 <= elapsed < 5, (elapsed, r.stderr))
 
     copy = os.path.join(WORK, "copy")
     shutil.copy(CONTROLLER, copy)

@@ -507,9 +507,9 @@ def ble_hapctl(*args, timeout=60):
     return hapctl("--adapter", Ble.central, *args, controller=BLE_CONTROLLER, timeout=timeout)
 
 
-def ble_discover(device_id, want=lambda e: True, tries=20):
+def ble_discover(device_id, want=lambda e: True, seconds=60):
     """What a controller scanning on the other adapter sees (hapctl discover --ble)."""
-    return hap_namespace.ble_discover(ble_hapctl, device_id, want, tries)
+    return hap_namespace.ble_discover(ble_hapctl, device_id, want, seconds)
 
 
 
