@@ -13,6 +13,7 @@
 #include "hap-sim-accessory-editor.h"
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-transports-group.h"
 #include "hap-sim-ui-util.h"
@@ -371,8 +372,8 @@ update_service_subtitles (AccessoryForm *form)
 
       if (service->row != NULL)
         adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (service->row),
-                                       (int) i == primary ? "Primary service" :
-                                       service->type == NULL ? "Vendor service" : "");
+                                       (int) i == primary ? _("Primary service") :
+                                       service->type == NULL ? _("Vendor service") : "");
     }
 }
 
@@ -405,7 +406,7 @@ characteristic_row (const char *name, gboolean required, gboolean active, GtkWid
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), characteristic_label (name));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), required ? "Required" : "Optional");
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), required ? _("Required") : _("Optional"));
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), active || required);
   gtk_widget_set_sensitive (check, !required);
   gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
@@ -666,17 +667,17 @@ add_bridged (HapSimAccessoryEditor *self, JsonObject *original)
                                            form->remove_button);
 
   form->name_row = adw_entry_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (form->name_row), "Name");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (form->name_row), _("Name"));
   set_accessible_label (form->name_row, "Bridged Accessory Name");
   gtk_list_box_append (GTK_LIST_BOX (form->list), form->name_row);
 
   form->category_row = adw_combo_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (form->category_row), "Category");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (form->category_row), _("Category"));
   set_accessible_label (form->category_row, "Bridged Accessory Category");
   gtk_list_box_append (GTK_LIST_BOX (form->list), form->category_row);
 
   form->add_row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (form->add_row), "Add Service");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (form->add_row), _("Add Service"));
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (form->add_row), FALSE);
   form->service_dropdown =
     gtk_drop_down_new (NULL, gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string"));
@@ -687,7 +688,7 @@ add_bridged (HapSimAccessoryEditor *self, JsonObject *original)
   add_button = gtk_button_new_from_icon_name ("list-add-symbolic");
   gtk_widget_set_valign (add_button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (add_button, "flat");
-  gtk_widget_set_tooltip_text (add_button, "Add Service");
+  gtk_widget_set_tooltip_text (add_button, _("Add Service"));
   set_accessible_label (add_button, "Add Service");
   g_signal_connect (add_button, "clicked", G_CALLBACK (on_add_service_clicked), form);
   adw_action_row_add_suffix (ADW_ACTION_ROW (form->add_row), add_button);
@@ -1105,8 +1106,8 @@ hap_sim_accessory_editor_new (GtkWindow *parent,
   set_accessible_label (self->done_button, "Create Accessory");
   if (accessories != NULL)
     {
-      gtk_window_set_title (GTK_WINDOW (self), "Edit Accessory");
-      gtk_button_set_label (GTK_BUTTON (self->done_button), "_Save");
+      gtk_window_set_title (GTK_WINDOW (self), _("Edit Accessory"));
+      gtk_button_set_label (GTK_BUTTON (self->done_button), _("_Save"));
       set_accessible_label (self->done_button, "Save Accessory");
       bridge = json_array_get_length (accessories) > 1 ||
                selected_category (form) == CATEGORY_BRIDGE;
@@ -1115,7 +1116,7 @@ hap_sim_accessory_editor_new (GtkWindow *parent,
           add_bridged (self, element_object (accessories, i));
     }
   else if (bridge)
-    gtk_window_set_title (GTK_WINDOW (self), "New Bridge");
+    gtk_window_set_title (GTK_WINDOW (self), _("New Bridge"));
 
   hap_sim_transports_group_load (HAP_SIM_TRANSPORTS_GROUP (self->transports_group),
                                  self->original != NULL ? json_node_get_object (self->original) : NULL);

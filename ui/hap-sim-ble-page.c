@@ -12,6 +12,7 @@
 
 #include <adwaita.h>
 #include <stdio.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-inspect.h"
 #include "hap-sim-ui-util.h"
@@ -168,14 +169,14 @@ show_advertisement (HapSimBlePage *self, GVariant *info)
   set_value (self->raw_row, length > 0 ? self->raw_hex : "Nothing on the air");
   gtk_widget_set_sensitive (self->copy_button, length > 0);
   if (length == 0)
-    adw_preferences_group_set_description (self->advertisement_group, "Nothing is advertised now");
+    adw_preferences_group_set_description (self->advertisement_group, _("Nothing is advertised now"));
   else if (fields == NULL)
     adw_preferences_group_set_description (self->advertisement_group,
-                                           "Apple’s manufacturer data as on the air now; it is not a "
-                                           "regular HAP advertisement (a broadcast, or bent by a quirk)");
+                                           _("Apple’s manufacturer data as on the air now; it is not a "
+                                           "regular HAP advertisement (a broadcast, or bent by a quirk)"));
   else
     adw_preferences_group_set_description (self->advertisement_group,
-                                           "Apple’s manufacturer data as on the air now");
+                                           _("Apple’s manufacturer data as on the air now"));
   show_fields (self, fields);
 }
 
@@ -383,7 +384,7 @@ on_copy_clicked (HapSimBlePage *self)
   if (self->raw_hex == NULL || self->raw_hex[0] == '\0')
     return;
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->raw_hex);
-  hap_sim_ui_toast (GTK_WIDGET (self), "Copied");
+  hap_sim_ui_toast (GTK_WIDGET (self), _("Copied"));
 }
 
 static void

@@ -4,6 +4,7 @@
 #include "hap-sim-characteristic-row.h"
 
 #include <math.h>
+#include <glib/gi18n.h>
 
 #include "hap-model-private.h"
 #include "hap-sim-inspect.h"
@@ -466,7 +467,7 @@ build_control (HapSimCharacteristicRow *self)
       break;
     case KIND_TRIGGER:
       self->control = gtk_button_new_with_label (type && g_str_equal (type->name, "Identify")
-                                                 ? "Identify" : "Send");
+                                                 ? _("Identify") : _("Send"));
       gtk_widget_set_valign (self->control, GTK_ALIGN_CENTER);
       g_signal_connect_swapped (self->control, "clicked", G_CALLBACK (on_trigger_clicked), self);
       break;
@@ -495,7 +496,7 @@ build_control (HapSimCharacteristicRow *self)
     {
       g_autofree char *send_label = g_strdup_printf ("Send %s", label);
       g_autofree char *send_description = g_strdup_printf ("send %s", spec);
-      GtkWidget *send = gtk_button_new_with_label ("Send");
+      GtkWidget *send = gtk_button_new_with_label (_("Send"));
 
       gtk_widget_set_valign (send, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (send, "suggested-action");

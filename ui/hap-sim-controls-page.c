@@ -5,6 +5,7 @@
 #include "hap-sim-controls-page.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-characteristic-row.h"
 #include "hap-sim-ui-util.h"
@@ -126,7 +127,7 @@ build_service (HapSimControlsPage *self, HapService *service)
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group),
                                    hap_sim_ui_service_label (service));
   if (hap_service_get_hidden (service))
-    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), "Hidden service");
+    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), _("Hidden service"));
   for (guint i = 0; i < characteristics->len; i++)
     adw_preferences_group_add (ADW_PREFERENCES_GROUP (group),
                                new_row (self, g_ptr_array_index (characteristics, i)));

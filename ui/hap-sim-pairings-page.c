@@ -5,6 +5,7 @@
 #include "hap-sim-pairings-page.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-inspect.h"
 #include "hap-sim-ui-util.h"
@@ -54,7 +55,7 @@ confirmation_new (HapSimPairingsPage *self,
                                                      heading, body);
 
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", "_Cancel", response, label, NULL);
+                                    "cancel", _("_Cancel"), response, label, NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), response,
                                               ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
@@ -79,7 +80,7 @@ on_remove_response (AdwMessageDialog   *dialog,
     return;
   if (!hap_sim_inspect_remove_pairing (accessory, controller, &error))
     {
-      hap_sim_ui_toast_error (GTK_WIDGET (self), "Cannot remove the pairing", error);
+      hap_sim_ui_toast_error (GTK_WIDGET (self), _("Cannot remove the pairing"), error);
       return;
     }
   done = g_strdup_printf ("Removed the pairing of %s", controller);
@@ -115,7 +116,7 @@ on_factory_reset_response (AdwMessageDialog   *dialog,
     return;
   if (!hap_sim_accessory_factory_reset (accessory, &error))
     {
-      hap_sim_ui_toast_error (GTK_WIDGET (self), "Factory reset failed", error);
+      hap_sim_ui_toast_error (GTK_WIDGET (self), _("Factory reset failed"), error);
       return;
     }
   done = g_strdup_printf ("%s was reset: it has a new identity",
@@ -174,8 +175,8 @@ pairing_row_new (HapSimPairingsPage *self, GVariant *pairing, gboolean running)
   label = g_strdup_printf ("Remove Pairing %s", controller);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-  gtk_widget_set_tooltip_text (button, running ? "Remove Pairing"
-                                               : "Start the accessory to remove pairings");
+  gtk_widget_set_tooltip_text (button, running ? _("Remove Pairing")
+                                               : _("Start the accessory to remove pairings"));
   gtk_widget_set_sensitive (button, running);
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, "flat");
@@ -313,7 +314,7 @@ refresh_sessions (HapSimPairingsPage *self)
     }
   gtk_label_set_label (self->sessions_placeholder,
                        hap_sim_accessory_get_server (self->accessory) != NULL
-                       ? "No Live Sessions" : "Not Running");
+                       ? _("No Live Sessions") : _("Not Running"));
 
   sessions = g_variant_ref_sink (hap_sim_inspect_sessions (self->accessory));
   g_variant_iter_init (&iter, sessions);

@@ -5,6 +5,7 @@
 #include "hap-sim-quirk-row.h"
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-inspect.h"
 #include "hap-sim-ui-util.h"
@@ -418,7 +419,7 @@ ensure_editors (HapSimQuirkRow *self)
     {
       GtkWidget *row = adw_action_row_new ();
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), "No parameters");
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No parameters"));
       gtk_widget_add_css_class (row, "dim-label");
       adw_expander_row_add_row (ADW_EXPANDER_ROW (self), row);
     }

@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "hap-setup-qr.h"
 #include "hap-sim-error.h"
@@ -172,7 +173,7 @@ refresh (HapSimSetupPage *self)
       gtk_label_set_text (self->port_label, text);
     }
   else
-    gtk_label_set_text (self->port_label, "Not running");
+    gtk_label_set_text (self->port_label, _("Not running"));
   show_transports (self);
 
   if (paired)
@@ -203,7 +204,7 @@ copy (HapSimSetupPage *self, const char *text)
   if (text == NULL)
     return;
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
-  hap_sim_ui_toast (GTK_WIDGET (self), "Copied");
+  hap_sim_ui_toast (GTK_WIDGET (self), _("Copied"));
 }
 
 static void

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <json-glib/json-glib.h>
+#include <glib/gi18n.h>
 
 #include "hap-http-parser-private.h"
 #include "hap-json.h"
@@ -442,7 +443,7 @@ hap_sim_trace_entry_new (const char *line, HapSimAccessory *accessory, GError **
     return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not a trace entry");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Not a trace entry"));
       return NULL;
     }
   o = json_node_get_object (root);
@@ -456,7 +457,7 @@ hap_sim_trace_entry_new (const char *line, HapSimAccessory *accessory, GError **
   if (k == G_N_ELEMENTS (kinds) || !_hap_sim_trace_get_int (o, "seq", &number))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "Not a trace entry: kind “%s”", kind ?: "");
+                   _("Not a trace entry: kind “%s”"), kind ?: "");
       return NULL;
     }
   self->kind = k;
@@ -465,7 +466,7 @@ hap_sim_trace_entry_new (const char *line, HapSimAccessory *accessory, GError **
   if (k >= HAP_SIM_TRACE_KIND_INDICATION && !self->ble)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "Not a trace entry: kind “%s” without \"transport\":\"ble\"", kind);
+                   _("Not a trace entry: kind “%s” without \"transport\":\"ble\""), kind);
       return NULL;
     }
   if (_hap_sim_trace_get_int (o, "session", &number))

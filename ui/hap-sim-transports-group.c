@@ -11,6 +11,7 @@
 #include "hap-sim-transports-group.h"
 
 #include "hap-sim-adapters.h"
+#include <glib/gi18n.h>
 
 /* The transports row's toggle buttons (one of them is active), in the template's order. */
 enum { ITEM_IP, ITEM_BLE, ITEM_BOTH };
@@ -59,7 +60,7 @@ update_rows (HapSimTransportsGroup *self)
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->transports_row), !self->bridge);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->transports_row),
-                               self->bridge ? "A bridge is served over IP: HAP over BLE has no bridges" : NULL);
+                               self->bridge ? _("A bridge is served over IP: HAP over BLE has no bridges") : NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->adapter_row), item == ITEM_BLE || item == ITEM_BOTH);
 }
 

@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "hap-json.h"
 #include "hap-sim-error.h"
@@ -152,7 +153,7 @@ get_accessories (JsonNode *definition, GError **error)
       !JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, 0)))
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
-                   "the definition has no accessory");
+                   _("the definition has no accessory"));
       return NULL;
     }
   return array;
@@ -191,7 +192,7 @@ set_errno_error (GError **error, const char *what, const char *path)
 {
   int saved = errno;
 
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot %s %s: %s", what,
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), _("cannot %s %s: %s"), what,
                path, g_strerror (saved));
   return FALSE;
 }
@@ -809,7 +810,7 @@ hap_sim_workspace_rename (HapSimWorkspace *self,
   if (*stripped == '\0')
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
-                   "the name must not be empty");
+                   _("the name must not be empty"));
       return NULL;
     }
   if ((definition = hap_sim_workspace_dup_definition (self, accessory, error)) == NULL ||
@@ -949,7 +950,7 @@ hap_sim_workspace_import (HapSimWorkspace *self,
   if ((source = g_file_get_path (file)) == NULL)
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
-                   "%s: only local files can be imported", g_file_peek_path (file));
+                   _("%s: only local files can be imported"), g_file_peek_path (file));
       return NULL;
     }
 
