@@ -155,10 +155,10 @@ action_about (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   static const char *developers[] = { "The HAP Simulator developers", NULL };
 
   adw_show_about_window (GTK_WINDOW (ensure_window (self)),
-                         "application-name", "HAP Simulator",
+                         "application-name", _("HAP Simulator"),
                          "application-icon", HAP_SIM_APP_ID,
                          "version", HAP_SIM_VERSION,
-                         "comments", "Run, pair, inspect and break virtual HomeKit accessories.",
+                         "comments", _("Run, pair, inspect and break virtual HomeKit accessories."),
                          "website", "https://github.com/hapsim/hap-simulator",
                          "issue-url", "https://github.com/hapsim/hap-simulator/issues",
                          "license-type", GTK_LICENSE_GPL_3_0,
@@ -349,8 +349,8 @@ hap_sim_application_init (HapSimApplication *self)
   g_application_add_main_option_entries (G_APPLICATION (self), options);
   g_application_set_option_context_parameter_string (G_APPLICATION (self), "[FILE.json…]");
   g_application_set_option_context_summary (G_APPLICATION (self),
-    "Opens the desktop app over a workspace of accessory files. FILEs are imported into\n"
-    "the workspace. While it runs, `hap-simulator ctl` drives its accessories over D-Bus.");
+    _("Opens the desktop app over a workspace of accessory files. FILEs are imported into\n"
+    "the workspace. While it runs, `hap-simulator ctl` drives its accessories over D-Bus."));
 }
 
 HapSimApplication *

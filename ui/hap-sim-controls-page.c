@@ -139,9 +139,9 @@ build_heading (HapAccessory *accessory, gboolean first)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *title = gtk_label_new (hap_accessory_get_name (accessory));
-  g_autofree char *text = first ? g_strdup ("Bridge")
-                                : g_strdup_printf ("Bridged accessory %" G_GUINT64_FORMAT,
-                                                   hap_accessory_get_aid (accessory));
+  g_autofree char *text = first ? g_strdup (_("Bridge"))
+                                : g_strdup_printf (_("Bridged accessory %llu"),
+                                                   (unsigned long long) hap_accessory_get_aid (accessory));
   GtkWidget *caption = gtk_label_new (text);
 
   gtk_label_set_xalign (GTK_LABEL (title), 0);
@@ -301,7 +301,7 @@ hap_sim_controls_page_init (HapSimControlsPage *self)
   self->rows = g_hash_table_new (NULL, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
   /* Named like its tab; described by the accessory's name (see rebuild). */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, "Controls", -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Controls"), -1);
 }
 
 GtkWidget *

@@ -215,7 +215,7 @@ param_edited (HapSimQuirkRow *self, Param *param, GVariant *value)
   params = hap_sim_quirk_row_dup_params (self);
   if (!hap_sim_accessory_enable_quirk (self->accessory, self->info->name, params, &error))
     {
-      g_autofree char *what = g_strdup_printf ("Cannot set %s of %s", param->name,
+      g_autofree char *what = g_strdup_printf (_("Cannot set %s of %s"), param->name,
                                                self->info->name);
 
       hap_sim_ui_toast_error (GTK_WIDGET (self), what, error);
@@ -458,8 +458,8 @@ on_enabled_switch_active (HapSimQuirkRow *self)
 
   if (!ok)
     {
-      g_autofree char *what = g_strdup_printf ("Cannot switch %s %s", self->info->name,
-                                               active ? "on" : "off");
+      g_autofree char *what = g_strdup_printf (_("Cannot switch %s %s"), self->info->name,
+                                               active ? _("on") : _("off"));
 
       hap_sim_ui_toast_error (GTK_WIDGET (self), what, error);
       sync_from_engine (self);   /* the switch goes back */
@@ -482,7 +482,7 @@ hap_sim_quirk_row_constructed (GObject *object)
   self->info_dict = g_variant_ref_sink (hap_sim_inspect_quirk_info (self->info));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), self->info->name);
   if (self->info->catalog_row > 0)
-    subtitle = g_strdup_printf ("%s\ndevice-quirks.md row %u", self->info->description,
+    subtitle = g_strdup_printf (_("%s\ndevice-quirks.md row %u"), self->info->description,
                                 self->info->catalog_row);
   else
     subtitle = g_strdup (self->info->description);

@@ -118,9 +118,9 @@ show_transports (HapSimSetupPage *self)
       if (in_use != NULL && in_use[0] != '\0')
         text = g_strdup (in_use);
       else if (in_use != NULL)
-        text = g_strdup_printf ("%s (not available)", asked[0] ? asked : "First usable");
+        text = g_strdup_printf (_("%s (not available)"), asked[0] ? asked : _("First usable"));
       else
-        text = g_strdup (asked[0] ? asked : "First usable");
+        text = g_strdup (asked[0] ? asked : _("First usable"));
       gtk_label_set_text (self->adapter_label, text);
     }
 }
@@ -183,9 +183,12 @@ refresh (HapSimSetupPage *self)
 
       pairings = g_variant_ref_sink (hap_sim_inspect_pairings (self->accessory));
       n = (guint) g_variant_n_children (pairings);
-      text = g_strdup_printf ("Paired with %u controller%s. A paired accessory does not accept "
-                              "another Pair Setup: remove its pairings or reset it to pair "
-                              "it again.", n, n == 1 ? "" : "s");
+      text = g_strdup_printf (ngettext ("Paired with %u controller. A paired accessory does not accept "
+                                        "another Pair Setup: remove its pairings or reset it to pair "
+                                        "it again.",
+                                        "Paired with %u controllers. A paired accessory does not accept "
+                                        "another Pair Setup: remove its pairings or reset it to pair "
+                                        "it again.", n), n);
       gtk_label_set_text (self->paired_description, text);
       gtk_stack_set_visible_child_name (self->code_stack, "paired");
       gtk_widget_add_css_class (GTK_WIDGET (self->code_label), "dim-label");

@@ -356,9 +356,9 @@ note_session (HapSimTrafficPage *self, HapSimTraceEntry *entry)
       return;
   g_array_append_val (self->sessions, session);
   if (session & SESSION_BLE)
-    name = g_strdup_printf ("BLE Link %" G_GUINT64_FORMAT, session & ~SESSION_BLE);
+    name = g_strdup_printf (_("BLE Link %llu"), (unsigned long long) (session & ~SESSION_BLE));
   else
-    name = g_strdup_printf ("Session %" G_GUINT64_FORMAT, session);
+    name = g_strdup_printf (_("Session %llu"), (unsigned long long) session);
   gtk_string_list_append (self->session_names, name);
 }
 
@@ -511,7 +511,7 @@ on_export_response_cb (HapSimTrafficPage    *self,
       else
         {
           g_autofree char *name = g_file_get_basename (file);
-          g_autofree char *text = g_strdup_printf ("Traffic exported to “%s”", name);
+          g_autofree char *text = g_strdup_printf (_("Traffic exported to “%s”"), name);
 
           hap_sim_ui_toast (GTK_WIDGET (self), text);
         }
@@ -527,7 +527,7 @@ on_export_clicked_cb (HapSimTrafficPage *self)
 
   if (self->accessory == NULL || self->export_dialog != NULL)
     return;
-  name = g_strdup_printf ("%s-traffic.jsonl", hap_sim_accessory_get_id (self->accessory));
+  name = g_strdup_printf ("%s-traffic.jsonl", hap_sim_accessory_get_id (self->accessory));  /* i18n-ignore: a file name */
   self->export_dialog = gtk_file_chooser_native_new (_("Export Traffic"),
                                                      GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
                                                                           : NULL,

@@ -87,8 +87,8 @@ on_pairing_added (HapSimAccessory *accessory, const char *controller, gboolean a
 
   if (!g_settings_get_boolean (self->settings, "pairing-toasts"))
     return;
-  text = g_strdup_printf ("“%s” paired with %s%s", hap_sim_accessory_get_name (accessory), controller,
-                          admin ? " (admin)" : "");
+  text = g_strdup_printf (_("“%s” paired with %s%s"), hap_sim_accessory_get_name (accessory), controller,
+                          admin ? _(" (admin)") : "");
   hap_sim_window_toast (self, text);
 }
 
@@ -99,7 +99,7 @@ on_pairing_removed (HapSimAccessory *accessory, const char *controller, HapSimWi
 
   if (!g_settings_get_boolean (self->settings, "pairing-toasts"))
     return;
-  text = g_strdup_printf ("“%s” unpaired from %s", hap_sim_accessory_get_name (accessory), controller);
+  text = g_strdup_printf (_("“%s” unpaired from %s"), hap_sim_accessory_get_name (accessory), controller);
   hap_sim_window_toast (self, text);
 }
 
@@ -483,7 +483,7 @@ action_rename (GtkWidget *widget, const char *action, GVariant *parameter)
 
   gtk_editable_set_text (GTK_EDITABLE (entry), hap_sim_accessory_get_name (self->selected));
   gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, "New Name", -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, _("New Name"), -1);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "rename", _("_Rename"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "rename", ADW_RESPONSE_SUGGESTED);
@@ -511,7 +511,7 @@ on_delete_response (AdwMessageDialog *dialog, const char *response, HapSimWindow
       hap_sim_ui_toast_error (GTK_WIDGET (self), _("Cannot delete"), error);
       return;
     }
-  text = g_strdup_printf ("Deleted “%s”", name);
+  text = g_strdup_printf (_("Deleted “%s”"), name);
   hap_sim_window_toast (self, text);
 }
 
@@ -540,7 +540,7 @@ json_filter (void)
 {
   GtkFileFilter *filter = gtk_file_filter_new ();
 
-  gtk_file_filter_set_name (filter, "Accessory files (JSON)");
+  gtk_file_filter_set_name (filter, _("Accessory files (JSON)"));
   gtk_file_filter_add_pattern (filter, "*.json");
   gtk_file_filter_add_mime_type (filter, "application/json");
   return filter;

@@ -238,7 +238,7 @@ slugify (const char *name)
   while (slug->len > 0 && slug->str[slug->len - 1] == '-')
     g_string_truncate (slug, slug->len - 1);
   if (slug->len == 0)
-    g_string_append (slug, "accessory");
+    g_string_append (slug, "accessory");  /* i18n-ignore: a file name, kept ASCII */
   return g_string_free (slug, FALSE);
 }
 
@@ -388,7 +388,7 @@ validate_text (const char *path, const char *text, GError **error)
   if (strstr (text, "\"simulator\"") == NULL)
     return TRUE;
 
-  template = g_strdup_printf ("%s/.%s-XXXXXX", dir, base);
+  template = g_strdup_printf ("%s/.%s-XXXXXX", dir, base);  /* i18n-ignore: a mkstemp template */
   if ((fd = g_mkstemp_full (template, O_RDWR, 0600)) < 0)
     return set_errno_error (error, "create", template);
   g_close (fd, NULL);

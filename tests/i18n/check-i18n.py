@@ -15,7 +15,13 @@
 #   - an argument of a function that shows text to users (USER_FUNCS and USER_FUNC_RE:
 #     GTK/libadwaita labels, titles, tooltips and toasts, g_print/g_printerr, GError
 #     messages, GOptionContext texts, and the CLIs' own usage helpers);
-#   - the description of a GOptionEntry, or a field that TABLE_FIELDS names.
+#   - the description of a GOptionEntry, or a field that TABLE_FIELDS names;
+#   - a value of a text property (TEXT_PROPERTIES) in a property list (PROPERTY_FUNCS);
+#   - in the app (ui/) also: an argument of a function that builds text for widgets
+#     (UI_FUNCS: g_strdup_printf, g_string_append…, the pages' own setters), and a
+#     returned literal with a space in it ("every 20 ms"; an icon name has none).
+# Plurals take ngettext(). A format with G_GINT64_FORMAT & co. inside cannot be marked
+# (xgettext does not expand macros): use %lld/%llu and cast.
 # Only literals at the top level of the argument count (a ternary's branches too): a
 # literal inside another call (a JSON key, a D-Bus name) is that call's business.
 # An intentional exception carries a comment with "i18n-ignore: REASON" on the line of
@@ -67,6 +73,24 @@ USER_FUNCS = {
     'hap_sim_ui_message_dialog_new': 1,
     'show_result': 2,        # ui/hap-sim-window.c: what failed, what was done
 }
+# In the app (ui/), where text is built for widgets before it is shown: formats, string
+# builders and the app's own setters. A CLI builds machine output with these too.
+UI_FUNCS = {
+    'g_strdup_printf': 0, 'g_strdup': 0, 'g_markup_escape_text': 0,
+    'g_string_append': 1, 'g_string_append_printf': 1, 'g_string_new': 0,
+    'gtk_file_filter_set_name': 1,
+    'gtk_accessible_update_property': 2,
+    'set_value': 1, 'set_valuef': 1,            # ui/hap-sim-ble-page.c
+    'set_accessible_label': 1,                  # ui/hap-sim-accessory-editor.c
+    'add_item': 2,                              # ui/hap-sim-transports-group.c
+    'g_application_set_option_context_summary': 1,
+    'g_application_set_option_context_description': 1,
+}
+# Property lists (name, value, …, NULL): the values of these names are text.
+PROPERTY_FUNCS = {'adw_show_about_window': 1, 'gtk_show_about_dialog': 1, 'g_object_new': 1,
+                  'g_object_set': 1}
+TEXT_PROPERTIES = {'application-name', 'comments', 'title', 'subtitle', 'label', 'description',
+                   'tooltip-text', 'placeholder-text', 'heading', 'body'}
 # Variadic: (id, label) pairs after the dialog; only the labels are text.
 PAIRED_FUNCS = {'adw_message_dialog_add_responses': 1}
 # Setters of shown text: gtk_label_set_text, adw_action_row_set_subtitle, … The text of an
@@ -80,6 +104,7 @@ NOT_USER_FUNCS = {'gtk_editable_set_text', 'gtk_entry_buffer_set_text', 'gtk_tex
 TABLE_FIELDS = {
     'GOptionEntry': [5],     # description
     'Command': [2],          # simulator/hap-sim-ctl.c: the summary in `ctl --help`
+    'layer_groups': [0, 1],  # ui/hap-sim-quirks-page.c: group titles and descriptions
 }
 # A variable named *help, *_usage or *_summary set to a literal holds help text.
 HELP_VARIABLE_RE = re.compile(r'(^|_)(help|usage|summary)$')
@@ -236,20 +261,39 @@ def check_c(path, text):
             return
         problems.append((path, lit_line, f'{what}: "{literal[:60]}" is not marked with _()'))
 
+    in_app = path.replace(os.sep, '/').startswith('ui/')
+    funcs = dict(USER_FUNCS, **UI_FUNCS) if in_app else USER_FUNCS
     for i, (kind, value, line) in enumerate(tokens):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ('', '', 0)
         if kind != 'id':
             continue
+        if in_app and value == 'return' and nxt[0] == 'str':
+            # return "Some words"; (an icon name or an id has no space)
+            end = i + 1
+            while end < len(tokens) and tokens[end][:2] != ('p', ';'):
+                end += 1
+            for lit_line, literal in unmarked_literals([(t, 0) for t in tokens[i + 1:end]]):
+                if ' ' in literal.strip():
+                    report(line, lit_line, 'return', literal)
+            continue
+        if nxt[:2] == ('p', '(') and value in PROPERTY_FUNCS:
+            args, _ = split_group(tokens, i + 1)
+            for k in range(PROPERTY_FUNCS[value], len(args) - 1, 2):
+                key = args[k]
+                if len(key) == 1 and key[0][0][0] == 'str' and key[0][0][1] in TEXT_PROPERTIES:
+                    for lit_line, literal in unmarked_literals(args[k + 1]):
+                        report(line, lit_line, f'{value} "{key[0][0][1]}"', literal)
+            continue
         if nxt[:2] == ('p', '(') and value not in NOT_USER_FUNCS and (
-                value in USER_FUNCS or value in PAIRED_FUNCS or USER_FUNC_RE.match(value)):
+                value in funcs or value in PAIRED_FUNCS or USER_FUNC_RE.match(value)):
             prev = tokens[i - 1] if i > 0 else ('', '', 0)
             if prev[0] == 'id' and prev[1] not in ('return', 'else'):
                 continue  # a declaration or definition: "int hapctl_usage (…"
             args, _ = split_group(tokens, i + 1)
-            first = args[USER_FUNCS.get(value, 1)] if len(args) > USER_FUNCS.get(value, 1) else []
+            first = args[funcs.get(value, 1)] if len(args) > funcs.get(value, 1) else []
             if first and first[0][0][0] == 'str' and first[0][0][1].lstrip().startswith('{'):
                 continue  # JSON for programs: its values ("true", tokens) are not text either
-            parts = args[USER_FUNCS.get(value, 1):]
+            parts = args[funcs.get(value, 1):]
             if value in PAIRED_FUNCS:
                 parts = args[PAIRED_FUNCS[value] + 1::2]
             for part in parts:
@@ -342,7 +386,8 @@ def self_test(fixtures):
         with open(path, encoding='utf-8') as f:
             text = f.read()
         expected = [n + 1 for n, l in enumerate(text.split('\n')) if 'expect-flag' in l]
-        found, _ = check_file(name, text)
+        # ui-*.c fixtures are checked as the app's sources (the rules for ui/ apply)
+        found, _ = check_file('ui/' + name if name.startswith('ui-') else name, text)
         lines = sorted(line for _, line, _ in found)
         ok = lines == expected
         failures += not ok
