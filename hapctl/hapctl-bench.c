@@ -662,9 +662,10 @@ print_result (Result *result, gboolean json)
       g_autofree char *extra = NULL;
 
       if (result->answered >= 0)
-        extra = g_strdup_printf ("%d/%d answered, server RSS %s kB", result->answered, result->connections, rss);
+        extra = g_strdup_printf (_("%d/%d answered, server RSS %s kB"), result->answered, result->connections, rss);
       else if (result->connections >= 0)
-        extra = g_strdup_printf ("%d connections", result->connections);
+        extra = g_strdup_printf (ngettext ("%d connection", "%d connections", result->connections),
+                                 result->connections);
       g_print ("%-12s %7d %10.3f %10.3f %10s %14s  %s\n", result->scenario, result->count, median, p99,
                per_second, cpu, extra != NULL ? extra : "");
     }

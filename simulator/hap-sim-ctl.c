@@ -925,7 +925,7 @@ cmd_ble (Ctl *ctl, int argc, char **argv)
         {
           const Broadcast *b = &g_array_index (items, Broadcast, i);
           /* A HAP-BLE accessory has aid 1 (hap-protocol.md §5.3). */
-          g_string_append_printf (text, "%s1.%u every %s", i ? ", " : "", b->iid, interval_name (b->interval));
+          g_string_append_printf (text, _("%s1.%u every %s"), i ? ", " : "", b->iid, interval_name (b->interval));
         }
       g_print (_("broadcasts      %s\n"), text->str);
     }
@@ -1295,7 +1295,7 @@ cmd_wait (Ctl *ctl, int argc, char **argv)
               return 0;
             }
           g_free (reason);
-          reason = g_strdup_printf ("not running: %s", waiting->str);
+          reason = g_strdup_printf (_("not running: %s"), waiting->str);
         }
       else
         {
