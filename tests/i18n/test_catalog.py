@@ -5,7 +5,8 @@ tables and .ui files alike), every po/LINGUAS catalog compiles with msgfmt --che
 programs built here speak German with LANGUAGE=de and the catalogs meson compiled into the
 build tree (HAP_LOCALEDIR) -- and English without them.
 
-Environment: HAP_SOURCE_ROOT, HAP_LOCALEDIR (BUILD/po), HAPCTL, HAP_SIMULATOR."""
+Environment: HAP_SOURCE_ROOT, HAP_LOCALEDIR (BUILD/po), HAPCTL, HAP_SIMULATOR,
+HAP_DESKTOP_FILE and HAP_METAINFO_FILE (as built, translations merged)."""
 import os
 import subprocess
 import sys
@@ -86,7 +87,10 @@ with tempfile.TemporaryDirectory() as tmp:
                          ('paired controllers: id, admin, key fingerprint, when added', 'a ctl command summary'),
                          ('Paired Controllers', 'a .ui property'),
                          ('All Sessions', 'a .ui string list item'),
-                         ('Delete “%s”?', 'a dialog heading in C')]:
+                         ('Delete “%s”?', 'a dialog heading in C'),
+                         ('HomeKit Accessory Simulator', 'the desktop file'),
+                         ('First release: the SDK, the headless simulator and the desktop app.',
+                          'the metainfo')]:
         check(f'the template has {where}: {msgid.strip()!r}', msgid in ids)
 
     with open(os.path.join(SOURCE, 'po', 'LINGUAS'), encoding='utf-8') as f:
@@ -98,6 +102,18 @@ with tempfile.TemporaryDirectory() as tmp:
         check(f'po/{lang}.po compiles with msgfmt --check', r.returncode == 0, r.stderr)
         mo = os.path.join(LOCALEDIR, lang, 'LC_MESSAGES', 'hap-simulator.mo')
         check(f'meson compiled {lang} into the build tree', os.path.isfile(mo), mo)
+
+    # The desktop file and the metainfo carry the translations (msgfmt merged them).
+    desktop = open(os.environ['HAP_DESKTOP_FILE'], encoding='utf-8').read()
+    check('the desktop file has the German comment and keywords',
+          'Comment[de]=Virtuelles HomeKit-Zubehör betreiben, koppeln, untersuchen und gezielt stören\n' in desktop
+          and 'Keywords[de]=HomeKit;HAP;Zubehör;Simulator;IoT;Smart Home;\n' in desktop
+          and 'Comment=Run, pair, inspect and break virtual HomeKit accessories\n' in desktop, desktop)
+    metainfo = open(os.environ['HAP_METAINFO_FILE'], encoding='utf-8').read()
+    check('the metainfo has the German summary next to the English one',
+          '<summary xml:lang="de">Virtuelles HomeKit-Zubehör betreiben' in metainfo
+          and '<summary>Run, pair, inspect and break virtual HomeKit accessories</summary>' in metainfo,
+          metainfo)
 
     # At run time: German where translated, English without the catalog or LANGUAGE.
     r = run([HAPCTL, 'frobnicate'], 'de')
