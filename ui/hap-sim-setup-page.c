@@ -18,8 +18,8 @@
 /* About how large the code is drawn, in pixels: whole pixels per module keep it sharp. */
 #define QR_TARGET_SIZE 264
 
-#define NOT_STARTED_TEXT "Start the accessory: it gets its identity and setup code when it " \
-                         "first starts."
+#define NOT_STARTED_TEXT N_("Start the accessory: it gets its identity and setup code when it " \
+                         "first starts.")
 
 struct _HapSimSetupPage
 {
@@ -148,7 +148,7 @@ refresh (HapSimSetupPage *self)
       gboolean never_started = g_error_matches (error, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE);
 
       adw_status_page_set_description (self->not_started_page,
-                                       never_started ? NOT_STARTED_TEXT : error->message);
+                                       never_started ? _(NOT_STARTED_TEXT) : error->message);
       gtk_stack_set_visible_child_name (self->stack, "not-started");
       return;
     }
