@@ -9,6 +9,7 @@
  * Ed25519 work against Pair Resume's HKDFs (§3.4).
  */
 #include "hapctl-bench.h"
+#include <glib/gi18n.h>
 
 const char *const hapctl_bench_ble_scenarios[] = { "pair-verify", "pair-resume", "get", "put", NULL };
 
@@ -61,7 +62,7 @@ run_procedures (Bench *bench, Result *result, gboolean resume, GError **error)
 
       if (!ok)
         {
-          g_prefix_error (error, "%s %d: ", resume ? "pair-resume" : "pair-verify", i + 1);
+          g_prefix_error (error, "%s %d: ", resume ? "pair-resume" : "pair-verify", i + 1);  /* i18n-ignore: scenario names */
           return FALSE;
         }
       hapctl_bench_add_latency (result, t0, g_get_monotonic_time ());
@@ -69,7 +70,7 @@ run_procedures (Bench *bench, Result *result, gboolean resume, GError **error)
       if (resume && !resumed)
         {
           g_set_error (error, HAP_ERROR, HAP_ERROR_FAILED,
-                       "pair-resume %d: the accessory answered with a full Pair Verify", i + 1);
+                       _("pair-resume %d: the accessory answered with a full Pair Verify"), i + 1);
           return FALSE;
         }
     }
@@ -108,7 +109,7 @@ run_requests (Bench *bench, Result *result, gboolean write, GError **error)
       if (write ? !hapctl_bench_write_brightness (bench, bench->ble_link, i % 101, error)
                 : (root = hap_controller_connection_get_json (bench->ble_link, target, NULL, NULL, error)) == NULL)
         {
-          g_prefix_error (error, "%s %d: ", write ? "put" : "get", i + 1);
+          g_prefix_error (error, "%s %d: ", write ? "put" : "get", i + 1);  /* i18n-ignore: scenario names */
           return FALSE;
         }
       hapctl_bench_add_latency (result, t0, g_get_monotonic_time ());

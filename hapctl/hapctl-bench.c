@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <glib/gi18n.h>
 
 #define EVENT_SPACING_US   (350 * G_USEC_PER_SEC / 1000)   /* > the 250 ms coalescing window */
 #define EVENT_TIMEOUT_MS   5000
@@ -168,7 +169,7 @@ hapctl_bench_find_characteristic (Bench *bench, HapControllerConnection *connect
         }
     }
   g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA,
-               "the accessory has no Brightness characteristic to read, write and watch");
+               _("the accessory has no Brightness characteristic to read, write and watch"));
   return FALSE;
 }
 
@@ -255,7 +256,7 @@ open_sessions (Bench *bench, int n, GError **error)
 
       if (connection == NULL)
         {
-          g_prefix_error (error, "connection %d of %d: ", i + 1, n);
+          g_prefix_error (error, _("connection %d of %d: "), i + 1, n);
           return NULL;
         }
       g_ptr_array_add (sessions, connection);
@@ -284,7 +285,7 @@ run_pair_setup (Bench *bench, Result *result, GError **error)
       if (!hap_controller_connection_pair_setup (connection, bench->setup_code, HAP_PAIR_SETUP_FLAGS_NONE,
                                                  NULL, error))
         {
-          g_prefix_error (error, "pair-setup %d: ", i + 1);
+          g_prefix_error (error, _("pair-setup %d: "), i + 1);
           return FALSE;
         }
       end = g_get_monotonic_time ();
@@ -295,7 +296,7 @@ run_pair_setup (Bench *bench, Result *result, GError **error)
       g_clear_object (&connection);
       if (!unpair (bench, controller, error))
         {
-          g_prefix_error (error, "remove-pairing after pair-setup %d: ", i + 1);
+          g_prefix_error (error, _("remove-pairing after pair-setup %d: "), i + 1);
           return FALSE;
         }
     }
@@ -325,7 +326,7 @@ run_pair_verify (Bench *bench, Result *result, GError **error)
       t0 = g_get_monotonic_time ();
       if (!hap_controller_connection_pair_verify (connection, NULL, error))
         {
-          g_prefix_error (error, "pair-verify %d: ", i + 1);
+          g_prefix_error (error, _("pair-verify %d: "), i + 1);
           return FALSE;
         }
       hapctl_bench_add_latency (result, t0, g_get_monotonic_time ());
@@ -413,8 +414,8 @@ run_requests (Bench *bench, Result *result, gboolean write, GError **error)
     {
       if (workers[i].error != NULL && ok)
         {
-          g_propagate_prefixed_error (error, g_steal_pointer (&workers[i].error), "%s on connection %d: ",
-                                      write ? "PUT" : "GET", i + 1);
+          g_propagate_prefixed_error (error, g_steal_pointer (&workers[i].error), _("%s on connection %d: "),
+                                      write ? "PUT" : "GET", i + 1);  /* i18n-ignore: HTTP methods */
           ok = FALSE;
         }
       g_clear_error (&workers[i].error);
@@ -473,8 +474,8 @@ wait_for_value (Bench *bench, HapControllerConnection *connection, gint64 value,
             return TRUE;
         }
     }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no event with value %" G_GINT64_FORMAT " within %d ms",
-               value, EVENT_TIMEOUT_MS);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("no event with value %lld within %d ms"),
+               (long long) value, EVENT_TIMEOUT_MS);
   return FALSE;
 }
 
@@ -494,7 +495,7 @@ run_events (Bench *bench, Result *result, GError **error)
   for (guint s = 0; s < subscribers->len; s++)
     if (!subscribe (bench, g_ptr_array_index (subscribers, s), error))
       {
-        g_prefix_error (error, "subscribing connection %u: ", s + 1);
+        g_prefix_error (error, _("subscribing connection %u: "), s + 1);
         return FALSE;
       }
 
@@ -507,13 +508,13 @@ run_events (Bench *bench, Result *result, GError **error)
 
       if (!hapctl_bench_write_brightness (bench, writer, value, error))
         {
-          g_prefix_error (error, "write %d: ", i + 1);
+          g_prefix_error (error, _("write %d: "), i + 1);
           return FALSE;
         }
       for (guint s = 0; s < subscribers->len; s++)
         if (!wait_for_value (bench, g_ptr_array_index (subscribers, s), value, error))
           {
-            g_prefix_error (error, "write %d, subscriber %u: ", i + 1, s + 1);
+            g_prefix_error (error, _("write %d, subscriber %u: "), i + 1, s + 1);
             return FALSE;
           }
       hapctl_bench_add_latency (result, start, g_get_monotonic_time ());
@@ -547,7 +548,7 @@ run_sessions (Bench *bench, Result *result, GError **error)
       HapControllerConnection *connection = open_session (bench, bench->controller, TRUE, &local_error);
 
       if (connection == NULL)
-        g_printerr ("hapctl bench: sessions: connection %d: %s\n", i + 1, local_error->message);
+        g_printerr (_("hapctl bench: sessions: connection %d: %s\n"), i + 1, local_error->message);
       g_ptr_array_add (sessions, connection);
     }
   for (int i = 0; i < bench->connections; i++)
@@ -562,7 +563,7 @@ run_sessions (Bench *bench, Result *result, GError **error)
       root = hap_controller_connection_get_json (connection, target, NULL, NULL, &local_error);
       if (root == NULL)
         {
-          g_printerr ("hapctl bench: sessions: GET on connection %d: %s\n", i + 1, local_error->message);
+          g_printerr (_("hapctl bench: sessions: GET on connection %d: %s\n"), i + 1, local_error->message);
           continue;
         }
       hapctl_bench_add_latency (result, t0, g_get_monotonic_time ());
@@ -661,9 +662,10 @@ print_result (Result *result, gboolean json)
       g_autofree char *extra = NULL;
 
       if (result->answered >= 0)
-        extra = g_strdup_printf ("%d/%d answered, server RSS %s kB", result->answered, result->connections, rss);
+        extra = g_strdup_printf (_("%d/%d answered, server RSS %s kB"), result->answered, result->connections, rss);
       else if (result->connections >= 0)
-        extra = g_strdup_printf ("%d connections", result->connections);
+        extra = g_strdup_printf (ngettext ("%d connection", "%d connections", result->connections),
+                                 result->connections);
       g_print ("%-12s %7d %10.3f %10.3f %10s %14s  %s\n", result->scenario, result->count, median, p99,
                per_second, cpu, extra != NULL ? extra : "");
     }
@@ -706,10 +708,10 @@ raise_fd_limit (void)
 static int
 bench_usage (void)
 {
-  g_printerr ("hapctl bench: usage: hapctl bench ADDRESS --setup-code CODE [--server-pid PID] "
+  g_printerr (_("hapctl bench: usage: hapctl bench ADDRESS --setup-code CODE [--server-pid PID] "
               "[--scenario NAME]… [--count N] [--connections C] [--json]\n"
               "  HOST:PORT scenarios: pair-setup pair-verify get put events sessions (default: all)\n"
-              "  ble:… scenarios: pair-verify pair-resume get put (default: all; one link)\n");
+              "  ble:… scenarios: pair-verify pair-resume get put (default: all; one link)\n"));
   return HAPCTL_EXIT_USAGE;
 }
 
@@ -728,18 +730,18 @@ hapctl_bench (int argc, char **argv, gboolean json)
   int server_pid = 0, count = 20, connections = 4;
   gboolean json_option = FALSE;
   GOptionEntry entries[] = {
-    { "setup-code", 0, 0, G_OPTION_ARG_STRING, &setup_code, "The accessory's setup code", "XXX-XX-XXX" },
-    { "server-pid", 0, 0, G_OPTION_ARG_INT, &server_pid, "Measure this process's CPU time and RSS", "PID" },
+    { "setup-code", 0, 0, G_OPTION_ARG_STRING, &setup_code, N_("The accessory's setup code"), "XXX-XX-XXX" },
+    { "server-pid", 0, 0, G_OPTION_ARG_INT, &server_pid, N_("Measure this process's CPU time and RSS"), "PID" },
     { "scenario", 0, 0, G_OPTION_ARG_STRING_ARRAY, &scenarios,
-      "pair-setup, pair-verify, get, put, events or sessions; over BLE pair-verify, pair-resume, get or put "
-      "(repeatable; default: all)", "NAME" },
-    { "count", 0, 0, G_OPTION_ARG_INT, &count, "Operations per scenario (default 20)", "N" },
+      N_("pair-setup, pair-verify, get, put, events or sessions; over BLE pair-verify, pair-resume, get or put "
+      "(repeatable; default: all)"), "NAME" },
+    { "count", 0, 0, G_OPTION_ARG_INT, &count, N_("Operations per scenario (default 20)"), "N" },
     { "connections", 0, 0, G_OPTION_ARG_INT, &connections,
-      "Connections for get, put, events (subscribers) and sessions (default 4)", "C" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json_option, "One JSON object per scenario and line", NULL },
+      N_("Connections for get, put, events (subscribers) and sessions (default 4)"), "C" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json_option, N_("One JSON object per scenario and line"), NULL },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("ADDRESS - measure an accessory server");
+  g_autoptr(GOptionContext) context = g_option_context_new (_("ADDRESS - measure an accessory server"));
   g_autoptr(GError) error = NULL;
   Bench bench = { 0 };
   const char *const *defaults;
@@ -757,24 +759,24 @@ hapctl_bench (int argc, char **argv, gboolean json)
   for (guint i = 0; scenarios != NULL && scenarios[i] != NULL; i++)
     if (find_scenario (&bench, scenarios[i]) == NULL)
       {
-        g_printerr ("hapctl bench: unknown scenario “%s”\n", scenarios[i]);
+        g_printerr (_("hapctl bench: unknown scenario “%s”\n"), scenarios[i]);
         return bench_usage ();
       }
   if (!hap_setup_code_validate (setup_code, &error))
     {
-      g_printerr ("hapctl bench: --setup-code: %s\n", error->message);
+      g_printerr (_("hapctl bench: --setup-code: %s\n"), error->message);
       g_free (bench.ble_address);
       return HAPCTL_EXIT_USAGE;
     }
   if (bench.ble_address == NULL &&
       (g_str_has_prefix (argv[1], "ble:") || !hapctl_parse_address (argv[1], &bench.host, &bench.port)))
     {
-      g_printerr ("hapctl bench: “%s” is neither HOST:PORT nor ble:AA:BB:CC:DD:EE:FF\n", argv[1]);
+      g_printerr (_("hapctl bench: “%s” is neither HOST:PORT nor ble:AA:BB:CC:DD:EE:FF\n"), argv[1]);
       return HAPCTL_EXIT_USAGE;
     }
   if (server_pid > 0 && hapctl_bench_server_cpu_time_us (server_pid) < 0)
     {
-      g_printerr ("hapctl bench: --server-pid %d: no such process (cannot read /proc/%d/stat)\n",
+      g_printerr (_("hapctl bench: --server-pid %d: no such process (cannot read /proc/%d/stat)\n"),
                   server_pid, server_pid);
       g_free (bench.host);
       g_free (bench.ble_address);
@@ -788,8 +790,8 @@ hapctl_bench (int argc, char **argv, gboolean json)
   raise_fd_limit ();
 
   if (!json)
-    g_print ("%-12s %7s %10s %10s %10s %14s  %s\n", "scenario", "count", "median ms", "p99 ms", "per s",
-             "server CPU us", "");
+    g_print ("%-12s %7s %10s %10s %10s %14s  %s\n", _("scenario"), _("count"), _("median ms"), _("p99 ms"), _("per s"),
+             _("server CPU us"), "");
   defaults = bench.ble_address != NULL ? (const char * const *) hapctl_bench_ble_scenarios : all_scenarios;
   for (guint i = 0; scenarios != NULL ? scenarios[i] != NULL : defaults[i] != NULL; i++)
     {
@@ -816,7 +818,7 @@ hapctl_bench (int argc, char **argv, gboolean json)
       if (bench.ble_address != NULL ? !hapctl_bench_ble_finish (&bench, &unpair_error)
                                     : !unpair (&bench, bench.controller, &unpair_error))
         {
-          g_printerr ("hapctl bench: removing the benchmark pairing: %s\n", unpair_error->message);
+          g_printerr (_("hapctl bench: removing the benchmark pairing: %s\n"), unpair_error->message);
           status = HAPCTL_EXIT_FAILURE;
         }
       g_object_unref (bench.controller);

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 /* How long `watch --disconnected` waits for the accessory's first advertisement. */
 #define FIRST_ADVERTISEMENT_MS 15000
@@ -56,15 +57,16 @@ print_records (GPtrArray *records, gboolean json)
       const char *name = json_object_get_string_member_with_default (r, "name", NULL);
       const char *category = json_object_get_string_member_with_default (r, "category", NULL);
 
-      g_print ("%s\n  address: %s (%s)  rssi: %s\n", name != NULL ? name : "(no name)",
+      g_print (_("%s\n  address: %s (%s)  rssi: %s\n"), name != NULL ? name : _("(no name)"),
                json_object_get_string_member (r, "address"), json_object_get_string_member (r, "adapter"),
                rssi_text);
-      g_print ("  id: %s  category: %" G_GINT64_FORMAT " (%s)  gsn: %" G_GINT64_FORMAT "  c#: %" G_GINT64_FORMAT
-               "  %s\n", json_object_get_string_member (r, "device_id"),
-               json_object_get_int_member (r, "category_id"),
-               category != NULL ? category : "unknown",
-               json_object_get_int_member (r, "gsn"), json_object_get_int_member (r, "configuration_number"),
-               json_object_get_boolean_member (r, "paired") ? "paired" : "not paired");
+      /* long long: xgettext cannot see through G_GINT64_FORMAT in a translatable format */
+      g_print (_("  id: %s  category: %lld (%s)  gsn: %lld  c#: %lld  %s\n"), json_object_get_string_member (r, "device_id"),
+               (long long) json_object_get_int_member (r, "category_id"),
+               category != NULL ? category : _("unknown"),
+               (long long) json_object_get_int_member (r, "gsn"),
+               (long long) json_object_get_int_member (r, "configuration_number"),
+               json_object_get_boolean_member (r, "paired") ? _("paired") : _("not paired"));
     }
 }
 
@@ -135,7 +137,7 @@ read_formats (HapControllerConnection *connection, GArray *iids, HapBleBrowser *
           !hap_format_from_string (json_object_get_string_member_with_default (c, "format", ""), &format))
         {
           g_set_error (error, HAP_STATUS_ERROR, (int) json_object_get_int_member_with_default (c, "status", 0),
-                       "1.%" G_GINT64_FORMAT ": cannot be read", json_object_get_int_member (c, "iid"));
+                       _("1.%lld: cannot be read"), (long long) json_object_get_int_member (c, "iid"));
           return FALSE;
         }
       hap_ble_browser_set_value_format (browser, hap_controller_connection_get_accessory_id (connection),
@@ -173,12 +175,12 @@ print_change (JsonObject *record, const char *address, const char *device_id, GA
       if (json)
         g_print ("{\"gsn\":%" G_GINT64_FORMAT "}\n", gsn);
       else
-        g_print ("gsn %" G_GINT64_FORMAT "\n", gsn);
+        g_print ("gsn %" G_GINT64_FORMAT "\n", gsn);  /* i18n-ignore: a line for scripts, as --json's */
       return TRUE;
     }
   if (!json_object_get_boolean_member (record, "decrypted"))
     {
-      g_printerr ("hapctl watch: an encrypted notification that the stored broadcast key does not open\n");
+      g_printerr (_("hapctl watch: an encrypted notification that the stored broadcast key does not open\n"));
       return FALSE;
     }
   if (g_strcmp0 (json_object_get_string_member (record, "device_id"), device_id) != 0 ||
@@ -213,6 +215,7 @@ print_change (JsonObject *record, const char *address, const char *device_id, GA
       g_autofree char *text = value != NULL ? json_to_string (value, FALSE)
                                             : g_strdup_printf ("0x%s", json_object_get_string_member (record, "value_hex"));
 
+      /* i18n-ignore: AID.IID = VALUE as `get` prints it, for scripts */
       g_print ("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT " = %s (broadcast, gsn %" G_GINT64_FORMAT ")\n",
                json_object_get_int_member (record, "aid"), json_object_get_int_member (record, "iid"), text,
                *last_gsn);
@@ -240,13 +243,13 @@ hapctl_watch_disconnected (const char *address, int n_ids, char **ids, int count
   int seen = 0;
 
   if (!hapctl_parse_ble_address (address, &bd_address))
-    return hapctl_usage ("watch", "hapctl watch --disconnected [--count N] ble:AA:BB:CC:DD:EE:FF AID.IID…");
+    return hapctl_usage ("watch", _("hapctl watch --disconnected [--count N] ble:AA:BB:CC:DD:EE:FF AID.IID…"));
   for (int i = 0; i < n_ids; i++)
     {
       gint64 aid, iid;
 
       if (!hapctl_parse_id (ids[i], &aid, &iid) || aid != 1)
-        return hapctl_usage ("watch", "hapctl watch --disconnected ble:… 1.IID… (BLE accessories have aid 1)");
+        return hapctl_usage ("watch", _("hapctl watch --disconnected ble:… 1.IID… (BLE accessories have aid 1)"));
       g_array_append_val (iids, iid);
     }
 
@@ -273,7 +276,7 @@ hapctl_watch_disconnected (const char *address, int n_ids, char **ids, int count
       if (record == NULL)
         {
           if (error == NULL)
-            g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s did not advertise within %d s", bd_address,
+            g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("%s did not advertise within %d s"), bd_address,
                          MAX (FIRST_ADVERTISEMENT_MS / 1000, hapctl_timeout_s));
           return hapctl_fail ("watch", error);
         }
@@ -282,6 +285,7 @@ hapctl_watch_disconnected (const char *address, int n_ids, char **ids, int count
           g_str_equal (json_object_get_string_member (object, "address"), bd_address))
         last_gsn = json_object_get_int_member (object, "gsn");
     }
+  /* i18n-ignore: a token: scripts wait for this line before they make changes */
   g_print ("watching\n");
 
   signal (SIGINT, on_sigint);
@@ -305,10 +309,10 @@ hapctl_broadcast (int argc, char **argv, gboolean json)
   static const char text[] = "hapctl broadcast ble:AA:BB:CC:DD:EE:FF AID.IID on|off [--interval 20|1280|2560]";
   int interval = 20;
   GOptionEntry entries[] = {
-    { "interval", 0, 0, G_OPTION_ARG_INT, &interval, "Broadcast interval in ms: 20 (default), 1280 or 2560", "MS" },
+    { "interval", 0, 0, G_OPTION_ARG_INT, &interval, N_("Broadcast interval in ms: 20 (default), 1280 or 2560"), "MS" },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("ble:ADDRESS AID.IID on|off - broadcast notifications");
+  g_autoptr(GOptionContext) context = g_option_context_new (_("ble:ADDRESS AID.IID on|off - broadcast notifications"));
   g_autoptr(HapControllerConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *bd_address = NULL;
@@ -330,8 +334,8 @@ hapctl_broadcast (int argc, char **argv, gboolean json)
     g_print ("{\"aid\":%" G_GINT64_FORMAT ",\"iid\":%" G_GINT64_FORMAT ",\"broadcast\":%s,\"interval_ms\":%d}\n",
              aid, iid, on ? "true" : "false", on ? interval : 0);
   else if (on)
-    g_print ("broadcast on for %" G_GINT64_FORMAT ".%" G_GINT64_FORMAT " (every %d ms)\n", aid, iid, interval);
+    g_print (_("broadcast on for %lld.%lld (every %d ms)\n"), (long long) aid, (long long) iid, interval);
   else
-    g_print ("broadcast off for %" G_GINT64_FORMAT ".%" G_GINT64_FORMAT "\n", aid, iid);
+    g_print (_("broadcast off for %lld.%lld\n"), (long long) aid, (long long) iid);
   return 0;
 }

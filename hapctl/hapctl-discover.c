@@ -11,6 +11,7 @@
 #include <avahi-common/error.h>
 #include <avahi-glib/glib-malloc.h>
 #include <avahi-glib/glib-watch.h>
+#include <glib/gi18n.h>
 
 typedef struct
 {
@@ -141,13 +142,13 @@ print_entries (GPtrArray *found, gboolean json)
       JsonObject *entry = g_ptr_array_index (found, i);
       JsonObject *txt = json_object_get_object_member (entry, "txt");
 
-      g_print ("%s\n  address: %s port %" G_GINT64_FORMAT "\n", json_object_get_string_member (entry, "name"),
-               json_object_get_string_member (entry, "address"), json_object_get_int_member (entry, "port"));
-      g_print ("  id: %s  c#: %s  md: %s\n", json_object_get_string_member_with_default (txt, "id", "?"),
+      g_print (_("%s\n  address: %s port %lld\n"), json_object_get_string_member (entry, "name"),
+               json_object_get_string_member (entry, "address"), (long long) json_object_get_int_member (entry, "port"));
+      g_print (_("  id: %s  c#: %s  md: %s\n"), json_object_get_string_member_with_default (txt, "id", "?"),
                json_object_get_string_member_with_default (txt, "c#", "?"),
                json_object_get_string_member_with_default (txt, "md", "?"));
-      g_print ("  sf: %s (%s)  ci: %s (%s)\n", json_object_get_string_member_with_default (txt, "sf", "?"),
-               json_object_get_boolean_member_with_default (entry, "paired", FALSE) ? "paired" : "not paired",
+      g_print (_("  sf: %s (%s)  ci: %s (%s)\n"), json_object_get_string_member_with_default (txt, "sf", "?"),
+               json_object_get_boolean_member_with_default (entry, "paired", FALSE) ? _("paired") : _("not paired"),
                json_object_get_string_member_with_default (txt, "ci", "?"),
                json_object_get_string_member_with_default (entry, "category", "unknown"));
     }
@@ -169,12 +170,12 @@ hapctl_discover (int argc, char **argv, gboolean json)
   int timeout_s = 5;
   gboolean ble = FALSE;
   GOptionEntry entries[] = {
-    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout_s, "Browse for at most S seconds (default 5)", "S" },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout_s, N_("Browse for at most S seconds (default 5)"), "S" },
     { "ble", 0, 0, G_OPTION_ARG_NONE, &ble,
-      "Scan for HAP over Bluetooth LE advertisements instead (adapter: hapctl --adapter)", NULL },
+      N_("Scan for HAP over Bluetooth LE advertisements instead (adapter: hapctl --adapter)"), NULL },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("- list HAP accessories on the local network");
+  g_autoptr(GOptionContext) context = g_option_context_new (_("- list HAP accessories on the local network"));
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
@@ -184,13 +185,13 @@ hapctl_discover (int argc, char **argv, gboolean json)
   int avahi_error = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_set_summary (context, "Browses _hap._tcp and prints each accessory's address and "
+  g_option_context_set_summary (context, _("Browses _hap._tcp and prints each accessory's address and "
                                 "decoded TXT record (id, c#, sf, ci, md). With --ble, scans for HAP-BLE "
                                 "advertisements and prints name, address, device id, category, GSN, c# "
-                                "and whether the accessory is paired.");
+                                "and whether the accessory is paired."));
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 1 || timeout_s <= 0)
     {
-      g_printerr ("hapctl discover: %s\n", error ? error->message : "usage: hapctl discover [--ble] [--timeout S]");
+      g_printerr ("hapctl discover: %s\n", error ? error->message : _("usage: hapctl discover [--ble] [--timeout S]"));
       return HAPCTL_EXIT_USAGE;
     }
   if (ble)
@@ -204,7 +205,7 @@ hapctl_discover (int argc, char **argv, gboolean json)
                                          NULL, 0, on_browse, &d);
   if (browser == NULL)
     {
-      g_printerr ("hapctl discover: avahi: %s\n",
+      g_printerr (_("hapctl discover: avahi: %s\n"),
                   avahi_strerror (d.client != NULL ? avahi_client_errno (d.client) : avahi_error));
       if (d.client != NULL)
         avahi_client_free (d.client);
@@ -220,7 +221,7 @@ hapctl_discover (int argc, char **argv, gboolean json)
 
   if (d.error != NULL)
     {
-      g_printerr ("hapctl discover: avahi: %s\n", d.error);
+      g_printerr (_("hapctl discover: avahi: %s\n"), d.error);
       g_free (d.error);
       return HAPCTL_EXIT_FAILURE;
     }

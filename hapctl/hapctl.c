@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hapctl.h"
+#include "i18n/hap-i18n.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -14,8 +15,8 @@ char *hapctl_adapter;
 int hapctl_timeout_s = 10;
 volatile sig_atomic_t hapctl_interrupted;
 
-static const char commands_help[] =
-  "ADDRESS is HOST:PORT (HAP over IP) or ble:AA:BB:CC:DD:EE:FF (HAP over Bluetooth LE,\n"
+static const char *const commands_help =
+  N_("ADDRESS is HOST:PORT (HAP over IP) or ble:AA:BB:CC:DD:EE:FF (HAP over Bluetooth LE,\n"
   "through BlueZ's adapter --adapter, default the first).\n"
   "\n"
   "Commands:\n"
@@ -45,12 +46,12 @@ static const char commands_help[] =
   "  bench ADDRESS --setup-code CODE [--server-pid PID] [--scenario NAME]… [--count N]\n"
   "        [--connections C]                measure latency and throughput (see bench --help)\n"
   "\n"
-  "Exit status: 0 success, 1 the accessory or the network failed, 2 usage.";
+  "Exit status: 0 success, 1 the accessory or the network failed, 2 usage.");
 
 int
 hapctl_usage (const char *command, const char *text)
 {
-  g_printerr ("hapctl%s%s: usage: %s\n", command ? " " : "", command ? command : "", text);
+  g_printerr (_("hapctl%s%s: usage: %s\n"), command ? " " : "", command ? command : "", text);
   return HAPCTL_EXIT_USAGE;
 }
 
@@ -59,12 +60,12 @@ int
 hapctl_fail (const char *command, const GError *error)
 {
   if (error->domain == HAP_PAIRING_ERROR)
-    g_printerr ("hapctl %s: pairing failed: %s%s\n", command,
+    g_printerr (_("hapctl %s: pairing failed: %s%s\n"), command,
                 hap_pairing_error_to_string ((HapPairingError) error->code),
                 error->code == HAP_PAIRING_ERROR_AUTHENTICATION && g_str_equal (command, "pair")
-                  ? " (wrong setup code?)" : "");
+                  ? _(" (wrong setup code?)") : "");
   else
-    g_printerr ("hapctl %s: %s\n", command, error->message);
+    g_printerr (_("hapctl %s: %s\n"), command, error->message);
   return HAPCTL_EXIT_FAILURE;
 }
 
@@ -124,12 +125,12 @@ hapctl_connect (HapControllerConnection *connection, const char *address, GError
     return hap_controller_connection_connect_ble (connection, hapctl_adapter, bd_address, NULL, error);
   if (g_str_has_prefix (address, "ble:"))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "“%s” is not ble:AA:BB:CC:DD:EE:FF", address);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("“%s” is not ble:AA:BB:CC:DD:EE:FF"), address);
       return FALSE;
     }
   if (!hapctl_parse_address (address, &host, &port))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "“%s” is neither HOST:PORT nor ble:AA:BB:CC:DD:EE:FF",
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("“%s” is neither HOST:PORT nor ble:AA:BB:CC:DD:EE:FF"),
                    address);
       return FALSE;
     }
@@ -171,11 +172,11 @@ cmd_pair (int argc, char **argv)
   g_autoptr(GError) error = NULL;
 
   if (argc != 3)
-    return hapctl_usage ("pair", "hapctl pair ADDRESS SETUP-CODE");
+    return hapctl_usage ("pair", _("hapctl pair ADDRESS SETUP-CODE"));
   if ((connection = hapctl_open (argv[1], FALSE, &error)) == NULL ||
       !hap_controller_connection_pair_setup (connection, argv[2], HAP_PAIR_SETUP_FLAGS_NONE, NULL, &error))
     return hapctl_fail ("pair", error);
-  g_print ("paired with %s\n", hap_controller_connection_get_accessory_id (connection));
+  g_print (_("paired with %s\n"), hap_controller_connection_get_accessory_id (connection));
   return 0;
 }
 
@@ -187,7 +188,7 @@ cmd_unpair (int argc, char **argv)
   HapController *controller;
 
   if (argc != 2)
-    return hapctl_usage ("unpair", "hapctl unpair ADDRESS");
+    return hapctl_usage ("unpair", _("hapctl unpair ADDRESS"));
   if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL)
     return hapctl_fail ("unpair", error);
   controller = hap_controller_connection_get_controller (connection);
@@ -195,7 +196,7 @@ cmd_unpair (int argc, char **argv)
       !hap_controller_remove_accessory (controller, hap_controller_connection_get_accessory_id (connection),
                                         &error))
     return hapctl_fail ("unpair", error);
-  g_print ("unpaired from %s\n", hap_controller_connection_get_accessory_id (connection));
+  g_print (_("unpaired from %s\n"), hap_controller_connection_get_accessory_id (connection));
   return 0;
 }
 
@@ -267,7 +268,7 @@ cmd_pairings (int argc, char **argv)
         {
           JsonObject *p = json_array_get_object_element (array, i);
           g_print ("%s %s %s\n", json_object_get_string_member (p, "identifier"),
-                   json_object_get_boolean_member (p, "admin") ? "admin" : "user",
+                   json_object_get_boolean_member (p, "admin") ? _("admin") : _("user"),
                    json_object_get_string_member (p, "public-key"));
         }
     }
@@ -281,7 +282,7 @@ cmd_identify (int argc, char **argv)
   g_autoptr(GError) error = NULL;
 
   if (argc != 2)
-    return hapctl_usage ("identify", "hapctl identify ADDRESS");
+    return hapctl_usage ("identify", _("hapctl identify ADDRESS"));
   /* §4.8: /identify needs no session and works only while the accessory is unpaired. */
   if ((connection = hapctl_open (argv[1], FALSE, &error)) == NULL ||
       !hap_controller_connection_identify (connection, NULL, &error))
@@ -368,7 +369,7 @@ print_accessories (JsonNode *root)
       JsonObject *acc = json_array_get_object_element (accessories, a);
       JsonArray *services = json_object_get_array_member (acc, "services");
 
-      g_print ("accessory %" G_GINT64_FORMAT "\n", json_object_get_int_member (acc, "aid"));
+      g_print (_("accessory %lld\n"), (long long) json_object_get_int_member (acc, "aid"));
       for (guint s = 0; services != NULL && s < json_array_get_length (services); s++)
         {
           JsonObject *svc = json_array_get_object_element (services, s);
@@ -376,8 +377,8 @@ print_accessories (JsonNode *root)
           const HapServiceType *st = hap_catalog_lookup_service (type);
           JsonArray *chars = json_object_get_array_member (svc, "characteristics");
 
-          g_print ("  %s (iid %" G_GINT64_FORMAT ")\n", st != NULL ? st->name : type,
-                   json_object_get_int_member (svc, "iid"));
+          g_print (_("  %s (iid %lld)\n"), st != NULL ? st->name : type,
+                   (long long) json_object_get_int_member (svc, "iid"));
           for (guint c = 0; chars != NULL && c < json_array_get_length (chars); c++)
             {
               JsonObject *ch = json_array_get_object_element (chars, c);
@@ -400,7 +401,7 @@ cmd_accessories (int argc, char **argv)
   g_autoptr(JsonNode) root = NULL;
 
   if (argc != 2)
-    return hapctl_usage ("accessories", "hapctl accessories ADDRESS");
+    return hapctl_usage ("accessories", _("hapctl accessories ADDRESS"));
   if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL ||
       (root = hap_controller_connection_get_json (connection, "/accessories", NULL, NULL, &error)) == NULL)
     return hapctl_fail ("accessories", error);
@@ -423,7 +424,7 @@ cmd_clone (int argc, char **argv)
   JsonNode *accessories;
 
   if (argc != 3)
-    return hapctl_usage ("clone", "hapctl clone ADDRESS FILE");
+    return hapctl_usage ("clone", _("hapctl clone ADDRESS FILE"));
   if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL ||
       (root = hap_controller_connection_get_json (connection, "/accessories", NULL, NULL, &error)) == NULL)
     return hapctl_fail ("clone", error);
@@ -431,7 +432,7 @@ cmd_clone (int argc, char **argv)
       (accessories = json_object_get_member (json_node_get_object (root), "accessories")) == NULL ||
       !JSON_NODE_HOLDS_ARRAY (accessories))
     {
-      g_printerr ("hapctl clone: the accessory answered no “accessories” array\n");
+      g_printerr (_("hapctl clone: the accessory answered no “accessories” array\n"));
       return HAPCTL_EXIT_FAILURE;
     }
 
@@ -456,7 +457,7 @@ cmd_get (int argc, char **argv)
   gboolean ok;
 
   if (ids == NULL)
-    return hapctl_usage ("get", "hapctl get ADDRESS AID.IID…");
+    return hapctl_usage ("get", _("hapctl get ADDRESS AID.IID…"));
   target = g_strconcat ("/characteristics?id=", ids, NULL);
   if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL ||
       (root = hap_controller_connection_get_json (connection, target, NULL, NULL, &error)) == NULL)
@@ -533,11 +534,11 @@ cmd_put (int argc, char **argv)
   int ttl = 5000;
   GOptionEntry entries[] = {
     { "timed", 0, 0, G_OPTION_ARG_NONE, &timed,
-      "Use a timed write (PUT /prepare first), as characteristics with the tw permission need", NULL },
-    { "ttl", 0, 0, G_OPTION_ARG_INT, &ttl, "Timed write lifetime in milliseconds (default 5000)", "MS" },
+      N_("Use a timed write (PUT /prepare first), as characteristics with the tw permission need"), NULL },
+    { "ttl", 0, 0, G_OPTION_ARG_INT, &ttl, N_("Timed write lifetime in milliseconds (default 5000)"), "MS" },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("ADDRESS AID.IID=VALUE… - write values");
+  g_autoptr(GOptionContext) context = g_option_context_new (_("ADDRESS AID.IID=VALUE… - write values"));
   g_autoptr(HapControllerConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) request = NULL;
@@ -546,7 +547,7 @@ cmd_put (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || ttl <= 0 || argc < 3 ||
       (request = write_request (argc - 2, argv + 2, NULL)) == NULL)
-    return hapctl_usage ("put", "hapctl put [--timed [--ttl MS]] ADDRESS AID.IID=VALUE…");
+    return hapctl_usage ("put", _("hapctl put [--timed [--ttl MS]] ADDRESS AID.IID=VALUE…"));
   if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL)
     return hapctl_fail ("put", error);
   if (timed)
@@ -576,7 +577,7 @@ subscribe (HapControllerConnection *connection, JsonNode *request, GError **erro
     return FALSE;
   if (!report_statuses (response))
     {
-      g_set_error_literal (error, HAP_ERROR, HAP_ERROR_FAILED, "the accessory refused the subscription");
+      g_set_error_literal (error, HAP_ERROR, HAP_ERROR_FAILED, _("the accessory refused the subscription"));
       return FALSE;
     }
   return TRUE;
@@ -607,12 +608,12 @@ cmd_watch (int argc, char **argv)
   int count = 0;
   gboolean disconnected = FALSE;
   GOptionEntry entries[] = {
-    { "count", 0, 0, G_OPTION_ARG_INT, &count, "Exit after N events", "N" },
+    { "count", 0, 0, G_OPTION_ARG_INT, &count, N_("Exit after N events"), "N" },
     { "disconnected", 0, 0, G_OPTION_ARG_NONE, &disconnected,
-      "BLE: no connection; GSN changes and broadcast notifications from the advertisements", NULL },
+      N_("BLE: no connection; GSN changes and broadcast notifications from the advertisements"), NULL },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("ADDRESS AID.IID… - print events");
+  g_autoptr(GOptionContext) context = g_option_context_new (_("ADDRESS AID.IID… - print events"));
   g_autoptr(HapControllerConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) request = NULL;
@@ -621,11 +622,12 @@ cmd_watch (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || count < 0 || argc < 3 ||
       (request = write_request (argc - 2, argv + 2, "ev")) == NULL)
-    return hapctl_usage ("watch", "hapctl watch [--disconnected] [--count N] ADDRESS AID.IID…");
+    return hapctl_usage ("watch", _("hapctl watch [--disconnected] [--count N] ADDRESS AID.IID…"));
   if (disconnected)
     return hapctl_watch_disconnected (argv[1], argc - 2, argv + 2, count, json_output);
   if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL || !subscribe (connection, request, &error))
     return hapctl_fail ("watch", error);
+  /* i18n-ignore: a token: scripts wait for this line before they make changes */
   g_print ("watching\n");
 
   signal (SIGINT, on_sigint);
@@ -641,7 +643,7 @@ cmd_watch (int argc, char **argv)
           hap_controller_connection_is_ble (connection))
         {
           g_clear_error (&error);
-          g_printerr ("hapctl watch: the accessory closed the link; connecting again\n");
+          g_printerr (_("hapctl watch: the accessory closed the link; connecting again\n"));
           g_clear_object (&connection);
           if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL || !subscribe (connection, request, &error))
             return hapctl_fail ("watch", error);
@@ -664,17 +666,17 @@ cmd_verify (int argc, char **argv)
 {
   gboolean full = FALSE;
   GOptionEntry entries[] = {
-    { "full", 0, 0, G_OPTION_ARG_NONE, &full, "A full Pair Verify, no Pair Resume", NULL },
+    { "full", 0, 0, G_OPTION_ARG_NONE, &full, N_("A full Pair Verify, no Pair Resume"), NULL },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("ADDRESS - secure a session");
+  g_autoptr(GOptionContext) context = g_option_context_new (_("ADDRESS - secure a session"));
   g_autoptr(HapControllerConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
   gboolean resumed = FALSE;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2)
-    return hapctl_usage ("verify", "hapctl verify [--full] ADDRESS");
+    return hapctl_usage ("verify", _("hapctl verify [--full] ADDRESS"));
   if ((connection = hapctl_open (argv[1], FALSE, &error)) == NULL ||
       !(full ? hap_controller_connection_pair_verify (connection, NULL, &error)
              : hap_controller_connection_pair_resume (connection, &resumed, NULL, &error)))
@@ -683,6 +685,7 @@ cmd_verify (int argc, char **argv)
     g_print ("{\"accessory\":\"%s\",\"resumed\":%s}\n", hap_controller_connection_get_accessory_id (connection),
              resumed ? "true" : "false");
   else
+    /* i18n-ignore: one token (how the session was secured) and the id, for scripts */
     g_print ("%s %s\n", resumed ? "resumed" : "verified", hap_controller_connection_get_accessory_id (connection));
   return 0;
 }
@@ -734,22 +737,24 @@ main (int argc, char **argv)
 {
   GOptionEntry entries[] = {
     { "controller", 0, 0, G_OPTION_ARG_FILENAME, &controller_path,
-      "Controller file (default $XDG_CONFIG_HOME/hapctl/controller)", "FILE" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json_output, "Print JSON", NULL },
+      N_("Controller file (default $XDG_CONFIG_HOME/hapctl/controller)"), "FILE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json_output, N_("Print JSON"), NULL },
     { "adapter", 0, 0, G_OPTION_ARG_STRING, &hapctl_adapter,
-      "Bluetooth adapter for ble: addresses and discover --ble (default: BlueZ's first)", "hciN" },
+      N_("Bluetooth adapter for ble: addresses and discover --ble (default: BlueZ's first)"), "hciN" },
     /* A BLE accessory may advertise seconds apart (battery devices, or one that just
      * changed its advertisement), so finding it can take longer than an answer does. */
     { "timeout", 0, 0, G_OPTION_ARG_INT, &hapctl_timeout_s,
-      "Seconds to find and connect to an accessory and for each answer (default 10)", "S" },
+      N_("Seconds to find and connect to an accessory and for each answer (default 10)"), "S" },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("COMMAND … - control HomeKit accessories");
+  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   int status = -1;
 
+  hap_i18n_init ();
+  context = g_option_context_new (_("COMMAND … - control HomeKit accessories"));
   g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_set_description (context, commands_help);
+  g_option_context_set_description (context, _(commands_help));
   /* Options after COMMAND belong to it. */
   g_option_context_set_strict_posix (context, TRUE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -759,7 +764,7 @@ main (int argc, char **argv)
     }
   if (hapctl_timeout_s < 1 || hapctl_timeout_s > 3600)
     {
-      g_printerr ("hapctl: --timeout takes 1 to 3600 seconds\n");
+      g_printerr (_("hapctl: --timeout takes 1 to 3600 seconds\n"));
       return HAPCTL_EXIT_USAGE;
     }
   if (argc < 2)
@@ -779,7 +784,7 @@ main (int argc, char **argv)
         if (wants_help && commands[i].run != run_discover && commands[i].run != cmd_watch &&
             commands[i].run != run_bench && commands[i].run != cmd_verify && commands[i].run != cmd_broadcast)
           {
-            g_print ("%s\n", commands_help);
+            g_print ("%s\n", _(commands_help));
             return 0;
           }
         status = commands[i].run (argc - 1, argv + 1);
@@ -787,7 +792,7 @@ main (int argc, char **argv)
       }
   if (status < 0)
     {
-      g_printerr ("hapctl: unknown command “%s” (see hapctl --help)\n", argv[1]);
+      g_printerr (_("hapctl: unknown command “%s” (see hapctl --help)\n"), argv[1]);
       status = HAPCTL_EXIT_USAGE;
     }
   g_free (controller_path);

@@ -20,6 +20,7 @@
 #include <libhap-glib/hap.h>
 
 #include "hap-setup-qr.h"
+#include "i18n/hap-i18n.h"
 
 typedef struct
 {
@@ -80,7 +81,7 @@ make_private_dir (const char *dir, GError **error)
     {
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "%s: cannot create with mode 0700: %s", dir, g_strerror (saved));
+                   _("%s: cannot create with mode 0700: %s"), dir, g_strerror (saved));
       return FALSE;
     }
   return TRUE;
@@ -182,7 +183,7 @@ parse_transports (const char *text, HapSetupFlags *flags, GError **error)
       else
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--transports: expected ip, ble or ip,ble, not “%s”", text);
+                       _("--transports: expected ip, ble or ip,ble, not “%s”"), text);
           return FALSE;
         }
     }
@@ -209,23 +210,24 @@ main (int argc, char *argv[])
   const char *outdir;
   GOptionEntry entries[] = {
     { "accessory", 'a', 0, G_OPTION_ARG_FILENAME, &accessory_file,
-      "Category and transports from this accessory file", "FILE" },
-    { "category", 'c', 0, G_OPTION_ARG_INT, &category, "Accessory category (1..255)", "N" },
+      N_("Category and transports from this accessory file"), "FILE" },
+    { "category", 'c', 0, G_OPTION_ARG_INT, &category, N_("Accessory category (1..255)"), "N" },
     { "transports", 't', 0, G_OPTION_ARG_STRING, &transports_text,
-      "ip, ble or ip,ble (default: the file's, or ip)", "LIST" },
-    { "count", 'n', 0, G_OPTION_ARG_INT, &count, "Number of devices (default 1)", "N" },
-    { "first", 0, 0, G_OPTION_ARG_INT, &first, "Number of the first device (default 1)", "N" },
+      N_("ip, ble or ip,ble (default: the file's, or ip)"), "LIST" },
+    { "count", 'n', 0, G_OPTION_ARG_INT, &count, N_("Number of devices (default 1)"), "N" },
+    { "first", 0, 0, G_OPTION_ARG_INT, &first, N_("Number of the first device (default 1)"), "N" },
     { "replace", 0, 0, G_OPTION_ARG_NONE, &replace,
-      "Replace devices already provisioned in OUTDIR (their identities are lost)", NULL },
+      N_("Replace devices already provisioned in OUTDIR (their identities are lost)"), NULL },
     { NULL }
   };
   Batch batch;
 
-  context = g_option_context_new ("OUTDIR — provision HomeKit devices at the factory");
+  hap_i18n_init ();
+  context = g_option_context_new (_("OUTDIR — provision HomeKit devices at the factory"));
   g_option_context_set_summary (context,
-    "Each device gets a random setup code and setup ID; its state directory keeps the code's\n"
+    _("Each device gets a random setup code and setup ID; its state directory keeps the code's\n"
     "SRP salt and verifier, never the code. The labels (QR code PNGs) and the manifest\n"
-    "(JSON and CSV) carry the codes for the label printer.");
+    "(JSON and CSV) carry the codes for the label printer."));
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -235,8 +237,8 @@ main (int argc, char *argv[])
   if (argc != 2 || count < 1 || count > 100000 || first < 1 || first > 999999 ||
       (accessory_file == NULL && (category < 1 || category > 255)))
     {
-      g_printerr ("hap-provision: expected OUTDIR, --accessory FILE or --category 1..255, "
-                  "--count 1..100000 and --first 1..999999\n");
+      g_printerr (_("hap-provision: expected OUTDIR, --accessory FILE or --category 1..255, "
+                  "--count 1..100000 and --first 1..999999\n"));
       return 2;
     }
   outdir = argv[1];
@@ -259,7 +261,7 @@ main (int argc, char *argv[])
     }
   if (transports_text != NULL && !parse_transports (transports_text, &setup_flags, &error))
     {
-      g_printerr ("hap-provision: %s\n", error ? error->message : "--transports: empty");
+      g_printerr ("hap-provision: %s\n", error ? error->message : _("--transports: empty"));
       return 2;
     }
 
@@ -294,8 +296,8 @@ main (int argc, char *argv[])
 
       if (g_file_test (identity, G_FILE_TEST_EXISTS))
         {
-          g_printerr ("hap-provision: %s already holds a device; pass --replace to replace "
-                      "it (its identity and pairings are lost) or --first to number past it\n",
+          g_printerr (_("hap-provision: %s already holds a device; pass --replace to replace "
+                      "it (its identity and pairings are lost) or --first to number past it\n"),
                       device->state_dir);
           return 1;
         }
@@ -319,7 +321,7 @@ main (int argc, char *argv[])
     }
   if (failed > 0)
     {
-      g_printerr ("hap-provision: %u of %u devices not provisioned; no manifest written\n",
+      g_printerr (_("hap-provision: %u of %u devices not provisioned; no manifest written\n"),
                   failed, devices->len);
       return 1;
     }

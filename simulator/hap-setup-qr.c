@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <png.h>
 #include <qrencode.h>
+#include <glib/gi18n.h>
 
 #define QUIET_ZONE 4
 #define PNG_SCALE  8
@@ -94,7 +95,7 @@ hap_setup_qr_to_png (const char *payload, const char *path, GError **error)
 
   if (qr == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot encode “%s” as a QR code", payload);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("cannot encode “%s” as a QR code"), payload);
       return FALSE;
     }
   size = (qr->width + 2 * QUIET_ZONE) * PNG_SCALE;
@@ -117,7 +118,7 @@ hap_setup_qr_to_png (const char *payload, const char *path, GError **error)
       fclose (fp);
       g_unlink (tmp);
       QRcode_free (qr);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: cannot write PNG", path);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("%s: cannot write PNG"), path);
       return FALSE;
     }
   png_init_io (png, fp);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <glib/gi18n.h>
 
 #include "hap-json.h"
 #include "hap-json-reader-private.h"
@@ -754,12 +755,12 @@ claim_adapter (HapSimAccessory *self, GError **error)
   if (owner != NULL)
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE,
-                   "%s: cannot serve BLE on %s: “%s” already serves HAP over BLE on %s, and an adapter "
+                   _("%s: cannot serve BLE on %s: “%s” already serves HAP over BLE on %s, and an adapter "
                    "carries one HAP-BLE accessory (bluetoothd merges the GATT applications of an adapter "
                    "into one database). Give %s a free adapter (`hap-simulator ctl adapters` lists "
                    "them, `hap-simulator ctl adapter %s hciN` moves it), or move “%s” elsewhere "
-                   "(`hap-simulator ctl adapter %s hciN`) or stop it",
-                   self->id, *key != '\0' ? key : "the first usable adapter", owner->id, held,
+                   "(`hap-simulator ctl adapter %s hciN`) or stop it"),
+                   self->id, *key != '\0' ? key : _("the first usable adapter"), owner->id, held,
                    self->id, self->id, owner->id, owner->id);
       return FALSE;
     }
@@ -843,7 +844,7 @@ hap_sim_accessory_set_transports (HapSimAccessory *self, HapTransportFlags trans
   if (transports == 0 || (transports & ~(HAP_TRANSPORT_IP | HAP_TRANSPORT_BLE)) != 0)
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
-                   "%s: an accessory serves on IP, BLE or both", self->id);
+                   _("%s: an accessory serves on IP, BLE or both"), self->id);
       return FALSE;
     }
   old = hap_accessory_get_transports (self->accessory);
@@ -1062,7 +1063,7 @@ remove_state_dir (const char *path, GError **error)
         {
           int saved = errno;
           g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                       "cannot remove %s: %s", child, g_strerror (saved));
+                       _("cannot remove %s: %s"), child, g_strerror (saved));
           return FALSE;
         }
     }
@@ -1070,7 +1071,7 @@ remove_state_dir (const char *path, GError **error)
     {
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "cannot remove %s: %s", path, g_strerror (saved));
+                   _("cannot remove %s: %s"), path, g_strerror (saved));
       return FALSE;
     }
   return TRUE;
@@ -1148,7 +1149,7 @@ hap_sim_accessory_find (HapSimAccessory *self, const char *spec, GError **error)
             return characteristic;
         }
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND,
-                   "%s: no characteristic “%s” (use AID.IID or Service/Characteristic)", self->id, spec);
+                   _("%s: no characteristic “%s” (use AID.IID or Service/Characteristic)"), self->id, spec);
       return NULL;
     }
 
@@ -1156,7 +1157,7 @@ hap_sim_accessory_find (HapSimAccessory *self, const char *spec, GError **error)
   n = g_strv_length (parts);
   if (n == 3 && (accessory = accessory_by_name (self, parts[0])) == NULL)
     {
-      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, "%s: no accessory named “%s”",
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, _("%s: no accessory named “%s”"),
                    self->id, parts[0]);
       return NULL;
     }
@@ -1164,7 +1165,7 @@ hap_sim_accessory_find (HapSimAccessory *self, const char *spec, GError **error)
     characteristic = hap_service_get_characteristic (service, parts[n - 1]);
   if (characteristic == NULL)
     g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND,
-                 "%s: no characteristic “%s” (use AID.IID or Service/Characteristic)", self->id, spec);
+                 _("%s: no characteristic “%s” (use AID.IID or Service/Characteristic)"), self->id, spec);
   return characteristic;
 }
 
@@ -1254,7 +1255,7 @@ hap_sim_accessory_enable_quirk (HapSimAccessory *self,
 
   if (info == NULL)
     {
-      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, "no quirk “%s”", name);
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, _("no quirk “%s”"), name);
       return FALSE;
     }
   if ((quirk = hap_sim_quirk_new (info, self, params, error)) == NULL)
@@ -1285,7 +1286,7 @@ hap_sim_accessory_disable_quirk (HapSimAccessory *self, const char *name, GError
 
   if (quirk == NULL)
     {
-      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, "%s: quirk “%s” is not on", self->id, name);
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, _("%s: quirk “%s” is not on"), self->id, name);
       return FALSE;
     }
   info = quirk->info;

@@ -5,6 +5,7 @@
 
 #include "hap-sim-error.h"
 #include "hap-sim-inspect.h"
+#include <glib/gi18n.h>
 
 #define BLUEZ         "org.bluez"
 #define IFACE_ADAPTER "org.bluez.Adapter1"
@@ -71,7 +72,7 @@ on_managed_objects (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_dbus_error_strip_remote_error (error);
       g_task_return_new_error (task, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE,
-                               "BlueZ (org.bluez on the system bus) did not answer: %s", error->message);
+                               _("BlueZ (org.bluez on the system bus) did not answer: %s"), error->message);
       return;
     }
 
@@ -116,7 +117,7 @@ on_bus (GObject *source, GAsyncResult *result, gpointer user_data)
   if (bus == NULL)
     {
       g_task_return_new_error (task, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE,
-                               "no system bus for BlueZ: %s", error->message);
+                               _("no system bus for BlueZ: %s"), error->message);
       return;
     }
   g_dbus_connection_call (bus, BLUEZ, "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,

@@ -17,6 +17,7 @@
 
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
+#include "i18n/hap-i18n.h"
 
 #include "hap-json.h"
 #include "hap-setup-qr.h"
@@ -64,7 +65,7 @@ usage_error (const char *format, ...)
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_printerr (PROGRAM ": %s\nTry '" PROGRAM " --help'.\n", message);
+  g_printerr (_("%s: %s\nTry '%s --help'.\n"), PROGRAM, message, PROGRAM);
   return 2;
 }
 
@@ -313,14 +314,14 @@ parse_args (int argc, char **argv, Option *options, guint n_options, GPtrArray *
           option = &options[o];
       if (option == NULL)
         {
-          usage_error ("%s: unknown option %.*s", argv[0], (int) len, arg);
+          usage_error (_("%s: unknown option %.*s"), argv[0], (int) len, arg);
           return FALSE;
         }
       if (!option->has_value)
         {
           if (eq != NULL)
             {
-              usage_error ("%s: %s takes no value", argv[0], option->name);
+              usage_error (_("%s: %s takes no value"), argv[0], option->name);
               return FALSE;
             }
           option->value = "";
@@ -331,7 +332,7 @@ parse_args (int argc, char **argv, Option *options, guint n_options, GPtrArray *
         option->value = argv[++i];
       else
         {
-          usage_error ("%s: %s needs a value", argv[0], option->name);
+          usage_error (_("%s: %s needs a value"), argv[0], option->name);
           return FALSE;
         }
     }
@@ -357,7 +358,7 @@ expect_args (const char *command, GPtrArray *positional, guint min, guint max)
   const Command *cmd = find_command (command);
 
   if (positional->len < min || positional->len > max)
-    return usage_error ("usage: %s %s", command, cmd && cmd->usage ? cmd->usage : "");
+    return usage_error (_("usage: %s %s"), command, cmd && cmd->usage ? cmd->usage : "");
   return 0;
 }
 
@@ -383,7 +384,7 @@ parse_value (const char *text, GError **error)
       return g_variant_new_string (json_node_get_string (node));
     }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               "%s: expected a JSON boolean, number or string", text);
+               _("%s: expected a JSON boolean, number or string"), text);
   return NULL;
 }
 
@@ -647,7 +648,7 @@ cmd_set (Ctl *ctl, int argc, char **argv)
     return status;
   value = parse_value (g_ptr_array_index (positional, 2), &error);
   if (value == NULL)
-    return usage_error ("set: %s", error->message);
+    return usage_error (_("set: %s"), error->message);
   return call_simple (ctl, "SetValue", g_variant_new ("(ssv)", (const char *) g_ptr_array_index (positional, 0),
                                                       (const char *) g_ptr_array_index (positional, 1), value));
 }
@@ -679,10 +680,10 @@ cmd_setup (Ctl *ctl, int argc, char **argv)
   if (provisioned)
     {
       /* A provisioned device keeps only its code's SRP verifier (docs/provisioning.md). */
-      g_print ("setup code     (provisioned: on the device's label only)\nsetup id       %s\n", setup_id);
+      g_print (_("setup code     (provisioned: on the device's label only)\nsetup id       %s\n"), setup_id);
       return 0;
     }
-  g_print ("setup code     %s\nsetup payload  %s\nsetup id       %s\n", code, payload, setup_id);
+  g_print (_("setup code     %s\nsetup payload  %s\nsetup id       %s\n"), code, payload, setup_id);
   if (isatty (STDOUT_FILENO) && payload[0] != '\0')
     {
       g_autofree char *qr = hap_setup_qr_to_text (payload);
@@ -761,18 +762,18 @@ cmd_quirk (Ctl *ctl, int argc, char **argv)
   if (!parse_args (argc, argv, NULL, 0, positional))
     return 2;
   if (positional->len < 3)
-    return usage_error ("usage: quirk ID NAME on [KEY=VALUE…] | quirk ID NAME off");
+    return usage_error (_("usage: quirk ID NAME on [KEY=VALUE…] | quirk ID NAME off"));
   id = g_ptr_array_index (positional, 0);
   name = g_ptr_array_index (positional, 1);
   action = g_ptr_array_index (positional, 2);
   if (strcmp (action, "off") == 0)
     {
       if (positional->len != 3)
-        return usage_error ("quirk … off takes no parameters");
+        return usage_error (_("quirk … off takes no parameters"));
       return call_simple (ctl, "DisableQuirk", g_variant_new ("(ss)", id, name));
     }
   if (strcmp (action, "on") != 0)
-    return usage_error ("quirk: expected on or off, not \"%s\"", action);
+    return usage_error (_("quirk: expected on or off, not \"%s\""), action);
 
   g_variant_builder_init (&params, G_VARIANT_TYPE_VARDICT);
   for (guint i = 3; i < positional->len; i++)
@@ -786,14 +787,14 @@ cmd_quirk (Ctl *ctl, int argc, char **argv)
       if (eq == NULL || eq == arg)
         {
           g_variant_builder_clear (&params);
-          return usage_error ("quirk: expected KEY=VALUE, not \"%s\"", arg);
+          return usage_error (_("quirk: expected KEY=VALUE, not \"%s\""), arg);
         }
       key = g_strndup (arg, eq - arg);
       value = parse_value (eq + 1, &error);
       if (value == NULL)
         {
           g_variant_builder_clear (&params);
-          return usage_error ("quirk: %s: %s", key, error->message);
+          return usage_error (_("quirk: %s: %s"), key, error->message);
         }
       g_variant_builder_add (&params, "{sv}", key, value);
     }
@@ -845,11 +846,11 @@ print_advertisement (GVariant *ble)
     data = g_variant_get_fixed_array (bytes, &len, 1);
   for (gsize i = 0; i < len; i++)
     g_string_append_printf (hex, "%02x", data[i]);
-  g_print ("advertisement   %s\n", hex->len > 0 ? hex->str : "-");
+  g_print (_("advertisement   %s\n"), hex->len > 0 ? hex->str : "-");
   if (fields != NULL && g_variant_lookup (fields, "sf", "y", &sf))
-    g_print ("status flags    0x%02x (%s)\n", sf, (sf & 0x01) ? "not paired" : "paired");
+    g_print (_("status flags    0x%02x (%s)\n"), sf, (sf & 0x01) ? _("not paired") : _("paired"));
   else
-    g_print ("status flags    -\n");
+    g_print (_("status flags    -\n"));
 }
 
 static int
@@ -872,19 +873,19 @@ cmd_ble (Ctl *ctl, int argc, char **argv)
   g_variant_lookup (ble, "adapter", "&s", &adapter);
   g_variant_lookup (ble, "adapter-in-use", "&s", &in_use);
   g_variant_lookup (ble, "state", "&s", &state);
-  g_print ("transports      %s\n", transport_text);
+  g_print (_("transports      %s\n"), transport_text);
   if (state == NULL)
     {
       /* Stopped, or no BLE: only what it would use. */
-      g_print ("adapter         %s\n", adapter[0] ? adapter : "(the first usable)");
-      g_print ("state           %s\n", transports && strstr (transport_text, "ble") ? "stopped" : "no BLE");
+      g_print (_("adapter         %s\n"), adapter[0] ? adapter : _("(the first usable)"));
+      g_print (_("state           %s\n"), transports && strstr (transport_text, "ble") ? _("stopped") : _("no BLE"));
       return 0;
     }
   if (in_use != NULL && in_use[0] != '\0')
-    g_print ("adapter         %s%s\n", in_use, adapter[0] ? "" : " (the first usable)");
+    g_print (_("adapter         %s%s\n"), in_use, adapter[0] ? "" : _(" (the first usable)"));
   else
-    g_print ("adapter         - (waiting for %s)\n", adapter[0] ? adapter : "BlueZ or an adapter");
-  g_print ("state           %s\n", state);
+    g_print (_("adapter         - (waiting for %s)\n"), adapter[0] ? adapter : _("BlueZ or an adapter"));
+  g_print (_("state           %s\n"), state);
   central = g_variant_lookup_value (ble, "central", G_VARIANT_TYPE_VARDICT);
   if (central != NULL)
     {
@@ -894,19 +895,19 @@ cmd_ble (Ctl *ctl, int argc, char **argv)
       g_variant_lookup (central, "address", "&s", &address);
       g_variant_lookup (central, "controller-id", "&s", &controller);
       g_variant_lookup (central, "secured", "b", &secured);
-      g_print ("central         %s (%s%s%s)\n", address, secured ? "secured" : "not secured",
-               controller[0] ? ", controller " : "", controller);
+      g_print (_("central         %s (%s%s%s)\n"), address, secured ? _("secured") : _("not secured"),
+               controller[0] ? _(", controller ") : "", controller);
     }
   else
-    g_print ("central         -\n");
+    g_print (_("central         -\n"));
   g_variant_lookup (ble, "gsn", "u", &gsn);
   g_variant_lookup (ble, "cn", "u", &cn);
   g_variant_lookup (ble, "advertising-id", "&s", &advertising_id);
   g_variant_lookup (ble, "broadcast-key", "b", &has_key);
-  g_print ("gsn             %u\n", gsn);
-  g_print ("cn              %u\n", cn);
-  g_print ("advertising id  %s\n", advertising_id);
-  g_print ("broadcast key   %s\n", has_key ? "yes" : "no");
+  g_print (_("gsn             %u\n"), gsn);
+  g_print (_("cn              %u\n"), cn);
+  g_print (_("advertising id  %s\n"), advertising_id);
+  g_print (_("broadcast key   %s\n"), has_key ? _("yes") : _("no"));
   print_advertisement (ble);
   broadcasts = g_variant_lookup_value (ble, "broadcasts", G_VARIANT_TYPE ("a{uu}"));
   if (broadcasts != NULL && g_variant_n_children (broadcasts) > 0)
@@ -924,12 +925,12 @@ cmd_ble (Ctl *ctl, int argc, char **argv)
         {
           const Broadcast *b = &g_array_index (items, Broadcast, i);
           /* A HAP-BLE accessory has aid 1 (hap-protocol.md §5.3). */
-          g_string_append_printf (text, "%s1.%u every %s", i ? ", " : "", b->iid, interval_name (b->interval));
+          g_string_append_printf (text, _("%s1.%u every %s"), i ? ", " : "", b->iid, interval_name (b->interval));
         }
-      g_print ("broadcasts      %s\n", text->str);
+      g_print (_("broadcasts      %s\n"), text->str);
     }
   else
-    g_print ("broadcasts      -\n");
+    g_print (_("broadcasts      -\n"));
   return 0;
 }
 
@@ -963,7 +964,7 @@ cmd_transports (Ctl *ctl, int argc, char **argv)
       if (strcmp (names[i], "ip") != 0 && strcmp (names[i], "ble") != 0)
         {
           g_variant_builder_clear (&list);
-          return usage_error ("transports: expected ip, ble or ip,ble, not \"%s\"",
+          return usage_error (_("transports: expected ip, ble or ip,ble, not \"%s\""),
                               (const char *) g_ptr_array_index (positional, 1));
         }
       g_variant_builder_add (&list, "s", names[i]);
@@ -1072,7 +1073,7 @@ on_accessory_removed (GDBusConnection *connection, const char *sender, const cha
   g_variant_get (parameters, "(&s)", &id);
   if (strcmp (id, follow->id) != 0)
     return;
-  g_printerr (PROGRAM ": %s was removed\n", id);
+  g_printerr (_("%s: %s was removed\n"), PROGRAM, id);
   follow->status = 1;
   g_main_loop_quit (follow->loop);
 }
@@ -1082,7 +1083,7 @@ on_simulator_vanished (GDBusConnection *connection, const char *name, gpointer u
 {
   Follow *follow = user_data;
 
-  g_printerr (PROGRAM ": %s left the bus\n", name);
+  g_printerr (_("%s: %s left the bus\n"), PROGRAM, name);
   follow->status = 1;
   g_main_loop_quit (follow->loop);
 }
@@ -1156,11 +1157,11 @@ cmd_trace (Ctl *ctl, int argc, char **argv)
     return 2;
   following = options[2].value != NULL;
   if (following && options[3].value != NULL)
-    return usage_error ("trace: --follow and --clear do not go together");
+    return usage_error (_("trace: --follow and --clear do not go together"));
   if (options[4].value != NULL && !following)
-    return usage_error ("trace: --count goes with --follow");
+    return usage_error (_("trace: --count goes with --follow"));
   if (options[5].value != NULL && strcmp (options[5].value, "ip") != 0 && strcmp (options[5].value, "ble") != 0)
-    return usage_error ("trace: --transport: expected ip or ble, not \"%s\"", options[5].value);
+    return usage_error (_("trace: --transport: expected ip or ble, not \"%s\""), options[5].value);
   follow.transport = options[5].value;
 
   if (following)
@@ -1290,11 +1291,11 @@ cmd_wait (Ctl *ctl, int argc, char **argv)
               if (ctl->json)
                 print_json (list, TRUE);
               else
-                g_print ("%zu accessories running\n", g_variant_n_children (list));
+                g_print (_("%zu accessories running\n"), g_variant_n_children (list));
               return 0;
             }
           g_free (reason);
-          reason = g_strdup_printf ("not running: %s", waiting->str);
+          reason = g_strdup_printf (_("not running: %s"), waiting->str);
         }
       else
         {
@@ -1308,44 +1309,44 @@ cmd_wait (Ctl *ctl, int argc, char **argv)
         break;
       g_usleep (100 * 1000);
     }
-  g_printerr (PROGRAM ": wait: timed out after %" G_GUINT64_FORMAT " s (%s)\n", timeout, reason);
+  g_printerr (_("%s: wait: timed out after %llu s (%s)\n"), PROGRAM, (unsigned long long) timeout, reason);
   return 1;
 }
 
 /* ---- main ------------------------------------------------------------------------- */
 
 static const Command commands[] = {
-  { "list", "", "the accessories: id, name, state, port, device ID, pairing, sessions, transports",
+  { "list", "", N_("the accessories: id, name, state, port, device ID, pairing, sessions, transports"),
     cmd_list },
-  { "add", "FILE [--no-start]", "load an accessory file and start it; prints its id", cmd_add },
-  { "remove", "ID", "stop an accessory and take it out of the workspace", cmd_id_only },
-  { "stop", "ID", "close its connections and port, withdraw its DNS-SD record", cmd_id_only },
-  { "start", "ID", "listen and advertise again", cmd_id_only },
-  { "power-cycle", "ID [--off-ms N]", "off for N ms (default 1000), then on again, same port", cmd_power_cycle },
-  { "restart", "ID [--new-port]", "stop and start (on another port with --new-port)", cmd_restart },
-  { "chars", "ID", "every characteristic: aid, iid, service, type, format, perms, value", cmd_chars },
-  { "get", "ID CHAR", "one value, as JSON (CHAR: 1.10 or Lightbulb/On)", cmd_get },
-  { "set", "ID CHAR VALUE", "change a value as the device would (VALUE: JSON)", cmd_set },
-  { "identify", "ID", "run the identify routine as if its button was pressed", cmd_id_only },
-  { "identify-log", "ID", "the last identify requests and who sent them", cmd_identify_log },
-  { "setup", "ID", "setup code, setup payload (QR code on a terminal), setup ID", cmd_setup },
-  { "pairings", "ID", "paired controllers: id, admin, key fingerprint, when added", cmd_pairings },
-  { "unpair", "ID CONTROLLER", "remove a pairing; that controller's sessions close", cmd_unpair },
-  { "factory-reset", "ID", "wipe identity, keys and pairings", cmd_id_only },
-  { "sessions", "ID", "open connections: peer, controller, traffic, subscriptions", cmd_sessions },
-  { "quirks", "[ID]", "the quirk catalog, or the quirks enabled on ID", cmd_quirks },
-  { "quirk", "ID NAME on [KEY=VALUE…]", "enable a quirk (or change its parameters)", cmd_quirk },
-  { "quirk", "ID NAME off", "disable it", cmd_quirk },
-  { "trace", "ID [--since N] [--max N] [--clear]", "the traffic trace as JSON lines (--clear: then empty it)",
+  { "add", "FILE [--no-start]", N_("load an accessory file and start it; prints its id"), cmd_add },
+  { "remove", "ID", N_("stop an accessory and take it out of the workspace"), cmd_id_only },
+  { "stop", "ID", N_("close its connections and port, withdraw its DNS-SD record"), cmd_id_only },
+  { "start", "ID", N_("listen and advertise again"), cmd_id_only },
+  { "power-cycle", "ID [--off-ms N]", N_("off for N ms (default 1000), then on again, same port"), cmd_power_cycle },
+  { "restart", "ID [--new-port]", N_("stop and start (on another port with --new-port)"), cmd_restart },
+  { "chars", "ID", N_("every characteristic: aid, iid, service, type, format, perms, value"), cmd_chars },
+  { "get", "ID CHAR", N_("one value, as JSON (CHAR: 1.10 or Lightbulb/On)"), cmd_get },
+  { "set", "ID CHAR VALUE", N_("change a value as the device would (VALUE: JSON)"), cmd_set },
+  { "identify", "ID", N_("run the identify routine as if its button was pressed"), cmd_id_only },
+  { "identify-log", "ID", N_("the last identify requests and who sent them"), cmd_identify_log },
+  { "setup", "ID", N_("setup code, setup payload (QR code on a terminal), setup ID"), cmd_setup },
+  { "pairings", "ID", N_("paired controllers: id, admin, key fingerprint, when added"), cmd_pairings },
+  { "unpair", "ID CONTROLLER", N_("remove a pairing; that controller's sessions close"), cmd_unpair },
+  { "factory-reset", "ID", N_("wipe identity, keys and pairings"), cmd_id_only },
+  { "sessions", "ID", N_("open connections: peer, controller, traffic, subscriptions"), cmd_sessions },
+  { "quirks", "[ID]", N_("the quirk catalog, or the quirks enabled on ID"), cmd_quirks },
+  { "quirk", "ID NAME on [KEY=VALUE…]", N_("enable a quirk (or change its parameters)"), cmd_quirk },
+  { "quirk", "ID NAME off", N_("disable it"), cmd_quirk },
+  { "trace", "ID [--since N] [--max N] [--clear]", N_("the traffic trace as JSON lines (--clear: then empty it)"),
     cmd_trace },
-  { "trace", "ID --follow [--count N]", "… and keep printing new entries (N lines in all)", cmd_trace },
-  { "trace", "ID --transport ip|ble …", "… only the entries of HAP over IP, or only those over BLE", cmd_trace },
-  { "ble", "ID", "HAP over BLE: transports, adapter, state, central, GSN, CN, broadcasts", cmd_ble },
-  { "adapters", "", "BlueZ's adapters: name, address, peripheral role, powered, used by", cmd_adapters },
-  { "transports", "ID ip|ble|ip,ble", "serve on IP, BLE or both (a running accessory restarts)",
+  { "trace", "ID --follow [--count N]", N_("… and keep printing new entries (N lines in all)"), cmd_trace },
+  { "trace", "ID --transport ip|ble …", N_("… only the entries of HAP over IP, or only those over BLE"), cmd_trace },
+  { "ble", "ID", N_("HAP over BLE: transports, adapter, state, central, GSN, CN, broadcasts"), cmd_ble },
+  { "adapters", "", N_("BlueZ's adapters: name, address, peripheral role, powered, used by"), cmd_adapters },
+  { "transports", "ID ip|ble|ip,ble", N_("serve on IP, BLE or both (a running accessory restarts)"),
     cmd_transports },
-  { "adapter", "ID NAME|auto", "move HAP over BLE to adapter NAME (auto: the first usable)", cmd_adapter },
-  { "wait", "[--timeout S]", "until the simulator is on the bus and every accessory runs", cmd_wait },
+  { "adapter", "ID NAME|auto", N_("move HAP over BLE to adapter NAME (auto: the first usable)"), cmd_adapter },
+  { "wait", "[--timeout S]", N_("until the simulator is on the bus and every accessory runs"), cmd_wait },
 };
 
 static const Command *
@@ -1357,6 +1358,24 @@ find_command (const char *name)
   return NULL;
 }
 
+/* Command lines, the same in every language. */
+static const char *const examples[] = {
+  "wait --timeout 60",
+  "--json list",
+  "add accessories/outlet.json",
+  "set lightbulb Lightbulb/Brightness 40",
+  "set lightbulb Lightbulb/On true",
+  "set sensor-pack TemperatureSensor/CurrentTemperature 21.5",
+  "get lightbulb 1.10",
+  "quirk lightbulb fault-latency on delay-ms=2000",
+  "trace lightbulb --follow",
+  "adapters",
+  "ble bedside-lamp",
+  "adapter bedside-lamp hci1",
+  "trace bedside-lamp --transport ble --follow",
+  "--bus unix:path=/tmp/bus power-cycle lightbulb --off-ms 5000",
+};
+
 static void
 print_help (void)
 {
@@ -1364,19 +1383,21 @@ print_help (void)
   g_autofree char *help = NULL;
   guint width = 0;
 
-  g_string_append (text,
-    "Usage: " PROGRAM " [--bus session|system|ADDRESS] [--name BUSNAME] [--json] COMMAND [ARG…]\n"
+  /* The names come in through %s: xgettext sees no macros inside a literal. */
+  g_string_append_printf (text, _(
+    "Usage: %s [--bus session|system|ADDRESS] [--name BUSNAME] [--json] COMMAND [ARG…]\n"
     "\n"
     "Controls a running hap-simulator through its D-Bus API (interface\n"
-    HAP_SIM_DBUS_INTERFACE " at " HAP_SIM_DBUS_PATH ").\n"
+    "%s at %s).\n"
     "\n"
     "Options:\n"
     "  --bus session|system|ADDRESS  the bus the simulator is on (default: session)\n"
-    "  --name BUSNAME                its bus name (default: " HAP_SIM_DBUS_NAME ")\n"
+    "  --name BUSNAME                its bus name (default: %s)\n"
     "  --json                        print listings as JSON\n"
     "  -h, --help                    show this help\n"
     "\n"
-    "Commands (ID: the id shown by list, or the device ID or name):\n");
+    "Commands (ID: the id shown by list, or the device ID or name):\n"),
+    PROGRAM, HAP_SIM_DBUS_INTERFACE, HAP_SIM_DBUS_PATH, HAP_SIM_DBUS_NAME);
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     width = MAX (width, (guint) g_utf8_strlen (commands[i].name, -1) + 1 +
                         (guint) g_utf8_strlen (commands[i].usage, -1));
@@ -1387,29 +1408,16 @@ print_help (void)
       g_string_append_printf (text, "  %s", synopsis);
       for (guint pad = g_utf8_strlen (synopsis, -1); pad < width + 2; pad++)
         g_string_append_c (text, ' ');
-      g_string_append_printf (text, "%s\n", commands[i].summary);
+      g_string_append_printf (text, "%s\n", _(commands[i].summary));
     }
-  g_string_append (text,
-    "\n"
-    "Examples:\n"
-    "  " PROGRAM " wait --timeout 60\n"
-    "  " PROGRAM " --json list\n"
-    "  " PROGRAM " add accessories/outlet.json\n"
-    "  " PROGRAM " set lightbulb Lightbulb/Brightness 40\n"
-    "  " PROGRAM " set lightbulb Lightbulb/On true\n"
-    "  " PROGRAM " set sensor-pack TemperatureSensor/CurrentTemperature 21.5\n"
-    "  " PROGRAM " get lightbulb 1.10\n"
-    "  " PROGRAM " quirk lightbulb fault-latency on delay-ms=2000\n"
-    "  " PROGRAM " trace lightbulb --follow\n"
-    "  " PROGRAM " adapters\n"
-    "  " PROGRAM " ble bedside-lamp\n"
-    "  " PROGRAM " adapter bedside-lamp hci1\n"
-    "  " PROGRAM " trace bedside-lamp --transport ble --follow\n"
-    "  " PROGRAM " --bus unix:path=/tmp/bus power-cycle lightbulb --off-ms 5000\n"
+  g_string_append (text, _("\nExamples:\n"));
+  for (guint i = 0; i < G_N_ELEMENTS (examples); i++)
+    g_string_append_printf (text, "  %s %s\n", PROGRAM, examples[i]);
+  g_string_append (text, _(
     "\n"
     "Output: listings as aligned tables, or JSON with --json (the API's aa{sv} as they are);\n"
     "trace prints one JSON line per entry (see simulator/hap-sim-trace.h).\n"
-    "Exit status: 0 success, 1 the simulator refused or could not be reached, 2 usage.\n");
+    "Exit status: 0 success, 1 the simulator refused or could not be reached, 2 usage.\n"));
   /* Not text->str: GLib 2.76+ inlines g_string_append with a NULL branch, which gcc 14's
    * -Wnull-dereference flags. */
   help = g_string_free (g_steal_pointer (&text), FALSE);
@@ -1426,7 +1434,7 @@ hap_sim_ctl_main (int argc, char **argv)
   gboolean options_done = FALSE;
   int status;
 
-  setlocale (LC_ALL, "");
+  hap_i18n_init ();
   /* The global options may come before or after the command ("ctl list --json"). */
   for (int i = 1; i < argc; i++)
     {
@@ -1470,19 +1478,19 @@ hap_sim_ctl_main (int argc, char **argv)
           else if (i + 1 < argc)
             *target = argv[++i];
           else
-            return usage_error ("%s needs a value", opt);
+            return usage_error (_("%s needs a value"), opt);
           if (target != NULL)
             continue;
         }
       g_ptr_array_add (rest, argv[i]);
     }
   if (rest->len == 0)
-    return usage_error ("no command given");
+    return usage_error (_("no command given"));
   command = find_command (g_ptr_array_index (rest, 0));
   if (command == NULL)
-    return usage_error ("unknown command \"%s\"", (const char *) g_ptr_array_index (rest, 0));
+    return usage_error (_("unknown command \"%s\""), (const char *) g_ptr_array_index (rest, 0));
   if (ctl.name[0] == '\0' || !g_dbus_is_name (ctl.name))
-    return usage_error ("--name: \"%s\" is not a bus name", ctl.name);
+    return usage_error (_("--name: \"%s\" is not a bus name"), ctl.name);
 
   /* wait connects (and reconnects) by itself: the bus may not be up yet. */
   if (command->run != cmd_wait)
@@ -1490,8 +1498,8 @@ hap_sim_ctl_main (int argc, char **argv)
       ctl.bus = connect_bus (ctl.bus_spec, &error);
       if (ctl.bus == NULL)
         {
-          g_printerr (PROGRAM ": cannot connect to the %s bus: %s\n",
-                      ctl.bus_spec ? ctl.bus_spec : "session", error->message);
+          g_printerr (_("%s: cannot connect to the %s bus: %s\n"), PROGRAM,
+                      ctl.bus_spec ? ctl.bus_spec : _("session"), error->message);
           return 1;
         }
     }

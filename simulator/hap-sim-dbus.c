@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-adapters.h"
 #include "hap-sim-dbus-resources.h"
@@ -397,7 +398,7 @@ method_add_accessory (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocat
   if (!g_path_is_absolute (path))
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
-                   "%s: the path must be absolute", path);
+                   _("%s: the path must be absolute"), path);
       return NULL;
     }
   accessory = hap_sim_engine_add_file (self->engine, path, start, error);
@@ -725,7 +726,7 @@ method_follow_trace (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocati
   if (watch == NULL)
     {
       /* Only if the engine added an accessory without telling ("accessory-added"). */
-      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_FAILED, "%s is not watched", hap_sim_accessory_get_id (accessory));
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_FAILED, _("%s is not watched"), hap_sim_accessory_get_id (accessory));
       return NULL;
     }
   g_variant_get_child (parameters, 1, "b", &follow);
@@ -772,7 +773,7 @@ method_set_transports (HapSimDBus *self, GVariant *parameters, GDBusMethodInvoca
       else
         {
           g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
-                       "“%s” is not a transport (expected \"ip\" or \"ble\")", names[i]);
+                       _("“%s” is not a transport (expected \"ip\" or \"ble\")"), names[i]);
           return NULL;
         }
     }
@@ -805,7 +806,7 @@ method_set_ble_adapter (HapSimDBus *self, GVariant *parameters, GDBusMethodInvoc
   if (adapter[0] != '\0' && !g_dbus_is_member_name (adapter))
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
-                   "“%s” is not an adapter name (e.g. hci0)", adapter);
+                   _("“%s” is not an adapter name (e.g. hci0)"), adapter);
       return NULL;
     }
   if (!hap_sim_accessory_move_ble_adapter (accessory, adapter, error))

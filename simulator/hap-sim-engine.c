@@ -4,6 +4,7 @@
 #include "hap-sim-engine.h"
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-error.h"
 
@@ -129,7 +130,7 @@ hap_sim_engine_lookup (HapSimEngine *self, const char *id, GError **error)
         acc = candidate;
     }
   if (acc == NULL)
-    g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, "no accessory “%s”", id);
+    g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, _("no accessory “%s”"), id);
   return acc;
 }
 
@@ -295,7 +296,7 @@ hap_sim_engine_add_workspace (HapSimEngine *self, const char *path, gboolean sta
   g_ptr_array_sort (names, compare_names);
   if (names->len == 0)
     {
-      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, "%s: no *.json accessory files", path);
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, _("%s: no *.json accessory files"), path);
       return FALSE;
     }
 

@@ -4,6 +4,7 @@
 #include "hap-sim-inspect.h"
 
 #include <sodium.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-error.h"
 #include "hap-storage-private.h"
@@ -302,7 +303,7 @@ hap_sim_inspect_setup (HapSimAccessory *accessory, GError **error)
   else
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE,
-                   "%s has never been started: it has no identity yet", hap_sim_accessory_get_id (accessory));
+                   _("%s has never been started: it has no identity yet"), hap_sim_accessory_get_id (accessory));
       return NULL;
     }
 
@@ -346,7 +347,7 @@ hap_sim_inspect_remove_pairing (HapSimAccessory *accessory, const char *controll
 
   if (server == NULL)
     {
-      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE, "%s is stopped",
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE, _("%s is stopped"),
                    hap_sim_accessory_get_id (accessory));
       return FALSE;
     }
@@ -356,7 +357,7 @@ hap_sim_inspect_remove_pairing (HapSimAccessory *accessory, const char *controll
   /* Checked here so that an unknown controller is NotFound, as documented. */
   if (!found)
     {
-      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, "%s has no pairing for %s",
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_NOT_FOUND, _("%s has no pairing for %s"),
                    hap_sim_accessory_get_id (accessory), controller);
       return FALSE;
     }

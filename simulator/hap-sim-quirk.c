@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-accessory.h"
 #include "hap-json.h"
@@ -90,7 +91,7 @@ static gboolean
 param_bad (const HapSimQuirkInfo *info, const HapSimQuirkParam *param, GError **error,
            const char *why)
 {
-  g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT, "%s: parameter “%s”: %s",
+  g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT, _("%s: parameter “%s”: %s"),
                info->name, param->name, why);
   return FALSE;
 }
@@ -260,7 +261,7 @@ hap_sim_quirk_new (const HapSimQuirkInfo *info,
       if (!g_variant_is_of_type (params, G_VARIANT_TYPE_VARDICT))
         {
           g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
-                       "%s: parameters must be a dictionary a{sv}", info->name);
+                       _("%s: parameters must be a dictionary a{sv}"), info->name);
           return NULL;
         }
       g_variant_iter_init (&iter, params);
@@ -273,7 +274,7 @@ hap_sim_quirk_new (const HapSimQuirkInfo *info,
           if (param == NULL)
             {
               g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
-                           "%s: no parameter “%s”", info->name, key);
+                           _("%s: no parameter “%s”"), info->name, key);
               return NULL;
             }
           if ((value = convert_param (info, param, owned, error)) == NULL)

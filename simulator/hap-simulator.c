@@ -11,7 +11,6 @@
  * "setup_code":…,"setup_payload":…}; everything else goes to stderr.
  */
 #include <errno.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include "hap-setup-qr.h"
 #include "hap-sim-dbus.h"
 #include "hap-sim-engine.h"
+#include "i18n/hap-i18n.h"
 
 typedef struct
 {
@@ -94,7 +94,7 @@ show_setup (Simulator *sim, HapSimAccessory *acc, HapAccessoryServer *server, co
   if (sim->show_qr)
     {
       g_autofree char *qr = hap_setup_qr_to_text (payload);
-      g_print ("\n%s — setup code %s\n%s\n", hap_sim_accessory_get_name (acc),
+      g_print (_("\n%s — setup code %s\n%s\n"), hap_sim_accessory_get_name (acc),
                hap_accessory_server_get_setup_code (server), qr);
     }
 }
@@ -254,7 +254,7 @@ run_factory_reset (const char *state_dir, char **files)
 
       if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
         {
-          g_print ("%s: nothing to reset (%s does not exist)\n", files[i], dir);
+          g_print (_("%s: nothing to reset (%s does not exist)\n"), files[i], dir);
           continue;
         }
       if (!remove_tree (dir, &error))
@@ -263,7 +263,7 @@ run_factory_reset (const char *state_dir, char **files)
           status = 1;
           continue;
         }
-      g_print ("%s: identity and pairings wiped (%s)\n", files[i], dir);
+      g_print (_("%s: identity and pairings wiped (%s)\n"), files[i], dir);
     }
   return status;
 }
@@ -309,7 +309,7 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   Simulator *sim = user_data;
 
-  g_printerr ("hap-simulator: the bus name %s is taken (another simulator?); use --bus-name\n", name);
+  g_printerr (_("hap-simulator: the bus name %s is taken (another simulator?); use --bus-name\n"), name);
   g_main_loop_quit (sim->loop);
 }
 
@@ -340,7 +340,7 @@ exec_app (char **argv)
 
   execv (app, argv);
   saved = errno;
-  g_printerr ("hap-simulator: cannot start the desktop app %s: %s (use --headless to run without a window)\n",
+  g_printerr (_("hap-simulator: cannot start the desktop app %s: %s (use --headless to run without a window)\n"),
               app, g_strerror (saved));
   return 1;
 }
@@ -375,10 +375,10 @@ check_descriptor_limit (guint n_accessories)
     }
   if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
     {
-      g_printerr ("hap-simulator: %u accessories need about %" G_GUINT64_FORMAT " file descriptors, "
-                  "but the limit is %" G_GUINT64_FORMAT " (its hard limit): raise it (ulimit -Hn, "
-                  "LimitNOFILE=) or serve fewer accessories per process\n",
-                  n_accessories, needed, (guint64) limit.rlim_cur);
+      g_printerr (_("hap-simulator: %u accessories need about %llu file descriptors, "
+                    "but the limit is %llu (its hard limit): raise it (ulimit -Hn, "
+                    "LimitNOFILE=) or serve fewer accessories per process\n"),
+                  n_accessories, (unsigned long long) needed, (unsigned long long) limit.rlim_cur);
       return FALSE;
     }
   return TRUE;
@@ -401,6 +401,8 @@ main (int argc, char **argv)
   HapSimConnectionSettings connections = HAP_SIM_CONNECTION_SETTINGS_INIT;
   gint64 max_process_connections = -1;
   g_autoptr(GOptionContext) context = NULL;
+  g_autofree char *bus_name_help = NULL;
+  g_autofree char *summary = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) connection = NULL;
   HapSimDBus *dbus = NULL;
@@ -408,52 +410,54 @@ main (int argc, char **argv)
   int status = 0;
   Simulator sim = { 0 };
   GOptionEntry entries[] = {
-    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Run without a window", NULL },
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, N_("Run without a window"), NULL },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
-      "Where identities, keys and pairings are kept (default: $XDG_STATE_HOME/hap-simulator)", "DIR" },
+      N_("Where identities, keys and pairings are kept (default: $XDG_STATE_HOME/hap-simulator)"), "DIR" },
     { "port", 0, 0, G_OPTION_ARG_INT, &port,
-      "TCP port of the first accessory; the next ones use the following ports (default: any free port)", "N" },
-    { "bind", 0, 0, G_OPTION_ARG_STRING, &bind_address, "Listen on this address only", "ADDR" },
+      N_("TCP port of the first accessory; the next ones use the following ports (default: any free port)"), "N" },
+    { "bind", 0, 0, G_OPTION_ARG_STRING, &bind_address, N_("Listen on this address only"), "ADDR" },
     { "ble-adapter", 0, 0, G_OPTION_ARG_STRING, &ble_adapter,
-      "BlueZ adapter for accessories served over BLE (default: the first that can be a peripheral); "
-      "hci0,hci1,… gives each BLE accessory the next adapter (one adapter serves one)", "hciN[,…]" },
+      N_("BlueZ adapter for accessories served over BLE (default: the first that can be a peripheral); "
+      "hci0,hci1,… gives each BLE accessory the next adapter (one adapter serves one)"), "hciN[,…]" },
     { "setup-code", 0, 0, G_OPTION_ARG_STRING, &setup_code,
-      "Setup code for every accessory (default: a stored or random one each)", "XXX-XX-XXX" },
+      N_("Setup code for every accessory (default: a stored or random one each)"), "XXX-XX-XXX" },
     { "qr-png", 0, 0, G_OPTION_ARG_FILENAME, &qr_png,
-      "Write each accessory's setup QR code as a PNG; %n in PATTERN is the accessory's id", "PATTERN" },
+      N_("Write each accessory's setup QR code as a PNG; %n in PATTERN is the accessory's id"), "PATTERN" },
     { "bus", 0, 0, G_OPTION_ARG_STRING, &bus,
-      "Control API on this D-Bus: session (default), system, none, or an address", "BUS" },
+      N_("Control API on this D-Bus: session (default), system, none, or an address"), "BUS" },
     { "bus-name", 0, 0, G_OPTION_ARG_STRING, &bus_name,
-      "Own this bus name (default: " HAP_SIM_DBUS_NAME ")", "NAME" },
+      bus_name_help, "NAME" },
     { "max-connections", 0, 0, G_OPTION_ARG_INT64, &connections.max_connections,
-      "HAP/IP connections each accessory holds at once (default 256; 0: no cap of its own)", "N" },
+      N_("HAP/IP connections each accessory holds at once (default 256; 0: no cap of its own)"), "N" },
     { "max-process-connections", 0, 0, G_OPTION_ARG_INT64, &max_process_connections,
-      "HAP/IP connections of all accessories together (default: the descriptor limit minus "
-      "2 per accessory and max(64, 1/8)); at either cap the oldest unverified connection is closed", "N" },
+      N_("HAP/IP connections of all accessories together (default: the descriptor limit minus "
+      "2 per accessory and max(64, 1/8)); at either cap the oldest unverified connection is closed"), "N" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT64, &connections.idle_timeout_ms,
-      "Close a connection that takes no pairing step for this long before Pair Verify "
-      "(default 60000; 0: never)", "MS" },
+      N_("Close a connection that takes no pairing step for this long before Pair Verify "
+      "(default 60000; 0: never)"), "MS" },
     { "stall-timeout", 0, 0, G_OPTION_ARG_INT64, &connections.stall_timeout_ms,
-      "Close a connection whose request or encrypted frame stays incomplete this long "
-      "(default 10000; 0: never)", "MS" },
+      N_("Close a connection whose request or encrypted frame stays incomplete this long "
+      "(default 10000; 0: never)"), "MS" },
     { "pairing-timeout", 0, 0, G_OPTION_ARG_INT64, &connections.pairing_timeout_ms,
-      "Drop a Pair Setup or Pair Verify that waits this long for the controller "
-      "(default 30000; 0: never)", "MS" },
+      N_("Drop a Pair Setup or Pair Verify that waits this long for the controller "
+      "(default 30000; 0: never)"), "MS" },
     { "factory-reset", 0, 0, G_OPTION_ARG_NONE, &factory_reset,
-      "Wipe the identity, keys and pairings of the given accessories, then exit", NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log protocol details to stderr", NULL },
+      N_("Wipe the identity, keys and pairings of the given accessories, then exit"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log protocol details to stderr"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE.json|DIR…" },
     { NULL }
   };
 
-  setlocale (LC_ALL, "");
+  hap_i18n_init ();
+  bus_name_help = g_strdup_printf (_("Own this bus name (default: %s)"), HAP_SIM_DBUS_NAME);
   if (argc > 1 && g_str_equal (argv[1], "ctl"))
     return hap_sim_ctl_main (argc - 1, argv + 1);
   if (!wants_headless (argc, argv))
     return exec_app (argv);
 
-  context = g_option_context_new ("FILE.json|DIR… — serve virtual HomeKit accessories");
-  g_option_context_set_summary (context,
+  context = g_option_context_new (_("FILE.json|DIR… — serve virtual HomeKit accessories"));
+  /* xgettext sees no macros inside a literal: the interface name comes in through %s */
+  summary = g_strdup_printf (_(
     "Each FILE.json describes one accessory or one bridge (see accessories/README.md); a\n"
     "DIR is a workspace: every *.json in it. When an accessory is ready, one JSON line is\n"
     "printed on stdout:\n"
@@ -462,9 +466,10 @@ main (int argc, char **argv)
     "(port for HAP/IP, ble_adapter for HAP over BLE: the file's \"transports\").\n"
     "Logs go to stderr. SIGINT or SIGTERM closes connections and exits.\n"
     "\n"
-    "While it runs, `hap-simulator ctl` drives it over D-Bus (" HAP_SIM_DBUS_INTERFACE "):\n"
+    "While it runs, `hap-simulator ctl` drives it over D-Bus (%s):\n"
     "list, add, remove, stop, start, power-cycle, restart, get, set, pairings, sessions,\n"
-    "quirks, trace… — see `hap-simulator ctl --help`.");
+    "quirks, trace… — see `hap-simulator ctl --help`."), HAP_SIM_DBUS_INTERFACE);
+  g_option_context_set_summary (context, summary);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -473,12 +478,12 @@ main (int argc, char **argv)
     }
   if (files == NULL || files[0] == NULL)
     {
-      g_printerr ("hap-simulator: no accessory files given (try accessories/lightbulb.json)\n");
+      g_printerr (_("hap-simulator: no accessory files given (try accessories/lightbulb.json)\n"));
       return 2;
     }
   if (port < 0 || port > 65535)
     {
-      g_printerr ("hap-simulator: --port must be 0..65535\n");
+      g_printerr (_("hap-simulator: --port must be 0..65535\n"));
       return 2;
     }
   {
@@ -492,13 +497,13 @@ main (int argc, char **argv)
     for (guint i = 0; i < G_N_ELEMENTS (limits); i++)
       if (limits[i].value != -1 && (limits[i].value < 0 || limits[i].value > G_MAXUINT32))
         {
-          g_printerr ("hap-simulator: %s must be 0..%u\n", limits[i].name, G_MAXUINT32);
+          g_printerr (_("hap-simulator: %s must be 0..%u\n"), limits[i].name, G_MAXUINT32);
           return 2;
         }
   }
   if (setup_code != NULL && !hap_setup_code_validate (setup_code, &error))
     {
-      g_printerr ("hap-simulator: --setup-code: %s\n", error->message);
+      g_printerr (_("hap-simulator: --setup-code: %s\n"), error->message);
       return 2;
     }
   /* Logs of every level go to stderr: stdout carries the ready lines (JSON) and ctl's
@@ -511,7 +516,7 @@ main (int argc, char **argv)
   if (qr_png != NULL && (g_strv_length (files) > 1 || g_file_test (files[0], G_FILE_TEST_IS_DIR)) &&
       strstr (qr_png, "%n") == NULL)
     {
-      g_printerr ("hap-simulator: --qr-png needs %%n in the file name when serving several accessories\n");
+      g_printerr (_("hap-simulator: --qr-png needs %%n in the file name when serving several accessories\n"));
       return 2;
     }
   if (factory_reset)
@@ -578,7 +583,7 @@ main (int argc, char **argv)
       connection = connect_bus (bus, &required, &error);
       if (connection == NULL && required)
         {
-          g_printerr ("hap-simulator: --bus %s: %s\n", bus, error->message);
+          g_printerr (_("hap-simulator: --bus %s: %s\n"), bus, error->message);
           status = 1;
           goto out;
         }
@@ -586,7 +591,7 @@ main (int argc, char **argv)
         g_warning ("no session bus (%s): the control API is off", error->message);
       else if ((dbus = hap_sim_dbus_export (sim.engine, connection, &error)) == NULL)
         {
-          g_printerr ("hap-simulator: cannot export the control API: %s\n", error->message);
+          g_printerr (_("hap-simulator: cannot export the control API: %s\n"), error->message);
           status = 1;
           goto out;
         }

@@ -3,7 +3,7 @@
 # Safe to re-run; does nothing when everything is present.
 set -eu
 
-PACKAGES="meson ninja-build gcc clang pkg-config python3 \
+PACKAGES="meson ninja-build gcc clang pkg-config python3 gettext \
   libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev libsodium-dev libgmp-dev \
   libavahi-client-dev libavahi-glib-dev libqrencode-dev \
   dbus avahi-daemon avahi-utils iproute2 util-linux curl \

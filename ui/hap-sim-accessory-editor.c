@@ -13,6 +13,7 @@
 #include "hap-sim-accessory-editor.h"
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-transports-group.h"
 #include "hap-sim-ui-util.h"
@@ -371,8 +372,8 @@ update_service_subtitles (AccessoryForm *form)
 
       if (service->row != NULL)
         adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (service->row),
-                                       (int) i == primary ? "Primary service" :
-                                       service->type == NULL ? "Vendor service" : "");
+                                       (int) i == primary ? _("Primary service") :
+                                       service->type == NULL ? _("Vendor service") : "");
     }
 }
 
@@ -405,7 +406,7 @@ characteristic_row (const char *name, gboolean required, gboolean active, GtkWid
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), characteristic_label (name));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), required ? "Required" : "Optional");
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), required ? _("Required") : _("Optional"));
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), active || required);
   gtk_widget_set_sensitive (check, !required);
   gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
@@ -455,7 +456,7 @@ add_service (AccessoryForm        *form,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (service->row), title);
 
   remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
-  remove_label = g_strdup_printf ("Remove Service %s", title);
+  remove_label = g_strdup_printf (_("Remove Service %s"), title);
   gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (remove, "flat");
   gtk_widget_set_tooltip_text (remove, remove_label);
@@ -548,8 +549,8 @@ on_name_changed (AccessoryForm *form)
   if (form->group != NULL)
     {
       const char *name = gtk_editable_get_text (GTK_EDITABLE (form->name_row));
-      g_autofree char *escaped = g_markup_escape_text (*name ? name : "Bridged Accessory", -1);
-      g_autofree char *label = g_strdup_printf ("Remove Bridged Accessory %s", name);
+      g_autofree char *escaped = g_markup_escape_text (*name ? name : _("Bridged Accessory"), -1);
+      g_autofree char *label = g_strdup_printf (_("Remove Bridged Accessory %s"), name);
 
       adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (form->group), escaped);
       gtk_widget_set_tooltip_text (form->remove_button, label);
@@ -630,7 +631,7 @@ new_bridged_name (HapSimAccessoryEditor *self)
 {
   for (guint n = self->bridged->len;; n++)
     {
-      g_autofree char *name = g_strdup_printf ("Accessory %u", n);
+      g_autofree char *name = g_strdup_printf (_("Accessory %u"), n);
       gboolean used = FALSE;
 
       for (guint i = 0; i < self->bridged->len && !used; i++)
@@ -666,29 +667,29 @@ add_bridged (HapSimAccessoryEditor *self, JsonObject *original)
                                            form->remove_button);
 
   form->name_row = adw_entry_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (form->name_row), "Name");
-  set_accessible_label (form->name_row, "Bridged Accessory Name");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (form->name_row), _("Name"));
+  set_accessible_label (form->name_row, _("Bridged Accessory Name"));
   gtk_list_box_append (GTK_LIST_BOX (form->list), form->name_row);
 
   form->category_row = adw_combo_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (form->category_row), "Category");
-  set_accessible_label (form->category_row, "Bridged Accessory Category");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (form->category_row), _("Category"));
+  set_accessible_label (form->category_row, _("Bridged Accessory Category"));
   gtk_list_box_append (GTK_LIST_BOX (form->list), form->category_row);
 
   form->add_row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (form->add_row), "Add Service");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (form->add_row), _("Add Service"));
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (form->add_row), FALSE);
   form->service_dropdown =
     gtk_drop_down_new (NULL, gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string"));
   gtk_drop_down_set_enable_search (GTK_DROP_DOWN (form->service_dropdown), TRUE);
   gtk_widget_set_valign (form->service_dropdown, GTK_ALIGN_CENTER);
-  set_accessible_label (form->service_dropdown, "Service Type");
+  set_accessible_label (form->service_dropdown, _("Service Type"));
   adw_action_row_add_suffix (ADW_ACTION_ROW (form->add_row), form->service_dropdown);
   add_button = gtk_button_new_from_icon_name ("list-add-symbolic");
   gtk_widget_set_valign (add_button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (add_button, "flat");
-  gtk_widget_set_tooltip_text (add_button, "Add Service");
-  set_accessible_label (add_button, "Add Service");
+  gtk_widget_set_tooltip_text (add_button, _("Add Service"));
+  set_accessible_label (add_button, _("Add Service"));
   g_signal_connect (add_button, "clicked", G_CALLBACK (on_add_service_clicked), form);
   adw_action_row_add_suffix (ADW_ACTION_ROW (form->add_row), add_button);
   gtk_list_box_append (GTK_LIST_BOX (form->list), form->add_row);
@@ -1100,14 +1101,14 @@ hap_sim_accessory_editor_new (GtkWindow *parent,
   accessory_form_load (form, accessories != NULL ? element_object (accessories, 0) : NULL);
 
   /* The template's labels again, in code: GTK 4.18 names these after their content. */
-  set_accessible_label (GTK_WIDGET (self->name_row), "Accessory Name");
-  set_accessible_label (GTK_WIDGET (self->service_dropdown), "Service Type");
-  set_accessible_label (self->done_button, "Create Accessory");
+  set_accessible_label (GTK_WIDGET (self->name_row), _("Accessory Name"));
+  set_accessible_label (GTK_WIDGET (self->service_dropdown), _("Service Type"));
+  set_accessible_label (self->done_button, _("Create Accessory"));
   if (accessories != NULL)
     {
-      gtk_window_set_title (GTK_WINDOW (self), "Edit Accessory");
-      gtk_button_set_label (GTK_BUTTON (self->done_button), "_Save");
-      set_accessible_label (self->done_button, "Save Accessory");
+      gtk_window_set_title (GTK_WINDOW (self), _("Edit Accessory"));
+      gtk_button_set_label (GTK_BUTTON (self->done_button), _("_Save"));
+      set_accessible_label (self->done_button, _("Save Accessory"));
       bridge = json_array_get_length (accessories) > 1 ||
                selected_category (form) == CATEGORY_BRIDGE;
       for (guint i = 1; i < json_array_get_length (accessories); i++)
@@ -1115,7 +1116,7 @@ hap_sim_accessory_editor_new (GtkWindow *parent,
           add_bridged (self, element_object (accessories, i));
     }
   else if (bridge)
-    gtk_window_set_title (GTK_WINDOW (self), "New Bridge");
+    gtk_window_set_title (GTK_WINDOW (self), _("New Bridge"));
 
   hap_sim_transports_group_load (HAP_SIM_TRANSPORTS_GROUP (self->transports_group),
                                  self->original != NULL ? json_node_get_object (self->original) : NULL);

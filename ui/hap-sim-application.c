@@ -10,6 +10,7 @@
 #include "hap-sim-application.h"
 
 #include <stdlib.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-dbus.h"
 #include "hap-sim-preferences.h"
@@ -52,8 +53,8 @@ hap_sim_application_open_settings (GError **error)
   if (schema == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "the GSettings schema %s is not installed (install the app, or set "
-                   "GSETTINGS_SCHEMA_DIR to its build directory)", HAP_SIM_APP_ID);
+                   _("the GSettings schema %s is not installed (install the app, or set "
+                   "GSETTINGS_SCHEMA_DIR to its build directory)"), HAP_SIM_APP_ID);
       return NULL;
     }
   return g_settings_new_full (schema, NULL, NULL);
@@ -112,7 +113,7 @@ ensure_window (HapSimApplication *self)
     {
       window = GTK_WINDOW (hap_sim_window_new (GTK_APPLICATION (self), self->workspace, self->settings));
       for (guint i = 0; i < self->load_errors->len; i++)
-        hap_sim_ui_toast_error (GTK_WIDGET (window), "Not loaded",
+        hap_sim_ui_toast_error (GTK_WIDGET (window), _("Not loaded"),
                                 g_ptr_array_index (self->load_errors, i));
       g_ptr_array_set_size (self->load_errors, 0);
     }
@@ -154,10 +155,10 @@ action_about (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   static const char *developers[] = { "The HAP Simulator developers", NULL };
 
   adw_show_about_window (GTK_WINDOW (ensure_window (self)),
-                         "application-name", "HAP Simulator",
+                         "application-name", _("HAP Simulator"),
                          "application-icon", HAP_SIM_APP_ID,
                          "version", HAP_SIM_VERSION,
-                         "comments", "Run, pair, inspect and break virtual HomeKit accessories.",
+                         "comments", _("Run, pair, inspect and break virtual HomeKit accessories."),
                          "website", "https://github.com/hapsim/hap-simulator",
                          "issue-url", "https://github.com/hapsim/hap-simulator/issues",
                          "license-type", GTK_LICENSE_GPL_3_0,
@@ -186,12 +187,12 @@ hap_sim_application_handle_local_options (GApplication *app, GVariantDict *optio
   g_variant_dict_lookup (options, "port", "i", &self->port);
   if (self->port < 0 || self->port > 65535)
     {
-      g_printerr ("hap-simulator: --port must be 0..65535\n");
+      g_printerr (_("hap-simulator: --port must be 0..65535\n"));
       return 2;
     }
   if (self->setup_code != NULL && !hap_setup_code_validate (self->setup_code, &error))
     {
-      g_printerr ("hap-simulator: --setup-code: %s\n", error->message);
+      g_printerr (_("hap-simulator: --setup-code: %s\n"), error->message);
       return 2;
     }
   return -1;
@@ -276,7 +277,7 @@ hap_sim_application_open (GApplication *app, GFile **files, int n_files, const c
       HapSimAccessory *accessory = hap_sim_workspace_import (self->workspace, files[i], &error);
 
       if (accessory == NULL)
-        hap_sim_ui_toast_error (GTK_WIDGET (window), "Cannot import", error);
+        hap_sim_ui_toast_error (GTK_WIDGET (window), _("Cannot import"), error);
       else
         hap_sim_window_select (window, hap_sim_accessory_get_id (accessory));
     }
@@ -332,15 +333,15 @@ hap_sim_application_init (HapSimApplication *self)
 {
   static const GOptionEntry options[] = {
     { "workspace", 'w', 0, G_OPTION_ARG_FILENAME, NULL,
-      "Serve and edit the accessory files of DIR (default: the Preferences’ folder)", "DIR" },
+      N_("Serve and edit the accessory files of DIR (default: the Preferences’ folder)"), "DIR" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL,
-      "Where identities, keys and pairings are kept (default: $XDG_STATE_HOME/hap-simulator)", "DIR" },
+      N_("Where identities, keys and pairings are kept (default: $XDG_STATE_HOME/hap-simulator)"), "DIR" },
     { "port", 0, 0, G_OPTION_ARG_INT, NULL,
-      "TCP port of the first accessory; the next ones use the following ports", "N" },
-    { "bind", 0, 0, G_OPTION_ARG_STRING, NULL, "Listen on this address only", "ADDR" },
-    { "setup-code", 0, 0, G_OPTION_ARG_STRING, NULL, "Setup code for every accessory", "XXX-XX-XXX" },
+      N_("TCP port of the first accessory; the next ones use the following ports"), "N" },
+    { "bind", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Listen on this address only"), "ADDR" },
+    { "setup-code", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Setup code for every accessory"), "XXX-XX-XXX" },
     { "headless", 0, 0, G_OPTION_ARG_NONE, NULL,
-      "Run without a window (see hap-simulator --headless --help)", NULL },
+      N_("Run without a window (see hap-simulator --headless --help)"), NULL },
     { NULL }
   };
 
@@ -348,8 +349,8 @@ hap_sim_application_init (HapSimApplication *self)
   g_application_add_main_option_entries (G_APPLICATION (self), options);
   g_application_set_option_context_parameter_string (G_APPLICATION (self), "[FILE.json…]");
   g_application_set_option_context_summary (G_APPLICATION (self),
-    "Opens the desktop app over a workspace of accessory files. FILEs are imported into\n"
-    "the workspace. While it runs, `hap-simulator ctl` drives its accessories over D-Bus.");
+    _("Opens the desktop app over a workspace of accessory files. FILEs are imported into\n"
+    "the workspace. While it runs, `hap-simulator ctl` drives its accessories over D-Bus."));
 }
 
 HapSimApplication *

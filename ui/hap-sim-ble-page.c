@@ -12,6 +12,7 @@
 
 #include <adwaita.h>
 #include <stdio.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-inspect.h"
 #include "hap-sim-ui-util.h"
@@ -83,13 +84,13 @@ static const char *
 state_label (const char *state)
 {
   if (g_strcmp0 (state, "waiting") == 0)
-    return "Waiting for BlueZ or the adapter";
+    return _("Waiting for BlueZ or the adapter");
   if (g_strcmp0 (state, "advertising") == 0)
     return "Advertising";
   if (g_strcmp0 (state, "connected") == 0)
     return "Connected";
   if (g_strcmp0 (state, "silent") == 0)
-    return "Silent: not advertising";
+    return _("Silent: not advertising");
   return state;
 }
 
@@ -134,7 +135,7 @@ show_fields (HapSimBlePage *self, GVariant *fields)
   hash = g_variant_lookup_value (fields, "setup-hash", G_VARIANT_TYPE_BYTESTRING);
 
   /* hap-protocol.md §5.6: SF bit 0 set while the accessory has no pairing. */
-  set_valuef (self->sf_row, "0x%02x · %s", sf, (sf & 0x01) ? "not paired" : "paired");
+  set_valuef (self->sf_row, "0x%02x · %s", sf, (sf & 0x01) ? _("not paired") : _("paired"));
   set_value (self->adv_device_id_row, device_id);
   category = hap_sim_ui_category_label (acid);
   set_valuef (self->acid_row, "%u · %s", acid, category);
@@ -150,7 +151,7 @@ show_fields (HapSimBlePage *self, GVariant *fields)
       set_value (self->setup_hash_row, hex);
     }
   else
-    set_value (self->setup_hash_row, "None (the accessory is paired or a quirk left it out)");
+    set_value (self->setup_hash_row, _("None (the accessory is paired or a quirk left it out)"));
 }
 
 static void
@@ -165,17 +166,17 @@ show_advertisement (HapSimBlePage *self, GVariant *info)
     data = g_variant_get_fixed_array (bytes, &length, 1);
   g_free (self->raw_hex);
   self->raw_hex = hap_sim_ui_format_hex (data, length);
-  set_value (self->raw_row, length > 0 ? self->raw_hex : "Nothing on the air");
+  set_value (self->raw_row, length > 0 ? self->raw_hex : _("Nothing on the air"));
   gtk_widget_set_sensitive (self->copy_button, length > 0);
   if (length == 0)
-    adw_preferences_group_set_description (self->advertisement_group, "Nothing is advertised now");
+    adw_preferences_group_set_description (self->advertisement_group, _("Nothing is advertised now"));
   else if (fields == NULL)
     adw_preferences_group_set_description (self->advertisement_group,
-                                           "Apple’s manufacturer data as on the air now; it is not a "
-                                           "regular HAP advertisement (a broadcast, or bent by a quirk)");
+                                           _("Apple’s manufacturer data as on the air now; it is not a "
+                                           "regular HAP advertisement (a broadcast, or bent by a quirk)"));
   else
     adw_preferences_group_set_description (self->advertisement_group,
-                                           "Apple’s manufacturer data as on the air now");
+                                           _("Apple’s manufacturer data as on the air now"));
   show_fields (self, fields);
 }
 
@@ -204,20 +205,22 @@ show_central (HapSimBlePage *self, GVariant *central)
   g_variant_lookup (central, "subscriptions", "^a&s", &subscriptions);
 
   set_value (self->central_address_row, address);
-  set_value (self->central_controller_row, controller[0] ? controller : "Not verified yet");
+  set_value (self->central_controller_row, controller[0] ? controller : _("Not verified yet"));
   if (secured && established > 0)
     {
       g_autofree char *when = hap_sim_ui_format_time (established);
 
-      set_valuef (self->central_secured_row, "Yes, since %s", when);
+      set_valuef (self->central_secured_row, _("Yes, since %s"), when);
     }
   else
-    set_value (self->central_secured_row, secured ? "Yes" : "No");
+    set_value (self->central_secured_row, secured ? _("Yes") : _("No"));
   since = hap_sim_ui_format_time (connected);
   set_value (self->central_connected_row, since);
-  set_valuef (self->central_counters_row, "%" G_GUINT64_FORMAT " procedure%s · %" G_GUINT64_FORMAT
-              " bytes in · %" G_GUINT64_FORMAT " bytes out", procedures, procedures == 1 ? "" : "s",
-              bytes_in, bytes_out);
+  /* unsigned long long: xgettext cannot see through G_GUINT64_FORMAT in a translatable format */
+  set_valuef (self->central_counters_row,
+              ngettext ("%llu procedure · %llu bytes in · %llu bytes out",
+                        "%llu procedures · %llu bytes in · %llu bytes out", (gulong) MIN (procedures, G_MAXULONG)),
+              (unsigned long long) procedures, (unsigned long long) bytes_in, (unsigned long long) bytes_out);
   for (guint i = 0; subscriptions != NULL && subscriptions[i] != NULL; i++)
     {
       guint64 aid = 0, iid = 0;
@@ -228,7 +231,7 @@ show_central (HapSimBlePage *self, GVariant *central)
       name = characteristic_name (self->accessory, aid, iid);
       g_string_append_printf (names, "%s%s", names->len ? ", " : "", name);
     }
-  set_value (self->central_subscriptions_row, names->len ? names->str : "None");
+  set_value (self->central_subscriptions_row, names->len ? names->str : _("None"));
 }
 
 static const char *
@@ -237,10 +240,10 @@ interval_label (guint32 code)
   /* hap-protocol.md §5.12: the Broadcast Interval of Characteristic Configuration. */
   switch (code)
     {
-    case 1:  return "every 20 ms";
-    case 2:  return "every 1280 ms";
-    case 3:  return "every 2560 ms";
-    default: return "unknown interval";
+    case 1:  return _("every 20 ms");
+    case 2:  return _("every 1280 ms");
+    case 3:  return _("every 2560 ms");
+    default: return _("unknown interval");
     }
 }
 
@@ -264,8 +267,8 @@ show_broadcasts (HapSimBlePage *self, GVariant *info)
 
   g_variant_lookup (info, "broadcast-key", "b", &has_key);
   set_value (self->broadcast_key_row,
-             has_key ? "Present: broadcasts are encrypted with it"
-                     : "None yet (a controller generates one after Pair Verify)");
+             has_key ? _("Present: broadcasts are encrypted with it")
+                     : _("None yet (a controller generates one after Pair Verify)"));
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->broadcasts_list))) != NULL)
     gtk_list_box_remove (self->broadcasts_list, child);
@@ -348,7 +351,7 @@ refresh (HapSimBlePage *self)
   if (in_use[0] != '\0')
     set_value (self->adapter_row, in_use);
   else
-    set_valuef (self->adapter_row, "%s · not available", asked[0] ? asked : "First usable");
+    set_valuef (self->adapter_row, _("%s · not available"), asked[0] ? asked : _("First usable"));
   set_valuef (self->gsn_row, "%u", gsn);
   set_valuef (self->cn_row, "%u", cn);
   set_value (self->advertising_id_row, advertising_id);
@@ -383,7 +386,7 @@ on_copy_clicked (HapSimBlePage *self)
   if (self->raw_hex == NULL || self->raw_hex[0] == '\0')
     return;
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->raw_hex);
-  hap_sim_ui_toast (GTK_WIDGET (self), "Copied");
+  hap_sim_ui_toast (GTK_WIDGET (self), _("Copied"));
 }
 
 static void

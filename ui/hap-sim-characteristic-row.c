@@ -4,6 +4,7 @@
 #include "hap-sim-characteristic-row.h"
 
 #include <math.h>
+#include <glib/gi18n.h>
 
 #include "hap-model-private.h"
 #include "hap-sim-inspect.h"
@@ -225,7 +226,7 @@ apply (HapSimCharacteristicRow *self, GVariant *value)
   if (!hap_sim_accessory_set_value (self->accessory, self->characteristic, value, &error))
     {
       const char *label = hap_sim_ui_characteristic_label (self->characteristic);
-      g_autofree char *what = g_strdup_printf ("Cannot set %s", label);
+      g_autofree char *what = g_strdup_printf (_("Cannot set %s"), label);
 
       hap_sim_ui_toast_error (GTK_WIDGET (self), what, error);
       show_value (self, hap_characteristic_get_value (self->characteristic), TRUE);
@@ -354,7 +355,7 @@ build_number (HapSimCharacteristicRow *self, const char *label)
 
   if (!isnan (min) && !isnan (max) && max > min)
     {
-      g_autofree char *slider = g_strdup_printf ("%s slider", label);
+      g_autofree char *slider = g_strdup_printf (_("%s slider"), label);
       GtkWidget *scale = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, self->adjustment);
 
       gtk_scale_set_draw_value (GTK_SCALE (scale), FALSE);
@@ -428,7 +429,7 @@ build_control (HapSimCharacteristicRow *self)
   g_autofree char *spec = g_strdup_printf ("%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT,
                                            hap_sim_characteristic_aid (c),
                                            hap_characteristic_get_iid (c));
-  g_autofree char *value_description = g_strdup_printf ("value %s", spec);
+  g_autofree char *value_description = g_strdup_printf (_("value %s"), spec);
 
   self->step = NAN;
   self->event_only = hap_characteristic_is_event_only (c) ||
@@ -466,7 +467,7 @@ build_control (HapSimCharacteristicRow *self)
       break;
     case KIND_TRIGGER:
       self->control = gtk_button_new_with_label (type && g_str_equal (type->name, "Identify")
-                                                 ? "Identify" : "Send");
+                                                 ? _("Identify") : _("Send"));
       gtk_widget_set_valign (self->control, GTK_ALIGN_CENTER);
       g_signal_connect_swapped (self->control, "clicked", G_CALLBACK (on_trigger_clicked), self);
       break;
@@ -493,9 +494,9 @@ build_control (HapSimCharacteristicRow *self)
   gtk_box_append (self->control_box, self->control);
   if (self->event_only)
     {
-      g_autofree char *send_label = g_strdup_printf ("Send %s", label);
-      g_autofree char *send_description = g_strdup_printf ("send %s", spec);
-      GtkWidget *send = gtk_button_new_with_label ("Send");
+      g_autofree char *send_label = g_strdup_printf (_("Send %s"), label);
+      g_autofree char *send_description = g_strdup_printf (_("send %s"), spec);
+      GtkWidget *send = gtk_button_new_with_label (_("Send"));
 
       gtk_widget_set_valign (send, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (send, "suggested-action");

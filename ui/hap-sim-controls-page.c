@@ -5,6 +5,7 @@
 #include "hap-sim-controls-page.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-characteristic-row.h"
 #include "hap-sim-ui-util.h"
@@ -126,7 +127,7 @@ build_service (HapSimControlsPage *self, HapService *service)
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group),
                                    hap_sim_ui_service_label (service));
   if (hap_service_get_hidden (service))
-    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), "Hidden service");
+    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), _("Hidden service"));
   for (guint i = 0; i < characteristics->len; i++)
     adw_preferences_group_add (ADW_PREFERENCES_GROUP (group),
                                new_row (self, g_ptr_array_index (characteristics, i)));
@@ -138,9 +139,9 @@ build_heading (HapAccessory *accessory, gboolean first)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *title = gtk_label_new (hap_accessory_get_name (accessory));
-  g_autofree char *text = first ? g_strdup ("Bridge")
-                                : g_strdup_printf ("Bridged accessory %" G_GUINT64_FORMAT,
-                                                   hap_accessory_get_aid (accessory));
+  g_autofree char *text = first ? g_strdup (_("Bridge"))
+                                : g_strdup_printf (_("Bridged accessory %llu"),
+                                                   (unsigned long long) hap_accessory_get_aid (accessory));
   GtkWidget *caption = gtk_label_new (text);
 
   gtk_label_set_xalign (GTK_LABEL (title), 0);
@@ -300,7 +301,7 @@ hap_sim_controls_page_init (HapSimControlsPage *self)
   self->rows = g_hash_table_new (NULL, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
   /* Named like its tab; described by the accessory's name (see rebuild). */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, "Controls", -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Controls"), -1);
 }
 
 GtkWidget *

@@ -5,6 +5,7 @@
 #include "hap-sim-pairings-page.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-inspect.h"
 #include "hap-sim-ui-util.h"
@@ -54,7 +55,7 @@ confirmation_new (HapSimPairingsPage *self,
                                                      heading, body);
 
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", "_Cancel", response, label, NULL);
+                                    "cancel", _("_Cancel"), response, label, NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), response,
                                               ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
@@ -79,10 +80,10 @@ on_remove_response (AdwMessageDialog   *dialog,
     return;
   if (!hap_sim_inspect_remove_pairing (accessory, controller, &error))
     {
-      hap_sim_ui_toast_error (GTK_WIDGET (self), "Cannot remove the pairing", error);
+      hap_sim_ui_toast_error (GTK_WIDGET (self), _("Cannot remove the pairing"), error);
       return;
     }
-  done = g_strdup_printf ("Removed the pairing of %s", controller);
+  done = g_strdup_printf (_("Removed the pairing of %s"), controller);
   hap_sim_ui_toast (GTK_WIDGET (self), done);
 }
 
@@ -90,10 +91,10 @@ static void
 on_remove_clicked (GtkButton *button, HapSimPairingsPage *self)
 {
   const char *controller = g_object_get_data (G_OBJECT (button), "hap-sim-controller");
-  g_autofree char *heading = g_strdup_printf ("Remove the pairing of %s?", controller);
-  g_autofree char *body = g_strdup_printf ("The controller can no longer control “%s” and its "
+  g_autofree char *heading = g_strdup_printf (_("Remove the pairing of %s?"), controller);
+  g_autofree char *body = g_strdup_printf (_("The controller can no longer control “%s” and its "
                                            "connections are closed. It has to pair again to "
-                                           "come back.",
+                                           "come back."),
                                            hap_sim_accessory_get_name (self->accessory));
   AdwMessageDialog *dialog = confirmation_new (self, heading, body, "remove", "_Remove");
 
@@ -115,10 +116,10 @@ on_factory_reset_response (AdwMessageDialog   *dialog,
     return;
   if (!hap_sim_accessory_factory_reset (accessory, &error))
     {
-      hap_sim_ui_toast_error (GTK_WIDGET (self), "Factory reset failed", error);
+      hap_sim_ui_toast_error (GTK_WIDGET (self), _("Factory reset failed"), error);
       return;
     }
-  done = g_strdup_printf ("%s was reset: it has a new identity",
+  done = g_strdup_printf (_("%s was reset: it has a new identity"),
                           hap_sim_accessory_get_name (accessory));
   hap_sim_ui_toast (GTK_WIDGET (self), done);
 }
@@ -131,7 +132,7 @@ on_factory_reset_clicked (HapSimPairingsPage *self)
 
   if (self->accessory == NULL)
     return;
-  heading = g_strdup_printf ("Factory reset %s?", hap_sim_accessory_get_name (self->accessory));
+  heading = g_strdup_printf (_("Factory reset %s?"), hap_sim_accessory_get_name (self->accessory));
   dialog = confirmation_new (self, heading,
                              "Its pairings, keys and setup code are wiped and it gets a new "
                              "identity, with a new device ID: every controller has to pair "
@@ -166,16 +167,16 @@ pairing_row_new (HapSimPairingsPage *self, GVariant *pairing, gboolean running)
   title = g_markup_escape_text (controller, -1);
   escaped = g_markup_escape_text (fingerprint, -1);
   since = hap_sim_ui_format_time (added * G_USEC_PER_SEC);
-  subtitle = g_strdup_printf ("%s · <tt>%s</tt> · since %s", admin ? "Admin" : "User",
+  subtitle = g_strdup_printf (_("%s · <tt>%s</tt> · since %s"), admin ? _("Admin") : _("User"),
                               escaped, since);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
 
-  label = g_strdup_printf ("Remove Pairing %s", controller);
+  label = g_strdup_printf (_("Remove Pairing %s"), controller);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-  gtk_widget_set_tooltip_text (button, running ? "Remove Pairing"
-                                               : "Start the accessory to remove pairings");
+  gtk_widget_set_tooltip_text (button, running ? _("Remove Pairing")
+                                               : _("Start the accessory to remove pairings"));
   gtk_widget_set_sensitive (button, running);
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, "flat");
@@ -263,20 +264,21 @@ session_row_update (GtkWidget *row, GVariant *session)
   n_subs = g_strv_length ((char **) subs);
 
   since = hap_sim_ui_format_time (connected);
-  subtitle = g_strdup_printf ("%s · since %s", *controller ? controller : "not verified", since);
+  subtitle = g_strdup_printf (_("%s · since %s"), *controller ? controller : _("not verified"), since);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), peer);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
 
   in = g_format_size (bytes_in);
   out = g_format_size (bytes_out);
-  text = g_strdup_printf ("%" G_GUINT64_FORMAT " %s · %s in · %s out", requests,
-                          requests == 1 ? "request" : "requests", in, out);
+  text = g_strdup_printf (ngettext ("%llu request · %s in · %s out", "%llu requests · %s in · %s out",
+                                    (gulong) MIN (requests, G_MAXULONG)),
+                          (unsigned long long) requests, in, out);
   gtk_label_set_label (counters, text);
 
   if (n_subs == 0)
-    count = g_strdup ("No subscriptions");
+    count = g_strdup (_("No subscriptions"));
   else
-    count = g_strdup_printf ("%u %s", n_subs, n_subs == 1 ? "subscription" : "subscriptions");
+    count = g_strdup_printf (ngettext ("%u subscription", "%u subscriptions", n_subs), n_subs);
   list = g_strjoinv ("\n", (char **) subs);
   gtk_label_set_label (subscriptions, count);
   gtk_widget_set_tooltip_text (GTK_WIDGET (subscriptions), n_subs > 0 ? list : NULL);
@@ -313,7 +315,7 @@ refresh_sessions (HapSimPairingsPage *self)
     }
   gtk_label_set_label (self->sessions_placeholder,
                        hap_sim_accessory_get_server (self->accessory) != NULL
-                       ? "No Live Sessions" : "Not Running");
+                       ? _("No Live Sessions") : _("Not Running"));
 
   sessions = g_variant_ref_sink (hap_sim_inspect_sessions (self->accessory));
   g_variant_iter_init (&iter, sessions);

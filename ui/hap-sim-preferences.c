@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "hap-sim-preferences.h"
+#include <glib/gi18n.h>
 
 struct _HapSimPreferences
 {
@@ -53,7 +54,7 @@ on_folder_chosen (GtkNativeDialog *chooser, int response, HapSimPreferences *sel
       g_settings_set_string (self->settings, "workspace", path);
       adw_action_row_set_subtitle (self->workspace_row, path);
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                        adw_toast_new ("The new folder is served from the next start"));
+                                        adw_toast_new (_("The new folder is served from the next start")));
     }
   g_object_unref (chooser);
 }
@@ -62,8 +63,8 @@ static void
 on_change_workspace (HapSimPreferences *self)
 {
   GtkFileChooserNative *chooser =
-    gtk_file_chooser_native_new ("Workspace Folder", GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-                                 "_Select", "_Cancel");
+    gtk_file_chooser_native_new (_("Workspace Folder"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                 _("_Select"), _("_Cancel"));
 
   g_signal_connect (chooser, "response", G_CALLBACK (on_folder_chosen), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));

@@ -5,6 +5,7 @@
 #include "hap-sim-quirk-row.h"
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-inspect.h"
 #include "hap-sim-ui-util.h"
@@ -214,7 +215,7 @@ param_edited (HapSimQuirkRow *self, Param *param, GVariant *value)
   params = hap_sim_quirk_row_dup_params (self);
   if (!hap_sim_accessory_enable_quirk (self->accessory, self->info->name, params, &error))
     {
-      g_autofree char *what = g_strdup_printf ("Cannot set %s of %s", param->name,
+      g_autofree char *what = g_strdup_printf (_("Cannot set %s of %s"), param->name,
                                                self->info->name);
 
       hap_sim_ui_toast_error (GTK_WIDGET (self), what, error);
@@ -418,7 +419,7 @@ ensure_editors (HapSimQuirkRow *self)
     {
       GtkWidget *row = adw_action_row_new ();
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), "No parameters");
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No parameters"));
       gtk_widget_add_css_class (row, "dim-label");
       adw_expander_row_add_row (ADW_EXPANDER_ROW (self), row);
     }
@@ -457,8 +458,8 @@ on_enabled_switch_active (HapSimQuirkRow *self)
 
   if (!ok)
     {
-      g_autofree char *what = g_strdup_printf ("Cannot switch %s %s", self->info->name,
-                                               active ? "on" : "off");
+      g_autofree char *what = g_strdup_printf (_("Cannot switch %s %s"), self->info->name,
+                                               active ? _("on") : _("off"));
 
       hap_sim_ui_toast_error (GTK_WIDGET (self), what, error);
       sync_from_engine (self);   /* the switch goes back */
@@ -481,7 +482,7 @@ hap_sim_quirk_row_constructed (GObject *object)
   self->info_dict = g_variant_ref_sink (hap_sim_inspect_quirk_info (self->info));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), self->info->name);
   if (self->info->catalog_row > 0)
-    subtitle = g_strdup_printf ("%s\ndevice-quirks.md row %u", self->info->description,
+    subtitle = g_strdup_printf (_("%s\ndevice-quirks.md row %u"), self->info->description,
                                 self->info->catalog_row);
   else
     subtitle = g_strdup (self->info->description);

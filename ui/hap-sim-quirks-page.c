@@ -5,6 +5,7 @@
 #include "hap-sim-quirks-page.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-quirk-row.h"
 
@@ -43,18 +44,18 @@ static const struct
   const char *title;
   const char *description;
 } layer_groups [N_LAYERS] = {
-  [HAP_SIM_LAYER_TXT]   = { "mDNS TXT record", "What the accessory advertises on the network" },
-  [HAP_SIM_LAYER_HTTP]  = { "HTTP", "Framing and transport of requests and responses" },
-  [HAP_SIM_LAYER_TLV]   = { "Pairing TLV8", "Pair Setup, Pair Verify and the pairings list" },
-  [HAP_SIM_LAYER_JSON]  = { "JSON bodies", "Syntax and shape of the bodies of /accessories and "
-                                           "/characteristics" },
-  [HAP_SIM_LAYER_VAL]   = { "Values and metadata", "Characteristic values, formats and the "
-                                                   "attribute database" },
-  [HAP_SIM_LAYER_EV]    = { "Events", "Subscriptions and EVENT messages" },
-  [HAP_SIM_LAYER_FAULT] = { "Faults", "Latency, hangs, dropped connections, restarts and "
-                                      "storms" },
-  [HAP_SIM_LAYER_BLE]   = { "Bluetooth LE", "The GATT database, HAP-BLE procedures and the "
-                                            "advertisement" },
+  [HAP_SIM_LAYER_TXT]   = { N_("mDNS TXT record"), N_("What the accessory advertises on the network") },
+  [HAP_SIM_LAYER_HTTP]  = { N_("HTTP"), N_("Framing and transport of requests and responses") },
+  [HAP_SIM_LAYER_TLV]   = { N_("Pairing TLV8"), N_("Pair Setup, Pair Verify and the pairings list") },
+  [HAP_SIM_LAYER_JSON]  = { N_("JSON bodies"), N_("Syntax and shape of the bodies of /accessories and "
+                                           "/characteristics") },
+  [HAP_SIM_LAYER_VAL]   = { N_("Values and metadata"), N_("Characteristic values, formats and the "
+                                                   "attribute database") },
+  [HAP_SIM_LAYER_EV]    = { N_("Events"), N_("Subscriptions and EVENT messages") },
+  [HAP_SIM_LAYER_FAULT] = { N_("Faults"), N_("Latency, hangs, dropped connections, restarts and "
+                                      "storms") },
+  [HAP_SIM_LAYER_BLE]   = { N_("Bluetooth LE"), N_("The GATT database, HAP-BLE procedures and the "
+                                            "advertisement") },
 };
 
 static gboolean
@@ -106,7 +107,7 @@ update_count (HapSimQuirksPage *self)
   for (guint i = 0; i < self->rows->len; i++)
     if (hap_sim_quirk_row_get_enabled (g_ptr_array_index (self->rows, i)))
       enabled++;
-  text = g_strdup_printf ("%u enabled", enabled);
+  text = g_strdup_printf (_("%u enabled"), enabled);
   gtk_label_set_label (self->count_label, text);
 }
 
@@ -159,9 +160,9 @@ build_rows (HapSimQuirksPage *self)
 
       self->groups [layer] = adw_preferences_group_new ();
       adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->groups [layer]),
-                                       layer_groups [layer].title);
+                                       _(layer_groups [layer].title));
       adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->groups [layer]),
-                                             layer_groups [layer].description);
+                                             _(layer_groups [layer].description));
       gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
       gtk_widget_add_css_class (list, "boxed-list");
       gtk_list_box_set_filter_func (GTK_LIST_BOX (list), filter_row, self, NULL);

@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "hap-setup-qr.h"
 #include "hap-sim-error.h"
@@ -17,8 +18,8 @@
 /* About how large the code is drawn, in pixels: whole pixels per module keep it sharp. */
 #define QR_TARGET_SIZE 264
 
-#define NOT_STARTED_TEXT "Start the accessory: it gets its identity and setup code when it " \
-                         "first starts."
+#define NOT_STARTED_TEXT N_("Start the accessory: it gets its identity and setup code when it " \
+                         "first starts.")
 
 struct _HapSimSetupPage
 {
@@ -117,9 +118,9 @@ show_transports (HapSimSetupPage *self)
       if (in_use != NULL && in_use[0] != '\0')
         text = g_strdup (in_use);
       else if (in_use != NULL)
-        text = g_strdup_printf ("%s (not available)", asked[0] ? asked : "First usable");
+        text = g_strdup_printf (_("%s (not available)"), asked[0] ? asked : _("First usable"));
       else
-        text = g_strdup (asked[0] ? asked : "First usable");
+        text = g_strdup (asked[0] ? asked : _("First usable"));
       gtk_label_set_text (self->adapter_label, text);
     }
 }
@@ -147,7 +148,7 @@ refresh (HapSimSetupPage *self)
       gboolean never_started = g_error_matches (error, HAP_SIM_ERROR, HAP_SIM_ERROR_BAD_STATE);
 
       adw_status_page_set_description (self->not_started_page,
-                                       never_started ? NOT_STARTED_TEXT : error->message);
+                                       never_started ? _(NOT_STARTED_TEXT) : error->message);
       gtk_stack_set_visible_child_name (self->stack, "not-started");
       return;
     }
@@ -172,7 +173,7 @@ refresh (HapSimSetupPage *self)
       gtk_label_set_text (self->port_label, text);
     }
   else
-    gtk_label_set_text (self->port_label, "Not running");
+    gtk_label_set_text (self->port_label, _("Not running"));
   show_transports (self);
 
   if (paired)
@@ -182,9 +183,12 @@ refresh (HapSimSetupPage *self)
 
       pairings = g_variant_ref_sink (hap_sim_inspect_pairings (self->accessory));
       n = (guint) g_variant_n_children (pairings);
-      text = g_strdup_printf ("Paired with %u controller%s. A paired accessory does not accept "
-                              "another Pair Setup: remove its pairings or reset it to pair "
-                              "it again.", n, n == 1 ? "" : "s");
+      text = g_strdup_printf (ngettext ("Paired with %u controller. A paired accessory does not accept "
+                                        "another Pair Setup: remove its pairings or reset it to pair "
+                                        "it again.",
+                                        "Paired with %u controllers. A paired accessory does not accept "
+                                        "another Pair Setup: remove its pairings or reset it to pair "
+                                        "it again.", n), n);
       gtk_label_set_text (self->paired_description, text);
       gtk_stack_set_visible_child_name (self->code_stack, "paired");
       gtk_widget_add_css_class (GTK_WIDGET (self->code_label), "dim-label");
@@ -203,7 +207,7 @@ copy (HapSimSetupPage *self, const char *text)
   if (text == NULL)
     return;
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
-  hap_sim_ui_toast (GTK_WIDGET (self), "Copied");
+  hap_sim_ui_toast (GTK_WIDGET (self), _("Copied"));
 }
 
 static void

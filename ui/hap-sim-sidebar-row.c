@@ -3,6 +3,8 @@
  */
 #include "hap-sim-sidebar-row.h"
 
+#include <glib/gi18n.h>
+
 #include "hap-sim-inspect.h"
 #include "hap-sim-ui-util.h"
 
@@ -66,7 +68,7 @@ refresh (HapSimSidebarRow *self)
 
   g_free (self->status);
   if (sessions > 0)
-    self->status = g_strdup_printf ("%s · %u session%s", word, sessions, sessions == 1 ? "" : "s");
+    self->status = g_strdup_printf (ngettext ("%s · %u session", "%s · %u sessions", sessions), word, sessions);
   else
     self->status = g_strdup (word);
   if (central_connected (self->accessory))

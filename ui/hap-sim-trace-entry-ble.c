@@ -8,6 +8,8 @@
  */
 #include "hap-sim-trace-entry-private.h"
 
+#include <glib/gi18n.h>
+
 /* The pairing characteristics whose Value is pairing TLV8 (§5.8), and the IP path that
  * names the same exchange, so that both transports read "Pair Setup M3 (State 3)". */
 static const char *
@@ -44,7 +46,7 @@ append_param_summary (GString *out, JsonObject *param, const char *characteristi
   else if (json_object_has_member (param, "redacted"))
     {
       _hap_sim_trace_get_int (param, "length", &length);
-      g_string_append_printf (out, "%s redacted (%" G_GINT64_FORMAT " bytes)", type, length);
+      g_string_append_printf (out, _("%s redacted (%lld bytes)"), type, (long long) length);
     }
   else if (value != NULL)
     {
@@ -66,7 +68,7 @@ append_iid (GString *out, JsonObject *o)
 
   if (!_hap_sim_trace_get_int (o, "iid", &iid))
     return;
-  g_string_append_printf (out, " · IID %" G_GINT64_FORMAT, iid);
+  g_string_append_printf (out, _(" · IID %lld"), (long long) iid);
   if (_hap_sim_trace_get_string (o, "characteristic") != NULL)
     g_string_append_printf (out, " %s", _hap_sim_trace_get_string (o, "characteristic"));
 }
@@ -85,13 +87,13 @@ append_pdu_summary (GString *out, JsonObject *o, HapSimTraceKind kind)
       if (name != NULL)
         g_string_append_printf (out, "%s · ", name);
       else
-        g_string_append_printf (out, "Status %" G_GINT64_FORMAT " · ", status);
+        g_string_append_printf (out, _("Status %lld · "), (long long) status);
     }
   g_string_append (out, _hap_sim_trace_get_string (o, "opcode") ?: "?");
   _hap_sim_trace_get_int (o, "tid", &tid);
-  g_string_append_printf (out, " · TID %" G_GINT64_FORMAT, tid);
+  g_string_append_printf (out, _(" · TID %lld"), (long long) tid);
   if (_hap_sim_trace_get_int (o, "response-tid", &response_tid))
-    g_string_append_printf (out, " (answered as TID %" G_GINT64_FORMAT ")", response_tid);
+    g_string_append_printf (out, _(" (answered as TID %lld)"), (long long) response_tid);
   append_iid (out, o);
   for (guint i = 0; params != NULL && i < json_array_get_length (params); i++)
     {
@@ -103,9 +105,9 @@ append_pdu_summary (GString *out, JsonObject *o, HapSimTraceKind kind)
       append_param_summary (out, param, characteristic);
     }
   if (params == NULL && _hap_sim_trace_get_string (o, "hex") != NULL)
-    g_string_append_printf (out, " · 0x%s (not TLV8)", _hap_sim_trace_get_string (o, "hex"));
+    g_string_append_printf (out, _(" · 0x%s (not TLV8)"), _hap_sim_trace_get_string (o, "hex"));
   if (json_object_has_member (o, "unfragmented"))
-    g_string_append (out, " · unfragmented");
+    g_string_append (out, _(" · unfragmented"));
 }
 
 static JsonObject *
@@ -130,7 +132,7 @@ _hap_sim_trace_ble_summary (JsonObject *o, HapSimTraceKind kind, GString *out)
       break;
 
     case HAP_SIM_TRACE_KIND_INDICATION:
-      g_string_append (out, "Indication");
+      g_string_append (out, _("Indication"));
       append_iid (out, o);
       break;
 
@@ -138,32 +140,32 @@ _hap_sim_trace_ble_summary (JsonObject *o, HapSimTraceKind kind, GString *out)
       _hap_sim_trace_get_int (o, "gsn", &gsn);
       if (json_object_has_member (o, "withdrawn"))
         {
-          g_string_append (out, "Withdrawn: not advertising");
+          g_string_append (out, _("Withdrawn: not advertising"));
           break;
         }
       if ((fields = get_object (o, "fields")) != NULL)
         {
           _hap_sim_trace_get_int (fields, "sf", &sf);
           _hap_sim_trace_get_int (fields, "cn", &cn);
-          g_string_append_printf (out, "GSN %" G_GINT64_FORMAT " · SF 0x%02x (%s) · CN %" G_GINT64_FORMAT, gsn,
-                                  (guint) sf, (sf & 1) ? "not paired" : "paired", cn);
+          g_string_append_printf (out, _("GSN %lld · SF 0x%02x (%s) · CN %lld"), (long long) gsn,
+                                  (guint) sf, (sf & 1) ? _("not paired") : _("paired"), (long long) cn);
           if (!json_object_has_member (fields, "setup-hash"))
-            g_string_append (out, " · no setup hash");
+            g_string_append (out, _(" · no setup hash"));
         }
       else
         {
           _hap_sim_trace_get_int (o, "length", &length);
-          g_string_append_printf (out, "GSN %" G_GINT64_FORMAT " · does not parse: %s (%" G_GINT64_FORMAT " bytes)",
-                                  gsn, _hap_sim_trace_get_string (o, "error") ?: "?", length);
+          g_string_append_printf (out, _("GSN %lld · does not parse: %s (%lld bytes)"),
+                                  (long long) gsn, _hap_sim_trace_get_string (o, "error") ?: "?", (long long) length);
         }
       break;
 
     case HAP_SIM_TRACE_KIND_BROADCAST:
       _hap_sim_trace_get_int (o, "gsn", &gsn);
-      g_string_append_printf (out, "GSN %" G_GINT64_FORMAT, gsn);
+      g_string_append_printf (out, _("GSN %lld"), (long long) gsn);
       append_iid (out, o);
       if (json_object_has_member (o, "injected"))
-        g_string_append (out, " · injected by a quirk");
+        g_string_append (out, _(" · injected by a quirk"));
       break;
 
     default:
@@ -221,7 +223,7 @@ append_param_detail (GString *out, JsonObject *param)
 
   if (tlv != NULL)
     {
-      g_string_append_printf (out, "%s (pairing TLV8):\n", type);
+      g_string_append_printf (out, _("%s (pairing TLV8):\n"), type);
       for (guint i = 0; i < json_array_get_length (tlv); i++)
         {
           JsonObject *item = element_object (tlv, i);
@@ -233,13 +235,13 @@ append_param_detail (GString *out, JsonObject *param)
             }
         }
       if (_hap_sim_trace_get_string (param, "tlv-error") != NULL)
-        g_string_append_printf (out, "  TLV error: %s\n", _hap_sim_trace_get_string (param, "tlv-error"));
+        g_string_append_printf (out, _("  TLV error: %s\n"), _hap_sim_trace_get_string (param, "tlv-error"));
       return;
     }
   if (json_object_has_member (param, "redacted"))
     {
       _hap_sim_trace_get_int (param, "length", &length);
-      g_string_append_printf (out, "%s: redacted (%" G_GINT64_FORMAT " bytes)\n", type, length);
+      g_string_append_printf (out, _("%s: redacted (%lld bytes)\n"), type, (long long) length);
       return;
     }
   if (value != NULL)
@@ -249,12 +251,12 @@ append_param_detail (GString *out, JsonObject *param)
       g_string_append_printf (out, "%s: %s\n", type, text);
     }
   else if (_hap_sim_trace_get_string (param, "hex") != NULL)
-    g_string_append_printf (out, "%s: %s (hex%s)\n", type, _hap_sim_trace_get_string (param, "hex"),
-                            json_object_has_member (param, "truncated") ? ", truncated" : "");
+    g_string_append_printf (out, _("%s: %s (hex%s)\n"), type, _hap_sim_trace_get_string (param, "hex"),
+                            json_object_has_member (param, "truncated") ? _(", truncated") : "");
   else
     g_string_append_printf (out, "%s\n", type);
   if (_hap_sim_trace_get_string (param, "value-error") != NULL)
-    g_string_append_printf (out, "  does not decode: %s\n", _hap_sim_trace_get_string (param, "value-error"));
+    g_string_append_printf (out, _("  does not decode: %s\n"), _hap_sim_trace_get_string (param, "value-error"));
 }
 
 static void
@@ -263,22 +265,22 @@ append_pdu_detail (GString *out, JsonObject *o, HapSimTraceKind kind)
   JsonArray *params = _hap_sim_trace_get_array (o, "params");
   gint64 tid = 0, response_tid, iid, status, length = 0;
 
-  g_string_append_printf (out, "\nOpcode: %s\n", _hap_sim_trace_get_string (o, "opcode") ?: "?");
+  g_string_append_printf (out, _("\nOpcode: %s\n"), _hap_sim_trace_get_string (o, "opcode") ?: "?");
   _hap_sim_trace_get_int (o, "tid", &tid);
-  g_string_append_printf (out, "TID: %" G_GINT64_FORMAT "\n", tid);
+  g_string_append_printf (out, _("TID: %lld\n"), (long long) tid);
   if (_hap_sim_trace_get_int (o, "response-tid", &response_tid))
-    g_string_append_printf (out, "Answered as TID: %" G_GINT64_FORMAT " (not the request's)\n", response_tid);
+    g_string_append_printf (out, _("Answered as TID: %lld (not the request's)\n"), (long long) response_tid);
   if (_hap_sim_trace_get_int (o, "iid", &iid))
-    g_string_append_printf (out, "IID: %" G_GINT64_FORMAT " (%s)\n", iid,
+    g_string_append_printf (out, _("IID: %lld (%s)\n"), (long long) iid,
                             _hap_sim_trace_get_string (o, "characteristic") ?: "?");
   if (kind == HAP_SIM_TRACE_KIND_RESPONSE && _hap_sim_trace_get_int (o, "status", &status))
-    g_string_append_printf (out, "Status: %" G_GINT64_FORMAT " (%s)\n", status,
-                            _hap_sim_trace_get_string (o, "status-name") ?: "unknown");
+    g_string_append_printf (out, _("Status: %lld (%s)\n"), (long long) status,
+                            _hap_sim_trace_get_string (o, "status-name") ?: _("unknown"));
   if (json_object_has_member (o, "unfragmented"))
-    g_string_append (out, "Sent as one fragment, over the MTU\n");
+    g_string_append (out, _("Sent as one fragment, over the MTU\n"));
   if (!_hap_sim_trace_get_int (o, "length", &length))
     return;
-  g_string_append_printf (out, "\nBody (%" G_GINT64_FORMAT " bytes):\n", length);
+  g_string_append_printf (out, _("\nBody (%lld bytes):\n"), (long long) length);
   for (guint i = 0; params != NULL && i < json_array_get_length (params); i++)
     {
       JsonObject *param = element_object (params, i);
@@ -287,9 +289,9 @@ append_pdu_detail (GString *out, JsonObject *o, HapSimTraceKind kind)
         append_param_detail (out, param);
     }
   if (params == NULL && _hap_sim_trace_get_string (o, "hex") != NULL)
-    g_string_append_printf (out, "%s (hex)\n", _hap_sim_trace_get_string (o, "hex"));
+    g_string_append_printf (out, _("%s (hex)\n"), _hap_sim_trace_get_string (o, "hex"));
   if (_hap_sim_trace_get_string (o, "params-error") != NULL)
-    g_string_append_printf (out, "Not TLV8: %s\n", _hap_sim_trace_get_string (o, "params-error"));
+    g_string_append_printf (out, _("Not TLV8: %s\n"), _hap_sim_trace_get_string (o, "params-error"));
 }
 
 static void
@@ -302,13 +304,13 @@ append_fields_detail (GString *out, JsonObject *fields)
   _hap_sim_trace_get_int (fields, "gsn", &gsn);
   _hap_sim_trace_get_int (fields, "cn", &cn);
   _hap_sim_trace_get_int (fields, "cv", &cv);
-  g_string_append_printf (out, "Status flags: 0x%02x (%s)\n", (guint) sf, (sf & 1) ? "not paired" : "paired");
-  g_string_append_printf (out, "Device ID: %s\n", _hap_sim_trace_get_string (fields, "device-id") ?: "?");
-  g_string_append_printf (out, "Category: %" G_GINT64_FORMAT "\n", acid);
-  g_string_append_printf (out, "GSN: %" G_GINT64_FORMAT "\n", gsn);
-  g_string_append_printf (out, "Configuration number: %" G_GINT64_FORMAT "\n", cn);
-  g_string_append_printf (out, "Compatible version: %" G_GINT64_FORMAT "\n", cv);
-  g_string_append_printf (out, "Setup hash: %s\n", _hap_sim_trace_get_string (fields, "setup-hash") ?: "none");
+  g_string_append_printf (out, _("Status flags: 0x%02x (%s)\n"), (guint) sf, (sf & 1) ? _("not paired") : _("paired"));
+  g_string_append_printf (out, _("Device ID: %s\n"), _hap_sim_trace_get_string (fields, "device-id") ?: "?");
+  g_string_append_printf (out, _("Category: %lld\n"), (long long) acid);
+  g_string_append_printf (out, _("GSN: %lld\n"), (long long) gsn);
+  g_string_append_printf (out, _("Configuration number: %lld\n"), (long long) cn);
+  g_string_append_printf (out, _("Compatible version: %lld\n"), (long long) cv);
+  g_string_append_printf (out, _("Setup hash: %s\n"), _hap_sim_trace_get_string (fields, "setup-hash") ?: _("none"));
 }
 
 void
@@ -326,32 +328,32 @@ _hap_sim_trace_ble_detail (JsonObject *o, HapSimTraceKind kind, GString *out)
 
     case HAP_SIM_TRACE_KIND_INDICATION:
       if (_hap_sim_trace_get_int (o, "iid", &iid))
-        g_string_append_printf (out, "\nIndication of IID %" G_GINT64_FORMAT " (%s): its value changed; the "
-                                "controller reads it\n", iid, _hap_sim_trace_get_string (o, "characteristic") ?: "?");
+        g_string_append_printf (out, _("\nIndication of IID %lld (%s): its value changed; the "
+                                       "controller reads it\n"), (long long) iid, _hap_sim_trace_get_string (o, "characteristic") ?: "?");
       return;
 
     case HAP_SIM_TRACE_KIND_ADVERTISEMENT:
     case HAP_SIM_TRACE_KIND_BROADCAST:
       g_string_append_c (out, '\n');
       if (_hap_sim_trace_get_int (o, "gsn", &gsn))
-        g_string_append_printf (out, "GSN: %" G_GINT64_FORMAT "\n", gsn);
+        g_string_append_printf (out, _("GSN: %lld\n"), (long long) gsn);
       if (json_object_has_member (o, "withdrawn"))
-        g_string_append (out, "Withdrawn: nothing is advertised\n");
+        g_string_append (out, _("Withdrawn: nothing is advertised\n"));
       if (_hap_sim_trace_get_int (o, "iid", &iid))
-        g_string_append_printf (out, "IID: %" G_GINT64_FORMAT " (%s)\n", iid,
+        g_string_append_printf (out, _("IID: %lld (%s)\n"), (long long) iid,
                                 _hap_sim_trace_get_string (o, "characteristic") ?: "?");
       if (_hap_sim_trace_get_string (o, "advertising-id") != NULL)
-        g_string_append_printf (out, "Advertising identifier: %s\n", _hap_sim_trace_get_string (o, "advertising-id"));
+        g_string_append_printf (out, _("Advertising identifier: %s\n"), _hap_sim_trace_get_string (o, "advertising-id"));
       if (json_object_has_member (o, "injected"))
-        g_string_append (out, "Injected by a quirk\n");
+        g_string_append (out, _("Injected by a quirk\n"));
       if ((fields = get_object (o, "fields")) != NULL)
         append_fields_detail (out, fields);
       if (_hap_sim_trace_get_string (o, "error") != NULL)
-        g_string_append_printf (out, "Does not parse: %s\n", _hap_sim_trace_get_string (o, "error"));
+        g_string_append_printf (out, _("Does not parse: %s\n"), _hap_sim_trace_get_string (o, "error"));
       if (_hap_sim_trace_get_string (o, "hex") != NULL)
         {
           _hap_sim_trace_get_int (o, "length", &length);
-          g_string_append_printf (out, "\nManufacturer data (%" G_GINT64_FORMAT " bytes):\n%s\n", length,
+          g_string_append_printf (out, _("\nManufacturer data (%lld bytes):\n%s\n"), (long long) length,
                                   _hap_sim_trace_get_string (o, "hex"));
         }
       return;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <json-glib/json-glib.h>
+#include <glib/gi18n.h>
 
 #include "hap-http-parser-private.h"
 #include "hap-json.h"
@@ -147,21 +148,21 @@ _hap_sim_trace_append_pairing_summary (GString *out, const char *path, JsonArray
   gint64 state, method, error;
 
   if (g_strcmp0 (path, "/pair-setup") == 0)
-    g_string_append (out, "Pair Setup");
+    g_string_append (out, _("Pair Setup"));
   else if (g_strcmp0 (path, "/pair-verify") == 0)
-    g_string_append (out, "Pair Verify");
+    g_string_append (out, _("Pair Verify"));
   else if (g_strcmp0 (path, "/pairings") == 0)
-    g_string_append (out, "Pairings");
+    g_string_append (out, _("Pairings"));
   else
-    g_string_append (out, "Pairing");
+    g_string_append (out, _("Pairing"));
 
   if (!_hap_sim_trace_find_tlv_number (tlv, "State", &state))
     return;
-  g_string_append_printf (out, " M%" G_GINT64_FORMAT " (State %" G_GINT64_FORMAT, state, state);
+  g_string_append_printf (out, _(" M%lld (State %lld"), (long long) state, (long long) state);
   if (_hap_sim_trace_find_tlv_number (tlv, "Method", &method))
-    g_string_append_printf (out, ", Method %" G_GINT64_FORMAT, method);
+    g_string_append_printf (out, _(", Method %lld"), (long long) method);
   if (_hap_sim_trace_find_tlv_number (tlv, "Error", &error))
-    g_string_append_printf (out, ", Error %" G_GINT64_FORMAT, error);
+    g_string_append_printf (out, _(", Error %lld"), (long long) error);
   g_string_append_c (out, ')');
 }
 
@@ -210,7 +211,7 @@ append_value (guint64 aid, guint64 iid, JsonObject *object, gpointer data)
         continue;
       text = json_to_string (node, FALSE);
       g_string_append_printf (call->out, "%s%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT "%s = %s",
-                              call->any ? ", " : "", aid, iid, i == 1 ? " ev" : "", text);
+                              call->any ? ", " : "", aid, iid, i == 1 ? _(" ev") : "", text);
       call->any = TRUE;
     }
 }
@@ -299,7 +300,7 @@ build_summary (HapSimTraceEntry *self, JsonObject *o, GString *s)
 
   _hap_sim_trace_get_int (o, "length", &length);
   if (self->kind <= HAP_SIM_TRACE_KIND_CLOSED && self->has_session)
-    g_string_append_printf (s, "%s %" G_GUINT64_FORMAT " ", self->ble ? "BLE link" : "session",
+    g_string_append_printf (s, "%s %" G_GUINT64_FORMAT " ", self->ble ? _("BLE link") : _("session"),
                             self->session);
 
   if (self->ble && self->kind >= HAP_SIM_TRACE_KIND_REQUEST)
@@ -310,19 +311,19 @@ build_summary (HapSimTraceEntry *self, JsonObject *o, GString *s)
   switch (self->kind)
     {
     case HAP_SIM_TRACE_KIND_CONNECTED:
-      g_string_append (s, "connected");
+      g_string_append (s, _("connected"));
       if (_hap_sim_trace_get_string (o, "peer") != NULL)
-        g_string_append_printf (s, " from %s", _hap_sim_trace_get_string (o, "peer"));
+        g_string_append_printf (s, _(" from %s"), _hap_sim_trace_get_string (o, "peer"));
       break;
 
     case HAP_SIM_TRACE_KIND_SECURED:
-      g_string_append (s, "secured");
+      g_string_append (s, _("secured"));
       if (_hap_sim_trace_get_string (o, "controller") != NULL)
-        g_string_append_printf (s, " for %s", _hap_sim_trace_get_string (o, "controller"));
+        g_string_append_printf (s, _(" for %s"), _hap_sim_trace_get_string (o, "controller"));
       break;
 
     case HAP_SIM_TRACE_KIND_CLOSED:
-      g_string_append (s, "closed");
+      g_string_append (s, _("closed"));
       break;
 
     case HAP_SIM_TRACE_KIND_REQUEST:
@@ -347,14 +348,14 @@ build_summary (HapSimTraceEntry *self, JsonObject *o, GString *s)
     case HAP_SIM_TRACE_KIND_RESPONSE:
     case HAP_SIM_TRACE_KIND_RAW:
       if (self->kind == HAP_SIM_TRACE_KIND_EVENT)
-        g_string_append (s, "EVENT · ");
+        g_string_append (s, _("EVENT · "));
       else if (self->kind == HAP_SIM_TRACE_KIND_RAW)
-        g_string_append (s, "Raw · ");
+        g_string_append (s, _("Raw · "));
 
       if (json_object_has_member (o, "redacted"))
         {
-          g_string_append_printf (s, "redacted pairing message (%" G_GINT64_FORMAT " bytes)",
-                                  length);
+          g_string_append_printf (s, _("redacted pairing message (%lld bytes)"),
+                                  (long long) length);
           break;
         }
       if (tlv != NULL)
@@ -378,12 +379,12 @@ build_summary (HapSimTraceEntry *self, JsonObject *o, GString *s)
       if (has_status)
         append_status (s, status);
       else
-        g_string_append (s, self->kind == HAP_SIM_TRACE_KIND_RESPONSE ? "unframed response"
-                                                                     : "unframed");
+        g_string_append (s, self->kind == HAP_SIM_TRACE_KIND_RESPONSE ? _("unframed response")
+                                                                     : _("unframed"));
       if (content_type != NULL)
         g_string_append_printf (s, " · %s", content_type);
       else if (length > 0 || !has_status)
-        g_string_append_printf (s, " · %" G_GINT64_FORMAT " bytes", length);
+        g_string_append_printf (s, _(" · %lld bytes"), (long long) length);
       break;
 
     default:
@@ -442,7 +443,7 @@ hap_sim_trace_entry_new (const char *line, HapSimAccessory *accessory, GError **
     return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not a trace entry");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Not a trace entry"));
       return NULL;
     }
   o = json_node_get_object (root);
@@ -456,7 +457,7 @@ hap_sim_trace_entry_new (const char *line, HapSimAccessory *accessory, GError **
   if (k == G_N_ELEMENTS (kinds) || !_hap_sim_trace_get_int (o, "seq", &number))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "Not a trace entry: kind “%s”", kind ?: "");
+                   _("Not a trace entry: kind “%s”"), kind ?: "");
       return NULL;
     }
   self->kind = k;
@@ -465,7 +466,7 @@ hap_sim_trace_entry_new (const char *line, HapSimAccessory *accessory, GError **
   if (k >= HAP_SIM_TRACE_KIND_INDICATION && !self->ble)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "Not a trace entry: kind “%s” without \"transport\":\"ble\"", kind);
+                   _("Not a trace entry: kind “%s” without \"transport\":\"ble\""), kind);
       return NULL;
     }
   if (_hap_sim_trace_get_int (o, "session", &number))
@@ -500,7 +501,7 @@ _hap_sim_trace_append_tlv_item (GString *out, JsonObject *item)
   if (json_object_has_member (item, "redacted"))
     {
       _hap_sim_trace_get_int (item, "length", &length);
-      g_string_append_printf (out, "%s: redacted (%" G_GINT64_FORMAT " bytes)\n", type, length);
+      g_string_append_printf (out, _("%s: redacted (%lld bytes)\n"), type, (long long) length);
     }
   else if (value != NULL && json_node_get_value_type (value) == G_TYPE_INT64)
     {
@@ -517,7 +518,7 @@ _hap_sim_trace_append_tlv_item (GString *out, JsonObject *item)
   else if (value != NULL && json_node_get_value_type (value) == G_TYPE_STRING)
     g_string_append_printf (out, "%s: %s\n", type, json_node_get_string (value));
   else if (_hap_sim_trace_get_string (item, "hex") != NULL)
-    g_string_append_printf (out, "%s: %s (hex)\n", type, _hap_sim_trace_get_string (item, "hex"));
+    g_string_append_printf (out, _("%s: %s (hex)\n"), type, _hap_sim_trace_get_string (item, "hex"));
   else
     g_string_append_printf (out, "%s\n", type);
 }
@@ -535,15 +536,15 @@ append_body (GString *out, JsonObject *o)
   _hap_sim_trace_get_int (o, "length", &length);
   if (json_object_has_member (o, "redacted"))
     {
-      g_string_append_printf (out, "Pairing message redacted (%" G_GINT64_FORMAT " bytes)\n",
-                              length);
+      g_string_append_printf (out, _("Pairing message redacted (%lld bytes)\n"),
+                              (long long) length);
       return;
     }
   if (_hap_sim_trace_get_string (o, "head") != NULL)
-    g_string_append_printf (out, "Head: %s\n\n", _hap_sim_trace_get_string (o, "head"));
+    g_string_append_printf (out, _("Head: %s\n\n"), _hap_sim_trace_get_string (o, "head"));
   if (tlv != NULL)
     {
-      g_string_append_printf (out, "TLV (%" G_GINT64_FORMAT " bytes):\n", length);
+      g_string_append_printf (out, _("TLV (%lld bytes):\n"), (long long) length);
       for (guint i = 0; i < json_array_get_length (tlv); i++)
         {
           JsonNode *node = json_array_get_element (tlv, i);
@@ -552,15 +553,15 @@ append_body (GString *out, JsonObject *o)
             _hap_sim_trace_append_tlv_item (out, json_node_get_object (node));
         }
       if (_hap_sim_trace_get_string (o, "tlv-error") != NULL)
-        g_string_append_printf (out, "TLV error: %s\n", _hap_sim_trace_get_string (o, "tlv-error"));
+        g_string_append_printf (out, _("TLV error: %s\n"), _hap_sim_trace_get_string (o, "tlv-error"));
       return;
     }
   if (body == NULL && text == NULL && base64 == NULL)
     return;
 
-  g_string_append_printf (out, "Body (%" G_GINT64_FORMAT " bytes%s%s):\n", length,
-                          base64 != NULL ? ", base64" : "",
-                          truncated ? ", truncated" : "");
+  g_string_append_printf (out, _("Body (%lld bytes%s%s):\n"), (long long) length,
+                          base64 != NULL ? _(", base64") : "",
+                          truncated ? _(", truncated") : "");
   if (body != NULL)
     {
       g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -605,16 +606,16 @@ hap_sim_trace_entry_dup_detail (HapSimTraceEntry *self)
   time = format_time (_hap_sim_trace_get_string (o, "time"), TRUE);
   g_string_append_printf (out, "%s · #%" G_GUINT64_FORMAT, kinds[self->kind].label, self->seq);
   if (self->has_session)
-    g_string_append_printf (out, " · %s %" G_GUINT64_FORMAT, self->ble ? "BLE link" : "session",
+    g_string_append_printf (out, " · %s %" G_GUINT64_FORMAT, self->ble ? _("BLE link") : _("session"),
                             self->session);
   g_string_append_printf (out, " · %s\n", time);
   if (_hap_sim_trace_get_string (o, "peer") != NULL)
-    g_string_append_printf (out, "Peer: %s\n", _hap_sim_trace_get_string (o, "peer"));
+    g_string_append_printf (out, _("Peer: %s\n"), _hap_sim_trace_get_string (o, "peer"));
   if (_hap_sim_trace_get_string (o, "controller") != NULL)
-    g_string_append_printf (out, "Controller: %s\n", _hap_sim_trace_get_string (o, "controller"));
+    g_string_append_printf (out, _("Controller: %s\n"), _hap_sim_trace_get_string (o, "controller"));
   if (self->ble)
     {
-      g_string_append (out, "Transport: Bluetooth LE\n");
+      g_string_append (out, _("Transport: Bluetooth LE\n"));
       _hap_sim_trace_ble_detail (o, self->kind, out);
       return g_string_free (g_steal_pointer (&out), FALSE);
     }
@@ -624,11 +625,11 @@ hap_sim_trace_entry_dup_detail (HapSimTraceEntry *self)
   query = _hap_sim_trace_get_string (o, "query");
   if (method != NULL || path != NULL)
     g_string_append_printf (out, "\n%s%s %s%s%s\n",
-                            self->kind == HAP_SIM_TRACE_KIND_REQUEST ? "" : "In answer to ",
+                            self->kind == HAP_SIM_TRACE_KIND_REQUEST ? "" : _("In answer to "),
                             method ?: "", path ?: "", query != NULL ? "?" : "", query ?: "");
   if (_hap_sim_trace_get_int (o, "status", &status))
     {
-      g_string_append (out, self->kind == HAP_SIM_TRACE_KIND_EVENT ? "\nEVENT " : "\nStatus: ");
+      g_string_append (out, self->kind == HAP_SIM_TRACE_KIND_EVENT ? _("\nEVENT ") : _("\nStatus: "));
       append_status (out, status);
       g_string_append_c (out, '\n');
     }

@@ -5,6 +5,7 @@
 #include "hap-sim-traffic-page.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "hap-sim-trace-entry.h"
 #include "hap-sim-ui-util.h"
@@ -251,7 +252,7 @@ on_bind_row_cb (GtkSignalListItemFactory *factory,
     number = g_strdup_printf ("#%" G_GUINT64_FORMAT, id);
   gtk_label_set_text (GTK_LABEL (time), hap_sim_trace_entry_get_time_label (entry));
   gtk_label_set_text (GTK_LABEL (transport),
-                      hap_sim_trace_entry_get_transport (entry) == HAP_TRANSPORT_BLE ? "BLE" : "IP");
+                      hap_sim_trace_entry_get_transport (entry) == HAP_TRANSPORT_BLE ? _("BLE") : _("IP"));
   gtk_label_set_text (GTK_LABEL (session), number ?: "");
   gtk_label_set_text (GTK_LABEL (kind), hap_sim_trace_entry_get_kind_label (entry));
   gtk_widget_set_css_classes (kind, classes);
@@ -355,9 +356,9 @@ note_session (HapSimTrafficPage *self, HapSimTraceEntry *entry)
       return;
   g_array_append_val (self->sessions, session);
   if (session & SESSION_BLE)
-    name = g_strdup_printf ("BLE Link %" G_GUINT64_FORMAT, session & ~SESSION_BLE);
+    name = g_strdup_printf (_("BLE Link %llu"), (unsigned long long) (session & ~SESSION_BLE));
   else
-    name = g_strdup_printf ("Session %" G_GUINT64_FORMAT, session);
+    name = g_strdup_printf (_("Session %llu"), (unsigned long long) session);
   gtk_string_list_append (self->session_names, name);
 }
 
@@ -506,11 +507,11 @@ on_export_response_cb (HapSimTrafficPage    *self,
   if (response == GTK_RESPONSE_ACCEPT && file != NULL)
     {
       if (!hap_sim_traffic_page_export_to_file (self, file, &error))
-        hap_sim_ui_toast_error (GTK_WIDGET (self), "Could not export the traffic", error);
+        hap_sim_ui_toast_error (GTK_WIDGET (self), _("Could not export the traffic"), error);
       else
         {
           g_autofree char *name = g_file_get_basename (file);
-          g_autofree char *text = g_strdup_printf ("Traffic exported to “%s”", name);
+          g_autofree char *text = g_strdup_printf (_("Traffic exported to “%s”"), name);
 
           hap_sim_ui_toast (GTK_WIDGET (self), text);
         }
@@ -526,12 +527,12 @@ on_export_clicked_cb (HapSimTrafficPage *self)
 
   if (self->accessory == NULL || self->export_dialog != NULL)
     return;
-  name = g_strdup_printf ("%s-traffic.jsonl", hap_sim_accessory_get_id (self->accessory));
-  self->export_dialog = gtk_file_chooser_native_new ("Export Traffic",
+  name = g_strdup_printf ("%s-traffic.jsonl", hap_sim_accessory_get_id (self->accessory));  /* i18n-ignore: a file name */
+  self->export_dialog = gtk_file_chooser_native_new (_("Export Traffic"),
                                                      GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
                                                                           : NULL,
                                                      GTK_FILE_CHOOSER_ACTION_SAVE,
-                                                     "_Export", "_Cancel");
+                                                     _("_Export"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->export_dialog), TRUE);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->export_dialog), name);
   g_signal_connect_swapped (self->export_dialog, "response",

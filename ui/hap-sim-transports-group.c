@@ -11,6 +11,7 @@
 #include "hap-sim-transports-group.h"
 
 #include "hap-sim-adapters.h"
+#include <glib/gi18n.h>
 
 /* The transports row's toggle buttons (one of them is active), in the template's order. */
 enum { ITEM_IP, ITEM_BLE, ITEM_BOTH };
@@ -59,7 +60,7 @@ update_rows (HapSimTransportsGroup *self)
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->transports_row), !self->bridge);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->transports_row),
-                               self->bridge ? "A bridge is served over IP: HAP over BLE has no bridges" : NULL);
+                               self->bridge ? _("A bridge is served over IP: HAP over BLE has no bridges") : NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->adapter_row), item == ITEM_BLE || item == ITEM_BOTH);
 }
 
@@ -100,7 +101,7 @@ select_adapter (HapSimTransportsGroup *self, const char *name)
     name = "";
   if ((position = find_name (self, name)) == GTK_INVALID_LIST_POSITION)
     {
-      g_autofree char *label = g_strdup_printf ("%s · not found", name);
+      g_autofree char *label = g_strdup_printf (_("%s · not found"), name);
 
       add_item (self, name, label);
       position = self->names->len - 1;
@@ -115,11 +116,11 @@ adapter_label (const HapSimAdapter *adapter)
 
   g_string_append_printf (label, " · %s", adapter->address);
   if (!adapter->peripheral)
-    g_string_append (label, " · no peripheral role");
+    g_string_append (label, _(" · no peripheral role"));
   if (!adapter->powered)
-    g_string_append (label, " · off");
+    g_string_append (label, _(" · off"));
   if (adapter->used_by != NULL)
-    g_string_append_printf (label, " · used by %s", adapter->used_by);
+    g_string_append_printf (label, _(" · used by %s"), adapter->used_by);
   return g_string_free (label, FALSE);
 }
 
@@ -145,7 +146,7 @@ on_adapters_listed (GObject *source, GAsyncResult *result, gpointer user_data)
 
   g_ptr_array_set_size (self->names, 0);
   gtk_string_list_splice (self->labels, 0, g_list_model_get_n_items (G_LIST_MODEL (self->labels)), NULL);
-  add_item (self, "", "First usable");
+  add_item (self, "", _("First usable"));
   for (guint i = 0; i < adapters->len; i++)
     {
       const HapSimAdapter *adapter = g_ptr_array_index (adapters, i);
@@ -194,7 +195,7 @@ hap_sim_transports_group_init (HapSimTransportsGroup *self)
   self->labels = gtk_string_list_new (NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
   adw_combo_row_set_model (self->adapter_row, G_LIST_MODEL (self->labels));
-  add_item (self, "", "First usable");
+  add_item (self, "", _("First usable"));
   adw_combo_row_set_selected (self->adapter_row, 0);
   update_rows (self);
 }

@@ -4,6 +4,7 @@
 #include "hap-sim-ui-util.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 #include <math.h>
 
 #include "hap-sim-ui-resources.h"
@@ -74,7 +75,7 @@ hap_sim_ui_category_label (int category)
   g_autofree char *lower = NULL;
 
   if (name == NULL)
-    return g_strdup ("Other");
+    return g_strdup (_("Other"));
   /* "GARAGE_DOOR_OPENER" → "Garage Door Opener". */
   lower = g_ascii_strdown (name, -1);
   for (char *p = lower; *p != '\0'; p++)
@@ -169,11 +170,12 @@ hap_sim_ui_format_value (HapCharacteristic *characteristic, GVariant *value)
   double number;
 
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
-    return g_strdup (g_variant_get_boolean (value) ? "On" : "Off");
+    return g_strdup (g_variant_get_boolean (value) ? _("On") : _("Off"));
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
     return g_variant_dup_string (value, NULL);
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
-    return g_strdup_printf ("%" G_GSIZE_FORMAT " bytes", g_variant_get_size (value));
+    return g_strdup_printf (ngettext ("%lu byte", "%lu bytes", (gulong) g_variant_get_size (value)),
+                            (gulong) g_variant_get_size (value));
 
   number = number_of (value);
   if (type != NULL && type->constants != NULL && number == floor (number))
@@ -196,7 +198,7 @@ const char *
 hap_sim_ui_transports_label (HapTransportFlags transports)
 {
   if ((transports & HAP_TRANSPORT_IP) && (transports & HAP_TRANSPORT_BLE))
-    return "IP and BLE";
+    return _("IP and BLE");
   return (transports & HAP_TRANSPORT_BLE) ? "BLE" : "IP";
 }
 

@@ -17,6 +17,7 @@
 #include "hap-sim-sidebar-row.h"
 #include "hap-sim-traffic-page.h"
 #include "hap-sim-ui-util.h"
+#include <glib/gi18n.h>
 
 struct _HapSimWindow
 {
@@ -89,8 +90,8 @@ on_pairing_added (HapSimAccessory *accessory, const char *controller, gboolean a
 
   if (!g_settings_get_boolean (self->settings, "pairing-toasts"))
     return;
-  text = g_strdup_printf ("“%s” paired with %s%s", hap_sim_accessory_get_name (accessory), controller,
-                          admin ? " (admin)" : "");
+  text = g_strdup_printf (_("“%s” paired with %s%s"), hap_sim_accessory_get_name (accessory), controller,
+                          admin ? _(" (admin)") : "");
   hap_sim_window_toast (self, text);
 }
 
@@ -101,7 +102,7 @@ on_pairing_removed (HapSimAccessory *accessory, const char *controller, HapSimWi
 
   if (!g_settings_get_boolean (self->settings, "pairing-toasts"))
     return;
-  text = g_strdup_printf ("“%s” unpaired from %s", hap_sim_accessory_get_name (accessory), controller);
+  text = g_strdup_printf (_("“%s” unpaired from %s"), hap_sim_accessory_get_name (accessory), controller);
   hap_sim_window_toast (self, text);
 }
 
@@ -117,7 +118,7 @@ update_running_button (HapSimWindow *self)
   gtk_toggle_button_set_active (self->running_button, running);
   gtk_button_set_icon_name (GTK_BUTTON (self->running_button),
                             running ? "media-playback-stop-symbolic" : "media-playback-start-symbolic");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->running_button), running ? "Stop" : "Start");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->running_button), running ? _("Stop") : _("Start"));
 }
 
 static void
@@ -125,7 +126,7 @@ update_title (HapSimWindow *self)
 {
   if (self->selected == NULL)
     {
-      adw_view_switcher_title_set_title (self->switcher_title, "HAP Simulator");
+      adw_view_switcher_title_set_title (self->switcher_title, _("HAP Simulator"));
       adw_view_switcher_title_set_subtitle (self->switcher_title, NULL);
       return;
     }
@@ -133,13 +134,13 @@ update_title (HapSimWindow *self)
   switch (hap_sim_accessory_get_state (self->selected))
     {
     case HAP_SIM_STATE_STOPPED:
-      adw_view_switcher_title_set_subtitle (self->switcher_title, "Stopped");
+      adw_view_switcher_title_set_subtitle (self->switcher_title, _("Stopped"));
       break;
     case HAP_SIM_STATE_RUNNING:
-      adw_view_switcher_title_set_subtitle (self->switcher_title, "Running");
+      adw_view_switcher_title_set_subtitle (self->switcher_title, _("Running"));
       break;
     case HAP_SIM_STATE_ADVERTISED:
-      adw_view_switcher_title_set_subtitle (self->switcher_title, "Advertising");
+      adw_view_switcher_title_set_subtitle (self->switcher_title, _("Advertising"));
       break;
     default:
       g_assert_not_reached ();
@@ -333,7 +334,7 @@ action_toggle_running (GtkWidget *widget, const char *action, GVariant *paramete
   if (hap_sim_accessory_get_state (self->selected) != HAP_SIM_STATE_STOPPED)
     hap_sim_accessory_stop (self->selected);
   else if (!hap_sim_accessory_start (self->selected, &error))
-    hap_sim_ui_toast_error (widget, "Cannot start", error);
+    hap_sim_ui_toast_error (widget, _("Cannot start"), error);
   update_running_button (self);
 }
 
@@ -353,7 +354,7 @@ action_restart (GtkWidget *widget, const char *action, GVariant *parameter)
   g_autoptr(GError) error = NULL;
 
   if (!hap_sim_accessory_restart (self->selected, TRUE, &error))
-    hap_sim_ui_toast_error (widget, "Cannot restart", error);
+    hap_sim_ui_toast_error (widget, _("Cannot restart"), error);
 }
 
 static void
@@ -371,7 +372,7 @@ action_duplicate (GtkWidget *widget, const char *action, GVariant *parameter)
   g_autoptr(GError) error = NULL;
   HapSimAccessory *copy = hap_sim_workspace_duplicate (self->workspace, self->selected, &error);
 
-  show_result (self, copy, "Cannot duplicate", "Created", error);
+  show_result (self, copy, _("Cannot duplicate"), _("Created"), error);
 }
 
 static void
@@ -381,7 +382,7 @@ on_quirks_changed (HapSimWindow *self)
 
   /* Quirks toggled in the window are kept in the accessory file, as if declared there. */
   if (self->selected != NULL && !hap_sim_workspace_save_quirks (self->workspace, self->selected, &error))
-    hap_sim_ui_toast_error (GTK_WIDGET (self), "Quirks not saved", error);
+    hap_sim_ui_toast_error (GTK_WIDGET (self), _("Quirks not saved"), error);
 }
 
 /* Editor: new accessory, new bridge, or edit of the selected one. */
@@ -416,7 +417,7 @@ on_editor_done (HapSimAccessoryEditor *editor, JsonNode *definition, EditorData 
       hap_sim_accessory_editor_show_error (editor, error->message);
       return;
     }
-  show_result (self, result, NULL, data->accessory ? "Saved" : "Created", NULL);
+  show_result (self, result, NULL, data->accessory ? _("Saved") : _("Created"), NULL);
   gtk_window_destroy (GTK_WINDOW (editor));
 }
 
@@ -431,7 +432,7 @@ open_editor (HapSimWindow *self, HapSimAccessory *accessory, gboolean bridge)
   if (accessory != NULL &&
       (definition = hap_sim_workspace_dup_definition (self->workspace, accessory, &error)) == NULL)
     {
-      hap_sim_ui_toast_error (GTK_WIDGET (self), "Cannot edit", error);
+      hap_sim_ui_toast_error (GTK_WIDGET (self), _("Cannot edit"), error);
       return;
     }
   editor = hap_sim_accessory_editor_new (GTK_WINDOW (self), definition, bridge);
@@ -470,7 +471,7 @@ on_rename_response (AdwMessageDialog *dialog, const char *response, HapSimWindow
   if (!g_str_equal (response, "rename"))
     return;
   renamed = hap_sim_workspace_rename (self->workspace, accessory, gtk_editable_get_text (entry), &error);
-  show_result (self, renamed, "Cannot rename", "Renamed to", error);
+  show_result (self, renamed, _("Cannot rename"), _("Renamed to"), error);
 }
 
 static void
@@ -485,14 +486,14 @@ static void
 action_rename (GtkWidget *widget, const char *action, GVariant *parameter)
 {
   HapSimWindow *self = HAP_SIM_WINDOW (widget);
-  GtkWidget *dialog = hap_sim_ui_message_dialog_new (GTK_WINDOW (self), "Rename Accessory", NULL);
+  GtkWidget *dialog = hap_sim_ui_message_dialog_new (GTK_WINDOW (self), _("Rename Accessory"), NULL);
   GtkWidget *entry = gtk_entry_new ();
 
   gtk_editable_set_text (GTK_EDITABLE (entry), hap_sim_accessory_get_name (self->selected));
   gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, "New Name", -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, _("New Name"), -1);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", "_Cancel", "rename", "_Rename", NULL);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "rename", _("_Rename"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "rename", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "rename");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
@@ -515,10 +516,10 @@ on_delete_response (AdwMessageDialog *dialog, const char *response, HapSimWindow
   name = g_strdup (hap_sim_accessory_get_name (accessory));
   if (!hap_sim_workspace_delete (self->workspace, accessory, &error))
     {
-      hap_sim_ui_toast_error (GTK_WIDGET (self), "Cannot delete", error);
+      hap_sim_ui_toast_error (GTK_WIDGET (self), _("Cannot delete"), error);
       return;
     }
-  text = g_strdup_printf ("Deleted “%s”", name);
+  text = g_strdup_printf (_("Deleted “%s”"), name);
   hap_sim_window_toast (self, text);
 }
 
@@ -528,12 +529,12 @@ action_delete (GtkWidget *widget, const char *action, GVariant *parameter)
   HapSimWindow *self = HAP_SIM_WINDOW (widget);
   GtkWidget *dialog = hap_sim_ui_message_dialog_new (GTK_WINDOW (self), NULL, NULL);
 
-  adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (dialog), "Delete “%s”?",
+  adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (dialog), _("Delete “%s”?"),
                                      hap_sim_accessory_get_name (self->selected));
   adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
-                               "Its file, identity and pairings are deleted. Controllers paired with it "
-                               "will see it as unreachable.");
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", "_Cancel", "delete", "_Delete", NULL);
+                               _("Its file, identity and pairings are deleted. Controllers paired with it "
+                               "will see it as unreachable."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "delete", _("_Delete"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete", ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_object_set_data_full (G_OBJECT (dialog), "accessory", g_object_ref (self->selected), g_object_unref);
@@ -547,7 +548,7 @@ json_filter (void)
 {
   GtkFileFilter *filter = gtk_file_filter_new ();
 
-  gtk_file_filter_set_name (filter, "Accessory files (JSON)");
+  gtk_file_filter_set_name (filter, _("Accessory files (JSON)"));
   gtk_file_filter_add_pattern (filter, "*.json");
   gtk_file_filter_add_mime_type (filter, "application/json");
   return filter;
@@ -562,7 +563,7 @@ on_import_response (GtkNativeDialog *chooser, int response, HapSimWindow *self)
       g_autoptr(GError) error = NULL;
       HapSimAccessory *accessory = hap_sim_workspace_import (self->workspace, file, &error);
 
-      show_result (self, accessory, "Cannot import", "Imported", error);
+      show_result (self, accessory, _("Cannot import"), _("Imported"), error);
     }
   g_object_unref (chooser);
 }
@@ -573,9 +574,9 @@ action_import (GtkWidget *widget, const char *action, GVariant *parameter)
   /* A device dump (what a real device answered to GET /accessories, `hapctl clone`, or a
    * Home Assistant diagnostics download) is an accessory file to the loader. */
   gboolean dump = g_str_equal (action, "win.import-dump");
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (dump ? "Import Device Dump" : "Import Accessory File",
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (dump ? _("Import Device Dump") : _("Import Accessory File"),
                                                                GTK_WINDOW (widget),
-                                                               GTK_FILE_CHOOSER_ACTION_OPEN, "_Import", "_Cancel");
+                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"), _("_Cancel"));
 
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), json_filter ());
   g_signal_connect (chooser, "response", G_CALLBACK (on_import_response), widget);
@@ -593,9 +594,9 @@ on_export_response (GtkNativeDialog *chooser, int response, HapSimWindow *self)
       g_autoptr(GError) error = NULL;
 
       if (!hap_sim_workspace_export (self->workspace, accessory, file, &error))
-        hap_sim_ui_toast_error (GTK_WIDGET (self), "Cannot export", error);
+        hap_sim_ui_toast_error (GTK_WIDGET (self), _("Cannot export"), error);
       else
-        hap_sim_window_toast (self, "Exported");
+        hap_sim_window_toast (self, _("Exported"));
     }
   g_object_unref (chooser);
 }
@@ -604,8 +605,8 @@ static void
 action_export (GtkWidget *widget, const char *action, GVariant *parameter)
 {
   HapSimWindow *self = HAP_SIM_WINDOW (widget);
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new ("Export Accessory File", GTK_WINDOW (widget),
-                                                               GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "_Cancel");
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export Accessory File"), GTK_WINDOW (widget),
+                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   g_autofree char *name = g_strconcat (hap_sim_accessory_get_id (self->selected), ".json", NULL);
 
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);

@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "hap-json.h"
 #include "hap-sim-error.h"
@@ -152,7 +153,7 @@ get_accessories (JsonNode *definition, GError **error)
       !JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, 0)))
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
-                   "the definition has no accessory");
+                   _("the definition has no accessory"));
       return NULL;
     }
   return array;
@@ -191,7 +192,7 @@ set_errno_error (GError **error, const char *what, const char *path)
 {
   int saved = errno;
 
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot %s %s: %s", what,
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), _("cannot %s %s: %s"), what,
                path, g_strerror (saved));
   return FALSE;
 }
@@ -237,7 +238,7 @@ slugify (const char *name)
   while (slug->len > 0 && slug->str[slug->len - 1] == '-')
     g_string_truncate (slug, slug->len - 1);
   if (slug->len == 0)
-    g_string_append (slug, "accessory");
+    g_string_append (slug, "accessory");  /* i18n-ignore: a file name, kept ASCII */
   return g_string_free (slug, FALSE);
 }
 
@@ -387,7 +388,7 @@ validate_text (const char *path, const char *text, GError **error)
   if (strstr (text, "\"simulator\"") == NULL)
     return TRUE;
 
-  template = g_strdup_printf ("%s/.%s-XXXXXX", dir, base);
+  template = g_strdup_printf ("%s/.%s-XXXXXX", dir, base);  /* i18n-ignore: a mkstemp template */
   if ((fd = g_mkstemp_full (template, O_RDWR, 0600)) < 0)
     return set_errno_error (error, "create", template);
   g_close (fd, NULL);
@@ -747,8 +748,8 @@ hap_sim_workspace_dup_definition (HapSimWorkspace *self,
   if (hap_accessory_is_recorded (hap_sim_accessory_get_accessory (accessory)))
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_FAILED,
-                   "%s is served as a real device recorded it; editing would rewrite it in the "
-                   "simulator's format and lose the recording. Change the file itself: %s",
+                   _("%s is served as a real device recorded it; editing would rewrite it in the "
+                     "simulator's format and lose the recording. Change the file itself: %s"),
                    hap_sim_accessory_get_id (accessory), hap_sim_accessory_get_file (accessory));
       return NULL;
     }
@@ -820,7 +821,7 @@ hap_sim_workspace_rename (HapSimWorkspace *self,
   if (*stripped == '\0')
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
-                   "the name must not be empty");
+                   _("the name must not be empty"));
       return NULL;
     }
   if ((definition = hap_sim_workspace_dup_definition (self, accessory, error)) == NULL ||
@@ -960,7 +961,7 @@ hap_sim_workspace_import (HapSimWorkspace *self,
   if ((source = g_file_get_path (file)) == NULL)
     {
       g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_INVALID_ARGUMENT,
-                   "%s: only local files can be imported", g_file_peek_path (file));
+                   _("%s: only local files can be imported"), g_file_peek_path (file));
       return NULL;
     }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "vb-daemon.h"
+#include "i18n/hap-i18n.h"
 
 typedef struct
 {
@@ -43,8 +44,8 @@ name_lost (GDBusConnection *connection, const char *name, gpointer data)
   Run *run = data;
 
   g_printerr ("hap-virtual-bluez: %s\n", connection == NULL
-              ? "the bus connection is gone"
-              : "org.bluez is owned by another process (is bluetoothd running on this bus?)");
+              ? _("the bus connection is gone")
+              : _("org.bluez is owned by another process (is bluetoothd running on this bus?)"));
   run->status = EXIT_FAILURE;
   g_main_loop_quit (run->loop);
 }
@@ -54,7 +55,7 @@ bus_closed (GDBusConnection *connection, gboolean remote_peer_vanished, GError *
 {
   Run *run = data;
 
-  g_printerr ("hap-virtual-bluez: the bus connection closed\n");
+  g_printerr (_("hap-virtual-bluez: the bus connection closed\n"));
   run->status = EXIT_FAILURE;
   g_main_loop_quit (run->loop);
 }
@@ -110,29 +111,29 @@ main (int argc, char **argv)
   gboolean no_connected_signal = FALSE, verbose = FALSE, experimental = FALSE;
   const GOptionEntry entries[] = {
     { "bus", 0, 0, G_OPTION_ARG_STRING, &bus,
-      "Bus to serve org.bluez on: system (default, honours DBUS_SYSTEM_BUS_ADDRESS), session, "
-      "or a D-Bus address", "BUS" },
-    { "adapters", 0, 0, G_OPTION_ARG_INT, &adapters, "Number of adapters hci0..hciN-1 (1-16, default 2)", "N" },
+      N_("Bus to serve org.bluez on: system (default, honours DBUS_SYSTEM_BUS_ADDRESS), session, "
+      "or a D-Bus address"), "BUS" },
+    { "adapters", 0, 0, G_OPTION_ARG_INT, &adapters, N_("Number of adapters hci0..hciN-1 (1-16, default 2)"), "N" },
     { "address-prefix", 0, 0, G_OPTION_ARG_STRING, &prefix,
-      "First five bytes of the adapters' public addresses; the sixth is the index + 1 "
-      "(default 00:AA:01:01:00)", "XX:XX:XX:XX:XX" },
+      N_("First five bytes of the adapters' public addresses; the sixth is the index + 1 "
+      "(default 00:AA:01:01:00)"), "XX:XX:XX:XX:XX" },
     { "no-connected-signal", 0, 0, G_OPTION_ARG_NONE, &no_connected_signal,
-      "Connect returns but emits no PropertiesChanged(Connected=true), as real bluetoothd "
-      "sometimes does (Properties.Get still says true)", NULL },
+      N_("Connect returns but emits no PropertiesChanged(Connected=true), as real bluetoothd "
+      "sometimes does (Properties.Get still says true)"), NULL },
     { "new-central", 0, 0, G_OPTION_ARG_STRING, &new_central,
-      "How a first-time central appears on the peripheral's adapter: added (InterfacesAdded "
-      "with Connected=true), changed (then PropertiesChanged) or alternate (default)", "MODE" },
+      N_("How a first-time central appears on the peripheral's adapter: added (InterfacesAdded "
+      "with Connected=true), changed (then PropertiesChanged) or alternate (default)"), "MODE" },
     { "gatt-cache", 0, 0, G_OPTION_ARG_STRING, &gatt_cache,
-      "always (default, Debian's [GATT] Cache): a central keeps the mirrored GATT objects "
-      "after a disconnect; no: they are removed", "MODE" },
-    { "mtu", 0, 0, G_OPTION_ARG_INT, &mtu, "ATT_MTU of every connection (23-517, default 517)", "MTU" },
+      N_("always (default, Debian's [GATT] Cache): a central keeps the mirrored GATT objects "
+      "after a disconnect; no: they are removed"), "MODE" },
+    { "mtu", 0, 0, G_OPTION_ARG_INT, &mtu, N_("ATT_MTU of every connection (23-517, default 517)"), "MTU" },
     { "experimental", 0, 0, G_OPTION_ARG_NONE, &experimental,
-      "Act like bluetoothd -E: apply MinInterval, MaxInterval and TxPower of adverts", NULL },
+      N_("Act like bluetoothd -E: apply MinInterval, MaxInterval and TxPower of adverts"), NULL },
     { "temporary-timeout", 0, 0, G_OPTION_ARG_INT, &temporary_timeout,
-      "Seconds before an unused device object goes ([General] TemporaryTimeout, default 30)", "S" },
+      N_("Seconds before an unused device object goes ([General] TemporaryTimeout, default 30)"), "S" },
     { "connect-timeout", 0, 0, G_OPTION_ARG_INT, &connect_timeout,
-      "Seconds a Connect waits for the peer to advertise (default 20)", "S" },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log what happens on stderr", NULL },
+      N_("Seconds a Connect waits for the peer to advertise (default 20)"), "S" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log what happens on stderr"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -143,25 +144,26 @@ main (int argc, char **argv)
   Run run = { NULL, EXIT_SUCCESS };
   guint owner_id, sigint_id, sigterm_id;
 
+  hap_i18n_init ();
   g_option_context_set_summary (context,
-    "A virtual BlueZ 5.66: owns org.bluez and implements the adapter, advertising, GATT server\n"
+    _("A virtual BlueZ 5.66: owns org.bluez and implements the adapter, advertising, GATT server\n"
     "and GATT client D-Bus API the way bluetoothd does, with virtual adapters that advertise,\n"
     "scan and connect to each other. An accessory registers its GATT application and\n"
     "advertisement on one adapter; a BlueZ central (bleak, Home Assistant) scans and\n"
-    "connects from another. Prints \"ready\" once org.bluez is owned.");
+    "connects from another. Prints \"ready\" once org.bluez is owned."));
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage (context, error->message);
   if (argc > 1)
-    return usage (context, "unexpected arguments");
+    return usage (context, _("unexpected arguments"));
   if (adapters < 1 || adapters > 16)
-    return usage (context, "--adapters must be 1 to 16");
+    return usage (context, _("--adapters must be 1 to 16"));
   if (mtu < 23 || mtu > 517)
-    return usage (context, "--mtu must be 23 to 517");
+    return usage (context, _("--mtu must be 23 to 517"));
   if (temporary_timeout < 1 || connect_timeout < 1)
-    return usage (context, "timeouts must be at least 1 s");
+    return usage (context, _("timeouts must be at least 1 s"));
   if (!parse_prefix (prefix != NULL ? prefix : "00:AA:01:01:00", options.address_prefix))
-    return usage (context, "--address-prefix must be five hex bytes like 00:AA:01:01:00");
+    return usage (context, _("--address-prefix must be five hex bytes like 00:AA:01:01:00"));
   if (new_central == NULL || strcmp (new_central, "alternate") == 0)
     options.new_central = VB_NEW_CENTRAL_ALTERNATE;
   else if (strcmp (new_central, "added") == 0)
@@ -169,9 +171,9 @@ main (int argc, char **argv)
   else if (strcmp (new_central, "changed") == 0)
     options.new_central = VB_NEW_CENTRAL_CHANGED;
   else
-    return usage (context, "--new-central must be added, changed or alternate");
+    return usage (context, _("--new-central must be added, changed or alternate"));
   if (gatt_cache != NULL && strcmp (gatt_cache, "always") != 0 && strcmp (gatt_cache, "no") != 0)
-    return usage (context, "--gatt-cache must be always or no");
+    return usage (context, _("--gatt-cache must be always or no"));
   options.gatt_cache_off = gatt_cache != NULL && strcmp (gatt_cache, "no") == 0;
   options.n_adapters = (guint) adapters;
   options.no_connected_signal = no_connected_signal;
@@ -184,8 +186,8 @@ main (int argc, char **argv)
   connection = open_bus (bus != NULL ? bus : "system", &error);
   if (connection == NULL)
     {
-      g_printerr ("hap-virtual-bluez: cannot connect to the %s bus: %s\n",
-                  bus != NULL ? bus : "system", error->message);
+      g_printerr (_("hap-virtual-bluez: cannot connect to the %s bus: %s\n"),
+                  bus != NULL ? bus : _("system"), error->message);
       return EXIT_FAILURE;
     }
   g_dbus_connection_set_exit_on_close (connection, FALSE);
