@@ -4,7 +4,9 @@
 # flatpak/io.github.hapsim.Simulator.json (ci-manifest.py: Debian's .orig tarballs for the
 # module sources) with flatpak-builder, installs it in scratch installations and runs
 # test_flatpak.py as an ordinary user in a private network (run-in-namespace.sh).
-#   tests/flatpak/run.sh [BUILD_DIR]
+#   tests/flatpak/run.sh [--no-build] [BUILD_DIR]
+# --no-build installs the app the last run built (_flatpak/repo) instead of building it:
+# for work on test_flatpak.py.
 # BUILD_DIR (default _build) gives the controllers outside the sandbox: hapctl and
 # `hap-simulator ctl`. Prints TAP; writes a meson-style testlog (one JSON line per check)
 # to _flatpak/testlog.json for tools/run-tests.sh's summary, and the window's screenshot
@@ -17,6 +19,8 @@
 set -eu
 cd "$(dirname "$0")/../.."
 checkout=$(pwd)
+no_build=0
+[ "${1:-}" = --no-build ] && { no_build=1; shift; }
 build=$checkout/${1:-_build}
 app=io.github.hapsim.Simulator
 manifest=$checkout/flatpak/$app.json
@@ -36,7 +40,12 @@ die () {
   exit 1
 }
 
-rm -rf "$work" "$artifacts"
+if [ "$no_build" = 1 ]; then
+  rm -f "$testlog"
+else
+  rm -rf "$work"
+fi
+rm -rf "$artifacts"
 mkdir -p "$work" "$artifacts"
 [ "$(id -u)" = 0 ] || die "needs root (mmdebstrap, namespaces)"
 for tool in flatpak flatpak-builder mmdebstrap eu-strip xdg-dbus-proxy bwrap ostree Xvfb avahi-browse; do
@@ -79,9 +88,10 @@ if ! tests/flatpak/ci-manifest.py "$manifest" "$sources" "$work/manifest.json" 2
     > "$apt_dir/sources.list"
   set -- -o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null \
     -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir" -o APT::Sandbox::User=root
-  # shellcheck disable=SC2046
-  { apt-get "$@" update && (cd "$sources" && apt-get "$@" source --download-only \
-      $(tests/flatpak/ci-manifest.py "$manifest" --debian-sources)); } > "$work/sources.log" 2>&1 ||
+  packages=$(tests/flatpak/ci-manifest.py "$manifest" --debian-sources)
+  # shellcheck disable=SC2086
+  { apt-get "$@" update && (cd "$sources" && apt-get "$@" source --download-only $packages); } \
+    > "$work/sources.log" 2>&1 ||
     die "apt-get source failed ($work/sources.log)"
   tests/flatpak/ci-manifest.py "$manifest" "$sources" "$work/manifest.json" ||
     die "the CI manifest could not be written"
@@ -90,11 +100,11 @@ step "CI manifest written ($work/manifest.json)"
 
 # ---- build and install ----------------------------------------------------------------
 state=$runtime_cache/builder-state
-flatpak-builder --disable-rofiles-fuse --disable-download --force-clean --state-dir="$state" \
+[ "$no_build" = 1 ] || flatpak-builder --disable-rofiles-fuse --disable-download --force-clean --state-dir="$state" \
   --repo="$work/repo" "$work/build-dir" "$work/manifest.json" > "$work/build.log" 2>&1 ||
   { tail -30 "$work/build.log" >&2; die "flatpak-builder failed ($work/build.log)"; }
 # Each build leaves its app module in the state's cache; only the last one is reused.
-ostree --repo="$state/cache" prune --refs-only > /dev/null 2>&1 || true
+[ "$no_build" = 1 ] || ostree --repo="$state/cache" prune --refs-only > /dev/null 2>&1 || true
 rm -rf "$work/build-dir"
 step "built"
 { flatpak --user remote-add --no-gpg-verify ci "$work/repo" &&
