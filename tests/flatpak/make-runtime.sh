@@ -20,11 +20,12 @@ platform_pkgs="libgtk-4-1 libadwaita-1-0 libjson-glib-1.0-0 libgmp10 libpng16-16
 # The SDK: the platform plus compilers and headers. g++: avahi's configure insists on a
 # C++ compiler; libxml2-utils: flatpak-builder's xml-stripblanks runs xmllint;
 # appstream-util: flatpak-builder 1.2 runs appstream-compose; locales: `flatpak build`
-# sets LC_ALL=en_US.utf8.
+# sets LC_ALL=en_US.utf8; ccache: flatpak-builder --ccache, so that a rebuild of the app
+# module (every run: a "dir" source is never cached) compiles only what changed.
 sdk_pkgs="$platform_pkgs gcc g++ libc6-dev make autoconf automake libtool patch pkgconf \
   pkg-config meson ninja-build python3 libglib2.0-dev libgtk-4-dev libadwaita-1-dev \
   libjson-glib-dev libgmp-dev libpng-dev libdbus-1-dev libexpat1-dev appstream-util \
-  desktop-file-utils libgtk-4-bin libxml2-utils locales"
+  desktop-file-utils libgtk-4-bin libxml2-utils locales ccache"
 
 key=$(cat "$0" | sha256sum | cut -c1-16)
 out=$cache/runtime-$key

@@ -100,7 +100,8 @@ step "CI manifest written ($work/manifest.json)"
 
 # ---- build and install ----------------------------------------------------------------
 state=$runtime_cache/builder-state
-[ "$no_build" = 1 ] || flatpak-builder --disable-rofiles-fuse --disable-download --force-clean --state-dir="$state" \
+[ "$no_build" = 1 ] || flatpak-builder --disable-rofiles-fuse --disable-download --ccache --force-clean \
+  --state-dir="$state" \
   --repo="$work/repo" "$work/build-dir" "$work/manifest.json" > "$work/build.log" 2>&1 ||
   { tail -30 "$work/build.log" >&2; die "flatpak-builder failed ($work/build.log)"; }
 # Each build leaves its app module in the state's cache; only the last one is reused.
