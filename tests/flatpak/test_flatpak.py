@@ -340,6 +340,16 @@ def test_window():
             time.sleep(0.5)
         tap.check("the window serves its workspace from the sandbox's XDG data folder",
                   listed is not None and sorted(a["name"] for a in listed) == sorted(names), listed)
+        for _ in range(40):
+            if listed and all(a["state"] == "advertised" for a in listed):
+                break
+            time.sleep(0.5)
+            listed, r = ctl_list(SIM)
+        ids = {a["device-id"] for a in listed or []}
+        seen = browse(want=ids)
+        tap.check("the window's accessories are advertised from the sandbox and seen outside",
+                  ids and all(a["state"] == "advertised" for a in listed) and ids <= set(seen),
+                  f"{[(a['name'], a['state']) for a in listed or []]} seen {seen}")
         time.sleep(2)   # let it paint
         shot = os.path.join(ARTIFACTS, "window.png")
         subprocess.run(["import", "-display", ":99", "-window", "root", shot], capture_output=True, timeout=60)
