@@ -27,7 +27,7 @@ sdk_pkgs="$platform_pkgs gcc g++ libc6-dev make autoconf automake libtool patch 
   libjson-glib-dev libgmp-dev libpng-dev libdbus-1-dev libexpat1-dev appstream-util \
   desktop-file-utils libgtk-4-bin libxml2-utils locales ccache"
 
-key=$(cat "$0" | sha256sum | cut -c1-16)
+key=$(sha256sum < "$0" | cut -c1-16)
 out=$cache/runtime-$key
 if [ -e "$out/.ready" ]; then
   echo "$out/repo"
@@ -46,16 +46,17 @@ done
 make_tree () {
   name=$1 pkgs=$2
   tree=$out/$name.tree
-  say "$name: mmdebstrap $suite ($(echo $pkgs | wc -w) packages asked for)"
+  say "$name: mmdebstrap $suite ($(echo "$pkgs" | wc -w) packages asked for)"
   extra_hook=true
   # shellcheck disable=SC2016
   [ "$name" = sdk ] && extra_hook='chroot "$1" localedef -i en_US -c -f UTF-8 en_US.UTF-8'
+  # shellcheck disable=SC2016 # $1: the hook's argument, the tree
   mmdebstrap --quiet --mode=root --variant=essential \
     --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     --aptopt='APT::Install-Recommends "false"' \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/info/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
-    --include="$(echo $pkgs | tr ' ' ',')" \
+    --include="$(echo "$pkgs" | tr -s ' ' ',')" \
     --skip=download/empty --skip=essential/unlink \
     --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
     --setup-hook="sync-in $cache/debs /var/cache/apt/archives/" \
@@ -78,7 +79,7 @@ make_tree () {
   rm -f "$f"/etc/shadow* "$f"/etc/gshadow*
   # meson installs into /app/lib (not lib/x86_64-linux-gnu) only when the system looks
   # like neither Debian nor a lib64 one: the app's RPATH-less binaries find /app/lib.
-  rm -rf "$f/lib64" && ln -s lib/x86_64-linux-gnu "$f/lib64"
+  rm -rf "${f:?}/lib64" && ln -s lib/x86_64-linux-gnu "$f/lib64"
   rm -f "$f/etc/debian_version"
   if [ "$name" = sdk ]; then
     id=org.gnome.Sdk

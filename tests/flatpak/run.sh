@@ -35,6 +35,7 @@ step () { now=$(date +%s); say "$1 ($((now - step_start)) s)"; step_start=$now; 
 # A step that fails is one failed test in the summary (then the tests cannot run).
 die () {
   say "$*"
+  # shellcheck disable=SC1003
   printf '{"name": "flatpak: %s", "result": "FAIL"}\n' "$(echo "$*" | tr -d '"\\')" >> "$testlog"
   echo "not ok - flatpak: $*"
   exit 1
@@ -51,8 +52,9 @@ mkdir -p "$work" "$artifacts"
 for tool in flatpak flatpak-builder mmdebstrap eu-strip xdg-dbus-proxy bwrap ostree Xvfb avahi-browse; do
   command -v "$tool" > /dev/null || die "$tool is missing (tools/install-deps.sh installs it)"
 done
-[ -x "$build/hapctl/hapctl" ] && [ -x "$build/simulator/hap-simulator" ] ||
+if [ ! -x "$build/hapctl/hapctl" ] || [ ! -x "$build/simulator/hap-simulator" ]; then
   die "$build/hapctl/hapctl and $build/simulator/hap-simulator are needed (build them first)"
+fi
 mkdir -p "$cache"
 # Scratch locations only: never the caller's own flatpak installations or settings.
 export HOME="$work/root-home" XDG_DATA_HOME="$work/root-home/data" XDG_CACHE_HOME="$work/root-home/cache"
