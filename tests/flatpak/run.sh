@@ -13,8 +13,11 @@
 # and the app's logs to artifacts/flatpak/.
 # Cache: $HAP_FLATPAK_CACHE (default /var/cache/hap-flatpak): the runtimes (repository,
 # installation, and flatpak-builder's state, so that only the app module is rebuilt), the
-# .deb files and the source tarballs. Nothing touches the user's own Flatpak installations:
-# FLATPAK_SYSTEM_DIR, FLATPAK_USER_DIR and HOME point into the cache and into _flatpak/.
+# .deb files and the source tarballs. Nothing touches the caller's own Flatpak
+# installations: FLATPAK_SYSTEM_DIR (the runtimes) is in the cache, FLATPAK_USER_DIR (the
+# app) and the homes are in _flatpak/ and a scratch folder under /var/tmp removed at exit.
+# Times measured on a shared 2-core machine: about 7 min from nothing with the .deb files
+# cached (11 min with their download, under load), under a minute after (ccache).
 # Needs root (mmdebstrap, namespaces), flatpak, flatpak-builder, mmdebstrap, elfutils.
 set -eu
 cd "$(dirname "$0")/../.."
