@@ -77,7 +77,7 @@ mkdir -p "$HAP_SRC"
 # The checkout as it is (uncommitted changes too), without the host'"'"'s build directories
 # and npm modules; the root'"'"'s own build directories are kept.
 rsync -a --delete --exclude="/_build*" --exclude="/_asan*" --exclude="/_fuzz*" \
-  --exclude="/_bench*" --exclude=/artifacts --exclude=node_modules --exclude=/.git /mnt/checkout/ "$HAP_SRC/"
+  --exclude="/_bench*" --exclude=/_flatpak --exclude=/artifacts --exclude=node_modules --exclude=/.git /mnt/checkout/ "$HAP_SRC/"
 cd "$HAP_SRC"
 rm -rf artifacts   # the last run'"'"'s screenshots
 if [ "$1" = shell ]; then
