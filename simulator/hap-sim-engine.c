@@ -22,6 +22,8 @@ struct _HapSimEngine
   GStrv          ble_adapters;   /* given for BLE accessories in turn; NULL: the first usable */
   GHashTable    *ble_claims;     /* adapter → the accessory serving HAP-BLE on it */
   GPtrArray     *accessories;    /* HapSimAccessory */
+  GHashTable    *by_id;          /* id → the accessory in @accessories (10,000 ids are
+                                  * made and looked up at start: no linear scans) */
   /* One process, one budget of descriptors: every accessory's server counts against
    * this limit. */
   HapConnectionLimit *connection_limit;
@@ -105,13 +107,7 @@ hap_sim_engine_get_accessories (HapSimEngine *self)
 static HapSimAccessory *
 find_by_id (HapSimEngine *self, const char *id)
 {
-  for (guint i = 0; i < self->accessories->len; i++)
-    {
-      HapSimAccessory *acc = g_ptr_array_index (self->accessories, i);
-      if (g_str_equal (hap_sim_accessory_get_id (acc), id))
-        return acc;
-    }
-  return NULL;
+  return g_hash_table_lookup (self->by_id, id);
 }
 
 HapSimAccessory *
@@ -225,6 +221,7 @@ static void
 add (HapSimEngine *self, HapSimAccessory *acc)
 {
   g_ptr_array_add (self->accessories, acc);
+  g_hash_table_insert (self->by_id, (gpointer) hap_sim_accessory_get_id (acc), acc);
   g_signal_emit (self, signals[ACCESSORY_ADDED], 0, acc);
 }
 
@@ -339,6 +336,7 @@ hap_sim_engine_remove (HapSimEngine *self, const char *id, GError **error)
     return FALSE;
   acc = g_object_ref (found);
   hap_sim_accessory_stop (acc);
+  g_hash_table_remove (self->by_id, hap_sim_accessory_get_id (acc));
   g_ptr_array_remove (self->accessories, acc);
   g_signal_emit (self, signals[ACCESSORY_REMOVED], 0, acc);
   return TRUE;
@@ -358,6 +356,7 @@ hap_sim_engine_dispose (GObject *object)
 
   if (self->accessories != NULL)
     hap_sim_engine_stop_all (self);
+  g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->accessories, g_ptr_array_unref);
   g_clear_object (&self->advertiser);
   g_clear_object (&self->connection_limit);
@@ -398,5 +397,6 @@ hap_sim_engine_init (HapSimEngine *self)
   self->connection_limit = hap_connection_limit_new (0);
   self->connection_settings = (HapSimConnectionSettings) HAP_SIM_CONNECTION_SETTINGS_INIT;
   self->accessories = g_ptr_array_new_with_free_func (g_object_unref);
+  self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->ble_claims = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
