@@ -18,10 +18,23 @@ PACKAGES="meson ninja-build gcc clang pkg-config python3 \
 # tests/ble: the independent HAP-BLE controller (Debian's /usr/bin/python3 with bleak over
 # dbus-fast, and cryptography for X25519/Ed25519/ChaCha20-Poly1305/HKDF).
 PACKAGES="$PACKAGES python3-cryptography"
+# GObject introspection (Hap-1.gir, the Python example and its test) and the HTML
+# reference (-Ddocs=true). Both are optional in the build: names that this release's
+# archive does not know are left out below rather than failing the install.
+OPTIONAL="gobject-introspection libgirepository1.0-dev gi-docgen"
 # Node.js may come from elsewhere than Debian (its npm then conflicts with Debian's):
 # ask for Debian's only when the commands are missing.
 command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
 command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+
+for p in $OPTIONAL; do
+  if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+     apt-cache show "$p" > /dev/null 2>&1; then
+    PACKAGES="$PACKAGES $p"
+  else
+    echo "install-deps: $p is not in this release's archive; leaving it out" >&2
+  fi
+done
 
 missing=""
 for p in $PACKAGES; do
