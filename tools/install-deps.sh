@@ -22,10 +22,23 @@ PACKAGES="$PACKAGES python3-cryptography"
 # the host) against stand-in GNOME runtimes that mmdebstrap makes from Debian packages,
 # and run sandboxed (bubblewrap, xdg-dbus-proxy; ostree prunes flatpak-builder's cache).
 PACKAGES="$PACKAGES flatpak flatpak-builder elfutils mmdebstrap xdg-dbus-proxy bubblewrap ostree"
+# GObject introspection (Hap-1.gir, the Python example and its test) and the HTML
+# reference (-Ddocs=true). Both are optional in the build: names that this release's
+# archive does not know are left out below rather than failing the install.
+OPTIONAL="gobject-introspection libgirepository1.0-dev gi-docgen"
 # Node.js may come from elsewhere than Debian (its npm then conflicts with Debian's):
 # ask for Debian's only when the commands are missing.
 command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
 command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+
+for p in $OPTIONAL; do
+  if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+     apt-cache show "$p" > /dev/null 2>&1; then
+    PACKAGES="$PACKAGES $p"
+  else
+    echo "install-deps: $p is not in this release's archive; leaving it out" >&2
+  fi
+done
 
 missing=""
 for p in $PACKAGES; do

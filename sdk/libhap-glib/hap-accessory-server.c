@@ -656,9 +656,20 @@ hap_accessory_server_class_init (HapAccessoryServerClass *klass)
   object_class->get_property = hap_accessory_server_get_property;
   object_class->set_property = hap_accessory_server_set_property;
 
+  /**
+   * HapAccessoryServer:accessory:
+   *
+   * The accessory served, set at construction.
+   */
   properties [PROP_ACCESSORY] =
     g_param_spec_object ("accessory", NULL, NULL, HAP_TYPE_ACCESSORY,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapAccessoryServer:state-dir:
+   *
+   * The directory of the accessory's identity, keys and pairings, set at
+   * construction.
+   */
   properties [PROP_STATE_DIR] =
     g_param_spec_string ("state-dir", NULL, NULL, NULL,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
@@ -735,6 +746,8 @@ hap_accessory_server_class_init (HapAccessoryServerClass *klass)
    * HapAccessoryServer::pairing-removed:
    * @self: a #HapAccessoryServer
    * @controller_id: the controller's pairing identifier
+   *
+   * A pairing was removed.
    */
   signals [PAIRING_REMOVED] =
     g_signal_new ("pairing-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

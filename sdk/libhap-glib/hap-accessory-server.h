@@ -17,164 +17,356 @@ G_BEGIN_DECLS
 
 #define HAP_TYPE_ACCESSORY_SERVER (hap_accessory_server_get_type ())
 
+/**
+ * HapAccessoryServer:
+ *
+ * Serves one [class@Hap.Accessory] (or a bridge and its bridged accessories) to HomeKit
+ * controllers: over IP (TCP, HTTP, DNS-SD `_hap._tcp`), over Bluetooth LE through
+ * BlueZ, or both at once with one identity, one set of pairings and one database.
+ *
+ * The server keeps the accessory's identity, keys and pairings in a state directory. It
+ * runs on the thread-default #GMainContext of the thread that calls
+ * hap_accessory_server_start(); any number of servers may share one context. Connection
+ * limits and timers are properties, read while running: at
+ * [property@Hap.AccessoryServer:max-connections] the oldest connection that has not
+ * completed Pair Verify is evicted; verified sessions never are (a new connection is
+ * refused instead), and they have no idle timeout.
+ */
 HAP_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (HapAccessoryServer, hap_accessory_server, HAP, ACCESSORY_SERVER, GObject)
 
-/* @state_dir holds this accessory's identity, keys and pairings (created 0700 if
- * missing). The server runs on the thread-default GMainContext of the thread that calls
- * hap_accessory_server_start(); any number of servers may share one context. */
+/**
+ * hap_accessory_server_new:
+ * @accessory: the accessory to serve
+ * @state_dir: (type filename): the directory that holds the accessory's identity, keys
+ *   and pairings (created with mode 0700 if missing)
+ *
+ * Creates a server; configure it, then call hap_accessory_server_start().
+ *
+ * Returns: (transfer full): a new server
+ */
 HAP_AVAILABLE_IN_ALL
 HapAccessoryServer *hap_accessory_server_new              (HapAccessory        *accessory,
                                                            const char          *state_dir);
 
-/* Before start: "port" (0 = any free port), "bind-address" (NULL = all addresses),
- * "setup-code" (NULL = the stored one, or a new random one). A setup code given here is
- * stored in the state directory: the simulator's convenience. A device whose code is set
- * at the factory keeps only its SRP salt and verifier instead
- * (hap_accessory_server_set_setup_verifier(), hap_provision_state_dir()). */
+/**
+ * hap_accessory_server_set_port:
+ * @self: a server, not started
+ * @port: the TCP port, or 0 for any free port
+ *
+ * Sets the HAP/IP port.
+ */
 HAP_AVAILABLE_IN_ALL
 void                hap_accessory_server_set_port         (HapAccessoryServer  *self,
                                                            guint16              port);
+/**
+ * hap_accessory_server_set_bind_address:
+ * @self: a server, not started
+ * @address: (nullable): the address to listen on, or %NULL for all addresses
+ *
+ * Sets the address HAP/IP listens on.
+ */
 HAP_AVAILABLE_IN_ALL
 void                hap_accessory_server_set_bind_address (HapAccessoryServer  *self,
                                                            const char          *address);
+/**
+ * hap_accessory_server_set_setup_code:
+ * @self: a server, not started
+ * @setup_code: (nullable): a setup code ("XXX-XX-XXX"), or %NULL for the stored one
+ *   (or a new random one)
+ * @error: return location for a #GError
+ *
+ * Sets the setup code controllers pair with. The code is stored in the state
+ * directory: a simulator's convenience. A device whose code is set at the factory
+ * keeps only the code's SRP salt and verifier instead
+ * (hap_accessory_server_set_setup_verifier(), hap_provision_state_dir()).
+ *
+ * Returns: %FALSE with %HAP_ERROR_INVALID_SETUP_CODE for a malformed code
+ */
 HAP_AVAILABLE_IN_ALL
 gboolean            hap_accessory_server_set_setup_code   (HapAccessoryServer  *self,
                                                            const char          *setup_code,
                                                            GError             **error);
-/* Before start: serve as a provisioned device, with the SRP @salt (16 bytes) and
- * @verifier (384 bytes) of the code on its label and that label's @setup_id (NULL: keep
- * the stored one). They replace any stored setup code in the state directory, so that no
- * setup code exists on the device; hap_accessory_server_get_setup_code() and
- * hap_accessory_server_dup_setup_payload() then return NULL. A later
- * hap_accessory_server_set_setup_code() goes back to a stored code. */
+/**
+ * hap_accessory_server_set_setup_verifier:
+ * @self: a server, not started
+ * @salt: the SRP salt (16 bytes) of the code on the device's label
+ * @verifier: its SRP verifier (384 bytes)
+ * @setup_id: (nullable): the label's setup ID, or %NULL to keep the stored one
+ * @error: return location for a #GError
+ *
+ * Serves as a provisioned device, which holds no setup code. The salt and verifier
+ * replace any stored code in the state directory;
+ * hap_accessory_server_get_setup_code() and hap_accessory_server_dup_setup_payload()
+ * then return %NULL. A later hap_accessory_server_set_setup_code() goes back to a
+ * stored code. hap_setup_verifier_compute() makes the salt and verifier.
+ *
+ * Returns: %FALSE with an error when the sizes are wrong or the state cannot be written
+ */
 HAP_AVAILABLE_IN_ALL
 gboolean            hap_accessory_server_set_setup_verifier (HapAccessoryServer *self,
                                                              GBytes             *salt,
                                                              GBytes             *verifier,
                                                              const char         *setup_id,
                                                              GError            **error);
-/* Before start: the transports to serve on (default: what the accessory declares,
- * hap_accessory_get_transports()). */
+/**
+ * hap_accessory_server_set_transports:
+ * @self: a server, not started
+ * @transports: IP, BLE or both
+ *
+ * Sets the transports to serve on; by default those of
+ * hap_accessory_get_transports().
+ */
 HAP_AVAILABLE_IN_ALL
 void                hap_accessory_server_set_transports   (HapAccessoryServer  *self,
                                                            HapTransportFlags    transports);
+/**
+ * hap_accessory_server_get_transports:
+ * @self: a server
+ *
+ * Gets the transports served on.
+ *
+ * Returns: the transports
+ */
 HAP_AVAILABLE_IN_ALL
 HapTransportFlags   hap_accessory_server_get_transports   (HapAccessoryServer  *self);
-/* The BlueZ adapter for HAP over BLE ("hci0"); NULL (the default) picks the first
- * powered-or-not adapter that can be a peripheral. While running, the BLE transport
- * moves to it (its connected central, if any, is dropped; IP sessions stay); FALSE
- * when it could not start there. */
+/**
+ * hap_accessory_server_set_ble_adapter:
+ * @self: a server
+ * @adapter: (nullable): BlueZ's adapter ("hci0"), or %NULL for the first one that can
+ *   be a peripheral, powered or not
+ * @error: return location for a #GError
+ *
+ * Chooses the Bluetooth adapter for HAP over BLE. While running, the BLE transport
+ * moves to it: its connected central, if any, is dropped; IP sessions stay.
+ *
+ * Returns: %FALSE when the transport could not start on @adapter
+ */
 HAP_AVAILABLE_IN_ALL
 gboolean            hap_accessory_server_set_ble_adapter  (HapAccessoryServer  *self,
                                                            const char          *adapter,
                                                            GError             **error);
-/* The BlueZ adapter the BLE transport serves on ("hci0"), once registered; NULL
- * before, or while BlueZ or the adapter is missing. */
+/**
+ * hap_accessory_server_get_ble_adapter:
+ * @self: a server
+ *
+ * Gets the adapter the BLE transport serves on.
+ *
+ * Returns: (nullable): the adapter ("hci0") once registered; %NULL before, or while
+ *   BlueZ or the adapter is missing
+ */
 HAP_AVAILABLE_IN_ALL
 const char         *hap_accessory_server_get_ble_adapter  (HapAccessoryServer  *self);
-/* The BLE global state number (hap-protocol.md §5.11), 1..65535, valid after start. */
+/**
+ * hap_accessory_server_get_gsn:
+ * @self: a started server
+ *
+ * Gets the Bluetooth LE global state number, which counts changes for controllers
+ * that are not connected.
+ *
+ * Returns: the state number, 1 to 65535
+ */
 HAP_AVAILABLE_IN_ALL
 guint               hap_accessory_server_get_gsn          (HapAccessoryServer  *self);
-/* Events for one connection are sent at most once per window (default 250 ms); the first
- * change after a quiet window goes out at once. Programmable Switch Event is never held. */
+/**
+ * hap_accessory_server_set_event_window:
+ * @self: a server
+ * @milliseconds: the window (default 250)
+ *
+ * Sets how often events may go to one connection: at most once per window, and the
+ * first change after a quiet window goes out at once. Programmable Switch Event is
+ * never held back.
+ */
 HAP_AVAILABLE_IN_ALL
 void                hap_accessory_server_set_event_window (HapAccessoryServer  *self,
                                                            guint                milliseconds);
-/* A read/write handler that has not answered after this long gives -70408 (default 5000). */
+/**
+ * hap_accessory_server_set_handler_timeout:
+ * @self: a server
+ * @milliseconds: the timeout (default 5000)
+ *
+ * Sets how long a read or write handler may take: past it the controller gets
+ * %HAP_STATUS_TIMED_OUT.
+ */
 HAP_AVAILABLE_IN_ALL
 void                hap_accessory_server_set_handler_timeout (HapAccessoryServer *self,
                                                               guint               milliseconds);
 
-/* Connection limits and timers (HAP/IP) are GObject properties, read while running:
- * "max-connections", "connection-limit" (a #HapConnectionLimit shared with other servers
- * on the same context; set before start), "idle-timeout", "stall-timeout" and
- * "pairing-timeout" (milliseconds, 0 = never). At a cap the oldest connection that has
- * not completed Pair Verify is evicted; verified sessions never are (a new connection is
- * refused instead), and they have no idle timeout. */
-
 /**
  * HAP_DEFAULT_MAX_CONNECTIONS:
  *
- * Default of #HapAccessoryServer:max-connections: 256 HAP/IP connections per accessory
- * (HAP requires at least 8; HomeKitADK keeps 17).
+ * Default of [property@Hap.AccessoryServer:max-connections]: 256 HAP/IP connections
+ * per accessory (HAP requires at least 8; HomeKitADK keeps 17).
  */
 #define HAP_DEFAULT_MAX_CONNECTIONS    256
 /**
  * HAP_DEFAULT_IDLE_TIMEOUT_MS:
  *
- * Default of #HapAccessoryServer:idle-timeout: a connection that has not completed Pair
- * Verify and takes no pairing step for 60 s is closed (HomeKitADK's idle time).
+ * Default of [property@Hap.AccessoryServer:idle-timeout]: a connection that has not
+ * completed Pair Verify and takes no pairing step for 60 s is closed (HomeKitADK's idle
+ * time).
  */
 #define HAP_DEFAULT_IDLE_TIMEOUT_MS    60000
 /**
  * HAP_DEFAULT_STALL_TIMEOUT_MS:
  *
- * Default of #HapAccessoryServer:stall-timeout: a request or encrypted frame left
- * incomplete for 10 s closes its connection.
+ * Default of [property@Hap.AccessoryServer:stall-timeout]: a request or encrypted frame
+ * left incomplete for 10 s closes its connection.
  */
 #define HAP_DEFAULT_STALL_TIMEOUT_MS   10000
 /**
  * HAP_DEFAULT_PAIRING_TIMEOUT_MS:
  *
- * Default of #HapAccessoryServer:pairing-timeout: a Pair Setup or Pair Verify waiting
- * 30 s for the controller's next step is dropped (HomeKitADK's Pair Setup timeout).
+ * Default of [property@Hap.AccessoryServer:pairing-timeout]: a Pair Setup or Pair
+ * Verify waiting 30 s for the controller's next step is dropped (HomeKitADK's Pair
+ * Setup timeout).
  */
 #define HAP_DEFAULT_PAIRING_TIMEOUT_MS 30000
 
-/* DNS-SD (hap-protocol.md §4.13): by default the server advertises _hap._tcp through a
- * HapAdvertiser of its own. Servers of one process should share one (set it before
- * start), and embedders without mDNS can turn advertising off. */
+/**
+ * hap_accessory_server_set_advertiser:
+ * @self: a server, not started
+ * @advertiser: (nullable): the advertiser to publish through, or %NULL for one of the
+ *   server's own
+ *
+ * Shares one DNS-SD advertiser between the servers of a process.
+ */
 HAP_AVAILABLE_IN_ALL
 void                hap_accessory_server_set_advertiser   (HapAccessoryServer  *self,
                                                            HapAdvertiser       *advertiser);
+/**
+ * hap_accessory_server_set_advertise:
+ * @self: a server
+ * @advertise: whether to publish the `_hap._tcp` record
+ *
+ * Turns DNS-SD advertising on (the default) or off, for embedders without mDNS.
+ */
 HAP_AVAILABLE_IN_ALL
 void                hap_accessory_server_set_advertise    (HapAccessoryServer  *self,
                                                            gboolean             advertise);
-/* The advertised service name once established (Avahi may have renamed it after a
- * collision), else NULL. */
+/**
+ * hap_accessory_server_get_advertised_name:
+ * @self: a server
+ *
+ * Gets the DNS-SD service name, which Avahi may have changed after a collision.
+ *
+ * Returns: (nullable): the name once the record is established, else %NULL
+ */
 HAP_AVAILABLE_IN_ALL
 const char         *hap_accessory_server_get_advertised_name (HapAccessoryServer *self);
 
+/**
+ * hap_accessory_server_start:
+ * @self: a server
+ * @error: return location for a #GError
+ *
+ * Loads or creates the state, assigns missing instance ids, listens and advertises.
+ *
+ * Returns: %FALSE with an error when the state is unusable or the port is taken
+ */
 HAP_AVAILABLE_IN_ALL
 gboolean            hap_accessory_server_start            (HapAccessoryServer  *self,
                                                            GError             **error);
-/* Closes every connection and flushes state. */
+/**
+ * hap_accessory_server_stop:
+ * @self: a server
+ *
+ * Closes every connection, withdraws the advertisements and flushes the state.
+ */
 HAP_AVAILABLE_IN_ALL
 void                hap_accessory_server_stop             (HapAccessoryServer  *self);
 
+/**
+ * hap_accessory_server_get_accessory:
+ * @self: a server
+ *
+ * Gets the accessory served.
+ *
+ * Returns: (transfer none): the accessory
+ */
 HAP_AVAILABLE_IN_ALL
 HapAccessory       *hap_accessory_server_get_accessory    (HapAccessoryServer  *self);
+/**
+ * hap_accessory_server_get_port:
+ * @self: a server
+ *
+ * Gets the HAP/IP port.
+ *
+ * Returns: the port listened on once started (the one chosen, for port 0)
+ */
 HAP_AVAILABLE_IN_ALL
 guint16             hap_accessory_server_get_port         (HapAccessoryServer  *self);
-/* "AB:CD:EF:01:23:45", valid after start. */
+/**
+ * hap_accessory_server_get_device_id:
+ * @self: a started server
+ *
+ * Gets the accessory's device id.
+ *
+ * Returns: (nullable): the device id ("AB:CD:EF:01:23:45"), or %NULL before start
+ */
 HAP_AVAILABLE_IN_ALL
 const char         *hap_accessory_server_get_device_id    (HapAccessoryServer  *self);
-/* The setup code, or NULL on a provisioned device (it keeps only a verifier). */
+/**
+ * hap_accessory_server_get_setup_code:
+ * @self: a server
+ *
+ * Gets the setup code.
+ *
+ * Returns: (nullable): the code, or %NULL on a provisioned device (it keeps only a
+ *   verifier)
+ */
 HAP_AVAILABLE_IN_ALL
 const char         *hap_accessory_server_get_setup_code   (HapAccessoryServer  *self);
+/**
+ * hap_accessory_server_get_setup_id:
+ * @self: a server
+ *
+ * Gets the setup ID.
+ *
+ * Returns: (nullable): the setup ID, or %NULL before start
+ */
 HAP_AVAILABLE_IN_ALL
 const char         *hap_accessory_server_get_setup_id     (HapAccessoryServer  *self);
-/* "X-HM://…", free with g_free(); NULL on a provisioned device (the payload encodes the
- * code: it is on the device's label, not on the device). */
+/**
+ * hap_accessory_server_dup_setup_payload:
+ * @self: a server
+ *
+ * Builds the `X-HM://` payload of the accessory's QR code.
+ *
+ * Returns: (transfer full) (nullable): the payload, or %NULL on a provisioned device
+ *   (the payload encodes the code, which is on the label, not on the device)
+ */
 HAP_AVAILABLE_IN_ALL
 char               *hap_accessory_server_dup_setup_payload (HapAccessoryServer *self);
+/**
+ * hap_accessory_server_is_paired:
+ * @self: a server
+ *
+ * Tells whether any controller is paired.
+ *
+ * Returns: %TRUE when paired
+ */
 HAP_AVAILABLE_IN_ALL
 gboolean            hap_accessory_server_is_paired        (HapAccessoryServer  *self);
+/**
+ * hap_accessory_server_get_config_number:
+ * @self: a server
+ *
+ * Gets the configuration number, which grows when the accessory's database changes.
+ *
+ * Returns: the configuration number
+ */
 HAP_AVAILABLE_IN_ALL
 guint               hap_accessory_server_get_config_number (HapAccessoryServer *self);
-/* Open sessions, all transports together (IP connections, BLE centrals). */
+/**
+ * hap_accessory_server_get_n_connections:
+ * @self: a server
+ *
+ * Counts open sessions, all transports together (IP connections, BLE centrals).
+ *
+ * Returns: the number of sessions
+ */
 HAP_AVAILABLE_IN_ALL
 guint               hap_accessory_server_get_n_connections (HapAccessoryServer *self);
-
-/* Signals:
- *   "pairing-added"   (const char *controller_id, gboolean admin)
- *   "pairing-removed" (const char *controller_id)
- *   "paired-changed"  ()       — the accessory became paired or unpaired
- *   "advertised"      (const char *name) — the DNS-SD record is established under
- *                      @name, or (@name NULL) avahi-daemon is not running
- *   "ble-advertised"  (const char *adapter) — BlueZ accepted the BLE advertisement on
- *                      @adapter ("hci0")
- */
 
 G_END_DECLS

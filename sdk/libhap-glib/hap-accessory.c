@@ -248,17 +248,37 @@ hap_accessory_class_init (HapAccessoryClass *klass)
   object_class->get_property = hap_accessory_get_property;
   object_class->set_property = hap_accessory_set_property;
 
+  /**
+   * HapAccessory:name:
+   *
+   * The name controllers show, set at construction.
+   */
   properties[PROP_NAME] =
     g_param_spec_string ("name", NULL, NULL, NULL,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                           G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapAccessory:category:
+   *
+   * The accessory category id, set at construction.
+   */
   properties[PROP_CATEGORY] =
     g_param_spec_int ("category", NULL, NULL, 0, G_MAXINT, 1,
                       (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                        G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapAccessory:aid:
+   *
+   * The accessory instance id: 1 for a lone accessory or a bridge.
+   */
   properties[PROP_AID] =
     g_param_spec_uint64 ("aid", NULL, NULL, 0, G_MAXUINT64, 0,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapAccessory:bridge:
+   *
+   * The bridge this accessory was added to, or %NULL.
+   */
   properties[PROP_BRIDGE] =
     g_param_spec_object ("bridge", NULL, NULL, HAP_TYPE_ACCESSORY,
                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
@@ -267,9 +287,10 @@ hap_accessory_class_init (HapAccessoryClass *klass)
 
   /**
    * HapAccessory::identify:
+   * @self: the accessory
    *
-   * Identify was written or POST /identify arrived (hap-protocol.md §4.2): blink,
-   * beep or otherwise show which device this is.
+   * A controller wrote the Identify characteristic, or sent `POST /identify` while the
+   * accessory was unpaired: blink, beep or otherwise show which device this is.
    */
   signals[IDENTIFY] =
     g_signal_new ("identify",

@@ -15,15 +15,36 @@ G_BEGIN_DECLS
 
 #define HAP_TYPE_ADVERTISER (hap_advertiser_get_type ())
 
+/**
+ * HapAdvertiser:
+ *
+ * One Avahi client, on the thread-default #GMainContext, that publishes the `_hap._tcp`
+ * DNS-SD records of any number of [class@Hap.AccessoryServer]s
+ * (hap_accessory_server_set_advertiser()).
+ *
+ * When avahi-daemon is not running it logs one warning and registers everything once
+ * the daemon appears.
+ */
 HAP_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (HapAdvertiser, hap_advertiser, HAP, ADVERTISER, GObject)
 
-/* One Avahi client (on the thread-default GMainContext) that any number of accessory
- * servers share. When avahi-daemon is not running, it logs one warning and registers
- * everything once the daemon appears. */
+/**
+ * hap_advertiser_new:
+ *
+ * Creates an advertiser on the thread-default main context.
+ *
+ * Returns: (transfer full): a new advertiser
+ */
 HAP_AVAILABLE_IN_ALL
 HapAdvertiser *hap_advertiser_new        (void);
-/* TRUE while connected to a running avahi-daemon. */
+/**
+ * hap_advertiser_is_running:
+ * @self: an advertiser
+ *
+ * Tells whether avahi-daemon is reachable.
+ *
+ * Returns: %TRUE while connected to a running avahi-daemon
+ */
 HAP_AVAILABLE_IN_ALL
 gboolean       hap_advertiser_is_running (HapAdvertiser *self);
 

@@ -180,6 +180,30 @@ hap_catalog_category_name (int category)
   return NULL;
 }
 
+/* Catalog entries are static and immortal; copies are shallow, sharing the entry's
+ * strings and arrays, which never go away. Boxed only so that bindings can hold them. */
+static gpointer
+catalog_constant_copy (gpointer boxed)
+{
+  return g_memdup2 (boxed, sizeof (HapCatalogConstant));
+}
+
+static gpointer
+characteristic_type_copy (gpointer boxed)
+{
+  return g_memdup2 (boxed, sizeof (HapCharacteristicType));
+}
+
+static gpointer
+service_type_copy (gpointer boxed)
+{
+  return g_memdup2 (boxed, sizeof (HapServiceType));
+}
+
+G_DEFINE_BOXED_TYPE (HapCatalogConstant, hap_catalog_constant, catalog_constant_copy, g_free)
+G_DEFINE_BOXED_TYPE (HapCharacteristicType, hap_characteristic_type, characteristic_type_copy, g_free)
+G_DEFINE_BOXED_TYPE (HapServiceType, hap_service_type, service_type_copy, g_free)
+
 const HapCharacteristicType *
 hap_catalog_get_characteristics (guint *n_types)
 {

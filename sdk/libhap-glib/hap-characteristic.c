@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-characteristic.h"
+#include "hap-enum-types.h"
 #include "hap-error.h"
 #include "hap-model-private.h"
 
@@ -247,10 +248,10 @@ hap_characteristic_get_property (GObject    *object,
       g_value_set_uint64 (value, self->iid);
       break;
     case PROP_FORMAT:
-      g_value_set_uint (value, self->format);
+      g_value_set_enum (value, self->format);
       break;
     case PROP_PERMS:
-      g_value_set_uint (value, self->perms);
+      g_value_set_flags (value, self->perms);
       break;
     case PROP_UNIT:
       g_value_set_string (value, self->unit);
@@ -292,10 +293,10 @@ hap_characteristic_set_property (GObject      *object,
       hap_characteristic_set_iid (self, g_value_get_uint64 (value));
       break;
     case PROP_FORMAT:
-      hap_characteristic_set_format (self, g_value_get_uint (value));
+      hap_characteristic_set_format (self, g_value_get_enum (value));
       break;
     case PROP_PERMS:
-      hap_characteristic_set_perms (self, g_value_get_uint (value));
+      hap_characteristic_set_perms (self, g_value_get_flags (value));
       break;
     case PROP_UNIT:
       hap_characteristic_set_unit (self, g_value_get_string (value));
@@ -327,27 +328,69 @@ hap_characteristic_class_init (HapCharacteristicClass *klass)
   object_class->get_property = hap_characteristic_get_property;
   object_class->set_property = hap_characteristic_set_property;
 
+  /**
+   * HapCharacteristic:type:
+   *
+   * The type UUID, set at construction.
+   */
   properties[PROP_TYPE] =
     g_param_spec_string ("type", NULL, NULL, NULL,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapCharacteristic:iid:
+   *
+   * The instance id, unique within the accessory; 0 until assigned.
+   */
   properties[PROP_IID] =
     g_param_spec_uint64 ("iid", NULL, NULL, 0, G_MAXUINT64, 0,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapCharacteristic:format:
+   *
+   * The value format.
+   */
   properties[PROP_FORMAT] =
-    g_param_spec_uint ("format", NULL, NULL, HAP_FORMAT_BOOL, HAP_FORMAT_DATA, HAP_FORMAT_DATA,
+    g_param_spec_enum ("format", NULL, NULL, HAP_TYPE_FORMAT, HAP_FORMAT_DATA,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapCharacteristic:perms:
+   *
+   * What controllers may do with the value.
+   */
   properties[PROP_PERMS] =
-    g_param_spec_uint ("perms", NULL, NULL, 0, G_MAXUINT, 0,
-                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+    g_param_spec_flags ("perms", NULL, NULL, HAP_TYPE_PERMS, HAP_PERM_NONE,
+                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapCharacteristic:unit:
+   *
+   * HAP's unit name ("celsius", "percentage" …), or %NULL.
+   */
   properties[PROP_UNIT] =
     g_param_spec_string ("unit", NULL, NULL, NULL,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapCharacteristic:description:
+   *
+   * The description served to controllers; the catalog's display name unless set.
+   */
   properties[PROP_DESCRIPTION] =
     g_param_spec_string ("description", NULL, NULL, NULL,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapCharacteristic:value:
+   *
+   * The stored value, of the #GVariantType of the format. Setting it validates it
+   * (an invalid value is refused with a warning); hap_characteristic_set_value()
+   * reports why instead.
+   */
   properties[PROP_VALUE] =
     g_param_spec_variant ("value", NULL, NULL, G_VARIANT_TYPE_ANY, NULL,
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapCharacteristic:service:
+   *
+   * The service the characteristic was added to, or %NULL.
+   */
   properties[PROP_SERVICE] =
     g_param_spec_object ("service", NULL, NULL, HAP_TYPE_SERVICE,
                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
@@ -356,8 +399,13 @@ hap_characteristic_class_init (HapCharacteristicClass *klass)
 
   /**
    * HapCharacteristic::value-changed:
-   * @value: (type GVariant): the new value
-   * @origin: who wrote it (see hap_characteristic_write_async()), or %NULL
+   * @self: the characteristic
+   * @value: the new value
+   * @origin: (nullable): who wrote it (see hap_characteristic_write_async()), or %NULL
+   *   for a local change
+   *
+   * The stored value changed, whoever changed it: a controller's write, the
+   * application, a file. The server sends events from here.
    */
   signals[VALUE_CHANGED] =
     g_signal_new ("value-changed",
@@ -630,6 +678,22 @@ hap_characteristic_set_valid_values_range (HapCharacteristic *self,
 }
 
 void
+hap_characteristic_add_valid_values_range (HapCharacteristic *self,
+                                           int                start,
+                                           int                end)
+{
+  int range[2] = { start, end };
+
+  g_return_if_fail (HAP_IS_CHARACTERISTIC (self));
+  g_return_if_fail (start <= end);
+
+  if (self->c.valid_ranges == NULL)
+    self->c.valid_ranges = g_array_new (FALSE, FALSE, sizeof (int));
+  g_array_append_vals (self->c.valid_ranges, range, 2);
+  revalidate_value (self);
+}
+
+void
 hap_characteristic_set_unit (HapCharacteristic *self,
                              const char        *unit)
 {
@@ -744,6 +808,29 @@ hap_characteristic_value_from_json (HapCharacteristic *self,
     return NULL;
 
   return g_steal_pointer (&value);
+}
+
+void
+hap_task_return_value (GTask    *task,
+                       GVariant *value)
+{
+  g_return_if_fail (G_IS_TASK (task));
+  g_return_if_fail (value != NULL);
+
+  /* What hap_characteristic_read_finish() propagates. */
+  g_task_return_pointer (task, g_variant_ref_sink (value), (GDestroyNotify) g_variant_unref);
+}
+
+void
+hap_task_return_status (GTask      *task,
+                        HapStatus   status,
+                        const char *message)
+{
+  g_return_if_fail (G_IS_TASK (task));
+  g_return_if_fail (status != HAP_STATUS_SUCCESS);
+
+  g_task_return_new_error (task, HAP_STATUS_ERROR, status, "%s",
+                           message != NULL ? message : hap_status_to_string (status));
 }
 
 void

@@ -40,16 +40,45 @@ G_BEGIN_DECLS
 HAP_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (HapConnectionLimit, hap_connection_limit, HAP, CONNECTION_LIMIT, GObject)
 
-/* @max_connections: 0 derives the cap from RLIMIT_NOFILE (see above). */
+/**
+ * hap_connection_limit_new:
+ * @max_connections: the cap, or 0 to derive it from `RLIMIT_NOFILE` (see above)
+ *
+ * Creates a limit to share between servers.
+ *
+ * Returns: (transfer full): a new limit
+ */
 HAP_AVAILABLE_IN_ALL
 HapConnectionLimit *hap_connection_limit_new                 (guint               max_connections);
+/**
+ * hap_connection_limit_set_max_connections:
+ * @self: a limit
+ * @max_connections: the cap, or 0 to derive it from `RLIMIT_NOFILE`
+ *
+ * Changes the cap. It is checked when a connection arrives: lowering it closes no
+ * connection at once.
+ */
 HAP_AVAILABLE_IN_ALL
 void                hap_connection_limit_set_max_connections (HapConnectionLimit *self,
                                                               guint               max_connections);
-/* The cap in force now (the derived one when the property is 0). */
+/**
+ * hap_connection_limit_get_max_connections:
+ * @self: a limit
+ *
+ * Gets the cap in force now: the derived one when the property is 0.
+ *
+ * Returns: the number of connections allowed
+ */
 HAP_AVAILABLE_IN_ALL
 guint               hap_connection_limit_get_max_connections (HapConnectionLimit *self);
-/* HAP/IP connections open now, all servers sharing @self together. */
+/**
+ * hap_connection_limit_get_n_connections:
+ * @self: a limit
+ *
+ * Counts the HAP/IP connections open now, all servers sharing @self together.
+ *
+ * Returns: the number of open connections
+ */
 HAP_AVAILABLE_IN_ALL
 guint               hap_connection_limit_get_n_connections   (HapConnectionLimit *self);
 

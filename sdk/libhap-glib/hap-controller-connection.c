@@ -116,9 +116,19 @@ hap_controller_connection_class_init (HapControllerConnectionClass *klass)
   object_class->get_property = hap_controller_connection_get_property;
   object_class->set_property = hap_controller_connection_set_property;
 
+  /**
+   * HapControllerConnection:controller:
+   *
+   * The controller whose identity and pairings the connection uses.
+   */
   properties[PROP_CONTROLLER] =
     g_param_spec_object ("controller", NULL, NULL, HAP_TYPE_CONTROLLER,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * HapControllerConnection:timeout:
+   *
+   * Milliseconds each blocking call may take; 0 waits forever.
+   */
   properties[PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", NULL, NULL, 0, G_MAXUINT, DEFAULT_TIMEOUT_MS,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

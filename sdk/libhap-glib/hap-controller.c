@@ -95,8 +95,18 @@ hap_controller_class_init (HapControllerClass *klass)
   object_class->finalize = hap_controller_finalize;
   object_class->get_property = hap_controller_get_property;
 
+  /**
+   * HapController:id:
+   *
+   * The controller's pairing identifier.
+   */
   properties[PROP_ID] =
     g_param_spec_string ("id", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * HapController:path:
+   *
+   * The key file the controller is kept in, or %NULL in memory.
+   */
   properties[PROP_PATH] =
     g_param_spec_string ("path", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);

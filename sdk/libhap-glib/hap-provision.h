@@ -18,6 +18,8 @@ G_BEGIN_DECLS
  * @HAP_PROVISION_FLAGS_NONE: refuse a state directory that already holds a device
  * @HAP_PROVISION_REPLACE: replace the device a state directory holds (its identity and
  *   pairings are lost)
+ *
+ * How hap_provision_state_dir() treats a state directory that is already in use.
  */
 typedef enum /*< flags >*/
 {

@@ -158,18 +158,43 @@ hap_service_class_init (HapServiceClass *klass)
   object_class->get_property = hap_service_get_property;
   object_class->set_property = hap_service_set_property;
 
+  /**
+   * HapService:type:
+   *
+   * The type UUID, set at construction.
+   */
   properties[PROP_TYPE] =
     g_param_spec_string ("type", NULL, NULL, NULL,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapService:iid:
+   *
+   * The instance id, unique within the accessory; 0 until assigned.
+   */
   properties[PROP_IID] =
     g_param_spec_uint64 ("iid", NULL, NULL, 0, G_MAXUINT64, 0,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapService:primary:
+   *
+   * Whether this is the accessory's main function.
+   */
   properties[PROP_PRIMARY] =
     g_param_spec_boolean ("primary", NULL, NULL, FALSE,
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapService:hidden:
+   *
+   * Whether controllers hide the service from users.
+   */
   properties[PROP_HIDDEN] =
     g_param_spec_boolean ("hidden", NULL, NULL, FALSE,
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HapService:accessory:
+   *
+   * The accessory the service was added to, or %NULL.
+   */
   properties[PROP_ACCESSORY] =
     g_param_spec_object ("accessory", NULL, NULL, HAP_TYPE_ACCESSORY,
                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));

@@ -17,7 +17,22 @@ typedef struct _HapService         HapService;
 typedef struct _HapCharacteristic  HapCharacteristic;
 typedef struct _HapAccessoryServer HapAccessoryServer;
 
-/* HAP §6.6.2 / hap-protocol.md §4.7: characteristic value formats. */
+/**
+ * HapFormat:
+ * @HAP_FORMAT_BOOL: `bool`: a boolean, as a #GVariant of type `b`
+ * @HAP_FORMAT_UINT8: `uint8`: `y`
+ * @HAP_FORMAT_UINT16: `uint16`: `q`
+ * @HAP_FORMAT_UINT32: `uint32`: `u`
+ * @HAP_FORMAT_UINT64: `uint64`: `t`
+ * @HAP_FORMAT_INT: `int`, a signed 32-bit integer: `i`
+ * @HAP_FORMAT_FLOAT: `float`: `d`
+ * @HAP_FORMAT_STRING: `string`, UTF-8: `s`
+ * @HAP_FORMAT_TLV8: `tlv8`, bytes that are base64 in JSON: `ay`
+ * @HAP_FORMAT_DATA: `data`, bytes that are base64 in JSON: `ay`
+ *
+ * The value format of a characteristic (HAP specification, "Characteristic Value
+ * Formats"). hap_format_get_variant_type() gives the #GVariantType each one is held in.
+ */
 typedef enum
 {
   HAP_FORMAT_BOOL,
@@ -32,19 +47,33 @@ typedef enum
   HAP_FORMAT_DATA,
 } HapFormat;
 
-/* hap-protocol.md §4.10: permission strings pr pw ev aa tw hd wr, plus the catalog's
- * adminOnlyAccess. */
+/**
+ * HapPerms:
+ * @HAP_PERM_NONE: no permission
+ * @HAP_PERM_PAIRED_READ: `pr`: paired controllers may read the value
+ * @HAP_PERM_PAIRED_WRITE: `pw`: paired controllers may write it
+ * @HAP_PERM_EVENTS: `ev`: controllers may subscribe to changes
+ * @HAP_PERM_ADDITIONAL_AUTH: `aa`: writes carry additional authorization data
+ * @HAP_PERM_TIMED_WRITE: `tw`: writes must be timed writes
+ * @HAP_PERM_HIDDEN: `hd`: hidden from users
+ * @HAP_PERM_WRITE_RESPONSE: `wr`: a write may return a value
+ * @HAP_PERM_ADMIN_ONLY: only admin controllers may read or write (the catalog's
+ *   `adminOnlyAccess`; never written as a permission string)
+ *
+ * What controllers may do with a characteristic (HAP specification, "Characteristic
+ * Permissions").
+ */
 typedef enum /*< flags >*/
 {
   HAP_PERM_NONE            = 0,
-  HAP_PERM_PAIRED_READ     = 1 << 0, /* pr */
-  HAP_PERM_PAIRED_WRITE    = 1 << 1, /* pw */
-  HAP_PERM_EVENTS          = 1 << 2, /* ev */
-  HAP_PERM_ADDITIONAL_AUTH = 1 << 3, /* aa */
-  HAP_PERM_TIMED_WRITE     = 1 << 4, /* tw */
-  HAP_PERM_HIDDEN          = 1 << 5, /* hd */
-  HAP_PERM_WRITE_RESPONSE  = 1 << 6, /* wr */
-  HAP_PERM_ADMIN_ONLY      = 1 << 7, /* adminOnlyAccess (not serialized as a perm) */
+  HAP_PERM_PAIRED_READ     = 1 << 0,
+  HAP_PERM_PAIRED_WRITE    = 1 << 1,
+  HAP_PERM_EVENTS          = 1 << 2,
+  HAP_PERM_ADDITIONAL_AUTH = 1 << 3,
+  HAP_PERM_TIMED_WRITE     = 1 << 4,
+  HAP_PERM_HIDDEN          = 1 << 5,
+  HAP_PERM_WRITE_RESPONSE  = 1 << 6,
+  HAP_PERM_ADMIN_ONLY      = 1 << 7,
 } HapPerms;
 
 /**
@@ -55,29 +84,67 @@ typedef enum /*< flags >*/
  * The transports an accessory is served on. Both at once share one identity, one set of
  * pairings and one database.
  */
-typedef enum
+typedef enum /*< flags >*/
 {
   HAP_TRANSPORT_IP  = 1 << 0,
   HAP_TRANSPORT_BLE = 1 << 1,
 } HapTransportFlags;
 
+/**
+ * hap_format_to_string:
+ * @format: a format
+ *
+ * Gives the name HAP's JSON uses for @format.
+ *
+ * Returns: the name ("bool", "uint8", "string" …)
+ */
 HAP_AVAILABLE_IN_ALL
 const char *hap_format_to_string   (HapFormat    format);
-/* Returns FALSE for an unknown name. */
+/**
+ * hap_format_from_string:
+ * @name: a format name as HAP's JSON writes it ("uint8")
+ * @format: (out): the format
+ *
+ * Looks up a format by its JSON name.
+ *
+ * Returns: %FALSE for an unknown name
+ */
 HAP_AVAILABLE_IN_ALL
 gboolean    hap_format_from_string (const char  *name,
                                     HapFormat   *format);
-/* Returns FALSE for an unknown perm string. */
+/**
+ * hap_perm_from_string:
+ * @name: one permission string of HAP's JSON ("pr", "pw", "ev", "aa", "tw", "hd", "wr")
+ * @perm: (out): the matching single flag
+ *
+ * Looks up one permission by its JSON string.
+ *
+ * Returns: %FALSE for an unknown permission string
+ */
 HAP_AVAILABLE_IN_ALL
 gboolean    hap_perm_from_string   (const char  *name,
                                     HapPerms    *perm);
 
-/* Full UUID ("00000043-0000-1000-8000-0026BB765291") → short form ("43") for Apple
- * types, uppercase full form otherwise (hap-protocol.md §4.11). Free with g_free(). */
+/**
+ * hap_uuid_to_short:
+ * @uuid: a full UUID ("00000043-0000-1000-8000-0026BB765291")
+ *
+ * Shortens a UUID the way HAP's JSON writes types: Apple's base UUID becomes its short
+ * hexadecimal form ("43"), any other UUID is given in full, in uppercase.
+ *
+ * Returns: (transfer full): the short form; free with g_free()
+ */
 HAP_AVAILABLE_IN_ALL
 char       *hap_uuid_to_short      (const char  *uuid);
-/* Accepts a short Apple form ("43", "0043") or a full UUID in any case; returns the
- * full uppercase UUID, or NULL if @text is not a UUID. */
+/**
+ * hap_uuid_normalize:
+ * @text: a short Apple form ("43", "0043") or a full UUID in any case
+ *
+ * Expands and uppercases a type UUID.
+ *
+ * Returns: (transfer full) (nullable): the full uppercase UUID, or %NULL if @text is
+ *   not a UUID
+ */
 HAP_AVAILABLE_IN_ALL
 char       *hap_uuid_normalize     (const char  *text);
 

@@ -21,5 +21,6 @@
 #include "hap-controller.h"
 #include "hap-controller-connection.h"
 #include "hap-ble-browser.h"
+#include <libhap-glib/hap-enum-types.h>
 
 #undef __HAP_INSIDE__
