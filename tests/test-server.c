@@ -154,6 +154,44 @@ test_max_tries_persist (Fixture *f, gconstpointer data)
   assert_witness_ok (f, 50);
 }
 
+/* Without a configured port, a restart serves on the port of the last run; when another
+ * socket holds it, on any other, which the next run keeps. */
+static void
+test_port_kept (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hap-port-XXXXXX", NULL);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_autoptr(GSocket) holder = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GInetAddress) any = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GError) error = NULL;
+  HapTestServer *server = hap_test_server_start (NULL, LAMP, dir);
+  guint16 first = hap_test_server_get_port (server), other;
+
+  hap_test_server_stop (server);
+  server = hap_test_server_start (NULL, LAMP, dir);
+  g_assert_cmpuint (hap_test_server_get_port (server), ==, first);
+  hap_test_server_stop (server);
+
+  holder = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  address = g_inet_socket_address_new (any, first);
+  g_assert_true (g_socket_bind (holder, address, FALSE, &error) && g_socket_listen (holder, &error));
+  g_assert_no_error (error);
+  server = hap_test_server_start (NULL, LAMP, dir);
+  other = hap_test_server_get_port (server);
+  g_assert_cmpuint (other, !=, first);
+  g_assert_cmpuint (other, !=, 0);
+  hap_test_server_stop (server);
+  g_socket_close (holder, NULL);
+
+  server = hap_test_server_start (NULL, LAMP, dir);
+  g_assert_cmpuint (hap_test_server_get_port (server), ==, other);
+  hap_test_server_stop (server);
+  g_assert_cmpint (system (cmd), ==, 0);
+  assert_witness_ok (f, 50);
+}
+
 static void
 test_setup_while_paired (Fixture *f, gconstpointer data)
 {
@@ -524,6 +562,7 @@ main (int argc, char **argv)
   ADD ("/server/unverified-gets-470", test_unverified_gets_470);
   ADD ("/server/wrong-code-then-right", test_wrong_code_then_right);
   ADD ("/server/max-tries-persist", test_max_tries_persist);
+  ADD ("/server/port-kept", test_port_kept);
   ADD ("/server/setup-while-paired", test_setup_while_paired);
   ADD ("/server/concurrent-setup-busy", test_concurrent_setup_busy);
   ADD ("/server/tampered-frame", test_tampered_frame);

@@ -390,10 +390,10 @@ index_accessory (HapAccessoryServer *self, HapAccessory *accessory)
 }
 
 static gboolean
-prepare_database (HapAccessoryServer *self, GError **error)
+prepare_database (HapAccessoryServer *self, gboolean *state_changed, GError **error)
 {
   GPtrArray *bridged = hap_accessory_get_bridged_accessories (self->accessory);
-  gboolean ids_changed = FALSE, state_changed = FALSE;
+  gboolean ids_changed = FALSE;
 
   _hap_accessory_ensure_protocol_information (self->accessory);
   /* HAP over BLE adds its pairing service and signatures to the one database. */
@@ -406,9 +406,9 @@ prepare_database (HapAccessoryServer *self, GError **error)
   if (ids_changed && !hap_storage_save_ids (self->storage, error))
     return FALSE;
 
-  if (!update_config_number (self, &state_changed, error))
-    return FALSE;
-  if (state_changed && !hap_storage_save_state (self->storage, error))
+  /* Saved by the caller once the transports run, with the port (one write of the state
+   * file per start: replacing files is what a first start of thousands costs most). */
+  if (!update_config_number (self, state_changed, error))
     return FALSE;
 
   index_accessory (self, self->accessory);
@@ -478,6 +478,9 @@ gboolean
 hap_accessory_server_start (HapAccessoryServer  *self,
                             GError             **error)
 {
+  gboolean state_changed = FALSE;
+  guint previous_port;
+
   g_return_val_if_fail (HAP_IS_ACCESSORY_SERVER (self), FALSE);
   g_return_val_if_fail (!self->started, FALSE);
 
@@ -501,7 +504,8 @@ hap_accessory_server_start (HapAccessoryServer  *self,
   self->pairing.user_data = self;
   hap_pairing_context_setup_code_changed (&self->pairing);
 
-  if (!prepare_database (self, error))
+  previous_port = self->storage->last_port;
+  if (!prepare_database (self, &state_changed, error))
     {
       hap_accessory_server_stop (self);
       return FALSE;
@@ -517,6 +521,14 @@ hap_accessory_server_start (HapAccessoryServer  *self,
           hap_accessory_server_stop (self);
           return FALSE;
         }
+    }
+  /* The configuration number must be on disk before a controller acts on it; the port
+   * (hap-ip-listener.c) rides along. */
+  if ((state_changed || self->storage->last_port != previous_port) &&
+      !hap_storage_save_state (self->storage, error))
+    {
+      hap_accessory_server_stop (self);
+      return FALSE;
     }
   g_debug ("%s: serving as %s", hap_accessory_get_name (self->accessory), self->storage->device_id);
   return TRUE;

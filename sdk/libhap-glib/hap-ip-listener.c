@@ -253,10 +253,27 @@ open_sockets (HapIpTransport *ip, GError **error)
 gboolean
 _hap_ip_listener_start (HapIpTransport *ip, GError **error)
 {
+  HapAccessoryServer *server = ip->server;
+
   ip->listeners = g_ptr_array_new_with_free_func (g_object_unref);
   ip->listener_watches = g_ptr_array_new_with_free_func ((GDestroyNotify) hap_poll_watch_remove);
-  if (!open_sockets (ip, error))
+  /* Without a configured port, the one of the last run first: controllers that kept the
+   * address reach the accessory before they browse again, and binding a given port is
+   * a lookup where the kernel's search for a free ephemeral one grows with every
+   * listener (10,000 accessories spent most of a restart there). Taken: any port. */
+  if (server->port == 0 && server->storage->last_port != 0)
+    {
+      server->port = (guint16) server->storage->last_port;
+      if (!open_sockets (ip, NULL))
+        {
+          g_ptr_array_set_size (ip->listeners, 0);
+          server->port = 0;
+        }
+    }
+  if (ip->listeners->len == 0 && !open_sockets (ip, error))
     return FALSE;
+  /* Saved with the rest of the state when the server has started. */
+  server->storage->last_port = server->port;
   for (guint i = 0; i < ip->listeners->len; i++)
     {
       GSocket *socket = g_ptr_array_index (ip->listeners, i);

@@ -49,6 +49,7 @@ typedef struct
   guint        failed_attempts;
   guint        config_number;           /* 1..65535 */
   char        *config_hash;             /* hex digest of the served database, or NULL */
+  guint        last_port;               /* the TCP port served last time, or 0 */
   GHashTable  *iids;                    /* stable key → GUINT_TO_POINTER(iid) */
   GHashTable  *aids;                    /* accessory name → GUINT_TO_POINTER(aid) */
 

@@ -376,6 +376,9 @@ load_state (HapStorage *storage, GError **error)
       storage->config_number == 0)
     return corrupt (error, storage, "state", "config-number is missing or not in 1..65535");
   storage->config_hash = g_key_file_get_string (kf, "state", "config-hash", NULL);
+  /* Optional: files written before it existed have none. */
+  if (g_key_file_has_key (kf, "state", "port", NULL) && !get_uint (kf, "state", "port", 65535, &storage->last_port))
+    return corrupt (error, storage, "state", "port is not in 0..65535");
   return TRUE;
 }
 
@@ -388,6 +391,8 @@ hap_storage_save_state (HapStorage *storage, GError **error)
   g_key_file_set_uint64 (kf, "state", "config-number", storage->config_number);
   if (storage->config_hash != NULL)
     g_key_file_set_string (kf, "state", "config-hash", storage->config_hash);
+  if (storage->last_port != 0)
+    g_key_file_set_uint64 (kf, "state", "port", storage->last_port);
   return save_key_file (storage, "state", kf, error);
 }
 
