@@ -1286,6 +1286,18 @@ cmd_wait (Ctl *ctl, int argc, char **argv)
                 g_string_append_printf (waiting, "%s%s (%s)", waiting->len ? ", " : "", id, state);
               g_variant_unref (row);
             }
+          /* Files still to start at start-up (GetStarting; a simulator without the
+           * method starts them all before it takes its name). */
+          if (waiting->len == 0)
+            {
+              g_autoptr(GVariant) starting = call (ctl, "GetStarting", NULL, "(u)", NULL);
+              guint n = 0;
+
+              if (starting != NULL)
+                g_variant_get (starting, "(u)", &n);
+              if (n > 0)
+                g_string_printf (waiting, ngettext ("%u file still to start", "%u files still to start", n), n);
+            }
           if (waiting->len == 0)
             {
               if (ctl->json)

@@ -386,6 +386,13 @@ method_list_accessories (HapSimDBus *self, GVariant *parameters, GDBusMethodInvo
 }
 
 static GVariant *
+method_get_starting (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocation *invocation,
+                     GError **error)
+{
+  return g_variant_new ("(u)", hap_sim_engine_get_starting (self->engine));
+}
+
+static GVariant *
 method_add_accessory (HapSimDBus *self, GVariant *parameters, GDBusMethodInvocation *invocation,
                       GError **error)
 {
@@ -843,6 +850,7 @@ static const struct
   MethodFunc  func;
 } methods[] = {
   { "ListAccessories", method_list_accessories },
+  { "GetStarting", method_get_starting },
   { "AddAccessory", method_add_accessory },
   { "RemoveAccessory", method_remove_accessory },
   { "StopAccessory", method_stop_accessory },

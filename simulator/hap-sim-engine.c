@@ -22,6 +22,7 @@ struct _HapSimEngine
   GStrv          ble_adapters;   /* given for BLE accessories in turn; NULL: the first usable */
   GHashTable    *ble_claims;     /* adapter → the accessory serving HAP-BLE on it */
   GPtrArray     *accessories;    /* HapSimAccessory */
+  guint          starting;       /* files given at start-up not started yet */
   GHashTable    *by_id;          /* id → the accessory in @accessories (10,000 ids are
                                   * made and looked up at start: no linear scans) */
   /* One process, one budget of descriptors: every accessory's server counts against
@@ -102,6 +103,18 @@ GPtrArray *
 hap_sim_engine_get_accessories (HapSimEngine *self)
 {
   return self->accessories;
+}
+
+void
+hap_sim_engine_set_starting (HapSimEngine *self, guint n_files)
+{
+  self->starting = n_files;
+}
+
+guint
+hap_sim_engine_get_starting (HapSimEngine *self)
+{
+  return self->starting;
 }
 
 static HapSimAccessory *

@@ -70,6 +70,10 @@ HapSimAccessory *hap_sim_engine_lookup            (HapSimEngine *self,
                                                    GError      **error);
 /* HapSimAccessory, in the order added. */
 GPtrArray       *hap_sim_engine_get_accessories   (HapSimEngine *self);
+/* Files a runner was given and has not started yet (the control API's GetStarting). */
+void             hap_sim_engine_set_starting     (HapSimEngine *self,
+                                                  guint         n_files);
+guint            hap_sim_engine_get_starting     (HapSimEngine *self);
 void             hap_sim_engine_stop_all          (HapSimEngine *self);
 
 /* Signals:

@@ -36,6 +36,9 @@ typedef struct
   gboolean      show_qr;   /* stdout is a terminal */
   GHashTable   *printed;   /* HapSimAccessory whose ready line is out */
   GHashTable   *advertised; /* HapSimAccessory whose DNS-SD record is up (or no avahi) */
+  char        **files;      /* to start, from @next_file on */
+  guint         next_file;
+  int           status;     /* 1 once a file could not be started */
 } Simulator;
 
 static gboolean
@@ -288,6 +291,37 @@ on_ready_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Starts the files a slice of main-loop time at a time, so that the control API (exported
+ * first) answers while thousands of accessories start. Then arms the ready timeout. */
+static gboolean
+start_files (gpointer user_data)
+{
+  Simulator *sim = user_data;
+  gint64 until = g_get_monotonic_time () + 20 * 1000;
+  g_autoptr(GError) error = NULL;
+
+  while (sim->files[sim->next_file] != NULL && g_get_monotonic_time () < until)
+    {
+      const char *file = sim->files[sim->next_file++];
+      gboolean ok = g_file_test (file, G_FILE_TEST_IS_DIR)
+                    ? hap_sim_engine_add_workspace (sim->engine, file, TRUE, &error)
+                    : hap_sim_engine_add_file_at_startup (sim->engine, file, &error) != NULL;
+
+      if (!ok)
+        {
+          g_printerr ("hap-simulator: %s: %s\n", file, error->message);
+          sim->status = 1;
+          g_main_loop_quit (sim->loop);
+          return G_SOURCE_REMOVE;
+        }
+    }
+  hap_sim_engine_set_starting (sim->engine, g_strv_length (sim->files + sim->next_file));
+  if (sim->files[sim->next_file] != NULL)
+    return G_SOURCE_CONTINUE;
+  g_timeout_add_seconds (5, on_ready_timeout, sim);
+  return G_SOURCE_REMOVE;
+}
+
 /* "session" (the default: without one, the control API is off with a warning), "system",
  * "none", or a D-Bus address. */
 static GDBusConnection *
@@ -407,6 +441,7 @@ main (int argc, char **argv)
   g_autoptr(GDBusConnection) connection = NULL;
   HapSimDBus *dbus = NULL;
   guint owner_id = 0;
+  guint start_source = 0;
   int status = 0;
   Simulator sim = { 0 };
   GOptionEntry entries[] = {
@@ -565,18 +600,8 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, on_quit_signal, &sim);
   g_unix_signal_add (SIGTERM, on_quit_signal, &sim);
 
-  for (guint i = 0; files[i] != NULL; i++)
-    {
-      gboolean ok = g_file_test (files[i], G_FILE_TEST_IS_DIR)
-                    ? hap_sim_engine_add_workspace (sim.engine, files[i], TRUE, &error)
-                    : hap_sim_engine_add_file_at_startup (sim.engine, files[i], &error) != NULL;
-      if (!ok)
-        {
-          g_printerr ("hap-simulator: %s: %s\n", files[i], error->message);
-          status = 1;
-          goto out;
-        }
-    }
+  sim.files = files;
+  hap_sim_engine_set_starting (sim.engine, g_strv_length (files));
 
   if (bus == NULL || !g_str_equal (bus, "none"))
     {
@@ -601,11 +626,14 @@ main (int argc, char **argv)
                                                  &sim, NULL);
       g_clear_error (&error);
     }
-  g_timeout_add_seconds (5, on_ready_timeout, &sim);
+  start_source = g_idle_add_full (G_PRIORITY_LOW, start_files, &sim, NULL);
 
   g_main_loop_run (sim.loop);
+  status = MAX (status, sim.status);
 
 out:
+  if (start_source != 0 && sim.files[sim.next_file] != NULL && sim.status == 0)
+    g_source_remove (start_source);
   if (owner_id != 0)
     g_bus_unown_name (owner_id);
   g_clear_pointer (&dbus, hap_sim_dbus_unexport);

@@ -733,6 +733,27 @@ def run_workspace(n=200):
         status = stop_process(sim, 60)
         sim = None
         check("the simulator exits 0 on SIGTERM", status == 0, status)
+
+        # 1,000 files on the command line, first start (identities made): the control API
+        # is exported before they start, and answers while they do.
+        many = [os.path.join(ws, f"lamp-{i:03}.json") for i in range(n)]
+        for i in range(n, 1000):
+            path = os.path.join(WORK, f"more-{i:04}.json")
+            shutil.copy(many[0], path)
+            many.append(path)
+        sim = start_simulator(*many, name="many")
+        first = None
+        deadline = time.monotonic() + 60
+        while first is None and time.monotonic() < deadline and sim.poll() is None:
+            first = ctl_json("list")
+            time.sleep(0.02)
+        check("ctl list answers while 1,000 accessories start, with part of them",
+              first is not None and len(first) < 1000, None if first is None else len(first))
+        r = ctl("wait", "--timeout", "240", timeout=300)
+        listing = ctl_json("list") or []
+        check("then all 1,000 run", r.returncode == 0 and len(listing) == 1000, (r.stderr, len(listing)))
+        check("the simulator exits 0 on SIGTERM while serving 1,000", stop_process(sim, 60) == 0)
+        sim = None
     finally:
         stop_process(sim)
         stop_process(bus)
