@@ -18,7 +18,7 @@
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 
-#include "hap-json.h"
+#include <libhap-glib/hap.h>
 #include "hap-setup-qr.h"
 #include "hap-sim-dbus.h"
 

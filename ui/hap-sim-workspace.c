@@ -15,7 +15,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "hap-json.h"
+#include <libhap-glib/hap.h>
 #include "hap-sim-error.h"
 
 struct _HapSimWorkspace

@@ -975,8 +975,9 @@ hap_accessory_server_get_n_connections (HapAccessoryServer *self)
   return self->sessions->len;
 }
 
-/* ---- hap-server-hooks.h ------------------------------------------------------------ */
+/* ---- hap-inspection.h ------------------------------------------------------------ */
 
+#if HAP_ENABLE_INSPECTION
 void
 hap_accessory_server_set_hooks (HapAccessoryServer   *self,
                                 const HapServerHooks *hooks,
@@ -987,7 +988,9 @@ hap_accessory_server_set_hooks (HapAccessoryServer   *self,
   self->hooks = hooks;
   self->hooks_data = user_data;
 }
+#endif
 
+#if HAP_ENABLE_INSPECTION
 void
 hap_accessory_server_set_fixed_salt (HapAccessoryServer *self, const guint8 *salt)
 {
@@ -999,6 +1002,7 @@ hap_accessory_server_set_fixed_salt (HapAccessoryServer *self, const guint8 *sal
   /* The verifier depends on the salt: compute both again at the next M1. */
   hap_pairing_context_setup_code_changed (&self->pairing);
 }
+#endif
 
 GPtrArray *
 hap_accessory_server_get_pairings (HapAccessoryServer *self)

@@ -84,6 +84,16 @@ void          hap_accessory_set_snapshot               (HapAccessory *self,
 HAP_AVAILABLE_IN_ALL
 GBytes       *hap_accessory_get_snapshot               (HapAccessory *self);
 
+/**
+ * hap_accessory_identify:
+ * @self: an accessory
+ *
+ * Emits #HapAccessory::identify as when a controller writes Identify or sends
+ * POST /identify: a simulator's "identify" button, or a device's own test.
+ */
+HAP_AVAILABLE_IN_ALL
+void          hap_accessory_identify                   (HapAccessory *self);
+
 /* Loads a JSON accessory file (see accessories/README.md). Returns the primary
  * accessory, with the others of the file bridged to it, or NULL with
  * HAP_ERROR_INVALID_FILE and a message "FILE:LINE:COL: PATH: what is wrong". */

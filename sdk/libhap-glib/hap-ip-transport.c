@@ -31,10 +31,10 @@ build_txt (HapIpTransport *ip)
   g_ptr_array_add (txt, g_strdup_printf ("sf=%u", storage->pairings->len > 0 ? 0u : 1u));
   g_ptr_array_add (txt, g_strdup_printf ("ci=%d", hap_accessory_get_category (server->accessory)));
   g_ptr_array_add (txt, g_strdup_printf ("sh=%s", sh));
-  if (server->hooks != NULL && server->hooks->txt != NULL)
+  if (HAP_SERVER_HOOKS (server) != NULL && HAP_SERVER_HOOKS (server)->txt != NULL)
     {
       g_ptr_array_set_free_func (txt, g_free);
-      server->hooks->txt (server, txt, server->hooks_data);
+      HAP_SERVER_HOOKS (server)->txt (server, txt, server->hooks_data);
       g_ptr_array_set_free_func (txt, NULL);
     }
   g_ptr_array_add (txt, NULL);
