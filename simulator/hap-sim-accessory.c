@@ -1055,7 +1055,7 @@ remove_state_dir (const char *path, GError **error)
     {
       g_autofree char *child = g_build_filename (path, name, NULL);
 
-      /* The state directory holds plain files only (hap-storage-private.h). */
+      /* The state directory holds plain files only (the SDK writes no subdirectories). */
       if (g_unlink (child) != 0)
         {
           int saved = errno;

@@ -10,7 +10,7 @@
 
 #include <glib.h>
 
-#include "hap-inspection.h"
+#include "hap-wire.h"
 #include "hap-types.h"
 
 G_BEGIN_DECLS

@@ -41,7 +41,7 @@ G_BEGIN_DECLS
 #define HAP_BLE_PDU_CONTROL_LENGTH           0x01  /* bit 0: control field length, must be 0 */
 
 /* The opcodes (HapBleOpcode), statuses (HapBlePduStatus) and parameter types
- * (HapBleParam) are public (hap-inspection.h): the hooks see them. */
+ * (HapBleParam) are public (hap-wire.h): the hooks see them. */
 
 /* hap-protocol.md §5.6: HAP-Param-Origin values. */
 #define HAP_BLE_ORIGIN_LOCAL  0

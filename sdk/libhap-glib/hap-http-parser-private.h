@@ -10,7 +10,7 @@
 
 #include <glib.h>
 
-#include "hap-inspection.h"
+#include "hap-wire.h"
 
 G_BEGIN_DECLS
 
@@ -24,7 +24,7 @@ typedef enum
   HAP_HTTP_PARSE_RESPONSES,  /* controller side: "HTTP/1.1 200 OK" and "EVENT/1.0 200 OK" */
 } HapHttpParseMode;
 
-/* HapHttpHeader and HapHttpMessage are public (hap-inspection.h): hooks see them. */
+/* HapHttpHeader and HapHttpMessage are public (hap-wire.h): hooks see them. */
 
 typedef struct _HapHttpParser HapHttpParser;
 

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "hap-accessory.h"
-#include "hap-inspection.h"
+#include "hap-wire.h"
 
 G_BEGIN_DECLS
 
@@ -20,7 +20,7 @@ typedef enum
   HAP_JSON_DB    = HAP_JSON_VALUE | HAP_JSON_TYPE | HAP_JSON_PERMS | HAP_JSON_META,
 } HapJsonFlags;
 
-/* hap_json_append_string() and hap_json_append_node() are public (hap-inspection.h). */
+/* hap_json_append_string() and hap_json_append_node() are public (hap-wire.h). */
 /* Appends @value (of @format's variant type) as JSON: bool as true/false, numbers,
  * strings, base64 for tlv8/data. */
 void      hap_json_append_value          (GString           *out,

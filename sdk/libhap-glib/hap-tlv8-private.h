@@ -5,11 +5,11 @@
 
 #include <glib.h>
 
-#include "hap-inspection.h"
+#include "hap-wire.h"
 
 G_BEGIN_DECLS
 
-/* The TLV8 codec, item types, methods and errors are public (hap-inspection.h). */
+/* The TLV8 codec, item types, methods and errors are public (hap-wire.h). */
 
 #define HAP_PAIRING_FLAG_TRANSIENT 0x00000010u
 #define HAP_PAIRING_FLAG_SPLIT     0x01000000u
