@@ -1004,6 +1004,7 @@ hap_accessory_server_set_fixed_salt (HapAccessoryServer *self, const guint8 *sal
 }
 #endif
 
+#if HAP_ENABLE_INSPECTION
 GPtrArray *
 hap_accessory_server_get_pairings (HapAccessoryServer *self)
 {
@@ -1011,7 +1012,9 @@ hap_accessory_server_get_pairings (HapAccessoryServer *self)
 
   return self->storage != NULL ? self->storage->pairings : NULL;
 }
+#endif
 
+#if HAP_ENABLE_INSPECTION
 gboolean
 hap_accessory_server_remove_pairing (HapAccessoryServer  *self,
                                      const char          *controller_id,
@@ -1028,6 +1031,7 @@ hap_accessory_server_remove_pairing (HapAccessoryServer  *self,
     }
   return hap_pairings_remove (&self->pairing, controller_id, strlen (controller_id), error);
 }
+#endif
 
 void
 hap_accessory_server_set_transports (HapAccessoryServer *self, HapTransportFlags transports)
@@ -1044,6 +1048,7 @@ hap_accessory_server_get_transports (HapAccessoryServer *self)
   return self->transports;
 }
 
+#if HAP_ENABLE_INSPECTION
 void
 hap_accessory_server_restart_ble (HapAccessoryServer *self)
 {
@@ -1061,6 +1066,7 @@ hap_accessory_server_restart_ble (HapAccessoryServer *self)
     g_warning ("%s: HAP over BLE did not start again: %s", hap_accessory_get_name (self->accessory),
                error->message);
 }
+#endif
 
 gboolean
 hap_accessory_server_set_ble_adapter (HapAccessoryServer *self, const char *adapter, GError **error)

@@ -870,6 +870,9 @@ _hap_ble_link_set_notify (HapBleLink *link, HapBleAttribute *attribute, gboolean
 
 /* ---- hap-inspection.h: a central as inspection sees it ---------------------------------- */
 
+/* Not built with -Dinspection=false: nothing inside the library calls these. */
+#if HAP_ENABLE_INSPECTION
+
 guint64
 hap_ble_connection_get_id (HapBleConnection *central)
 {
@@ -948,3 +951,4 @@ hap_ble_connection_disconnect (HapBleConnection *central)
 {
   _hap_ble_link_drop (central, FALSE, "asked to");
 }
+#endif /* HAP_ENABLE_INSPECTION */

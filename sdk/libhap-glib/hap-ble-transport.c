@@ -993,7 +993,9 @@ const HapTransport hap_ble_transport = {
 
 /* ---- hap-inspection.h ------------------------------------------------------------------ */
 
+/* Not built with -Dinspection=false: nothing inside the library calls these. */
 #if HAP_ENABLE_INSPECTION
+
 void
 hap_accessory_server_set_ble_hooks (HapAccessoryServer *self,
                                     const HapBleHooks  *hooks,
@@ -1004,7 +1006,6 @@ hap_accessory_server_set_ble_hooks (HapAccessoryServer *self,
   self->ble_hooks = hooks;
   self->ble_hooks_data = user_data;
 }
-#endif
 
 void
 hap_accessory_server_refresh_ble_advertisement (HapAccessoryServer *self)
@@ -1104,3 +1105,4 @@ hap_accessory_server_get_ble_broadcast (HapAccessoryServer *self,
   if (intervals != NULL)
     *intervals = g_hash_table_ref (storage->broadcast);
 }
+#endif /* HAP_ENABLE_INSPECTION */

@@ -688,6 +688,9 @@ _hap_connection_queue_event (HapConnection     *conn,
 
 /* ---- hap-inspection.h ------------------------------------------------------------ */
 
+/* Not built with -Dinspection=false: nothing inside the library calls these. */
+#if HAP_ENABLE_INSPECTION
+
 HapConnection *
 hap_connection_ref (HapConnection *conn)
 {
@@ -760,7 +763,6 @@ hap_connection_get_bytes_out (HapConnection *conn)
   return conn->bytes_out;
 }
 
-#if HAP_ENABLE_INSPECTION
 GBytes *
 hap_connection_seal_pair_setup_data (HapConnection *conn,
                                      const guint8  *data,
@@ -781,7 +783,6 @@ hap_connection_seal_pair_setup_data (HapConnection *conn,
   hap_aead_encrypt (pairing->setup_key, nonce4, NULL, 0, data, len, cipher);
   return g_bytes_new_take (cipher, len + HAP_AEAD_TAG_LEN);
 }
-#endif
 
 GPtrArray *
 hap_connection_dup_subscriptions (HapConnection *conn)
@@ -833,3 +834,4 @@ hap_connection_close (HapConnection *conn)
 {
   _hap_connection_close (conn);
 }
+#endif /* HAP_ENABLE_INSPECTION */

@@ -315,6 +315,7 @@ hap_accessory_server_get_advertised_name (HapAccessoryServer *self)
   return _hap_advertisement_get_name (ip->advertisement);
 }
 
+#if HAP_ENABLE_INSPECTION
 void
 hap_accessory_server_refresh_txt (HapAccessoryServer *self)
 {
@@ -325,7 +326,9 @@ hap_accessory_server_refresh_txt (HapAccessoryServer *self)
   if (ip != NULL)
     ip_status_changed (ip);
 }
+#endif
 
+#if HAP_ENABLE_INSPECTION
 GPtrArray *
 hap_accessory_server_dup_connections (HapAccessoryServer *self)
 {
@@ -340,3 +343,4 @@ hap_accessory_server_dup_connections (HapAccessoryServer *self)
     g_ptr_array_add (out, _hap_connection_ref (g_ptr_array_index (ip->connections, i)));
   return out;
 }
+#endif

@@ -228,6 +228,7 @@ notification_inject (gpointer data)
   guint interval = hap_sim_quirk_get_uint (quirk, "interval-ms");
   guint8 key[HAP_BLE_BROADCAST_KEY_LEN] = { 0 };
   guint8 advertising_id[6];
+  HapCharacteristic *characteristic;
   g_autoptr(GBytes) payload = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -239,10 +240,20 @@ notification_inject (gpointer data)
 
   if (g_str_equal (hap_sim_quirk_get_string (quirk, "key"), "random"))
     randombytes_buf (key, sizeof key);
+  /* A named characteristic whose values do not fit a notification (string, tlv8, data)
+   * gets a warning; the notification then carries iid 0, as with none. */
+  characteristic = notification_characteristic (quirk);
+  if (characteristic != NULL && !hap_ble_format_can_broadcast (hap_characteristic_get_format (characteristic)))
+    {
+      g_warning ("ble-notification-without-key: characteristic \"%s\" cannot be broadcast "
+                 "(its values are longer than 8 bytes); the notification carries iid 0",
+                 hap_sim_quirk_get_string (quirk, "characteristic"));
+      characteristic = NULL;
+    }
   hap_accessory_server_get_ble_broadcast (server, advertising_id, NULL, NULL);
   payload = hap_ble_build_encrypted_notification (key, advertising_id,
                                                   hap_ble_gsn_next ((guint16) hap_accessory_server_get_gsn (server)),
-                                                  notification_characteristic (quirk));
+                                                  characteristic);
   sodium_memzero (key, sizeof key);
   hap_accessory_server_advertise_ble_payload (server, payload, hap_sim_quirk_get_uint (quirk, "duration-ms"));
   /* After the payload is up: setting the GSN publishes again, and the notification (not
