@@ -60,6 +60,9 @@ static const char * const accessory_actions[] = {
   "win.rename", "win.duplicate", "win.export", "win.delete",
 };
 
+/* Actions that rewrite the accessory's definition. */
+static const char * const definition_actions[] = { "win.edit", "win.rename" };
+
 /* ---- toasts ----------------------------------------------------------------------- */
 
 void
@@ -187,6 +190,11 @@ set_selected (HapSimWindow *self, HapSimAccessory *accessory)
 
   for (guint i = 0; i < G_N_ELEMENTS (accessory_actions); i++)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), accessory_actions[i], accessory != NULL);
+  /* A recorded device dump has no definition the editor could write back without losing
+   * the recording (hap_sim_workspace_dup_definition()). */
+  if (accessory != NULL && hap_accessory_is_recorded (hap_sim_accessory_get_accessory (accessory)))
+    for (guint i = 0; i < G_N_ELEMENTS (definition_actions); i++)
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), definition_actions[i], FALSE);
   update_running_button (self);
   update_title (self);
   if (g_list_model_get_n_items (G_LIST_MODEL (self->accessories)) == 0)

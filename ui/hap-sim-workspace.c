@@ -741,6 +741,17 @@ hap_sim_workspace_dup_definition (HapSimWorkspace *self,
   g_return_val_if_fail (HAP_SIM_IS_WORKSPACE (self), NULL);
   g_return_val_if_fail (HAP_SIM_IS_ACCESSORY (accessory), NULL);
 
+  /* A device dump has no definition in the simulator's format: turning it into one
+   * (what the editor and rename write back) would drop the recorded aids, iids and
+   * metadata that make it that device. */
+  if (hap_accessory_is_recorded (hap_sim_accessory_get_accessory (accessory)))
+    {
+      g_set_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_FAILED,
+                   "%s is served as a real device recorded it; editing would rewrite it in the "
+                   "simulator's format and lose the recording. Change the file itself: %s",
+                   hap_sim_accessory_get_id (accessory), hap_sim_accessory_get_file (accessory));
+      return NULL;
+    }
   return parse_file (hap_sim_accessory_get_file (accessory), error);
 }
 

@@ -816,6 +816,14 @@ _hap_accessory_set_recorded (HapAccessory *self,
 }
 
 gboolean
+hap_accessory_is_recorded (HapAccessory *self)
+{
+  g_return_val_if_fail (HAP_IS_ACCESSORY (self), FALSE);
+
+  return self->recorded;
+}
+
+gboolean
 _hap_accessory_get_recorded (HapAccessory *self,
                              guint        *root_index,
                              guint        *config_number)

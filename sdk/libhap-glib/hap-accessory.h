@@ -94,6 +94,21 @@ GBytes       *hap_accessory_get_snapshot               (HapAccessory *self);
 HAP_AVAILABLE_IN_ALL
 void          hap_accessory_identify                   (HapAccessory *self);
 
+/**
+ * hap_accessory_is_recorded:
+ * @self: a #HapAccessory
+ *
+ * Whether @self was loaded from what a real device answered to `GET /accessories`
+ * (a bare array, `{"accessories": […]}` with aids and iids, or a Home Assistant
+ * diagnostics download) and is served exactly as recorded. Such an accessory has no
+ * definition in this SDK's own file format: tools that rewrite accessory files must
+ * leave it alone or lose what was recorded.
+ *
+ * Returns: %TRUE for a recorded accessory
+ */
+HAP_AVAILABLE_IN_ALL
+gboolean      hap_accessory_is_recorded                (HapAccessory *self);
+
 /* Loads a JSON accessory file (see accessories/README.md). Returns the primary
  * accessory, with the others of the file bridged to it, or NULL with
  * HAP_ERROR_INVALID_FILE and a message "FILE:LINE:COL: PATH: what is wrong". */

@@ -4,6 +4,7 @@
  */
 #include "ui-fixture.h"
 
+#include "hap-sim-accessory-editor.h"
 #include "hap-sim-application.h"
 #include "hap-sim-controls-page.h"
 #include "hap-sim-inspect.h"
@@ -22,8 +23,11 @@ typedef struct
 static void
 copy_example (UiFixture *fixture, const char *name)
 {
-  g_autofree char *from = g_build_filename (g_getenv ("HAP_ACCESSORIES_DIR"), name, NULL);
-  g_autofree char *to = g_build_filename (fixture->workspace, name, NULL);
+  /* An example by name, or any file by absolute path. */
+  g_autofree char *from = g_path_is_absolute (name) ? g_strdup (name)
+                                                    : g_build_filename (g_getenv ("HAP_ACCESSORIES_DIR"), name, NULL);
+  g_autofree char *base = g_path_get_basename (name);
+  g_autofree char *to = g_build_filename (fixture->workspace, base, NULL);
   g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -227,6 +231,71 @@ test_duplicate_and_delete (void)
   window_test_close (&t);
 }
 
+/* The editor toplevels open now. */
+static guint
+count_editors (void)
+{
+  GList *toplevels = gtk_window_list_toplevels ();
+  guint n = 0;
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    n += HAP_SIM_IS_ACCESSORY_EDITOR (l->data);
+  g_list_free (toplevels);
+  return n;
+}
+
+static void
+close_editors (void)
+{
+  GList *toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (HAP_SIM_IS_ACCESSORY_EDITOR (l->data))
+      gtk_window_destroy (GTK_WINDOW (l->data));
+  g_list_free (toplevels);
+  ui_spin (20);
+}
+
+/* Edit opens the editor for an accessory of the simulator's format; for a recorded
+ * device dump Edit and Rename are off, since writing a definition back would lose the
+ * recording. */
+static void
+test_edit_recorded (void)
+{
+  g_autofree char *dump = g_test_build_filename (G_TEST_DIST, "data", "real-devices", "koogeek_ls1.json", NULL);
+  const char * const examples[] = { "lightbulb.json", dump, NULL };
+  g_autofree char *text = NULL, *copy = NULL, *after = NULL;
+  g_autoptr(GError) error = NULL;
+  WindowTest t = { 0 };
+
+  window_test_open (&t, examples);
+  copy = g_build_filename (t.fixture->workspace, "koogeek_ls1.json", NULL);
+  g_file_get_contents (copy, &text, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (hap_sim_window_select (t.window, "lightbulb"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (t.window), "win.edit", NULL));
+  ui_spin (20);
+  g_assert_cmpuint (count_editors (), ==, 1);
+  close_editors ();
+
+  g_assert_true (hap_sim_window_select (t.window, "koogeek_ls1"));
+  gtk_widget_activate_action (GTK_WIDGET (t.window), "win.edit", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (t.window), "win.rename", NULL);
+  ui_spin (20);
+  g_assert_cmpuint (count_editors (), ==, 0);
+  g_file_get_contents (copy, &after, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (after, ==, text);
+  /* Selecting an ordinary accessory again turns Edit back on. */
+  g_assert_true (hap_sim_window_select (t.window, "lightbulb"));
+  gtk_widget_activate_action (GTK_WIDGET (t.window), "win.edit", NULL);
+  ui_spin (20);
+  g_assert_cmpuint (count_editors (), ==, 1);
+  close_editors ();
+  window_test_close (&t);
+}
+
 static void
 test_preferences_and_shortcuts (void)
 {
@@ -268,6 +337,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/sidebar-and-selection", test_sidebar_and_selection);
   g_test_add_func ("/window/toast-escapes-markup", test_toast_escapes_markup);
   g_test_add_func ("/window/duplicate-and-delete", test_duplicate_and_delete);
+  g_test_add_func ("/window/edit-recorded", test_edit_recorded);
   g_test_add_func ("/window/preferences-and-shortcuts", test_preferences_and_shortcuts);
   return g_test_run ();
 }

@@ -622,6 +622,20 @@ test_import_dump (Fixture *f, gconstpointer data)
   source_text = read_text (dump_path);
   copied_text = read_text (hap_sim_accessory_get_file (accessory));
   g_assert_cmpstr (source_text, ==, copied_text);
+  /* The editor and rename would rewrite the dump in the simulator's format: refused,
+   * with the file to change instead, and the file left as recorded. */
+  g_assert_true (hap_accessory_is_recorded (device));
+  g_assert_null (hap_sim_workspace_dup_definition (f->workspace, accessory, &error));
+  g_assert_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "recorded"));
+  g_assert_nonnull (strstr (error->message, hap_sim_accessory_get_file (accessory)));
+  g_clear_error (&error);
+  g_assert_null (hap_sim_workspace_rename (f->workspace, accessory, "Renamed", &error));
+  g_assert_error (error, HAP_SIM_ERROR, HAP_SIM_ERROR_FAILED);
+  g_clear_error (&error);
+  g_clear_pointer (&copied_text, g_free);
+  copied_text = read_text (hap_sim_accessory_get_file (accessory));
+  g_assert_cmpstr (source_text, ==, copied_text);
 
   accessory = hap_sim_workspace_import (f->workspace, ha, &error);
   g_assert_no_error (error);
