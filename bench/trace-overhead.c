@@ -27,7 +27,7 @@
 
 #include <glib/gstdio.h>
 
-#include "hap-server-hooks.h"
+#include <libhap-glib/hap-inspection.h>
 #include "hap-sim-trace.h"
 #include "sim-fixture.h"
 

@@ -9,9 +9,7 @@
 #include <glib/gstdio.h>
 #include <glib/gi18n.h>
 
-#include "hap-json.h"
-#include "hap-json-reader-private.h"
-#include "hap-model-private.h"
+#include <libhap-glib/hap.h>
 #include "hap-sim-behaviour.h"
 #include "hap-sim-error.h"
 
@@ -455,7 +453,7 @@ load_quirks (HapSimAccessory *self, HapJsonReader *reader, JsonObject *section, 
   JsonObject *quirks;
   g_autoptr(GList) names = NULL;
 
-  if (!_hap_json_reader_member (reader, section, "simulator", "quirks", HAP_JSON_KIND_OBJECT,
+  if (!hap_json_reader_member (reader, section, "simulator", "quirks", HAP_JSON_KIND_OBJECT,
                                 FALSE, &node, error))
     return FALSE;
   if (node == NULL)
@@ -465,7 +463,7 @@ load_quirks (HapSimAccessory *self, HapJsonReader *reader, JsonObject *section, 
   for (GList *l = names; l != NULL; l = l->next)
     {
       const char *name = l->data;
-      g_autofree char *path = _hap_json_reader_child_path ("simulator.quirks", name);
+      g_autofree char *path = hap_json_reader_child_path ("simulator.quirks", name);
       const HapSimQuirkInfo *info = hap_sim_quirk_lookup (name);
       g_autoptr(GError) local_error = NULL;
       GVariantBuilder builder;
@@ -474,9 +472,9 @@ load_quirks (HapSimAccessory *self, HapJsonReader *reader, JsonObject *section, 
       HapSimQuirk *quirk;
 
       if (info == NULL)
-        return _hap_json_reader_fail_key (reader, "simulator.quirks", name, error,
+        return hap_json_reader_fail_key (reader, "simulator.quirks", name, error,
                                           "unknown quirk “%s” (hap-simulator ctl quirks lists them)", name);
-      if (!_hap_json_reader_member (reader, quirks, "simulator.quirks", name, HAP_JSON_KIND_OBJECT,
+      if (!hap_json_reader_member (reader, quirks, "simulator.quirks", name, HAP_JSON_KIND_OBJECT,
                                     TRUE, &node, error))
         return FALSE;
       params = json_node_get_object (node);
@@ -489,14 +487,14 @@ load_quirks (HapSimAccessory *self, HapJsonReader *reader, JsonObject *section, 
           if (value == NULL)
             {
               g_variant_builder_clear (&builder);
-              return _hap_json_reader_fail (reader, path, k->data, error,
+              return hap_json_reader_fail (reader, path, k->data, error,
                                             "expected a number, string or boolean");
             }
           g_variant_builder_add (&builder, "{sv}", k->data, value);
         }
       quirk = hap_sim_quirk_new (info, self, g_variant_builder_end (&builder), &local_error);
       if (quirk == NULL)
-        return _hap_json_reader_fail (reader, path, NULL, error, "%s", local_error->message);
+        return hap_json_reader_fail (reader, path, NULL, error, "%s", local_error->message);
       g_ptr_array_add (self->quirks, quirk);
       if (info->enable != NULL)
         info->enable (quirk);
@@ -520,21 +518,21 @@ load_connections (HapSimAccessory *self, HapJsonReader *reader, JsonObject *sect
   JsonNode *node;
   JsonObject *object;
 
-  if (!_hap_json_reader_member (reader, section, "simulator", "connections", HAP_JSON_KIND_OBJECT,
+  if (!hap_json_reader_member (reader, section, "simulator", "connections", HAP_JSON_KIND_OBJECT,
                                 FALSE, &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
   object = json_node_get_object (node);
-  if (!_hap_json_reader_check_keys (reader, object, path, keys, error))
+  if (!hap_json_reader_check_keys (reader, object, path, keys, error))
     return FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
     {
-      if (!_hap_json_reader_member (reader, object, path, keys[i], HAP_JSON_KIND_INTEGER, FALSE, &node, error))
+      if (!hap_json_reader_member (reader, object, path, keys[i], HAP_JSON_KIND_INTEGER, FALSE, &node, error))
         return FALSE;
       if (node == NULL)
         continue;
-      if (!_hap_json_reader_int_in_range (reader, node, path, keys[i], 0, G_MAXUINT32, error))
+      if (!hap_json_reader_int_in_range (reader, node, path, keys[i], 0, G_MAXUINT32, error))
         return FALSE;
       *targets[i] = json_node_get_int (node);
     }
@@ -561,18 +559,18 @@ load_simulator_section (HapSimAccessory *self, GError **error)
       (section = json_object_get_member (json_node_get_object (root), "simulator")) == NULL)
     return TRUE;
 
-  positions = _hap_json_reader_scan_positions (text, length);
+  positions = hap_json_reader_scan_positions (text, length);
   reader.origin = self->file;
   reader.positions = positions;
   if (!JSON_NODE_HOLDS_OBJECT (section))
-    return _hap_json_reader_fail (&reader, "simulator", NULL, error, "expected an object, got %s",
-                                  _hap_json_reader_describe_node (section));
-  if (!_hap_json_reader_check_keys (&reader, json_node_get_object (section), "simulator", keys, error) ||
+    return hap_json_reader_fail (&reader, "simulator", NULL, error, "expected an object, got %s",
+                                  hap_json_reader_describe_node (section));
+  if (!hap_json_reader_check_keys (&reader, json_node_get_object (section), "simulator", keys, error) ||
       !load_quirks (self, &reader, json_node_get_object (section), error) ||
       !load_connections (self, &reader, json_node_get_object (section), error) ||
-      !_hap_json_reader_member (&reader, json_node_get_object (section), "simulator", "behaviours",
+      !hap_json_reader_member (&reader, json_node_get_object (section), "simulator", "behaviours",
                                 HAP_JSON_KIND_ARRAY, FALSE, &behaviours, error) ||
-      !_hap_json_reader_member (&reader, json_node_get_object (section), "simulator", "ble-adapter",
+      !hap_json_reader_member (&reader, json_node_get_object (section), "simulator", "ble-adapter",
                                 HAP_JSON_KIND_STRING, FALSE, &adapter, error))
     return FALSE;
   /* The desktop app's choice of adapter ("" is the first usable one). */
@@ -1058,7 +1056,7 @@ remove_state_dir (const char *path, GError **error)
     {
       g_autofree char *child = g_build_filename (path, name, NULL);
 
-      /* The state directory holds plain files only (hap-storage-private.h). */
+      /* The state directory holds plain files only (the SDK writes no subdirectories). */
       if (g_unlink (child) != 0)
         {
           int saved = errno;
@@ -1314,7 +1312,7 @@ hap_sim_accessory_identify (HapSimAccessory *self)
 {
   /* Through the model, as a controller's identify is: the accessory's handlers run. */
   g_signal_handlers_block_by_func (self->accessory, on_identify, self);
-  _hap_accessory_identify (self->accessory);
+  hap_accessory_identify (self->accessory);
   g_signal_handlers_unblock_by_func (self->accessory, on_identify, self);
   log_identify (self, self->accessory, "api");
 }

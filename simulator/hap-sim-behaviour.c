@@ -14,7 +14,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "hap-model-private.h"
 
 const char hap_sim_behaviour_origin[] = "behaviour";
 
@@ -396,18 +395,18 @@ find_characteristic (HapJsonReader  *reader,
   GPtrArray *bridged;
   gboolean service_seen = FALSE;
 
-  if (!_hap_json_reader_member (reader, object, path, "accessory", HAP_JSON_KIND_STRING, FALSE,
+  if (!hap_json_reader_member (reader, object, path, "accessory", HAP_JSON_KIND_STRING, FALSE,
                                 &accessory_node, error) ||
-      !_hap_json_reader_member (reader, object, path, "service", HAP_JSON_KIND_STRING, FALSE,
+      !hap_json_reader_member (reader, object, path, "service", HAP_JSON_KIND_STRING, FALSE,
                                 &service_node, error) ||
-      !_hap_json_reader_member (reader, object, path, "characteristic", HAP_JSON_KIND_STRING,
+      !hap_json_reader_member (reader, object, path, "characteristic", HAP_JSON_KIND_STRING,
                                 TRUE, &characteristic_node, error))
     return NULL;
 
   characteristic_name = json_node_get_string (characteristic_node);
   if ((characteristic_uuid = resolve_type (characteristic_name, FALSE)) == NULL)
     {
-      _hap_json_reader_fail (reader, path, "characteristic", error,
+      hap_json_reader_fail (reader, path, "characteristic", error,
                              "unknown characteristic type “%s” (a catalog name or a full UUID)",
                              characteristic_name);
       return NULL;
@@ -417,7 +416,7 @@ find_characteristic (HapJsonReader  *reader,
       service_name = json_node_get_string (service_node);
       if ((service_uuid = resolve_type (service_name, TRUE)) == NULL)
         {
-          _hap_json_reader_fail (reader, path, "service", error,
+          hap_json_reader_fail (reader, path, "service", error,
                                  "unknown service type “%s” (a catalog name or a full UUID)",
                                  service_name);
           return NULL;
@@ -439,7 +438,7 @@ find_characteristic (HapJsonReader  *reader,
           named = g_ptr_array_index (candidates, i);
       if (named == NULL)
         {
-          _hap_json_reader_fail (reader, path, "accessory", error,
+          hap_json_reader_fail (reader, path, "accessory", error,
                                  "no accessory named “%s” in this file", accessory_name);
           return NULL;
         }
@@ -477,13 +476,13 @@ find_characteristic (HapJsonReader  *reader,
                                                     : g_strdup ("in this file");
 
     if (service_uuid != NULL && !service_seen)
-      _hap_json_reader_fail (reader, path, "service", error, "no %s service %s", service_name, where);
+      hap_json_reader_fail (reader, path, "service", error, "no %s service %s", service_name, where);
     else if (service_name != NULL)
-      _hap_json_reader_fail (reader, path, "characteristic", error,
+      hap_json_reader_fail (reader, path, "characteristic", error,
                              "no %s characteristic in a %s service %s", characteristic_name,
                              service_name, where);
     else
-      _hap_json_reader_fail (reader, path, "characteristic", error, "no %s characteristic %s",
+      hap_json_reader_fail (reader, path, "characteristic", error, "no %s characteristic %s",
                              characteristic_name, where);
   }
   return NULL;
@@ -499,9 +498,9 @@ load_interval (HapSimBehaviour *self,
 {
   JsonNode *node;
 
-  if (!_hap_json_reader_member (reader, object, path, "interval-ms", HAP_JSON_KIND_INTEGER, TRUE,
+  if (!hap_json_reader_member (reader, object, path, "interval-ms", HAP_JSON_KIND_INTEGER, TRUE,
                                 &node, error) ||
-      !_hap_json_reader_int_in_range (reader, node, path, "interval-ms", MIN_INTERVAL_MS, MAX_MS, error))
+      !hap_json_reader_int_in_range (reader, node, path, "interval-ms", MIN_INTERVAL_MS, MAX_MS, error))
     return FALSE;
   self->interval_ms = (guint) json_node_get_int (node);
   return TRUE;
@@ -522,18 +521,18 @@ load_drift (HapSimBehaviour *self,
   JsonNode *step_node, *noise_node;
 
   if (!format_is_numeric (hap_characteristic_get_format (c)))
-    return _hap_json_reader_fail (reader, path, "characteristic", error,
+    return hap_json_reader_fail (reader, path, "characteristic", error,
                                   "drift needs a numeric characteristic; %s is %s", label,
                                   hap_format_to_string (hap_characteristic_get_format (c)));
   if (isnan (min) || isnan (max))
-    return _hap_json_reader_fail (reader, path, "characteristic", error,
+    return hap_json_reader_fail (reader, path, "characteristic", error,
                                   "drift needs a minValue and a maxValue; %s has %s", label,
                                   isnan (min) && isnan (max) ? "neither" : isnan (min) ? "no minValue" : "no maxValue");
 
   if (!load_interval (self, reader, object, path, error) ||
-      !_hap_json_reader_member (reader, object, path, "step", HAP_JSON_KIND_NUMBER, FALSE,
+      !hap_json_reader_member (reader, object, path, "step", HAP_JSON_KIND_NUMBER, FALSE,
                                 &step_node, error) ||
-      !_hap_json_reader_member (reader, object, path, "noise", HAP_JSON_KIND_NUMBER, FALSE,
+      !hap_json_reader_member (reader, object, path, "noise", HAP_JSON_KIND_NUMBER, FALSE,
                                 &noise_node, error))
     return FALSE;
 
@@ -543,28 +542,28 @@ load_drift (HapSimBehaviour *self,
   self->noise = noise_node != NULL ? json_node_get_double (noise_node) : 0;
 
   if (!(self->step >= 0))
-    return _hap_json_reader_fail (reader, path, "step", error, "must not be negative");
+    return hap_json_reader_fail (reader, path, "step", error, "must not be negative");
   if (!(self->noise >= 0))
-    return _hap_json_reader_fail (reader, path, "noise", error, "must not be negative");
+    return hap_json_reader_fail (reader, path, "noise", error, "must not be negative");
   if (self->step > max - min)
-    return _hap_json_reader_fail (reader, path, "step", error,
+    return hap_json_reader_fail (reader, path, "step", error,
                                   "%g is larger than %s's whole range (%g to %g)",
                                   self->step, label, min, max);
   if (self->noise > max - min)
-    return _hap_json_reader_fail (reader, path, "noise", error,
+    return hap_json_reader_fail (reader, path, "noise", error,
                                   "%g is larger than %s's whole range (%g to %g)",
                                   self->noise, label, min, max);
   /* A value that moves by less than half a grid step is rounded back where it was. */
   if (self->step > 0 && self->step < grid)
-    return _hap_json_reader_fail (reader, path, "step", error,
+    return hap_json_reader_fail (reader, path, "step", error,
                                   "%g is below %s's step of %g: the value would never move",
                                   self->step, label, grid);
   if (self->step == 0 && (self->noise == 0 || self->noise < grid / 2))
-    return _hap_json_reader_fail (reader, path, noise_node != NULL ? "noise" : "step", error,
+    return hap_json_reader_fail (reader, path, noise_node != NULL ? "noise" : "step", error,
                                   "with step 0 and noise %g (%s's step is %g), the value would "
                                   "never move", self->noise, label, grid);
   if (max - min < grid)
-    return _hap_json_reader_fail (reader, path, "characteristic", error,
+    return hap_json_reader_fail (reader, path, "characteristic", error,
                                   "%s's range (%g to %g) holds a single value: nothing to drift",
                                   label, min, max);
 
@@ -581,11 +580,12 @@ load_toggle (HapSimBehaviour *self,
 {
   HapCharacteristic *c = self->characteristic;
   const char *label = characteristic_label (c);
-  const HapValueConstraints *constraints = _hap_characteristic_get_constraints (c);
+  guint n_valid = 0;
+  const int *valid = hap_characteristic_get_valid_values (c, &n_valid);
   JsonNode *values_node;
 
   if (!load_interval (self, reader, object, path, error) ||
-      !_hap_json_reader_member (reader, object, path, "values", HAP_JSON_KIND_ARRAY, FALSE,
+      !hap_json_reader_member (reader, object, path, "values", HAP_JSON_KIND_ARRAY, FALSE,
                                 &values_node, error))
     return FALSE;
 
@@ -594,7 +594,7 @@ load_toggle (HapSimBehaviour *self,
   if (values_node != NULL)
     {
       JsonArray *array = json_node_get_array (values_node);
-      g_autofree char *values_path = _hap_json_reader_child_path (path, "values");
+      g_autofree char *values_path = hap_json_reader_child_path (path, "values");
 
       for (guint i = 0; i < json_array_get_length (array); i++)
         {
@@ -605,12 +605,12 @@ load_toggle (HapSimBehaviour *self,
 
           g_snprintf (key, sizeof key, "[%u]", i);
           if (value == NULL)
-            return _hap_json_reader_fail (reader, values_path, key, error, "%s: %s", label,
+            return hap_json_reader_fail (reader, values_path, key, error, "%s: %s", label,
                                           local_error->message);
           g_ptr_array_add (self->values, value);
         }
       if (self->values->len < 2)
-        return _hap_json_reader_fail (reader, path, "values", error,
+        return hap_json_reader_fail (reader, path, "values", error,
                                       "needs at least two values to toggle between");
       return TRUE;
     }
@@ -622,19 +622,18 @@ load_toggle (HapSimBehaviour *self,
       return TRUE;
     }
 
-  if (constraints->valid_values != NULL && constraints->valid_values->len >= 2)
+  if (n_valid >= 2)
     {
-      for (guint i = 0; i < constraints->valid_values->len; i++)
+      for (guint i = 0; i < n_valid; i++)
         {
-          GVariant *value = number_new (hap_characteristic_get_format (c),
-                                        g_array_index (constraints->valid_values, int, i));
+          GVariant *value = number_new (hap_characteristic_get_format (c), valid[i]);
 
           g_ptr_array_add (self->values, g_variant_ref_sink (value));
         }
       return TRUE;
     }
 
-  return _hap_json_reader_fail (reader, path, "characteristic", error,
+  return hap_json_reader_fail (reader, path, "characteristic", error,
                                 "toggle needs a bool or a characteristic with valid values, or "
                                 "a \"values\" list; %s is %s", label,
                                 hap_format_to_string (hap_characteristic_get_format (c)));
@@ -649,55 +648,55 @@ load_script (HapSimBehaviour *self,
 {
   static const char * const step_keys[] = { "at-ms", "value", NULL };
   HapCharacteristic *c = self->characteristic;
-  g_autofree char *steps_path = _hap_json_reader_child_path (path, "steps");
+  g_autofree char *steps_path = hap_json_reader_child_path (path, "steps");
   JsonNode *steps_node, *repeat_node, *period_node;
   JsonArray *array;
   guint last_ms = 0;
 
-  if (!_hap_json_reader_member (reader, object, path, "steps", HAP_JSON_KIND_ARRAY, TRUE,
+  if (!hap_json_reader_member (reader, object, path, "steps", HAP_JSON_KIND_ARRAY, TRUE,
                                 &steps_node, error) ||
-      !_hap_json_reader_member (reader, object, path, "repeat", HAP_JSON_KIND_BOOLEAN, FALSE,
+      !hap_json_reader_member (reader, object, path, "repeat", HAP_JSON_KIND_BOOLEAN, FALSE,
                                 &repeat_node, error) ||
-      !_hap_json_reader_member (reader, object, path, "period-ms", HAP_JSON_KIND_INTEGER, FALSE,
+      !hap_json_reader_member (reader, object, path, "period-ms", HAP_JSON_KIND_INTEGER, FALSE,
                                 &period_node, error))
     return FALSE;
 
   array = json_node_get_array (steps_node);
   if (json_array_get_length (array) == 0)
-    return _hap_json_reader_fail (reader, path, "steps", error, "needs at least one step");
+    return hap_json_reader_fail (reader, path, "steps", error, "needs at least one step");
 
   self->steps = g_array_new (FALSE, TRUE, sizeof (ScriptStep));
   g_array_set_clear_func (self->steps, script_step_clear);
 
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      g_autofree char *step_path = _hap_json_reader_element_path (steps_path, i);
+      g_autofree char *step_path = hap_json_reader_element_path (steps_path, i);
       g_autoptr(GError) local_error = NULL;
       JsonNode *node, *at_node, *value_node;
       JsonObject *step_object;
       ScriptStep step = { 0 };
 
-      if (!_hap_json_reader_element (reader, array, i, steps_path, HAP_JSON_KIND_OBJECT, &node, error))
+      if (!hap_json_reader_element (reader, array, i, steps_path, HAP_JSON_KIND_OBJECT, &node, error))
         return FALSE;
       step_object = json_node_get_object (node);
-      if (!_hap_json_reader_check_keys (reader, step_object, step_path, step_keys, error) ||
-          !_hap_json_reader_member (reader, step_object, step_path, "at-ms", HAP_JSON_KIND_INTEGER,
+      if (!hap_json_reader_check_keys (reader, step_object, step_path, step_keys, error) ||
+          !hap_json_reader_member (reader, step_object, step_path, "at-ms", HAP_JSON_KIND_INTEGER,
                                     TRUE, &at_node, error) ||
-          !_hap_json_reader_int_in_range (reader, at_node, step_path, "at-ms", 0, MAX_MS, error))
+          !hap_json_reader_int_in_range (reader, at_node, step_path, "at-ms", 0, MAX_MS, error))
         return FALSE;
       /* Of any kind: the characteristic's format decides below. */
       if ((value_node = json_object_get_member (step_object, "value")) == NULL)
-        return _hap_json_reader_fail (reader, step_path, NULL, error, "missing required key “value”");
+        return hap_json_reader_fail (reader, step_path, NULL, error, "missing required key “value”");
 
       step.at_ms = (guint) json_node_get_int (at_node);
       if (step.at_ms < last_ms)
-        return _hap_json_reader_fail (reader, step_path, "at-ms", error,
+        return hap_json_reader_fail (reader, step_path, "at-ms", error,
                                       "%u is before the previous step's %u (steps go in order)",
                                       step.at_ms, last_ms);
       last_ms = step.at_ms;
 
       if ((step.value = hap_characteristic_value_from_json (c, value_node, &local_error)) == NULL)
-        return _hap_json_reader_fail (reader, step_path, "value", error, "%s: %s",
+        return hap_json_reader_fail (reader, step_path, "value", error, "%s: %s",
                                       characteristic_label (c), local_error->message);
       g_array_append_val (self->steps, step);
     }
@@ -706,9 +705,9 @@ load_script (HapSimBehaviour *self,
   if (period_node != NULL)
     {
       if (!self->repeat)
-        return _hap_json_reader_fail (reader, path, "period-ms", error,
+        return hap_json_reader_fail (reader, path, "period-ms", error,
                                       "only applies with \"repeat\": true");
-      if (!_hap_json_reader_int_in_range (reader, period_node, path, "period-ms",
+      if (!hap_json_reader_int_in_range (reader, period_node, path, "period-ms",
                                           MAX (last_ms, 1), MAX_MS, error))
         return FALSE;
       self->period_ms = (guint) json_node_get_int (period_node);
@@ -717,7 +716,7 @@ load_script (HapSimBehaviour *self,
     {
       /* Starting over right after the last step. */
       if (last_ms == 0)
-        return _hap_json_reader_fail (reader, path, "repeat", error,
+        return hap_json_reader_fail (reader, path, "repeat", error,
                                       "a repeating script needs a step after 0 ms or a \"period-ms\"");
       self->period_ms = last_ms;
     }
@@ -747,7 +746,7 @@ load_one (HapJsonReader  *reader,
   const char *kind;
   guint k;
 
-  if (!_hap_json_reader_member (reader, object, path, "kind", HAP_JSON_KIND_STRING, TRUE,
+  if (!hap_json_reader_member (reader, object, path, "kind", HAP_JSON_KIND_STRING, TRUE,
                                 &kind_node, error))
     return NULL;
   kind = json_node_get_string (kind_node);
@@ -756,13 +755,13 @@ load_one (HapJsonReader  *reader,
       break;
   if (k == G_N_ELEMENTS (kind_names))
     {
-      _hap_json_reader_fail (reader, path, "kind", error,
+      hap_json_reader_fail (reader, path, "kind", error,
                              "unknown kind “%s” (expected drift, toggle or script)", kind);
       return NULL;
     }
   self->kind = k;
 
-  if (!_hap_json_reader_check_keys (reader, object, path, keys[k], error) ||
+  if (!hap_json_reader_check_keys (reader, object, path, keys[k], error) ||
       (characteristic = find_characteristic (reader, object, path, accessory, error)) == NULL)
     return NULL;
   self->characteristic = g_object_ref (characteristic);
@@ -804,8 +803,8 @@ hap_sim_behaviours_load (HapJsonReader  *reader,
 
   if (!JSON_NODE_HOLDS_ARRAY (array))
     {
-      _hap_json_reader_fail (reader, path, NULL, error, "expected an array, got %s",
-                             _hap_json_reader_describe_node (array));
+      hap_json_reader_fail (reader, path, NULL, error, "expected an array, got %s",
+                             hap_json_reader_describe_node (array));
       return NULL;
     }
 
@@ -813,11 +812,11 @@ hap_sim_behaviours_load (HapJsonReader  *reader,
   elements = json_node_get_array (array);
   for (guint i = 0; i < json_array_get_length (elements); i++)
     {
-      g_autofree char *element_path = _hap_json_reader_element_path (path, i);
+      g_autofree char *element_path = hap_json_reader_element_path (path, i);
       HapSimBehaviour *behaviour;
       JsonNode *node;
 
-      if (!_hap_json_reader_element (reader, elements, i, path, HAP_JSON_KIND_OBJECT, &node, error) ||
+      if (!hap_json_reader_element (reader, elements, i, path, HAP_JSON_KIND_OBJECT, &node, error) ||
           (behaviour = load_one (reader, json_node_get_object (node), element_path, accessory,
                                  error)) == NULL)
         return NULL;

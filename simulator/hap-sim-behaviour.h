@@ -23,8 +23,6 @@
 #include <json-glib/json-glib.h>
 #include <libhap-glib/hap.h>
 
-#include "hap-json-reader-private.h"
-
 G_BEGIN_DECLS
 
 typedef struct _HapSimBehaviour HapSimBehaviour;

@@ -19,7 +19,7 @@
 #include <json-glib/json-glib.h>
 #include "i18n/hap-i18n.h"
 
-#include "hap-json.h"
+#include <libhap-glib/hap.h>
 #include "hap-setup-qr.h"
 #include "hap-sim-dbus.h"
 

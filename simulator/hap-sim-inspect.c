@@ -7,7 +7,6 @@
 #include <glib/gi18n.h>
 
 #include "hap-sim-error.h"
-#include "hap-storage-private.h"
 
 guint64
 hap_sim_characteristic_aid (HapCharacteristic *characteristic)
@@ -37,22 +36,18 @@ hap_sim_dict_add (GVariantBuilder *dict, const char *key, const char *format, ..
 }
 
 /* A stopped accessory has no server, but what it serves when started (device ID,
- * setup code, pairings) is in its state directory. NULL when it never started: opening
- * the storage then would create an identity as a side effect of a query. */
-static HapStorage *
+ * setup code, pairings) is in its state directory. NULL when it never started
+ * (hap_stored_state_load() then creates nothing: this is a query). */
+static HapStoredState *
 open_stored_state (HapSimAccessory *accessory)
 {
-  const char *dir = hap_sim_accessory_get_state_dir (accessory);
-  g_autofree char *identity = g_build_filename (dir, "identity", NULL);
   g_autoptr(GError) error = NULL;
-  HapStorage *storage;
+  HapStoredState *state;
 
-  if (!g_file_test (identity, G_FILE_TEST_IS_REGULAR))
-    return NULL;
-  storage = hap_storage_open (dir, &error);
-  if (storage == NULL)
+  state = hap_stored_state_load (hap_sim_accessory_get_state_dir (accessory), &error);
+  if (state == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     g_warning ("%s: %s", hap_sim_accessory_get_id (accessory), error->message);
-  return storage;
+  return state;
 }
 
 /* First 16 bytes of SHA-256 of the Ed25519 public key, colon hex: enough to tell keys
@@ -141,7 +136,7 @@ hap_sim_inspect_summary (HapSimAccessory *accessory)
   HapAccessoryServer *server = hap_sim_accessory_get_server (accessory);
   HapAccessory *model = hap_sim_accessory_get_accessory (accessory);
   GPtrArray *quirks = hap_sim_accessory_get_quirks (accessory);
-  g_autoptr(HapStorage) storage = NULL;
+  g_autoptr(HapStoredState) storage = NULL;
   const char *device_id = "";
   gboolean paired = FALSE;
   guint sessions = 0, connections = 0;
@@ -161,8 +156,8 @@ hap_sim_inspect_summary (HapSimAccessory *accessory)
     }
   else if ((storage = open_stored_state (accessory)) != NULL)
     {
-      device_id = storage->device_id;
-      paired = storage->pairings->len > 0;
+      device_id = hap_stored_state_get_device_id (storage);
+      paired = hap_stored_state_get_pairings (storage)->len > 0;
     }
 
   g_variant_builder_init (&names, G_VARIANT_TYPE_STRING_ARRAY);
@@ -244,14 +239,14 @@ GVariant *
 hap_sim_inspect_pairings (HapSimAccessory *accessory)
 {
   HapAccessoryServer *server = hap_sim_accessory_get_server (accessory);
-  g_autoptr(HapStorage) storage = NULL;
+  g_autoptr(HapStoredState) storage = NULL;
   GPtrArray *pairings = NULL;
   GVariantBuilder builder;
 
   if (server != NULL)
     pairings = hap_accessory_server_get_pairings (server);
   else if ((storage = open_stored_state (accessory)) != NULL)
-    pairings = storage->pairings;
+    pairings = hap_stored_state_get_pairings (storage);
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; pairings != NULL && i < pairings->len; i++)
     g_variant_builder_add_value (&builder, pairing_to_variant (g_ptr_array_index (pairings, i)));
@@ -279,7 +274,7 @@ GVariant *
 hap_sim_inspect_setup (HapSimAccessory *accessory, GError **error)
 {
   HapAccessoryServer *server = hap_sim_accessory_get_server (accessory);
-  g_autoptr(HapStorage) storage = NULL;
+  g_autoptr(HapStoredState) storage = NULL;
   g_autofree char *payload = NULL;
   const char *code, *setup_id;
   GVariantBuilder dict;
@@ -293,8 +288,8 @@ hap_sim_inspect_setup (HapSimAccessory *accessory, GError **error)
   else if ((storage = open_stored_state (accessory)) != NULL)
     {
       /* As the server builds it (hap_accessory_server_dup_setup_payload). */
-      code = storage->setup_code;
-      setup_id = storage->setup_id;
+      code = hap_stored_state_get_setup_code (storage);
+      setup_id = hap_stored_state_get_setup_id (storage);
       if (code != NULL)
         payload = hap_setup_payload_build (code, setup_id,
                                            (guint) hap_accessory_get_category (hap_sim_accessory_get_accessory (accessory)),

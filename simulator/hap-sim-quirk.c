@@ -8,8 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "hap-sim-accessory.h"
-#include "hap-json.h"
-#include "hap-model-private.h"
+#include <libhap-glib/hap.h>
 #include "hap-sim-error.h"
 
 const char *

@@ -5,7 +5,7 @@
  * imitates, parameters, hooks). Enabling one on an accessory makes a HapSimQuirk: the
  * info, the parameter values, and the quirk's own state. The accessory calls the hooks
  * of its enabled quirks, in the order they were enabled, from the server hooks
- * (hap-server-hooks.h). Hooks run on the main context; timers a quirk starts must be
+ * (hap-inspection.h). Hooks run on the main context; timers a quirk starts must be
  * removed by its disable hook.
  */
 #pragma once
@@ -14,8 +14,7 @@
 #include <json-glib/json-glib.h>
 #include <libhap-glib/hap.h>
 
-#include "hap-ble-hooks.h"
-#include "hap-server-hooks.h"
+#include <libhap-glib/hap-inspection.h>
 
 G_BEGIN_DECLS
 
@@ -76,7 +75,7 @@ typedef struct
   /* The accessory's server started (again) — after power-cycle or restart too. */
   void           (*started)  (HapSimQuirk *quirk);
 
-  /* HAP over BLE: these mirror HapBleHooks (hap-ble-hooks.h). */
+  /* HAP over BLE: these mirror HapBleHooks (hap-inspection.h). */
   void           (*ble_connected)     (HapSimQuirk *quirk, HapBleConnection *connection);
   void           (*ble_disconnected)  (HapSimQuirk *quirk, HapBleConnection *connection);
   HapHookVerdict (*ble_request)       (HapSimQuirk *quirk, HapBleConnection *connection,

@@ -2,7 +2,7 @@
  * advertisements and broadcast notifications (hap-sim-trace.h documents the lines)
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The hooks (hap-ble-hooks.h) hand over each request and response after decryption
+ * The hooks (hap-inspection.h) hand over each request and response after decryption
  * and reassembly, so an entry is one PDU with its fragments joined. Unlike the IP
  * entries, BLE entries are formatted when recorded: PDU bodies are small, and the
  * characteristic (for its format) may be gone by the time somebody reads the trace.
@@ -13,9 +13,7 @@
 #include <json-glib/json-glib.h>
 #include <sodium.h>
 
-#include "hap-ble-hooks.h"
-#include "hap-model-private.h"
-#include "hap-tlv8-private.h"
+#include <libhap-glib/hap-inspection.h>
 
 /* A value longer than this is shown by its start ("truncated"). */
 #define MAX_SHOWN_VALUE 4096

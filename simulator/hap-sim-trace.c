@@ -20,8 +20,6 @@
 
 #include <sodium.h>
 
-#include "hap-model-private.h"
-#include "hap-tlv8-private.h"
 
 /* A single message or body is stored up to this many bytes ("truncated" beyond): a
  * camera snapshot must not push a whole session out of the ring. */

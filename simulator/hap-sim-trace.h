@@ -66,8 +66,7 @@
 
 #include <glib.h>
 
-#include "hap-ble-hooks.h"
-#include "hap-server-hooks.h"
+#include <libhap-glib/hap-inspection.h>
 
 G_BEGIN_DECLS
 

@@ -22,7 +22,7 @@
 #include <glib/gstdio.h>
 
 #include <libhap-glib/hap.h>
-#include "hap-model-private.h"
+#include <libhap-glib/hap-inspection.h>
 #include "hap-setup-qr.h"
 #include "hap-sim-dbus.h"
 #include "hap-sim-engine.h"

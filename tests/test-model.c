@@ -213,12 +213,28 @@ test_validation_valid_values (void)
   assert_set_ok (state, g_variant_new_byte (3));
   assert_set_fails (state, g_variant_new_byte (4), "value 4 is above maxValue 3");
 
+  const int *got;
+  guint n = 99;
+
+  /* Nothing set: no lists (every value in range is valid). */
+  g_assert_null (hap_characteristic_get_valid_values (custom, &n));
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_null (hap_characteristic_get_valid_values_range (custom, &n));
+  g_assert_cmpuint (n, ==, 0);
+
   hap_characteristic_set_valid_values (custom, valid, G_N_ELEMENTS (valid));
+  got = hap_characteristic_get_valid_values (custom, &n);
+  g_assert_cmpmem (got, n * sizeof (int), valid, sizeof valid);
   assert_set_ok (custom, g_variant_new_byte (2));
   assert_set_fails (custom, g_variant_new_byte (1), "value 1 is not one of the valid values (0, 2)");
 
   hap_characteristic_set_valid_values (custom, NULL, 0);
+  g_assert_null (hap_characteristic_get_valid_values (custom, &n));
+  g_assert_cmpuint (n, ==, 0);
   hap_characteristic_set_valid_values_range (custom, ranges, 2);
+  got = hap_characteristic_get_valid_values_range (custom, &n);
+  g_assert_cmpuint (n, ==, 2);                       /* pairs, not ints */
+  g_assert_cmpmem (got, 2 * n * sizeof (int), ranges, sizeof ranges);
   assert_set_ok (custom, g_variant_new_byte (4));
   assert_set_ok (custom, g_variant_new_byte (0));
   assert_set_fails (custom, g_variant_new_byte (2),
@@ -248,14 +264,18 @@ test_validation_strings_and_data (void)
     g_string_append (euros, "€");
   assert_set_fails (name, g_variant_new_string (euros->str), "string of 66 bytes is longer than maxLen 64");
 
+  g_assert_cmpint (hap_characteristic_get_max_len (text), ==, -1);   /* unset: 64 applies */
   hap_characteristic_set_max_len (text, 256);
+  g_assert_cmpint (hap_characteristic_get_max_len (text), ==, 256);
   assert_set_ok (text, g_variant_new_string (s200));
   assert_set_fails (text, g_variant_new_string (s257), "string of 257 bytes is longer than maxLen 256");
   assert_set_fails (text, g_variant_new_from_data (G_VARIANT_TYPE_STRING, bad_utf8, sizeof bad_utf8, TRUE, NULL, NULL),
                     "string is not valid UTF-8");
 
   assert_set_ok (data, g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, bytes, 5, 1));
+  g_assert_cmpint (hap_characteristic_get_max_data_len (data), ==, -1);
   hap_characteristic_set_max_data_len (data, 4);
+  g_assert_cmpint (hap_characteristic_get_max_data_len (data), ==, 4);
   /* The stored value no longer fits: it went back to the (empty) default. */
   g_assert_cmpuint (g_variant_n_children (hap_characteristic_get_value (data)), ==, 0);
   assert_set_fails (data, g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, bytes, 5, 1),
@@ -888,7 +908,8 @@ test_identify (void)
   g_assert_cmpuint (count, ==, 2);
   g_assert_cmpuint (changes.count, ==, 0);
 
-  _hap_accessory_identify (accessory);
+  /* The public call, as a simulator's "identify" button makes it. */
+  hap_accessory_identify (accessory);
   g_assert_cmpuint (count, ==, 3);
 }
 

@@ -11,6 +11,7 @@
 #include "hap-crypto-private.h"
 #include "hap-error.h"
 #include "hap-storage-private.h"
+#include "hap-inspection.h"
 
 static char *
 tmpdir (void)
@@ -349,6 +350,50 @@ test_unreadable_identity (void)
   rmrf (dir);
 }
 
+#if HAP_ENABLE_INSPECTION
+/* hap-inspection.h: a stopped accessory's state, read without creating anything. */
+static void
+test_stored_state (void)
+{
+  g_autofree char *dir = tmpdir ();
+  g_autofree char *state_dir = g_build_filename (dir, "acc", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HapStoredState) state = NULL;
+  g_autoptr(HapStorage) storage = NULL;
+  HapPairing *p = g_new0 (HapPairing, 1);
+  GPtrArray *pairings;
+
+  /* Never started: NOT_FOUND, and the directory is still not there. */
+  state = hap_stored_state_load (state_dir, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_null (state);
+  g_assert_false (g_file_test (state_dir, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+
+  storage = hap_storage_open (state_dir, &error);
+  g_assert_no_error (error);
+  hap_storage_set_setup_code (storage, "314-15-926");
+  g_assert_true (hap_storage_save_identity (storage, &error));
+  p->identifier = g_strdup ("CTRL-1");
+  p->admin = TRUE;
+  g_ptr_array_add (storage->pairings, p);
+  g_assert_true (hap_storage_save_pairings (storage, &error));
+  g_assert_no_error (error);
+
+  state = hap_stored_state_load (state_dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (hap_stored_state_get_device_id (state), ==, storage->device_id);
+  g_assert_cmpstr (hap_stored_state_get_setup_id (state), ==, storage->setup_id);
+  g_assert_cmpstr (hap_stored_state_get_setup_code (state), ==, "314-15-926");
+  pairings = hap_stored_state_get_pairings (state);
+  g_assert_cmpuint (pairings->len, ==, 1);
+  g_assert_cmpstr (((HapPairing *) g_ptr_array_index (pairings, 0))->identifier, ==, "CTRL-1");
+  g_assert_true (((HapPairing *) g_ptr_array_index (pairings, 0))->admin);
+
+  rmrf (dir);
+}
+#endif
+
 int
 main (int argc, char **argv)
 {
@@ -356,6 +401,9 @@ main (int argc, char **argv)
   hap_crypto_init ();
   g_test_add_func ("/storage/create-and-reload", test_create_and_reload);
   g_test_add_func ("/storage/corrupt-files", test_corrupt_files);
+#if HAP_ENABLE_INSPECTION
+  g_test_add_func ("/storage/stored-state", test_stored_state);
+#endif
   g_test_add_func ("/storage/damaged-key", test_damaged_key);
   g_test_add_func ("/storage/ble-state", test_ble_state);
   g_test_add_func ("/storage/unreadable-identity", test_unreadable_identity);

@@ -6,7 +6,6 @@
 #include <math.h>
 #include <glib/gi18n.h>
 
-#include "hap-model-private.h"
 #include "hap-sim-inspect.h"
 #include "hap-sim-ui-util.h"
 
@@ -131,30 +130,33 @@ compare_ints (gconstpointer a, gconstpointer b)
 static GArray *
 collect_choices (HapCharacteristic *characteristic)
 {
-  const HapValueConstraints *k = _hap_characteristic_get_constraints (characteristic);
   const HapCharacteristicType *type = hap_characteristic_get_catalog_type (characteristic);
   g_autoptr(GArray) choices = g_array_new (FALSE, FALSE, sizeof (int));
+  double min_value = hap_characteristic_get_min_value (characteristic);
+  double max_value = hap_characteristic_get_max_value (characteristic);
+  double min_step = hap_characteristic_get_min_step (characteristic);
+  guint n_values = 0, n_ranges = 0;
+  const int *values = hap_characteristic_get_valid_values (characteristic, &n_values);
+  const int *ranges = hap_characteristic_get_valid_values_range (characteristic, &n_ranges);
 
-  if (k->valid_values != NULL && k->valid_values->len > 0)
-    g_array_append_vals (choices, k->valid_values->data, k->valid_values->len);
-  else if (k->valid_ranges != NULL && k->valid_ranges->len >= 2)
+  if (n_values > 0)
+    g_array_append_vals (choices, values, n_values);
+  else if (n_ranges > 0)
     {
-      for (guint i = 0; i + 1 < k->valid_ranges->len && choices->len <= MAX_CHOICES; i += 2)
-        for (int v = g_array_index (k->valid_ranges, int, i);
-             v <= g_array_index (k->valid_ranges, int, i + 1) && choices->len <= MAX_CHOICES; v++)
+      for (guint i = 0; i < n_ranges && choices->len <= MAX_CHOICES; i++)
+        for (int v = ranges[2 * i]; v <= ranges[2 * i + 1] && choices->len <= MAX_CHOICES; v++)
           g_array_append_val (choices, v);
       if (choices->len > MAX_CHOICES)
         return NULL;
     }
-  else if (type != NULL && type->n_constants > 0 &&
-           !isnan (k->min_value) && !isnan (k->max_value))
+  else if (type != NULL && type->n_constants > 0 && !isnan (min_value) && !isnan (max_value))
     {
-      double step = isnan (k->min_step) || k->min_step <= 0 ? 1 : k->min_step;
+      double step = isnan (min_step) || min_step <= 0 ? 1 : min_step;
 
       for (guint i = 0; i < type->n_constants; i++)
-        if (type->constants[i].value >= k->min_value && type->constants[i].value <= k->max_value)
+        if (type->constants[i].value >= min_value && type->constants[i].value <= max_value)
           g_array_append_val (choices, type->constants[i].value);
-      if (choices->len != (guint) floor ((k->max_value - k->min_value) / step) + 1)
+      if (choices->len != (guint) floor ((max_value - min_value) / step) + 1)
         return NULL;
       g_array_sort (choices, compare_ints);
     }
@@ -400,11 +402,11 @@ build_choice (HapSimCharacteristicRow *self)
 static GtkWidget *
 build_text (HapSimCharacteristicRow *self)
 {
-  const HapValueConstraints *k = _hap_characteristic_get_constraints (self->characteristic);
+  int max_len = hap_characteristic_get_max_len (self->characteristic);
   GtkWidget *entry = gtk_entry_new ();
 
   /* maxLen counts bytes, the entry characters: the accessory has the last word. */
-  gtk_entry_set_max_length (GTK_ENTRY (entry), k->max_len > 0 ? k->max_len : 64);
+  gtk_entry_set_max_length (GTK_ENTRY (entry), max_len > 0 ? max_len : 64);
   gtk_editable_set_width_chars (GTK_EDITABLE (entry), 16);
   gtk_widget_set_valign (entry, GTK_ALIGN_CENTER);
   self->focus = gtk_event_controller_focus_new ();

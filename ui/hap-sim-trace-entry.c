@@ -11,8 +11,8 @@
 #include <json-glib/json-glib.h>
 #include <glib/gi18n.h>
 
-#include "hap-http-parser-private.h"
-#include "hap-json.h"
+#include <libhap-glib/hap-inspection.h>
+#include <libhap-glib/hap.h>
 #include "hap-sim-ui-util.h"
 
 struct _HapSimTraceEntry

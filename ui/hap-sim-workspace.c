@@ -16,7 +16,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-#include "hap-json.h"
+#include <libhap-glib/hap.h>
 #include "hap-sim-error.h"
 
 struct _HapSimWorkspace

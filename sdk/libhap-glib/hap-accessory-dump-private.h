@@ -5,7 +5,7 @@
 #pragma once
 
 #include "hap-accessory.h"
-#include "hap-json-reader-private.h"
+#include "hap-json-reader.h"
 
 G_BEGIN_DECLS
 

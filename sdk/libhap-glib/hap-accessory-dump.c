@@ -103,7 +103,7 @@ warn_oddity (Dump       *self,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  _hap_json_reader_fail (self->json, path, key, &error, "%s", message);
+  hap_json_reader_fail (self->json, path, key, &error, "%s", message);
   g_warning ("%s (served as recorded)", error->message);
 }
 
@@ -118,7 +118,7 @@ get_type (Dump        *self,
   const char *text;
   JsonNode *node;
 
-  if (!_hap_json_reader_member (self->json, object, path, "type", HAP_JSON_KIND_STRING, TRUE,
+  if (!hap_json_reader_member (self->json, object, path, "type", HAP_JSON_KIND_STRING, TRUE,
                                 &node, error))
     return FALSE;
   text = json_node_get_string (node);
@@ -135,7 +135,7 @@ get_type (Dump        *self,
       warn_oddity (self, path, "type", "“%s” is a UUID without dashes", text);
       return TRUE;
     }
-  return _hap_json_reader_fail (self->json, path, "type", error,
+  return hap_json_reader_fail (self->json, path, "type", error,
                                 "“%s” is not a HAP type (a short or full UUID)", text);
 }
 
@@ -152,9 +152,9 @@ get_iid (Dump        *self,
   const char *user;
   gint64 iid;
 
-  if (!_hap_json_reader_member (self->json, object, path, "iid", HAP_JSON_KIND_INTEGER, TRUE,
+  if (!hap_json_reader_member (self->json, object, path, "iid", HAP_JSON_KIND_INTEGER, TRUE,
                                 &node, error) ||
-      !_hap_json_reader_int_in_range (self->json, node, path, "iid", 1, G_MAXINT64, error))
+      !hap_json_reader_int_in_range (self->json, node, path, "iid", 1, G_MAXINT64, error))
     return FALSE;
 
   iid = json_node_get_int (node);
@@ -204,7 +204,7 @@ get_format (Dump                        *self,
 {
   JsonNode *node;
 
-  if (!_hap_json_reader_member (self->json, object, path, "format", HAP_JSON_KIND_STRING, FALSE,
+  if (!hap_json_reader_member (self->json, object, path, "format", HAP_JSON_KIND_STRING, FALSE,
                                 &node, error))
     return FALSE;
   if (node == NULL)
@@ -215,7 +215,7 @@ get_format (Dump                        *self,
       return TRUE;
     }
   if (!hap_format_from_string (json_node_get_string (node), out))
-    return _hap_json_reader_fail (self->json, path, "format", error,
+    return hap_json_reader_fail (self->json, path, "format", error,
                                   "unknown format “%s” (expected one of bool, uint8, uint16, "
                                   "uint32, uint64, int, float, string, tlv8, data)",
                                   json_node_get_string (node));
@@ -229,7 +229,7 @@ get_perms (Dump                        *self,
            const HapCharacteristicType *catalog)
 {
   JsonNode *node = json_object_get_member (object, "perms");
-  g_autofree char *perms_path = _hap_json_reader_child_path (path, "perms");
+  g_autofree char *perms_path = hap_json_reader_child_path (path, "perms");
   HapPerms perms = HAP_PERM_NONE;
   JsonArray *array;
 
@@ -251,13 +251,13 @@ get_perms (Dump                        *self,
       char key[16];
 
       g_snprintf (key, sizeof key, "[%u]", i);
-      if (_hap_json_reader_node_is (element, HAP_JSON_KIND_STRING) &&
+      if (hap_json_reader_node_is (element, HAP_JSON_KIND_STRING) &&
           hap_perm_from_string (json_node_get_string (element), &perm))
         perms |= perm;
       else
         warn_oddity (self, perms_path, key, "unknown permission %s: ignored for access checks",
-                     _hap_json_reader_node_is (element, HAP_JSON_KIND_STRING)
-                       ? json_node_get_string (element) : _hap_json_reader_describe_node (element));
+                     hap_json_reader_node_is (element, HAP_JSON_KIND_STRING)
+                       ? json_node_get_string (element) : hap_json_reader_describe_node (element));
     }
   return perms;
 }
@@ -273,10 +273,10 @@ get_number (Dump       *self,
 
   if (node == NULL)
     return NAN;
-  if (!_hap_json_reader_node_is (node, HAP_JSON_KIND_NUMBER))
+  if (!hap_json_reader_node_is (node, HAP_JSON_KIND_NUMBER))
     {
       warn_oddity (self, path, key, "expected a number, got %s: not enforced",
-                   _hap_json_reader_describe_node (node));
+                   hap_json_reader_describe_node (node));
       return NAN;
     }
   return json_node_get_double (node);
@@ -315,14 +315,14 @@ get_int_list (Dump       *self,
               JsonNode *bound = json_array_get_element (pair, k);
               int v;
 
-              if (!_hap_json_reader_node_is (bound, HAP_JSON_KIND_INTEGER) ||
+              if (!hap_json_reader_node_is (bound, HAP_JSON_KIND_INTEGER) ||
                   json_node_get_int (bound) < G_MININT32 || json_node_get_int (bound) > G_MAXINT32)
                 goto bad;
               v = (int) json_node_get_int (bound);
               g_array_append_val (ints, v);
             }
         }
-      else if (_hap_json_reader_node_is (element, HAP_JSON_KIND_INTEGER) &&
+      else if (hap_json_reader_node_is (element, HAP_JSON_KIND_INTEGER) &&
                json_node_get_int (element) >= G_MININT32 && json_node_get_int (element) <= G_MAXINT32)
         {
           int v = (int) json_node_get_int (element);
@@ -389,7 +389,7 @@ apply_metadata (Dump              *self,
   /* hap-protocol.md §4.7: maxLen is 1 to 256 bytes. */
   if (format == HAP_FORMAT_STRING && (node = json_object_get_member (object, "maxLen")) != NULL)
     {
-      if (_hap_json_reader_node_is (node, HAP_JSON_KIND_INTEGER) &&
+      if (hap_json_reader_node_is (node, HAP_JSON_KIND_INTEGER) &&
           json_node_get_int (node) >= 1 && json_node_get_int (node) <= 256)
         hap_characteristic_set_max_len (characteristic, (int) json_node_get_int (node));
       else
@@ -397,7 +397,7 @@ apply_metadata (Dump              *self,
     }
   if (format == HAP_FORMAT_DATA && (node = json_object_get_member (object, "maxDataLen")) != NULL)
     {
-      if (_hap_json_reader_node_is (node, HAP_JSON_KIND_INTEGER) &&
+      if (hap_json_reader_node_is (node, HAP_JSON_KIND_INTEGER) &&
           json_node_get_int (node) >= 0 && json_node_get_int (node) <= G_MAXINT)
         hap_characteristic_set_max_data_len (characteristic, (int) json_node_get_int (node));
       else
@@ -405,10 +405,10 @@ apply_metadata (Dump              *self,
     }
 
   if ((node = json_object_get_member (object, "unit")) != NULL &&
-      _hap_json_reader_node_is (node, HAP_JSON_KIND_STRING))
+      hap_json_reader_node_is (node, HAP_JSON_KIND_STRING))
     hap_characteristic_set_unit (characteristic, json_node_get_string (node));
   if ((node = json_object_get_member (object, "description")) != NULL &&
-      _hap_json_reader_node_is (node, HAP_JSON_KIND_STRING))
+      hap_json_reader_node_is (node, HAP_JSON_KIND_STRING))
     hap_characteristic_set_description (characteristic, json_node_get_string (node));
 }
 
@@ -467,14 +467,14 @@ load_service (Dump          *self,
 {
   g_autoptr(HapService) service = NULL;
   g_autofree char *uuid = NULL;
-  g_autofree char *list_path = _hap_json_reader_child_path (path, "characteristics");
+  g_autofree char *list_path = hap_json_reader_child_path (path, "characteristics");
   JsonNode *characteristics, *node;
   JsonArray *array;
   guint64 iid;
 
   if (!get_type (self, object, path, &uuid, error) ||
       !get_iid (self, object, path, &iid, error) ||
-      !_hap_json_reader_member (self->json, object, path, "characteristics", HAP_JSON_KIND_ARRAY,
+      !hap_json_reader_member (self->json, object, path, "characteristics", HAP_JSON_KIND_ARRAY,
                                 TRUE, &characteristics, error))
     return FALSE;
 
@@ -482,25 +482,25 @@ load_service (Dump          *self,
   hap_service_set_iid (service, iid);
   if ((node = json_object_get_member (object, "primary")) != NULL)
     {
-      if (_hap_json_reader_node_is (node, HAP_JSON_KIND_BOOLEAN))
+      if (hap_json_reader_node_is (node, HAP_JSON_KIND_BOOLEAN))
         hap_service_set_primary (service, json_node_get_boolean (node));
       else
-        warn_oddity (self, path, "primary", "expected a boolean, got %s", _hap_json_reader_describe_node (node));
+        warn_oddity (self, path, "primary", "expected a boolean, got %s", hap_json_reader_describe_node (node));
     }
   if ((node = json_object_get_member (object, "hidden")) != NULL)
     {
-      if (_hap_json_reader_node_is (node, HAP_JSON_KIND_BOOLEAN))
+      if (hap_json_reader_node_is (node, HAP_JSON_KIND_BOOLEAN))
         hap_service_set_hidden (service, json_node_get_boolean (node));
       else
-        warn_oddity (self, path, "hidden", "expected a boolean, got %s", _hap_json_reader_describe_node (node));
+        warn_oddity (self, path, "hidden", "expected a boolean, got %s", hap_json_reader_describe_node (node));
     }
 
   array = json_node_get_array (characteristics);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      g_autofree char *item_path = _hap_json_reader_element_path (list_path, i);
+      g_autofree char *item_path = hap_json_reader_element_path (list_path, i);
 
-      if (!_hap_json_reader_element (self->json, array, i, list_path, HAP_JSON_KIND_OBJECT, &node, error) ||
+      if (!hap_json_reader_element (self->json, array, i, list_path, HAP_JSON_KIND_OBJECT, &node, error) ||
           !load_characteristic (self, service, json_node_get_object (node), item_path, error))
         return FALSE;
     }
@@ -523,7 +523,7 @@ link_services (Dump         *self,
       HapService *service = g_ptr_array_index (services, i);
       JsonNode *linked = json_object_get_member (_hap_service_get_recorded (service), "linked");
       g_autofree char *service_path = g_strdup_printf ("%s.services[%u]", path, i);
-      g_autofree char *linked_path = _hap_json_reader_child_path (service_path, "linked");
+      g_autofree char *linked_path = hap_json_reader_child_path (service_path, "linked");
       JsonArray *array;
 
       if (linked == NULL)
@@ -540,7 +540,7 @@ link_services (Dump         *self,
           HapService *target = NULL;
           char key[16];
 
-          for (guint s = 0; _hap_json_reader_node_is (element, HAP_JSON_KIND_INTEGER) && s < services->len; s++)
+          for (guint s = 0; hap_json_reader_node_is (element, HAP_JSON_KIND_INTEGER) && s < services->len; s++)
             if (hap_service_get_iid (g_ptr_array_index (services, s)) == (guint64) json_node_get_int (element))
               target = g_ptr_array_index (services, s);
           g_snprintf (key, sizeof key, "[%u]", k);
@@ -568,7 +568,7 @@ recorded_name (JsonArray *services)
       if (!JSON_NODE_HOLDS_OBJECT (node) ||
           !(service = json_node_get_object (node)) ||
           !(node = json_object_get_member (service, "type")) ||
-          !_hap_json_reader_node_is (node, HAP_JSON_KIND_STRING) ||
+          !hap_json_reader_node_is (node, HAP_JSON_KIND_STRING) ||
           g_strcmp0 (uuid = hap_uuid_normalize (json_node_get_string (node)), UUID_ACCESSORY_INFORMATION) != 0 ||
           !(node = json_object_get_member (service, "characteristics")) ||
           !JSON_NODE_HOLDS_ARRAY (node))
@@ -585,10 +585,10 @@ recorded_name (JsonArray *services)
             continue;
           characteristic = json_node_get_object (element);
           if ((node = json_object_get_member (characteristic, "type")) != NULL &&
-              _hap_json_reader_node_is (node, HAP_JSON_KIND_STRING) &&
+              hap_json_reader_node_is (node, HAP_JSON_KIND_STRING) &&
               g_strcmp0 (type = hap_uuid_normalize (json_node_get_string (node)), UUID_NAME) == 0 &&
               (node = json_object_get_member (characteristic, "value")) != NULL &&
-              _hap_json_reader_node_is (node, HAP_JSON_KIND_STRING) &&
+              hap_json_reader_node_is (node, HAP_JSON_KIND_STRING) &&
               g_utf8_validate (json_node_get_string (node), -1, NULL))
             return json_node_get_string (node);
         }
@@ -623,12 +623,12 @@ load_accessory (Dump        *self,
 {
   g_autoptr(HapAccessory) accessory = NULL;
   g_autoptr(GHashTable) iids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
-  g_autofree char *list_path = _hap_json_reader_child_path (path, "services");
+  g_autofree char *list_path = hap_json_reader_child_path (path, "services");
   g_autofree char *name = NULL;
   JsonNode *services, *node;
   JsonArray *array;
 
-  if (!_hap_json_reader_member (self->json, object, path, "services", HAP_JSON_KIND_ARRAY, TRUE,
+  if (!hap_json_reader_member (self->json, object, path, "services", HAP_JSON_KIND_ARRAY, TRUE,
                                 &services, error))
     return NULL;
   array = json_node_get_array (services);
@@ -644,9 +644,9 @@ load_accessory (Dump        *self,
   self->iids = iids;
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      g_autofree char *item_path = _hap_json_reader_element_path (list_path, i);
+      g_autofree char *item_path = hap_json_reader_element_path (list_path, i);
 
-      if (!_hap_json_reader_element (self->json, array, i, list_path, HAP_JSON_KIND_OBJECT, &node, error) ||
+      if (!hap_json_reader_element (self->json, array, i, list_path, HAP_JSON_KIND_OBJECT, &node, error) ||
           !load_service (self, accessory, json_node_get_object (node), item_path, error))
         {
           self->iids = NULL;
@@ -681,8 +681,8 @@ find_accessories (Dump           *self,
     }
   if (format == HAP_DUMP_WIRE)
     {
-      if (!_hap_json_reader_check_keys (self->json, json_node_get_object (root), "", wire_keys, error) ||
-          !_hap_json_reader_member (self->json, json_node_get_object (root), "", "accessories",
+      if (!hap_json_reader_check_keys (self->json, json_node_get_object (root), "", wire_keys, error) ||
+          !hap_json_reader_member (self->json, json_node_get_object (root), "", "accessories",
                                     HAP_JSON_KIND_ARRAY, TRUE, &list, error))
         return FALSE;
       *out = json_node_get_array (list);
@@ -691,15 +691,15 @@ find_accessories (Dump           *self,
     }
 
   /* Home Assistant: {"data": {"config-num": N, "entity-map": […], …}, …}. */
-  if (!_hap_json_reader_member (self->json, json_node_get_object (root), "", "data",
+  if (!hap_json_reader_member (self->json, json_node_get_object (root), "", "data",
                                 HAP_JSON_KIND_OBJECT, TRUE, &data, error) ||
-      !_hap_json_reader_member (self->json, json_node_get_object (data), "data", "entity-map",
+      !hap_json_reader_member (self->json, json_node_get_object (data), "data", "entity-map",
                                 HAP_JSON_KIND_ARRAY, TRUE, &list, error) ||
-      !_hap_json_reader_member (self->json, json_node_get_object (data), "data", "config-num",
+      !hap_json_reader_member (self->json, json_node_get_object (data), "data", "config-num",
                                 HAP_JSON_KIND_INTEGER, FALSE, &number, error))
     return FALSE;
   /* hap-protocol.md §4.12: c# is 1 to 65535. */
-  if (number != NULL && !_hap_json_reader_int_in_range (self->json, number, "data", "config-num",
+  if (number != NULL && !hap_json_reader_int_in_range (self->json, number, "data", "config-num",
                                                         1, 65535, error))
     return FALSE;
   *config_number = number != NULL ? (guint) json_node_get_int (number) : 0;
@@ -725,28 +725,28 @@ load_dump (Dump           *self,
     return NULL;
   if ((n = json_array_get_length (array)) == 0)
     {
-      _hap_json_reader_fail (self->json, list_path, NULL, error, "must list at least one accessory");
+      hap_json_reader_fail (self->json, list_path, NULL, error, "must list at least one accessory");
       return NULL;
     }
 
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *item_path = _hap_json_reader_element_path (list_path, i);
+      g_autofree char *item_path = hap_json_reader_element_path (list_path, i);
       HapAccessory *accessory;
       const char *user;
       JsonNode *node, *aid;
       gint64 value;
 
-      if (!_hap_json_reader_element (self->json, array, i, list_path, HAP_JSON_KIND_OBJECT, &node, error) ||
-          !_hap_json_reader_member (self->json, json_node_get_object (node), item_path, "aid",
+      if (!hap_json_reader_element (self->json, array, i, list_path, HAP_JSON_KIND_OBJECT, &node, error) ||
+          !hap_json_reader_member (self->json, json_node_get_object (node), item_path, "aid",
                                     HAP_JSON_KIND_INTEGER, TRUE, &aid, error) ||
-          !_hap_json_reader_int_in_range (self->json, aid, item_path, "aid", 1, G_MAXINT64, error))
+          !hap_json_reader_int_in_range (self->json, aid, item_path, "aid", 1, G_MAXINT64, error))
         return NULL;
       /* Requests name accessories by aid: two with one aid cannot be served. */
       value = json_node_get_int (aid);
       if ((user = g_hash_table_lookup (aids, &value)) != NULL)
         {
-          _hap_json_reader_fail (self->json, item_path, "aid", error,
+          hap_json_reader_fail (self->json, item_path, "aid", error,
                                  "aid %" G_GINT64_FORMAT " is already used by %s", value, user);
           return NULL;
         }
@@ -766,7 +766,7 @@ load_dump (Dump           *self,
   /* hap-protocol.md §4.10: the accessory itself, or the bridge, is aid 1. */
   if (root_accessory == NULL)
     {
-      _hap_json_reader_fail (self->json, list_path, NULL, error,
+      hap_json_reader_fail (self->json, list_path, NULL, error,
                              "no accessory has aid 1 (the accessory itself, or the bridge)");
       return NULL;
     }

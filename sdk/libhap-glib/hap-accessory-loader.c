@@ -13,7 +13,7 @@
 #include "hap-accessory-dump-private.h"
 #include "hap-error.h"
 #include "hap-json.h"
-#include "hap-json-reader-private.h"
+#include "hap-json-reader.h"
 #include "hap-model-private.h"
 
 #include <errno.h>
@@ -82,17 +82,17 @@ claim_iid (Loader         *self,
   gint64 iid;
 
   *out = 0;
-  if (!_hap_json_reader_member (&self->json, object, path, "iid", HAP_JSON_KIND_INTEGER, FALSE,
+  if (!hap_json_reader_member (&self->json, object, path, "iid", HAP_JSON_KIND_INTEGER, FALSE,
                                 &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
-  if (!_hap_json_reader_int_in_range (&self->json, node, path, "iid", 1, G_MAXUINT32, error))
+  if (!hap_json_reader_int_in_range (&self->json, node, path, "iid", 1, G_MAXUINT32, error))
     return FALSE;
 
   iid = json_node_get_int (node);
   if ((user = g_hash_table_lookup (state->iids, &iid)) != NULL)
-    return _hap_json_reader_fail (&self->json, path, "iid", error,
+    return hap_json_reader_fail (&self->json, path, "iid", error,
                                   "iid %" G_GINT64_FORMAT " is already used by %s", iid, user);
 
   g_hash_table_insert (state->iids, g_memdup2 (&iid, sizeof iid), g_strdup (path));
@@ -110,7 +110,7 @@ parse_perms (Loader     *self,
   *out = HAP_PERM_NONE;
 
   if (json_array_get_length (array) == 0)
-    return _hap_json_reader_fail (&self->json, path, NULL, error,
+    return hap_json_reader_fail (&self->json, path, NULL, error,
                                   "must list at least one permission");
 
   for (guint i = 0; i < json_array_get_length (array); i++)
@@ -118,7 +118,7 @@ parse_perms (Loader     *self,
       JsonNode *node;
       HapPerms perm;
 
-      if (!_hap_json_reader_element (&self->json, array, i, path, HAP_JSON_KIND_STRING,
+      if (!hap_json_reader_element (&self->json, array, i, path, HAP_JSON_KIND_STRING,
                                      &node, error))
         return FALSE;
       if (!hap_perm_from_string (json_node_get_string (node), &perm))
@@ -126,7 +126,7 @@ parse_perms (Loader     *self,
           char key[16];
 
           g_snprintf (key, sizeof key, "[%u]", i);
-          return _hap_json_reader_fail (&self->json, path, key, error,
+          return hap_json_reader_fail (&self->json, path, key, error,
                                         "unknown permission “%s” "
                                         "(expected one of pr, pw, ev, aa, tw, hd, wr)",
                                         json_node_get_string (node));
@@ -150,21 +150,21 @@ resolve_characteristic (Loader             *self,
 {
   const HapCharacteristicType *catalog;
   g_autofree char *uuid = NULL;
-  g_autofree char *perms_path = _hap_json_reader_child_path (path, "perms");
+  g_autofree char *perms_path = hap_json_reader_child_path (path, "perms");
   JsonNode *type, *format_node, *perms_node;
   HapFormat format = HAP_FORMAT_DATA;
   HapPerms perms = HAP_PERM_NONE;
 
-  if (!_hap_json_reader_member (&self->json, object, path, "type", HAP_JSON_KIND_STRING, TRUE,
+  if (!hap_json_reader_member (&self->json, object, path, "type", HAP_JSON_KIND_STRING, TRUE,
                                 &type, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "format", HAP_JSON_KIND_STRING, FALSE,
+      !hap_json_reader_member (&self->json, object, path, "format", HAP_JSON_KIND_STRING, FALSE,
                                 &format_node, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "perms", HAP_JSON_KIND_ARRAY, FALSE,
+      !hap_json_reader_member (&self->json, object, path, "perms", HAP_JSON_KIND_ARRAY, FALSE,
                                 &perms_node, error))
     return FALSE;
 
   if (format_node != NULL && !hap_format_from_string (json_node_get_string (format_node), &format))
-    return _hap_json_reader_fail (&self->json, path, "format", error,
+    return hap_json_reader_fail (&self->json, path, "format", error,
                                   "unknown format “%s” (expected one of bool, uint8, uint16, "
                                   "uint32, uint64, int, float, string, tlv8, data)",
                                   json_node_get_string (format_node));
@@ -177,7 +177,7 @@ resolve_characteristic (Loader             *self,
       HapCharacteristic *existing = hap_service_get_characteristic (service, catalog->uuid);
 
       if (existing != NULL && g_hash_table_contains (claimed, existing))
-        return _hap_json_reader_fail (&self->json, path, "type", error,
+        return hap_json_reader_fail (&self->json, path, "type", error,
                                       "characteristic “%s” is listed twice in this service",
                                       catalog->name);
       *out = existing != NULL ? g_object_ref (existing) : hap_characteristic_new (catalog->uuid);
@@ -187,13 +187,13 @@ resolve_characteristic (Loader             *self,
     {
       /* A vendor type: nothing to inherit, so the file must say what it is. */
       if (format_node == NULL || perms_node == NULL)
-        return _hap_json_reader_fail (&self->json, path, "type", error,
+        return hap_json_reader_fail (&self->json, path, "type", error,
                                       "vendor characteristic “%s” needs “format” and “perms”",
                                       json_node_get_string (type));
       *out = hap_characteristic_new_custom (uuid, format, perms);
     }
   else
-    return _hap_json_reader_fail (&self->json, path, "type", error,
+    return hap_json_reader_fail (&self->json, path, "type", error,
                                   "unknown characteristic type “%s” "
                                   "(use a catalog name or a full UUID)",
                                   json_node_get_string (type));
@@ -218,23 +218,23 @@ parse_int_list (Loader      *self,
   guint n = json_array_get_length (array);
 
   if (n == 0)
-    return _hap_json_reader_fail (&self->json, path, NULL, error, "must not be empty");
+    return hap_json_reader_fail (&self->json, path, NULL, error, "must not be empty");
 
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *item_path = _hap_json_reader_element_path (path, i);
+      g_autofree char *item_path = hap_json_reader_element_path (path, i);
       JsonNode *node;
       JsonArray *items = array;
       guint first = i, count = 1;
 
       if (pairs)
         {
-          if (!_hap_json_reader_element (&self->json, array, i, path, HAP_JSON_KIND_ARRAY,
+          if (!hap_json_reader_element (&self->json, array, i, path, HAP_JSON_KIND_ARRAY,
                                          &node, error))
             return FALSE;
           items = json_node_get_array (node);
           if (json_array_get_length (items) != 2)
-            return _hap_json_reader_fail (&self->json, item_path, NULL, error,
+            return hap_json_reader_fail (&self->json, item_path, NULL, error,
                                           "expected a [start, end] pair");
           first = 0;
           count = 2;
@@ -247,9 +247,9 @@ parse_int_list (Loader      *self,
           int v;
 
           g_snprintf (key, sizeof key, "[%u]", k);
-          if (!_hap_json_reader_element (&self->json, items, k, list_path, HAP_JSON_KIND_INTEGER,
+          if (!hap_json_reader_element (&self->json, items, k, list_path, HAP_JSON_KIND_INTEGER,
                                          &node, error) ||
-              !_hap_json_reader_int_in_range (&self->json, node, list_path, key,
+              !hap_json_reader_int_in_range (&self->json, node, list_path, key,
                                               G_MININT32, G_MAXINT32, error))
             return FALSE;
           v = (int) json_node_get_int (node);
@@ -257,7 +257,7 @@ parse_int_list (Loader      *self,
         }
 
       if (pairs && g_array_index (out, int, out->len - 2) > g_array_index (out, int, out->len - 1))
-        return _hap_json_reader_fail (&self->json, item_path, NULL, error, "start is above end");
+        return hap_json_reader_fail (&self->json, item_path, NULL, error, "start is above end");
     }
 
   return TRUE;
@@ -288,7 +288,7 @@ check_applies (Loader      *self,
                          format == HAP_FORMAT_DATA;
 
       if (!applies && json_object_has_member (object, rules[i].key))
-        return _hap_json_reader_fail_key (&self->json, path, rules[i].key, error,
+        return hap_json_reader_fail_key (&self->json, path, rules[i].key, error,
                                           "“%s” applies to %s formats only, not %s",
                                           rules[i].key, formats, hap_format_to_string (format));
     }
@@ -311,30 +311,30 @@ apply_constraints (Loader             *self,
     return FALSE;
 
   for (guint i = 0; i < 3; i++)
-    if (!_hap_json_reader_member (&self->json, object, path, number_keys[i], HAP_JSON_KIND_NUMBER,
+    if (!hap_json_reader_member (&self->json, object, path, number_keys[i], HAP_JSON_KIND_NUMBER,
                                   FALSE, &numbers[i], error))
       return FALSE;
-  if (!_hap_json_reader_member (&self->json, object, path, "unit", HAP_JSON_KIND_STRING, FALSE,
+  if (!hap_json_reader_member (&self->json, object, path, "unit", HAP_JSON_KIND_STRING, FALSE,
                                 &unit, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "description", HAP_JSON_KIND_STRING,
+      !hap_json_reader_member (&self->json, object, path, "description", HAP_JSON_KIND_STRING,
                                 FALSE, &description, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "maxLen", HAP_JSON_KIND_INTEGER, FALSE,
+      !hap_json_reader_member (&self->json, object, path, "maxLen", HAP_JSON_KIND_INTEGER, FALSE,
                                 &max_len, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "maxDataLen", HAP_JSON_KIND_INTEGER,
+      !hap_json_reader_member (&self->json, object, path, "maxDataLen", HAP_JSON_KIND_INTEGER,
                                 FALSE, &max_data_len, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "validValues", HAP_JSON_KIND_ARRAY,
+      !hap_json_reader_member (&self->json, object, path, "validValues", HAP_JSON_KIND_ARRAY,
                                 FALSE, &values, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "validValuesRange", HAP_JSON_KIND_ARRAY,
+      !hap_json_reader_member (&self->json, object, path, "validValuesRange", HAP_JSON_KIND_ARRAY,
                                 FALSE, &ranges, error))
     return FALSE;
 
   min = numbers[0] ? json_node_get_double (numbers[0]) : hap_characteristic_get_min_value (characteristic);
   max = numbers[1] ? json_node_get_double (numbers[1]) : hap_characteristic_get_max_value (characteristic);
   if (min > max)
-    return _hap_json_reader_fail (&self->json, path, numbers[1] ? "maxValue" : "minValue", error,
+    return hap_json_reader_fail (&self->json, path, numbers[1] ? "maxValue" : "minValue", error,
                                   "minValue %g is above maxValue %g", min, max);
   if (numbers[2] != NULL && !(json_node_get_double (numbers[2]) > 0))
-    return _hap_json_reader_fail (&self->json, path, "minStep", error, "minStep must be above 0");
+    return hap_json_reader_fail (&self->json, path, "minStep", error, "minStep must be above 0");
 
   hap_characteristic_set_min_value (characteristic, min);
   hap_characteristic_set_max_value (characteristic, max);
@@ -348,13 +348,13 @@ apply_constraints (Loader             *self,
   /* hap-protocol.md §4.7: maxLen up to 256 bytes. */
   if (max_len != NULL)
     {
-      if (!_hap_json_reader_int_in_range (&self->json, max_len, path, "maxLen", 1, 256, error))
+      if (!hap_json_reader_int_in_range (&self->json, max_len, path, "maxLen", 1, 256, error))
         return FALSE;
       hap_characteristic_set_max_len (characteristic, (int) json_node_get_int (max_len));
     }
   if (max_data_len != NULL)
     {
-      if (!_hap_json_reader_int_in_range (&self->json, max_data_len, path, "maxDataLen",
+      if (!hap_json_reader_int_in_range (&self->json, max_data_len, path, "maxDataLen",
                                           0, G_MAXINT, error))
         return FALSE;
       hap_characteristic_set_max_data_len (characteristic, (int) json_node_get_int (max_data_len));
@@ -364,7 +364,7 @@ apply_constraints (Loader             *self,
     {
       JsonNode *node = i == 0 ? values : ranges;
       g_autofree char *list_path =
-        _hap_json_reader_child_path (path, i == 0 ? "validValues" : "validValuesRange");
+        hap_json_reader_child_path (path, i == 0 ? "validValues" : "validValuesRange");
       g_autoptr(GArray) ints = g_array_new (FALSE, FALSE, sizeof (int));
 
       if (node == NULL)
@@ -393,7 +393,7 @@ load_characteristic (Loader         *self,
   JsonNode *value;
   guint64 iid;
 
-  if (!_hap_json_reader_check_keys (&self->json, object, path, characteristic_keys, error) ||
+  if (!hap_json_reader_check_keys (&self->json, object, path, characteristic_keys, error) ||
       !resolve_characteristic (self, service, claimed, object, path, &characteristic, error) ||
       !apply_constraints (self, characteristic, object, path, error) ||
       !claim_iid (self, state, object, path, &iid, error))
@@ -409,7 +409,7 @@ load_characteristic (Loader         *self,
       g_autoptr(GError) local_error = NULL;
 
       if (!(variant = hap_characteristic_value_from_json (characteristic, value, &local_error)))
-        return _hap_json_reader_fail (&self->json, path, "value", error,
+        return hap_json_reader_fail (&self->json, path, "value", error,
                                       "%s", local_error->message);
       hap_characteristic_set_value (characteristic, variant, NULL);
     }
@@ -441,7 +441,7 @@ resolve_service (Loader          *self,
   const char *type;
   JsonNode *node;
 
-  if (!_hap_json_reader_member (&self->json, object, path, "type", HAP_JSON_KIND_STRING, TRUE,
+  if (!hap_json_reader_member (&self->json, object, path, "type", HAP_JSON_KIND_STRING, TRUE,
                                 &node, error))
     return FALSE;
   type = json_node_get_string (node);
@@ -451,7 +451,7 @@ resolve_service (Loader          *self,
     {
       /* Accessory Information already exists (iid 1): an entry for it adds to it. */
       if (state->information_seen)
-        return _hap_json_reader_fail (&self->json, path, "type", error,
+        return hap_json_reader_fail (&self->json, path, "type", error,
                                       "Accessory Information is listed twice");
       state->information_seen = TRUE;
       *out = g_object_ref (information);
@@ -461,7 +461,7 @@ resolve_service (Loader          *self,
   else if (strlen (type) == 36 && (uuid = hap_uuid_normalize (type)) != NULL)
     *out = hap_service_new_custom (uuid);
   else
-    return _hap_json_reader_fail (&self->json, path, "type", error,
+    return hap_json_reader_fail (&self->json, path, "type", error,
                                   "unknown service type “%s” (use a catalog name or a full UUID)",
                                   type);
 
@@ -485,30 +485,30 @@ load_service (Loader         *self,
 {
   g_autoptr(HapService) service = NULL;
   g_autoptr(GHashTable) claimed = g_hash_table_new (NULL, NULL);
-  g_autofree char *linked_path = _hap_json_reader_child_path (path, "linked");
-  g_autofree char *list_path = _hap_json_reader_child_path (path, "characteristics");
+  g_autofree char *linked_path = hap_json_reader_child_path (path, "linked");
+  g_autofree char *list_path = hap_json_reader_child_path (path, "characteristics");
   JsonNode *iid, *primary, *hidden, *id, *linked, *characteristics;
 
-  if (!_hap_json_reader_check_keys (&self->json, object, path, service_keys, error) ||
+  if (!hap_json_reader_check_keys (&self->json, object, path, service_keys, error) ||
       !resolve_service (self, state, object, path, &service, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "iid", HAP_JSON_KIND_INTEGER, FALSE,
+      !hap_json_reader_member (&self->json, object, path, "iid", HAP_JSON_KIND_INTEGER, FALSE,
                                 &iid, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "primary", HAP_JSON_KIND_BOOLEAN, FALSE,
+      !hap_json_reader_member (&self->json, object, path, "primary", HAP_JSON_KIND_BOOLEAN, FALSE,
                                 &primary, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "hidden", HAP_JSON_KIND_BOOLEAN, FALSE,
+      !hap_json_reader_member (&self->json, object, path, "hidden", HAP_JSON_KIND_BOOLEAN, FALSE,
                                 &hidden, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "id", HAP_JSON_KIND_STRING, FALSE,
+      !hap_json_reader_member (&self->json, object, path, "id", HAP_JSON_KIND_STRING, FALSE,
                                 &id, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "linked", HAP_JSON_KIND_ARRAY, FALSE,
+      !hap_json_reader_member (&self->json, object, path, "linked", HAP_JSON_KIND_ARRAY, FALSE,
                                 &linked, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "characteristics", HAP_JSON_KIND_ARRAY,
+      !hap_json_reader_member (&self->json, object, path, "characteristics", HAP_JSON_KIND_ARRAY,
                                 FALSE, &characteristics, error))
     return FALSE;
 
   if (service == hap_accessory_get_information_service (state->accessory))
     {
       if (iid != NULL && json_node_get_int (iid) != 1)
-        return _hap_json_reader_fail (&self->json, path, "iid", error,
+        return hap_json_reader_fail (&self->json, path, "iid", error,
                                       "Accessory Information always has iid 1");
     }
   else
@@ -525,7 +525,7 @@ load_service (Loader         *self,
     {
       /* §4.10: at most one primary service. */
       if (state->primary_path != NULL)
-        return _hap_json_reader_fail (&self->json, path, "primary", error,
+        return hap_json_reader_fail (&self->json, path, "primary", error,
                                       "only one service may be primary (%s already is)",
                                       state->primary_path);
       state->primary_path = g_strdup (path);
@@ -539,7 +539,7 @@ load_service (Loader         *self,
       const char *other = g_hash_table_lookup (state->id_paths, json_node_get_string (id));
 
       if (other != NULL)
-        return _hap_json_reader_fail (&self->json, path, "id", error,
+        return hap_json_reader_fail (&self->json, path, "id", error,
                                       "id “%s” is already used by %s",
                                       json_node_get_string (id), other);
       g_hash_table_insert (state->ids, g_strdup (json_node_get_string (id)), service);
@@ -552,22 +552,22 @@ load_service (Loader         *self,
       JsonNode *node;
       Link *link;
 
-      if (!_hap_json_reader_element (&self->json, json_node_get_array (linked), i, linked_path,
+      if (!hap_json_reader_element (&self->json, json_node_get_array (linked), i, linked_path,
                                      HAP_JSON_KIND_STRING, &node, error))
         return FALSE;
       link = g_new0 (Link, 1);
       link->service = service;
       link->id = g_strdup (json_node_get_string (node));
-      link->path = _hap_json_reader_element_path (linked_path, i);
+      link->path = hap_json_reader_element_path (linked_path, i);
       g_ptr_array_add (state->links, link);
     }
 
   for (guint i = 0; characteristics != NULL && i < json_array_get_length (json_node_get_array (characteristics)); i++)
     {
-      g_autofree char *item_path = _hap_json_reader_element_path (list_path, i);
+      g_autofree char *item_path = hap_json_reader_element_path (list_path, i);
       JsonNode *node;
 
-      if (!_hap_json_reader_element (&self->json, json_node_get_array (characteristics), i,
+      if (!hap_json_reader_element (&self->json, json_node_get_array (characteristics), i,
                                      list_path, HAP_JSON_KIND_OBJECT, &node, error) ||
           !load_characteristic (self, state, service, claimed, json_node_get_object (node), item_path, error))
         return FALSE;
@@ -632,7 +632,7 @@ _hap_loader_category_from_services (JsonNode *services,
 
       if (!JSON_NODE_HOLDS_OBJECT (node) ||
           !(node = json_object_get_member (json_node_get_object (node), "type")) ||
-          !_hap_json_reader_node_is (node, HAP_JSON_KIND_STRING) ||
+          !hap_json_reader_node_is (node, HAP_JSON_KIND_STRING) ||
           !(type = hap_catalog_lookup_service (json_node_get_string (node))) ||
           g_str_equal (type->name, "AccessoryInformation") ||
           g_str_equal (type->name, "ProtocolInformation"))
@@ -661,26 +661,26 @@ get_category (Loader      *self,
 
   if (node == NULL)
     *out = _hap_loader_category_from_services (services, has_bridged);
-  else if (_hap_json_reader_node_is (node, HAP_JSON_KIND_STRING))
+  else if (hap_json_reader_node_is (node, HAP_JSON_KIND_STRING))
     {
       if ((*out = hap_catalog_lookup_category (json_node_get_string (node))) < 0)
-        return _hap_json_reader_fail (&self->json, path, "category", error,
+        return hap_json_reader_fail (&self->json, path, "category", error,
                                       "unknown category “%s” (see hap-protocol.md §4.14)",
                                       json_node_get_string (node));
     }
-  else if (_hap_json_reader_node_is (node, HAP_JSON_KIND_INTEGER))
+  else if (hap_json_reader_node_is (node, HAP_JSON_KIND_INTEGER))
     {
       gint64 id = json_node_get_int (node);
 
       if (id < 0 || id > G_MAXINT || hap_catalog_category_name ((int) id) == NULL)
-        return _hap_json_reader_fail (&self->json, path, "category", error,
+        return hap_json_reader_fail (&self->json, path, "category", error,
                                       "unknown category %" G_GINT64_FORMAT, id);
       *out = (int) id;
     }
   else
-    return _hap_json_reader_fail (&self->json, path, "category", error,
+    return hap_json_reader_fail (&self->json, path, "category", error,
                                   "expected a category name or number, got %s",
-                                  _hap_json_reader_describe_node (node));
+                                  hap_json_reader_describe_node (node));
 
   return TRUE;
 }
@@ -703,7 +703,7 @@ load_information (Loader         *self,
       g_autoptr(GError) local_error = NULL;
       JsonNode *node;
 
-      if (!_hap_json_reader_member (&self->json, object, path, information_keys[i].key,
+      if (!hap_json_reader_member (&self->json, object, path, information_keys[i].key,
                                     HAP_JSON_KIND_STRING, FALSE, &node, error))
         return FALSE;
       if (node == NULL)
@@ -714,10 +714,10 @@ load_information (Loader         *self,
         characteristic = probe = hap_characteristic_new (type);
       value = g_variant_ref_sink (g_variant_new_string (json_node_get_string (node)));
       if (!hap_characteristic_validate (characteristic, value, &local_error))
-        return _hap_json_reader_fail (&self->json, path, information_keys[i].key, error,
+        return hap_json_reader_fail (&self->json, path, information_keys[i].key, error,
                                       "%s", local_error->message);
       if (*json_node_get_string (node) == '\0' && g_str_equal (type, "Name"))
-        return _hap_json_reader_fail (&self->json, path, "name", error,
+        return hap_json_reader_fail (&self->json, path, "name", error,
                                       "the name must not be empty");
 
       hap_accessory_set_information (state->accessory, type, json_node_get_string (node));
@@ -740,20 +740,20 @@ load_aid (Loader         *self,
 
   /* hap-protocol.md §4.10: aid 1 is the primary (or bridge) accessory; a bridged one
    * without an aid gets one from the server. */
-  if (!_hap_json_reader_member (&self->json, object, path, "aid", HAP_JSON_KIND_INTEGER, FALSE,
+  if (!hap_json_reader_member (&self->json, object, path, "aid", HAP_JSON_KIND_INTEGER, FALSE,
                                 &node, error) ||
-      (node != NULL && !_hap_json_reader_int_in_range (&self->json, node, path, "aid", 1,
+      (node != NULL && !hap_json_reader_int_in_range (&self->json, node, path, "aid", 1,
                                                        G_MAXUINT32, error)))
     return FALSE;
   if (is_primary && node != NULL && json_node_get_int (node) != 1)
-    return _hap_json_reader_fail (&self->json, path, "aid", error,
+    return hap_json_reader_fail (&self->json, path, "aid", error,
                                   "the first accessory is the primary one, with aid 1");
   if (!is_primary && node == NULL)
     return TRUE;
 
   aid = is_primary ? 1 : json_node_get_int (node);
   if ((user = g_hash_table_lookup (self->aids, &aid)) != NULL)
-    return _hap_json_reader_fail (&self->json, path, "aid", error,
+    return hap_json_reader_fail (&self->json, path, "aid", error,
                                   "aid %" G_GINT64_FORMAT " is already used by %s", aid, user);
 
   g_hash_table_insert (self->aids, g_memdup2 (&aid, sizeof aid), g_strdup (path));
@@ -830,7 +830,7 @@ load_snapshot (Loader         *self,
   gsize length = 0;
   JsonNode *node;
 
-  if (!_hap_json_reader_member (&self->json, object, path, "snapshot", HAP_JSON_KIND_STRING, FALSE,
+  if (!hap_json_reader_member (&self->json, object, path, "snapshot", HAP_JSON_KIND_STRING, FALSE,
                                 &node, error))
     return FALSE;
   if (node == NULL)
@@ -840,12 +840,12 @@ load_snapshot (Loader         *self,
   file = json_node_get_string (node);
   full = g_path_is_absolute (file) ? g_strdup (file) : g_build_filename (self->base_dir, file, NULL);
   if ((bytes = read_snapshot (file, full, &reason)) == NULL)
-    return _hap_json_reader_fail (&self->json, path, "snapshot", error, "%s", reason);
+    return hap_json_reader_fail (&self->json, path, "snapshot", error, "%s", reason);
 
   contents = g_bytes_get_data (bytes, &length);
   /* A JPEG starts with an SOI marker, FF D8 FF. */
   if (length < 3 || memcmp (contents, "\xff\xd8\xff", 3) != 0)
-    return _hap_json_reader_fail (&self->json, path, "snapshot", error,
+    return hap_json_reader_fail (&self->json, path, "snapshot", error,
                                   "“%s” is not a JPEG image", file);
 
   hap_accessory_set_snapshot (state->accessory, bytes);
@@ -874,15 +874,15 @@ load_accessory (Loader      *self,
                 GError     **error)
 {
   g_auto(AccessoryState) state = { 0 };
-  g_autofree char *list_path = _hap_json_reader_child_path (path, "services");
+  g_autofree char *list_path = hap_json_reader_child_path (path, "services");
   JsonNode *name, *services;
   gint64 one = 1;
   int category = CATEGORY_OTHER;
 
-  if (!_hap_json_reader_check_keys (&self->json, object, path, accessory_keys, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "name", HAP_JSON_KIND_STRING, TRUE,
+  if (!hap_json_reader_check_keys (&self->json, object, path, accessory_keys, error) ||
+      !hap_json_reader_member (&self->json, object, path, "name", HAP_JSON_KIND_STRING, TRUE,
                                 &name, error) ||
-      !_hap_json_reader_member (&self->json, object, path, "services", HAP_JSON_KIND_ARRAY, FALSE,
+      !hap_json_reader_member (&self->json, object, path, "services", HAP_JSON_KIND_ARRAY, FALSE,
                                 &services, error) ||
       !get_category (self, object, path, services, has_bridged, &category, error))
     return NULL;
@@ -902,10 +902,10 @@ load_accessory (Loader      *self,
 
   for (guint i = 0; services != NULL && i < json_array_get_length (json_node_get_array (services)); i++)
     {
-      g_autofree char *item_path = _hap_json_reader_element_path (list_path, i);
+      g_autofree char *item_path = hap_json_reader_element_path (list_path, i);
       JsonNode *node;
 
-      if (!_hap_json_reader_element (&self->json, json_node_get_array (services), i, list_path,
+      if (!hap_json_reader_element (&self->json, json_node_get_array (services), i, list_path,
                                      HAP_JSON_KIND_OBJECT, &node, error) ||
           !load_service (self, &state, json_node_get_object (node), item_path, error))
         return NULL;
@@ -918,7 +918,7 @@ load_accessory (Loader      *self,
 
       if (target == NULL || target == link->service)
         {
-          _hap_json_reader_fail (&self->json, link->path, NULL, error, target == NULL
+          hap_json_reader_fail (&self->json, link->path, NULL, error, target == NULL
                                  ? "no service with id “%s” in this accessory"
                                  : "a service cannot link to itself (“%s”)", link->id);
           return NULL;
@@ -939,23 +939,23 @@ load_transports (Loader *self, JsonObject *root, HapAccessory *accessory, GError
   JsonArray *array;
   HapTransportFlags transports = 0;
 
-  if (!_hap_json_reader_member (&self->json, root, "", "transports", HAP_JSON_KIND_ARRAY, FALSE,
+  if (!hap_json_reader_member (&self->json, root, "", "transports", HAP_JSON_KIND_ARRAY, FALSE,
                                 &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
   array = json_node_get_array (node);
   if (json_array_get_length (array) == 0)
-    return _hap_json_reader_fail (&self->json, "transports", NULL, error,
+    return hap_json_reader_fail (&self->json, "transports", NULL, error,
                                   "must list at least one of \"ip\" and \"ble\"");
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      g_autofree char *path = _hap_json_reader_element_path ("transports", i);
+      g_autofree char *path = hap_json_reader_element_path ("transports", i);
       HapTransportFlags flag;
       const char *name;
       JsonNode *element;
 
-      if (!_hap_json_reader_element (&self->json, array, i, "transports", HAP_JSON_KIND_STRING,
+      if (!hap_json_reader_element (&self->json, array, i, "transports", HAP_JSON_KIND_STRING,
                                      &element, error))
         return FALSE;
       name = json_node_get_string (element);
@@ -964,16 +964,16 @@ load_transports (Loader *self, JsonObject *root, HapAccessory *accessory, GError
       else if (g_str_equal (name, "ble"))
         flag = HAP_TRANSPORT_BLE;
       else
-        return _hap_json_reader_fail (&self->json, path, NULL, error,
+        return hap_json_reader_fail (&self->json, path, NULL, error,
                                       "unknown transport “%s” (\"ip\" or \"ble\")", name);
       if (transports & flag)
-        return _hap_json_reader_fail (&self->json, path, NULL, error, "“%s” is listed twice", name);
+        return hap_json_reader_fail (&self->json, path, NULL, error, "“%s” is listed twice", name);
       transports |= flag;
     }
   /* hap-protocol.md §5.1: HAP over BLE has no bridges. */
   if ((transports & HAP_TRANSPORT_BLE) && hap_accessory_get_bridged_accessories (accessory) != NULL &&
       hap_accessory_get_bridged_accessories (accessory)->len > 0)
-    return _hap_json_reader_fail (&self->json, "transports", NULL, error,
+    return hap_json_reader_fail (&self->json, "transports", NULL, error,
                                   "HAP over BLE serves one accessory and has no bridges: "
                                   "a file with several accessories is served over \"ip\" only");
   hap_accessory_set_transports (accessory, transports);
@@ -995,7 +995,7 @@ load_document (Loader    *self,
 
   if (root == NULL)
     {
-      _hap_json_reader_fail (&self->json, "", NULL, error, "the file is empty");
+      hap_json_reader_fail (&self->json, "", NULL, error, "the file is empty");
       return NULL;
     }
   /* What a real device answered (hap-accessory-dump.c), told apart by its content. */
@@ -1003,34 +1003,34 @@ load_document (Loader    *self,
     return _hap_accessory_dump_load (&self->json, root, dump, error);
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      _hap_json_reader_fail (&self->json, "", NULL, error,
+      hap_json_reader_fail (&self->json, "", NULL, error,
                              "expected an object with an “accessories” array (or a device's "
                              "GET /accessories answer), got %s",
-                             _hap_json_reader_describe_node (root));
+                             hap_json_reader_describe_node (root));
       return NULL;
     }
 
-  if (!_hap_json_reader_check_keys (&self->json, json_node_get_object (root), "",
+  if (!hap_json_reader_check_keys (&self->json, json_node_get_object (root), "",
                                     top_keys, error) ||
-      !_hap_json_reader_member (&self->json, json_node_get_object (root), "", "accessories",
+      !hap_json_reader_member (&self->json, json_node_get_object (root), "", "accessories",
                                 HAP_JSON_KIND_ARRAY, TRUE, &accessories, error))
     return NULL;
 
   array = json_node_get_array (accessories);
   if ((n = json_array_get_length (array)) == 0)
     {
-      _hap_json_reader_fail (&self->json, "accessories", NULL, error,
+      hap_json_reader_fail (&self->json, "accessories", NULL, error,
                              "must list at least one accessory");
       return NULL;
     }
 
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *item_path = _hap_json_reader_element_path ("accessories", i);
+      g_autofree char *item_path = hap_json_reader_element_path ("accessories", i);
       g_autoptr(HapAccessory) accessory = NULL;
       JsonNode *node;
 
-      if (!_hap_json_reader_element (&self->json, array, i, "accessories", HAP_JSON_KIND_OBJECT,
+      if (!hap_json_reader_element (&self->json, array, i, "accessories", HAP_JSON_KIND_OBJECT,
                                      &node, error) ||
           !(accessory = load_accessory (self, json_node_get_object (node), item_path, i == 0, n > 1, error)))
         return NULL;
@@ -1134,11 +1134,11 @@ hap_accessory_new_from_data (const char  *data,
       return NULL;
     }
   /* Numbers json-glib cannot hold and \u0000 in strings, reported as written. */
-  if (!_hap_json_reader_check_literals (loader.json.origin, data, length, error))
+  if (!hap_json_reader_check_literals (loader.json.origin, data, length, error))
     return NULL;
 
   /* Where each path is in the text, for LINE:COL in the messages from here on. */
-  positions = _hap_json_reader_scan_positions (data, length);
+  positions = hap_json_reader_scan_positions (data, length);
   loader.json.positions = positions;
 
   return load_document (&loader, json_parser_get_root (parser), error);

@@ -1000,8 +1000,9 @@ hap_accessory_server_get_n_connections (HapAccessoryServer *self)
   return self->sessions->len;
 }
 
-/* ---- hap-server-hooks.h ------------------------------------------------------------ */
+/* ---- hap-inspection.h ------------------------------------------------------------ */
 
+#if HAP_ENABLE_INSPECTION
 void
 hap_accessory_server_set_hooks (HapAccessoryServer   *self,
                                 const HapServerHooks *hooks,
@@ -1012,7 +1013,9 @@ hap_accessory_server_set_hooks (HapAccessoryServer   *self,
   self->hooks = hooks;
   self->hooks_data = user_data;
 }
+#endif
 
+#if HAP_ENABLE_INSPECTION
 void
 hap_accessory_server_set_fixed_salt (HapAccessoryServer *self, const guint8 *salt)
 {
@@ -1024,7 +1027,9 @@ hap_accessory_server_set_fixed_salt (HapAccessoryServer *self, const guint8 *sal
   /* The verifier depends on the salt: compute both again at the next M1. */
   hap_pairing_context_setup_code_changed (&self->pairing);
 }
+#endif
 
+#if HAP_ENABLE_INSPECTION
 GPtrArray *
 hap_accessory_server_get_pairings (HapAccessoryServer *self)
 {
@@ -1032,7 +1037,9 @@ hap_accessory_server_get_pairings (HapAccessoryServer *self)
 
   return self->storage != NULL ? self->storage->pairings : NULL;
 }
+#endif
 
+#if HAP_ENABLE_INSPECTION
 gboolean
 hap_accessory_server_remove_pairing (HapAccessoryServer  *self,
                                      const char          *controller_id,
@@ -1049,6 +1056,7 @@ hap_accessory_server_remove_pairing (HapAccessoryServer  *self,
     }
   return hap_pairings_remove (&self->pairing, controller_id, strlen (controller_id), error);
 }
+#endif
 
 void
 hap_accessory_server_set_transports (HapAccessoryServer *self, HapTransportFlags transports)
@@ -1065,6 +1073,7 @@ hap_accessory_server_get_transports (HapAccessoryServer *self)
   return self->transports;
 }
 
+#if HAP_ENABLE_INSPECTION
 void
 hap_accessory_server_restart_ble (HapAccessoryServer *self)
 {
@@ -1082,6 +1091,7 @@ hap_accessory_server_restart_ble (HapAccessoryServer *self)
     g_warning ("%s: HAP over BLE did not start again: %s", hap_accessory_get_name (self->accessory),
                error->message);
 }
+#endif
 
 gboolean
 hap_accessory_server_set_ble_adapter (HapAccessoryServer *self, const char *adapter, GError **error)

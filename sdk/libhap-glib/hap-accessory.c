@@ -573,6 +573,14 @@ _hap_accessory_identify (HapAccessory *self)
 }
 
 void
+hap_accessory_identify (HapAccessory *self)
+{
+  g_return_if_fail (HAP_IS_ACCESSORY (self));
+
+  _hap_accessory_identify (self);
+}
+
+void
 _hap_accessory_ensure_protocol_information (HapAccessory *self)
 {
   g_autoptr(HapService) service = NULL;

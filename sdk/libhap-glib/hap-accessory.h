@@ -229,6 +229,16 @@ HAP_AVAILABLE_IN_ALL
 GBytes       *hap_accessory_get_snapshot               (HapAccessory *self);
 
 /**
+ * hap_accessory_identify:
+ * @self: an accessory
+ *
+ * Emits #HapAccessory::identify as when a controller writes Identify or sends
+ * POST /identify: a simulator's "identify" button, or a device's own test.
+ */
+HAP_AVAILABLE_IN_ALL
+void          hap_accessory_identify                   (HapAccessory *self);
+
+/**
  * hap_accessory_is_recorded:
  * @self: a #HapAccessory
  *

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 
+#include "hap-wire.h"
 #include "hap-types.h"
 
 G_BEGIN_DECLS
@@ -20,8 +21,6 @@ G_BEGIN_DECLS
 /* hap-protocol.md §5.9: regular advertisement. */
 #define HAP_BLE_ADV_TYPE_REGULAR                0x06
 #define HAP_BLE_ADV_COMPATIBLE_VERSION          0x02
-#define HAP_BLE_ADV_STATUS_NOT_PAIRED           0x01  /* SF bit 0 */
-#define HAP_BLE_ADV_LEN                         15    /* TY … CV, without setup hash */
 #define HAP_BLE_ADV_LEN_WITH_SETUP_HASH         19
 #define HAP_BLE_SETUP_HASH_LEN                  4
 
@@ -62,7 +61,6 @@ char     *hap_ble_device_id_to_string        (const guint8               id[HAP_
 /* hap-protocol.md §5.10: encrypted notification (broadcast event). */
 #define HAP_BLE_ADV_TYPE_ENCRYPTED_NOTIFICATION 0x11
 #define HAP_BLE_ENCRYPTED_NOTIFICATION_LEN      24    /* TY ‖ STL ‖ id (6) ‖ 12 ‖ tag (4) */
-#define HAP_BLE_BROADCAST_KEY_LEN               32
 #define HAP_BLE_BROADCAST_VALUE_LEN             8
 #define HAP_BLE_BROADCAST_TAG_LEN               4
 
@@ -112,9 +110,8 @@ void      hap_ble_broadcast_key_derive (const guint8 shared_secret[32],
                                         const guint8 controller_ltpk[32],
                                         guint8       key[HAP_BLE_BROADCAST_KEY_LEN]);
 
-/* GSN arithmetic (hap-protocol.md §5.11). GSNs run 1 … 65535 and wrap to 1; 0 is not a
+/* GSN arithmetic (hap-protocol.md §5.11; hap_ble_gsn_next() is public). GSNs run 1 … 65535 and wrap to 1; 0 is not a
  * GSN and counts as 65535 here. */
-guint16   hap_ble_gsn_next                     (guint16 gsn);
 /* Increments from @from to reach @to (0 … 65534). */
 guint     hap_ble_gsn_distance                 (guint16 from,
                                                 guint16 to);

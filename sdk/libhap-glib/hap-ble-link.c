@@ -12,7 +12,7 @@
  */
 #include "hap-ble-private.h"
 
-#include "hap-ble-hooks.h"
+#include "hap-inspection.h"
 
 #include "hap-access-private.h"
 #include "hap-ble-value-private.h"
@@ -93,11 +93,11 @@ server_of (HapBleLink *link)
   return _hap_ble_transport_get_server (link->ble);
 }
 
-/* The simulator's hooks (hap-ble-hooks.h), or NULL. */
+/* The simulator's hooks (hap-inspection.h), or NULL. */
 static const HapBleHooks *
 hooks_of (HapBleLink *link)
 {
-  return server_of (link)->ble_hooks;
+  return HAP_SERVER_BLE_HOOKS (server_of (link));
 }
 
 static GSource *
@@ -481,7 +481,7 @@ on_delay_done (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* A complete request: the simulator's hook first (hap-ble-hooks.h), then the procedure. */
+/* A complete request: the simulator's hook first (hap-inspection.h), then the procedure. */
 static void
 run_request (HapBleLink *link, HapBleRequest *request)
 {
@@ -868,7 +868,10 @@ _hap_ble_link_set_notify (HapBleLink *link, HapBleAttribute *attribute, gboolean
     try_send_events (link);
 }
 
-/* ---- hap-ble-hooks.h: a central as inspection sees it ---------------------------------- */
+/* ---- hap-inspection.h: a central as inspection sees it ---------------------------------- */
+
+/* Not built with -Dinspection=false: nothing inside the library calls these. */
+#if HAP_ENABLE_INSPECTION
 
 guint64
 hap_ble_connection_get_id (HapBleConnection *central)
@@ -948,3 +951,4 @@ hap_ble_connection_disconnect (HapBleConnection *central)
 {
   _hap_ble_link_drop (central, FALSE, "asked to");
 }
+#endif /* HAP_ENABLE_INSPECTION */

@@ -40,57 +40,8 @@ G_BEGIN_DECLS
 #define HAP_BLE_PDU_CONTROL_TYPE_RESPONSE    0x02
 #define HAP_BLE_PDU_CONTROL_LENGTH           0x01  /* bit 0: control field length, must be 0 */
 
-/* hap-protocol.md §5.2: opcodes. Assemblers pass unknown opcodes through (the accessory
- * answers them with HAP_BLE_PDU_STATUS_UNSUPPORTED_PDU), hence guint8 in the structs. */
-typedef enum
-{
-  HAP_BLE_OPCODE_CHARACTERISTIC_SIGNATURE_READ = 0x01,
-  HAP_BLE_OPCODE_CHARACTERISTIC_WRITE          = 0x02,
-  HAP_BLE_OPCODE_CHARACTERISTIC_READ           = 0x03,
-  HAP_BLE_OPCODE_CHARACTERISTIC_TIMED_WRITE    = 0x04,
-  HAP_BLE_OPCODE_CHARACTERISTIC_EXECUTE_WRITE  = 0x05,
-  HAP_BLE_OPCODE_SERVICE_SIGNATURE_READ        = 0x06,
-  HAP_BLE_OPCODE_CHARACTERISTIC_CONFIGURATION  = 0x07,
-  HAP_BLE_OPCODE_PROTOCOL_CONFIGURATION        = 0x08,
-  HAP_BLE_OPCODE_TOKEN                         = 0x10,
-  HAP_BLE_OPCODE_TOKEN_UPDATE                  = 0x11,
-  HAP_BLE_OPCODE_INFO                          = 0x12,
-} HapBleOpcode;
-
-/* hap-protocol.md §5.2: response status codes. */
-typedef enum
-{
-  HAP_BLE_PDU_STATUS_SUCCESS                     = 0x00,
-  HAP_BLE_PDU_STATUS_UNSUPPORTED_PDU             = 0x01,
-  HAP_BLE_PDU_STATUS_MAX_PROCEDURES              = 0x02,
-  HAP_BLE_PDU_STATUS_INSUFFICIENT_AUTHORIZATION  = 0x03,
-  HAP_BLE_PDU_STATUS_INVALID_INSTANCE_ID         = 0x04,
-  HAP_BLE_PDU_STATUS_INSUFFICIENT_AUTHENTICATION = 0x05,
-  HAP_BLE_PDU_STATUS_INVALID_REQUEST             = 0x06,
-} HapBlePduStatus;
-
-/* hap-protocol.md §5.3: TLV8 types of request and response bodies. */
-typedef enum
-{
-  HAP_BLE_PARAM_VALUE                        = 0x01,
-  HAP_BLE_PARAM_ADDITIONAL_AUTHORIZATION     = 0x02,
-  HAP_BLE_PARAM_ORIGIN                       = 0x03,
-  HAP_BLE_PARAM_CHARACTERISTIC_TYPE          = 0x04,
-  HAP_BLE_PARAM_CHARACTERISTIC_IID           = 0x05,
-  HAP_BLE_PARAM_SERVICE_TYPE                 = 0x06,
-  HAP_BLE_PARAM_SERVICE_IID                  = 0x07,
-  HAP_BLE_PARAM_TTL                          = 0x08,  /* uint8, units of 100 ms */
-  HAP_BLE_PARAM_RETURN_RESPONSE              = 0x09,  /* uint8, 1 */
-  HAP_BLE_PARAM_CHARACTERISTIC_PROPERTIES    = 0x0A,  /* LE16, HapBleCharacteristicProperties */
-  HAP_BLE_PARAM_USER_DESCRIPTION             = 0x0B,
-  HAP_BLE_PARAM_PRESENTATION_FORMAT          = 0x0C,
-  HAP_BLE_PARAM_VALID_RANGE                  = 0x0D,
-  HAP_BLE_PARAM_STEP_VALUE                   = 0x0E,
-  HAP_BLE_PARAM_SERVICE_PROPERTIES           = 0x0F,  /* LE16, HapBleServiceProperties */
-  HAP_BLE_PARAM_LINKED_SERVICES              = 0x10,  /* LE16 iids */
-  HAP_BLE_PARAM_VALID_VALUES                 = 0x11,  /* uint8 list */
-  HAP_BLE_PARAM_VALID_VALUES_RANGE           = 0x12,  /* uint8 start/end pairs */
-} HapBleParam;
+/* The opcodes (HapBleOpcode), statuses (HapBlePduStatus) and parameter types
+ * (HapBleParam) are public (hap-wire.h): the hooks see them. */
 
 /* hap-protocol.md §5.6: HAP-Param-Origin values. */
 #define HAP_BLE_ORIGIN_LOCAL  0

@@ -11,7 +11,7 @@
  */
 #include "hap-ble-private.h"
 
-#include "hap-ble-hooks.h"
+#include "hap-inspection.h"
 
 #include <string.h>
 
@@ -171,11 +171,11 @@ advertise_fast (HapBleTransport *ble, guint ms)
   ble->fast_timer = _hap_ble_add_timeout (ble, ms, on_fast_done, ble);
 }
 
-/* The simulator's advertisement hook (hap-ble-hooks.h); takes @payload. */
+/* The simulator's advertisement hook (hap-inspection.h); takes @payload. */
 static GBytes *
 apply_advertisement_hook (HapBleTransport *ble, GBytes *payload)
 {
-  const HapBleHooks *hooks = ble->server->ble_hooks;
+  const HapBleHooks *hooks = HAP_SERVER_BLE_HOOKS (ble->server);
   HapBleAdvertisementInfo info = { 0 };
   GByteArray *bytes;
 
@@ -540,7 +540,7 @@ static gboolean
 on_gatt_include (gpointer user_data, HapService *service, HapCharacteristic *characteristic)
 {
   HapBleTransport *ble = user_data;
-  const HapBleHooks *hooks = ble->server->ble_hooks;
+  const HapBleHooks *hooks = HAP_SERVER_BLE_HOOKS (ble->server);
 
   return hooks == NULL || hooks->gatt_include == NULL ||
          hooks->gatt_include (ble->server, service, characteristic, ble->server->ble_hooks_data);
@@ -991,7 +991,10 @@ const HapTransport hap_ble_transport = {
   .status_changed = ble_status_changed,
 };
 
-/* ---- hap-ble-hooks.h ------------------------------------------------------------------ */
+/* ---- hap-inspection.h ------------------------------------------------------------------ */
+
+/* Not built with -Dinspection=false: nothing inside the library calls these. */
+#if HAP_ENABLE_INSPECTION
 
 void
 hap_accessory_server_set_ble_hooks (HapAccessoryServer *self,
@@ -1102,3 +1105,4 @@ hap_accessory_server_get_ble_broadcast (HapAccessoryServer *self,
   if (intervals != NULL)
     *intervals = g_hash_table_ref (storage->broadcast);
 }
+#endif /* HAP_ENABLE_INSPECTION */

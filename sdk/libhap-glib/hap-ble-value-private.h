@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "hap-wire.h"
 #include "hap-types.h"
 
 G_BEGIN_DECLS
@@ -31,9 +32,6 @@ GVariant *hap_ble_value_decode       (HapFormat      format,
                                       GError       **error);
 /* Size of the value of a fixed-size format (1, 2, 4 or 8), 0 for string, tlv8, data. */
 gsize     hap_ble_format_get_size    (HapFormat      format);
-/* TRUE for formats that may use broadcast notifications: those of at most 8 bytes, i.e.
- * everything but string, tlv8 and data (hap-protocol.md §5.10). */
-gboolean  hap_ble_format_can_broadcast (HapFormat    format);
 
 /* HAP characteristic properties, param 0x0A (hap-protocol.md §5.4). */
 typedef enum /*< flags >*/

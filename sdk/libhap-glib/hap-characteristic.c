@@ -753,6 +753,44 @@ hap_characteristic_validate (HapCharacteristic *self,
   return _hap_value_validate (self->format, &self->c, value, error);
 }
 
+int
+hap_characteristic_get_max_len (HapCharacteristic *self)
+{
+  g_return_val_if_fail (HAP_IS_CHARACTERISTIC (self), -1);
+
+  return self->c.max_len;
+}
+
+int
+hap_characteristic_get_max_data_len (HapCharacteristic *self)
+{
+  g_return_val_if_fail (HAP_IS_CHARACTERISTIC (self), -1);
+
+  return self->c.max_data_len;
+}
+
+const int *
+hap_characteristic_get_valid_values (HapCharacteristic *self,
+                                     guint             *n_values)
+{
+  g_return_val_if_fail (HAP_IS_CHARACTERISTIC (self), NULL);
+  g_return_val_if_fail (n_values != NULL, NULL);
+
+  *n_values = self->c.valid_values != NULL ? self->c.valid_values->len : 0;
+  return *n_values > 0 ? (const int *) self->c.valid_values->data : NULL;
+}
+
+const int *
+hap_characteristic_get_valid_values_range (HapCharacteristic *self,
+                                           guint             *n_ranges)
+{
+  g_return_val_if_fail (HAP_IS_CHARACTERISTIC (self), NULL);
+  g_return_val_if_fail (n_ranges != NULL, NULL);
+
+  *n_ranges = self->c.valid_ranges != NULL ? self->c.valid_ranges->len / 2 : 0;
+  return *n_ranges > 0 ? (const int *) self->c.valid_ranges->data : NULL;
+}
+
 const HapValueConstraints *
 _hap_characteristic_get_constraints (HapCharacteristic *self)
 {

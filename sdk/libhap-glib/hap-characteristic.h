@@ -328,6 +328,47 @@ void               hap_characteristic_add_valid_values_range (HapCharacteristic 
                                                               int                start,
                                                               int                end);
 /**
+ * hap_characteristic_get_max_len:
+ * @self: a characteristic
+ *
+ * Returns: the maxLen of a string characteristic in bytes, or -1 when unset (HAP's
+ *   default, 64, applies)
+ */
+HAP_AVAILABLE_IN_ALL
+int                hap_characteristic_get_max_len     (HapCharacteristic *self);
+/**
+ * hap_characteristic_get_max_data_len:
+ * @self: a characteristic
+ *
+ * Returns: the maxDataLen of a data characteristic in bytes, or -1 when unset (HAP's
+ *   default, 2097152, applies)
+ */
+HAP_AVAILABLE_IN_ALL
+int                hap_characteristic_get_max_data_len (HapCharacteristic *self);
+/**
+ * hap_characteristic_get_valid_values:
+ * @self: a characteristic
+ * @n_values: (out): the number of values
+ *
+ * Returns: (array length=n_values) (transfer none) (nullable): the valid values, %NULL
+ *   when none are set (every value in range is valid)
+ */
+HAP_AVAILABLE_IN_ALL
+const int         *hap_characteristic_get_valid_values (HapCharacteristic *self,
+                                                        guint             *n_values);
+/**
+ * hap_characteristic_get_valid_values_range:
+ * @self: a characteristic
+ * @n_ranges: (out): the number of ranges
+ *
+ * The valid value ranges as 2 × @n_ranges ints, inclusive [start, end] pairs.
+ *
+ * Returns: (transfer none) (nullable): the ranges, %NULL when none are set
+ */
+HAP_AVAILABLE_IN_ALL
+const int         *hap_characteristic_get_valid_values_range (HapCharacteristic *self,
+                                                              guint             *n_ranges);
+/**
  * hap_characteristic_set_unit:
  * @self: a characteristic
  * @unit: (nullable): HAP's unit name ("celsius", "percentage", "arcdegrees", "lux",

@@ -151,8 +151,8 @@ _hap_connection_close (HapConnection *conn)
     return;
 
   g_debug ("%s: connection closed", conn->peer);
-  if (server->hooks != NULL && server->hooks->closed != NULL)
-    server->hooks->closed (server, conn, server->hooks_data);
+  if (HAP_SERVER_HOOKS (server) != NULL && HAP_SERVER_HOOKS (server)->closed != NULL)
+    HAP_SERVER_HOOKS (server)->closed (server, conn, server->hooks_data);
   g_clear_pointer (&conn->watch, hap_poll_watch_remove);
   if (conn->process_source != NULL)
     {
@@ -275,11 +275,11 @@ send_message (HapConnection *conn, HapMessageKind kind, GByteArray *message)
 
   if (server == NULL)
     return;
-  if (server->hooks != NULL && server->hooks->message != NULL && !conn->in_hook)
+  if (HAP_SERVER_HOOKS (server) != NULL && HAP_SERVER_HOOKS (server)->message != NULL && !conn->in_hook)
     {
       _hap_connection_ref (conn);
       conn->in_hook = TRUE;
-      server->hooks->message (server, conn, kind, kind == HAP_MESSAGE_EVENT ? NULL : conn->current,
+      HAP_SERVER_HOOKS (server)->message (server, conn, kind, kind == HAP_MESSAGE_EVENT ? NULL : conn->current,
                               message, server->hooks_data);
       conn->in_hook = FALSE;
       if (message->len > 0)
@@ -303,13 +303,13 @@ _hap_connection_send_response (HapConnection *conn,
 
   if (server == NULL)
     return;
-  if (server->hooks != NULL && server->hooks->response != NULL && !conn->in_hook)
+  if (HAP_SERVER_HOOKS (server) != NULL && HAP_SERVER_HOOKS (server)->response != NULL && !conn->in_hook)
     {
       g_autoptr(HapSecretBytes) copy = g_byte_array_sized_new ((guint) len);
 
       g_byte_array_append (copy, body, (guint) len);
       conn->in_hook = TRUE;
-      server->hooks->response (server, conn, conn->current, &status, &content_type, copy,
+      HAP_SERVER_HOOKS (server)->response (server, conn, conn->current, &status, &content_type, copy,
                                server->hooks_data);
       conn->in_hook = FALSE;
       message = g_byte_array_sized_new (copy->len + 128);
@@ -335,7 +335,7 @@ on_delay_done (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The request hook (hap-server-hooks.h) may answer, delay, hang or close instead. */
+/* The request hook (hap-inspection.h) may answer, delay, hang or close instead. */
 static void
 dispatch_request (HapConnection *conn)
 {
@@ -347,8 +347,8 @@ dispatch_request (HapConnection *conn)
   if (g_str_has_prefix (conn->current->target, "/pair-setup") ||
       g_str_has_prefix (conn->current->target, "/pair-verify"))
     conn->pairing_activity_usec = g_get_monotonic_time ();
-  if (server->hooks != NULL && server->hooks->request != NULL)
-    verdict = server->hooks->request (server, conn, conn->current, &delay_ms, server->hooks_data);
+  if (HAP_SERVER_HOOKS (server) != NULL && HAP_SERVER_HOOKS (server)->request != NULL)
+    verdict = HAP_SERVER_HOOKS (server)->request (server, conn, conn->current, &delay_ms, server->hooks_data);
   if (conn->server == NULL)
     return;
   switch (verdict)
@@ -591,8 +591,8 @@ _hap_connection_secured (HapConnection *conn)
   _hap_session_secure (conn->session);
   conn->codec = hap_frame_codec_new_for_cipher (&conn->session->cipher);
   g_debug ("%s: session secured%s", conn->peer, conn->session->pairing.transient ? " (transient)" : "");
-  if (server->hooks != NULL && server->hooks->secured != NULL)
-    server->hooks->secured (server, conn, server->hooks_data);
+  if (HAP_SERVER_HOOKS (server) != NULL && HAP_SERVER_HOOKS (server)->secured != NULL)
+    HAP_SERVER_HOOKS (server)->secured (server, conn, server->hooks_data);
 }
 
 /* Sends every pending event in one EVENT/1.0 message with the current values. */
@@ -686,7 +686,10 @@ _hap_connection_queue_event (HapConnection     *conn,
     }
 }
 
-/* ---- hap-server-hooks.h ------------------------------------------------------------ */
+/* ---- hap-inspection.h ------------------------------------------------------------ */
+
+/* Not built with -Dinspection=false: nothing inside the library calls these. */
+#if HAP_ENABLE_INSPECTION
 
 HapConnection *
 hap_connection_ref (HapConnection *conn)
@@ -760,16 +763,25 @@ hap_connection_get_bytes_out (HapConnection *conn)
   return conn->bytes_out;
 }
 
-const guint8 *
-hap_connection_get_pair_setup_key (HapConnection *conn)
+GBytes *
+hap_connection_seal_pair_setup_data (HapConnection *conn,
+                                     const guint8  *data,
+                                     gsize          len)
 {
   static const guint8 zeros[32] = { 0 };
+  static const guint8 nonce4[8] = { 'P', 'S', '-', 'M', 's', 'g', '0', '4' };
+  HapPairingSession *pairing;
+  guint8 *cipher;
 
-  HapPairingSession *pairing = &conn->session->pairing;
+  g_return_val_if_fail (conn != NULL, NULL);
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
 
+  pairing = &conn->session->pairing;
   if (pairing->setup_state != 4 || sodium_memcmp (pairing->setup_key, zeros, 32) == 0)
     return NULL;
-  return pairing->setup_key;
+  cipher = g_malloc (len + HAP_AEAD_TAG_LEN);
+  hap_aead_encrypt (pairing->setup_key, nonce4, NULL, 0, data, len, cipher);
+  return g_bytes_new_take (cipher, len + HAP_AEAD_TAG_LEN);
 }
 
 GPtrArray *
@@ -822,3 +834,4 @@ hap_connection_close (HapConnection *conn)
 {
   _hap_connection_close (conn);
 }
+#endif /* HAP_ENABLE_INSPECTION */

@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "hap-wire.h"
+
 G_BEGIN_DECLS
 
 #define HAP_HTTP_MAX_HEADER_BYTES 8192
@@ -22,28 +24,7 @@ typedef enum
   HAP_HTTP_PARSE_RESPONSES,  /* controller side: "HTTP/1.1 200 OK" and "EVENT/1.0 200 OK" */
 } HapHttpParseMode;
 
-typedef struct
-{
-  char   *name;   /* as received */
-  char   *value;  /* trimmed */
-} HapHttpHeader;
-
-typedef struct
-{
-  /* requests */
-  char          *method;     /* "GET" */
-  char          *target;     /* "/characteristics?id=1.9" */
-  /* responses */
-  guint          status;     /* 200 */
-  char          *reason;     /* "OK" */
-  gboolean       is_event;   /* "EVENT/1.0" status line */
-  /* both */
-  char          *version;    /* "HTTP/1.1" or "EVENT/1.0" */
-  GArray        *headers;    /* HapHttpHeader */
-  GBytes        *body;       /* never NULL (maybe empty) */
-  gsize          length;     /* bytes of the whole message as received (set by the parser) */
-  guint32        flags;      /* free for the caller; the parser sets 0 */
-} HapHttpMessage;
+/* HapHttpHeader and HapHttpMessage are public (hap-wire.h): hooks see them. */
 
 typedef struct _HapHttpParser HapHttpParser;
 
@@ -66,18 +47,7 @@ HapHttpMessage *hap_http_parser_next       (HapHttpParser    *parser,
 gsize           hap_http_parser_get_pending (HapHttpParser   *parser);
 
 void            hap_http_message_free      (HapHttpMessage   *message);
-/* Case-insensitive; first match or NULL. */
-const char     *hap_http_message_get_header (HapHttpMessage  *message,
-                                             const char      *name);
 
-/* Splits "/path?a=1&b=2" into a path and a table of percent-decoded query parameters.
- * Returns FALSE with HAP_ERROR_INVALID_DATA on bad percent escapes. A trailing
- * "#fragment" is dropped. Keys without '=' map to ""; '+' is not a space. @query is
- * always set on success (maybe empty), keys and values owned by the table. */
-gboolean        hap_http_split_target      (const char       *target,
-                                            char            **path,
-                                            GHashTable      **query,
-                                            GError          **error);
 
 /* Writers. @content_type may be NULL (then no Content-Type header). Responses always
  * carry Content-Length except 204, which is written as the ADK and HAP-NodeJS send it:
@@ -99,8 +69,6 @@ void            hap_http_append_request    (GByteArray       *out,
                                             const char       *content_type,
                                             const guint8     *body,
                                             gsize             body_len);
-/* Standard reason phrase ("Multi-Status", "Connection Authorization Required" …). */
-const char     *hap_http_reason_phrase     (guint             status);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HapHttpParser, hap_http_parser_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HapHttpMessage, hap_http_message_free)

@@ -85,8 +85,8 @@ admit (HapIpTransport *ip, int fd)
   g_debug ("%s: connection from %s", hap_accessory_get_name (server->accessory), conn->peer);
   if (conn->watch == NULL)
     _hap_connection_close (conn);   /* the kernel would not watch it: refuse */
-  else if (server->hooks != NULL && server->hooks->accept != NULL &&
-           !server->hooks->accept (server, conn, server->hooks_data))
+  else if (HAP_SERVER_HOOKS (server) != NULL && HAP_SERVER_HOOKS (server)->accept != NULL &&
+           !HAP_SERVER_HOOKS (server)->accept (server, conn, server->hooks_data))
     _hap_connection_close (conn);
 }
 

@@ -31,10 +31,10 @@ build_txt (HapIpTransport *ip)
   g_ptr_array_add (txt, g_strdup_printf ("sf=%u", storage->pairings->len > 0 ? 0u : 1u));
   g_ptr_array_add (txt, g_strdup_printf ("ci=%d", hap_accessory_get_category (server->accessory)));
   g_ptr_array_add (txt, g_strdup_printf ("sh=%s", sh));
-  if (server->hooks != NULL && server->hooks->txt != NULL)
+  if (HAP_SERVER_HOOKS (server) != NULL && HAP_SERVER_HOOKS (server)->txt != NULL)
     {
       g_ptr_array_set_free_func (txt, g_free);
-      server->hooks->txt (server, txt, server->hooks_data);
+      HAP_SERVER_HOOKS (server)->txt (server, txt, server->hooks_data);
       g_ptr_array_set_free_func (txt, NULL);
     }
   g_ptr_array_add (txt, NULL);
@@ -315,6 +315,7 @@ hap_accessory_server_get_advertised_name (HapAccessoryServer *self)
   return _hap_advertisement_get_name (ip->advertisement);
 }
 
+#if HAP_ENABLE_INSPECTION
 void
 hap_accessory_server_refresh_txt (HapAccessoryServer *self)
 {
@@ -325,7 +326,9 @@ hap_accessory_server_refresh_txt (HapAccessoryServer *self)
   if (ip != NULL)
     ip_status_changed (ip);
 }
+#endif
 
+#if HAP_ENABLE_INSPECTION
 GPtrArray *
 hap_accessory_server_dup_connections (HapAccessoryServer *self)
 {
@@ -340,3 +343,4 @@ hap_accessory_server_dup_connections (HapAccessoryServer *self)
     g_ptr_array_add (out, _hap_connection_ref (g_ptr_array_index (ip->connections, i)));
   return out;
 }
+#endif

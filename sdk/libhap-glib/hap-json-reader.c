@@ -8,7 +8,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "hap-json-reader-private.h"
+#include "hap-json-reader.h"
 #include "hap-error.h"
 
 #include <errno.h>
@@ -32,7 +32,7 @@ static const char * const kind_names[] = {
 /* Paths ------------------------------------------------------------------------- */
 
 char *
-_hap_json_reader_child_path (const char *path,
+hap_json_reader_child_path (const char *path,
                              const char *key)
 {
   if (key == NULL)
@@ -44,7 +44,7 @@ _hap_json_reader_child_path (const char *path,
 }
 
 char *
-_hap_json_reader_element_path (const char *path,
+hap_json_reader_element_path (const char *path,
                                guint       index_)
 {
   return g_strdup_printf ("%s[%u]", path, index_);
@@ -57,7 +57,7 @@ typedef struct
   const char *p, *end;
   guint       line, col;
   GHashTable *positions;
-  /* Set by _hap_json_reader_check_literals(): the origin for messages, and where the
+  /* Set by hap_json_reader_check_literals(): the origin for messages, and where the
    * first literal json-glib cannot represent is reported (the scan stops there). */
   const char *origin;
   GError    **problem;
@@ -278,10 +278,10 @@ scan_value (Scanner    *s,
           if (s->p >= s->end || *s->p != ':')
             return FALSE;
           scan_advance (s);
-          child = _hap_json_reader_child_path (path, key);
+          child = hap_json_reader_child_path (path, key);
         }
       else
-        child = _hap_json_reader_element_path (path, index_++);
+        child = hap_json_reader_element_path (path, index_++);
 
       {
         const char *before = s->p;
@@ -303,7 +303,7 @@ scan_value (Scanner    *s,
 }
 
 GHashTable *
-_hap_json_reader_scan_positions (const char *text,
+hap_json_reader_scan_positions (const char *text,
                                  gsize       length)
 {
   Scanner scanner = { 0 };
@@ -320,7 +320,7 @@ _hap_json_reader_scan_positions (const char *text,
 }
 
 gboolean
-_hap_json_reader_check_literals (const char  *origin,
+hap_json_reader_check_literals (const char  *origin,
                                  const char  *text,
                                  gsize        length,
                                  GError     **error)
@@ -396,7 +396,7 @@ fail_valist (HapJsonReader  *self,
              const char     *format,
              va_list         args)
 {
-  g_autofree char *full = _hap_json_reader_child_path (path, key);
+  g_autofree char *full = hap_json_reader_child_path (path, key);
   g_autofree char *message = g_strdup_vprintf (format, args);
   const Pos *pos = find_pos (self, full);
   guint line = 1, col = 1;
@@ -415,7 +415,7 @@ fail_valist (HapJsonReader  *self,
 }
 
 gboolean
-_hap_json_reader_fail (HapJsonReader  *self,
+hap_json_reader_fail (HapJsonReader  *self,
                        const char     *path,
                        const char     *key,
                        GError        **error,
@@ -431,7 +431,7 @@ _hap_json_reader_fail (HapJsonReader  *self,
 }
 
 gboolean
-_hap_json_reader_fail_key (HapJsonReader  *self,
+hap_json_reader_fail_key (HapJsonReader  *self,
                            const char     *path,
                            const char     *key,
                            GError        **error,
@@ -447,7 +447,7 @@ _hap_json_reader_fail_key (HapJsonReader  *self,
 }
 
 const char *
-_hap_json_reader_describe_node (JsonNode *node)
+hap_json_reader_describe_node (JsonNode *node)
 {
   if (JSON_NODE_HOLDS_OBJECT (node))
     return "an object";
@@ -467,7 +467,7 @@ _hap_json_reader_describe_node (JsonNode *node)
 }
 
 gboolean
-_hap_json_reader_node_is (JsonNode    *node,
+hap_json_reader_node_is (JsonNode    *node,
                           HapJsonKind  kind)
 {
   GType type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
@@ -486,7 +486,7 @@ _hap_json_reader_node_is (JsonNode    *node,
 
 /* @key of @object, checked to be of @kind; *out is NULL when absent. */
 gboolean
-_hap_json_reader_member (HapJsonReader  *self,
+hap_json_reader_member (HapJsonReader  *self,
                          JsonObject     *object,
                          const char     *path,
                          const char     *key,
@@ -497,18 +497,18 @@ _hap_json_reader_member (HapJsonReader  *self,
 {
   *out = json_object_get_member (object, key);
   if (*out == NULL)
-    return !required || _hap_json_reader_fail (self, path, NULL, error,
+    return !required || hap_json_reader_fail (self, path, NULL, error,
                                                 "missing required key “%s”", key);
-  if (!_hap_json_reader_node_is (*out, kind))
-    return _hap_json_reader_fail (self, path, key, error, "expected %s, got %s", kind_names[kind],
-                                  _hap_json_reader_describe_node (*out));
+  if (!hap_json_reader_node_is (*out, kind))
+    return hap_json_reader_fail (self, path, key, error, "expected %s, got %s", kind_names[kind],
+                                  hap_json_reader_describe_node (*out));
 
   return TRUE;
 }
 
 /* Element @index_ of @array (at @path), checked to be of @kind. */
 gboolean
-_hap_json_reader_element (HapJsonReader  *self,
+hap_json_reader_element (HapJsonReader  *self,
                           JsonArray      *array,
                           guint           index_,
                           const char     *path,
@@ -520,15 +520,15 @@ _hap_json_reader_element (HapJsonReader  *self,
 
   *out = json_array_get_element (array, index_);
   g_snprintf (key, sizeof key, "[%u]", index_);
-  if (!_hap_json_reader_node_is (*out, kind))
-    return _hap_json_reader_fail (self, path, key, error, "expected %s, got %s", kind_names[kind],
-                                  _hap_json_reader_describe_node (*out));
+  if (!hap_json_reader_node_is (*out, kind))
+    return hap_json_reader_fail (self, path, key, error, "expected %s, got %s", kind_names[kind],
+                                  hap_json_reader_describe_node (*out));
 
   return TRUE;
 }
 
 gboolean
-_hap_json_reader_int_in_range (HapJsonReader  *self,
+hap_json_reader_int_in_range (HapJsonReader  *self,
                                JsonNode       *node,
                                const char     *path,
                                const char     *key,
@@ -539,13 +539,13 @@ _hap_json_reader_int_in_range (HapJsonReader  *self,
   gint64 v = json_node_get_int (node);
 
   if (v < min || v > max)
-    return _hap_json_reader_fail (self, path, key, error, "%" G_GINT64_FORMAT " is out of range (%"
+    return hap_json_reader_fail (self, path, key, error, "%" G_GINT64_FORMAT " is out of range (%"
                                   G_GINT64_FORMAT " to %" G_GINT64_FORMAT ")", v, min, max);
   return TRUE;
 }
 
 gboolean
-_hap_json_reader_check_keys (HapJsonReader       *self,
+hap_json_reader_check_keys (HapJsonReader       *self,
                              JsonObject          *object,
                              const char          *path,
                              const char * const  *allowed,
@@ -560,7 +560,7 @@ _hap_json_reader_check_keys (HapJsonReader       *self,
           g_autofree char *expected = g_strjoinv (", ", (char **) allowed);
 
           /* A typo must not be silently ignored. */
-          return _hap_json_reader_fail_key (self, path, l->data, error,
+          return hap_json_reader_fail_key (self, path, l->data, error,
                                             "unknown key “%s” (expected one of %s)",
                                             (const char *) l->data, expected);
         }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "hap-accessory.h"
+#include "hap-wire.h"
 
 G_BEGIN_DECLS
 
@@ -19,9 +20,7 @@ typedef enum
   HAP_JSON_DB    = HAP_JSON_VALUE | HAP_JSON_TYPE | HAP_JSON_PERMS | HAP_JSON_META,
 } HapJsonFlags;
 
-/* Appends a JSON string literal (quotes and escapes) to @out. */
-void      hap_json_append_string         (GString           *out,
-                                          const char        *str);
+/* hap_json_append_string() and hap_json_append_node() are public (hap-wire.h). */
 /* Appends @value (of @format's variant type) as JSON: bool as true/false, numbers,
  * strings, base64 for tlv8/data. */
 void      hap_json_append_value          (GString           *out,
@@ -66,11 +65,6 @@ void      _hap_accessory_identify         (HapAccessory      *self);
  * exponent ("100", "0.1", "21.5"); NaN and infinities as null. */
 void      hap_json_append_double         (GString           *out,
                                           double             value);
-/* Appends @node compactly, members in their order, numbers as hap_json_append_double():
- * the way the server writes its own bodies, so that a rewritten body changes only what
- * the rewriter changed. */
-void      hap_json_append_node           (GString           *out,
-                                          JsonNode          *node);
 
 /* Weak back pointers, set by the container when a child is added (NULL when it goes
  * away); not for applications. */

@@ -13,8 +13,7 @@
 #include "hap-advertiser.h"
 #include "hap-connection-limit.h"
 #include "hap-pairing-private.h"
-#include "hap-ble-hooks.h"
-#include "hap-server-hooks.h"
+#include "hap-inspection.h"
 #include "hap-session-private.h"
 #include "hap-storage-private.h"
 #include "hap-transport-private.h"
@@ -22,6 +21,16 @@
 G_BEGIN_DECLS
 
 #define HAP_N_TRANSPORTS 2
+
+/* The hooks of hap-inspection.h, or NULL. A build with -Dinspection=false has no way to
+ * set them and these are constant NULL: the compiler drops every hook call site. */
+#if HAP_ENABLE_INSPECTION
+# define HAP_SERVER_HOOKS(server)     ((server)->hooks)
+# define HAP_SERVER_BLE_HOOKS(server) ((server)->ble_hooks)
+#else
+# define HAP_SERVER_HOOKS(server)     ((const HapServerHooks *) NULL)
+# define HAP_SERVER_BLE_HOOKS(server) ((const HapBleHooks *) NULL)
+#endif
 
 struct _HapAccessoryServer
 {
@@ -48,12 +57,12 @@ struct _HapAccessoryServer
   guint               pairing_timeout_ms;
   HapAdvertiser      *advertiser;
   gboolean            advertise;
-  const HapServerHooks *hooks;             /* hap-server-hooks.h, or NULL */
+  const HapServerHooks *hooks;             /* hap-inspection.h, or NULL */
   gpointer            hooks_data;
 
   /* BLE transport configuration (hap-ble-transport.c). */
   char               *ble_adapter;         /* "hci0", or NULL for the first usable one */
-  const HapBleHooks  *ble_hooks;           /* hap-ble-hooks.h, or NULL */
+  const HapBleHooks  *ble_hooks;           /* hap-inspection.h, or NULL */
   gpointer            ble_hooks_data;
 
   GMainContext       *context;

@@ -8,7 +8,7 @@
 #include "hap-server-private.h"
 
 /* Session ids are promised unique within the process and never reused
- * (hap-server-hooks.h), across servers and across a server's restarts: the trace of a
+ * (hap-inspection.h), across servers and across a server's restarts: the trace of a
  * simulator that power-cycles an accessory must not show two "session 1". This counter is
  * the one piece of process-wide state that promise needs; it is only ever incremented. */
 static guint64

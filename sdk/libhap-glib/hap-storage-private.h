@@ -17,6 +17,7 @@
 
 #include <glib.h>
 
+#include "hap-inspection.h"
 #include "hap-srp-private.h"
 
 G_BEGIN_DECLS
@@ -24,13 +25,7 @@ G_BEGIN_DECLS
 #define HAP_PAIRING_ID_MAX_LEN 64   /* controllers send 36-byte UUIDs; the ADK caps at 36 */
 #define HAP_MAX_PAIRINGS       16   /* HAP: at least 16 (hap-protocol.md §2.2, ADK MinElements) */
 
-typedef struct
-{
-  char     *identifier;
-  guint8    public_key[32];
-  gboolean  admin;
-  gint64    added;          /* Unix time (seconds) it was added; 0 when not known */
-} HapPairing;
+/* HapPairing is public (hap-inspection.h). */
 
 typedef struct
 {

@@ -3,7 +3,7 @@
  */
 #include "hap-types.h"
 #include "hap-error.h"
-#include "hap-json-reader-private.h"
+#include "hap-json-reader.h"
 #include "hap-model-private.h"
 
 #include <math.h>
@@ -555,7 +555,7 @@ _hap_value_from_json (HapFormat   format,
         return g_variant_new_boolean (json_node_get_boolean (node));
       if (type == G_TYPE_INT64 && (json_node_get_int (node) == 0 || json_node_get_int (node) == 1))
         return g_variant_new_boolean (json_node_get_int (node) == 1);
-      invalid (error, "expected a boolean (true, false, 0 or 1), got %s", _hap_json_reader_describe_node (node));
+      invalid (error, "expected a boolean (true, false, 0 or 1), got %s", hap_json_reader_describe_node (node));
       return NULL;
 
     case HAP_FORMAT_UINT8:
@@ -596,7 +596,7 @@ _hap_value_from_json (HapFormat   format,
           }
         else
           {
-            invalid (error, "expected an integer, got %s", _hap_json_reader_describe_node (node));
+            invalid (error, "expected an integer, got %s", hap_json_reader_describe_node (node));
             return NULL;
           }
 
@@ -616,13 +616,13 @@ _hap_value_from_json (HapFormat   format,
         return g_variant_new_double ((double) json_node_get_int (node));
       if (type == G_TYPE_DOUBLE)
         return g_variant_new_double (json_node_get_double (node));
-      invalid (error, "expected a number, got %s", _hap_json_reader_describe_node (node));
+      invalid (error, "expected a number, got %s", hap_json_reader_describe_node (node));
       return NULL;
 
     case HAP_FORMAT_STRING:
       if (type == G_TYPE_STRING)
         return g_variant_new_string (json_node_get_string (node));
-      invalid (error, "expected a string, got %s", _hap_json_reader_describe_node (node));
+      invalid (error, "expected a string, got %s", hap_json_reader_describe_node (node));
       return NULL;
 
     case HAP_FORMAT_TLV8:
@@ -635,7 +635,7 @@ _hap_value_from_json (HapFormat   format,
         /* hap-protocol.md §4.7: tlv8 and data travel as base64 strings. */
         if (type != G_TYPE_STRING)
           {
-            invalid (error, "expected a base64 string, got %s", _hap_json_reader_describe_node (node));
+            invalid (error, "expected a base64 string, got %s", hap_json_reader_describe_node (node));
             return NULL;
           }
         text = json_node_get_string (node);

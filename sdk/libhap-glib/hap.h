@@ -10,6 +10,7 @@
 #include "hap-types.h"
 #include "hap-catalog.h"
 #include "hap-json.h"
+#include "hap-json-reader.h"
 #include "hap-characteristic.h"
 #include "hap-service.h"
 #include "hap-accessory.h"

@@ -12,8 +12,6 @@
 
 #include <sodium.h>
 
-#include "hap-ble-advertisement-private.h"
-#include "hap-ble-value-private.h"
 #include "hap-sim-accessory.h"
 
 /* hap-protocol.md §5.9: STL = subtype 1 in the top 3 bits ‖ the length that follows. */
@@ -228,9 +226,9 @@ notification_inject (gpointer data)
   OnceState *state = quirk->state;
   HapAccessoryServer *server = hap_sim_quirk_get_server (quirk);
   guint interval = hap_sim_quirk_get_uint (quirk, "interval-ms");
-  HapCharacteristic *characteristic;
-  HapBleEncryptedNotification notification = { 0 };
   guint8 key[HAP_BLE_BROADCAST_KEY_LEN] = { 0 };
+  guint8 advertising_id[6];
+  HapCharacteristic *characteristic;
   g_autoptr(GBytes) payload = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -242,17 +240,21 @@ notification_inject (gpointer data)
 
   if (g_str_equal (hap_sim_quirk_get_string (quirk, "key"), "random"))
     randombytes_buf (key, sizeof key);
-  hap_accessory_server_get_ble_broadcast (server, notification.advertising_id, NULL, NULL);
-  notification.gsn = hap_ble_gsn_next ((guint16) hap_accessory_server_get_gsn (server));
-  if ((characteristic = notification_characteristic (quirk)) != NULL)
+  /* A named characteristic whose values do not fit a notification (string, tlv8, data)
+   * gets a warning; the notification then carries iid 0, as with none. */
+  characteristic = notification_characteristic (quirk);
+  if (characteristic != NULL && !hap_ble_format_can_broadcast (hap_characteristic_get_format (characteristic)))
     {
-      notification.iid = (guint16) hap_characteristic_get_iid (characteristic);
-      hap_ble_encrypted_notification_set_value (&notification, hap_characteristic_get_format (characteristic),
-                                                hap_characteristic_get_value (characteristic));
+      g_warning ("ble-notification-without-key: characteristic \"%s\" cannot be broadcast "
+                 "(its values are longer than 8 bytes); the notification carries iid 0",
+                 hap_sim_quirk_get_string (quirk, "characteristic"));
+      characteristic = NULL;
     }
-  payload = hap_ble_encrypted_notification_build (key, &notification);
+  hap_accessory_server_get_ble_broadcast (server, advertising_id, NULL, NULL);
+  payload = hap_ble_build_encrypted_notification (key, advertising_id,
+                                                  hap_ble_gsn_next ((guint16) hap_accessory_server_get_gsn (server)),
+                                                  characteristic);
   sodium_memzero (key, sizeof key);
-  sodium_memzero (&notification, sizeof notification);
   hap_accessory_server_advertise_ble_payload (server, payload, hap_sim_quirk_get_uint (quirk, "duration-ms"));
   /* After the payload is up: setting the GSN publishes again, and the notification (not
    * a regular advertisement with the new GSN) is what is up now. */

@@ -12,7 +12,6 @@
  */
 #include "hap-sim-quirk.h"
 
-#include "hap-ble-pdu-private.h"
 
 /* The "opcode" parameter of the quirks that pick procedures. */
 #define OPCODE_CHOICES "any|signature-read|write|read|timed-write|execute-write|service-signature-read|" \

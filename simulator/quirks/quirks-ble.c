@@ -21,9 +21,7 @@
 
 #include <string.h>
 
-#include "hap-ble-pdu-private.h"
 #include "hap-sim-accessory.h"
-#include "hap-tlv8-private.h"
 
 #define APPLE_UUID_SUFFIX      "-0000-1000-8000-0026BB765291"
 #define UUID_IDENTIFY          "00000014" APPLE_UUID_SUFFIX

@@ -24,7 +24,6 @@
 
 #include <string.h>
 
-#include "hap-tlv8-private.h"
 
 /* ---- the head of a plaintext message, edited line by line ------------------------- */
 

@@ -10,7 +10,7 @@
  * Pair Setup on other connections until it closes or 30 s pass, hap-protocol.md §2.2),
  * as a real accessory whose firmware sent a broken M4 would.
  *
- * Rewriting parses the server's body with the strict reader of hap-tlv8-private.h and
+ * Rewriting parses the server's body with the strict reader of hap-inspection.h and
  * writes it again with its writer, so values over 255 bytes are fragmented exactly as the
  * server did. A body that is no longer valid TLV8 (another TLV quirk enabled earlier broke
  * it, e.g. tlv-duplicate-state) is left as it is.
@@ -19,9 +19,6 @@
 
 #include <string.h>
 
-#include "hap-crypto-private.h"
-#include "hap-srp-private.h"
-#include "hap-tlv8-private.h"
 
 #define CT_TLV8 "application/pairing+tlv8"
 
@@ -229,7 +226,7 @@ reject_with_auth_request (HapSimQuirk *quirk, HapConnection *conn, HapHttpMessag
 static void
 zero_salt_apply (HapSimQuirk *quirk)
 {
-  static const guint8 zeros[HAP_SRP_SALT_LEN] = { 0 };
+  static const guint8 zeros[HAP_SETUP_SALT_LEN] = { 0 };
   HapAccessoryServer *server = hap_sim_quirk_get_server (quirk);
 
   if (server != NULL)
@@ -291,13 +288,11 @@ static void
 mfi_response (HapSimQuirk *quirk, HapConnection *conn, HapHttpMessage *request,
               guint *status, const char **content_type, GByteArray *body)
 {
-  static const guint8 nonce4[8] = { 'P', 'S', '-', 'M', 's', 'g', '0', '4' };
   static const char certificate[] = "HAP simulator placeholder, not an MFi certificate";
   g_autoptr(HapTlv8) tlv = NULL;
   g_autoptr(GByteArray) sub = NULL;
-  g_autofree guint8 *cipher = NULL;
+  g_autoptr(GBytes) sealed = NULL;
   MfiConnData *data = hap_sim_quirk_get_conn_data (quirk, conn);
-  const guint8 *key;
 
   if (pairing_path (request) != PATH_PAIR_SETUP ||
       (tlv = parse_response (request, *status, body)) == NULL ||
@@ -307,9 +302,6 @@ mfi_response (HapSimQuirk *quirk, HapConnection *conn, HapHttpMessage *request,
   if (hap_sim_quirk_get_bool (quirk, "only-with-auth") &&
       (data == NULL || data->method != HAP_METHOD_PAIR_SETUP_WITH_AUTH + 1))
     return;
-  if ((key = hap_connection_get_pair_setup_key (conn)) == NULL)
-    return;
-
   sub = g_byte_array_new ();
   if (g_str_equal (hap_sim_quirk_get_string (quirk, "missing"), "signature"))
     {
@@ -322,9 +314,10 @@ mfi_response (HapSimQuirk *quirk, HapConnection *conn, HapHttpMessage *request,
       memset (signature, 0x5A, sizeof signature);
       hap_tlv8_append (sub, HAP_TLV_SIGNATURE, signature, sizeof signature);
     }
-  cipher = g_malloc (sub->len + HAP_AEAD_TAG_LEN);
-  hap_aead_encrypt (key, nonce4, NULL, 0, sub->data, sub->len, cipher);
-  hap_tlv8_append (body, HAP_TLV_ENCRYPTED_DATA, cipher, sub->len + HAP_AEAD_TAG_LEN);
+  /* NULL without a Pair Setup key (a transient setup): there is no M4 to extend. */
+  if ((sealed = hap_connection_seal_pair_setup_data (conn, sub->data, sub->len)) == NULL)
+    return;
+  hap_tlv8_append (body, HAP_TLV_ENCRYPTED_DATA, g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed));
 }
 
 static const HapSimQuirkParam mfi_params[] = {

@@ -53,7 +53,7 @@ load (HapAccessory *accessory,
 
   json_parser_load_from_data (parser, text, -1, &parse_error);
   g_assert_no_error (parse_error);
-  positions = _hap_json_reader_scan_positions (text, strlen (text));
+  positions = hap_json_reader_scan_positions (text, strlen (text));
   reader.positions = positions;
   simulator = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
                                              "simulator");

@@ -668,7 +668,7 @@ restart (HapSimAccessory *accessory, gpointer user_data)
   g_assert_no_error (error);
 }
 
-/* hap-server-hooks.h promises session ids unique within the process and never reused:
+/* hap-inspection.h promises session ids unique within the process and never reused:
  * a restarted accessory (a new server) does not start again at session 1. */
 static void
 test_session_ids_survive_restart (void)
