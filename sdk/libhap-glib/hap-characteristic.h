@@ -331,6 +331,8 @@ void               hap_characteristic_add_valid_values_range (HapCharacteristic 
  * hap_characteristic_get_max_len:
  * @self: a characteristic
  *
+ * The longest string value the characteristic takes (`maxLen`).
+ *
  * Returns: the maxLen of a string characteristic in bytes, or -1 when unset (HAP's
  *   default, 64, applies)
  */
@@ -339,6 +341,8 @@ int                hap_characteristic_get_max_len     (HapCharacteristic *self);
 /**
  * hap_characteristic_get_max_data_len:
  * @self: a characteristic
+ *
+ * The largest data value the characteristic takes (`maxDataLen`).
  *
  * Returns: the maxDataLen of a data characteristic in bytes, or -1 when unset (HAP's
  *   default, 2097152, applies)
@@ -349,6 +353,8 @@ int                hap_characteristic_get_max_data_len (HapCharacteristic *self)
  * hap_characteristic_get_valid_values:
  * @self: a characteristic
  * @n_values: (out): the number of values
+ *
+ * The values the characteristic takes (`valid-values`), when it lists them.
  *
  * Returns: (array length=n_values) (transfer none) (nullable): the valid values, %NULL
  *   when none are set (every value in range is valid)
