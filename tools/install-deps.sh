@@ -20,8 +20,10 @@ PACKAGES="meson ninja-build gcc clang pkg-config python3 gettext \
 PACKAGES="$PACKAGES python3-cryptography"
 # tests/flatpak: the Flatpak built with flatpak-builder (which runs eu-strip from elfutils on
 # the host) against stand-in GNOME runtimes that mmdebstrap makes from Debian packages,
-# and run sandboxed (bubblewrap, xdg-dbus-proxy; ostree prunes flatpak-builder's cache).
-PACKAGES="$PACKAGES flatpak flatpak-builder elfutils mmdebstrap xdg-dbus-proxy bubblewrap ostree"
+# and run sandboxed (bubblewrap, xdg-dbus-proxy; ostree prunes flatpak-builder's cache;
+# xdg-desktop-portal and its document portal, on FUSE, for the file chooser portal).
+PACKAGES="$PACKAGES flatpak flatpak-builder elfutils mmdebstrap xdg-dbus-proxy bubblewrap ostree \
+  xdg-desktop-portal fuse3"
 # Node.js may come from elsewhere than Debian (its npm then conflicts with Debian's):
 # ask for Debian's only when the commands are missing.
 command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
