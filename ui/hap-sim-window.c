@@ -578,6 +578,9 @@ action_import (GtkWidget *widget, const char *action, GVariant *parameter)
                                                                GTK_WINDOW (widget),
                                                                GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"), _("_Cancel"));
 
+  /* Modal like the traffic page's: the portal (issue 15) passes this on to the desktop's
+   * dialog, and the window's state should not change under an open chooser. */
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), json_filter ());
   g_signal_connect (chooser, "response", G_CALLBACK (on_import_response), widget);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
@@ -609,6 +612,7 @@ action_export (GtkWidget *widget, const char *action, GVariant *parameter)
                                                                GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   g_autofree char *name = g_strconcat (hap_sim_accessory_get_id (self->selected), ".json", NULL);
 
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), json_filter ());
   g_object_set_data_full (G_OBJECT (chooser), "accessory", g_object_ref (self->selected), g_object_unref);
