@@ -498,7 +498,8 @@ def test_portal():
         copied = [f for f in added if f.endswith(".json")
                   and json.load(open(os.path.join(workspace, f)))["accessories"][0]["name"] == "Portal Lamp"]
         tap.check("its file is copied into the sandbox's workspace", copied, sorted(added))
-        tap.check("the app says it imported it", wait_for(lambda: "Imported “Portal Lamp”" in toasts("portal.log")),
+        tap.check("the app says it imported it",
+                  wait_for(lambda: any(t.startswith("Imported") and "Portal Lamp" in t for t in toasts("portal.log"))),
                   toasts("portal.log"))
 
         # Export (the imported accessory is selected): SaveFile, written where the backend said.
