@@ -1,8 +1,6 @@
 /* hap-sim-ui-util.c — small helpers every page of the window shares
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#define G_LOG_DOMAIN "hap-sim-ui"
-
 #include "hap-sim-ui-util.h"
 
 #include <adwaita.h>
@@ -226,9 +224,6 @@ hap_sim_ui_format_time (gint64 usec)
 void
 hap_sim_ui_toast (GtkWidget *widget, const char *text)
 {
-  /* What the user was told, in the log too (G_MESSAGES_DEBUG): a toast is gone after a few
-   * seconds, and tests outside the process (the sandboxed app's) read the log. */
-  g_debug ("toast: %s", text);
   gtk_widget_activate_action (widget, "win.toast", "s", text);
 }
 

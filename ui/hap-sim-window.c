@@ -6,6 +6,8 @@
  * edit goes through the workspace, which writes the file and serves it again, so what
  * the window shows is always what the next start serves.
  */
+#define G_LOG_DOMAIN "hap-sim-window"
+
 #include "hap-sim-window.h"
 
 #include "hap-sim-accessory-editor.h"
@@ -74,6 +76,10 @@ hap_sim_window_toast (HapSimWindow *self, const char *text)
   g_autofree char *markup = g_markup_escape_text (text, -1);
 
   g_return_if_fail (HAP_SIM_IS_WINDOW (self));
+  /* What the user was told, in the log too (G_MESSAGES_DEBUG=hap-sim-window): a toast is
+   * gone after a few seconds, and tests outside the process (the sandboxed app's) read
+   * the log. */
+  g_debug ("toast: %s", text);
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (markup));
 }
 

@@ -81,7 +81,8 @@ def sandbox_pids(comm):
         if not p.isdigit():
             continue
         try:
-            if os.readlink(f"/proc/{p}/ns/net") == mine and open(f"/proc/{p}/comm").read().strip() == comm:
+            # The kernel keeps 15 characters of a name: hap-simulator-app is hap-simulator-a.
+            if os.readlink(f"/proc/{p}/ns/net") == mine and open(f"/proc/{p}/comm").read().strip() == comm[:15]:
                 pids.append(int(p))
         except OSError:
             pass
@@ -324,12 +325,12 @@ def start_xvfb():
 
 def start_window(log_name):
     """The window, sandboxed, on :99; (Popen, whether it mapped, xwininfo's tree). Toasts
-    are logged (G_MESSAGES_DEBUG=hap-sim-ui) to artifacts/flatpak/LOG_NAME."""
+    are logged (G_MESSAGES_DEBUG=hap-sim-window) to artifacts/flatpak/LOG_NAME."""
     start_xvfb()
     log = open(os.path.join(ARTIFACTS, log_name), "w")
     env = user_env(DISPLAY=":99")
     proc = subprocess.Popen(as_user("flatpak", "run", "--env=GSK_RENDERER=cairo", "--env=GTK_A11Y=none",
-                                    "--env=NO_AT_BRIDGE=1", "--env=G_MESSAGES_DEBUG=hap-sim-ui", APP),
+                                    "--env=NO_AT_BRIDGE=1", "--env=G_MESSAGES_DEBUG=hap-sim-window", APP),
                             env=env, stdout=log, stderr=log)
     started.append(proc)
     tree = ""
@@ -473,7 +474,7 @@ def test_portal():
     proc, mapped, _ = start_window("portal.log")
     try:
         listed = wait_for(lambda: (lambda l: l if l and len(l) == len(names) else None)(ctl_list(SIM)[0]))
-        pids = sandbox_pids("hap-simulator")
+        pids = sandbox_pids("hap-simulator-app")
         tap.check("the sandbox sees neither the chosen file's folder nor the export folder",
                   mapped and listed and pids and not os.path.exists(f"/proc/{pids[0]}/root{downloads}")
                   and not os.path.exists(f"/proc/{pids[0]}/root{exports}"), pids)
