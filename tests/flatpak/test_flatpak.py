@@ -521,6 +521,11 @@ def test_portal():
             pass
         tap.check("the export is written to the path the backend answered, outside the sandbox's folders",
                   content.get("accessories", [{}])[0].get("name") == "Portal Lamp", saved)
+        # The FUSE file system is the user's alone (no allow_other): listed as the user.
+        r = run_user("sh", "-c", f"ls {RUNTIME_DIR}/doc/by-app/{APP}/*/")
+        granted = r.stdout.split()
+        tap.check("the document portal granted the app both files (doc/by-app/APP)",
+                  "portal-lamp.json" in granted and "portal-lamp-export.json" in granted, r)
         tap.check("the app says it exported it", wait_for(lambda: "Exported" in toasts("portal.log")),
                   toasts("portal.log"))
 
@@ -538,6 +543,7 @@ def test_portal():
                   and len(toasts("portal.log")) == told, (calls[2:], toasts("portal.log")))
     finally:
         stop_sandbox(proc)
+        shutil.copy(PORTAL_CALLS, os.path.join(ARTIFACTS, "portal-calls.jsonl"))
 
 
 def main():
