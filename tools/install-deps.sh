@@ -20,8 +20,10 @@ PACKAGES="meson ninja-build gcc clang pkg-config python3 gettext \
 PACKAGES="$PACKAGES python3-cryptography"
 # tests/flatpak: the Flatpak built with flatpak-builder (which runs eu-strip from elfutils on
 # the host) against stand-in GNOME runtimes that mmdebstrap makes from Debian packages,
-# and run sandboxed (bubblewrap, xdg-dbus-proxy; ostree prunes flatpak-builder's cache).
-PACKAGES="$PACKAGES flatpak flatpak-builder elfutils mmdebstrap xdg-dbus-proxy bubblewrap ostree"
+# and run sandboxed (bubblewrap, xdg-dbus-proxy; ostree prunes flatpak-builder's cache;
+# xdg-desktop-portal and its document portal, on FUSE, for the file chooser portal).
+PACKAGES="$PACKAGES flatpak flatpak-builder elfutils mmdebstrap xdg-dbus-proxy bubblewrap ostree \
+  xdg-desktop-portal fuse3"
 # GObject introspection (Hap-1.gir, the Python example and its test) and the HTML
 # reference (-Ddocs=true). Both are optional in the build: names that this release's
 # archive does not know are left out below rather than failing the install.

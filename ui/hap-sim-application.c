@@ -166,10 +166,30 @@ action_about (GSimpleAction *action, GVariant *parameter, gpointer user_data)
                          NULL);
 }
 
+/* app.import and app.export open the window's file chooser (win.import, win.export: the
+ * selected accessory). GApplication exports app.* actions on the session bus
+ * (org.gtk.Actions), the window's own widget actions are not: these let a desktop shell or
+ * a script (`gapplication action`) start them, and let CI drive the file chooser portal of
+ * the sandboxed app without a human at the keyboard (tests/flatpak). */
+static void
+action_window (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  HapSimApplication *self = user_data;
+  g_autofree char *name = g_strconcat ("win.", g_action_get_name (G_ACTION (action)), NULL);
+  HapSimWindow *window = ensure_window (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+  /* FALSE when the window has it disabled: win.export with no accessory selected. */
+  if (!gtk_widget_activate_action (GTK_WIDGET (window), name, NULL))
+    g_message ("%s: not available now", name);
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", action_quit, NULL, NULL, NULL, { 0 } },
   { "preferences", action_preferences, NULL, NULL, NULL, { 0 } },
   { "about", action_about, NULL, NULL, NULL, { 0 } },
+  { "import", action_window, NULL, NULL, NULL, { 0 } },
+  { "export", action_window, NULL, NULL, NULL, { 0 } },
 };
 
 /* ---- GApplication ----------------------------------------------------------------- */

@@ -6,6 +6,8 @@
  * edit goes through the workspace, which writes the file and serves it again, so what
  * the window shows is always what the next start serves.
  */
+#define G_LOG_DOMAIN "hap-sim-window"
+
 #include "hap-sim-window.h"
 
 #include "hap-sim-accessory-editor.h"
@@ -74,6 +76,10 @@ hap_sim_window_toast (HapSimWindow *self, const char *text)
   g_autofree char *markup = g_markup_escape_text (text, -1);
 
   g_return_if_fail (HAP_SIM_IS_WINDOW (self));
+  /* What the user was told, in the log too (G_MESSAGES_DEBUG=hap-sim-window): a toast is
+   * gone after a few seconds, and tests outside the process (the sandboxed app's) read
+   * the log. */
+  g_debug ("toast: %s", text);
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (markup));
 }
 
@@ -578,6 +584,9 @@ action_import (GtkWidget *widget, const char *action, GVariant *parameter)
                                                                GTK_WINDOW (widget),
                                                                GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"), _("_Cancel"));
 
+  /* Modal like the traffic page's: the portal (issue 15) passes this on to the desktop's
+   * dialog, and the window's state should not change under an open chooser. */
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), json_filter ());
   g_signal_connect (chooser, "response", G_CALLBACK (on_import_response), widget);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
@@ -609,6 +618,7 @@ action_export (GtkWidget *widget, const char *action, GVariant *parameter)
                                                                GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   g_autofree char *name = g_strconcat (hap_sim_accessory_get_id (self->selected), ".json", NULL);
 
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), json_filter ());
   g_object_set_data_full (G_OBJECT (chooser), "accessory", g_object_ref (self->selected), g_object_unref);

@@ -18,7 +18,8 @@
 # app) and the homes are in _flatpak/ and a scratch folder under /var/tmp removed at exit.
 # Times measured on a shared 2-core machine: about 7 min from nothing with the .deb files
 # cached (11 min with their download, under load), under a minute after (ccache).
-# Needs root (mmdebstrap, namespaces), flatpak, flatpak-builder, mmdebstrap, elfutils.
+# Needs root (mmdebstrap, namespaces), flatpak, flatpak-builder, mmdebstrap, elfutils,
+# xdg-desktop-portal and /dev/fuse.
 set -eu
 cd "$(dirname "$0")/../.."
 checkout=$(pwd)
@@ -55,6 +56,11 @@ mkdir -p "$work" "$artifacts"
 for tool in flatpak flatpak-builder mmdebstrap eu-strip xdg-dbus-proxy bwrap ostree Xvfb avahi-browse; do
   command -v "$tool" > /dev/null || die "$tool is missing (tools/install-deps.sh installs it)"
 done
+# The file chooser portal's test runs the real xdg-desktop-portal and document portal.
+for portal in xdg-desktop-portal xdg-document-portal; do
+  [ -x /usr/libexec/$portal ] || die "/usr/libexec/$portal is missing (tools/install-deps.sh installs it)"
+done
+[ -c /dev/fuse ] || die "/dev/fuse is missing: the document portal needs FUSE"
 if [ ! -x "$build/hapctl/hapctl" ] || [ ! -x "$build/simulator/hap-simulator" ]; then
   die "$build/hapctl/hapctl and $build/simulator/hap-simulator are needed (build them first)"
 fi

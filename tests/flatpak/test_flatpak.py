@@ -3,9 +3,11 @@
 tests/discovery/run-in-namespace.sh (private network, /run and system bus; avahi-daemon and
 a session bus started here): headless with the demo accessories, advertised and paired
 from outside the sandbox, controlled over the session bus from outside and inside, the
-window under Xvfb (screenshot kept), and without the Avahi talk-name (no record, and the
-app says why). Prints TAP; tests/flatpak/run.sh installs the app and runs this."""
-import gzip, json, os, re, shutil, signal, subprocess, sys, time
+window under Xvfb (screenshot kept), without the Avahi talk-name (no record, and the
+app says why), and Import and Export through the file chooser portal (the real
+xdg-desktop-portal and document portal; filechooser_backend.py stands in for the dialog).
+Prints TAP; tests/flatpak/run.sh installs the app and runs this."""
+import gzip, json, os, re, shutil, signal, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "discovery"))
@@ -32,7 +34,9 @@ started = []   # Popen objects to stop at the end
 def user_env(**extra):
     env = {"PATH": "/usr/bin:/bin", "HOME": HOME, "LANG": "C.UTF-8", "XDG_RUNTIME_DIR": RUNTIME_DIR,
            "DBUS_SESSION_BUS_ADDRESS": f"unix:path={RUNTIME_DIR}/bus",
-           "FLATPAK_USER_DIR": USER_DIR, "FLATPAK_SYSTEM_DIR": os.environ["FLATPAK_SYSTEM_DIR"]}
+           "FLATPAK_USER_DIR": USER_DIR, "FLATPAK_SYSTEM_DIR": os.environ["FLATPAK_SYSTEM_DIR"],
+           # For xdg-desktop-portal, which the session bus activates with its own environment.
+           "XDG_DESKTOP_PORTAL_DIR": PORTAL_DIR, "XDG_CURRENT_DESKTOP": PORTAL_DESKTOP}
     env.update(extra)
     return env
 
@@ -79,7 +83,8 @@ def sandbox_pids(comm):
         if not p.isdigit():
             continue
         try:
-            if os.readlink(f"/proc/{p}/ns/net") == mine and open(f"/proc/{p}/comm").read().strip() == comm:
+            # The kernel keeps 15 characters of a name: hap-simulator-app is hap-simulator-a.
+            if os.readlink(f"/proc/{p}/ns/net") == mine and open(f"/proc/{p}/comm").read().strip() == comm[:15]:
                 pids.append(int(p))
         except OSError:
             pass
@@ -304,8 +309,10 @@ def test_without_avahi():
 
 # ---- the window ---------------------------------------------------------------------------
 
-def test_window():
-    # A private X socket folder (this mount namespace only): display :99 is ours.
+def start_xvfb():
+    """Display :99 in a private X socket folder (this mount namespace only), once."""
+    if os.path.exists("/tmp/.X11-unix/X99"):
+        return
     os.makedirs("/tmp/.X11-unix", mode=0o1777, exist_ok=True)
     subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/tmp/.X11-unix"], check=True)
     os.chmod("/tmp/.X11-unix", 0o1777)
@@ -316,22 +323,34 @@ def test_window():
         if os.path.exists("/tmp/.X11-unix/X99"):
             break
         time.sleep(0.05)
-    workspace = os.path.join(APP_DATA, "data", "hap-simulator", "workspace")
-    names = copy_demo(workspace)
-    log = open(os.path.join(ARTIFACTS, "window.log"), "w")
+
+
+def start_window(log_name):
+    """The window, sandboxed, on :99; (Popen, whether it mapped, xwininfo's tree). Toasts
+    are logged (G_MESSAGES_DEBUG=hap-sim-window) to artifacts/flatpak/LOG_NAME."""
+    start_xvfb()
+    log = open(os.path.join(ARTIFACTS, log_name), "w")
     env = user_env(DISPLAY=":99")
     proc = subprocess.Popen(as_user("flatpak", "run", "--env=GSK_RENDERER=cairo", "--env=GTK_A11Y=none",
-                                    "--env=NO_AT_BRIDGE=1", APP), env=env, stdout=log, stderr=log)
+                                    "--env=NO_AT_BRIDGE=1", "--env=G_MESSAGES_DEBUG=hap-sim-window", APP),
+                            env=env, stdout=log, stderr=log)
     started.append(proc)
+    tree = ""
+    for _ in range(60):
+        tree = subprocess.run(["xwininfo", "-display", ":99", "-root", "-tree"], capture_output=True,
+                              text=True).stdout
+        if '"HAP Simulator"' in tree:
+            break
+        time.sleep(0.5)
+    return proc, '"HAP Simulator"' in tree, tree
+
+
+def test_window():
+    workspace = os.path.join(APP_DATA, "data", "hap-simulator", "workspace")
+    names = copy_demo(workspace)
+    proc, mapped, tree = start_window("window.log")
     try:
-        tree = ""
-        for _ in range(60):
-            tree = subprocess.run(["xwininfo", "-display", ":99", "-root", "-tree"], capture_output=True,
-                                  text=True).stdout
-            if '"HAP Simulator"' in tree:
-                break
-            time.sleep(0.5)
-        tap.check("the window maps under Xvfb", '"HAP Simulator"' in tree, tree[-1500:])
+        tap.check("the window maps under Xvfb", mapped, tree[-1500:])
         listed = None
         for _ in range(40):
             listed, r = ctl_list(SIM)
@@ -360,6 +379,175 @@ def test_window():
         stop_sandbox(proc)
 
 
+# ---- the file chooser portal -----------------------------------------------------------
+# Real: xdg-desktop-portal (the frontend the sandboxed app's GtkFileChooserNative calls),
+# xdg-document-portal (FUSE on /run/user/UID/doc: how the sandbox gets the file chosen) and
+# the permission store, activated by the session bus as on a desktop. A double: only the
+# backend that would show the dialog to a human (filechooser_backend.py answers what the
+# test wrote in PORTAL_CONTROL and records each call in PORTAL_CALLS).
+# In a folder uid 65534 reaches (HAP_NS_DIR is root's alone, the checkout may be too).
+PORTAL_HOME = tempfile.mkdtemp(prefix="hap-portal.")
+PORTAL_DIR = os.path.join(PORTAL_HOME, "portals")
+PORTAL_CONTROL = os.path.join(PORTAL_HOME, "control.json")
+PORTAL_CALLS = os.path.join(PORTAL_HOME, "calls.jsonl")
+backend_ready = False
+PORTAL_DESKTOP = "hapci"
+PORTAL_NAME = "org.freedesktop.impl.portal.desktop.hapci"
+APP_PATH = "/" + APP.replace(".", "/")
+
+
+def start_portal_backend():
+    """Before the session bus activates xdg-desktop-portal (libadwaita asks its Settings
+    portal at start-up): xdg-desktop-portal 1.16 (Debian 12) picks backends by the .portal
+    files in XDG_DESKTOP_PORTAL_DIR whose UseIn matches XDG_CURRENT_DESKTOP, both in the
+    bus's environment (user_env)."""
+    os.chmod(PORTAL_HOME, 0o755)
+    os.makedirs(PORTAL_DIR, exist_ok=True)
+    backend = shutil.copy(os.path.join(HERE, "filechooser_backend.py"), PORTAL_HOME)
+    with open(os.path.join(PORTAL_DIR, "hapci.portal"), "w") as f:
+        f.write(f"[portal]\nDBusName={PORTAL_NAME}\nInterfaces=org.freedesktop.impl.portal.FileChooser;\n"
+                f"UseIn={PORTAL_DESKTOP}\n")
+    for path in (PORTAL_CONTROL, PORTAL_CALLS):
+        open(path, "w").close()
+        os.chown(path, UID, UID)
+    proc = subprocess.Popen(as_user("/usr/bin/python3", backend, PORTAL_NAME,
+                                    PORTAL_CONTROL, PORTAL_CALLS),
+                            env=user_env(), stdout=subprocess.PIPE,
+                            stderr=open(os.path.join(ARTIFACTS, "portal-backend.log"), "w"), text=True)
+    started.append(proc)
+    return proc.stdout.readline().strip() == "ready"
+
+
+def portal_answer(response, path=None):
+    with open(PORTAL_CONTROL, "w") as f:
+        json.dump({"response": response, "uris": ["file://" + path] if path else []}, f)
+
+
+def portal_calls():
+    with open(PORTAL_CALLS) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def wait_calls(count, timeout=15):
+    calls = portal_calls()
+    deadline = time.monotonic() + timeout
+    while len(calls) < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+        calls = portal_calls()
+    return calls
+
+
+def app_action(name):
+    """app.NAME through GApplication's org.gtk.Actions, from outside the sandbox."""
+    return run_user("gdbus", "call", "--session", "--dest", APP, "--object-path", APP_PATH,
+                    "--method", "org.gtk.Actions.Activate", name, "[]", "{}", timeout=30)
+
+
+def toasts(log_name):
+    text = open(os.path.join(ARTIFACTS, log_name), errors="replace").read()
+    return re.findall(r"toast: (.*)", text)
+
+
+def wait_for(predicate, timeout=15):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.3)
+
+
+def test_portal():
+    tap.check("the FileChooser backend double owns its name on the session bus", backend_ready)
+    workspace = os.path.join(APP_DATA, "data", "hap-simulator", "workspace")
+    names = copy_demo(workspace)
+    # Outside every folder the sandbox is given: reachable only through the portals.
+    downloads, exports = os.path.join(HOME, "Downloads"), os.path.join(HOME, "Exports")
+    os.makedirs(downloads, exist_ok=True)
+    os.makedirs(exports, exist_ok=True)
+    chosen = os.path.join(downloads, "portal-lamp.json")
+    definition = json.load(open(os.path.join(ACCESSORIES, "lightbulb.json")))
+    definition["accessories"][0]["name"] = "Portal Lamp"
+    json.dump(definition, open(chosen, "w"))
+    saved = os.path.join(exports, "portal-lamp-export.json")
+    chown_tree(downloads)
+    chown_tree(exports)
+    before = set(os.listdir(workspace))
+    proc, mapped, _ = start_window("portal.log")
+    try:
+        listed = wait_for(lambda: (lambda l: l if l and len(l) == len(names) else None)(ctl_list(SIM)[0]))
+        pids = sandbox_pids("hap-simulator-app")
+        tap.check("the sandbox sees neither the chosen file's folder nor the export folder",
+                  mapped and listed and pids and not os.path.exists(f"/proc/{pids[0]}/root{downloads}")
+                  and not os.path.exists(f"/proc/{pids[0]}/root{exports}"), pids)
+
+        # Import: OpenFile answered with a file the sandbox cannot see.
+        portal_answer(0, chosen)
+        r = app_action("import")
+        calls = wait_calls(1)
+        call = calls[0] if calls else {}
+        opts = call.get("options", {})
+        tap.check("app.import reaches the backend through xdg-desktop-portal: OpenFile with the app's ID and title",
+                  r.returncode == 0 and call.get("method") == "OpenFile" and call.get("app_id") == APP
+                  and call.get("title") == "Import Accessory File" and opts.get("modal") is True
+                  and call.get("parent_window", "").startswith("x11:"), (r, calls))
+        tap.check("OpenFile carries the JSON filter",
+                  any(["*.json"] == [p for kind, p in f[1] if kind == 0] for f in opts.get("filters", [])), opts)
+        listed = wait_for(lambda: (lambda l: l if l and "Portal Lamp" in [a["name"] for a in l] else None)(
+            ctl_list(SIM)[0]))
+        tap.check("the chosen file is imported: `ctl list` from outside shows it",
+                  listed and len(listed) == len(names) + 1, listed)
+        added = set(os.listdir(workspace)) - before
+        copied = [f for f in added if f.endswith(".json")
+                  and json.load(open(os.path.join(workspace, f)))["accessories"][0]["name"] == "Portal Lamp"]
+        tap.check("its file is copied into the sandbox's workspace", copied, sorted(added))
+        tap.check("the app says it imported it",
+                  wait_for(lambda: any(t.startswith("Imported") and "Portal Lamp" in t for t in toasts("portal.log"))),
+                  toasts("portal.log"))
+
+        # Export (the imported accessory is selected): SaveFile, written where the backend said.
+        portal_answer(0, saved)
+        r = app_action("export")
+        calls = wait_calls(2)
+        call = calls[1] if len(calls) > 1 else {}
+        opts = call.get("options", {})
+        tap.check("app.export: SaveFile with the app's title and the accessory's file name (its ID)",
+                  r.returncode == 0 and call.get("method") == "SaveFile" and call.get("app_id") == APP
+                  and call.get("title") == "Export Accessory File" and opts.get("modal") is True
+                  and opts.get("current_name") in copied, (calls, copied))
+        written = wait_for(lambda: os.path.exists(saved) and os.path.getsize(saved) > 0)
+        content = {}
+        try:
+            content = json.load(open(saved)) if written else {}
+        except ValueError:
+            pass
+        tap.check("the export is written to the path the backend answered, outside the sandbox's folders",
+                  content.get("accessories", [{}])[0].get("name") == "Portal Lamp", saved)
+        # The FUSE file system is the user's alone (no allow_other): listed as the user.
+        r = run_user("sh", "-c", f"ls {RUNTIME_DIR}/doc/by-app/{APP}/*/")
+        granted = r.stdout.split()
+        tap.check("the document portal granted the app both files (doc/by-app/APP)",
+                  "portal-lamp.json" in granted and "portal-lamp-export.json" in granted, r)
+        tap.check("the app says it exported it", wait_for(lambda: "Exported" in toasts("portal.log")),
+                  toasts("portal.log"))
+
+        # Negative control: the user cancels.
+        told = len(toasts("portal.log"))
+        files = set(os.listdir(workspace))
+        portal_answer(1)
+        r = app_action("import")
+        calls = wait_calls(3)
+        time.sleep(2)   # what an import would take, and more
+        listed, _ = ctl_list(SIM)
+        tap.check("cancelled in the chooser: OpenFile was asked, nothing imported, no message",
+                  r.returncode == 0 and len(calls) == 3 and calls[2]["method"] == "OpenFile"
+                  and listed and len(listed) == len(names) + 1 and set(os.listdir(workspace)) == files
+                  and len(toasts("portal.log")) == told, (calls[2:], toasts("portal.log")))
+    finally:
+        stop_sandbox(proc)
+        shutil.copy(PORTAL_CALLS, os.path.join(ARTIFACTS, "portal-calls.jsonl"))
+
+
 def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
     os.makedirs(RUNTIME_DIR, exist_ok=True)
@@ -368,14 +556,17 @@ def main():
     started.append(start_avahi(NS))
     bus = subprocess.Popen(as_user("dbus-daemon", "--session", "--nofork", "--nopidfile",
                                    f"--address=unix:path={RUNTIME_DIR}/bus"),
-                           env=user_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           env=user_env(), stdout=subprocess.DEVNULL,
+                           stderr=open(os.path.join(ARTIFACTS, "session-bus.log"), "w"))
     started.append(bus)
     for _ in range(100):
         if os.path.exists(f"{RUNTIME_DIR}/bus"):
             break
         time.sleep(0.05)
     try:
-        tap.run([test_installed, test_exports, test_headless, test_without_avahi, test_window])
+        global backend_ready
+        backend_ready = start_portal_backend()
+        tap.run([test_installed, test_exports, test_headless, test_without_avahi, test_window, test_portal])
     finally:
         for proc in reversed(started):
             if proc.poll() is None:
@@ -384,6 +575,7 @@ def main():
                     proc.wait(timeout=5)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+        shutil.rmtree(PORTAL_HOME, ignore_errors=True)
     return tap.report()
 
 
