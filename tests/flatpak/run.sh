@@ -128,8 +128,11 @@ step "installed"
 # The user's home and the host's `hap-simulator ctl` where uid 65534 reaches them (the
 # checkout may be under /root).
 user_home=$scratch/home
-mkdir -p "$user_home" "$scratch/bin"
+mkdir -p "$user_home" "$scratch/bin" "$scratch/sdk/libhap-glib"
+# With the library it links, where its run path ($ORIGIN/../sdk/libhap-glib) finds it.
 cp "$build/simulator/hap-simulator" "$scratch/bin/"
+cp -P "$build"/sdk/libhap-glib/libhap-glib-1.so "$build"/sdk/libhap-glib/libhap-glib-1.so.0 \
+  "$build"/sdk/libhap-glib/libhap-glib-1.so.0.0.0 "$scratch/sdk/libhap-glib/"
 chown -R 65534:65534 "$user_home" "$FLATPAK_USER_DIR"
 status=0
 HAP_FLATPAK_HOME=$user_home HAP_FLATPAK_ARTIFACTS=$artifacts HAP_FLATPAK_MANIFEST=$manifest \
