@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "hap-sim-preferences.h"
+#include "hap-sim-ui-util.h"
 #include <glib/gi18n.h>
 
 struct _HapSimPreferences
@@ -56,7 +57,7 @@ on_folder_chosen (GtkNativeDialog *chooser, int response, HapSimPreferences *sel
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
                                         adw_toast_new (_("The new folder is served from the next start")));
     }
-  g_object_unref (chooser);
+  hap_sim_ui_release_chooser (chooser);
 }
 
 static void

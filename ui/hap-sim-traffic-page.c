@@ -516,7 +516,7 @@ on_export_response_cb (HapSimTrafficPage    *self,
           hap_sim_ui_toast (GTK_WIDGET (self), text);
         }
     }
-  g_clear_object (&self->export_dialog);
+  hap_sim_ui_release_chooser (GTK_NATIVE_DIALOG (g_steal_pointer (&self->export_dialog)));
 }
 
 static void

@@ -268,3 +268,18 @@ hap_sim_ui_message_dialog_new (GtkWindow *parent, const char *heading, const cha
     }
   return dialog;
 }
+
+static gboolean
+release_chooser_cb (gpointer chooser)
+{
+  g_object_unref (chooser);
+  return G_SOURCE_REMOVE;
+}
+
+void
+hap_sim_ui_release_chooser (GtkNativeDialog *chooser)
+{
+  /* Seen under flatpak with GTK 4.18: "object_ref: assertion '!object_already_finalized'"
+   * right after an import, when the handler dropped the last reference. */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, release_chooser_cb, chooser, NULL);
+}

@@ -33,6 +33,10 @@ char       *hap_sim_ui_format_hex      (const guint8      *data,
 char       *hap_sim_ui_format_time     (gint64             usec);
 /* Shows @text (plain text: it is escaped here) as a toast in the window holding @widget,
  * through the "win.toast" action; does nothing outside a window. */
+/* Drops the caller's reference to a file chooser from its "response" handler, from the
+ * main loop rather than at once: GTK's portal chooser still uses itself after it emitted
+ * the response. */
+void        hap_sim_ui_release_chooser (GtkNativeDialog   *chooser);
 void        hap_sim_ui_toast           (GtkWidget         *widget,
                                         const char        *text);
 /* Shows @error's message as a toast (see above), prefixed with @what when not NULL. */

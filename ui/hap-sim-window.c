@@ -571,7 +571,7 @@ on_import_response (GtkNativeDialog *chooser, int response, HapSimWindow *self)
 
       show_result (self, accessory, _("Cannot import"), _("Imported"), error);
     }
-  g_object_unref (chooser);
+  hap_sim_ui_release_chooser (chooser);
 }
 
 static void
@@ -607,7 +607,7 @@ on_export_response (GtkNativeDialog *chooser, int response, HapSimWindow *self)
       else
         hap_sim_window_toast (self, _("Exported"));
     }
-  g_object_unref (chooser);
+  hap_sim_ui_release_chooser (chooser);
 }
 
 static void
