@@ -8,7 +8,8 @@
 # --no-build installs the app the last run built (_flatpak/repo) instead of building it:
 # for work on test_flatpak.py.
 # BUILD_DIR (default _build) gives the controllers outside the sandbox: hapctl and
-# `hap-simulator ctl`. Prints TAP; writes a meson-style testlog (one JSON line per check)
+# `hap-simulator ctl`, and hap-virtual-bluez (org.bluez for the BLE checks, run as root
+# outside the sandbox). Prints TAP; writes a meson-style testlog (one JSON line per check)
 # to _flatpak/testlog.json for tools/run-tests.sh's summary, and the window's screenshot
 # and the app's logs to artifacts/flatpak/.
 # Cache: $HAP_FLATPAK_CACHE (default /var/cache/hap-flatpak): the runtimes (repository,
@@ -61,9 +62,9 @@ for portal in xdg-desktop-portal xdg-document-portal; do
   [ -x /usr/libexec/$portal ] || die "/usr/libexec/$portal is missing (tools/install-deps.sh installs it)"
 done
 [ -c /dev/fuse ] || die "/dev/fuse is missing: the document portal needs FUSE"
-if [ ! -x "$build/hapctl/hapctl" ] || [ ! -x "$build/simulator/hap-simulator" ]; then
-  die "$build/hapctl/hapctl and $build/simulator/hap-simulator are needed (build them first)"
-fi
+for exe in hapctl/hapctl simulator/hap-simulator virtual-bluez/hap-virtual-bluez; do
+  [ -x "$build/$exe" ] || die "$build/$exe is needed (build it first)"
+done
 mkdir -p "$cache"
 # Scratch locations only: never the caller's own flatpak installations or settings.
 export HOME="$work/root-home" XDG_DATA_HOME="$work/root-home/data" XDG_CACHE_HOME="$work/root-home/cache"
@@ -137,6 +138,7 @@ chown -R 65534:65534 "$user_home" "$FLATPAK_USER_DIR"
 status=0
 HAP_FLATPAK_HOME=$user_home HAP_FLATPAK_ARTIFACTS=$artifacts HAP_FLATPAK_MANIFEST=$manifest \
 HAP_SIMULATOR=$scratch/bin/hap-simulator HAPCTL=$build/hapctl/hapctl \
+HAP_VIRTUAL_BLUEZ=$build/virtual-bluez/hap-virtual-bluez \
 HAP_ACCESSORIES_DIR=$checkout/accessories \
   tests/discovery/run-in-namespace.sh /usr/bin/python3 tests/flatpak/test_flatpak.py > "$work/tap.txt" || status=1
 cat "$work/tap.txt"

@@ -4,13 +4,17 @@ tests/discovery/run-in-namespace.sh (private network, /run and system bus; avahi
 a session bus started here): headless with the demo accessories, advertised and paired
 from outside the sandbox, controlled over the session bus from outside and inside, the
 window under Xvfb (screenshot kept), without the Avahi talk-name (no record, and the
-app says why), and Import and Export through the file chooser portal (the real
-xdg-desktop-portal and document portal; filechooser_backend.py stands in for the dialog).
+app says why), HAP over BLE through org.bluez (hap-virtual-bluez on the namespace's system
+bus, outside the sandbox; hapctl pairs, reads and watches from outside) and without that
+talk-name (not advertised, and the app says why), and Import and Export through the file
+chooser portal (the real xdg-desktop-portal and document portal; filechooser_backend.py
+stands in for the dialog).
 Prints TAP; tests/flatpak/run.sh installs the app and runs this."""
-import gzip, json, os, re, shutil, signal, subprocess, sys, tempfile, time
+import gzip, json, os, re, select, shutil, signal, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "discovery"))
+import hap_namespace  # noqa: E402
 from hap_namespace import start_avahi  # noqa: E402
 from hap_tap import Tap  # noqa: E402
 
@@ -19,6 +23,7 @@ UID = 65534
 NS = os.environ["HAP_NS_DIR"]
 SIM = os.environ["HAP_SIMULATOR"]          # the host build: `hap-simulator ctl` outside
 HAPCTL = os.environ["HAPCTL"]
+VIRTUAL_BLUEZ = os.environ["HAP_VIRTUAL_BLUEZ"]   # the host build's, run as root outside
 ACCESSORIES = os.environ["HAP_ACCESSORIES_DIR"]
 MANIFEST = os.environ["HAP_FLATPAK_MANIFEST"]
 HOME = os.environ["HAP_FLATPAK_HOME"]      # the user's home, owned by UID
@@ -307,6 +312,155 @@ def test_without_avahi():
               "mDNS advertising unavailable" in log, log[-2000:])
 
 
+# ---- HAP over BLE through org.bluez ------------------------------------------------------
+# hap-virtual-bluez (the host build's) is org.bluez on the namespace's system bus, a plain
+# process outside the sandbox; the app reaches it only through flatpak's xdg-dbus-proxy
+# (--system-talk-name=org.bluez), and hapctl is the central on the second adapter.
+ACC_ADAPTER, CTL_ADAPTER = "hci0", "hci1"
+bluez = None          # its Popen, while it runs
+bluez_ready = False   # it printed "ready": it owns org.bluez
+# As root outside the sandbox, with a controller file of its own.
+HAPCTL_BLE = [HAPCTL, "--adapter", CTL_ADAPTER, "--controller", os.path.join(NS, "ble-controller")]
+
+
+def start_virtual_bluez():
+    """hap-virtual-bluez (adapters hci0 and hci1) on the system bus, once; whether it owns
+    org.bluez. As root: the system bus lets root own the name (bluetooth.conf)."""
+    global bluez, bluez_ready
+    if bluez is None:
+        bluez = subprocess.Popen([VIRTUAL_BLUEZ, "--adapters", "2"], stdout=subprocess.PIPE, text=True,
+                                 stderr=open(os.path.join(ARTIFACTS, "virtual-bluez.log"), "w"))
+        started.append(bluez)
+        bluez_ready = bluez.stdout.readline().strip() == "ready"
+    return bluez_ready and bluez.poll() is None
+
+
+def stop_virtual_bluez():
+    global bluez
+    if bluez is not None and bluez.poll() is None:
+        bluez.terminate()
+        bluez.wait(timeout=10)
+    bluez = None
+
+
+def ble_accessory(dest):
+    """accessories/ble/bedside-lamp.json served over BLE alone, in a folder of the
+    sandbox's own; its path and name."""
+    os.makedirs(dest, exist_ok=True)
+    definition = json.load(open(os.path.join(ACCESSORIES, "ble", "bedside-lamp.json")))
+    definition["transports"] = ["ble"]
+    path = os.path.join(dest, "bedside-lamp.json")
+    json.dump(definition, open(path, "w"))
+    chown_tree(os.path.join(HOME, ".var"))
+    return path, definition["accessories"][0]["name"]
+
+
+def hapctl_ble(*args, timeout=60):
+    return subprocess.run([*HAPCTL_BLE, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def char_iid(tree, service_type, ctype):
+    for svc in tree.get("accessories", [{}])[0].get("services", []):
+        if svc["type"] == service_type:
+            for ch in svc["characteristics"]:
+                if ch["type"] == ctype:
+                    return ch["iid"]
+    return None
+
+
+def read_line(proc, timeout):
+    """One line of @proc's stdout, or '' after @timeout seconds."""
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    return proc.stdout.readline().strip() if ready else ""
+
+
+def test_ble():
+    tap.check("hap-virtual-bluez owns org.bluez on the namespace's system bus", start_virtual_bluez(),
+              open(os.path.join(ARTIFACTS, "virtual-bluez.log")).read()[-1000:])
+    path, name = ble_accessory(os.path.join(APP_DATA, "data", "ble"))
+    proc = start_headless("ble.log", args=["--ble-adapter", ACC_ADAPTER, "--state-dir",
+                                           os.path.join(APP_DATA, "data", "state-ble"), path])
+    watch = None
+    try:
+        ready = read_ready(proc, 1, timeout=30)
+        event = ready[0] if ready else {}
+        # Ready once BlueZ took the advertisement; without it, after 5 s with ble_adapter null.
+        tap.check("the sandboxed app advertises over BLE on hci0 through the proxy (ready line)",
+                  event.get("name") == name and event.get("transports") == ["ble"]
+                  and event.get("ble_adapter") == ACC_ADAPTER, ready)
+        device_id = event.get("device_id", "none")
+        entry = hap_namespace.ble_discover(hapctl_ble, device_id, seconds=15)
+        tap.check("hapctl discover --ble on hci1 lists it, unpaired",
+                  entry is not None and entry["name"] == name and entry["paired"] is False, entry)
+        if entry is None:
+            return
+        address = "ble:" + entry["address"]
+        r = hapctl_ble("pair", address, event["setup_code"])
+        tap.check("hapctl pairs over BLE from outside the sandbox",
+                  r.returncode == 0 and r.stdout.strip() == f"paired with {device_id}", r.stdout + r.stderr)
+        r = hapctl_ble("--json", "accessories", address)
+        try:
+            tree = json.loads(r.stdout)
+        except ValueError:
+            tree = {}
+        brightness = char_iid(tree, "43", "8")
+        b = f"1.{brightness}"
+        r = hapctl_ble("get", address, b)
+        tap.check("hapctl get over BLE returns the file's Brightness (60)",
+                  brightness is not None and r.returncode == 0 and r.stdout.strip() == f"{b} = 60",
+                  r.stdout + r.stderr)
+        watch = subprocess.Popen([*HAPCTL_BLE, "watch", "--count", "1", address, b], stdout=subprocess.PIPE,
+                                 stderr=open(os.path.join(ARTIFACTS, "ble-watch.log"), "w"), text=True)
+        started.append(watch)
+        watching = read_line(watch, 30)
+        r = subprocess.run(as_user(SIM, "ctl", "set", device_id, b, "33"), env=user_env(),
+                           capture_output=True, text=True, timeout=30)
+        line = read_line(watch, 30) if watching == "watching" else ""
+        tap.check("ctl set from outside (session bus) reaches hapctl's watch as a BLE indication",
+                  watching == "watching" and r.returncode == 0 and line == f"{b} = 33",
+                  (watching, line, r.stderr))
+        r = hapctl_ble("get", address, b)
+        tap.check("and a later hapctl get reads the new value",
+                  r.returncode == 0 and r.stdout.strip() == f"{b} = 33", r.stdout + r.stderr)
+    finally:
+        if watch is not None and watch.poll() is None:
+            watch.kill()
+            watch.wait()
+        stop_sandbox(proc)
+
+
+def test_without_bluez():
+    """The negative control: without the talk-name the proxy hides org.bluez, which is
+    still there for hapctl outside."""
+    path, name = ble_accessory(os.path.join(APP_DATA, "data", "ble"))
+    # Fresh identity: nothing the run above left advertised can be mistaken for it.
+    proc = start_headless("no-bluez.log", "--system-no-talk-name=org.bluez",
+                          args=["--ble-adapter", ACC_ADAPTER, "--state-dir",
+                                os.path.join(APP_DATA, "data", "state-no-bluez"), path])
+    try:
+        running = start_virtual_bluez()
+        # Without BlueZ the ready line comes after the simulator's 5 s timeout.
+        ready = read_ready(proc, 1, timeout=20)
+        event = ready[0] if ready else {}
+        tap.check("without the org.bluez talk-name the accessory is not advertised (ready with no adapter)",
+                  running and event.get("name") == name and "ble_adapter" in event
+                  and event["ble_adapter"] is None, ready)
+        r = hapctl_ble("--json", "discover", "--ble", "--timeout", "3")
+        try:
+            seen = [e["device_id"] for e in json.loads(r.stdout)]
+        except (ValueError, KeyError, TypeError):
+            seen = None
+        tap.check("without the org.bluez talk-name hapctl discover --ble does not list it",
+                  seen is not None and event.get("device_id") and event["device_id"] not in seen
+                  and bluez is not None and bluez.poll() is None, (r.stdout, r.stderr, event))
+    finally:
+        stop_sandbox(proc)
+        stop_virtual_bluez()
+    log = open(os.path.join(ARTIFACTS, "no-bluez.log")).read()
+    tap.check("without the org.bluez talk-name the app says BlueZ is not running",
+              f"{name}: HAP over BLE is waiting: BlueZ (org.bluez) is not running" in log, log[-2000:])
+
+
 # ---- the window ---------------------------------------------------------------------------
 
 def start_xvfb():
@@ -566,7 +720,8 @@ def main():
     try:
         global backend_ready
         backend_ready = start_portal_backend()
-        tap.run([test_installed, test_exports, test_headless, test_without_avahi, test_window, test_portal])
+        tap.run([test_installed, test_exports, test_headless, test_without_avahi, test_ble, test_without_bluez,
+                 test_window, test_portal])
     finally:
         for proc in reversed(started):
             if proc.poll() is None:
