@@ -508,7 +508,7 @@ read_once (HapConnection *conn)
   guint64 parsed = conn->n_parsed;
   gssize n;
 
-  n = recv (conn->fd, conn->ip->recv_buffer, sizeof conn->ip->recv_buffer, 0);
+  n = recv (conn->fd, recv_buffer, HAP_POLL_GROUP_BUFFER_SIZE, 0);
   if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
     return;
   if (n > 0)

@@ -33,7 +33,7 @@ typedef struct
   HapAdvertiser      *advertiser;          /* the server's, or one of our own */
   HapAdvertisement   *advertisement;
   GPtrArray          *connections;         /* HapConnection */
-  guint8              recv_buffer[16384];  /* shared: one context runs one callback at a time */
+  guint8             *recv_buffer;         /* the poll group's (hap_poll_group_get_buffer()) */
 } HapIpTransport;
 
 struct _HapConnection

@@ -242,6 +242,8 @@ ip_start (HapAccessoryServer *server, GError **error)
   ip->limit = server->connection_limit != NULL ? g_object_ref (server->connection_limit)
                                                 : hap_connection_limit_new (0);
   ip->poll = _hap_connection_limit_acquire_poll (ip->limit, server->context, error);
+  if (ip->poll != NULL)
+    ip->recv_buffer = hap_poll_group_get_buffer (ip->poll);
   if (ip->poll == NULL || !_hap_ip_listener_start (ip, error))
     {
       ip_stop (ip);

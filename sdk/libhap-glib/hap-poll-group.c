@@ -33,6 +33,7 @@ struct _HapPollGroup
 {
   int           epfd;
   PollSource   *source;
+  guint8       *buffer;     /* hap_poll_group_get_buffer(), made on first use */
 };
 
 static void
@@ -111,6 +112,7 @@ hap_poll_group_free (HapPollGroup *group)
   g_source_destroy ((GSource *) group->source);
   g_source_unref ((GSource *) group->source);
   close (group->epfd);
+  g_free (group->buffer);
   g_free (group);
 }
 
@@ -168,4 +170,12 @@ hap_poll_watch_remove (HapPollWatch *watch)
   epoll_ctl (watch->group->epfd, EPOLL_CTL_DEL, watch->fd, NULL);
   watch->group = NULL;
   watch_unref (watch);
+}
+
+guint8 *
+hap_poll_group_get_buffer (HapPollGroup *group)
+{
+  if (group->buffer == NULL)
+    group->buffer = g_malloc0 (HAP_POLL_GROUP_BUFFER_SIZE);
+  return group->buffer;
 }
