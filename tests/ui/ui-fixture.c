@@ -245,7 +245,9 @@ void
 ui_wait_until (gboolean (*cond) (gpointer data), gpointer data, const char *what)
 {
   gboolean expired = FALSE;
-  guint timeout = g_timeout_add_seconds (10, on_timeout, &expired);
+  /* Generous: on two shared cores, a busy machine delays layout and scrolling by
+   * seconds (test-ui-traffic's follow mode timed out at 10 s under load). */
+  guint timeout = g_timeout_add_seconds (30, on_timeout, &expired);
 
   while (!cond (data) && !expired)
     g_main_context_iteration (NULL, TRUE);
