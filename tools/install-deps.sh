@@ -18,6 +18,8 @@ PACKAGES="meson ninja-build gcc clang pkg-config python3 gettext \
 # tests/ble: the independent HAP-BLE controller (Debian's /usr/bin/python3 with bleak over
 # dbus-fast, and cryptography for X25519/Ed25519/ChaCha20-Poly1305/HKDF).
 PACKAGES="$PACKAGES python3-cryptography"
+# tests/i18n, tests/ui: localedef makes a German locale for the translation tests.
+PACKAGES="$PACKAGES locales"
 # tests/flatpak: the Flatpak built with flatpak-builder (which runs eu-strip from elfutils on
 # the host) against stand-in GNOME runtimes that mmdebstrap makes from Debian packages,
 # and run sandboxed (bubblewrap, xdg-dbus-proxy; ostree prunes flatpak-builder's cache;

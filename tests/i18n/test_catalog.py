@@ -44,13 +44,36 @@ def check(name, ok, detail=''):
             print(f'#   {line}')
 
 
+_locale_dir = None
+
+
+def german_locale():
+    """A de_DE.UTF-8 locale made with localedef into a private LOCPATH: glibc ignores
+    LANGUAGE in the C locale, and from Debian 13's glibc in C.UTF-8 as well, while CI
+    machines generate no other locale."""
+    global _locale_dir
+    if _locale_dir is None:
+        import tempfile
+        import atexit
+        import shutil
+        _locale_dir = tempfile.mkdtemp(prefix='hap-locale-')
+        atexit.register(shutil.rmtree, _locale_dir, True)
+        # -c: localedef warns (and exits 1) about details of the source; the locale is made.
+        subprocess.run(['localedef', '-c', '--no-archive', '-i', 'de_DE', '-f', 'UTF-8',
+                        os.path.join(_locale_dir, 'de_DE.UTF-8')], capture_output=True, timeout=120)
+        if not os.path.isfile(os.path.join(_locale_dir, 'de_DE.UTF-8', 'LC_MESSAGES', 'SYS_LC_MESSAGES')):
+            raise RuntimeError('localedef could not make de_DE.UTF-8 (package locales)')
+    return _locale_dir
+
+
 def run(argv, language=None, localedir=LOCALEDIR):
     env = dict(os.environ)
-    for key in ('LANGUAGE', 'LANG', 'LC_ALL', 'LC_MESSAGES'):
+    for key in ('LANGUAGE', 'LANG', 'LC_ALL', 'LC_MESSAGES', 'LOCPATH'):
         env.pop(key, None)
-    # glibc ignores LANGUAGE in the C locale; C.UTF-8 exists on every Debian.
     env['LC_ALL'] = 'C.UTF-8'
     if language:
+        env['LOCPATH'] = german_locale()
+        env['LC_ALL'] = 'de_DE.UTF-8'
         env['LANGUAGE'] = language
     env['HAP_LOCALEDIR'] = localedir
     # A private session bus address that does not exist: ctl fails fast if it gets that far.
