@@ -568,6 +568,25 @@ test_depth_scan_rules (void)
   g_assert_true (hap_json_check_depth ("[]]]][", -1, 1, NULL, NULL));
 }
 
+/* Identify in another format than bool (found by fuzz-accessory-file): loaded, and its
+ * value neither runs identify nor trips a boolean-only path (criticals are fatal). */
+static void
+test_identify_other_format (void)
+{
+  static const char text[] =
+    "{\"accessories\": [{\"name\": \"Lamp\", \"category\": \"LIGHTBULB\", \"services\": ["
+    "{\"type\": \"AccessoryInformation\", \"characteristics\": ["
+    "{\"type\": \"Identify\", \"format\": \"uint8\", \"value\": 1}]},"
+    "{\"type\": \"Lightbulb\", \"characteristics\": [{\"type\": \"On\", \"value\": true}]}]}]}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HapAccessory) accessory = NULL;
+
+  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL);
+  accessory = hap_accessory_new_from_data (text, -1, "identify.json", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (accessory);
+}
+
 static void
 test_overrides (void)
 {
@@ -652,6 +671,7 @@ main (int   argc,
   g_test_add_func ("/loader/hostile-literals", test_hostile_literals);
   g_test_add_func ("/loader/deep-nesting", test_deep_nesting);
   g_test_add_func ("/loader/depth-scan-rules", test_depth_scan_rules);
+  g_test_add_func ("/loader/identify-other-format", test_identify_other_format);
 
   return g_test_run ();
 }

@@ -121,7 +121,10 @@ commit_value (HapCharacteristic *self,
     {
       HapAccessory *accessory = self->service != NULL ? hap_service_get_accessory (self->service) : NULL;
 
-      if (g_variant_get_boolean (held) && accessory != NULL)
+      /* A file may give Identify another format (a recorded device's "data"): only a
+       * boolean true is the action; anything else is neither run nor stored. */
+      if (g_variant_is_of_type (held, G_VARIANT_TYPE_BOOLEAN) && g_variant_get_boolean (held) &&
+          accessory != NULL)
         _hap_accessory_identify (accessory);
       return;
     }
