@@ -136,6 +136,11 @@ test_corrupt_files (void)
   expect_error (dir, "failed-attempts");
   write_file (dir, "state", "[state]\nfailed-attempts=0\nconfig-number=70000\n");
   expect_error (dir, "config-number");
+  /* The kept port (a restart serves on it) is checked like the rest. */
+  write_file (dir, "state", "[state]\nfailed-attempts=0\nconfig-number=3\nport=99999\n");
+  expect_error (dir, "port");
+  write_file (dir, "state", "[state]\nfailed-attempts=0\nconfig-number=3\nport=http\n");
+  expect_error (dir, "port");
   write_file (dir, "state", "[state]\nfailed-attempts=0\nconfig-number=3\n");
   /* A pairing with a short key. */
   write_file (dir, "pairings", "[pairing-0]\nidentifier=X\npublic-key=AAAA\nadmin=true\n");
