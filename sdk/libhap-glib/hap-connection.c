@@ -30,6 +30,11 @@ static void     schedule_processing (HapConnection *conn);
 /* After a burst the output buffer goes back to a small one instead of keeping its peak
  * capacity; a slow reader's sent prefix is dropped once it is this large. */
 #define SHRINK_OUTPUT_ABOVE (64 * 1024)
+/* Fairness: one connection answers at most this many pipelined requests per main-loop
+ * turn, the rest from an idle (below I/O priority). A hundred clients pipelining
+ * thousands of requests each then delay another controller's request by a few hundred
+ * answers, not by everything they queued. */
+#define REQUESTS_PER_TURN   16
 
 HapConnection *
 _hap_connection_ref (HapConnection *conn)
@@ -380,6 +385,8 @@ static gboolean parse_requests (HapConnection *conn);
 static void
 process_requests (HapConnection *conn)
 {
+  guint answered = 0;
+
   _hap_connection_ref (conn);
   while (conn->server != NULL && !conn->busy && !output_backed_up (conn))
     {
@@ -388,6 +395,12 @@ process_requests (HapConnection *conn)
       /* Requests left in the parser by backpressure come in order, after the queue. */
       if (conn->requests.length == 0 && conn->parser_full && !parse_requests (conn))
         break;
+      if (answered++ == REQUESTS_PER_TURN)
+        {
+          if (conn->requests.length > 0)
+            schedule_processing (conn);
+          break;
+        }
       request = g_queue_pop_head (&conn->requests);
       if (request == NULL)
         break;
