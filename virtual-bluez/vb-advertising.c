@@ -34,6 +34,7 @@ typedef struct
   guint8 instance;
   gboolean registered;
   guint timeout_timer;
+  guint refreshes;                       /* PropertiesChanged taken: each one re-programs the controller */
 } Advert;
 
 static void
@@ -197,6 +198,7 @@ advert_properties_changed (GDBusConnection *connection,
                "(as with bluetoothd; defer changes to the disconnect)", advert->path);
       advertising->hidden = FALSE;
     }
+  advert->refreshes++;
   vb_log ("advertisement %s %s refreshed", advert->owner, advert->path);
   vb_daemon_advertising_changed (advertising->adapter->daemon, advertising->adapter);
 }
@@ -353,6 +355,11 @@ manager_get (gpointer object, const char *property)
 
       return g_variant_new_strv (includes, -1);
     }
+  /* 5.66 exports these two only with -E (G_DBUS_PROPERTY_FLAG_EXPERIMENTAL), the same
+   * switch that makes it honour MinInterval/MaxInterval: a client can tell from them.
+   * Checked against the real bluetoothd 5.66 under QEMU (tests/ble/vm). */
+  if (!advertising->adapter->daemon->options.experimental)
+    return NULL;
   if (strcmp (property, "SupportedFeatures") == 0)
     return g_variant_new_strv (NULL, 0);
   if (strcmp (property, "SupportedCapabilities") == 0)
@@ -595,6 +602,7 @@ vb_advertising_describe (VbAdvertising   *advertising,
       g_variant_builder_add (&entry, "{sv}", "MinInterval", g_variant_new_uint32 (advert->ad.min_interval_ms));
       g_variant_builder_add (&entry, "{sv}", "MaxInterval", g_variant_new_uint32 (advert->ad.max_interval_ms));
       g_variant_builder_add (&entry, "{sv}", "IntervalsApplied", g_variant_new_boolean (advert->ad.intervals_applied));
+      g_variant_builder_add (&entry, "{sv}", "Refreshes", g_variant_new_uint32 (advert->refreshes));
       g_variant_builder_add (&entry, "{sv}", "Duration", g_variant_new_uint16 (advert->ad.duration));
       g_variant_builder_add (&entry, "{sv}", "Timeout", g_variant_new_uint16 (advert->ad.timeout));
       g_variant_builder_add (builder, "a{sv}", &entry);

@@ -31,6 +31,7 @@ struct _HapBleAdvertising
   GBytes          *data;
   char            *local_name;
   guint            interval_ms;
+  gboolean         intervals_applied;
   GCallback        released;
   gpointer         user_data;
 };
@@ -135,6 +136,13 @@ _hap_ble_advertising_get_data (HapBleAdvertising *adv)
 }
 
 void
+_hap_ble_advertising_set_intervals_applied (HapBleAdvertising *adv,
+                                            gboolean           applied)
+{
+  adv->intervals_applied = applied;
+}
+
+void
 _hap_ble_advertising_set (HapBleAdvertising *adv,
                           GBytes            *data,
                           const char        *local_name,
@@ -164,7 +172,11 @@ _hap_ble_advertising_set (HapBleAdvertising *adv,
       adv->interval_ms = interval_ms;
       g_variant_builder_add (&changed, "{sv}", "MinInterval", g_variant_new_uint32 (interval_ms));
       g_variant_builder_add (&changed, "{sv}", "MaxInterval", g_variant_new_uint32 (interval_ms));
-      any = TRUE;
+      /* Each PropertiesChanged makes bluetoothd re-add the instance: advertising goes off
+       * and on again. For an interval it ignores that is a gap for nothing, and a central
+       * connecting in that gap fails (btvirt answers LE Create Connection at once with
+       * 0x3e, and Linux 6.1 then wedges that link for minutes: tests/ble/vm). */
+      any = any || adv->intervals_applied;
     }
   if (any && notify)
     g_dbus_connection_emit_signal (adv->bus, NULL, adv->path, "org.freedesktop.DBus.Properties",

@@ -143,6 +143,10 @@ HapBleAdvertising *_hap_ble_advertising_new   (GDBusConnection   *bus,
                                                GError           **error);
 void               _hap_ble_advertising_free  (HapBleAdvertising *adv);
 const char        *_hap_ble_advertising_get_path (HapBleAdvertising *adv);
+/* Whether bluetoothd applies MinInterval/MaxInterval (5.66: only with -E). When it does
+ * not, a change of the interval alone is not signalled (see _hap_ble_advertising_set). */
+void               _hap_ble_advertising_set_intervals_applied (HapBleAdvertising *adv,
+                                                               gboolean           applied);
 /* Sets what is advertised: Apple's manufacturer data (the bytes after the company id),
  * the local name and the interval bluetoothd is asked for (experimental MinInterval and
  * MaxInterval, ms). Emits PropertiesChanged when something changed and @notify. */

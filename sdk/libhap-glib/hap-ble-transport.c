@@ -636,7 +636,7 @@ set_adapter_property (HapBleTransport *ble, const char *name, GVariant *value)
 }
 
 static void
-register_with_adapter (HapBleTransport *ble, const char *adapter)
+register_with_adapter (HapBleTransport *ble, const char *adapter, gboolean intervals_applied)
 {
   HapAccessoryServer *server = ble->server;
   g_autoptr(GError) error = NULL;
@@ -659,6 +659,7 @@ register_with_adapter (HapBleTransport *ble, const char *adapter)
       unregister (ble);
       return;
     }
+  _hap_ble_advertising_set_intervals_applied (ble->advertising, intervals_applied);
   /* hap-protocol.md §5.9: 20 ms for the first 30 s. */
   advertise_fast (ble, FAST_AFTER_START_MS);
   update_advertising (ble);
@@ -709,6 +710,7 @@ on_managed_objects (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GVariant) objects = NULL;
   g_autofree char *wanted = NULL;
   g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) applying_intervals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GVariantIter iter;
   const char *path;
   GVariant *interfaces;
@@ -745,6 +747,15 @@ on_managed_objects (GObject *source, GAsyncResult *result, gpointer user_data)
           continue;
         }
       g_ptr_array_add (candidates, g_strdup (path));
+      {
+        g_autoptr(GVariant) manager = g_variant_lookup_value (interfaces, IFACE_ADV_MANAGER, G_VARIANT_TYPE ("a{sv}"));
+        g_autoptr(GVariant) caps = manager ? g_variant_lookup_value (manager, "SupportedCapabilities", NULL) : NULL;
+
+        /* bluetoothd 5.66 exports SupportedCapabilities only with -E, the switch that
+         * makes it apply MinInterval/MaxInterval; later releases always do both. */
+        if (caps != NULL)
+          g_hash_table_add (applying_intervals, g_strdup (path));
+      }
     }
   if (candidates->len == 0)
     {
@@ -755,7 +766,8 @@ on_managed_objects (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_ptr_array_sort (candidates, (GCompareFunc) g_strcmp0);
-  register_with_adapter (ble, g_ptr_array_index (candidates, 0));
+  register_with_adapter (ble, g_ptr_array_index (candidates, 0),
+                         g_hash_table_contains (applying_intervals, g_ptr_array_index (candidates, 0)));
 }
 
 static void

@@ -229,6 +229,39 @@ async def fast_advertising_after_start(fx):
               "advertising interval right after start (ms)")
 
 
+async def interval_change_after_start(fx):
+    """Starts the accessory and waits out the 30 s of fast advertising (§5.9); returns its
+    record of hap-virtual-bluez before and after."""
+    started = time.monotonic()
+    await fx.start()
+    await asyncio.sleep(1.0)
+    before = await fx.on_air()
+    await asyncio.sleep(max(0.0, 33.0 - (time.monotonic() - started)))
+    return before, await fx.on_air()
+
+
+@case("negative", long=True)
+async def interval_alone_not_signalled_without_experimental(fx):
+    """bluetoothd without -E ignores MinInterval/MaxInterval, yet re-programs the controller
+    for each PropertiesChanged (advertising off and on: a central connecting then fails).
+    The accessory sees that (no SupportedCapabilities) and keeps the end of the fast
+    period to itself."""
+    before, after = await interval_change_after_start(fx)
+    expect_eq(after["Refreshes"], before["Refreshes"], "no refresh when only the interval changed")
+    expect_eq(after["AdvertisingData"], before["AdvertisingData"], "the same advertisement on air")
+
+
+@case("experimental", long=True)
+async def interval_signalled_with_experimental(fx):
+    """With -E (SupportedCapabilities exported) the interval is applied, so the end of
+    the fast period is signalled: MinInterval/MaxInterval go to the regular 1285 ms."""
+    before, after = await interval_change_after_start(fx)
+    expect_eq((before["MinInterval"], before["IntervalsApplied"]), (20, True), "fast at first, applied")
+    expect_eq((after["MinInterval"], after["MaxInterval"]), (1285, 1285), "regular interval after 30 s")
+    expect(after["Refreshes"] == before["Refreshes"] + 1, "exactly one refresh for it: %r -> %r"
+           % (before["Refreshes"], after["Refreshes"]))
+
+
 @case("layout")
 async def signature_reads(fx):
     """§5.6 Characteristic Signature Read of every kind of characteristic, exact bodies;

@@ -330,6 +330,11 @@ async def scenario_main(env):
            "MinInterval/MaxInterval 20 ms recorded (not applied: bluetoothd without -E)", ad)
     manager = await raw.get(HCI0, "org.bluez.LEAdvertisingManager1", "ActiveInstances")
     tap.ok(manager == 1, "ActiveInstances is 1", manager)
+    objects = await raw.objects()
+    manager_props = objects[HCI0]["org.bluez.LEAdvertisingManager1"]
+    tap.ok("SupportedCapabilities" not in manager_props and "SupportedFeatures" not in manager_props,
+           "without -E no SupportedCapabilities/SupportedFeatures (5.66 marks them experimental)",
+           sorted(manager_props))
     await acc.cmd(cmd="set_adapter", adapter=HCI0, props={"Discoverable": False})
     flags_off = (await raw.adverts())[0]["Flags"]
     await acc.cmd(cmd="set_adapter", adapter=HCI0, props={"Discoverable": True})

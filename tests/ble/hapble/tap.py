@@ -49,6 +49,8 @@ def main(fixture_class, argv=None):
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("HAPBLE_JOBS", "3")))
     parser.add_argument("--no-long", action="store_true", help="skip the cases marked long")
     parser.add_argument("--mtu", type=int, default=517, help="ATT MTU of hap-virtual-bluez's links")
+    parser.add_argument("--experimental", action="store_true",
+                        help="hap-virtual-bluez as bluetoothd -E (experimental interfaces)")
     parser.add_argument("--list", action="store_true")
     args = parser.parse_args(argv)
 
@@ -64,14 +66,15 @@ def main(fixture_class, argv=None):
         return 1
     # Long cases first: they mostly wait, and they decide the total time.
     cases.sort(key=lambda c: not c["long"])
-    return asyncio.run(_run(fixture_class, cases, args.jobs, args.mtu))
+    return asyncio.run(_run(fixture_class, cases, args.jobs, args.mtu, args.experimental))
 
 
-async def _run(fixture_class, cases, jobs, mtu):
+async def _run(fixture_class, cases, jobs, mtu, experimental=False):
     need = max(c["adapters"] for c in cases)
     adapters = min(16, max(need, 2 * jobs + 1))
     try:
-        bench = bench_mod.Bench(adapters=adapters, vbluez_args=["--mtu", str(mtu)])
+        bench = bench_mod.Bench(adapters=adapters,
+                                vbluez_args=["--mtu", str(mtu)] + (["--experimental"] if experimental else []))
         bench.mtu = mtu
     except bench_mod.BenchError as error:
         print("Bail out! %s" % error, flush=True)
