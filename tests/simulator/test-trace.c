@@ -613,8 +613,10 @@ test_real_session (void)
         seen_m1 = strstr (line, "{\"type\":\"Method\",\"value\":0}") != NULL;
       if (g_str_equal (kind, "response") && g_str_equal (path, "/pair-setup") &&
           strstr (line, "{\"type\":\"State\",\"value\":2}") != NULL)
+        /* B is sent without leading zero bytes (hap-srp.c), so one run in 256 has 383. */
         seen_m2 = strstr (line, "{\"type\":\"Salt\",\"redacted\":true,\"length\":16}") != NULL &&
-                  strstr (line, "{\"type\":\"PublicKey\",\"redacted\":true,\"length\":384}") != NULL;
+                  (strstr (line, "{\"type\":\"PublicKey\",\"redacted\":true,\"length\":384}") != NULL ||
+                   strstr (line, "{\"type\":\"PublicKey\",\"redacted\":true,\"length\":383}") != NULL);
       if (g_str_equal (kind, "secured"))
         seen_secured = g_strcmp0 (json_object_get_string_member_with_default (object, "controller", NULL),
                                   hap_test_client_get_id (client)) == 0;
