@@ -272,7 +272,8 @@ on_tick (gpointer user_data)
 {
   HapSimPairingsPage *self = user_data;
 
-  if (self->accessory != NULL)
+  /* A stopped accessory has no sessions, and its pairings would be read from disk. */
+  if (self->accessory != NULL && hap_sim_accessory_get_server (self->accessory) != NULL)
     hap_sim_accessory_update_models (self->accessory);
   return G_SOURCE_CONTINUE;
 }
