@@ -127,9 +127,14 @@ install_hooks (HapAccessoryServer *server, gpointer user_data)
 }
 
 static void
-count_line (const char *line, gpointer user_data)
+count_line (HapSimTraceEntry *entry, guint64 first_seq, gpointer user_data)
 {
-  /* A reader that looks at every line. */
+  g_autofree char *line = NULL;
+
+  /* A reader that looks at every line, as a control API follower does. */
+  if (entry == NULL)
+    return;
+  line = hap_sim_trace_entry_to_json (entry);
   *(gsize *) user_data += strlen (line);
 }
 

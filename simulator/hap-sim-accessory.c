@@ -12,6 +12,7 @@
 #include <libhap-glib/hap.h>
 #include "hap-sim-behaviour.h"
 #include "hap-sim-error.h"
+#include "hap-sim-inspect.h"
 
 #define IDENTIFY_LOG_MAX 100
 
@@ -48,6 +49,10 @@ struct _HapSimAccessory
   HapSimTrace        *trace;
   GQueue              identify_log;   /* GVariant a{sv} */
   GSource            *power_timer;
+  HapSimTraceModel   *trace_model;    /* made when first asked for */
+  GListStore         *pairings;       /* HapSimPairing */
+  GListStore         *sessions;       /* HapSimSession */
+  GSource            *models_idle;    /* an update of both queued */
 };
 
 enum {
@@ -65,6 +70,8 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+static void queue_models_update (HapSimAccessory *self);
 
 G_DEFINE_FINAL_TYPE (HapSimAccessory, hap_sim_accessory, G_TYPE_OBJECT)
 
@@ -630,6 +637,26 @@ HapAccessoryServer *hap_sim_accessory_get_server (HapSimAccessory *self) { retur
 HapSimState hap_sim_accessory_get_state (HapSimAccessory *self) { return self->state; }
 HapSimTrace *hap_sim_accessory_get_trace (HapSimAccessory *self) { return self->trace; }
 
+/**
+ * hap_sim_accessory_get_trace_model:
+ * @self: an accessory
+ *
+ * The accessory's trace as a list model of [class@HapSimTraceEntry], changed on the
+ * main context of whoever asked first. Made on first use, so that an accessory nobody
+ * watches records no objects.
+ *
+ * Returns: (transfer none): the model
+ */
+GListModel *
+hap_sim_accessory_get_trace_model (HapSimAccessory *self)
+{
+  g_return_val_if_fail (HAP_SIM_IS_ACCESSORY (self), NULL);
+
+  if (self->trace_model == NULL)
+    self->trace_model = hap_sim_trace_model_new (self->trace);
+  return G_LIST_MODEL (self->trace_model);
+}
+
 const char *
 hap_sim_accessory_get_name (HapSimAccessory *self)
 {
@@ -1085,6 +1112,8 @@ hap_sim_accessory_factory_reset (HapSimAccessory *self, GError **error)
   if (!remove_state_dir (self->state_dir, error))
     return FALSE;
   g_message ("%s: factory reset", self->id);
+  /* A stopped accessory changes no state: its pairings are gone all the same. */
+  queue_models_update (self);
   return !was_running || hap_sim_accessory_start (self, error);
 }
 
@@ -1338,6 +1367,15 @@ hap_sim_accessory_finalize (GObject *object)
 {
   HapSimAccessory *self = HAP_SIM_ACCESSORY (object);
 
+  if (self->models_idle != NULL)
+    g_source_destroy (self->models_idle);
+  g_clear_pointer (&self->models_idle, g_source_unref);
+  if (self->trace_model != NULL)
+    hap_sim_trace_model_detach (self->trace_model);
+  g_clear_object (&self->trace_model);
+  g_clear_object (&self->pairings);
+  g_clear_object (&self->sessions);
+
   g_queue_clear_full (&self->identify_log, (GDestroyNotify) g_variant_unref);
   g_clear_pointer (&self->trace, hap_sim_trace_free);
   g_free (self->id);
@@ -1394,4 +1432,109 @@ hap_sim_accessory_init (HapSimAccessory *self)
   self->behaviours = g_ptr_array_new_with_free_func ((GDestroyNotify) hap_sim_behaviour_free);
   self->trace = hap_sim_trace_new (HAP_SIM_TRACE_DEFAULT_ENTRIES, HAP_SIM_TRACE_DEFAULT_BYTES);
   g_queue_init (&self->identify_log);
+  self->pairings = g_list_store_new (HAP_SIM_TYPE_PAIRING);
+  self->sessions = g_list_store_new (HAP_SIM_TYPE_SESSION);
+  g_signal_connect (self, "state-changed", G_CALLBACK (queue_models_update), NULL);
+  g_signal_connect (self, "pairing-added", G_CALLBACK (queue_models_update), NULL);
+  g_signal_connect (self, "pairing-removed", G_CALLBACK (queue_models_update), NULL);
+  g_signal_connect (self, "session-opened", G_CALLBACK (queue_models_update), NULL);
+  g_signal_connect (self, "session-closed", G_CALLBACK (queue_models_update), NULL);
+}
+
+/* ---- the pairings and sessions models ------------------------------------------------ */
+
+/**
+ * hap_sim_accessory_get_pairings:
+ * @self: an accessory
+ *
+ * The controllers paired with @self: the server's while running, its state
+ * directory's while stopped. Updated after pairings are added or removed and when
+ * the accessory starts or stops (from an idle callback: the server emits its signals
+ * before it is done), or at once with [method@HapSimAccessory.update_models].
+ *
+ * Returns: (transfer none): a list model of [class@HapSimPairing]
+ */
+GListModel *
+hap_sim_accessory_get_pairings (HapSimAccessory *self)
+{
+  g_return_val_if_fail (HAP_SIM_IS_ACCESSORY (self), NULL);
+  return G_LIST_MODEL (self->pairings);
+}
+
+/**
+ * hap_sim_accessory_get_sessions:
+ * @self: an accessory
+ *
+ * The connections to @self (verified or not), empty while stopped. Updated when
+ * sessions open and close and the accessory starts or stops; the counters of the
+ * sessions in it (and connections not yet verified, which signal nothing) only on
+ * [method@HapSimAccessory.update_models], which someone showing them calls as often
+ * as they want them fresh.
+ *
+ * Returns: (transfer none): a list model of [class@HapSimSession]
+ */
+GListModel *
+hap_sim_accessory_get_sessions (HapSimAccessory *self)
+{
+  g_return_val_if_fail (HAP_SIM_IS_ACCESSORY (self), NULL);
+  return G_LIST_MODEL (self->sessions);
+}
+
+/**
+ * hap_sim_accessory_update_models:
+ * @self: an accessory
+ *
+ * Brings the pairings and sessions models up to date now, emitting
+ * [signal@Gio.ListModel::items-changed] for what was added or removed and notify for
+ * each session counter that changed.
+ */
+void
+hap_sim_accessory_update_models (HapSimAccessory *self)
+{
+  g_autoptr(GPtrArray) conns = NULL;
+  g_autoptr(HapStoredState) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *pairings = NULL;
+
+  g_return_if_fail (HAP_SIM_IS_ACCESSORY (self));
+
+  if (self->models_idle != NULL)
+    g_source_destroy (self->models_idle);
+  g_clear_pointer (&self->models_idle, g_source_unref);
+  if (self->server != NULL)
+    {
+      pairings = hap_accessory_server_get_pairings (self->server);
+      conns = hap_accessory_server_dup_connections (self->server);
+    }
+  /* A stopped accessory serves what its state directory holds once started; NULL when
+   * it never started (hap_stored_state_load() then creates nothing: this is a query). */
+  else if ((storage = hap_stored_state_load (self->state_dir, &error)) != NULL)
+    pairings = hap_stored_state_get_pairings (storage);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    g_warning ("%s: %s", self->id, error->message);
+  hap_sim_pairing_list_sync (self->pairings, pairings);
+  hap_sim_session_list_sync (self->sessions, conns);
+}
+
+static gboolean
+models_idle_cb (gpointer user_data)
+{
+  HapSimAccessory *self = user_data;
+
+  hap_sim_accessory_update_models (self);   /* which drops the source */
+  return G_SOURCE_REMOVE;
+}
+
+/* Once for a burst of signals, after the server is done with what it signalled: on the
+ * context the accessory runs on (the signals come from there), which is not the
+ * global default one in the tests' fixtures. */
+static void
+queue_models_update (HapSimAccessory *self)
+{
+  if (self->models_idle != NULL)
+    return;
+  self->models_idle = g_idle_source_new ();
+  g_source_set_callback (self->models_idle, models_idle_cb, self, NULL);
+  g_source_set_static_name (self->models_idle, "[hap-sim] pairings and sessions");
+  g_source_attach (self->models_idle, g_main_context_get_thread_default ());
 }

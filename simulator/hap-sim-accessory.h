@@ -8,7 +8,10 @@
 #include <libhap-glib/hap.h>
 
 #include "hap-sim-quirk.h"
+#include "hap-sim-pairing.h"
+#include "hap-sim-session.h"
 #include "hap-sim-trace.h"
+#include "hap-sim-trace-model.h"
 
 G_BEGIN_DECLS
 
@@ -43,6 +46,10 @@ HapAccessory    *hap_sim_accessory_get_accessory (HapSimAccessory *self);
 HapAccessoryServer *hap_sim_accessory_get_server (HapSimAccessory *self);
 HapSimState      hap_sim_accessory_get_state     (HapSimAccessory *self);
 HapSimTrace     *hap_sim_accessory_get_trace     (HapSimAccessory *self);
+GListModel      *hap_sim_accessory_get_trace_model (HapSimAccessory *self);
+GListModel      *hap_sim_accessory_get_pairings  (HapSimAccessory *self);
+GListModel      *hap_sim_accessory_get_sessions  (HapSimAccessory *self);
+void             hap_sim_accessory_update_models (HapSimAccessory *self);
 
 /* Before start (kept across stop/start): */
 void             hap_sim_accessory_set_port         (HapSimAccessory *self, guint16 port);

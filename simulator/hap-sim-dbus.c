@@ -250,10 +250,14 @@ on_ble_advertised (HapSimAccessory *accessory, const char *adapter, Watch *watch
 }
 
 static void
-on_trace_line (const char *line, gpointer user_data)
+on_trace_entry (HapSimTraceEntry *entry, guint64 first_seq, gpointer user_data)
 {
   Watch *watch = user_data;
+  g_autofree char *line = NULL;
 
+  if (entry == NULL)   /* cleared: followers see no line for that */
+    return;
+  line = hap_sim_trace_entry_to_json (entry);
   emit (watch->dbus, "TraceEntry", g_variant_new ("(ss)", watch->id, line));
 }
 
@@ -263,7 +267,7 @@ watch_set_followed (Watch *watch, gboolean followed)
   HapSimTrace *trace = hap_sim_accessory_get_trace (watch->accessory);
 
   if (followed && watch->listener == 0)
-    watch->listener = hap_sim_trace_add_listener (trace, on_trace_line, watch);
+    watch->listener = hap_sim_trace_add_listener (trace, on_trace_entry, watch);
   else if (!followed && watch->listener != 0)
     {
       hap_sim_trace_remove_listener (trace, watch->listener);

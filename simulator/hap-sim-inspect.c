@@ -3,7 +3,6 @@
  */
 #include "hap-sim-inspect.h"
 
-#include <sodium.h>
 #include <glib/gi18n.h>
 
 #include "hap-sim-error.h"
@@ -48,72 +47,6 @@ open_stored_state (HapSimAccessory *accessory)
   if (state == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     g_warning ("%s: %s", hap_sim_accessory_get_id (accessory), error->message);
   return state;
-}
-
-/* First 16 bytes of SHA-256 of the Ed25519 public key, colon hex: enough to tell keys
- * apart in a listing without handing the key itself out. */
-static char *
-key_fingerprint (const guint8 public_key[32])
-{
-  guint8 digest[crypto_hash_sha256_BYTES];
-  GString *text = g_string_sized_new (48);
-
-  crypto_hash_sha256 (digest, public_key, 32);
-  for (guint i = 0; i < 16; i++)
-    g_string_append_printf (text, "%s%02x", i ? ":" : "", digest[i]);
-  return g_string_free (text, FALSE);
-}
-
-static GVariant *
-pairing_to_variant (const HapPairing *pairing)
-{
-  g_autofree char *fingerprint = key_fingerprint (pairing->public_key);
-  GVariantBuilder dict;
-
-  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
-  hap_sim_dict_add (&dict, "controller-id", "s", pairing->identifier);
-  hap_sim_dict_add (&dict, "admin", "b", pairing->admin);
-  hap_sim_dict_add (&dict, "fingerprint", "s", fingerprint);
-  hap_sim_dict_add (&dict, "added", "x", (gint64) pairing->added);
-  return g_variant_builder_end (&dict);
-}
-
-static GVariant *
-subscriptions_to_variant (HapConnection *conn)
-{
-  g_autoptr(GPtrArray) subscriptions = hap_connection_dup_subscriptions (conn);
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE_STRING_ARRAY);
-  for (guint i = 0; subscriptions != NULL && i < subscriptions->len; i++)
-    {
-      HapCharacteristic *characteristic = g_ptr_array_index (subscriptions, i);
-      g_autofree char *spec = g_strdup_printf ("%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT,
-                                               hap_sim_characteristic_aid (characteristic),
-                                               hap_characteristic_get_iid (characteristic));
-      g_variant_builder_add (&builder, "s", spec);
-    }
-  return g_variant_builder_end (&builder);
-}
-
-static GVariant *
-session_to_variant (HapConnection *conn)
-{
-  const char *controller = hap_connection_get_controller_id (conn);
-  GVariantBuilder dict;
-
-  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
-  hap_sim_dict_add (&dict, "session", "t", hap_connection_get_id (conn));
-  hap_sim_dict_add (&dict, "peer", "s", hap_connection_get_peer (conn));
-  hap_sim_dict_add (&dict, "controller-id", "s", controller ? controller : "");
-  hap_sim_dict_add (&dict, "secured", "b", hap_connection_is_secured (conn));
-  hap_sim_dict_add (&dict, "connected", "x", hap_connection_get_connected_time (conn));
-  hap_sim_dict_add (&dict, "established", "x", hap_connection_get_secured_time (conn));
-  hap_sim_dict_add (&dict, "requests", "t", hap_connection_get_n_requests (conn));
-  hap_sim_dict_add (&dict, "bytes-in", "t", hap_connection_get_bytes_in (conn));
-  hap_sim_dict_add (&dict, "bytes-out", "t", hap_connection_get_bytes_out (conn));
-  hap_sim_dict_add_value (&dict, "subscriptions", subscriptions_to_variant (conn));
-  return g_variant_builder_end (&dict);
 }
 
 /* as: "ip", "ble", in that order. */
@@ -235,39 +168,38 @@ hap_sim_inspect_quirk_info (const HapSimQuirkInfo *info)
   return g_variant_builder_end (&dict);
 }
 
+/* Both lists are serialized from the accessory's models, freshly updated, so that the
+ * control API and the app show the same objects. */
+static GVariant *
+list_to_variant (GListModel *model, GVariant *(*to_variant) (gpointer item))
+{
+  guint n = g_list_model_get_n_items (model);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (model, i);
+
+      g_variant_builder_add_value (&builder, to_variant (item));
+    }
+  return g_variant_builder_end (&builder);
+}
+
 GVariant *
 hap_sim_inspect_pairings (HapSimAccessory *accessory)
 {
-  HapAccessoryServer *server = hap_sim_accessory_get_server (accessory);
-  g_autoptr(HapStoredState) storage = NULL;
-  GPtrArray *pairings = NULL;
-  GVariantBuilder builder;
-
-  if (server != NULL)
-    pairings = hap_accessory_server_get_pairings (server);
-  else if ((storage = open_stored_state (accessory)) != NULL)
-    pairings = hap_stored_state_get_pairings (storage);
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; pairings != NULL && i < pairings->len; i++)
-    g_variant_builder_add_value (&builder, pairing_to_variant (g_ptr_array_index (pairings, i)));
-  return g_variant_builder_end (&builder);
+  hap_sim_accessory_update_models (accessory);
+  return list_to_variant (hap_sim_accessory_get_pairings (accessory),
+                          (GVariant *(*) (gpointer)) hap_sim_pairing_to_variant);
 }
 
 GVariant *
 hap_sim_inspect_sessions (HapSimAccessory *accessory)
 {
-  HapAccessoryServer *server = hap_sim_accessory_get_server (accessory);
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  if (server != NULL)
-    {
-      g_autoptr(GPtrArray) conns = hap_accessory_server_dup_connections (server);
-
-      for (guint i = 0; i < conns->len; i++)
-        g_variant_builder_add_value (&builder, session_to_variant (g_ptr_array_index (conns, i)));
-    }
-  return g_variant_builder_end (&builder);
+  hap_sim_accessory_update_models (accessory);
+  return list_to_variant (hap_sim_accessory_get_sessions (accessory),
+                          (GVariant *(*) (gpointer)) hap_sim_session_to_variant);
 }
 
 GVariant *

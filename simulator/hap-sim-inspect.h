@@ -15,10 +15,12 @@ G_BEGIN_DECLS
  * bridged, quirks (as), transports (as: "ip", "ble"). Stopped accessories report what their state directory holds. */
 GVariant *hap_sim_inspect_summary        (HapSimAccessory *accessory);
 /* aa{sv}: controller-id, admin, fingerprint (SHA-256 of the key, 16 bytes in colon hex),
- * added (x, Unix seconds). From the state directory while stopped. */
+ * added (x, Unix seconds). From the state directory while stopped. The accessory's
+ * pairings model, updated first, serialized (hap_sim_pairing_to_variant). */
 GVariant *hap_sim_inspect_pairings       (HapSimAccessory *accessory);
 /* aa{sv}: session (t), peer, controller-id, secured, connected and established (x, µs of
- * real time), requests, bytes-in, bytes-out, subscriptions (as "aid.iid"). */
+ * real time), requests, bytes-in, bytes-out, subscriptions (as "aid.iid"). The
+ * accessory's sessions model, updated first (hap_sim_session_to_variant). */
 GVariant *hap_sim_inspect_sessions       (HapSimAccessory *accessory);
 /* a{sv}: setup-code, setup-payload (X-HM://…; both "" on a provisioned device, which
  * keeps only its code's verifier), setup-id, provisioned (b). BAD_STATE for an accessory that

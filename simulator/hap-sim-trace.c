@@ -32,85 +32,22 @@
  * integer, by every type HAP defines so far); longer ones might be anything. */
 #define MAX_SHOWN_UNKNOWN_TLV 8
 
-typedef enum
-{
-  KIND_CONNECTED,
-  KIND_SECURED,
-  KIND_CLOSED,
-  KIND_REQUEST,
-  KIND_RESPONSE,
-  KIND_EVENT,
-  KIND_RAW,
-  KIND_INDICATION,     /* BLE only, like the three below */
-  KIND_ADVERTISEMENT,
-  KIND_BROADCAST,
-} EntryKind;
-
 static const char * const kind_names[] = {
-  [KIND_CONNECTED] = "connected",
-  [KIND_SECURED]   = "secured",
-  [KIND_CLOSED]    = "closed",
-  [KIND_REQUEST]   = "request",
-  [KIND_RESPONSE]  = "response",
-  [KIND_EVENT]     = "event",
-  [KIND_RAW]       = "raw",
-  [KIND_INDICATION]    = "indication",
-  [KIND_ADVERTISEMENT] = "advertisement",
-  [KIND_BROADCAST]     = "broadcast",
+  [HAP_SIM_TRACE_KIND_CONNECTED] = "connected",
+  [HAP_SIM_TRACE_KIND_SECURED]   = "secured",
+  [HAP_SIM_TRACE_KIND_CLOSED]    = "closed",
+  [HAP_SIM_TRACE_KIND_REQUEST]   = "request",
+  [HAP_SIM_TRACE_KIND_RESPONSE]  = "response",
+  [HAP_SIM_TRACE_KIND_EVENT]     = "event",
+  [HAP_SIM_TRACE_KIND_RAW]       = "raw",
+  [HAP_SIM_TRACE_KIND_INDICATION]    = "indication",
+  [HAP_SIM_TRACE_KIND_ADVERTISEMENT] = "advertisement",
+  [HAP_SIM_TRACE_KIND_BROADCAST]     = "broadcast",
 };
 
-typedef enum
-{
-  TLV_SHOW_NONE,      /* no value (Separator, or an empty item) */
-  TLV_SHOW_NUMBER,    /* little-endian integer */
-  TLV_SHOW_STRING,    /* UTF-8 text */
-  TLV_SHOW_HEX,       /* short bytes of an unknown type, or a non-UTF-8 Identifier */
-  TLV_SHOW_REDACTED,  /* a secret: only the length is kept */
-} TlvShow;
-
-typedef struct
-{
-  guint8   type;
-  TlvShow  show;
-  gsize    length;
-  guint64  number;
-  char    *text;      /* TLV_SHOW_STRING, TLV_SHOW_HEX */
-} TlvItem;
-
-typedef struct
-{
-  GArray *items;      /* TlvItem */
-  char   *error;      /* why the strict reader refused it (items are then raw) */
-  gsize   body_len;
-  gsize   size;       /* bytes accounted */
-} TlvBody;
-
-typedef struct
-{
-  GList       link;       /* in HapSimTrace.entries; link.data is the entry */
-  guint64     seq;
-  gint64      time;
-  guint64     session;
-  gboolean    has_session;
-  EntryKind   kind;
-  gboolean    truncated;
-  gboolean    redacted;   /* a pairing body that could not even be located: nothing kept */
-  const char *peer;       /* these point into payload, or are NULL */
-  const char *controller;
-  const char *method;
-  const char *target;
-  const char *headers;    /* requests: n_headers × "name\0value\0" */
-  guint       n_headers;
-  /* Requests: the body. Messages: the whole message as sent, or for pairing messages
-   * only its status line and headers. */
-  const guint8 *data;
-  gsize       data_len;
-  gsize       full_len;   /* of the body (requests) or message (messages), untruncated */
-  TlvBody    *tlv;        /* decoded pairing body, or NULL */
-  const char *members;    /* BLE entries: their JSON members after "kind", already redacted */
-  gsize       size;       /* bytes accounted for this entry */
-  guint8      payload[];
-} Entry;
+typedef HapSimTraceTlvItem TlvItem;
+typedef HapSimTraceTlvBody TlvBody;
+typedef HapSimTraceData    Entry;
 
 struct _HapSimTrace
 {
@@ -133,8 +70,15 @@ typedef struct
 
 /* ---- TLV8 bodies of pairing messages ---------------------------------------------- */
 
-static const char *
-tlv_type_name (guint8 type)
+/**
+ * hap_sim_trace_tlv_type_name:
+ * @type: a pairing TLV type
+ *
+ * Returns: (nullable): its name in the trace ("State", "PublicKey"…), or %NULL for a
+ *   type HAP does not define
+ */
+const char *
+hap_sim_trace_tlv_type_name (guint8 type)
 {
   switch (type)
     {
@@ -200,34 +144,34 @@ tlv_add_item (TlvBody      *body,
     case HAP_TLV_PERMISSIONS:
     case HAP_TLV_FLAGS:
       if (len == 0)
-        item.show = TLV_SHOW_NONE;
+        item.show = HAP_SIM_TRACE_TLV_NONE;
       else if (len <= 8)
         {
-          item.show = TLV_SHOW_NUMBER;
+          item.show = HAP_SIM_TRACE_TLV_NUMBER;
           for (gsize i = len; i > 0; i--)
             item.number = (item.number << 8) | value[i - 1];
         }
       else
-        item.show = TLV_SHOW_REDACTED;
+        item.show = HAP_SIM_TRACE_TLV_REDACTED;
       break;
 
     case HAP_TLV_IDENTIFIER:
       if (len == 0)
-        item.show = TLV_SHOW_NONE;
+        item.show = HAP_SIM_TRACE_TLV_NONE;
       else if (g_utf8_validate_len ((const char *) value, len, NULL))
         {
-          item.show = TLV_SHOW_STRING;
+          item.show = HAP_SIM_TRACE_TLV_STRING;
           item.text = g_strndup ((const char *) value, len);
         }
       else
         {
-          item.show = TLV_SHOW_HEX;
+          item.show = HAP_SIM_TRACE_TLV_HEX;
           item.text = sodium_bin2hex (g_malloc (len * 2 + 1), len * 2 + 1, value, len);
         }
       break;
 
     case HAP_TLV_SEPARATOR:
-      item.show = len == 0 ? TLV_SHOW_NONE : TLV_SHOW_REDACTED;
+      item.show = len == 0 ? HAP_SIM_TRACE_TLV_NONE : HAP_SIM_TRACE_TLV_REDACTED;
       break;
 
     case HAP_TLV_SALT:
@@ -239,19 +183,19 @@ tlv_add_item (TlvBody      *body,
     case HAP_TLV_FRAGMENT_DATA:
     case HAP_TLV_FRAGMENT_LAST:
     case HAP_TLV_SESSION_ID:
-      item.show = TLV_SHOW_REDACTED;
+      item.show = HAP_SIM_TRACE_TLV_REDACTED;
       break;
 
     default:
       if (len == 0)
-        item.show = TLV_SHOW_NONE;
+        item.show = HAP_SIM_TRACE_TLV_NONE;
       else if (len <= MAX_SHOWN_UNKNOWN_TLV)
         {
-          item.show = TLV_SHOW_HEX;
+          item.show = HAP_SIM_TRACE_TLV_HEX;
           item.text = sodium_bin2hex (g_malloc (len * 2 + 1), len * 2 + 1, value, len);
         }
       else
-        item.show = TLV_SHOW_REDACTED;
+        item.show = HAP_SIM_TRACE_TLV_REDACTED;
       break;
     }
 
@@ -310,7 +254,7 @@ tlv_body_decode (const guint8 *data,
       if (offset + 1 >= len || item_len > avail)
         {
           /* A truncated item: whatever is there is unknown material. */
-          TlvItem item = { .type = type, .show = TLV_SHOW_REDACTED, .length = MIN (item_len, avail) };
+          TlvItem item = { .type = type, .show = HAP_SIM_TRACE_TLV_REDACTED, .length = MIN (item_len, avail) };
 
           g_array_append_val (body->items, item);
           body->size += sizeof item;
@@ -330,7 +274,7 @@ append_tlv_json (GString *out,
   for (guint i = 0; i < body->items->len; i++)
     {
       const TlvItem *item = &g_array_index (body->items, TlvItem, i);
-      const char *name = tlv_type_name (item->type);
+      const char *name = hap_sim_trace_tlv_type_name (item->type);
 
       if (i > 0)
         g_string_append_c (out, ',');
@@ -341,19 +285,19 @@ append_tlv_json (GString *out,
 
       switch (item->show)
         {
-        case TLV_SHOW_NONE:
+        case HAP_SIM_TRACE_TLV_NONE:
           break;
-        case TLV_SHOW_NUMBER:
+        case HAP_SIM_TRACE_TLV_NUMBER:
           g_string_append_printf (out, ",\"value\":%" G_GUINT64_FORMAT, item->number);
           break;
-        case TLV_SHOW_STRING:
+        case HAP_SIM_TRACE_TLV_STRING:
           g_string_append (out, ",\"value\":");
           hap_json_append_string (out, item->text);
           break;
-        case TLV_SHOW_HEX:
+        case HAP_SIM_TRACE_TLV_HEX:
           g_string_append_printf (out, ",\"hex\":\"%s\"", item->text);
           break;
-        case TLV_SHOW_REDACTED:
+        case HAP_SIM_TRACE_TLV_REDACTED:
           g_string_append_printf (out, ",\"redacted\":true,\"length\":%" G_GSIZE_FORMAT,
                                   item->length);
           break;
@@ -437,9 +381,18 @@ hap_sim_trace_new (guint max_entries,
   return trace;
 }
 
-static void
-entry_free (Entry *entry)
+HapSimTraceData *
+_hap_sim_trace_data_ref (HapSimTraceData *entry)
 {
+  g_atomic_ref_count_inc (&entry->ref);
+  return entry;
+}
+
+void
+_hap_sim_trace_data_unref (HapSimTraceData *entry)
+{
+  if (!g_atomic_ref_count_dec (&entry->ref))
+    return;
   tlv_body_free (entry->tlv);
   g_free (entry);
 }
@@ -451,18 +404,53 @@ drop_oldest (HapSimTrace *trace)
   Entry *entry = link->data;
 
   trace->bytes -= entry->size;
-  entry_free (entry);
+  _hap_sim_trace_data_unref (entry);
+}
+
+/* The seq of the oldest entry kept, or of the next one when there is none. Locked. */
+static guint64
+first_seq (HapSimTrace *trace)
+{
+  return trace->entries.head != NULL ? ((Entry *) trace->entries.head->data)->seq
+                                     : trace->last_seq + 1;
+}
+
+/* Tells @listeners (a copy, so that a listener may read the trace or remove itself) of
+ * @entry (NULL: cleared), outside the lock. */
+static void
+notify_listeners (GArray *listeners, Entry *entry, guint64 first)
+{
+  g_autoptr(HapSimTraceEntry) object = NULL;
+
+  if (listeners == NULL)
+    return;
+  /* An object only when somebody listens: recording stays a copy otherwise. */
+  if (entry != NULL)
+    object = _hap_sim_trace_entry_new (entry);
+  for (guint i = 0; i < listeners->len; i++)
+    {
+      const Listener *l = &g_array_index (listeners, Listener, i);
+      l->func (object, first, l->data);
+    }
 }
 
 void
 hap_sim_trace_clear (HapSimTrace *trace)
 {
+  g_autoptr(GArray) listeners = NULL;
+  guint64 first;
+
   g_return_if_fail (trace != NULL);
 
   g_mutex_lock (&trace->lock);
   while (trace->entries.length > 0)
     drop_oldest (trace);
+  first = first_seq (trace);
+  if (trace->listeners->len > 0)
+    listeners = g_array_copy (trace->listeners);
   g_mutex_unlock (&trace->lock);
+
+  notify_listeners (listeners, NULL, first);
 }
 
 void
@@ -470,6 +458,7 @@ hap_sim_trace_free (HapSimTrace *trace)
 {
   if (trace == NULL)
     return;
+  g_array_set_size (trace->listeners, 0);
   hap_sim_trace_clear (trace);
   g_array_unref (trace->listeners);
   g_mutex_clear (&trace->lock);
@@ -512,7 +501,7 @@ copy_str (guint8 **cursor, const char *s)
 
 static Entry *
 entry_new (HapConnection    *conn,
-           EntryKind         kind,
+           HapSimTraceKind         kind,
            const EntryParts *parts)
 {
   gsize extra = 0;
@@ -538,6 +527,7 @@ entry_new (HapConnection    *conn,
   entry = g_malloc (sizeof (Entry) + extra);
   memset (entry, 0, sizeof (Entry));
   entry->link.data = entry;
+  g_atomic_ref_count_init (&entry->ref);
   entry->time = g_get_real_time ();
   entry->kind = kind;
   entry->size = sizeof (Entry) + extra;
@@ -579,15 +569,14 @@ entry_new (HapConnection    *conn,
   return entry;
 }
 
-static void format_entry (const Entry *entry, GString *out);
-
 /* Appends @entry (taking it) and tells the listeners. */
 static void
 push (HapSimTrace *trace,
       Entry       *entry)
 {
   g_autoptr(GArray) listeners = NULL;
-  g_autoptr(GString) line = NULL;
+  g_autoptr(HapSimTraceDataRef) held = NULL;
+  guint64 first;
 
   if (entry->tlv != NULL)
     entry->size += entry->tlv->size;
@@ -601,23 +590,15 @@ push (HapSimTrace *trace,
   while (trace->entries.length > 1 &&
          (trace->entries.length > trace->max_entries || trace->bytes > trace->max_bytes))
     drop_oldest (trace);
-
-  /* Formatted once, and only when somebody listens. */
+  first = first_seq (trace);
   if (trace->listeners->len > 0)
     {
       listeners = g_array_copy (trace->listeners);
-      line = g_string_sized_new (256);
-      format_entry (entry, line);
+      held = _hap_sim_trace_data_ref (entry);
     }
   g_mutex_unlock (&trace->lock);
 
-  /* Outside the lock (from a copy), so that a listener may read the trace or remove
-   * itself. */
-  for (guint i = 0; listeners != NULL && i < listeners->len; i++)
-    {
-      const Listener *l = &g_array_index (listeners, Listener, i);
-      l->func (line->str, l->data);
-    }
+  notify_listeners (listeners, held, first);
 }
 
 static gsize
@@ -633,17 +614,17 @@ hap_sim_trace_record_session (HapSimTrace   *trace,
                               const char    *kind)
 {
   EntryParts parts = { 0 };
-  EntryKind k;
+  HapSimTraceKind k;
 
   g_return_if_fail (trace != NULL);
   g_return_if_fail (kind != NULL);
 
   if (g_str_equal (kind, "connected"))
-    k = KIND_CONNECTED;
+    k = HAP_SIM_TRACE_KIND_CONNECTED;
   else if (g_str_equal (kind, "secured"))
-    k = KIND_SECURED;
+    k = HAP_SIM_TRACE_KIND_SECURED;
   else if (g_str_equal (kind, "closed"))
-    k = KIND_CLOSED;
+    k = HAP_SIM_TRACE_KIND_CLOSED;
   else
     g_return_if_reached ();
 
@@ -678,7 +659,7 @@ hap_sim_trace_record_request (HapSimTrace    *trace,
       parts.data_len = stored_len (trace, body_len);
     }
 
-  entry = entry_new (conn, KIND_REQUEST, &parts);
+  entry = entry_new (conn, HAP_SIM_TRACE_KIND_REQUEST, &parts);
   entry->full_len = body_len;
   entry->truncated = tlv == NULL && parts.data_len < body_len;
   entry->tlv = tlv;
@@ -697,16 +678,16 @@ hap_sim_trace_record_message (HapSimTrace    *trace,
   TlvBody *tlv = NULL;
   gboolean pairing, redacted = FALSE;
   Entry *entry;
-  EntryKind k;
+  HapSimTraceKind k;
 
   g_return_if_fail (trace != NULL);
   g_return_if_fail (data != NULL || len == 0);
 
   switch (kind)
     {
-    case HAP_MESSAGE_RESPONSE: k = KIND_RESPONSE; break;
-    case HAP_MESSAGE_EVENT:    k = KIND_EVENT; break;
-    case HAP_MESSAGE_RAW:      k = KIND_RAW; break;
+    case HAP_MESSAGE_RESPONSE: k = HAP_SIM_TRACE_KIND_RESPONSE; break;
+    case HAP_MESSAGE_EVENT:    k = HAP_SIM_TRACE_KIND_EVENT; break;
+    case HAP_MESSAGE_RAW:      k = HAP_SIM_TRACE_KIND_RAW; break;
     default:                   g_return_if_reached ();
     }
 
@@ -717,7 +698,7 @@ hap_sim_trace_record_message (HapSimTrace    *trace,
       pairing = is_pairing_path (request->target);
     }
   else
-    pairing = k != KIND_EVENT && head_declares_pairing (data, find_head_end (data, len));
+    pairing = k != HAP_SIM_TRACE_KIND_EVENT && head_declares_pairing (data, find_head_end (data, len));
 
   parts.data = data;
   parts.data_len = stored_len (trace, len);
@@ -772,7 +753,7 @@ _hap_sim_trace_push_members (HapSimTrace *trace,
   parts.members = members;
   parts.session = session;
   parts.has_session = session != 0;
-  push (trace, entry_new (NULL, (EntryKind) k, &parts));
+  push (trace, entry_new (NULL, (HapSimTraceKind) k, &parts));
 }
 
 void
@@ -965,6 +946,33 @@ scan_value (JsonScan *s, guint depth)
     }
 }
 
+/* Whether @data is exactly one strict JSON value; its copy without white space goes to
+ * @out. */
+static gboolean
+scan_json_body (GString *out, const guint8 *data, gsize len)
+{
+  JsonScan scan = { (const char *) data, (const char *) data + len, out };
+
+  return scan_value (&scan, 0) && (scan_ws (&scan), scan.p == scan.end);
+}
+
+HapSimTraceBodyFormat
+_hap_sim_trace_body_format (const guint8 *data,
+                            gsize         len,
+                            gboolean      truncated)
+{
+  g_autoptr(GString) scratch = NULL;
+
+  if (len == 0)
+    return HAP_SIM_TRACE_BODY_NONE;
+  if (!g_utf8_validate_len ((const char *) data, len, NULL))
+    return HAP_SIM_TRACE_BODY_BINARY;
+  if (truncated)
+    return HAP_SIM_TRACE_BODY_TEXT;
+  scratch = g_string_sized_new (len);
+  return scan_json_body (scratch, data, len) ? HAP_SIM_TRACE_BODY_JSON : HAP_SIM_TRACE_BODY_TEXT;
+}
+
 /* "body" (a JSON value), "text" (UTF-8 without NUL) or "base64", then "length". */
 static void
 append_body (GString      *out,
@@ -980,10 +988,8 @@ append_body (GString      *out,
 
       if (utf8 && !truncated)
         {
-          JsonScan scan = { (const char *) data, (const char *) data + len, out };
-
           g_string_append (out, ",\"body\":");
-          if (scan_value (&scan, 0) && (scan_ws (&scan), scan.p == scan.end))
+          if (scan_json_body (out, data, len))
             goto done;
           g_string_truncate (out, mark);
         }
@@ -1007,16 +1013,17 @@ done:
     g_string_append (out, ",\"truncated\":true");
 }
 
-/* Splits a message into status and headers (written to @out) the way it was sent:
- * "PROTO/D.D NNN[ reason]" and "Name: value" lines ending in CRLF, then a blank line.
- * Anything else leaves @out as it was and returns 0; otherwise the head's length. */
-static gsize
-append_head (GString      *out,
-             const guint8 *data,
-             gsize         len)
+/* Splits a message into status and headers the way it was sent: "PROTO/D.D NNN[ reason]"
+ * and "Name: value" lines ending in CRLF, then a blank line. */
+gsize
+_hap_sim_trace_split_head (const guint8 *data,
+                           gsize         len,
+                           guint        *status_out,
+                           GPtrArray    *headers)
 {
-  const char *p = (const char *) data, *end = p + len, *eol;
-  gsize mark = out->len, head_len;
+  const char *p = (const char *) data, *end, *eol;
+  guint mark = headers->len;
+  gsize head_len;
   guint status;
   int i;
 
@@ -1037,9 +1044,8 @@ append_head (GString      *out,
       (p + i + 8 < eol && p[i + 8] != ' '))
     return 0;
   status = (p[i + 5] - '0') * 100 + (p[i + 6] - '0') * 10 + (p[i + 7] - '0');
-  g_string_append_printf (out, ",\"status\":%u,\"headers\":[", status);
 
-  for (guint n = 0;; n++)
+  for (;;)
     {
       const char *line = eol + 2, *colon, *v, *ve;
 
@@ -1058,23 +1064,47 @@ append_head (GString      *out,
         ;
       for (ve = eol; ve > v && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
         ;
-      {
-        g_autofree char *name = g_strndup (line, colon - line);
-        g_autofree char *value = g_strndup (v, ve - v);
-
-        g_string_append (out, n > 0 ? ",[" : "[");
-        hap_json_append_string (out, name);
-        g_string_append_c (out, ',');
-        hap_json_append_string (out, value);
-        g_string_append_c (out, ']');
-      }
+      g_ptr_array_add (headers, g_strndup (line, colon - line));
+      g_ptr_array_add (headers, g_strndup (v, ve - v));
     }
-  g_string_append_c (out, ']');
+  *status_out = status;
   return head_len;
 
 fail:
-  g_string_truncate (out, mark);
+  g_ptr_array_set_size (headers, mark);
   return 0;
+}
+
+static void
+append_headers_json (GString *out, const char * const *pairs, guint n_pairs)
+{
+  g_string_append (out, ",\"headers\":[");
+  for (guint i = 0; i < n_pairs; i++)
+    {
+      g_string_append (out, i > 0 ? ",[" : "[");
+      hap_json_append_string (out, pairs[2 * i]);
+      g_string_append_c (out, ',');
+      hap_json_append_string (out, pairs[2 * i + 1]);
+      g_string_append_c (out, ']');
+    }
+  g_string_append_c (out, ']');
+}
+
+/* ,"status":N,"headers":[…] of a message whose head splits; its length, or 0. */
+static gsize
+append_head (GString      *out,
+             const guint8 *data,
+             gsize         len)
+{
+  g_autoptr(GPtrArray) headers = g_ptr_array_new_with_free_func (g_free);
+  guint status;
+  gsize head_len = _hap_sim_trace_split_head (data, len, &status, headers);
+
+  if (head_len == 0)
+    return 0;
+  g_string_append_printf (out, ",\"status\":%u", status);
+  append_headers_json (out, (const char * const *) headers->pdata, headers->len / 2);
+  return head_len;
 }
 
 static void
@@ -1106,9 +1136,9 @@ append_target (GString    *out,
     }
 }
 
-static void
-format_entry (const Entry *entry,
-              GString     *out)
+void
+_hap_sim_trace_format (const Entry *entry,
+                       GString     *out)
 {
   g_string_append_printf (out, "{\"seq\":%" G_GUINT64_FORMAT, entry->seq);
   append_time (out, entry->time);
@@ -1142,31 +1172,25 @@ format_entry (const Entry *entry,
 
   switch (entry->kind)
     {
-    case KIND_CONNECTED:
-    case KIND_SECURED:
-    case KIND_CLOSED:
-    case KIND_INDICATION:      /* BLE kinds always have members */
-    case KIND_ADVERTISEMENT:
-    case KIND_BROADCAST:
+    case HAP_SIM_TRACE_KIND_CONNECTED:
+    case HAP_SIM_TRACE_KIND_SECURED:
+    case HAP_SIM_TRACE_KIND_CLOSED:
+    case HAP_SIM_TRACE_KIND_INDICATION:      /* BLE kinds always have members */
+    case HAP_SIM_TRACE_KIND_ADVERTISEMENT:
+    case HAP_SIM_TRACE_KIND_BROADCAST:
       break;
 
-    case KIND_REQUEST:
+    case HAP_SIM_TRACE_KIND_REQUEST:
       {
+        g_autofree const char **pairs = g_new (const char *, 2 * entry->n_headers + 1);
         const char *h = entry->headers;
 
-        g_string_append (out, ",\"headers\":[");
-        for (guint i = 0; i < entry->n_headers; i++)
+        for (guint i = 0; i < 2 * entry->n_headers; i++)
           {
-            const char *value = h + strlen (h) + 1;
-
-            g_string_append (out, i > 0 ? ",[" : "[");
-            hap_json_append_string (out, h);
-            g_string_append_c (out, ',');
-            hap_json_append_string (out, value);
-            g_string_append_c (out, ']');
-            h = value + strlen (value) + 1;
+            pairs[i] = h;
+            h += strlen (h) + 1;
           }
-        g_string_append_c (out, ']');
+        append_headers_json (out, pairs, entry->n_headers);
         if (entry->tlv != NULL)
           {
             append_tlv_json (out, entry->tlv);
@@ -1177,9 +1201,9 @@ format_entry (const Entry *entry,
       }
       break;
 
-    case KIND_RESPONSE:
-    case KIND_EVENT:
-    case KIND_RAW:
+    case HAP_SIM_TRACE_KIND_RESPONSE:
+    case HAP_SIM_TRACE_KIND_EVENT:
+    case HAP_SIM_TRACE_KIND_RAW:
       if (entry->redacted)
         {
           g_string_append_printf (out, ",\"redacted\":true,\"length\":%" G_GSIZE_FORMAT,
@@ -1233,12 +1257,38 @@ hap_sim_trace_dup_lines (HapSimTrace *trace,
     {
       GString *line = g_string_sized_new (256);
 
-      format_entry (l->data, line);
+      _hap_sim_trace_format (l->data, line);
       g_ptr_array_add (lines, g_string_free (line, FALSE));
     }
   g_mutex_unlock (&trace->lock);
 
   return lines;
+}
+
+GPtrArray *
+hap_sim_trace_dup_entries (HapSimTrace *trace,
+                           guint64      since)
+{
+  GPtrArray *entries = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) held = g_ptr_array_new ();
+  GList *l;
+
+  g_return_val_if_fail (trace != NULL, entries);
+
+  g_mutex_lock (&trace->lock);
+  for (l = trace->entries.tail; l != NULL && ((Entry *) l->data)->seq > since; l = l->prev)
+    ;
+  for (l = l != NULL ? l->next : trace->entries.head; l != NULL; l = l->next)
+    g_ptr_array_add (held, _hap_sim_trace_data_ref (l->data));
+  g_mutex_unlock (&trace->lock);
+
+  /* The objects are made outside the lock, from references. */
+  for (guint i = 0; i < held->len; i++)
+    {
+      g_ptr_array_add (entries, _hap_sim_trace_entry_new (g_ptr_array_index (held, i)));
+      _hap_sim_trace_data_unref (g_ptr_array_index (held, i));
+    }
+  return entries;
 }
 
 guint64

@@ -59,6 +59,11 @@
  *   broadcast: "gsn":N,"iid":N,"characteristic":"…","advertising-id":"…","hex",
  *             "length" ("injected":true when made by a quirk; then no iid).
  *
+ * The entries are objects too (HapSimTraceEntry, hap-sim-trace-entry.h): typed fields
+ * for the app, and the line above made from the same data by one serializer
+ * (hap_sim_trace_entry_to_json) for the control API. HapSimTraceModel
+ * (hap-sim-trace-model.h) lists them for a main loop.
+ *
  * Every function may be called from any thread (one mutex); listeners are called on
  * the recording thread, outside the lock.
  */
@@ -68,12 +73,17 @@
 
 #include <libhap-glib/hap-inspection.h>
 
+#include "hap-sim-trace-entry.h"
+
 G_BEGIN_DECLS
 
 typedef struct _HapSimTrace HapSimTrace;
 
-typedef void (*HapSimTraceListener) (const char *line,   /* one JSON line, no newline */
-                                     gpointer    user_data);
+/* @entry: the new entry, or NULL when the trace was cleared. @first_seq: the seq of the
+ * oldest entry still kept after this change (entries before it were dropped). */
+typedef void (*HapSimTraceListener) (HapSimTraceEntry *entry,
+                                     guint64           first_seq,
+                                     gpointer          user_data);
 
 #define HAP_SIM_TRACE_DEFAULT_ENTRIES 2000
 #define HAP_SIM_TRACE_DEFAULT_BYTES   (4 * 1024 * 1024)
@@ -120,10 +130,14 @@ void         hap_sim_trace_record_ble_advertisement (HapSimTrace                
 GPtrArray   *hap_sim_trace_dup_lines      (HapSimTrace         *trace,
                                            guint64              since,
                                            guint                max);
+/* The entries with seq > @since, oldest first, as HapSimTraceEntry objects. */
+GPtrArray   *hap_sim_trace_dup_entries    (HapSimTrace         *trace,
+                                           guint64              since);
 guint64      hap_sim_trace_get_last_seq   (HapSimTrace         *trace);
 guint        hap_sim_trace_get_n_entries  (HapSimTrace         *trace);
 void         hap_sim_trace_clear          (HapSimTrace         *trace);
-/* @listener is called with each new entry's line until removed; any number of them. */
+/* @listener is called with each new entry, and on clear, until removed; any number of
+ * them. */
 guint        hap_sim_trace_add_listener   (HapSimTrace         *trace,
                                            HapSimTraceListener  listener,
                                            gpointer             user_data);

@@ -15,8 +15,7 @@ struct _HapSimPairingsPage
   GtkWidget        parent_instance;
 
   HapSimAccessory *accessory;
-  guint            tick_id;      /* counters refresh while mapped */
-  guint            refresh_id;   /* an idle refresh after the accessory's signals */
+  guint            tick_id;      /* sessions read again while mapped */
 
   GtkStack        *stack;
   GtkListBox      *pairings_list;
@@ -29,15 +28,6 @@ enum { PROP_0, PROP_ACCESSORY, N_PROPS };
 G_DEFINE_FINAL_TYPE (HapSimPairingsPage, hap_sim_pairings_page, GTK_TYPE_WIDGET)
 
 static GParamSpec *properties [N_PROPS];
-
-static void
-clear_list (GtkListBox *list)
-{
-  GtkListBoxRow *row;
-
-  while ((row = gtk_list_box_get_row_at_index (list, 0)) != NULL)
-    gtk_list_box_remove (list, GTK_WIDGET (row));
-}
 
 /* ---- confirmations ------------------------------------------------------------------ */
 
@@ -142,14 +132,15 @@ on_factory_reset_clicked (HapSimPairingsPage *self)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* ---- pairings ----------------------------------------------------------------------- */
+/* ---- pairings: rows made from the accessory's model --------------------------------- */
 
 static GtkWidget *
-pairing_row_new (HapSimPairingsPage *self, GVariant *pairing, gboolean running)
+pairing_row_new (gpointer item, gpointer user_data)
 {
-  const char *controller = "", *fingerprint = "";
-  gboolean admin = FALSE;
-  gint64 added = 0;
+  HapSimPairingsPage *self = user_data;
+  HapSimPairing *pairing = item;
+  const char *controller = hap_sim_pairing_get_controller_id (pairing);
+  gboolean running = hap_sim_accessory_get_server (self->accessory) != NULL;
   g_autofree char *title = NULL;
   g_autofree char *escaped = NULL;
   g_autofree char *since = NULL;
@@ -158,16 +149,12 @@ pairing_row_new (HapSimPairingsPage *self, GVariant *pairing, gboolean running)
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *button = gtk_button_new_from_icon_name ("user-trash-symbolic");
 
-  g_variant_lookup (pairing, "controller-id", "&s", &controller);
-  g_variant_lookup (pairing, "admin", "b", &admin);
-  g_variant_lookup (pairing, "fingerprint", "&s", &fingerprint);
-  g_variant_lookup (pairing, "added", "x", &added);
-
   /* Markup for the monospace fingerprint; the controller's id is text. */
   title = g_markup_escape_text (controller, -1);
-  escaped = g_markup_escape_text (fingerprint, -1);
-  since = hap_sim_ui_format_time (added * G_USEC_PER_SEC);
-  subtitle = g_strdup_printf (_("%s · <tt>%s</tt> · since %s"), admin ? _("Admin") : _("User"),
+  escaped = g_markup_escape_text (hap_sim_pairing_get_fingerprint (pairing), -1);
+  since = hap_sim_ui_format_time (hap_sim_pairing_get_added (pairing) * G_USEC_PER_SEC);
+  subtitle = g_strdup_printf (_("%s · <tt>%s</tt> · since %s"),
+                              hap_sim_pairing_get_admin (pairing) ? _("Admin") : _("User"),
                               escaped, since);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
@@ -186,32 +173,50 @@ pairing_row_new (HapSimPairingsPage *self, GVariant *pairing, gboolean running)
   return row;
 }
 
-static void
-refresh_pairings (HapSimPairingsPage *self)
-{
-  g_autoptr(GVariant) pairings = NULL;
-  gboolean running;
-  GVariantIter iter;
-  GVariant *pairing;
+/* ---- sessions: rows that follow their session's counters ----------------------------- */
 
-  clear_list (self->pairings_list);
-  if (self->accessory == NULL)
-    return;
-  running = hap_sim_accessory_get_server (self->accessory) != NULL;
-  pairings = g_variant_ref_sink (hap_sim_inspect_pairings (self->accessory));
-  g_variant_iter_init (&iter, pairings);
-  while ((pairing = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      gtk_list_box_append (self->pairings_list, pairing_row_new (self, pairing, running));
-      g_variant_unref (pairing);
-    }
+static void
+session_row_update (GtkWidget *row, GParamSpec *pspec, HapSimSession *session)
+{
+  GtkLabel *counters = g_object_get_data (G_OBJECT (row), "hap-sim-counters");
+  GtkLabel *subscriptions = g_object_get_data (G_OBJECT (row), "hap-sim-subscriptions");
+  const char *controller = hap_sim_session_get_controller_id (session);
+  const char * const *subs = hap_sim_session_get_subscriptions (session);
+  guint64 requests = hap_sim_session_get_requests (session);
+  g_autofree char *since = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *in = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *list = NULL;
+  guint n_subs = g_strv_length ((char **) subs);
+
+  since = hap_sim_ui_format_time (hap_sim_session_get_connected (session));
+  subtitle = g_strdup_printf (_("%s · since %s"), *controller ? controller : _("not verified"), since);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), hap_sim_session_get_peer (session));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+
+  in = g_format_size (hap_sim_session_get_bytes_in (session));
+  out = g_format_size (hap_sim_session_get_bytes_out (session));
+  text = g_strdup_printf (ngettext ("%llu request · %s in · %s out", "%llu requests · %s in · %s out",
+                                    (gulong) MIN (requests, G_MAXULONG)),
+                          (unsigned long long) requests, in, out);
+  gtk_label_set_label (counters, text);
+
+  if (n_subs == 0)
+    count = g_strdup (_("No subscriptions"));
+  else
+    count = g_strdup_printf (ngettext ("%u subscription", "%u subscriptions", n_subs), n_subs);
+  list = g_strjoinv ("\n", (char **) subs);
+  gtk_label_set_label (subscriptions, count);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (subscriptions), n_subs > 0 ? list : NULL);
 }
 
-/* ---- sessions: rows updated in place, so that the counters can tick ------------------ */
-
 static GtkWidget *
-session_row_new (guint64 session)
+session_row_new (gpointer item, gpointer user_data)
 {
+  HapSimSession *session = item;
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *counters = gtk_label_new (NULL);
@@ -228,148 +233,48 @@ session_row_new (guint64 session)
   gtk_box_append (GTK_BOX (box), counters);
   gtk_box_append (GTK_BOX (box), subscriptions);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), box);
-  g_object_set_data_full (G_OBJECT (row), "hap-sim-session",
-                          g_memdup2 (&session, sizeof session), g_free);
   g_object_set_data (G_OBJECT (row), "hap-sim-counters", counters);
   g_object_set_data (G_OBJECT (row), "hap-sim-subscriptions", subscriptions);
+  /* The row lives no longer than the session's place in the model: the session may
+   * outlive it (ListSessions holds it a moment), hence connect_object. */
+  g_signal_connect_object (session, "notify", G_CALLBACK (session_row_update), row,
+                           G_CONNECT_SWAPPED);
+  session_row_update (row, NULL, session);
   return row;
 }
 
+/* ---- following the accessory -------------------------------------------------------- */
+
+/* Rows are made again (the remove buttons depend on whether it runs), and the
+ * placeholder says why there are no sessions. */
 static void
-session_row_update (GtkWidget *row, GVariant *session)
+bind_models (HapSimPairingsPage *self)
 {
-  GtkLabel *counters = g_object_get_data (G_OBJECT (row), "hap-sim-counters");
-  GtkLabel *subscriptions = g_object_get_data (G_OBJECT (row), "hap-sim-subscriptions");
-  const char *peer = "", *controller = "";
-  guint64 requests = 0, bytes_in = 0, bytes_out = 0;
-  gint64 connected = 0;
-  g_autofree const char **subs = NULL;
-  g_autofree char *since = NULL;
-  g_autofree char *subtitle = NULL;
-  g_autofree char *in = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *text = NULL;
-  g_autofree char *count = NULL;
-  g_autofree char *list = NULL;
-  guint n_subs;
-
-  g_variant_lookup (session, "peer", "&s", &peer);
-  g_variant_lookup (session, "controller-id", "&s", &controller);
-  g_variant_lookup (session, "connected", "x", &connected);
-  g_variant_lookup (session, "requests", "t", &requests);
-  g_variant_lookup (session, "bytes-in", "t", &bytes_in);
-  g_variant_lookup (session, "bytes-out", "t", &bytes_out);
-  if (!g_variant_lookup (session, "subscriptions", "^a&s", &subs))
-    subs = g_new0 (const char *, 1);
-  n_subs = g_strv_length ((char **) subs);
-
-  since = hap_sim_ui_format_time (connected);
-  subtitle = g_strdup_printf (_("%s · since %s"), *controller ? controller : _("not verified"), since);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), peer);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-
-  in = g_format_size (bytes_in);
-  out = g_format_size (bytes_out);
-  text = g_strdup_printf (ngettext ("%llu request · %s in · %s out", "%llu requests · %s in · %s out",
-                                    (gulong) MIN (requests, G_MAXULONG)),
-                          (unsigned long long) requests, in, out);
-  gtk_label_set_label (counters, text);
-
-  if (n_subs == 0)
-    count = g_strdup (_("No subscriptions"));
-  else
-    count = g_strdup_printf (ngettext ("%u subscription", "%u subscriptions", n_subs), n_subs);
-  list = g_strjoinv ("\n", (char **) subs);
-  gtk_label_set_label (subscriptions, count);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (subscriptions), n_subs > 0 ? list : NULL);
-}
-
-static GtkWidget *
-find_session_row (HapSimPairingsPage *self, guint64 session)
-{
-  GtkListBoxRow *row;
-
-  for (int i = 0; (row = gtk_list_box_get_row_at_index (self->sessions_list, i)) != NULL; i++)
-    {
-      guint64 *id = g_object_get_data (G_OBJECT (row), "hap-sim-session");
-
-      if (*id == session)
-        return GTK_WIDGET (row);
-    }
-  return NULL;
-}
-
-static void
-refresh_sessions (HapSimPairingsPage *self)
-{
-  g_autoptr(GVariant) sessions = NULL;
-  g_autoptr(GHashTable) live = g_hash_table_new (NULL, NULL);
-  GtkListBoxRow *row;
-  GVariantIter iter;
-  GVariant *session;
-
   if (self->accessory == NULL)
     {
-      clear_list (self->sessions_list);
+      gtk_list_box_bind_model (self->pairings_list, NULL, NULL, NULL, NULL);
+      gtk_list_box_bind_model (self->sessions_list, NULL, NULL, NULL, NULL);
       return;
     }
   gtk_label_set_label (self->sessions_placeholder,
                        hap_sim_accessory_get_server (self->accessory) != NULL
                        ? _("No Live Sessions") : _("Not Running"));
-
-  sessions = g_variant_ref_sink (hap_sim_inspect_sessions (self->accessory));
-  g_variant_iter_init (&iter, sessions);
-  while ((session = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      guint64 id = 0;
-      GtkWidget *widget;
-
-      g_variant_lookup (session, "session", "t", &id);
-      if ((widget = find_session_row (self, id)) == NULL)
-        {
-          widget = session_row_new (id);
-          gtk_list_box_append (self->sessions_list, widget);
-        }
-      session_row_update (widget, session);
-      g_hash_table_add (live, widget);
-      g_variant_unref (session);
-    }
-
-  for (int i = 0; (row = gtk_list_box_get_row_at_index (self->sessions_list, i)) != NULL; )
-    {
-      if (g_hash_table_contains (live, row))
-        i++;
-      else
-        gtk_list_box_remove (self->sessions_list, GTK_WIDGET (row));
-    }
+  gtk_list_box_bind_model (self->pairings_list, hap_sim_accessory_get_pairings (self->accessory),
+                           pairing_row_new, self, NULL);
+  gtk_list_box_bind_model (self->sessions_list, hap_sim_accessory_get_sessions (self->accessory),
+                           session_row_new, self, NULL);
 }
 
-/* ---- following the accessory -------------------------------------------------------- */
-
-static gboolean
-on_refresh_idle (gpointer user_data)
-{
-  HapSimPairingsPage *self = user_data;
-
-  self->refresh_id = 0;
-  refresh_pairings (self);
-  refresh_sessions (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* The accessory's signals come from inside the server (a pairing being removed, a
- * connection closing): refresh once it is done, and once for a burst of them. */
-static void
-queue_refresh (HapSimPairingsPage *self)
-{
-  if (self->refresh_id == 0)
-    self->refresh_id = g_idle_add (on_refresh_idle, self);
-}
-
+/* Connections that are not verified yet signal nothing, and counters tick: the
+ * sessions are read again every second while the page is shown. */
 static gboolean
 on_tick (gpointer user_data)
 {
-  refresh_sessions (user_data);
+  HapSimPairingsPage *self = user_data;
+
+  /* A stopped accessory has no sessions, and its pairings would be read from disk. */
+  if (self->accessory != NULL && hap_sim_accessory_get_server (self->accessory) != NULL)
+    hap_sim_accessory_update_models (self->accessory);
   return G_SOURCE_CONTINUE;
 }
 
@@ -379,7 +284,7 @@ hap_sim_pairings_page_map (GtkWidget *widget)
   HapSimPairingsPage *self = HAP_SIM_PAIRINGS_PAGE (widget);
 
   GTK_WIDGET_CLASS (hap_sim_pairings_page_parent_class)->map (widget);
-  refresh_sessions (self);
+  on_tick (self);
   if (self->tick_id == 0)
     self->tick_id = g_timeout_add_seconds (1, on_tick, self);
 }
@@ -399,7 +304,6 @@ hap_sim_pairings_page_dispose (GObject *object)
   HapSimPairingsPage *self = HAP_SIM_PAIRINGS_PAGE (object);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
-  g_clear_handle_id (&self->refresh_id, g_source_remove);
   if (self->accessory != NULL)
     g_signal_handlers_disconnect_by_data (self->accessory, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), HAP_SIM_TYPE_PAIRINGS_PAGE);
@@ -491,16 +395,10 @@ hap_sim_pairings_page_set_accessory (HapSimPairingsPage *self, HapSimAccessory *
   g_set_object (&self->accessory, accessory);
   if (accessory != NULL)
     {
-      g_signal_connect_swapped (accessory, "pairing-added", G_CALLBACK (queue_refresh), self);
-      g_signal_connect_swapped (accessory, "pairing-removed", G_CALLBACK (queue_refresh), self);
-      g_signal_connect_swapped (accessory, "session-opened", G_CALLBACK (queue_refresh), self);
-      g_signal_connect_swapped (accessory, "session-closed", G_CALLBACK (queue_refresh), self);
-      g_signal_connect_swapped (accessory, "state-changed", G_CALLBACK (queue_refresh), self);
+      g_signal_connect_swapped (accessory, "state-changed", G_CALLBACK (bind_models), self);
+      hap_sim_accessory_update_models (accessory);
     }
-  /* Sessions of the previous accessory must not be taken for this one's. */
-  clear_list (self->sessions_list);
-  refresh_pairings (self);
-  refresh_sessions (self);
+  bind_models (self);
   gtk_stack_set_visible_child_name (self->stack, accessory != NULL ? "pairings" : "no-accessory");
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_ACCESSORY]);
 }

@@ -131,7 +131,6 @@ refresh (HapSimSetupPage *self)
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) setup = NULL;
   g_autoptr(GVariant) summary = NULL;
-  g_autoptr(GVariant) pairings = NULL;
   const char *code = "", *payload = "", *setup_id = "", *device_id = "";
   gboolean paired = FALSE;
   guint16 port = 0;
@@ -181,8 +180,8 @@ refresh (HapSimSetupPage *self)
       guint n;
       g_autofree char *text = NULL;
 
-      pairings = g_variant_ref_sink (hap_sim_inspect_pairings (self->accessory));
-      n = (guint) g_variant_n_children (pairings);
+      hap_sim_accessory_update_models (self->accessory);
+      n = g_list_model_get_n_items (hap_sim_accessory_get_pairings (self->accessory));
       text = g_strdup_printf (ngettext ("Paired with %u controller. A paired accessory does not accept "
                                         "another Pair Setup: remove its pairings or reset it to pair "
                                         "it again.",

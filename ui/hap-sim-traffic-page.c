@@ -7,11 +7,8 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
-#include "hap-sim-trace-entry.h"
+#include "hap-sim-trace-text.h"
 #include "hap-sim-ui-util.h"
-
-/* The store keeps as many entries as the trace itself does (oldest dropped first). */
-#define MAX_ENTRIES HAP_SIM_TRACE_DEFAULT_ENTRIES
 
 /* IP sessions and BLE links are numbered apart, so their ids may be equal: a BLE link's
  * key in the session filter has this bit set. */
@@ -20,23 +17,11 @@
 /* The transport drop-down's items, in the template's order. */
 enum { TRANSPORT_ALL, TRANSPORT_IP, TRANSPORT_BLE };
 
-/* What a trace listener holds: the page, weakly, and which accessory it was added for.
- * Reference counted, because lines recorded off the main thread are queued with one. */
-typedef struct
-{
-  GWeakRef page;
-  guint    generation;
-} Tap;
-
 struct _HapSimTrafficPage
 {
   GtkWidget             parent_instance;
   HapSimAccessory      *accessory;
-  Tap                  *tap;
-  guint                 listener_id;
-  guint                 generation;   /* bumped on each accessory change */
-  guint64               last_seq;     /* of the newest entry added */
-  GListStore           *store;        /* HapSimTraceEntry */
+  GListModel           *store;        /* the accessory's trace model, or an empty list */
   GtkCustomFilter      *filter;
   GArray               *sessions;     /* guint64 session keys, as in session_names after
                                        * "All Sessions" (BLE links have SESSION_BLE set) */
@@ -77,7 +62,7 @@ static GParamSpec *properties [N_PROPS];
 static void
 update_state (HapSimTrafficPage *self)
 {
-  guint stored = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  guint stored = g_list_model_get_n_items (self->store);
   guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
 
   if (stored == 0)
@@ -170,13 +155,6 @@ hap_sim_traffic_page_map (GtkWidget *widget)
   queue_scroll_to_end (self);
 }
 
-/* The store can change with nothing shown changing (all filtered out). */
-static void
-on_stored_items_changed_cb (HapSimTrafficPage *self)
-{
-  update_state (self);
-}
-
 static void
 on_selected_item_cb (HapSimTrafficPage *self)
 {
@@ -189,7 +167,7 @@ on_selected_item_cb (HapSimTrafficPage *self)
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->detail_view), "", 0);
       return;
     }
-  detail = hap_sim_trace_entry_dup_detail (entry);
+  detail = hap_sim_trace_text_dup_detail (entry);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->detail_view), detail, -1);
   gtk_stack_set_visible_child_name (self->detail_stack, "detail");
 }
@@ -244,20 +222,20 @@ on_bind_row_cb (GtkSignalListItemFactory *factory,
   GtkWidget *session = gtk_widget_get_next_sibling (transport);
   GtkWidget *kind = gtk_widget_get_next_sibling (session);
   GtkWidget *summary = gtk_widget_get_next_sibling (kind);
-  const char *classes[] = { "caption-heading", hap_sim_trace_entry_get_style_class (entry), NULL };
+  const char *classes[] = { "caption-heading", hap_sim_trace_text_get_style_class (entry), NULL };
   g_autofree char *number = NULL;
   guint64 id;
 
   if (hap_sim_trace_entry_get_session (entry, &id))
     number = g_strdup_printf ("#%" G_GUINT64_FORMAT, id);
-  gtk_label_set_text (GTK_LABEL (time), hap_sim_trace_entry_get_time_label (entry));
+  gtk_label_set_text (GTK_LABEL (time), hap_sim_trace_text_get_time_label (entry));
   gtk_label_set_text (GTK_LABEL (transport),
                       hap_sim_trace_entry_get_transport (entry) == HAP_TRANSPORT_BLE ? _("BLE") : _("IP"));
   gtk_label_set_text (GTK_LABEL (session), number ?: "");
-  gtk_label_set_text (GTK_LABEL (kind), hap_sim_trace_entry_get_kind_label (entry));
+  gtk_label_set_text (GTK_LABEL (kind), hap_sim_trace_text_get_kind_label (entry));
   gtk_widget_set_css_classes (kind, classes);
-  gtk_label_set_text (GTK_LABEL (summary), hap_sim_trace_entry_get_summary (entry));
-  gtk_widget_set_tooltip_text (summary, hap_sim_trace_entry_get_summary (entry));
+  gtk_label_set_text (GTK_LABEL (summary), hap_sim_trace_text_get_summary (entry));
+  gtk_widget_set_tooltip_text (summary, hap_sim_trace_text_get_summary (entry));
 }
 
 /* ---- filtering ------------------------------------------------------------------------ */
@@ -284,14 +262,14 @@ filter_entry (gpointer item, gpointer user_data)
   gboolean ble = hap_sim_trace_entry_get_transport (entry) == HAP_TRANSPORT_BLE;
   guint64 session;
 
-  if ((hap_sim_trace_entry_get_group (entry) & self->groups) == 0)
+  if ((hap_sim_trace_text_get_group (entry) & self->groups) == 0)
     return FALSE;
   if ((transport == TRANSPORT_IP && ble) || (transport == TRANSPORT_BLE && !ble))
     return FALSE;
   if (index > 0 && index <= self->sessions->len &&
       (!session_key (entry, &session) || session != g_array_index (self->sessions, guint64, index - 1)))
     return FALSE;
-  return hap_sim_trace_entry_matches (entry, self->search);
+  return hap_sim_trace_text_matches (entry, self->accessory, self->search);
 }
 
 static void
@@ -364,134 +342,43 @@ note_session (HapSimTrafficPage *self, HapSimTraceEntry *entry)
 
 /* ---- the trace ------------------------------------------------------------------------ */
 
-/* Adds @lines (char *), newest last; lines already shown (by seq) are skipped, so that
- * the initial load and the listener may overlap. */
+/* The store can change with nothing shown changing (all filtered out); new entries may
+ * come from a session not seen yet. */
 static void
-add_lines (HapSimTrafficPage *self, const char * const *lines, guint n_lines)
+on_stored_items_changed_cb (HapSimTrafficPage *self,
+                            guint              position,
+                            guint              removed,
+                            guint              added,
+                            GListModel        *model)
 {
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_object_unref);
-  guint stored = g_list_model_get_n_items (G_LIST_MODEL (self->store));
-  guint first = 0, drop;
-
-  for (guint i = 0; i < n_lines; i++)
+  for (guint i = position; i < position + added; i++)
     {
-      g_autoptr(GError) error = NULL;
-      HapSimTraceEntry *entry = hap_sim_trace_entry_new (lines[i], self->accessory, &error);
+      g_autoptr(HapSimTraceEntry) entry = g_list_model_get_item (model, i);
 
-      if (entry == NULL)
-        {
-          g_warning ("Unreadable trace line: %s", error->message);
-          continue;
-        }
-      if (hap_sim_trace_entry_get_seq (entry) <= self->last_seq)
-        {
-          g_object_unref (entry);
-          continue;
-        }
-      self->last_seq = hap_sim_trace_entry_get_seq (entry);
       note_session (self, entry);
-      g_ptr_array_add (entries, entry);
     }
-  if (entries->len == 0)
-    return;
-
-  /* Only the newest MAX_ENTRIES, of the new ones and of the store together. */
-  if (entries->len > MAX_ENTRIES)
-    first = entries->len - MAX_ENTRIES;
-  drop = stored + (entries->len - first) > MAX_ENTRIES
-           ? stored + (entries->len - first) - MAX_ENTRIES : 0;
-  if (drop > 0)
-    g_list_store_splice (self->store, 0, drop, NULL, 0);
-  g_list_store_splice (self->store, stored - drop, 0, entries->pdata + first,
-                       entries->len - first);
+  update_state (self);
 }
 
-static gboolean
-add_line_idle_cb (gpointer user_data);
-
-typedef struct
-{
-  Tap  *tap;
-  char *line;
-} QueuedLine;
-
+/* Shows @model (the accessory's trace, or an empty list). */
 static void
-queued_line_free (gpointer data)
+set_store (HapSimTrafficPage *self, GListModel *model)
 {
-  QueuedLine *queued = data;
+  guint n = g_list_model_get_n_items (model);
 
-  g_atomic_rc_box_release_full (queued->tap, (GDestroyNotify) g_weak_ref_clear);
-  g_free (queued->line);
-  g_free (queued);
-}
-
-static void
-add_tap_line (Tap *tap, const char *line)
-{
-  g_autoptr(HapSimTrafficPage) self = g_weak_ref_get (&tap->page);
-
-  if (self != NULL && self->generation == tap->generation)
-    add_lines (self, &line, 1);
-}
-
-static gboolean
-add_line_idle_cb (gpointer user_data)
-{
-  QueuedLine *queued = user_data;
-
-  add_tap_line (queued->tap, queued->line);
-  return G_SOURCE_REMOVE;
-}
-
-/* Called on the recording thread. The accessory's server runs on the main context, so
- * this is the main thread in the app; lines from elsewhere are queued to it (with an idle
- * source: g_main_context_invoke() would run them on this thread whenever it can acquire
- * the main context). */
-static void
-on_trace_line (const char *line, gpointer user_data)
-{
-  Tap *tap = user_data;
-  QueuedLine *queued;
-
-  if (g_main_context_is_owner (g_main_context_default ()))
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_func (self->store, on_stored_items_changed_cb, self);
+  g_set_object (&self->store, model);
+  reset_sessions (self);
+  for (guint i = 0; i < n; i++)
     {
-      add_tap_line (tap, line);
-      return;
+      g_autoptr(HapSimTraceEntry) entry = g_list_model_get_item (model, i);
+
+      note_session (self, entry);
     }
-  queued = g_new0 (QueuedLine, 1);
-  queued->tap = g_atomic_rc_box_acquire (tap);
-  queued->line = g_strdup (line);
-  g_idle_add_full (G_PRIORITY_DEFAULT, add_line_idle_cb, queued, queued_line_free);
-}
-
-static void
-stop_listening (HapSimTrafficPage *self)
-{
-  if (self->listener_id != 0)
-    hap_sim_trace_remove_listener (hap_sim_accessory_get_trace (self->accessory),
-                                   self->listener_id);
-  self->listener_id = 0;
-  if (self->tap != NULL)
-    g_atomic_rc_box_release_full (self->tap, (GDestroyNotify) g_weak_ref_clear);
-  self->tap = NULL;
-  self->generation++;
-}
-
-static void
-start_listening (HapSimTrafficPage *self)
-{
-  HapSimTrace *trace = hap_sim_accessory_get_trace (self->accessory);
-  g_autoptr(GPtrArray) lines = NULL;
-
-  self->tap = g_atomic_rc_box_new0 (Tap);
-  g_weak_ref_init (&self->tap->page, self);
-  self->tap->generation = self->generation;
-  /* Listening first, then reading: an entry recorded in between comes both ways and is
-   * added once (by seq). */
-  self->listener_id = hap_sim_trace_add_listener (trace, on_trace_line, self->tap);
-  lines = hap_sim_trace_dup_lines (trace, 0, 0);
-  g_ptr_array_set_free_func (lines, g_free);
-  add_lines (self, (const char * const *) lines->pdata, lines->len);
+  g_signal_connect_object (model, "items-changed",
+                           G_CALLBACK (on_stored_items_changed_cb), self, G_CONNECT_SWAPPED);
+  gtk_filter_list_model_set_model (self->filter_model, model);
 }
 
 /* ---- export and clear ----------------------------------------------------------------- */
@@ -545,8 +432,8 @@ on_clear_clicked_cb (HapSimTrafficPage *self)
 {
   if (self->accessory == NULL)
     return;
+  /* The model follows: it drops what the trace dropped. */
   hap_sim_trace_clear (hap_sim_accessory_get_trace (self->accessory));
-  g_list_store_remove_all (self->store);
   reset_sessions (self);
 }
 
@@ -557,8 +444,8 @@ hap_sim_traffic_page_dispose (GObject *object)
 {
   HapSimTrafficPage *self = HAP_SIM_TRAFFIC_PAGE (object);
 
-  if (self->accessory != NULL)
-    stop_listening (self);
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_func (self->store, on_stored_items_changed_cb, self);
   g_clear_handle_id (&self->scroll_id, g_source_remove);
   if (self->vadjustment != NULL)
     g_signal_handlers_disconnect_by_func (self->vadjustment, on_vadjustment_changed_cb, self);
@@ -679,14 +566,15 @@ hap_sim_traffic_page_init (HapSimTrafficPage *self)
 {
   self->sessions = g_array_new (FALSE, FALSE, sizeof (guint64));
   self->groups = HAP_SIM_TRACE_GROUP_ALL;
-  self->store = g_list_store_new (HAP_SIM_TYPE_TRACE_ENTRY);
   self->filter = gtk_custom_filter_new (filter_entry, self, NULL);
-  g_signal_connect_object (self->store, "items-changed",
-                           G_CALLBACK (on_stored_items_changed_cb), self, G_CONNECT_SWAPPED);
 
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_filter_list_model_set_filter (self->filter_model, GTK_FILTER (self->filter));
-  gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (self->store));
+  {
+    g_autoptr(GListStore) empty = g_list_store_new (HAP_SIM_TYPE_TRACE_ENTRY);
+
+    set_store (self, G_LIST_MODEL (empty));
+  }
   update_state (self);
 }
 
@@ -707,14 +595,15 @@ hap_sim_traffic_page_set_accessory (HapSimTrafficPage *self, HapSimAccessory *ac
   if (self->accessory == accessory)
     return;
 
-  if (self->accessory != NULL)
-    stop_listening (self);
   g_set_object (&self->accessory, accessory);
-  g_list_store_remove_all (self->store);
-  reset_sessions (self);
-  self->last_seq = 0;
   if (accessory != NULL)
-    start_listening (self);
+    set_store (self, hap_sim_accessory_get_trace_model (accessory));
+  else
+    {
+      g_autoptr(GListStore) empty = g_list_store_new (HAP_SIM_TYPE_TRACE_ENTRY);
+
+      set_store (self, G_LIST_MODEL (empty));
+    }
   update_state (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_ACCESSORY]);
 }
@@ -743,8 +632,9 @@ hap_sim_traffic_page_export_to_file (HapSimTrafficPage  *self,
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(HapSimTraceEntry) entry = g_list_model_get_item (shown, i);
+      g_autofree char *line = hap_sim_trace_entry_to_json (entry);
 
-      g_string_append (text, hap_sim_trace_entry_get_line (entry));
+      g_string_append (text, line);
       g_string_append_c (text, '\n');
     }
   return g_file_replace_contents (file, text->str, text->len, NULL, FALSE,

@@ -506,11 +506,14 @@ test_pairing_malformed (void)
 
 /* ---- listener --------------------------------------------------------------------- */
 
+/* The entry's line, as the control API sends it ("cleared" for a clear). */
 static void
-collect_line (const char *line,
-              gpointer    user_data)
+collect_line (HapSimTraceEntry *entry,
+              guint64           first_seq,
+              gpointer          user_data)
 {
-  g_ptr_array_add (user_data, g_strdup (line));
+  g_ptr_array_add (user_data, entry != NULL ? hap_sim_trace_entry_to_json (entry)
+                                            : g_strdup ("cleared"));
 }
 
 static void

@@ -18,7 +18,7 @@
 #include "hap-sim-quirk-row.h"
 #include "hap-sim-setup-page.h"
 #include "hap-sim-sidebar-row.h"
-#include "hap-sim-trace-entry.h"
+#include "hap-sim-trace-text.h"
 #include "hap-sim-traffic-page.h"
 #include "hap-sim-window.h"
 
@@ -701,7 +701,7 @@ find_entry (GListModel *model, const char *summary_part, guint *position)
     {
       g_autoptr(HapSimTraceEntry) entry = g_list_model_get_item (model, i);
 
-      if (strstr (hap_sim_trace_entry_get_summary (entry), summary_part) != NULL)
+      if (strstr (hap_sim_trace_text_get_summary (entry), summary_part) != NULL)
         {
           if (position != NULL)
             *position = i;
@@ -850,8 +850,8 @@ test_central_and_traffic (void)
       g_autofree char *iid_part = g_strdup_printf ("IID %" G_GUINT64_FORMAT " Brightness",
                                                    hap_characteristic_get_iid (brightness));
 
-      g_assert_nonnull (strstr (hap_sim_trace_entry_get_summary (entry), iid_part));
-      g_assert_nonnull (strstr (hap_sim_trace_entry_get_summary (entry), "Value = 33"));
+      g_assert_nonnull (strstr (hap_sim_trace_text_get_summary (entry), iid_part));
+      g_assert_nonnull (strstr (hap_sim_trace_text_get_summary (entry), "Value = 33"));
     }
     gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (shown), position);
     ui_spin (20);

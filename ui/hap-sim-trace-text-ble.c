@@ -1,12 +1,13 @@
-/* hap-sim-trace-entry-ble.c — the HAP over BLE entries of the trace, for people
+/* hap-sim-trace-text-ble.c — the HAP over BLE entries of the trace, for people
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The lines (hap-sim-trace.h) carry each PDU already decoded: opcode name, TID, IID,
+ * The entries' PDU objects (hap_sim_trace_entry_get_ble_pdu) carry each PDU already
+ * decoded: opcode name, TID, IID,
  * the characteristic's name, status and the body's parameters with values in the
  * characteristic's format, pairing TLVs decoded and redacted. Here they are put in
  * words: one summary line for the list, and the detail one item per line.
  */
-#include "hap-sim-trace-entry-private.h"
+#include "hap-sim-trace-text-private.h"
 
 #include <glib/gi18n.h>
 
@@ -32,6 +33,35 @@ element_object (JsonArray *array, guint i)
   return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
+/* "Pair Setup M3 (State 3)" of a pairing value's TLV items. */
+static void
+append_pairing_summary (GString *out, const char *path, JsonArray *tlv)
+{
+  gint64 state = -1, method = -1, error = -1;
+
+  _hap_sim_trace_find_json_tlv_number (tlv, "State", &state);
+  _hap_sim_trace_find_json_tlv_number (tlv, "Method", &method);
+  _hap_sim_trace_find_json_tlv_number (tlv, "Error", &error);
+  _hap_sim_trace_append_pairing_summary (out, path, state, method, error);
+}
+
+static void
+append_tlv_item (GString *out, JsonObject *item)
+{
+  JsonNode *value = json_object_get_member (item, "value");
+  gint64 length = 0;
+
+  _hap_sim_trace_get_int (item, "length", &length);
+  _hap_sim_trace_append_tlv_line (out, _hap_sim_trace_get_string (item, "type") ?: "?",
+                                  value != NULL && json_node_get_value_type (value) == G_TYPE_INT64,
+                                  value != NULL && json_node_get_value_type (value) == G_TYPE_INT64
+                                    ? json_node_get_int (value) : 0,
+                                  value != NULL && json_node_get_value_type (value) == G_TYPE_STRING
+                                    ? json_node_get_string (value) : NULL,
+                                  _hap_sim_trace_get_string (item, "hex"),
+                                  json_object_has_member (item, "redacted"), length);
+}
+
 /* "Value = true", "Pair Setup M3 (State 3)", "BroadcastEncryptionKey redacted (32 bytes)" */
 static void
 append_param_summary (GString *out, JsonObject *param, const char *characteristic)
@@ -42,7 +72,7 @@ append_param_summary (GString *out, JsonObject *param, const char *characteristi
   gint64 length = 0;
 
   if (tlv != NULL)
-    _hap_sim_trace_append_pairing_summary (out, pairing_path (characteristic), tlv);
+    append_pairing_summary (out, pairing_path (characteristic), tlv);
   else if (json_object_has_member (param, "redacted"))
     {
       _hap_sim_trace_get_int (param, "length", &length);
@@ -190,7 +220,7 @@ _hap_sim_trace_ble_failed (JsonObject *o, HapSimTraceKind kind)
     {
       JsonObject *param = element_object (params, i);
 
-      if (param != NULL && _hap_sim_trace_find_tlv_number (_hap_sim_trace_get_array (param, "tlv"), "Error", &error))
+      if (param != NULL && _hap_sim_trace_find_json_tlv_number (_hap_sim_trace_get_array (param, "tlv"), "Error", &error))
         return TRUE;
     }
   return FALSE;
@@ -231,7 +261,7 @@ append_param_detail (GString *out, JsonObject *param)
           if (item != NULL)
             {
               g_string_append (out, "  ");
-              _hap_sim_trace_append_tlv_item (out, item);
+              append_tlv_item (out, item);
             }
         }
       if (_hap_sim_trace_get_string (param, "tlv-error") != NULL)
