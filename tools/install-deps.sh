@@ -20,6 +20,8 @@ PACKAGES="meson ninja-build gcc clang pkg-config python3 gettext \
 PACKAGES="$PACKAGES python3-cryptography"
 # tests/i18n, tests/ui: localedef makes a German locale for the translation tests.
 PACKAGES="$PACKAGES locales"
+# tests/ui/e2e (ui-e2e-wayland): the app on a Wayland compositor, weston's headless backend.
+PACKAGES="$PACKAGES weston"
 # tests/flatpak: the Flatpak built with flatpak-builder (which runs eu-strip from elfutils on
 # the host) against stand-in GNOME runtimes that mmdebstrap makes from Debian packages,
 # and run sandboxed (bubblewrap, xdg-dbus-proxy; ostree prunes flatpak-builder's cache;

@@ -76,6 +76,8 @@ run_device_build || status=1
 mkdir -p artifacts/screenshots
 cp _build/tests/ui/e2e/screenshots/*.png artifacts/screenshots/ 2>/dev/null &&
   echo "run-tests: screenshots in artifacts/screenshots/"
+# ui-e2e-wayland's, from weston.
+cp _build/tests/ui/e2e/screenshots/wayland/wayland.png artifacts/screenshots/ 2>/dev/null || true
 # The Flatpak built and run sandboxed (tests/flatpak/run.sh): on the host system only, not
 # again in the Debian 13 root (its runtime is made of Debian 13 packages anyway), and only
 # as root (mmdebstrap and the namespaces it runs the app in need it); its stand-in runtimes

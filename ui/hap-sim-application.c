@@ -7,6 +7,8 @@
  * connection and object path, so `hap-simulator ctl` and tests drive the window's
  * accessories exactly as they drive the headless runner's.
  */
+#define G_LOG_DOMAIN "hap-sim-application"
+
 #include "hap-sim-application.h"
 
 #include <stdlib.h>
@@ -246,6 +248,7 @@ hap_sim_application_startup (GApplication *app)
   HapSimApplication *self = HAP_SIM_APPLICATION (app);
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
+  GdkDisplay *display;
   static const struct { const char *action; const char *accels[3]; } accels[] = {
     { "app.quit", { "<Control>q", NULL } },
     { "app.preferences", { "<Control>comma", NULL } },
@@ -255,7 +258,12 @@ hap_sim_application_startup (GApplication *app)
   /* Before GtkApplication's startup, which loads style.css from the resource base path. */
   hap_sim_ui_init ();
   G_APPLICATION_CLASS (hap_sim_application_parent_class)->startup (app);
-  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+  display = gdk_display_get_default ();
+  /* Which windowing system GDK settled on (GdkWaylandDisplay, GdkX11Display…), for bug
+   * reports and for the Wayland test, which reads it to rule out a silent X11 fallback:
+   * shown with G_MESSAGES_DEBUG=hap-sim-application. */
+  g_debug ("display: %s %s", G_OBJECT_TYPE_NAME (display), gdk_display_get_name (display));
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (display),
                                     "/io/github/hapsim/Simulator/icons");
 
   self->settings = hap_sim_application_open_settings (&error);

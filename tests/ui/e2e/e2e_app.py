@@ -73,6 +73,11 @@ class Tap:
             self.diag(detail)
         return bool(cond)
 
+    def skip(self, desc, reason):
+        """A test that could not run here: counted, never as a pass."""
+        self.n += 1
+        self.out.write(f"ok {self.n} - {desc} # SKIP {reason}\n")
+
     def diag(self, text):
         for line in str(text).splitlines():
             self.out.write(f"# {line}\n")
@@ -954,20 +959,26 @@ def main():
     except SystemExit:
         pass
     finally:
-        if tap.failed:
-            diagnostics()
-        if app.proc is not None:
-            how = app.quit()
-            if not tap.ok(how == "quit" and app.proc.returncode == 0, "app.quit ends the app with status 0",
-                          f"{how}, exit status {app.proc.returncode}"):
-                if app.proc.returncode is not None and app.proc.returncode < 0:
-                    tap.diag("backtrace of the crash:\n" + crash_backtrace())
-                tap.diag("the app's output:\n" + log_excerpt(app_log()))
-        if os.path.exists(APP_LOG):
-            os.makedirs(SHOTS, exist_ok=True)
-            shutil.copy(APP_LOG, os.path.join(SHOTS, "app.log"))
-        tap.plan()
+        finish()
     return 1 if tap.failed else 0
+
+
+def finish():
+    """The end of every run (e2e_wayland.py's too): diagnostics when something failed, the
+    app quit as a desktop would and checked to end well, its log kept, the plan."""
+    if tap.failed:
+        diagnostics()
+    if app.proc is not None:
+        how = app.quit()
+        if not tap.ok(how == "quit" and app.proc.returncode == 0, "app.quit ends the app with status 0",
+                      f"{how}, exit status {app.proc.returncode}"):
+            if app.proc.returncode is not None and app.proc.returncode < 0:
+                tap.diag("backtrace of the crash:\n" + crash_backtrace())
+            tap.diag("the app's output:\n" + log_excerpt(app_log()))
+    if os.path.exists(APP_LOG):
+        os.makedirs(SHOTS, exist_ok=True)
+        shutil.copy(APP_LOG, os.path.join(SHOTS, "app.log"))
+    tap.plan()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,14 @@
 #!/usr/bin/python3
-"""Runs e2e_app.py on a private X server and a private session bus, and leaves nothing
-behind.
+"""Runs e2e_app.py on a private X server (or e2e_wayland.py on a private Wayland
+compositor) and a private session bus, and leaves nothing behind.
 
-    e2e_session.py SCRIPT [ARG…]
+    e2e_session.py [--wayland] SCRIPT [ARG…]
 
 - Xvfb picks a free display itself (-displayfd), as tests/ui/with-display.sh does.
+- With --wayland, weston's headless backend instead, its socket in the session's private
+  XDG_RUNTIME_DIR, and no DISPLAY at all: GDK_BACKEND=wayland, and nothing to fall back to.
+  Its debug protocol is on (--debug): the script asks it for its scene graph and a
+  screenshot (weston-debug, weston-screenshooter).
 - SCRIPT runs under `dbus-run-session`: the app's GApplication name, the control API,
   the AT-SPI bus and registry (D-Bus activated) are all private to the test.
 - There is no system bus (DBUS_SYSTEM_BUS_ADDRESS points at nothing), so the app never
@@ -14,7 +18,8 @@ behind.
 - This process is a child subreaper: whatever the session leaves running (the app, the
   dbus-daemons, at-spi-bus-launcher, at-spi2-registryd, hapctl) is re-parented here and
   killed, by pid, at the end, on SIGTERM (meson's timeout) and after E2E_TIMEOUT seconds
-  (270, under meson's 300). Xvfb and the session get SIGKILL if this process is killed.
+  (270, under meson's 300). The display server and the session get SIGKILL if this
+  process is killed.
 - SCRIPT writes TAP to the file named by $E2E_TAP; this process copies it to stdout as
   it grows (so that meson's stdout pipe is held by nobody else), and adds a failing test
   and the plan when SCRIPT dies before printing its plan.
@@ -61,6 +66,42 @@ def start_xvfb(workdir):
         xvfb.wait()
         raise RuntimeError("Xvfb did not start: " + open(os.path.join(workdir, "xvfb.log")).read()[-2000:])
     return xvfb, ":" + data.decode().strip()
+
+
+WESTON_SOCKET = "wayland-e2e"
+
+
+def start_weston(workdir, runtime):
+    """weston, headless, on the socket WESTON_SOCKET in @runtime; returns (process, socket
+    name) once the socket is there. The pixman renderer: the headless backend draws nothing
+    without one, and the screenshot would be empty. (weston 10 and 14 both take these
+    options; 14 also names the backend "headless".)"""
+    log_path = os.path.join(workdir, "weston.log")
+    env = dict(os.environ, XDG_RUNTIME_DIR=runtime)
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "WAYLAND_SOCKET"):
+        env.pop(var, None)
+    weston = subprocess.Popen(["weston", "--backend=headless-backend.so", "--use-pixman",
+                               "--width=1280", "--height=800", "--socket=" + WESTON_SOCKET,
+                               "--no-config", "--idle-time=0", "--debug", "--log=" + log_path],
+                              env=env, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent,
+                              stdout=open(os.path.join(workdir, "weston.out"), "w"),
+                              stderr=subprocess.STDOUT)
+    socket = os.path.join(runtime, WESTON_SOCKET)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(socket) and weston.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not os.path.exists(socket) or weston.poll() is not None:
+        weston.kill()
+        weston.wait()
+        text = ""
+        for name in ("weston.log", "weston.out"):
+            try:
+                with open(os.path.join(workdir, name), errors="replace") as f:
+                    text += f.read()[-2000:]
+            except OSError:
+                pass
+        raise RuntimeError("weston did not start: " + text)
+    return weston, WESTON_SOCKET
 
 
 def die_with_parent():
@@ -167,8 +208,12 @@ def on_signal(signum, frame):
 def main():
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, on_signal)
-    if len(sys.argv) < 2:
-        print("usage: e2e_session.py SCRIPT [ARG…]", file=sys.stderr)
+    args = sys.argv[1:]
+    wayland = args[:1] == ["--wayland"]
+    if wayland:
+        args = args[1:]
+    if not args:
+        print("usage: e2e_session.py [--wayland] SCRIPT [ARG…]", file=sys.stderr)
         return 2
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
@@ -180,19 +225,22 @@ def main():
     tap_path = os.path.join(workdir, "results.tap")
     relay = TapRelay(tap_path)
     status = 1
-    xvfb = None
+    server = None
     session = None
     try:
-        xvfb, display = start_xvfb(workdir)
-        env = dict(os.environ)
-        for var in ("GTK_A11Y", "NO_AT_BRIDGE", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS",
-                    "GTK_DEBUG", "GSK_RENDERER"):
-            env.pop(var, None)
         runtime = os.path.join(workdir, "runtime")
         os.mkdir(runtime, 0o700)
+        env = dict(os.environ)
+        for var in ("GTK_A11Y", "NO_AT_BRIDGE", "DISPLAY", "WAYLAND_DISPLAY", "WAYLAND_SOCKET",
+                    "DBUS_SESSION_BUS_ADDRESS", "GTK_DEBUG", "GSK_RENDERER"):
+            env.pop(var, None)
+        if wayland:
+            server, socket = start_weston(workdir, runtime)
+            env.update({"WAYLAND_DISPLAY": socket, "GDK_BACKEND": "wayland"})
+        else:
+            server, display = start_xvfb(workdir)
+            env.update({"DISPLAY": display, "GDK_BACKEND": "x11"})
         env.update({
-            "DISPLAY": display,
-            "GDK_BACKEND": "x11",
             "GSETTINGS_BACKEND": "memory",
             "DBUS_SYSTEM_BUS_ADDRESS": "unix:path=" + os.path.join(workdir, "no-system-bus"),
             "XDG_RUNTIME_DIR": runtime,
@@ -205,7 +253,7 @@ def main():
             "LC_ALL": "C.UTF-8",
         })
         session_log = os.path.join(workdir, "session.log")
-        session = subprocess.Popen(["dbus-run-session", "--", "/usr/bin/python3", *sys.argv[1:]],
+        session = subprocess.Popen(["dbus-run-session", "--", "/usr/bin/python3", *args],
                                    env=env, stdin=subprocess.DEVNULL,
                                    stdout=open(session_log, "w"), stderr=subprocess.STDOUT,
                                    preexec_fn=die_with_parent)
@@ -216,7 +264,7 @@ def main():
         timed_out = session.poll() is None
         if timed_out:
             log(f"timed out after {TIMEOUT:.0f} s: stopping the session")
-            kill_leftovers(keep=(xvfb.pid,))
+            kill_leftovers(keep=(server.pid,))
         relay.pump()
         status = 1 if timed_out else session.returncode
         with open(session_log, errors="replace") as f:
@@ -225,19 +273,24 @@ def main():
             log(f"session exited with status {status}; its output (dbus, AT-SPI, script stderr):")
             for line in tail.splitlines():
                 log("  " + line)
+            if wayland:
+                with open(os.path.join(workdir, "weston.log"), errors="replace") as f:
+                    log("weston's log:")
+                    for line in f.read()[-3000:].splitlines():
+                        log("  " + line)
     except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - reported as a failing test
         log(f"harness error: {error!r}")
     finally:
-        leftovers = kill_leftovers(keep=(xvfb.pid,) if xvfb else ())
+        leftovers = kill_leftovers(keep=(server.pid,) if server else ())
         if leftovers:
             log("stopped what the session left running: " + ", ".join(leftovers))
-        if xvfb is not None:
-            xvfb.terminate()
+        if server is not None:
+            server.terminate()
             try:
-                xvfb.wait(5)
+                server.wait(5)
             except subprocess.TimeoutExpired:
-                xvfb.kill()
-                xvfb.wait()
+                server.kill()
+                server.wait()
         kill_leftovers()
         relay.pump()
         if relay.partial:
