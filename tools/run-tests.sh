@@ -53,7 +53,8 @@ run_suite () {
 
 # A device's build: the SDK, its examples and unit tests alone, without the inspection and
 # fault-injection API (no hooks compiled in, hap-inspection.h not installed) and without
-# the simulator, GTK or libadwaita.
+# the simulator, GTK or libadwaita; and that SDK installed, with an example built against
+# the installed headers and .pc alone (suite installed).
 run_device_build () {
   dir=_build-device
   if [ ! -d "$dir" ]; then
@@ -62,7 +63,7 @@ run_device_build () {
   ninja -C "$dir" || return 1
   # shellcheck disable=SC2086
   unshare $userns --net --mount --fork sh -c \
-    'mount -t tmpfs tmpfs /run && ip link set lo up && exec meson test -C "$0" --print-errorlogs --num-processes 2 --suite unit' \
+    'mount -t tmpfs tmpfs /run && ip link set lo up && exec meson test -C "$0" --print-errorlogs --num-processes 2 --suite unit --suite installed' \
     "$dir" || status=1
   logs="$logs $dir/meson-logs/testlog.json"
 }
