@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds and runs every test: unit, protocol and desktop-app tests (the end-to-end one
 # leaves screenshots in artifacts/screenshots/), the hap-controller interop suite,
-# the same suite again under ASan+UBSan, and each fuzz target for FUZZ_SECONDS (60).
+# the same suite again under ASan+UBSan, and each fuzz target for FUZZ_SECONDS (60); the
+# device build (SDK only) natively, installed, and cross-built for arm64 under QEMU.
 # Ends with one summary line "tests: N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -73,6 +74,18 @@ run_device_build () {
 [ "$subset" = ci-debian13 ] && suites="--no-suite ble-vm"
 run_suite _build || status=1
 run_device_build || status=1
+# The same device build cross-compiled for arm64, its unit suite under qemu-aarch64
+# (tools/run-tests-arm64.sh: a Debian 12 root with arm64 as a foreign architecture, cached
+# in /var/cache/hap-cross-arm64): on the host system only and as root, like the Flatpak.
+if [ "$subset" = ci-debian13 ]; then
+  :
+elif [ "$(id -u)" = 0 ]; then
+  tools/run-tests-arm64.sh || status=1
+  logs="$logs artifacts/arm64/testlog.json"
+else
+  echo "run-tests: the arm64 cross build needs root: skipped" >&2
+  skipped_arm64=1
+fi
 # The end-to-end UI test's screenshots of the main views, kept as CI artifacts.
 mkdir -p artifacts/screenshots
 cp _build/tests/ui/e2e/screenshots/*.png artifacts/screenshots/ 2>/dev/null &&
@@ -102,10 +115,10 @@ if [ "$subset" != ci-debian13 ]; then
   logs="$logs _fuzz/meson-logs/testlog.json"
 fi
 
-python3 - ${skipped_flatpak:+--skipped-flatpak} $logs <<'PY'
+python3 - ${skipped_flatpak:+--skipped} ${skipped_arm64:+--skipped} $logs <<'PY'
 import json, sys
 passed = failed = skipped = 0
-if sys.argv[1:2] == ["--skipped-flatpak"]:
+while sys.argv[1:2] == ["--skipped"]:
     skipped += 1
     del sys.argv[1]
 for path in sys.argv[1:]:
