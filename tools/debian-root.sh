@@ -47,27 +47,34 @@ debian_root_refresh () {
   for _crt in /usr/local/share/ca-certificates/*.crt; do
     [ -e "$_crt" ] && cp "$_crt" "$1/usr/local/share/ca-certificates/"
   done
-  mkdir -p "$1/build" "$1/mnt/checkout" "$1/proc" "$1/sys" "$1/dev"
+  mkdir -p "$1/build" "$1/mnt/checkout" "$1/proc" "$1/sys" "$1/dev" "$1/.hap-old-root"
 }
 
 # debian_root_run ROOT CHECKOUT [NAME=VALUE...] COMMAND [ARG...]
 #   Runs COMMAND in ROOT with a clean environment (PATH, HOME, LANG, TERM and the
 #   NAME=VALUE given), CHECKOUT read-only at /mnt/checkout, /proc, /sys and /dev. The
 #   mounts live in a private mount namespace: they vanish with it, whatever happens.
+#   ROOT becomes that namespace's "/" (pivot_root, not chroot): in a chroot the kernel
+#   refuses new user namespaces, which tools/cross/in-binfmt-ns.py needs.
 debian_root_run () {
   unshare --mount --propagation private sh -c '
     set -eu
     root=$1 checkout=$2
     shift 2
-    # The root a mount point of its own: the tests'"'"' "unshare --mount" makes "/" private,
-    # which fails on a directory that is not one.
+    # The root a mount point of its own: pivot_root needs one, and so does the tests'"'"'
+    # "unshare --mount", which makes "/" private.
     mount --bind "$root" "$root"
     mount --bind "$checkout" "$root/mnt/checkout"
     mount -o remount,bind,ro "$root/mnt/checkout"
     mount -t proc proc "$root/proc"
     mount --rbind /sys "$root/sys"
     mount --rbind /dev "$root/dev"
-    exec chroot "$root" /usr/bin/env -i \
+    cd "$root"
+    pivot_root . .hap-old-root
+    cd /
+    # The host'"'"'s file systems out of reach (umount: the root'"'"'s own, from here on).
+    umount -l /.hap-old-root
+    exec /usr/bin/env -i \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" "$@"
   ' debian-root "$@"
