@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # debian-root.sh — shared by tools/run-tests-debian13.sh and tools/run-tests-arm64.sh
 # (sourced, POSIX sh): a Debian root made once with debootstrap and kept in a cache, the
 # host's name resolution and certificate authorities copied in on every run, and a

@@ -91,6 +91,8 @@ ninja -C "$dir" -j2
 mode=run-tests
 [ "${1:-}" = --shell ] && mode=shell
 status=0
+# $(echo $packages): the list on one line, spaces squeezed, as the root remembers it.
+# shellcheck disable=SC2086,SC2116
 debian_root_run "$root" "$checkout" \
   HAP_SRC="$src" HAP_PACKAGES="$(echo $packages)" \
   ${HAP_ARM64_CLEAN:+HAP_ARM64_CLEAN=$HAP_ARM64_CLEAN} \

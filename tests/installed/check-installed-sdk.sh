@@ -51,7 +51,7 @@ ldd ./example-lightbulb | grep -q "libhap-glib-1.so.0 => $libdir/" ||
 ./example-lightbulb "$tmp/state" "$code" > "$tmp/out" 2> "$tmp/err" &
 pid=$!
 port=""
-for _ in $(seq 100); do
+for _ in $(seq 300); do
   port=$(sed -n 's/^Serving .* on port \([0-9][0-9]*\)$/\1/p' "$tmp/out")
   [ -n "$port" ] && break
   kill -0 "$pid" 2>/dev/null || break
