@@ -32,7 +32,8 @@ export PKG_CONFIG_PATH
 unset PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR
 case $(pkg-config --cflags libhap-glib-1) in
   *"$tmp/root"*) ;;
-  *) fail "pkg-config's flags do not point into the install: $(pkg-config --cflags libhap-glib-1)" ;;
+  *) fail "pkg-config's flags do not point into the install: $(pkg-config --cflags libhap-glib-1)
+(a build directory made before meson.build set pkgconfig.relocatable=true: meson configure $build -Dpkgconfig.relocatable=true)" ;;
 esac
 
 # A copy of the example alone in an empty directory: no private header can be reached.
