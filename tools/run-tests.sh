@@ -29,8 +29,9 @@ run_suite () {
   if [ ! -d "$dir" ]; then
     meson setup "$dir" -Dwerror=true "$@" || return 1
   else
-    # A build directory from an earlier run gets the options of this one.
-    meson configure "$dir" "$@" > /dev/null || return 1
+    # A build directory from an earlier run gets the options of this one, and the
+    # default options added to meson.build since (meson applies those at setup only).
+    meson configure "$dir" -Dpkgconfig.relocatable=true "$@" > /dev/null || return 1
   fi
   ninja -C "$dir" || return 1
   # hap-controller and hap-nodejs come from the npm registry; everything after runs offline.
@@ -60,6 +61,8 @@ run_device_build () {
   dir=_build-device
   if [ ! -d "$dir" ]; then
     meson setup "$dir" -Dwerror=true -Dsimulator=false -Dinspection=false || return 1
+  else
+    meson configure "$dir" -Dpkgconfig.relocatable=true > /dev/null || return 1
   fi
   ninja -C "$dir" || return 1
   # shellcheck disable=SC2086
