@@ -32,7 +32,7 @@ say () { echo "run-tests-arm64: $*" >&2; }
 die () { say "$*"; exit 1; }
 . tools/debian-root.sh
 
-[ "$(id -u)" = 0 ] || die "run me as root (debootstrap, chroot and mounts need it)"
+[ "$(id -u)" = 0 ] || die "run me as root (debootstrap, namespaces and mounts need it)"
 
 # A stale log from an earlier run must not be counted for this one.
 rm -f "$testlog"
