@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds and runs every test: unit, protocol and desktop-app tests (the end-to-end one
 # leaves screenshots in artifacts/screenshots/), the hap-controller interop suite,
-# the same suite again under ASan+UBSan, and each fuzz target for FUZZ_SECONDS (60).
+# the same suite again under ASan+UBSan, and each fuzz target for FUZZ_SECONDS (60); the
+# device build (SDK only) natively, installed, and cross-built for arm64 under QEMU.
 # Ends with one summary line "tests: N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -28,8 +29,9 @@ run_suite () {
   if [ ! -d "$dir" ]; then
     meson setup "$dir" -Dwerror=true "$@" || return 1
   else
-    # A build directory from an earlier run gets the options of this one.
-    meson configure "$dir" "$@" > /dev/null || return 1
+    # A build directory from an earlier run gets the options of this one, and the
+    # default options added to meson.build since (meson applies those at setup only).
+    meson configure "$dir" -Dpkgconfig.relocatable=true "$@" > /dev/null || return 1
   fi
   ninja -C "$dir" || return 1
   # hap-controller and hap-nodejs come from the npm registry; everything after runs offline.
@@ -53,16 +55,19 @@ run_suite () {
 
 # A device's build: the SDK, its examples and unit tests alone, without the inspection and
 # fault-injection API (no hooks compiled in, hap-inspection.h not installed) and without
-# the simulator, GTK or libadwaita.
+# the simulator, GTK or libadwaita; and that SDK installed, with an example built against
+# the installed headers and .pc alone (suite installed).
 run_device_build () {
   dir=_build-device
   if [ ! -d "$dir" ]; then
     meson setup "$dir" -Dwerror=true -Dsimulator=false -Dinspection=false || return 1
+  else
+    meson configure "$dir" -Dpkgconfig.relocatable=true > /dev/null || return 1
   fi
   ninja -C "$dir" || return 1
   # shellcheck disable=SC2086
   unshare $userns --net --mount --fork sh -c \
-    'mount -t tmpfs tmpfs /run && ip link set lo up && exec meson test -C "$0" --print-errorlogs --num-processes 2 --suite unit' \
+    'mount -t tmpfs tmpfs /run && ip link set lo up && exec meson test -C "$0" --print-errorlogs --num-processes 2 --suite unit --suite installed' \
     "$dir" || status=1
   logs="$logs $dir/meson-logs/testlog.json"
 }
@@ -72,6 +77,18 @@ run_device_build () {
 [ "$subset" = ci-debian13 ] && suites="--no-suite ble-vm"
 run_suite _build || status=1
 run_device_build || status=1
+# The same device build cross-compiled for arm64, its unit suite under qemu-aarch64
+# (tools/run-tests-arm64.sh: a Debian 12 root with arm64 as a foreign architecture, cached
+# in /var/cache/hap-cross-arm64): on the host system only and as root, like the Flatpak.
+if [ "$subset" = ci-debian13 ]; then
+  :
+elif [ "$(id -u)" = 0 ]; then
+  tools/run-tests-arm64.sh || status=1
+  logs="$logs artifacts/arm64/testlog.json"
+else
+  echo "run-tests: the arm64 cross build needs root: skipped" >&2
+  skipped_arm64=1
+fi
 # The end-to-end UI test's screenshots of the main views, kept as CI artifacts.
 mkdir -p artifacts/screenshots
 cp _build/tests/ui/e2e/screenshots/*.png artifacts/screenshots/ 2>/dev/null &&
@@ -103,10 +120,10 @@ if [ "$subset" != ci-debian13 ]; then
   logs="$logs _fuzz/meson-logs/testlog.json"
 fi
 
-python3 - ${skipped_flatpak:+--skipped-flatpak} $logs <<'PY'
+python3 - ${skipped_flatpak:+--skipped} ${skipped_arm64:+--skipped} $logs <<'PY'
 import json, sys
 passed = failed = skipped = 0
-if sys.argv[1:2] == ["--skipped-flatpak"]:
+while sys.argv[1:2] == ["--skipped"]:
     skipped += 1
     del sys.argv[1]
 for path in sys.argv[1:]:
