@@ -101,14 +101,10 @@ value_to_json (GVariant *value)
       node = json_node_init_string (json_node_alloc (), base64);
       return json_to_string (node, FALSE);
     }
-  /* Float values are stored as doubles: 15 digits show 12.3 rather than the exact
-   * 12.300000000000001 json-glib would print. */
+  /* Float values are stored as doubles: the shortest form that reads back shows 12.3
+   * rather than the 12.300000000000001 json-glib would print. */
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE) && isfinite (g_variant_get_double (value)))
-    {
-      char text[G_ASCII_DTOSTR_BUF_SIZE];
-
-      return g_strdup (g_ascii_formatd (text, sizeof text, "%.15g", g_variant_get_double (value)));
-    }
+    return hap_double_to_string (g_variant_get_double (value));
   node = json_gvariant_serialize (value);
   return json_to_string (node, FALSE);
 }

@@ -599,26 +599,6 @@ static const struct {
   { "hardware_revision", "HardwareRevision" },
 };
 
-/* The category an accessory takes from its first service when the file names none
- * (hap-protocol.md §4.14). */
-static const struct {
-  const char *service;
-  int         category;
-} service_categories[] = {
-  { "Fan", 3 }, { "Fanv2", 3 }, { "GarageDoorOpener", 4 }, { "Lightbulb", 5 },
-  { "LockMechanism", 6 }, { "Outlet", 7 }, { "Switch", 8 }, { "Thermostat", 9 },
-  { "TemperatureSensor", 10 }, { "HumiditySensor", 10 }, { "MotionSensor", 10 },
-  { "ContactSensor", 10 }, { "LightSensor", 10 }, { "LeakSensor", 10 },
-  { "OccupancySensor", 10 }, { "SmokeSensor", 10 }, { "CarbonMonoxideSensor", 10 },
-  { "CarbonDioxideSensor", 10 }, { "AirQualitySensor", 10 }, { "SecuritySystem", 11 },
-  { "Door", 12 }, { "Window", 13 }, { "WindowCovering", 14 },
-  { "StatelessProgrammableSwitch", 15 }, { "StatefulProgrammableSwitch", 15 },
-  { "CameraRTPStreamManagement", 17 }, { "CameraOperatingMode", 17 }, { "Doorbell", 18 },
-  { "AirPurifier", 19 }, { "HeaterCooler", 21 }, { "HumidifierDehumidifier", 22 },
-  { "Speaker", 26 }, { "SmartSpeaker", 26 }, { "Valve", 28 }, { "IrrigationSystem", 28 },
-  { "Faucet", 29 }, { "Television", 31 }, { "WiFiRouter", 33 },
-};
-
 int
 _hap_loader_category_from_services (JsonNode *services,
                                     gboolean  has_bridged)
@@ -629,6 +609,7 @@ _hap_loader_category_from_services (JsonNode *services,
     {
       JsonNode *node = json_array_get_element (array, i);
       const HapServiceType *type;
+      int category;
 
       if (!JSON_NODE_HOLDS_OBJECT (node) ||
           !(node = json_object_get_member (json_node_get_object (node), "type")) ||
@@ -638,10 +619,8 @@ _hap_loader_category_from_services (JsonNode *services,
           g_str_equal (type->name, "ProtocolInformation"))
         continue;
 
-      for (guint k = 0; k < G_N_ELEMENTS (service_categories); k++)
-        if (g_str_equal (type->name, service_categories[k].service))
-          return service_categories[k].category;
-      return CATEGORY_OTHER;
+      category = hap_catalog_service_category (type->name);
+      return category >= 0 ? category : CATEGORY_OTHER;
     }
 
   /* A first accessory with nothing of its own but others bridged to it is a bridge. */

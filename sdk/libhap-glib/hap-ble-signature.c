@@ -331,18 +331,11 @@ number_from_bytes (HapFormat     format,
                    const guint8 *data)
 {
   g_autoptr(GVariant) value = hap_ble_value_decode (format, data, hap_ble_format_get_size (format), NULL);
+  double number;
 
-  switch (format)
-    {
-    case HAP_FORMAT_UINT8:  return g_variant_get_byte (value);
-    case HAP_FORMAT_UINT16: return g_variant_get_uint16 (value);
-    case HAP_FORMAT_UINT32: return g_variant_get_uint32 (value);
-    case HAP_FORMAT_UINT64: return (double) g_variant_get_uint64 (value);
-    case HAP_FORMAT_INT:    return g_variant_get_int32 (value);
-    case HAP_FORMAT_FLOAT:  return g_variant_get_double (value);
-    default:
-      g_return_val_if_reached (NAN);
-    }
+  if (value == NULL || !hap_variant_get_number (value, &number))
+    g_return_val_if_reached (NAN);
+  return number;
 }
 
 static gboolean

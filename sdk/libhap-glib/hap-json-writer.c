@@ -97,7 +97,7 @@ void
 hap_json_append_double (GString *out,
                         double   value)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *text = NULL;
 
   g_return_if_fail (out != NULL);
 
@@ -115,19 +115,8 @@ hap_json_append_double (GString *out,
       return;
     }
 
-  /* The shortest %g form that reads back as the same double: 0.1 rather than
-   * 0.10000000000000001, while still round-tripping every value. */
-  for (int precision = 1; precision <= 17; precision++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", precision);
-      g_ascii_formatd (buf, sizeof buf, format, value);
-      if (g_ascii_strtod (buf, NULL) == value)
-        break;
-    }
-
-  g_string_append (out, buf);
+  text = hap_double_to_string (value);
+  g_string_append (out, text);
 }
 
 void

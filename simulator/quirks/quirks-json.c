@@ -11,6 +11,7 @@
  * responses the catalog row names.
  */
 #include "hap-sim-quirk.h"
+#include "hap-sim-json-text.h"
 
 #include <string.h>
 
@@ -358,28 +359,22 @@ static void
 trailing_commas_transform (HapSimQuirk *quirk, HapHttpMessage *request, GByteArray *body)
 {
   g_autoptr(GByteArray) out = g_byte_array_sized_new (body->len + 32);
-  gboolean in_string = FALSE;
   guint8 prev = 0;   /* last byte outside strings that is not whitespace */
 
   for (gsize i = 0; i < body->len; i++)
     {
       guint8 c = body->data[i];
 
-      if (in_string)
+      if (c == '"')
         {
-          g_byte_array_append (out, &c, 1);
-          if (c == '\\' && i + 1 < body->len)
-            g_byte_array_append (out, &body->data[++i], 1);
-          else if (c == '"')
-            {
-              in_string = FALSE;
-              prev = c;
-            }
+          gsize end = hap_sim_json_string_end ((const char *) body->data, body->len, i);
+
+          g_byte_array_append (out, &body->data[i], (guint) (end - i));
+          prev = c;
+          i = end - 1;
           continue;
         }
-      if (c == '"')
-        in_string = TRUE;
-      else if ((c == ']' || c == '}') && prev != 0 && prev != '[' && prev != '{' && prev != ',')
+      if ((c == ']' || c == '}') && prev != 0 && prev != '[' && prev != '{' && prev != ',')
         g_byte_array_append (out, (const guint8 *) ",", 1);
       g_byte_array_append (out, &c, 1);
       if (!g_ascii_isspace (c))
@@ -418,6 +413,7 @@ static const HapSimQuirkParam comments_params[] = {
 /* Strings in single quotes, as a hand-written serializer might produce. A ' inside a
  * string becomes \' and an escaped \" a plain ". json-glib accepts this; Python's json
  * and JSON.parse do not. */
+/* Not hap_sim_json_string_end(): this one rewrites each escape inside the strings. */
 static void
 single_quotes_transform (HapSimQuirk *quirk, HapHttpMessage *request, GByteArray *body)
 {
@@ -664,19 +660,11 @@ has_whitespace_outside_strings (GBytes *bytes)
 {
   gsize len;
   const guint8 *s = g_bytes_get_data (bytes, &len);
-  gboolean in_string = FALSE;
 
   for (gsize i = 0; i < len; i++)
     {
-      if (in_string)
-        {
-          if (s[i] == '\\')
-            i++;
-          else if (s[i] == '"')
-            in_string = FALSE;
-        }
-      else if (s[i] == '"')
-        in_string = TRUE;
+      if (s[i] == '"')
+        i = hap_sim_json_string_end ((const char *) s, len, i) - 1;
       else if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')
         return TRUE;
     }

@@ -574,19 +574,10 @@ bool_as_int_message (HapSimQuirk    *quirk,
 static int
 count_decimals (double v)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *buf = hap_double_to_string (v);
   const char *dot, *exp_mark, *end;
   int digits = 0, exponent = 0;
 
-  for (int precision = 1; precision <= 17; precision++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", precision);
-      g_ascii_formatd (buf, sizeof buf, format, v);
-      if (g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
   exp_mark = strpbrk (buf, "eE");
   end = exp_mark != NULL ? exp_mark : buf + strlen (buf);
   if ((dot = strchr (buf, '.')) != NULL && dot < end)
