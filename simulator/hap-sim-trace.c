@@ -177,7 +177,7 @@ tlv_body_free (TlvBody *body)
   g_free (body);
 }
 
-/* Decides what of one item may be kept (hap-protocol.md §1.2). Salt, PublicKey, Proof,
+/* Decides what of one item may be kept (docs/protocol.md §1.2). Salt, PublicKey, Proof,
  * EncryptedData, Certificate and Signature are key material or ciphertext; FragmentData
  * and FragmentLast wrap pieces of such bodies and SessionID resumes a session (BLE), so
  * they go too. The integers (Method, State, Error, RetryDelay, Permissions, Flags) and

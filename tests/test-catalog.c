@@ -178,7 +178,7 @@ test_catalog_categories (void)
   g_assert_cmpint (hap_catalog_lookup_category ("BRIDGE"), ==, 2);
   g_assert_cmpint (hap_catalog_lookup_category ("TV_STREAMING_STICK"), ==, 36);
 
-  /* Aliases share an id; the canonical name is the one of hap-protocol.md §4.14. */
+  /* Aliases share an id; the canonical name is the one of docs/protocol.md §4.14. */
   g_assert_cmpint (hap_catalog_lookup_category ("ALARM_SYSTEM"), ==, 11);
   g_assert_cmpint (hap_catalog_lookup_category ("SECURITY_SYSTEM"), ==, 11);
   g_assert_cmpstr (hap_catalog_category_name (11), ==, "SECURITY_SYSTEM");

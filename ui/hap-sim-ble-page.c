@@ -135,7 +135,7 @@ show_fields (HapSimBlePage *self, GVariant *fields)
   g_variant_lookup (fields, "cv", "y", &cv);
   hash = g_variant_lookup_value (fields, "setup-hash", G_VARIANT_TYPE_BYTESTRING);
 
-  /* hap-protocol.md §5.6: SF bit 0 set while the accessory has no pairing. */
+  /* docs/protocol.md §5.6: SF bit 0 set while the accessory has no pairing. */
   set_valuef (self->sf_row, "0x%02x · %s", sf, (sf & 0x01) ? _("not paired") : _("paired"));
   set_value (self->adv_device_id_row, device_id);
   category = hap_sim_ui_category_label (acid);
@@ -238,7 +238,7 @@ show_central (HapSimBlePage *self, GVariant *central)
 static const char *
 interval_label (guint32 code)
 {
-  /* hap-protocol.md §5.12: the Broadcast Interval of Characteristic Configuration. */
+  /* docs/protocol.md §5.12: the Broadcast Interval of Characteristic Configuration. */
   switch (code)
     {
     case 1:  return _("every 20 ms");

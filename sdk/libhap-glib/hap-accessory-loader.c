@@ -67,7 +67,7 @@ format_is_integer (HapFormat format)
   return format >= HAP_FORMAT_UINT8 && format <= HAP_FORMAT_INT;
 }
 
-/* hap-protocol.md §4.10: iids are unique across the services and characteristics of
+/* docs/protocol.md §4.10: iids are unique across the services and characteristics of
  * one accessory. */
 static gboolean
 claim_iid (Loader         *self,
@@ -345,7 +345,7 @@ apply_constraints (Loader             *self,
   if (description != NULL)
     hap_characteristic_set_description (characteristic, json_node_get_string (description));
 
-  /* hap-protocol.md §4.7: maxLen up to 256 bytes. */
+  /* docs/protocol.md §4.7: maxLen up to 256 bytes. */
   if (max_len != NULL)
     {
       if (!hap_json_reader_int_in_range (&self->json, max_len, path, "maxLen", 1, 256, error))
@@ -644,7 +644,7 @@ get_category (Loader      *self,
     {
       if ((*out = hap_catalog_lookup_category (json_node_get_string (node))) < 0)
         return hap_json_reader_fail (&self->json, path, "category", error,
-                                      "unknown category “%s” (see hap-protocol.md §4.14)",
+                                      "unknown category “%s” (see docs/protocol.md §4.14)",
                                       json_node_get_string (node));
     }
   else if (hap_json_reader_node_is (node, HAP_JSON_KIND_INTEGER))
@@ -717,7 +717,7 @@ load_aid (Loader         *self,
   JsonNode *node;
   gint64 aid;
 
-  /* hap-protocol.md §4.10: aid 1 is the primary (or bridge) accessory; a bridged one
+  /* docs/protocol.md §4.10: aid 1 is the primary (or bridge) accessory; a bridged one
    * without an aid gets one from the server. */
   if (!hap_json_reader_member (&self->json, object, path, "aid", HAP_JSON_KIND_INTEGER, FALSE,
                                 &node, error) ||
@@ -949,7 +949,7 @@ load_transports (Loader *self, JsonObject *root, HapAccessory *accessory, GError
         return hap_json_reader_fail (&self->json, path, NULL, error, "“%s” is listed twice", name);
       transports |= flag;
     }
-  /* hap-protocol.md §5.1: HAP over BLE has no bridges. */
+  /* docs/protocol.md §5.1: HAP over BLE has no bridges. */
   if ((transports & HAP_TRANSPORT_BLE) && hap_accessory_get_bridged_accessories (accessory) != NULL &&
       hap_accessory_get_bridged_accessories (accessory)->len > 0)
     return hap_json_reader_fail (&self->json, "transports", NULL, error,

@@ -223,7 +223,7 @@ hap_catalog_get_services (guint *n_types)
 }
 
 /* The category an accessory takes from its first service when its file names none
- * (hap-protocol.md §4.14): the accessory loader's default and the editor's suggestion. */
+ * (docs/protocol.md §4.14): the accessory loader's default and the editor's suggestion. */
 static const struct {
   const char *service;
   int         category;

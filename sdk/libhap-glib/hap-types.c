@@ -9,11 +9,11 @@
 #include <math.h>
 #include <string.h>
 
-/* hap-protocol.md §4.11: Apple-defined types are 0000XXXX-0000-1000-8000-0026BB765291. */
+/* docs/protocol.md §4.11: Apple-defined types are 0000XXXX-0000-1000-8000-0026BB765291. */
 #define APPLE_UUID_SUFFIX "-0000-1000-8000-0026BB765291"
 #define UUID_LENGTH 36
 
-/* hap-protocol.md §4.7: string maxLen defaults to 64 (bytes, as the ADK counts them);
+/* docs/protocol.md §4.7: string maxLen defaults to 64 (bytes, as the ADK counts them);
  * data maxDataLen defaults to 2097152. */
 #define DEFAULT_MAX_LEN       64
 #define DEFAULT_MAX_DATA_LEN  2097152
@@ -149,7 +149,7 @@ hap_uuid_normalize (const char *text)
   if (is_full_uuid (text))
     return g_ascii_strup (text, -1);
 
-  /* Short Apple form: the first 32-bit group, 1–8 hex digits (hap-protocol.md §4.11). */
+  /* Short Apple form: the first 32-bit group, 1–8 hex digits (docs/protocol.md §4.11). */
   len = strlen (text);
   if (len == 0 || len > 8)
     return NULL;
@@ -593,7 +593,7 @@ _hap_value_from_json (HapFormat   format,
   switch (format)
     {
     case HAP_FORMAT_BOOL:
-      /* hap-protocol.md §4.7: controllers may write true/false or 1/0. */
+      /* docs/protocol.md §4.7: controllers may write true/false or 1/0. */
       if (type == G_TYPE_BOOLEAN)
         return g_variant_new_boolean (json_node_get_boolean (node));
       if (type == G_TYPE_INT64 && (json_node_get_int (node) == 0 || json_node_get_int (node) == 1))
@@ -675,7 +675,7 @@ _hap_value_from_json (HapFormat   format,
         guchar *data;
         gsize len = 0;
 
-        /* hap-protocol.md §4.7: tlv8 and data travel as base64 strings. */
+        /* docs/protocol.md §4.7: tlv8 and data travel as base64 strings. */
         if (type != G_TYPE_STRING)
           {
             invalid (error, "expected a base64 string, got %s", hap_json_reader_describe_node (node));

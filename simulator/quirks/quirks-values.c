@@ -60,7 +60,7 @@ new_number_node (double value)
   return node;
 }
 
-/* @value of @format as the server writes it in JSON (hap-protocol.md §4.7). */
+/* @value of @format as the server writes it in JSON (docs/protocol.md §4.7). */
 static JsonNode *
 value_to_json (HapFormat  format,
                GVariant  *value)
@@ -120,7 +120,7 @@ type_equal (const char *type,
   return a != NULL && b != NULL && g_str_equal (a, b);
 }
 
-/* Apple-defined types live on Apple's base UUID (hap-protocol.md §4.11). */
+/* Apple-defined types live on Apple's base UUID (docs/protocol.md §4.11). */
 static gboolean
 type_is_apple (const char *type)
 {
