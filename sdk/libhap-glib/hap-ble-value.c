@@ -107,7 +107,8 @@ hap_ble_value_encode (HapFormat  format,
 
 /* The shortest decimal (at most 9 significant digits, which always suffice for a float)
  * that converts back to @f. Controllers and users think of 21.3 °C, not of
- * 21.299999237060547, and the model prints doubles in their shortest form. */
+ * 21.299999237060547, and the model prints doubles in their shortest form. Not
+ * hap_double_to_string(): that one is shortest for a double, this for a float. */
 static double
 float_to_shortest_double (float f)
 {
