@@ -17,7 +17,7 @@ static const char *LAMP =
   "{\"accessories\":[{\"name\":\"Bench Lamp\",\"category\":\"LIGHTBULB\",\"services\":["
   "{\"type\":\"Lightbulb\",\"characteristics\":[{\"type\":\"On\",\"value\":false}]}]}]}";
 
-/* Method 0 (Pair Setup), State 1 (hap-protocol.md §2.2). */
+/* Method 0 (Pair Setup), State 1 (docs/protocol.md §2.2). */
 static const char M1[] = { 0x00, 0x01, 0x00, 0x06, 0x01, 0x01 };
 
 static int

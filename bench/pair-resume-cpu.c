@@ -1,7 +1,7 @@
 /* pair-resume-cpu.c — the accessory's CPU per BLE Pair Resume against a full Pair Verify
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * hap-protocol.md §3.4: a resume costs HKDFs and one AEAD tag, a full verify an X25519
+ * docs/protocol.md §3.4: a resume costs HKDFs and one AEAD tag, a full verify an X25519
  * exchange, an Ed25519 signature and an Ed25519 verification. This times only the
  * accessory's side (hap_pair_verify_handle for M1 and M3, or for resume M1) with the
  * thread's CPU clock, the controller's messages being prepared outside the clock, so

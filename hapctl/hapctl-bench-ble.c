@@ -1,7 +1,7 @@
 /* hapctl-bench-ble.c — `hapctl bench ble:…`: HAP-BLE latencies over one link
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * A BLE accessory serves one central at a time (hap-protocol.md §5.8), so every scenario
+ * A BLE accessory serves one central at a time (docs/protocol.md §5.8), so every scenario
  * runs on the same link, made once: connect, Pair Setup with a new in-memory controller,
  * Pair Verify. pair-verify and pair-resume repeat their procedure on that link (each
  * write to Pair Verify starts a new security session, §5.8), which measures the

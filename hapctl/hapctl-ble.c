@@ -1,5 +1,5 @@
 /* hapctl-ble.c — the HAP-BLE-only parts of hapctl: `discover --ble`, `watch
- * --disconnected` and `broadcast` (hap-protocol.md §5.9–§5.11)
+ * --disconnected` and `broadcast` (docs/protocol.md §5.9–§5.11)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hapctl.h"

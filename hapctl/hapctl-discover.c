@@ -1,4 +1,4 @@
-/* hapctl-discover.c — `hapctl discover`: browse _hap._tcp with Avahi (hap-protocol.md §4.13);
+/* hapctl-discover.c — `hapctl discover`: browse _hap._tcp with Avahi (docs/protocol.md §4.13);
  * `--ble` is in hapctl-ble.c
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -138,7 +138,7 @@ hapctl_connect (HapControllerConnection *connection, const char *address, GError
 }
 
 /* Connects to @address; @verify secures the connection too (over BLE with Pair Resume
- * when the controller has a ticket, hap-protocol.md §3.4). */
+ * when the controller has a ticket, docs/protocol.md §3.4). */
 HapControllerConnection *
 hapctl_open (const char *address, gboolean verify, GError **error)
 {
@@ -412,7 +412,7 @@ cmd_accessories (int argc, char **argv)
   return 0;
 }
 
-/* The database as the device answered GET /accessories (hap-protocol.md §4.10), as the
+/* The database as the device answered GET /accessories (docs/protocol.md §4.10), as the
  * bare array aiohomekit and Home Assistant record: what hap-simulator loads as a dump. */
 static int
 cmd_clone (int argc, char **argv)
@@ -637,7 +637,7 @@ cmd_watch (int argc, char **argv)
       g_autoptr(JsonNode) event = hap_controller_connection_wait_event (connection, 200, NULL, &error);
       JsonArray *list;
 
-      /* hap-protocol.md §5.8: a BLE accessory ends a secure session after 30 s without a
+      /* docs/protocol.md §5.8: a BLE accessory ends a secure session after 30 s without a
        * procedure, and the link with it; a watch connects again (resuming) and goes on. */
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) &&
           hap_controller_connection_is_ble (connection))

@@ -765,7 +765,7 @@ find_claimant (HapSimAccessory *self, const char *key, const char **held_adapter
   return NULL;
 }
 
-/* hap-protocol.md §5.1 (ble-bluez.md §1.1): bluetoothd merges every GATT application
+/* docs/protocol.md §5.1 (ble-bluez.md §1.1): bluetoothd merges every GATT application
  * of an adapter into one database, so an adapter carries one HAP-BLE accessory. */
 static gboolean
 claim_adapter (HapSimAccessory *self, GError **error)
@@ -875,7 +875,7 @@ hap_sim_accessory_set_transports (HapSimAccessory *self, HapTransportFlags trans
   old = hap_accessory_get_transports (self->accessory);
   if (transports == old)
     return TRUE;
-  /* The database changes with BLE (its pairing service, hap-protocol.md §5.8): the
+  /* The database changes with BLE (its pairing service, docs/protocol.md §5.8): the
    * accessory starts again, as a device does after such a firmware change. */
   running = self->server != NULL;
   if (running)
@@ -1108,7 +1108,7 @@ hap_sim_accessory_factory_reset (HapSimAccessory *self, GError **error)
   gboolean was_running = self->server != NULL;
 
   hap_sim_accessory_stop (self);
-  /* hap-protocol.md §2.5: a new device ID, keys and setup code, no pairings. */
+  /* docs/protocol.md §2.5: a new device ID, keys and setup code, no pairings. */
   if (!remove_state_dir (self->state_dir, error))
     return FALSE;
   g_message ("%s: factory reset", self->id);

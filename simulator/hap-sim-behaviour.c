@@ -86,16 +86,9 @@ format_is_numeric (HapFormat format)
 static double
 number_get (GVariant *value)
 {
-  switch (g_variant_classify (value))
-    {
-    case G_VARIANT_CLASS_BYTE:   return g_variant_get_byte (value);
-    case G_VARIANT_CLASS_UINT16: return g_variant_get_uint16 (value);
-    case G_VARIANT_CLASS_UINT32: return g_variant_get_uint32 (value);
-    case G_VARIANT_CLASS_UINT64: return (double) g_variant_get_uint64 (value);
-    case G_VARIANT_CLASS_INT32:  return g_variant_get_int32 (value);
-    case G_VARIANT_CLASS_DOUBLE: return g_variant_get_double (value);
-    default:                     return 0;
-    }
+  double number;
+
+  return hap_variant_get_number (value, &number) ? number : 0;
 }
 
 /* @v is within the characteristic's range already. */

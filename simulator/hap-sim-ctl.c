@@ -91,7 +91,7 @@ value_to_json (GVariant *value)
 {
   g_autoptr(JsonNode) node = NULL;
 
-  /* Data and TLV8 values are base64 on the wire (hap-protocol.md §4.7): show them so. */
+  /* Data and TLV8 values are base64 on the wire (docs/protocol.md §4.7): show them so. */
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
     {
       gsize len = 0;
@@ -101,14 +101,10 @@ value_to_json (GVariant *value)
       node = json_node_init_string (json_node_alloc (), base64);
       return json_to_string (node, FALSE);
     }
-  /* Float values are stored as doubles: 15 digits show 12.3 rather than the exact
-   * 12.300000000000001 json-glib would print. */
+  /* Float values are stored as doubles: the shortest form that reads back shows 12.3
+   * rather than the 12.300000000000001 json-glib would print. */
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE) && isfinite (g_variant_get_double (value)))
-    {
-      char text[G_ASCII_DTOSTR_BUF_SIZE];
-
-      return g_strdup (g_ascii_formatd (text, sizeof text, "%.15g", g_variant_get_double (value)));
-    }
+    return hap_double_to_string (g_variant_get_double (value));
   node = json_gvariant_serialize (value);
   return json_to_string (node, FALSE);
 }
@@ -803,7 +799,7 @@ cmd_quirk (Ctl *ctl, int argc, char **argv)
 
 /* ---- Bluetooth LE ----------------------------------------------------------------- */
 
-/* Broadcast interval codes (hap-protocol.md §5.12, Broadcast Interval). */
+/* Broadcast interval codes (docs/protocol.md §5.12, Broadcast Interval). */
 static const char *
 interval_name (guint32 code)
 {
@@ -831,7 +827,7 @@ compare_broadcasts (gconstpointer a, gconstpointer b)
 }
 
 /* The advertisement as on the air (hex) and its status flags, decoded
- * (hap-protocol.md §5.2: bit 0 set while unpaired). */
+ * (docs/protocol.md §5.2: bit 0 set while unpaired). */
 static void
 print_advertisement (GVariant *ble)
 {
@@ -924,7 +920,7 @@ cmd_ble (Ctl *ctl, int argc, char **argv)
       for (guint i = 0; i < items->len; i++)
         {
           const Broadcast *b = &g_array_index (items, Broadcast, i);
-          /* A HAP-BLE accessory has aid 1 (hap-protocol.md §5.3). */
+          /* A HAP-BLE accessory has aid 1 (docs/protocol.md §5.3). */
           g_string_append_printf (text, _("%s1.%u every %s"), i ? ", " : "", b->iid, interval_name (b->interval));
         }
       g_print (_("broadcasts      %s\n"), text->str);

@@ -108,7 +108,7 @@ characteristic_type_name (HapCharacteristic *characteristic)
   return type ? type->name : hap_characteristic_get_type_uuid (characteristic);
 }
 
-/* The wire strings of hap-protocol.md §4.10, in the order HAP lists them. */
+/* The wire strings of docs/protocol.md §4.10, in the order HAP lists them. */
 static GVariant *
 perms_to_variant (HapPerms perms)
 {

@@ -176,7 +176,7 @@ adapter_taken (GPtrArray *accessories, const char *adapter)
   return FALSE;
 }
 
-/* One adapter carries one HAP-BLE accessory (hap-protocol.md §5.1): each BLE accessory
+/* One adapter carries one HAP-BLE accessory (docs/protocol.md §5.1): each BLE accessory
  * gets the first adapter of the list that no other one (added, or @pending in the same
  * workspace) was given. With the list used up it gets none ("the first usable"), which
  * the claims refuse while another accessory serves BLE: it then says what to do. */

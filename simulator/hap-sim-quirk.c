@@ -107,17 +107,7 @@ variant_to_double (GVariant *value, double *out)
       *out = g_ascii_strtod (text, &end);
       return *text != '\0' && end != NULL && *end == '\0';
     }
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))  *out = g_variant_get_double (value);
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTE))   *out = g_variant_get_byte (value);
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT16))  *out = g_variant_get_int16 (value);
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT16)) *out = g_variant_get_uint16 (value);
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))  *out = g_variant_get_int32 (value);
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32)) *out = g_variant_get_uint32 (value);
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))  *out = (double) g_variant_get_int64 (value);
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64)) *out = (double) g_variant_get_uint64 (value);
-  else
-    return FALSE;
-  return TRUE;
+  return hap_variant_get_number (value, out);
 }
 
 /* A whole number given where text is wanted (an iid typed on the command line, or

@@ -18,7 +18,7 @@
 /* A value longer than this is shown by its start ("truncated"). */
 #define MAX_SHOWN_VALUE 4096
 
-/* hap-protocol.md §5.3, §5.6, §5.7: the Additional Parameter types of the PDU bodies,
+/* docs/protocol.md §5.3, §5.6, §5.7: the Additional Parameter types of the PDU bodies,
  * and the two namespaces of their own for the configuration procedures. */
 static const char * const param_names[] = {
   [0x01] = "Value",                     [0x02] = "AdditionalAuthorizationData",

@@ -121,7 +121,7 @@ tlv_body_free (TlvBody *body)
   g_free (body);
 }
 
-/* Decides what of one item may be kept (hap-protocol.md §1.2). Salt, PublicKey, Proof,
+/* Decides what of one item may be kept (docs/protocol.md §1.2). Salt, PublicKey, Proof,
  * EncryptedData, Certificate and Signature are key material or ciphertext; FragmentData
  * and FragmentLast wrap pieces of such bodies and SessionID resumes a session (BLE), so
  * they go too. The integers (Method, State, Error, RetryDelay, Permissions, Flags) and
@@ -773,7 +773,9 @@ _hap_sim_trace_append_pairing_tlv (GString      *out,
  * used here on purpose: it accepts single quotes, comments, hex numbers and trailing
  * garbage after the first value, and reads integers beyond int64 wrongly — a trace must
  * show exactly what a controller would have to parse, so a body that only json-glib
- * would accept is shown as text instead. Returns FALSE when @p does not start a value. */
+ * would accept is shown as text instead. Returns FALSE when @p does not start a value.
+ * A validator, so not hap_sim_json_string_end(), which only skips the strings of text
+ * it trusts; nor hap_json_check_depth(), which follows json-glib's lenient rules. */
 typedef struct
 {
   const char *p, *end;

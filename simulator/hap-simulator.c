@@ -243,7 +243,7 @@ remove_tree (const char *path, GError **error)
 }
 
 /* Factory reset: the accessory's state directory goes; the next start creates a new
- * device ID, keys and setup code (hap-protocol.md §2.5) with no pairings. */
+ * device ID, keys and setup code (docs/protocol.md §2.5) with no pairings. */
 static int
 run_factory_reset (const char *state_dir, char **files)
 {

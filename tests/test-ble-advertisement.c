@@ -1,5 +1,5 @@
 /* test-ble-advertisement.c — HAP-BLE advertisements, encrypted notifications, broadcast
- * key and GSN arithmetic (hap-protocol.md §2.3, §2.4, §5.9–§5.11)
+ * key and GSN arithmetic (docs/protocol.md §2.3, §2.4, §5.9–§5.11)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-ble-advertisement-private.h"
@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* Device A1:B2:C3:D4:E5:F6, category 5 (lightbulb), GSN 0x1234, CN 3, not paired.
- * Setup hash of setup id 7OSX (hap-protocol.md §2.4), obtained with
+ * Setup hash of setup id 7OSX (docs/protocol.md §2.4), obtained with
  *   printf '7OSXA1:B2:C3:D4:E5:F6' | sha512sum     → 12f87570…
  * Fields by hand from §5.9: TY 06, STL 31 (subtype 1, length 17), SF 01, device id,
  * ACID 05 00, GSN 34 12, CN 03, CV 02, SH. */
@@ -26,7 +26,7 @@ static const guint8 ad_without_hash[] = {
   0x06, 0x2D, 0x00, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6, 0x05, 0x00, 0x34, 0x12, 0x03, 0x02,
 };
 
-/* hap-protocol.md §2.3: broadcast key from shared secret 00 01 … 1F and controller LTPK
+/* docs/protocol.md §2.3: broadcast key from shared secret 00 01 … 1F and controller LTPK
  * 20 21 … 3F, and an encrypted notification under it (advertising id A1…F6, GSN 0x1235,
  * iid 0x0033, bool value 1), both computed independently with Python's `cryptography`
  * (OpenSSL): HKDF(SHA512, length=32, salt=ltpk, info=b"Broadcast-Encryption-Key"),
@@ -75,7 +75,7 @@ test_build (void)
                    advertisement_with_hash, sizeof advertisement_with_hash);
 }
 
-/* hap-protocol.md §2.4: the hash covers the device id string, e.g. for the all-zero id
+/* docs/protocol.md §2.4: the hash covers the device id string, e.g. for the all-zero id
  *   printf '7OSX00:00:00:00:00:00' | sha512sum     → fe6ee7ed… */
 static void
 test_setup_hash (void)
@@ -197,7 +197,7 @@ vector_notification (HapBleEncryptedNotification *n)
   hap_ble_encrypted_notification_set_value (n, HAP_FORMAT_BOOL, on);
 }
 
-/* hap-protocol.md §5.10: the accessory's payload matches the independent vector, and a
+/* docs/protocol.md §5.10: the accessory's payload matches the independent vector, and a
  * controller opens it knowing only a GSN window. */
 static void
 test_notification_vector (void)
@@ -341,7 +341,7 @@ test_notification_round_trip (void)
   }
 }
 
-/* hap-protocol.md §5.11: 1 … 65535, then 1 again, never 0. */
+/* docs/protocol.md §5.11: 1 … 65535, then 1 again, never 0. */
 static void
 test_gsn (void)
 {
@@ -366,7 +366,7 @@ test_gsn (void)
   g_assert_cmpuint (hap_ble_gsn_distance (65000, 10), ==, 545);
 }
 
-/* hap-protocol.md §5.10: the key generated at GSN g is valid through g + 32766 and gone
+/* docs/protocol.md §5.10: the key generated at GSN g is valid through g + 32766 and gone
  * after the 32767th increment (ADK: expirationGSN = g + 32767 − 1, wrapping by 65535). */
 static void
 test_key_expiry (void)

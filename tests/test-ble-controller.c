@@ -77,7 +77,7 @@ wire_database (HapAccessory *accessory)
 }
 
 /* The differences BLE cannot avoid, removed from the IP answer: no "wr" permission bit
- * (BLE writes can always answer, hap-protocol.md §5.4), no maxDataLen, no integer step
+ * (BLE writes can always answer, docs/protocol.md §5.4), no maxDataLen, no integer step
  * of 1 (§5.3 leaves steps ≤ 1 out for integers), valid values only for uint8 (§5.3:
  * they are bytes), units outside the five BLE codes (§5.5), and event-only
  * characteristics, whose null value IP writes, have no value to read. */
@@ -564,7 +564,7 @@ test_store_malformed (gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  /* Every sample but the bridges (BLE has no bridges, hap-protocol.md §5.1). */
+  /* Every sample but the bridges (BLE has no bridges, docs/protocol.md §5.1). */
   static const char *const files[] = {
     "air-purifier.json", "camera.json", "doorbell.json", "fan.json", "garage-door.json", "heater-cooler.json",
     "humidifier.json", "irrigation.json", "lightbulb.json", "lock.json", "outlet.json", "security-system.json",

@@ -1,4 +1,4 @@
-/* test-ble-pdu.c — HAP-BLE PDU framing (hap-protocol.md §5.2, §5.3, §5.7)
+/* test-ble-pdu.c — HAP-BLE PDU framing (docs/protocol.md §5.2, §5.3, §5.7)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-ble-pdu-private.h"
@@ -72,7 +72,7 @@ assemble_response (GPtrArray      *fragments,
     }
 }
 
-/* hap-protocol.md §5.2: names of every opcode and status, unknown ones NULL. */
+/* docs/protocol.md §5.2: names of every opcode and status, unknown ones NULL. */
 static void
 test_names (void)
 {
@@ -98,7 +98,7 @@ test_names (void)
   g_assert_false (hap_ble_opcode_is_service_level (0x42));
 }
 
-/* hap-protocol.md §5.2: exact first-fragment bytes, written out by hand. */
+/* docs/protocol.md §5.2: exact first-fragment bytes, written out by hand. */
 static void
 test_exact_bytes (void)
 {
@@ -195,7 +195,7 @@ expected_fragments (gsize body_len,
   return 1 + (guint) ((body_len - first + (max - 2) - 1) / (max - 2));
 }
 
-/* hap-protocol.md §5.7: every size at several fragment limits: each fragment within the
+/* docs/protocol.md §5.7: every size at several fragment limits: each fragment within the
  * limit, the first carrying the header, continuations carrying 0x80/0x82 ‖ TID. */
 static void
 test_fragment_sizes (void)
@@ -402,7 +402,7 @@ test_malformed (gconstpointer data)
   g_assert_cmpint (result, ==, HAP_BLE_PDU_COMPLETE);
 }
 
-/* hap-protocol.md §5.7: a new first fragment while a PDU is incomplete is reported, the
+/* docs/protocol.md §5.7: a new first fragment while a PDU is incomplete is reported, the
  * old PDU dropped and the fragment left to the caller, who may feed it again. */
 static void
 test_interrupted (void)
@@ -442,7 +442,7 @@ test_interrupted (void)
   g_assert_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA);
 }
 
-/* hap-protocol.md §5.7 (ADK): empty continuations carry no data; while assembling they
+/* docs/protocol.md §5.7 (ADK): empty continuations carry no data; while assembling they
  * change nothing, and right after a complete PDU with its TID they are ignored. */
 static void
 test_empty_continuations (void)
@@ -524,7 +524,7 @@ test_body_limit (void)
   g_assert_error (error, HAP_ERROR, HAP_ERROR_TOO_LARGE);
 }
 
-/* hap-protocol.md §5.3: fixed two-byte little-endian parameters. */
+/* docs/protocol.md §5.3: fixed two-byte little-endian parameters. */
 static void
 test_tlv_le16 (void)
 {

@@ -1,5 +1,5 @@
 /* test-ble-signature.c — Characteristic and Service Signature Read bodies
- * (hap-protocol.md §5.3–§5.6)
+ * (docs/protocol.md §5.3–§5.6)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-accessory.h"
@@ -13,10 +13,10 @@
 #include <string.h>
 
 /* 0000XXXX-0000-1000-8000-0026BB765291 in BLE order: the 16 bytes reversed
- * (hap-protocol.md §4.11), so the short id XX comes 13th, little-endian. */
+ * (docs/protocol.md §4.11), so the short id XX comes 13th, little-endian. */
 #define APPLE_UUID(x) 0x91, 0x52, 0x76, 0xBB, 0x26, 0x00, 0x00, 0x80, 0x00, 0x10, 0x00, 0x00, (x), 0x00, 0x00, 0x00
 
-/* hap-protocol.md §5.3–§5.5 by hand. Each item is type ‖ length ‖ value. The properties
+/* docs/protocol.md §5.3–§5.5 by hand. Each item is type ‖ length ‖ value. The properties
  * come from §5.4: pr 0x0010, pw 0x0020, ev 0x0080 + 0x0100 + broadcast 0x0200. */
 
 /* On (25), bool, pr pw ev, in Lightbulb (43) iid 0x30; no unit, range or step. */
@@ -41,7 +41,7 @@ static const guint8 brightness_signature[] = {
 };
 
 /* Current Temperature (11), float, pr ev, celsius, in Temperature Sensor (8A) iid 0x50.
- * The catalog (HAP-NodeJS metadata, hap-protocol.md §6.2) gives −270 … 100 step 0.1:
+ * The catalog (HAP-NodeJS metadata, docs/protocol.md §6.2) gives −270 … 100 step 0.1:
  * −270.0f = 0xC3870000, 100.0f = 0x42C80000, 0.1f = 0x3DCCCCCD, each LE. */
 static const guint8 temperature_signature[] = {
   0x04, 0x10, APPLE_UUID (0x11),
@@ -510,7 +510,7 @@ test_parse_errors (gconstpointer data)
     g_error ("%s: message \"%s\" lacks \"%s\"", bad->name, error->message, bad->message);
 }
 
-/* hap-protocol.md §5.6: Service Signature Read bodies, by hand. */
+/* docs/protocol.md §5.6: Service Signature Read bodies, by hand. */
 static void
 test_service_signature (Fixture       *f,
                         gconstpointer  data)

@@ -1,5 +1,5 @@
 /* test-ble-value.c — HAP-BLE values, properties, presentation formats and UUID bytes
- * (hap-protocol.md §5.4, §5.5, §4.11)
+ * (docs/protocol.md §5.4, §5.5, §4.11)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-ble-value-private.h"
@@ -30,7 +30,7 @@ assert_encodes (HapFormat     format,
   g_assert_true (g_variant_equal (back, held));
 }
 
-/* hap-protocol.md §5.5: every format's bytes, written out by hand (little-endian; float
+/* docs/protocol.md §5.5: every format's bytes, written out by hand (little-endian; float
  * bit patterns checked with Python's struct.pack('<f', …)). */
 static void
 test_encode_decode (void)
@@ -117,7 +117,7 @@ assert_decode_fails (HapFormat     format,
     g_error ("message \"%s\" lacks \"%s\"", error->message, message);
 }
 
-/* hap-protocol.md §5.5: exact sizes, bool 0/1 only, strings UTF-8 without NUL. */
+/* docs/protocol.md §5.5: exact sizes, bool 0/1 only, strings UTF-8 without NUL. */
 static void
 test_decode_errors (void)
 {
@@ -152,7 +152,7 @@ test_decode_errors (void)
   g_assert_cmpuint (hap_ble_format_get_size (HAP_FORMAT_DATA), ==, 0);
 }
 
-/* hap-protocol.md §5.4: the properties bitfield from perms, by hand. */
+/* docs/protocol.md §5.4: the properties bitfield from perms, by hand. */
 static void
 test_properties (void)
 {
@@ -187,7 +187,7 @@ test_properties (void)
   g_assert_false (hap_ble_format_can_broadcast (HAP_FORMAT_STRING));
 }
 
-/* hap-protocol.md §5.5: format codes and units in the 7-byte descriptor. */
+/* docs/protocol.md §5.5: format codes and units in the 7-byte descriptor. */
 static void
 test_presentation_format (void)
 {
@@ -254,7 +254,7 @@ test_presentation_format (void)
   g_clear_error (&error);
 }
 
-/* hap-protocol.md §4.11: BLE carries UUIDs as the canonical bytes reversed. */
+/* docs/protocol.md §4.11: BLE carries UUIDs as the canonical bytes reversed. */
 static void
 test_uuid_bytes (void)
 {

@@ -178,7 +178,7 @@ test_catalog_categories (void)
   g_assert_cmpint (hap_catalog_lookup_category ("BRIDGE"), ==, 2);
   g_assert_cmpint (hap_catalog_lookup_category ("TV_STREAMING_STICK"), ==, 36);
 
-  /* Aliases share an id; the canonical name is the one of hap-protocol.md §4.14. */
+  /* Aliases share an id; the canonical name is the one of docs/protocol.md §4.14. */
   g_assert_cmpint (hap_catalog_lookup_category ("ALARM_SYSTEM"), ==, 11);
   g_assert_cmpint (hap_catalog_lookup_category ("SECURITY_SYSTEM"), ==, 11);
   g_assert_cmpstr (hap_catalog_category_name (11), ==, "SECURITY_SYSTEM");
@@ -376,6 +376,122 @@ test_json_values (void)
     }
 }
 
+/* Issue 16: the loader's default category and the editor's suggestion come from here. */
+static void
+test_service_category (void)
+{
+  g_assert_cmpint (hap_catalog_service_category ("Lightbulb"), ==, 5);
+  g_assert_cmpint (hap_catalog_service_category ("Fanv2"), ==, 3);
+  g_assert_cmpint (hap_catalog_service_category ("TemperatureSensor"), ==, 10);
+  g_assert_cmpint (hap_catalog_service_category ("AirQualitySensor"), ==, 10);
+  g_assert_cmpint (hap_catalog_service_category ("Thermostat"), ==,
+                   hap_catalog_lookup_category ("THERMOSTAT"));
+  g_assert_cmpint (hap_catalog_service_category ("Television"), ==, 31);
+  /* No suggestion: the caller's default (OTHER, or BRIDGE) applies. */
+  g_assert_cmpint (hap_catalog_service_category ("AccessoryInformation"), ==, -1);
+  g_assert_cmpint (hap_catalog_service_category ("Battery"), ==, -1);
+  g_assert_cmpint (hap_catalog_service_category ("lightbulb"), ==, -1);
+  g_assert_cmpint (hap_catalog_service_category (""), ==, -1);
+
+  /* Every suggestion is a category the catalog can name. */
+  {
+    guint n = 0;
+    const HapServiceType *services = hap_catalog_get_services (&n);
+
+    for (guint i = 0; i < n; i++)
+      {
+        int category = hap_catalog_service_category (services[i].name);
+
+        if (category >= 0)
+          g_assert_nonnull (hap_catalog_category_name (category));
+      }
+  }
+}
+
+static void
+assert_round_trip (double value, const char *expected)
+{
+  g_autofree char *text = hap_double_to_string (value);
+
+  g_assert_cmpstr (text, ==, expected);
+  g_assert_true (g_ascii_strtod (text, NULL) == value);
+}
+
+static void
+test_double_to_string (void)
+{
+  g_autofree char *third = NULL;
+  g_autofree char *nan_text = hap_double_to_string (NAN);
+  g_autofree char *inf_text = hap_double_to_string (-INFINITY);
+  double sum = 0.1 + 0.2;
+
+  assert_round_trip (0.1, "0.1");
+  assert_round_trip (1e-7, "1e-07");
+  assert_round_trip (21.5, "21.5");
+  assert_round_trip (-21.7, "-21.7");
+  assert_round_trip (100, "100");
+  assert_round_trip (-4096, "-4096");
+  assert_round_trip (9007199254740991.0, "9007199254740991");
+  assert_round_trip (1e300, "1e+300");
+  /* Not 0.3: the shortest text that is still this double. */
+  assert_round_trip (sum, "0.30000000000000004");
+
+  /* 1/3: 16 digits, not the 17 of %.17g (0.33333333333333331). */
+  third = hap_double_to_string (1.0 / 3.0);
+  g_assert_cmpstr (third, ==, "0.3333333333333333");
+  g_assert_true (g_ascii_strtod (third, NULL) == 1.0 / 3.0);
+
+  /* The smallest and largest doubles survive too. */
+  {
+    g_autofree char *min = hap_double_to_string (G_MINDOUBLE);
+    g_autofree char *max = hap_double_to_string (G_MAXDOUBLE);
+
+    g_assert_true (g_ascii_strtod (min, NULL) == G_MINDOUBLE);
+    g_assert_true (g_ascii_strtod (max, NULL) == G_MAXDOUBLE);
+  }
+
+  g_assert_cmpstr (nan_text, ==, "nan");
+  g_assert_cmpstr (inf_text, ==, "-inf");
+}
+
+static void
+test_variant_get_number (void)
+{
+  struct { GVariant *value; double expected; } numbers[] = {
+    { g_variant_new_byte (200), 200 },
+    { g_variant_new_int16 (-300), -300 },
+    { g_variant_new_uint16 (65535), 65535 },
+    { g_variant_new_int32 (G_MININT32), G_MININT32 },
+    { g_variant_new_uint32 (G_MAXUINT32), G_MAXUINT32 },
+    { g_variant_new_int64 (-((gint64) 1 << 53)), -9007199254740992.0 },
+    { g_variant_new_uint64 (G_MAXUINT64), 18446744073709551616.0 },
+    { g_variant_new_double (21.5), 21.5 },
+  };
+  GVariant *others[] = {
+    g_variant_new_boolean (TRUE),
+    g_variant_new_string ("21.5"),
+    g_variant_new_bytestring ("1"),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+    {
+      g_autoptr(GVariant) value = g_variant_ref_sink (numbers[i].value);
+      double number = -1;
+
+      g_assert_true (hap_variant_get_number (value, &number));
+      g_assert_cmpfloat (number, ==, numbers[i].expected);
+      g_assert_true (hap_variant_get_number (value, NULL));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      g_autoptr(GVariant) value = g_variant_ref_sink (others[i]);
+      double number = 42;
+
+      g_assert_false (hap_variant_get_number (value, &number));
+      g_assert_cmpfloat (number, ==, 42);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -387,7 +503,10 @@ main (int   argc,
   g_test_add_func ("/catalog/service-lookup", test_catalog_service_lookup);
   g_test_add_func ("/catalog/consistency", test_catalog_consistency);
   g_test_add_func ("/catalog/categories", test_catalog_categories);
+  g_test_add_func ("/catalog/service-category", test_service_category);
   g_test_add_func ("/types/uuid-forms", test_uuid_forms);
+  g_test_add_func ("/types/double-to-string", test_double_to_string);
+  g_test_add_func ("/types/variant-get-number", test_variant_get_number);
   g_test_add_func ("/types/formats-and-perms", test_formats_and_perms);
   g_test_add_func ("/json/strings", test_json_strings);
   g_test_add_func ("/json/values", test_json_values);

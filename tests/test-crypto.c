@@ -111,7 +111,7 @@ test_hkdf_one_block (void)
               "d6e4daa965bb30aba641f5b977d26f0184264ad621bf514ec865459e");
 }
 
-/* The string form HAP uses everywhere (hap-protocol.md §2.3); no NUL is hashed. */
+/* The string form HAP uses everywhere (docs/protocol.md §2.3); no NUL is hashed. */
 static void
 test_hkdf_str (void)
 {
@@ -167,7 +167,7 @@ test_aead_rfc8439 (void)
 }
 
 /* The RFC 8439 key, AAD and plaintext with HAP nonce "PS-Msg05", i.e. the IETF nonce
- * 00 00 00 00 ‖ "PS-Msg05" (hap-protocol.md §0). */
+ * 00 00 00 00 ‖ "PS-Msg05" (docs/protocol.md §0). */
 static void
 test_aead_hap_nonce (void)
 {
@@ -238,7 +238,7 @@ test_aead_tamper (void)
   g_assert_true (hap_aead_decrypt (key, nonce, aad, sizeof aad, sealed, sizeof sealed, opened));
 }
 
-/* hap-protocol.md §0: a counter n becomes 00000000 ‖ LE64(n). */
+/* docs/protocol.md §0: a counter n becomes 00000000 ‖ LE64(n). */
 static void
 test_nonce_counter (void)
 {

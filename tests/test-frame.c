@@ -1,4 +1,4 @@
-/* test-frame.c — HAP/IP encrypted framing (hap-protocol.md §3.3)
+/* test-frame.c — HAP/IP encrypted framing (docs/protocol.md §3.3)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-frame-private.h"
@@ -137,7 +137,7 @@ test_frame_counts (void)
   g_assert_cmpuint (frame_len_at (wire, 3), ==, 10);
 }
 
-/* hap-protocol.md §0/§3.3: nonce = 00000000 ‖ LE64(counter), AAD = LE16(len). The codec
+/* docs/protocol.md §0/§3.3: nonce = 00000000 ‖ LE64(counter), AAD = LE16(len). The codec
  * must produce exactly what libsodium gives for those inputs, frame after frame, across
  * separate encrypt calls. */
 static void

@@ -298,7 +298,7 @@ test_value_from_json (void)
   g_autoptr(HapCharacteristic) data = hap_characteristic_new_custom ("2009", HAP_FORMAT_DATA, HAP_PERM_PAIRED_WRITE);
   g_autoptr(HapCharacteristic) brightness = hap_characteristic_new ("Brightness");
 
-  /* hap-protocol.md §4.7: bool accepts true/false/0/1. */
+  /* docs/protocol.md §4.7: bool accepts true/false/0/1. */
   assert_json_ok (on, "true", "true");
   assert_json_ok (on, "false", "false");
   assert_json_ok (on, "1", "true");
@@ -427,7 +427,7 @@ test_accessory_json (void)
   services = json_object_get_array_member (object, "services");
   g_assert_cmpuint (json_array_get_length (services), ==, 3);
 
-  /* Accessory Information, hap-protocol.md §4.10. */
+  /* Accessory Information, docs/protocol.md §4.10. */
   service = json_array_get_object_element (services, 0);
   g_assert_cmpint (json_object_get_int_member (service, "iid"), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (service, "type"), ==, "3E");
@@ -551,7 +551,7 @@ test_characteristic_json_flags (void)
   hap_characteristic_set_iid (button, 10);
   hap_characteristic_set_value (brightness, g_variant_new_int32 (42), NULL);
 
-  /* GET /characteristics answers (hap-protocol.md §4.5). */
+  /* GET /characteristics answers (docs/protocol.md §4.5). */
   _hap_characteristic_append_json (brightness, out, HAP_JSON_AID | HAP_JSON_VALUE, NULL, FALSE);
   g_assert_cmpstr (out->str, ==, "{\"aid\":1,\"iid\":9,\"value\":42}");
 

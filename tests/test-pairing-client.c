@@ -539,7 +539,7 @@ test_with_auth (Fixture *f, gconstpointer data)
   g_assert_false (f->session.transient);
 }
 
-/* ---- BLE Pair Resume (hap-protocol.md §3.4) ---- */
+/* ---- BLE Pair Resume (docs/protocol.md §3.4) ---- */
 
 /* A full verify on a resumable (BLE) session; returns the controller's ticket. */
 static void

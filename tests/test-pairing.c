@@ -128,7 +128,7 @@ test_write_response (Fixture *f, gconstpointer data)
 
   pair_admin (f);
   bri = hap_test_client_find_iid (f->admin, 1, "8");
-  /* hap-protocol.md §4.6: "r" asks for the value back → 207 with status and value. */
+  /* docs/protocol.md §4.6: "r" asks for the value back → 207 with status and value. */
   put = g_strdup_printf ("{\"characteristics\":[{\"aid\":1,\"iid\":%" G_GUINT64_FORMAT ",\"value\":33,\"r\":true}]}", bri);
   g_assert_cmpuint (put_json (f->admin, put, &body), ==, 207);
   g_assert_nonnull (strstr (body, "\"value\":33"));
@@ -180,7 +180,7 @@ test_events (Fixture *f, gconstpointer data)
   g_assert_cmpuint (put_json (a, sub, NULL), ==, 204);
   g_assert_cmpuint (put_json (b, sub, NULL), ==, 204);
 
-  /* B writes: A gets an EVENT, B (the writer) does not (hap-protocol.md §4.6). */
+  /* B writes: A gets an EVENT, B (the writer) does not (docs/protocol.md §4.6). */
   put = g_strdup_printf ("{\"characteristics\":[{\"aid\":1,\"iid\":%" G_GUINT64_FORMAT ",\"value\":12}]}", bri);
   g_assert_cmpuint (put_json (b, put, NULL), ==, 204);
   ev = hap_test_client_wait_event (a, 2000);
@@ -302,7 +302,7 @@ test_timed_write (Fixture *f, gconstpointer data)
   pair_admin (f);
   lock = hap_test_client_find_iid (f->admin, 1, "1E");
 
-  /* tw without pid → -70410 (hap-protocol.md §4.8). */
+  /* tw without pid → -70410 (docs/protocol.md §4.8). */
   put = g_strdup_printf ("{\"characteristics\":[{\"aid\":1,\"iid\":%" G_GUINT64_FORMAT ",\"value\":1}]}", lock);
   g_assert_cmpuint (put_json (f->admin, put, &body), ==, 207);
   g_assert_nonnull (strstr (body, "-70410"));

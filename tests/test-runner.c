@@ -308,7 +308,7 @@ test_config_number_wraps (void)
     s->config_number = 65535;
     g_assert_true (hap_storage_save_state (s, &error));
   }
-  /* hap-protocol.md §4.12: after 65535 comes 1. */
+  /* docs/protocol.md §4.12: after 65535 comes 1. */
   g_assert_true (g_file_set_contents (file, "{\"accessories\":[{\"name\":\"W\",\"services\":[{\"type\":\"Switch\"},{\"type\":\"Outlet\"}]}]}", -1, NULL));
   runner_start (&r, dir, file, NULL);
   runner_stop (&r);

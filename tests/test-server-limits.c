@@ -130,7 +130,7 @@ test_idle_unverified_closed (Fixture *f, gconstpointer data)
   anon = connect_unverified (f, "anon");
   /* The 470 is not a pairing step: the clock runs from the accept. */
   assert_closed_between (anon, 250, 1500);
-  /* Verified sessions have been idle as long: they stay (hap-protocol.md §4.1). */
+  /* Verified sessions have been idle as long: they stay (docs/protocol.md §4.1). */
   assert_verified_ok (f, f->witness);
   assert_verified_ok (f, f->admin);
 }
@@ -248,7 +248,7 @@ test_stalled_pair_setup_releases_busy (void)
   tb = hap_tlv8_parse (g_bytes_get_data (rb->body, NULL), g_bytes_get_size (rb->body), NULL);
   g_assert_true (hap_tlv8_get_uint (tb, HAP_TLV_ERROR, &err));
   g_assert_cmpuint (err, ==, HAP_TLV_ERROR_BUSY);
-  /* hap-protocol.md §2.2: the stalled owner is dropped after the pairing timeout and
+  /* docs/protocol.md §2.2: the stalled owner is dropped after the pairing timeout and
    * the procedure released, so B pairs. */
   assert_closed_between (a, 250, 1500);
   g_assert_cmpint (hap_test_client_pair_setup (b, HAP_TEST_SETUP_CODE, 0), ==, 0);

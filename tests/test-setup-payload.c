@@ -1,5 +1,5 @@
 /* test-setup-payload.c — setup codes, setup IDs, X-HM:// payloads, setup hash
- * (hap-protocol.md §2.4, §7.2)
+ * (docs/protocol.md §2.4, §7.2)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-setup-payload.h"
@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-/* hap-protocol.md §7.2 (ADK unit test vectors, category 7 = bridge). */
+/* docs/protocol.md §7.2 (ADK unit test vectors, category 7 = bridge). */
 static void
 test_payload_vectors (void)
 {
@@ -23,7 +23,7 @@ test_payload_vectors (void)
   g_assert_cmpstr (ble, ==, "X-HM://0076CDMX27OSX");
 }
 
-/* A paired tag carries neither code nor ID (hap-protocol.md §2.4, bit 27). */
+/* A paired tag carries neither code nor ID (docs/protocol.md §2.4, bit 27). */
 static void
 test_payload_paired_drops_code (void)
 {
@@ -62,7 +62,7 @@ test_payload_layout (void)
   g_assert_cmpuint (value >> 39, ==, 0);         /* reserved, version */
 }
 
-/* hap-protocol.md §7.2: PY's vector; the hash does not validate its inputs. */
+/* docs/protocol.md §7.2: PY's vector; the hash does not validate its inputs. */
 static void
 test_setup_hash (void)
 {
@@ -107,7 +107,7 @@ test_validate_format (void)
   assert_code_rejected ("-18-08-582", "non-digit at position 0");
 }
 
-/* hap-protocol.md §2.4: 000-00-000 … 999-99-999, 123-45-678, 876-54-321. */
+/* docs/protocol.md §2.4: 000-00-000 … 999-99-999, 123-45-678, 876-54-321. */
 static void
 test_validate_disallowed (void)
 {

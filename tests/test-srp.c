@@ -1,4 +1,4 @@
-/* test-srp.c — SRP-6a, 3072-bit group, SHA-512 (hap-protocol.md §2.1, §7.1)
+/* test-srp.c — SRP-6a, 3072-bit group, SHA-512 (docs/protocol.md §2.1, §7.1)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-srp-private.h"
@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-/* ---- hap-protocol.md §7.1: I = "alice", p = "password123" ---- */
+/* ---- docs/protocol.md §7.1: I = "alice", p = "password123" ---- */
 
 static const char vec_salt[] =
   "BEB25379D1A8581EB5A727673A2441EE";
@@ -123,7 +123,7 @@ static const char srp_n[] =
 
 /* Secrets chosen so that B, A or S starts with a zero byte, with I = "Pair-Setup",
  * p = "518-08-582" and hap_salt. Expected K, M1, M2 come from an independent Python
- * model of the ADK padding rules (hap-protocol.md §2.1 "Practical advice"): K hashes S
+ * model of the ADK padding rules (docs/protocol.md §2.1 "Practical advice"): K hashes S
  * stripped, M1 hashes A and B stripped, M2 hashes A padded. */
 typedef struct
 {
@@ -202,7 +202,7 @@ test_verifier_alice (void)
   assert_bytes_eq (verifier, sizeof verifier, v);
 }
 
-/* hap-protocol.md §7.1, end: I = "Pair-Setup", p = "518-08-582" with the dashes. */
+/* docs/protocol.md §7.1, end: I = "Pair-Setup", p = "518-08-582" with the dashes. */
 static void
 test_verifier_hap (void)
 {
@@ -346,7 +346,7 @@ assert_public_a_rejected (HapSrpServer *server,
   g_assert_null (hap_srp_server_get_session_key (server));
 }
 
-/* RFC 5054 §2.5.4 / hap-protocol.md §2.1: A mod N == 0 is refused; so is an A wider
+/* RFC 5054 §2.5.4 / docs/protocol.md §2.1: A mod N == 0 is refused; so is an A wider
  * than the group. */
 static void
 test_illegal_public_a (void)
@@ -470,7 +470,7 @@ test_random_b_differs (void)
   g_assert_false (len1 == len2 && memcmp (b1, b2, len1) == 0);
 }
 
-/* hap-protocol.md §2.1 padding edge cases (leading zero byte in B, A or S). */
+/* docs/protocol.md §2.1 padding edge cases (leading zero byte in B, A or S). */
 static void
 test_leading_zero (gconstpointer data)
 {
@@ -516,7 +516,7 @@ test_leading_zero (gconstpointer data)
 
 /* fast-srp (HAP-NodeJS, hap-controller) hashes A padded to 384 bytes inside M1 where the
  * ADK strips its leading zeros. With an A that starts with a zero byte the two differ;
- * the accessory must accept both (hap-protocol.md §2.1 ⚠). */
+ * the accessory must accept both (docs/protocol.md §2.1 ⚠). */
 static void
 test_padded_a_convention (void)
 {

@@ -208,7 +208,7 @@ test_ble_state (void)
   };
 
   g_assert_no_error (error);
-  /* hap-protocol.md §5.11: a new accessory starts at GSN 1, with no file written. */
+  /* docs/protocol.md §5.11: a new accessory starts at GSN 1, with no file written. */
   g_assert_cmpuint (a->gsn, ==, 1);
   g_assert_false (g_file_test (ble, G_FILE_TEST_EXISTS));
 

@@ -1,4 +1,4 @@
-/* test-tlv8.c — TLV8 writer and strict reader (hap-protocol.md §1)
+/* test-tlv8.c — TLV8 writer and strict reader (docs/protocol.md §1)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-tlv8-private.h"
@@ -54,7 +54,7 @@ static const FragmentCase fragment_cases[] = {
   { 1000, { 255, 255, 255, 235 }, 4 },
 };
 
-/* hap-protocol.md §1.1: exact bytes of the writer, then the reader merges them back. */
+/* docs/protocol.md §1.1: exact bytes of the writer, then the reader merges them back. */
 static void
 test_write_fragments (gconstpointer data)
 {
@@ -162,7 +162,7 @@ test_parse_copies (void)
   g_assert_cmpmem (value, len, "abc", 3);
 }
 
-/* List Pairings response: records split by an empty 0xFF item (hap-protocol.md §1.1). */
+/* List Pairings response: records split by an empty 0xFF item (docs/protocol.md §1.1). */
 static void
 test_parse_separators (void)
 {
@@ -250,7 +250,7 @@ test_parse_empty_input (void)
   g_assert_cmpuint (value, ==, 7);
 }
 
-/* Empty values are items too (hap-protocol.md §1.1), and get() finds them. */
+/* Empty values are items too (docs/protocol.md §1.1), and get() finds them. */
 static void
 test_parse_empty_value (void)
 {
@@ -267,7 +267,7 @@ test_parse_empty_value (void)
   g_assert_false (hap_tlv8_get_uint (tlv, HAP_TLV_ENCRYPTED_DATA, &value));
 }
 
-/* hap-protocol.md §1.1: the ADK ignores unknown types; we keep them as items. */
+/* docs/protocol.md §1.1: the ADK ignores unknown types; we keep them as items. */
 static void
 test_parse_unknown_types (void)
 {
@@ -291,7 +291,7 @@ test_parse_unknown_types (void)
   g_assert_cmpmem (value, len, "\x99", 1);
 }
 
-/* hap-protocol.md §1.1: little-endian integers; up to 8 bytes fit a guint64. */
+/* docs/protocol.md §1.1: little-endian integers; up to 8 bytes fit a guint64. */
 static void
 test_get_uint (void)
 {
@@ -422,7 +422,7 @@ append_raw (GByteArray *buf,
   g_byte_array_append (buf, value, len);
 }
 
-/* hap-protocol.md §1.1 (ADK): 255-byte fragment followed by an empty continuation. */
+/* docs/protocol.md §1.1 (ADK): 255-byte fragment followed by an empty continuation. */
 static void
 test_malformed_empty_continuation (void)
 {

@@ -81,26 +81,6 @@ G_DEFINE_FINAL_TYPE (HapSimAccessoryEditor, hap_sim_accessory_editor, ADW_TYPE_W
 
 static guint signals [N_SIGNALS];
 
-/* The category a file without one gets from its first service, as the loader does
- * (hap-accessory-loader.c). */
-static const struct {
-  const char *service;
-  int         category;
-} service_categories[] = {
-  { "Fan", 3 }, { "Fanv2", 3 }, { "GarageDoorOpener", 4 }, { "Lightbulb", 5 },
-  { "LockMechanism", 6 }, { "Outlet", 7 }, { "Switch", 8 }, { "Thermostat", 9 },
-  { "TemperatureSensor", 10 }, { "HumiditySensor", 10 }, { "MotionSensor", 10 },
-  { "ContactSensor", 10 }, { "LightSensor", 10 }, { "LeakSensor", 10 },
-  { "OccupancySensor", 10 }, { "SmokeSensor", 10 }, { "CarbonMonoxideSensor", 10 },
-  { "CarbonDioxideSensor", 10 }, { "AirQualitySensor", 10 }, { "SecuritySystem", 11 },
-  { "Door", 12 }, { "Window", 13 }, { "WindowCovering", 14 },
-  { "StatelessProgrammableSwitch", 15 }, { "StatefulProgrammableSwitch", 15 },
-  { "CameraRTPStreamManagement", 17 }, { "CameraOperatingMode", 17 }, { "Doorbell", 18 },
-  { "AirPurifier", 19 }, { "HeaterCooler", 21 }, { "HumidifierDehumidifier", 22 },
-  { "Speaker", 26 }, { "SmartSpeaker", 26 }, { "Valve", 28 }, { "IrrigationSystem", 28 },
-  { "Faucet", 29 }, { "Television", 31 }, { "WiFiRouter", 33 },
-};
-
 static void update_state (HapSimAccessoryEditor *self);
 
 /* ---- JSON helpers ----------------------------------------------------------------- */
@@ -287,13 +267,14 @@ suggested_category (AccessoryForm *form)
   for (guint i = 0; i < form->services->len; i++)
     {
       ServiceForm *service = g_ptr_array_index (form->services, i);
+      int category;
 
       if (service->row == NULL || service->type == NULL)
         continue;
-      for (guint k = 0; k < G_N_ELEMENTS (service_categories); k++)
-        if (g_str_equal (service->type->name, service_categories[k].service))
-          return service_categories[k].category;
-      return CATEGORY_OTHER;
+      /* The category a file without one gets from its first service, as the loader
+       * gives it. */
+      category = hap_catalog_service_category (service->type->name);
+      return category >= 0 ? category : CATEGORY_OTHER;
     }
   if (form == form->editor->main &&
       gtk_switch_get_active (GTK_SWITCH (form->editor->bridge_switch)))

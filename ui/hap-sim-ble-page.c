@@ -9,6 +9,7 @@
 #define G_LOG_DOMAIN "hap-sim-ble-page"
 
 #include "hap-sim-ble-page.h"
+#include "hap-sim-page.h"
 
 #include <adwaita.h>
 #include <stdio.h>
@@ -134,7 +135,7 @@ show_fields (HapSimBlePage *self, GVariant *fields)
   g_variant_lookup (fields, "cv", "y", &cv);
   hash = g_variant_lookup_value (fields, "setup-hash", G_VARIANT_TYPE_BYTESTRING);
 
-  /* hap-protocol.md §5.6: SF bit 0 set while the accessory has no pairing. */
+  /* docs/protocol.md §5.6: SF bit 0 set while the accessory has no pairing. */
   set_valuef (self->sf_row, "0x%02x · %s", sf, (sf & 0x01) ? _("not paired") : _("paired"));
   set_value (self->adv_device_id_row, device_id);
   category = hap_sim_ui_category_label (acid);
@@ -237,7 +238,7 @@ show_central (HapSimBlePage *self, GVariant *central)
 static const char *
 interval_label (guint32 code)
 {
-  /* hap-protocol.md §5.12: the Broadcast Interval of Characteristic Configuration. */
+  /* docs/protocol.md §5.12: the Broadcast Interval of Characteristic Configuration. */
   switch (code)
     {
     case 1:  return _("every 20 ms");
@@ -405,49 +406,17 @@ hap_sim_ble_page_dispose (GObject *object)
 }
 
 static void
-hap_sim_ble_page_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
-{
-  HapSimBlePage *self = HAP_SIM_BLE_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_ACCESSORY:
-      g_value_set_object (value, self->accessory);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-hap_sim_ble_page_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
-{
-  HapSimBlePage *self = HAP_SIM_BLE_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_ACCESSORY:
-      hap_sim_ble_page_set_accessory (self, g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 hap_sim_ble_page_class_init (HapSimBlePageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = hap_sim_ble_page_dispose;
-  object_class->get_property = hap_sim_ble_page_get_property;
-  object_class->set_property = hap_sim_ble_page_set_property;
 
   properties [PROP_ACCESSORY] =
-    g_param_spec_object ("accessory", NULL, NULL, HAP_SIM_TYPE_ACCESSORY,
-                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+    hap_sim_page_class_install_accessory (object_class,
+                                          (HapSimPageGetAccessory) hap_sim_ble_page_get_accessory,
+                                          (HapSimPageSetAccessory) hap_sim_ble_page_set_accessory);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hapsim/Simulator/hap-sim-ble-page.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -501,11 +470,8 @@ hap_sim_ble_page_set_accessory (HapSimBlePage *self, HapSimAccessory *accessory)
   g_return_if_fail (HAP_SIM_IS_BLE_PAGE (self));
   g_return_if_fail (accessory == NULL || HAP_SIM_IS_ACCESSORY (accessory));
 
-  if (self->accessory == accessory)
+  if (!hap_sim_page_swap_accessory (self, &self->accessory, accessory))
     return;
-  if (self->accessory != NULL)
-    g_signal_handlers_disconnect_by_data (self->accessory, self);
-  g_set_object (&self->accessory, accessory);
   if (accessory != NULL)
     for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
       g_signal_connect_swapped (accessory, signals[i], G_CALLBACK (queue_refresh), self);

@@ -61,17 +61,11 @@ format_is_number (HapFormat format)
 static double
 value_to_double (GVariant *value)
 {
-  switch (g_variant_classify (value))
-    {
-    case G_VARIANT_CLASS_BOOLEAN: return g_variant_get_boolean (value);
-    case G_VARIANT_CLASS_BYTE:    return g_variant_get_byte (value);
-    case G_VARIANT_CLASS_UINT16:  return g_variant_get_uint16 (value);
-    case G_VARIANT_CLASS_UINT32:  return g_variant_get_uint32 (value);
-    case G_VARIANT_CLASS_UINT64:  return (double) g_variant_get_uint64 (value);
-    case G_VARIANT_CLASS_INT32:   return g_variant_get_int32 (value);
-    case G_VARIANT_CLASS_DOUBLE:  return g_variant_get_double (value);
-    default:                      return NAN;
-    }
+  double number;
+
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+    return g_variant_get_boolean (value);
+  return hap_variant_get_number (value, &number) ? number : NAN;
 }
 
 static GVariant *

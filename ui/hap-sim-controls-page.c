@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "hap-sim-controls-page.h"
+#include "hap-sim-page.h"
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
@@ -238,51 +239,17 @@ hap_sim_controls_page_dispose (GObject *object)
 }
 
 static void
-hap_sim_controls_page_get_property (GObject *object, guint prop_id, GValue *value,
-                                    GParamSpec *pspec)
-{
-  HapSimControlsPage *self = HAP_SIM_CONTROLS_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_ACCESSORY:
-      g_value_set_object (value, self->accessory);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-hap_sim_controls_page_set_property (GObject *object, guint prop_id, const GValue *value,
-                                    GParamSpec *pspec)
-{
-  HapSimControlsPage *self = HAP_SIM_CONTROLS_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_ACCESSORY:
-      hap_sim_controls_page_set_accessory (self, g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 hap_sim_controls_page_class_init (HapSimControlsPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = hap_sim_controls_page_dispose;
-  object_class->get_property = hap_sim_controls_page_get_property;
-  object_class->set_property = hap_sim_controls_page_set_property;
 
   properties [PROP_ACCESSORY] =
-    g_param_spec_object ("accessory", NULL, NULL, HAP_SIM_TYPE_ACCESSORY,
-                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+    hap_sim_page_class_install_accessory (object_class,
+                                          (HapSimPageGetAccessory) hap_sim_controls_page_get_accessory,
+                                          (HapSimPageSetAccessory) hap_sim_controls_page_set_accessory);
 
   /* A group, not a generic widget: those can have no name or description (ARIA). */
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
@@ -316,11 +283,8 @@ hap_sim_controls_page_set_accessory (HapSimControlsPage *self, HapSimAccessory *
   g_return_if_fail (HAP_SIM_IS_CONTROLS_PAGE (self));
   g_return_if_fail (accessory == NULL || HAP_SIM_IS_ACCESSORY (accessory));
 
-  if (self->accessory == accessory)
+  if (!hap_sim_page_swap_accessory (self, &self->accessory, accessory))
     return;
-  if (self->accessory != NULL)
-    g_signal_handlers_disconnect_by_data (self->accessory, self);
-  g_set_object (&self->accessory, accessory);
   if (accessory != NULL)
     {
       g_signal_connect (accessory, "value-changed", G_CALLBACK (on_value_changed), self);

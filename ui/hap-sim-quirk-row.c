@@ -92,13 +92,9 @@ param_value_from_text (HapSimParamType type, const char *text)
 static double
 variant_to_double (GVariant *value)
 {
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
-    return g_variant_get_uint32 (value);
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
-    return g_variant_get_int32 (value);
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
-    return g_variant_get_double (value);
-  return 0;
+  double number;
+
+  return hap_variant_get_number (value, &number) ? number : 0;
 }
 
 static GVariant *

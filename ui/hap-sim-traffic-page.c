@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "hap-sim-traffic-page.h"
+#include "hap-sim-page.h"
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
@@ -476,42 +477,6 @@ hap_sim_traffic_page_finalize (GObject *object)
 }
 
 static void
-hap_sim_traffic_page_get_property (GObject    *object,
-                                   guint       prop_id,
-                                   GValue     *value,
-                                   GParamSpec *pspec)
-{
-  HapSimTrafficPage *self = HAP_SIM_TRAFFIC_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_ACCESSORY:
-      g_value_set_object (value, self->accessory);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-hap_sim_traffic_page_set_property (GObject      *object,
-                                   guint         prop_id,
-                                   const GValue *value,
-                                   GParamSpec   *pspec)
-{
-  HapSimTrafficPage *self = HAP_SIM_TRAFFIC_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_ACCESSORY:
-      hap_sim_traffic_page_set_accessory (self, g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 hap_sim_traffic_page_class_init (HapSimTrafficPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -519,13 +484,11 @@ hap_sim_traffic_page_class_init (HapSimTrafficPageClass *klass)
 
   object_class->dispose = hap_sim_traffic_page_dispose;
   object_class->finalize = hap_sim_traffic_page_finalize;
-  object_class->get_property = hap_sim_traffic_page_get_property;
-  object_class->set_property = hap_sim_traffic_page_set_property;
 
   properties [PROP_ACCESSORY] =
-    g_param_spec_object ("accessory", NULL, NULL, HAP_SIM_TYPE_ACCESSORY,
-                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+    hap_sim_page_class_install_accessory (object_class,
+                                          (HapSimPageGetAccessory) hap_sim_traffic_page_get_accessory,
+                                          (HapSimPageSetAccessory) hap_sim_traffic_page_set_accessory);
 
   widget_class->map = hap_sim_traffic_page_map;
   gtk_widget_class_set_template_from_resource (

@@ -147,19 +147,9 @@ unit_suffix (const char *unit)
 static double
 number_of (GVariant *value)
 {
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTE))
-    return g_variant_get_byte (value);
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT16))
-    return g_variant_get_uint16 (value);
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
-    return g_variant_get_uint32 (value);
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
-    return (double) g_variant_get_uint64 (value);
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
-    return g_variant_get_int32 (value);
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
-    return g_variant_get_double (value);
-  return NAN;
+  double number;
+
+  return hap_variant_get_number (value, &number) ? number : NAN;
 }
 
 char *

@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 /* Registers the app's GResource (templates, styles, icons): call before creating any
  * widget of the app. Idempotent. */
 void        hap_sim_ui_init            (void);
-/* A symbolic icon name from the icon theme for a HAP category (hap-protocol.md §4.14). */
+/* A symbolic icon name from the icon theme for a HAP category (docs/protocol.md §4.14). */
 const char *hap_sim_ui_category_icon   (int                category);
 /* The category in words: "Thermostat", "Garage Door Opener"; "Other" when unknown. */
 char       *hap_sim_ui_category_label  (int                category);

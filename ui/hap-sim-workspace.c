@@ -18,6 +18,7 @@
 
 #include <libhap-glib/hap.h>
 #include "hap-sim-error.h"
+#include "hap-sim-json-text.h"
 
 struct _HapSimWorkspace
 {
@@ -42,7 +43,7 @@ static void
 append_number (GString *out, const char *token, gsize len)
 {
   g_autofree char *text = g_strndup (token, len);
-  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *buffer = NULL;
   double value;
 
   if (strpbrk (text, ".eE") == NULL)
@@ -56,15 +57,7 @@ append_number (GString *out, const char *token, gsize len)
       g_string_append (out, text);
       return;
     }
-  for (int digits = 1; digits <= 17; digits++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", digits);
-      g_ascii_formatd (buffer, sizeof buffer, format, value);
-      if (g_ascii_strtod (buffer, NULL) == value)
-        break;
-    }
+  buffer = hap_double_to_string (value);
   /* Still a double once read back ("21" would be an integer). */
   g_string_append (out, buffer);
   if (strpbrk (buffer, ".eEn") == NULL)
@@ -75,22 +68,16 @@ static char *
 tidy_numbers (const char *json)
 {
   GString *out = g_string_sized_new (strlen (json) + 1);
-  gboolean in_string = FALSE;
+  gsize json_len = strlen (json);
 
   for (const char *p = json; *p != '\0'; p++)
     {
-      if (in_string)
+      if (*p == '"')
         {
-          g_string_append_c (out, *p);
-          if (*p == '\\' && p[1] != '\0')
-            g_string_append_c (out, *++p);
-          else if (*p == '"')
-            in_string = FALSE;
-        }
-      else if (*p == '"')
-        {
-          in_string = TRUE;
-          g_string_append_c (out, *p);
+          gsize end = hap_sim_json_string_end (json, json_len, (gsize) (p - json));
+
+          g_string_append_len (out, p, (gssize) (json + end - p));
+          p = json + end - 1;
         }
       else if (*p == '-' || g_ascii_isdigit (*p))
         {

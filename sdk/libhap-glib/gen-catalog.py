@@ -50,7 +50,7 @@ PERM_ALIASES = {
 }
 
 # Where the "categories" map lists several names for one id, the name used in
-# hap-protocol.md §4.14 wins; other aliases fall back to the first name in sorted order.
+# docs/protocol.md §4.14 wins; other aliases fall back to the first name in sorted order.
 CANONICAL_CATEGORY = {
     11: 'SECURITY_SYSTEM',
     17: 'IP_CAMERA',
@@ -277,7 +277,7 @@ def main():
     w('};')
     w('const guint _hap_catalog_n_category_names = %d;' % len(categories))
     w('')
-    w('/* One canonical name per id, sorted by id (hap-protocol.md §4.14). */')
+    w('/* One canonical name per id, sorted by id (docs/protocol.md §4.14). */')
     w('const HapCatalogConstant _hap_catalog_categories[] = {')
     for cid in sorted(by_id):
         names = sorted(by_id[cid])

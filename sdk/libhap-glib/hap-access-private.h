@@ -3,7 +3,7 @@
  *
  * The access rules of HAP, decided once for every transport. Each check returns a
  * neutral HapAccess code; a transport maps it to its own wire code: a JSON status on IP
- * (hap-protocol.md §4.4), a PDU status on BLE (§5.2).
+ * (docs/protocol.md §4.4), a PDU status on BLE (§5.2).
  */
 #pragma once
 
@@ -35,7 +35,7 @@ typedef enum
 /* A read of @characteristic by @session. */
 HapAccess   hap_access_check_read      (HapSession        *session,
                                         HapCharacteristic *characteristic);
-/* A write of a value; @timed: it arrives through a valid timed write (hap-protocol.md
+/* A write of a value; @timed: it arrives through a valid timed write (docs/protocol.md
  * §4.8, §5.6). */
 HapAccess   hap_access_check_write     (HapSession        *session,
                                         HapCharacteristic *characteristic,
@@ -45,7 +45,7 @@ HapAccess   hap_access_check_subscribe (HapSession        *session,
                                         HapCharacteristic *characteristic);
 /* Whether a change of @characteristic may be announced to @session (subscribed or
  * not): secured, not transient, and admin-only characteristics only to admins
- * (hap-protocol.md §5.12). */
+ * (docs/protocol.md §5.12). */
 gboolean    hap_access_may_notify      (HapSession        *session,
                                         HapCharacteristic *characteristic);
 

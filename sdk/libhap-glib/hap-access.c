@@ -7,7 +7,7 @@
 
 #define UUID_IDENTIFY "00000014-0000-1000-8000-0026BB765291"
 
-/* hap-protocol.md §5.8: Identify is writable without a session only while unpaired
+/* docs/protocol.md §5.8: Identify is writable without a session only while unpaired
  * ("unpaired identify"); IP has POST /identify for that instead. */
 static gboolean
 is_unpaired_identify (HapSession *session, HapCharacteristic *characteristic)
@@ -34,7 +34,7 @@ hap_access_check_read (HapSession *session, HapCharacteristic *characteristic)
 {
   HapPerms perms = hap_characteristic_get_perms (characteristic);
 
-  /* hap-protocol.md §5.8 and §3.6: characteristics are read in a verified session only
+  /* docs/protocol.md §5.8 and §3.6: characteristics are read in a verified session only
    * (BLE transient sessions may not read them either). */
   if (!is_verified (session))
     return HAP_ACCESS_NOT_SECURED;
@@ -52,7 +52,7 @@ hap_access_check_write (HapSession *session, HapCharacteristic *characteristic, 
 
   if (!is_verified (session))
     return is_unpaired_identify (session, characteristic) ? HAP_ACCESS_OK : HAP_ACCESS_NOT_SECURED;
-  /* hap-protocol.md §4.6: admin-only is checked first, before the perms. */
+  /* docs/protocol.md §4.6: admin-only is checked first, before the perms. */
   if (admin_denied (session, characteristic))
     return HAP_ACCESS_ADMIN_ONLY;
   if (!(perms & HAP_PERM_PAIRED_WRITE))
@@ -105,7 +105,7 @@ hap_access_from_error (const GError *error)
     }
 }
 
-/* hap-protocol.md §4.4. */
+/* docs/protocol.md §4.4. */
 HapStatus
 hap_access_to_ip_status (HapAccess access)
 {
@@ -130,7 +130,7 @@ hap_access_to_ip_status (HapAccess access)
     }
 }
 
-/* hap-protocol.md §5.2 and §5.8, as the ADK answers: a request for something the
+/* docs/protocol.md §5.2 and §5.8, as the ADK answers: a request for something the
  * characteristic does not support is Unsupported-PDU, a missing (or non-admin) session
  * Insufficient Authentication, a handler's authorization refusal Insufficient
  * Authorization, and everything about the value or the handler Invalid Request. */

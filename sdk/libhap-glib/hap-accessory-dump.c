@@ -11,7 +11,7 @@
  * member for member (types as written, perms, metadata, members this SDK does not know;
  * hap-recorded-json.c), only iid, value and ev coming from the live model. The model is
  * built from the same objects (format, perms, constraints) so that reads, writes and
- * their validation follow the recorded metadata. What breaks the rules of hap-protocol.md §4.10 but can still be
+ * their validation follow the recorded metadata. What breaks the rules of docs/protocol.md §4.10 but can still be
  * served (a value outside its range, no perms or format, a duplicate iid) is served and
  * logged as one warning per oddity with its JSON path; what cannot be served (no aid, a
  * service without characteristics) is an error.
@@ -139,7 +139,7 @@ get_type (Dump        *self,
                                 "“%s” is not a HAP type (a short or full UUID)", text);
 }
 
-/* hap-protocol.md §4.10: iids are unique across the services and characteristics of
+/* docs/protocol.md §4.10: iids are unique across the services and characteristics of
  * one accessory. A device that repeats one is served as it is. */
 static gboolean
 get_iid (Dump        *self,
@@ -345,7 +345,7 @@ bad:
   return NULL;
 }
 
-/* The recorded metadata, as constraints for writes (hap-protocol.md §4.7). */
+/* The recorded metadata, as constraints for writes (docs/protocol.md §4.7). */
 static void
 apply_metadata (Dump              *self,
                 HapCharacteristic *characteristic,
@@ -386,7 +386,7 @@ apply_metadata (Dump              *self,
         hap_characteristic_set_valid_values_range (characteristic, (int *) ranges->data, ranges->len / 2);
     }
 
-  /* hap-protocol.md §4.7: maxLen is 1 to 256 bytes. */
+  /* docs/protocol.md §4.7: maxLen is 1 to 256 bytes. */
   if (format == HAP_FORMAT_STRING && (node = json_object_get_member (object, "maxLen")) != NULL)
     {
       if (hap_json_reader_node_is (node, HAP_JSON_KIND_INTEGER) &&
@@ -698,7 +698,7 @@ find_accessories (Dump           *self,
       !hap_json_reader_member (self->json, json_node_get_object (data), "data", "config-num",
                                 HAP_JSON_KIND_INTEGER, FALSE, &number, error))
     return FALSE;
-  /* hap-protocol.md §4.12: c# is 1 to 65535. */
+  /* docs/protocol.md §4.12: c# is 1 to 65535. */
   if (number != NULL && !hap_json_reader_int_in_range (self->json, number, "data", "config-num",
                                                         1, 65535, error))
     return FALSE;
@@ -763,7 +763,7 @@ load_dump (Dump           *self,
         }
     }
 
-  /* hap-protocol.md §4.10: the accessory itself, or the bridge, is aid 1. */
+  /* docs/protocol.md §4.10: the accessory itself, or the bridge, is aid 1. */
   if (root_accessory == NULL)
     {
       hap_json_reader_fail (self->json, list_path, NULL, error,

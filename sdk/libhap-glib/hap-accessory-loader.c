@@ -67,7 +67,7 @@ format_is_integer (HapFormat format)
   return format >= HAP_FORMAT_UINT8 && format <= HAP_FORMAT_INT;
 }
 
-/* hap-protocol.md §4.10: iids are unique across the services and characteristics of
+/* docs/protocol.md §4.10: iids are unique across the services and characteristics of
  * one accessory. */
 static gboolean
 claim_iid (Loader         *self,
@@ -345,7 +345,7 @@ apply_constraints (Loader             *self,
   if (description != NULL)
     hap_characteristic_set_description (characteristic, json_node_get_string (description));
 
-  /* hap-protocol.md §4.7: maxLen up to 256 bytes. */
+  /* docs/protocol.md §4.7: maxLen up to 256 bytes. */
   if (max_len != NULL)
     {
       if (!hap_json_reader_int_in_range (&self->json, max_len, path, "maxLen", 1, 256, error))
@@ -599,26 +599,6 @@ static const struct {
   { "hardware_revision", "HardwareRevision" },
 };
 
-/* The category an accessory takes from its first service when the file names none
- * (hap-protocol.md §4.14). */
-static const struct {
-  const char *service;
-  int         category;
-} service_categories[] = {
-  { "Fan", 3 }, { "Fanv2", 3 }, { "GarageDoorOpener", 4 }, { "Lightbulb", 5 },
-  { "LockMechanism", 6 }, { "Outlet", 7 }, { "Switch", 8 }, { "Thermostat", 9 },
-  { "TemperatureSensor", 10 }, { "HumiditySensor", 10 }, { "MotionSensor", 10 },
-  { "ContactSensor", 10 }, { "LightSensor", 10 }, { "LeakSensor", 10 },
-  { "OccupancySensor", 10 }, { "SmokeSensor", 10 }, { "CarbonMonoxideSensor", 10 },
-  { "CarbonDioxideSensor", 10 }, { "AirQualitySensor", 10 }, { "SecuritySystem", 11 },
-  { "Door", 12 }, { "Window", 13 }, { "WindowCovering", 14 },
-  { "StatelessProgrammableSwitch", 15 }, { "StatefulProgrammableSwitch", 15 },
-  { "CameraRTPStreamManagement", 17 }, { "CameraOperatingMode", 17 }, { "Doorbell", 18 },
-  { "AirPurifier", 19 }, { "HeaterCooler", 21 }, { "HumidifierDehumidifier", 22 },
-  { "Speaker", 26 }, { "SmartSpeaker", 26 }, { "Valve", 28 }, { "IrrigationSystem", 28 },
-  { "Faucet", 29 }, { "Television", 31 }, { "WiFiRouter", 33 },
-};
-
 int
 _hap_loader_category_from_services (JsonNode *services,
                                     gboolean  has_bridged)
@@ -629,6 +609,7 @@ _hap_loader_category_from_services (JsonNode *services,
     {
       JsonNode *node = json_array_get_element (array, i);
       const HapServiceType *type;
+      int category;
 
       if (!JSON_NODE_HOLDS_OBJECT (node) ||
           !(node = json_object_get_member (json_node_get_object (node), "type")) ||
@@ -638,10 +619,8 @@ _hap_loader_category_from_services (JsonNode *services,
           g_str_equal (type->name, "ProtocolInformation"))
         continue;
 
-      for (guint k = 0; k < G_N_ELEMENTS (service_categories); k++)
-        if (g_str_equal (type->name, service_categories[k].service))
-          return service_categories[k].category;
-      return CATEGORY_OTHER;
+      category = hap_catalog_service_category (type->name);
+      return category >= 0 ? category : CATEGORY_OTHER;
     }
 
   /* A first accessory with nothing of its own but others bridged to it is a bridge. */
@@ -665,7 +644,7 @@ get_category (Loader      *self,
     {
       if ((*out = hap_catalog_lookup_category (json_node_get_string (node))) < 0)
         return hap_json_reader_fail (&self->json, path, "category", error,
-                                      "unknown category “%s” (see hap-protocol.md §4.14)",
+                                      "unknown category “%s” (see docs/protocol.md §4.14)",
                                       json_node_get_string (node));
     }
   else if (hap_json_reader_node_is (node, HAP_JSON_KIND_INTEGER))
@@ -738,7 +717,7 @@ load_aid (Loader         *self,
   JsonNode *node;
   gint64 aid;
 
-  /* hap-protocol.md §4.10: aid 1 is the primary (or bridge) accessory; a bridged one
+  /* docs/protocol.md §4.10: aid 1 is the primary (or bridge) accessory; a bridged one
    * without an aid gets one from the server. */
   if (!hap_json_reader_member (&self->json, object, path, "aid", HAP_JSON_KIND_INTEGER, FALSE,
                                 &node, error) ||
@@ -970,7 +949,7 @@ load_transports (Loader *self, JsonObject *root, HapAccessory *accessory, GError
         return hap_json_reader_fail (&self->json, path, NULL, error, "“%s” is listed twice", name);
       transports |= flag;
     }
-  /* hap-protocol.md §5.1: HAP over BLE has no bridges. */
+  /* docs/protocol.md §5.1: HAP over BLE has no bridges. */
   if ((transports & HAP_TRANSPORT_BLE) && hap_accessory_get_bridged_accessories (accessory) != NULL &&
       hap_accessory_get_bridged_accessories (accessory)->len > 0)
     return hap_json_reader_fail (&self->json, "transports", NULL, error,

@@ -133,7 +133,7 @@ _hap_accessory_server_set_subscribed (HapAccessoryServer *self,
 }
 
 /* Fan-out of a value change to every subscribed session except the writer's
- * (hap-protocol.md §4.6, §5.12: events are not echoed to the session that caused them),
+ * (docs/protocol.md §4.6, §5.12: events are not echoed to the session that caused them),
  * then to the transports that announce changes to nobody in particular (BLE). */
 static void
 on_value_changed (HapCharacteristic *characteristic,
@@ -192,7 +192,7 @@ on_pairings_changed (gpointer user_data, const char *identifier, gboolean remove
       return;
     }
 
-  /* hap-protocol.md §3.5: every session of a removed controller is closed — the one that
+  /* docs/protocol.md §3.5: every session of a removed controller is closed — the one that
    * asked right after its response, the others now — whatever its transport. */
   {
     g_autoptr(GPtrArray) victims = g_ptr_array_new_with_free_func ((GDestroyNotify) _hap_session_unref);
@@ -319,7 +319,7 @@ _hap_accessory_server_append_database (HapAccessoryServer *self, GString *json)
   g_string_append (json, "]}");
 }
 
-/* HAP §6.6.1 / hap-protocol.md §4.12: c# changes whenever the database (without values)
+/* HAP §6.6.1 / docs/protocol.md §4.12: c# changes whenever the database (without values)
  * changes; it is 1..65535 and wraps to 1. */
 static gboolean
 update_config_number (HapAccessoryServer *self, gboolean *changed, GError **error)
@@ -542,7 +542,7 @@ hap_accessory_server_stop (HapAccessoryServer *self)
   stop_transports (self);
   while (self->sessions->len > 0)
     _hap_session_close (g_ptr_array_index (self->sessions, self->sessions->len - 1));
-  /* Resumable BLE sessions live in memory only (hap-protocol.md §3.4). */
+  /* Resumable BLE sessions live in memory only (docs/protocol.md §3.4). */
   hap_pairing_context_clear_resumable (&self->pairing);
   for (guint i = 0; i < self->value_handlers->len; i++)
     g_signal_handler_disconnect (g_ptr_array_index (self->value_handlers, i),
@@ -879,7 +879,7 @@ hap_accessory_server_set_setup_verifier (HapAccessoryServer  *self,
   g_return_val_if_fail (!self->started, FALSE);
   g_return_val_if_fail (salt != NULL && verifier != NULL, FALSE);
 
-  /* hap-protocol.md §2.1: a 16-byte salt; v is padded to the 3072-bit group's length. */
+  /* docs/protocol.md §2.1: a 16-byte salt; v is padded to the 3072-bit group's length. */
   if (g_bytes_get_size (salt) != HAP_SRP_SALT_LEN || g_bytes_get_size (verifier) != HAP_SRP_PRIME_LEN)
     {
       g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA,
@@ -972,7 +972,7 @@ hap_accessory_server_dup_setup_payload (HapAccessoryServer *self)
 
   if (self->storage->setup_code == NULL)
     return NULL;
-  /* hap-protocol.md §2.4: the payload says which transports the accessory serves. */
+  /* docs/protocol.md §2.4: the payload says which transports the accessory serves. */
   return hap_setup_payload_build (self->storage->setup_code, self->storage->setup_id,
                                   (guint) hap_accessory_get_category (self->accessory),
                                   ((self->transports & HAP_TRANSPORT_IP) ? HAP_SETUP_FLAG_IP : 0) |

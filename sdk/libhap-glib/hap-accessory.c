@@ -10,7 +10,7 @@
 #define UUID_PROTOCOL_INFORMATION   "000000A2-0000-1000-8000-0026BB765291"
 #define UUID_NAME                   "00000023-0000-1000-8000-0026BB765291"
 
-/* hap-protocol.md §4.10: the Protocol Information service carries Version "1.1.0". */
+/* docs/protocol.md §4.10: the Protocol Information service carries Version "1.1.0". */
 #define HAP_PROTOCOL_VERSION "1.1.0"
 
 struct _HapAccessory
@@ -221,7 +221,7 @@ hap_accessory_constructed (GObject *object)
       self->name = g_strdup ("Accessory");
     }
 
-  /* hap-protocol.md §4.10: Accessory Information is always the service with iid 1. */
+  /* docs/protocol.md §4.10: Accessory Information is always the service with iid 1. */
   information = hap_service_new (UUID_ACCESSORY_INFORMATION);
   hap_service_set_iid (information, 1);
   hap_accessory_add_service (self, information);
@@ -356,7 +356,7 @@ hap_accessory_set_transports (HapAccessory      *self,
   self->transports = transports;
 }
 
-/* An accessory that is not bridged serves at aid 1 (hap-protocol.md §4.10); a bridged
+/* An accessory that is not bridged serves at aid 1 (docs/protocol.md §4.10); a bridged
  * one reports 0 until it is given an aid. */
 guint64
 hap_accessory_get_aid (HapAccessory *self)
@@ -605,7 +605,7 @@ _hap_accessory_append_json (HapAccessory *self,
   g_return_if_fail (HAP_IS_ACCESSORY (self));
   g_return_if_fail (out != NULL);
 
-  /* hap-protocol.md §4.10, key for key. */
+  /* docs/protocol.md §4.10, key for key. */
   g_string_append_printf (out, "{\"aid\":%" G_GUINT64_FORMAT ",\"services\":[",
                           hap_accessory_get_aid (self));
 
@@ -647,7 +647,7 @@ _hap_accessory_append_json (HapAccessory *self,
   g_string_append (out, "]}");
 }
 
-/* iid assignment (hap-protocol.md §4.10: iids are unique within the accessory and
+/* iid assignment (docs/protocol.md §4.10: iids are unique within the accessory and
  * stable for the lifetime of the pairing). Objects are visited with stable keys:
  * "svc:<UUID>#<n>" for the n-th service of a type (counting from 1) and
  * "svc:<UUID>#<n>/chr:<UUID>#<m>" for the m-th characteristic of a type in it. The map

@@ -1,5 +1,5 @@
 /* hap-ble-advertisement-private.h — HAP-BLE advertisement payloads, encrypted
- * notifications, the broadcast key and GSN arithmetic (hap-protocol.md §2.3, §5.9–§5.11)
+ * notifications, the broadcast key and GSN arithmetic (docs/protocol.md §2.3, §5.9–§5.11)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Payloads here are the manufacturer data after Apple's company identifier: what BlueZ
@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 #define HAP_BLE_COMPANY_ID_APPLE                0x004C
 #define HAP_BLE_DEVICE_ID_LEN                   6
 
-/* hap-protocol.md §5.9: regular advertisement. */
+/* docs/protocol.md §5.9: regular advertisement. */
 #define HAP_BLE_ADV_TYPE_REGULAR                0x06
 #define HAP_BLE_ADV_COMPATIBLE_VERSION          0x02
 #define HAP_BLE_ADV_LEN_WITH_SETUP_HASH         19
@@ -28,7 +28,7 @@ typedef struct
 {
   guint8   status_flags;          /* SF: HAP_BLE_ADV_STATUS_NOT_PAIRED while unpaired */
   guint8   device_id[HAP_BLE_DEVICE_ID_LEN];
-  guint16  category;              /* ACID (hap-protocol.md §4.14) */
+  guint16  category;              /* ACID (docs/protocol.md §4.14) */
   guint16  gsn;                   /* global state number, 1–65535 */
   guint8   configuration_number;  /* CN, 1–255 */
   guint8   compatible_version;    /* CV: filled by parse; build always writes 0x02 */
@@ -48,17 +48,17 @@ gboolean  hap_ble_advertisement_parse        (const guint8              *data,
                                               HapBleAdvertisement       *advertisement,
                                               GError                   **error);
 /* Sets the setup hash from @setup_id and the advertisement's device id
- * (hap-protocol.md §2.4). */
+ * (docs/protocol.md §2.4). */
 void      hap_ble_advertisement_set_setup_id (HapBleAdvertisement       *advertisement,
                                               const char                *setup_id);
 
 /* "AA:BB:CC:DD:EE:FF" (any case) → 6 bytes; FALSE if @text is not of that form. */
 gboolean  hap_ble_device_id_parse            (const char                *text,
                                               guint8                     id[HAP_BLE_DEVICE_ID_LEN]);
-/* The uppercase string form (hap-protocol.md §2.5). */
+/* The uppercase string form (docs/protocol.md §2.5). */
 char     *hap_ble_device_id_to_string        (const guint8               id[HAP_BLE_DEVICE_ID_LEN]);
 
-/* hap-protocol.md §5.10: encrypted notification (broadcast event). */
+/* docs/protocol.md §5.10: encrypted notification (broadcast event). */
 #define HAP_BLE_ADV_TYPE_ENCRYPTED_NOTIFICATION 0x11
 #define HAP_BLE_ENCRYPTED_NOTIFICATION_LEN      24    /* TY ‖ STL ‖ id (6) ‖ 12 ‖ tag (4) */
 #define HAP_BLE_BROADCAST_VALUE_LEN             8
@@ -102,7 +102,7 @@ gboolean  hap_ble_encrypted_notification_open  (const guint8                 key
                                                 HapBleEncryptedNotification *notification,
                                                 GError                     **error);
 
-/* hap-protocol.md §2.3: HKDF-SHA-512(IKM = the current session's X25519 shared secret,
+/* docs/protocol.md §2.3: HKDF-SHA-512(IKM = the current session's X25519 shared secret,
  * salt = the controller's Ed25519 long-term public key, info "Broadcast-Encryption-Key")
  * → 32 bytes. Both sides compute it when the controller asks for a new key (Protocol
  * Configuration, Generate-Broadcast-Encryption-Key). */
@@ -110,12 +110,12 @@ void      hap_ble_broadcast_key_derive (const guint8 shared_secret[32],
                                         const guint8 controller_ltpk[32],
                                         guint8       key[HAP_BLE_BROADCAST_KEY_LEN]);
 
-/* GSN arithmetic (hap-protocol.md §5.11; hap_ble_gsn_next() is public). GSNs run 1 … 65535 and wrap to 1; 0 is not a
+/* GSN arithmetic (docs/protocol.md §5.11; hap_ble_gsn_next() is public). GSNs run 1 … 65535 and wrap to 1; 0 is not a
  * GSN and counts as 65535 here. */
 /* Increments from @from to reach @to (0 … 65534). */
 guint     hap_ble_gsn_distance                 (guint16 from,
                                                 guint16 to);
-/* hap-protocol.md §5.10: the last GSN at which a key generated at @gsn_at_generation is
+/* docs/protocol.md §5.10: the last GSN at which a key generated at @gsn_at_generation is
  * valid, @gsn_at_generation + 32767 − 1 (wrapping). */
 guint16   hap_ble_broadcast_key_expiration_gsn (guint16 gsn_at_generation);
 /* TRUE once the GSN has been incremented 32767 times since the key was generated (the

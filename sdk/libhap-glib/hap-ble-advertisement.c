@@ -1,5 +1,5 @@
 /* hap-ble-advertisement.c — HAP-BLE advertisement payloads, encrypted notifications,
- * broadcast key and GSN arithmetic (hap-protocol.md §2.3, §5.9–§5.11)
+ * broadcast key and GSN arithmetic (docs/protocol.md §2.3, §5.9–§5.11)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-ble-advertisement-private.h"
@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-/* hap-protocol.md §5.9, §5.10: STL = subtype (top 3 bits, always 1) ‖ length (5 bits). */
+/* docs/protocol.md §5.9, §5.10: STL = subtype (top 3 bits, always 1) ‖ length (5 bits). */
 #define STL_SUBTYPE            1
 #define STL_SUBTYPE_SHIFT      5
 #define STL_LENGTH_MASK        0x1F
@@ -27,11 +27,11 @@
 #define NOTIFICATION_CT_OFFSET (NOTIFICATION_ID_OFFSET + HAP_BLE_DEVICE_ID_LEN)
 #define NOTIFICATION_TAG_OFFSET (NOTIFICATION_CT_OFFSET + NOTIFICATION_PLAIN_LEN)
 
-/* hap-protocol.md §5.10: the key expires after 2¹⁵ − 1 GSN increments. */
+/* docs/protocol.md §5.10: the key expires after 2¹⁵ − 1 GSN increments. */
 #define BROADCAST_KEY_LIFETIME 32767
 #define GSN_COUNT              65535
 
-/* Regular advertisement (hap-protocol.md §5.9). */
+/* Regular advertisement (docs/protocol.md §5.9). */
 
 GBytes *
 hap_ble_advertisement_build (const HapBleAdvertisement *advertisement)
@@ -126,7 +126,7 @@ hap_ble_advertisement_set_setup_id (HapBleAdvertisement *advertisement,
   g_return_if_fail (advertisement != NULL);
   g_return_if_fail (setup_id != NULL);
 
-  /* hap-protocol.md §2.4: the hash covers the device id in its string form. */
+  /* docs/protocol.md §2.4: the hash covers the device id in its string form. */
   device_id = hap_ble_device_id_to_string (advertisement->device_id);
   hap_setup_hash_compute (setup_id, device_id, advertisement->setup_hash);
   advertisement->has_setup_hash = TRUE;
@@ -139,7 +139,7 @@ hap_ble_device_id_parse (const char *text,
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (id != NULL, FALSE);
 
-  /* hap-protocol.md §2.5: "AA:BB:CC:DD:EE:FF". */
+  /* docs/protocol.md §2.5: "AA:BB:CC:DD:EE:FF". */
   if (strlen (text) != 3 * HAP_BLE_DEVICE_ID_LEN - 1)
     return FALSE;
 
@@ -168,7 +168,7 @@ hap_ble_device_id_to_string (const guint8 id[HAP_BLE_DEVICE_ID_LEN])
                           id[0], id[1], id[2], id[3], id[4], id[5]);
 }
 
-/* Encrypted notifications (hap-protocol.md §5.10). */
+/* Encrypted notifications (docs/protocol.md §5.10). */
 
 void
 hap_ble_encrypted_notification_set_value (HapBleEncryptedNotification *notification,
@@ -215,7 +215,7 @@ static void
 ietf_nonce (guint16 gsn,
             guint8  nonce[crypto_aead_chacha20poly1305_IETF_NPUBBYTES])
 {
-  /* hap-protocol.md §0: 4 zero bytes ‖ LE64(counter), here the GSN. */
+  /* docs/protocol.md §0: 4 zero bytes ‖ LE64(counter), here the GSN. */
   memset (nonce, 0, 4);
   hap_nonce_from_counter (gsn, nonce + 4);
 }
@@ -352,7 +352,7 @@ hap_ble_encrypted_notification_open (const guint8                 key[HAP_BLE_BR
   return FALSE;
 }
 
-/* Broadcast key (hap-protocol.md §2.3). */
+/* Broadcast key (docs/protocol.md §2.3). */
 
 void
 hap_ble_broadcast_key_derive (const guint8 shared_secret[32],
@@ -370,7 +370,7 @@ hap_ble_broadcast_key_derive (const guint8 shared_secret[32],
                    key, HAP_BLE_BROADCAST_KEY_LEN);
 }
 
-/* GSN arithmetic (hap-protocol.md §5.11): numbers 1 … 65535, i.e. the integers modulo
+/* GSN arithmetic (docs/protocol.md §5.11): numbers 1 … 65535, i.e. the integers modulo
  * 65535 with 65535 standing for 0. */
 
 guint16

@@ -280,7 +280,7 @@ hap_ble_manufacturer_data_lookup (GVariant *properties)
     {
       g_autoptr(GVariant) owned = value;
 
-      /* hap-protocol.md §5.9: Apple's company identifier. */
+      /* docs/protocol.md §5.9: Apple's company identifier. */
       if (company == 0x004C && g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
         return g_variant_get_data_as_bytes (value);
     }

@@ -3,7 +3,7 @@
  *
  * A BLE accessory publishes its pairing characteristics as a HAP service (Pairing, 55)
  * and carries a Service Signature characteristic (A5) where a service has properties
- * or links to declare (hap-protocol.md §5.1). They are ordinary model objects, so both
+ * or links to declare (docs/protocol.md §5.1). They are ordinary model objects, so both
  * transports of an accessory serve one database with one c#, as ADK-based devices do
  * (their /accessories lists 55 and A5 over IP too).
  */
@@ -21,7 +21,7 @@
 #define UUID_PAIRING_FEATURES     "0000004F-0000-1000-8000-0026BB765291"
 #define UUID_PAIRING_PAIRINGS     "00000050-0000-1000-8000-0026BB765291"
 
-/* hap-protocol.md §5: the protocol version of HAP over BLE. */
+/* docs/protocol.md §5: the protocol version of HAP over BLE. */
 #define HAP_BLE_PROTOCOL_VERSION "2.2.0"
 
 static gboolean
@@ -60,7 +60,7 @@ _hap_ble_is_protocol_information (HapService *service)
   return g_strcmp0 (hap_service_get_type_uuid (service), UUID_PROTOCOL_INFORMATION) == 0;
 }
 
-/* LE16 service properties (hap-protocol.md §5.3 param 0x0F), also the value A5 reads
+/* LE16 service properties (docs/protocol.md §5.3 param 0x0F), also the value A5 reads
  * as (Eve and other ADK devices serve it so over IP). */
 guint16
 _hap_ble_service_properties (HapService *service)
@@ -79,7 +79,7 @@ add_pairing_service (HapAccessory *accessory)
   if (hap_accessory_get_service (accessory, UUID_PAIRING) != NULL)
     return;
   service = hap_service_new (UUID_PAIRING);
-  /* hap-protocol.md §5.1: Pair Setup, Pair Verify and Pairing Features are used only
+  /* docs/protocol.md §5.1: Pair Setup, Pair Verify and Pairing Features are used only
    * without a session, through their own procedures: no paired read or write. */
   for (guint i = 0; i < G_N_ELEMENTS (unsecured); i++)
     hap_characteristic_set_perms (hap_service_get_characteristic (service, unsecured[i]), HAP_PERM_NONE);
@@ -113,7 +113,7 @@ _hap_ble_database_prepare (HapAccessory *accessory, GError **error)
   GPtrArray *services;
   HapService *info;
 
-  /* hap-protocol.md §5.1: HAP over BLE has no bridges; the accessory is aid 1. */
+  /* docs/protocol.md §5.1: HAP over BLE has no bridges; the accessory is aid 1. */
   if (bridged != NULL && bridged->len > 0)
     {
       g_set_error (error, HAP_ERROR, HAP_ERROR_FAILED,

@@ -1,7 +1,7 @@
 /* hap-ble-gatt.c — the GATT application bluetoothd serves for a HAP-BLE accessory
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * hap-protocol.md §5.1 and ble-bluez.md §2: every HAP service is a primary GATT service
+ * docs/protocol.md §5.1 and ble-bluez.md §2: every HAP service is a primary GATT service
  * whose first characteristic is the read-only Service Instance ID; every HAP
  * characteristic is a read/write GATT characteristic (plus indicate when it has events)
  * with a read-only Characteristic Instance ID descriptor. bluetoothd adds the CCC itself
@@ -299,7 +299,7 @@ parse_options (GVariant *options, const char **device, guint16 *offset)
   return *device != NULL;
 }
 
-/* The constant instance-id values: LE16 (hap-protocol.md §5.1), read with an offset. */
+/* The constant instance-id values: LE16 (docs/protocol.md §5.1), read with an offset. */
 static void
 read_instance_id (HapBleAttribute *attribute, guint16 offset, GDBusMethodInvocation *invocation)
 {

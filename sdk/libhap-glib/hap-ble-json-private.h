@@ -1,5 +1,5 @@
 /* hap-ble-json-private.h — what a controller reads and writes over HAP-BLE, in the JSON
- * shapes of HAP over IP (hap-protocol.md §4.5, §4.6, §4.10), so that one API serves both
+ * shapes of HAP over IP (docs/protocol.md §4.5, §4.6, §4.10), so that one API serves both
  * transports. No I/O: bodies and values in, JSON out (and back).
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -14,7 +14,7 @@
 
 G_BEGIN_DECLS
 
-/* BLE accessories have one accessory, aid 1 (hap-protocol.md §5.1). */
+/* BLE accessories have one accessory, aid 1 (docs/protocol.md §5.1). */
 #define HAP_BLE_AID 1
 
 /* The HAP status (§4.4) a controller reports for a HAP-BLE PDU status (§5.2):
@@ -99,7 +99,7 @@ JsonNode  *hap_ble_characteristics_to_json (GArray        *results,
                                             HapJsonFlags   read_flags,
                                             guint         *out_status);
 
-/* The BLE bytes of a JSON value for @format (hap-protocol.md §4.7, §5.5), or NULL with
+/* The BLE bytes of a JSON value for @format (docs/protocol.md §4.7, §5.5), or NULL with
  * HAP_STATUS_ERROR / HAP_STATUS_INVALID_VALUE. */
 GBytes    *hap_ble_value_from_json        (HapFormat      format,
                                            JsonNode      *node,
@@ -109,7 +109,7 @@ GBytes    *hap_ble_value_from_json        (HapFormat      format,
 JsonNode  *hap_ble_event_to_json          (HapCharacteristic *characteristic,
                                            GVariant          *value);
 
-/* ---- discovery (hap-protocol.md §5.9, §5.10) ---- */
+/* ---- discovery (docs/protocol.md §5.9, §5.10) ---- */
 
 /* What a browser reports for a regular advertisement:
  * {"type":"advertisement","adapter","address","name" (null when unknown),"rssi" (null

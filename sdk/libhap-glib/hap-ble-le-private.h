@@ -1,5 +1,5 @@
 /* hap-ble-le-private.h — little-endian integers of HAP-BLE PDUs, values and
- * advertisements (hap-protocol.md §0: multi-byte integers on BLE are little-endian)
+ * advertisements (docs/protocol.md §0: multi-byte integers on BLE are little-endian)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once

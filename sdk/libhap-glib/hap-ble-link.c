@@ -2,7 +2,7 @@
  * per-fragment encryption, the procedure and session timers, and indications
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * hap-protocol.md §5.7: a procedure is the controller's GATT writes of a request (one
+ * docs/protocol.md §5.7: a procedure is the controller's GATT writes of a request (one
  * fragment each, encrypted one by one once the session is secured, §5.8), then its GATT
  * reads of the response fragments. One procedure runs at a time; a write to another
  * characteristic meanwhile gets a Max-Procedures answer (the ADK's "fallback"
@@ -54,7 +54,7 @@ struct _HapBleLink
   guint64             bytes_in;          /* GATT values written and read, as on air */
   guint64             bytes_out;
 
-  /* The procedure (hap-protocol.md §5.7). */
+  /* The procedure (docs/protocol.md §5.7). */
   HapBleAttribute    *attribute;         /* what it is attached to, or NULL */
   GSource            *procedure_timer;   /* set while the procedure is in progress */
   gboolean            started_secured;
@@ -75,7 +75,7 @@ struct _HapBleLink
 
   GHashTable         *fallbacks;         /* HapBleAttribute → Fallback */
 
-  /* Indications (hap-protocol.md §5.12). */
+  /* Indications (docs/protocol.md §5.12). */
   gboolean           *notify;            /* CCC, per attribute */
   GPtrArray          *pending_events;    /* HapBleAttribute, unique */
   gboolean            awaiting_confirm;
@@ -125,7 +125,7 @@ new_session (HapBleLink *link)
 {
   HapSession *session = _hap_session_new (server_of (link), &hap_ble_transport, link);
 
-  /* hap-protocol.md §3.4: BLE sessions may be resumed. */
+  /* docs/protocol.md §3.4: BLE sessions may be resumed. */
   session->pairing.resumable = TRUE;
   return session;
 }
@@ -283,7 +283,7 @@ _hap_ble_link_get_session (HapBleLink *link)
   return link->session;
 }
 
-/* ---- encryption (hap-protocol.md §5.8) ----------------------------------------------- */
+/* ---- encryption (docs/protocol.md §5.8) ----------------------------------------------- */
 
 static GBytes *
 seal (HapBleLink *link, GBytes *plain)
@@ -322,7 +322,7 @@ procedure_complete (HapBleLink *link)
   link->state = STATE_IDLE;
   g_ptr_array_set_size (link->fragments, 0);
   link->next_fragment = 0;
-  /* A Timed Write keeps the procedure for its Execute Write (hap-protocol.md §5.6). */
+  /* A Timed Write keeps the procedure for its Execute Write (docs/protocol.md §5.6). */
   if (link->timed_body != NULL)
     return;
   _hap_ble_clear_source (&link->procedure_timer);
@@ -795,7 +795,7 @@ _hap_ble_link_read (HapBleLink            *link,
     }
 }
 
-/* ---- indications (hap-protocol.md §5.12) ---------------------------------------------- */
+/* ---- indications (docs/protocol.md §5.12) ---------------------------------------------- */
 
 static gboolean
 on_confirm_timeout (gpointer user_data)

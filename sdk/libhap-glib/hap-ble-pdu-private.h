@@ -1,5 +1,5 @@
 /* hap-ble-pdu-private.h — HAP-BLE PDU framing: opcodes, statuses, body parameters,
- * fragment assembly and fragmenting (hap-protocol.md §5.2, §5.3, §5.6, §5.7)
+ * fragment assembly and fragmenting (docs/protocol.md §5.2, §5.3, §5.6, §5.7)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Pure wire logic, no I/O: the GATT layer hands every (already decrypted) value written to
@@ -21,7 +21,7 @@
 
 G_BEGIN_DECLS
 
-/* hap-protocol.md §5.2: the body length is 16 bits. */
+/* docs/protocol.md §5.2: the body length is 16 bits. */
 #define HAP_BLE_PDU_MAX_BODY                 65535
 #define HAP_BLE_PDU_REQUEST_HEADER_LEN       5   /* control, opcode, TID, IID(2) */
 #define HAP_BLE_PDU_RESPONSE_HEADER_LEN      3   /* control, TID, status */
@@ -31,7 +31,7 @@ G_BEGIN_DECLS
  * length and one body byte, so that every fragment moves the body forward. */
 #define HAP_BLE_PDU_MIN_FRAGMENT             8
 
-/* hap-protocol.md §5.2: control field. */
+/* docs/protocol.md §5.2: control field. */
 #define HAP_BLE_PDU_CONTROL_CONTINUATION     0x80
 #define HAP_BLE_PDU_CONTROL_RESERVED         0x60  /* bits 6–5, must be 0 */
 #define HAP_BLE_PDU_CONTROL_IID_64BIT        0x10  /* bit 4, not supported */
@@ -43,11 +43,11 @@ G_BEGIN_DECLS
 /* The opcodes (HapBleOpcode), statuses (HapBlePduStatus) and parameter types
  * (HapBleParam) are public (hap-wire.h): the hooks see them. */
 
-/* hap-protocol.md §5.6: HAP-Param-Origin values. */
+/* docs/protocol.md §5.6: HAP-Param-Origin values. */
 #define HAP_BLE_ORIGIN_LOCAL  0
 #define HAP_BLE_ORIGIN_REMOTE 1
 
-/* hap-protocol.md §5.6: Protocol Configuration request body (each item has length 0
+/* docs/protocol.md §5.6: Protocol Configuration request body (each item has length 0
  * except the advertising identifier, 6 bytes). */
 typedef enum
 {
@@ -56,7 +56,7 @@ typedef enum
   HAP_BLE_PROTOCOL_CONFIG_SET_ADVERTISING_ID     = 0x03,
 } HapBleProtocolConfigRequest;
 
-/* hap-protocol.md §5.6: Protocol Configuration response body (Get-All). */
+/* docs/protocol.md §5.6: Protocol Configuration response body (Get-All). */
 typedef enum
 {
   HAP_BLE_PROTOCOL_CONFIG_STATE_NUMBER    = 0x01,  /* GSN, LE16 */
@@ -65,7 +65,7 @@ typedef enum
   HAP_BLE_PROTOCOL_CONFIG_BROADCAST_KEY   = 0x04,  /* 32 bytes, only while valid */
 } HapBleProtocolConfigParam;
 
-/* hap-protocol.md §5.6: Characteristic Configuration request and response body. */
+/* docs/protocol.md §5.6: Characteristic Configuration request and response body. */
 typedef enum
 {
   HAP_BLE_CHARACTERISTIC_CONFIG_PROPERTIES         = 0x01,  /* LE16 */
@@ -81,7 +81,7 @@ typedef enum
   HAP_BLE_BROADCAST_INTERVAL_2560_MS = 0x03,
 } HapBleBroadcastInterval;
 
-/* hap-protocol.md §5.6: HAP-Info response body. */
+/* docs/protocol.md §5.6: HAP-Info response body. */
 typedef enum
 {
   HAP_BLE_INFO_STATE_NUMBER     = 0x01,
@@ -119,7 +119,7 @@ typedef enum
   HAP_BLE_PDU_INTERRUPTED,
   /* An empty continuation (control ‖ TID, no data) with the TID of the PDU completed
    * last. Controllers may send these between a request and the first read of its
-   * response, and the ADK tolerates them (hap-protocol.md §5.7); nothing to do. */
+   * response, and the ADK tolerates them (docs/protocol.md §5.7); nothing to do. */
   HAP_BLE_PDU_IGNORED,
 } HapBlePduResult;
 
@@ -227,7 +227,7 @@ GPtrArray *hap_ble_pdu_fragment_response (guint8        tid,
                                           gboolean      has_body,
                                           gsize         max_fragment);
 
-/* Body parameters (hap-protocol.md §5.3) are TLV8 (hap-tlv8-private.h); BLE adds fixed
+/* Body parameters (docs/protocol.md §5.3) are TLV8 (hap-tlv8-private.h); BLE adds fixed
  * two-byte little-endian items (iids, properties, GSN), which hap_tlv8_append_uint()
  * would shorten. */
 void       hap_ble_tlv_append_le16 (GByteArray   *buf,

@@ -1,4 +1,4 @@
-/* hap-ble-pdu.c — HAP-BLE PDU framing (hap-protocol.md §5.2, §5.3, §5.7)
+/* hap-ble-pdu.c — HAP-BLE PDU framing (docs/protocol.md §5.2, §5.3, §5.7)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Both directions share one assembler: a request and a response differ only in their
@@ -53,7 +53,7 @@ hap_ble_pdu_status_to_string (guint8 status)
 gboolean
 hap_ble_opcode_is_service_level (guint8 opcode)
 {
-  /* hap-protocol.md §5.2: these two carry the service iid (and go to its A5). */
+  /* docs/protocol.md §5.2: these two carry the service iid (and go to its A5). */
   return opcode == HAP_BLE_OPCODE_SERVICE_SIGNATURE_READ ||
          opcode == HAP_BLE_OPCODE_PROTOCOL_CONFIGURATION;
 }
@@ -185,7 +185,7 @@ core_complete (HapBlePduAssembler *core,
   return HAP_BLE_PDU_COMPLETE;
 }
 
-/* hap-protocol.md §5.2: the control field's bits and the PDU type this side expects. */
+/* docs/protocol.md §5.2: the control field's bits and the PDU type this side expects. */
 static gboolean
 check_control (guint8    control,
                gboolean  response,
@@ -232,7 +232,7 @@ feed_first (HapBlePduAssembler  *core,
 
   if (core->busy)
     {
-      /* hap-protocol.md §5.7: one transaction at a time; the caller decides whether the
+      /* docs/protocol.md §5.7: one transaction at a time; the caller decides whether the
        * new PDU replaces the unfinished one. */
       gsize have = core->body != NULL ? core->body->len : 0;
       guint8 old_tid = core->tid;
@@ -266,7 +266,7 @@ feed_first (HapBlePduAssembler  *core,
       core->iid = hap_ble_get_le16 (fragment + 3);
     }
 
-  /* hap-protocol.md §5.2: no bytes after the header means no body at all. */
+  /* docs/protocol.md §5.2: no bytes after the header means no body at all. */
   if (len == header)
     {
       core->has_body = FALSE;
@@ -332,7 +332,7 @@ feed_continuation (HapBlePduAssembler  *core,
                         "fragment", noun, tid);
     }
 
-  /* hap-protocol.md §5.2: continuations repeat the first fragment's TID. */
+  /* docs/protocol.md §5.2: continuations repeat the first fragment's TID. */
   if (tid != core->tid)
     return core_fail (core, error, HAP_ERROR_INVALID_DATA,
                       "A %s continuation fragment has TID 0x%02X, but the %s being "
@@ -504,7 +504,7 @@ fragment_pdu (const guint8 *header,
     g_byte_array_append (first, body, (guint) first_data);
   g_ptr_array_add (fragments, bytes_take_wiping (first));
 
-  /* hap-protocol.md §5.7: continuations carry control ‖ TID ‖ the next body bytes. */
+  /* docs/protocol.md §5.7: continuations carry control ‖ TID ‖ the next body bytes. */
   while (offset < body_len)
     {
       gsize n = MIN (body_len - offset, max_fragment - HAP_BLE_PDU_CONTINUATION_HEADER_LEN);

@@ -1,5 +1,5 @@
 /* hap-ble-private.h — the HAP over Bluetooth LE transport: a GATT application and an LE
- * advertisement registered with BlueZ over D-Bus (hap-protocol.md §5, ble-bluez.md)
+ * advertisement registered with BlueZ over D-Bus (docs/protocol.md §5, ble-bluez.md)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  *   hap-ble-database.c     what BLE adds to the model (Pairing service, A5)
@@ -21,7 +21,7 @@
 
 G_BEGIN_DECLS
 
-/* hap-protocol.md §5.1: the largest GATT value; ble-bluez.md §5.3: writes up to the
+/* docs/protocol.md §5.1: the largest GATT value; ble-bluez.md §5.3: writes up to the
  * ATT MTU − 3 (514 with bluetoothd's default 517) must be accepted. */
 #define HAP_BLE_MAX_VALUE     512
 #define HAP_BLE_MAX_WRITE     514
@@ -119,7 +119,7 @@ HapBleAttribute *_hap_ble_gatt_get_attribute (HapBleGatt             *gatt,
 /* The HAP characteristic attribute of @characteristic, or NULL. */
 HapBleAttribute *_hap_ble_gatt_lookup       (HapBleGatt               *gatt,
                                              HapCharacteristic        *characteristic);
-/* A zero-length indication (hap-protocol.md §5.12) on @attribute. */
+/* A zero-length indication (docs/protocol.md §5.12) on @attribute. */
 void             _hap_ble_gatt_indicate     (HapBleGatt               *gatt,
                                              HapBleAttribute          *attribute);
 /* The D-Bus error replies a GATT request can get (ble-bluez.md §1.1). */
@@ -173,7 +173,7 @@ void                _hap_ble_clear_source         (GSource        **source);
 /* The accessory's state for advertisements (hap-ble-transport.c). */
 HapAccessoryServer *_hap_ble_transport_get_server (HapBleTransport *ble);
 HapBleGatt         *_hap_ble_transport_get_gatt   (HapBleTransport *ble);
-/* hap-protocol.md §5.11: GSN + 1 (wrapping to 1), saved. */
+/* docs/protocol.md §5.11: GSN + 1 (wrapping to 1), saved. */
 void                _hap_ble_transport_bump_gsn   (HapBleTransport *ble);
 /* Ends the central's connection (Device1.Disconnect on the peripheral's adapter). */
 void                _hap_ble_transport_disconnect (HapBleTransport *ble,
@@ -197,7 +197,7 @@ void        _hap_ble_link_write        (HapBleLink            *link,
                                         GBytes                *value,
                                         GDBusMethodInvocation *invocation);
 /* CCC state of @attribute for this central (subscriptions persist across security
- * sessions of one connection, hap-protocol.md §5.12). */
+ * sessions of one connection, docs/protocol.md §5.12). */
 void        _hap_ble_link_set_notify   (HapBleLink            *link,
                                         HapBleAttribute       *attribute,
                                         gboolean               enabled);
@@ -236,7 +236,7 @@ typedef struct
   HapBleAttribute  **pairing_request_attribute;   /* the characteristic it was written to */
 } HapBleProcedureContext;
 
-/* Handles one complete request (hap-protocol.md §5.6) and calls @done exactly once,
+/* Handles one complete request (docs/protocol.md §5.6) and calls @done exactly once,
  * possibly before returning. */
 void        _hap_ble_procedure_run     (const HapBleProcedureContext *context,
                                         const HapBleRequest          *request,

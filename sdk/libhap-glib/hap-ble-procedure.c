@@ -1,4 +1,4 @@
-/* hap-ble-procedure.c — one HAP-BLE request and its response (hap-protocol.md §5.6)
+/* hap-ble-procedure.c — one HAP-BLE request and its response (docs/protocol.md §5.6)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Checks follow the ADK's order for each opcode: the instance id, transient sessions,
@@ -63,7 +63,7 @@ finish_value (Call *call, GVariant *value)
   finish_value_body (call, data, len);
 }
 
-/* ---- pairing characteristics (hap-protocol.md §5.6 last paragraph) -------------------- */
+/* ---- pairing characteristics (docs/protocol.md §5.6 last paragraph) -------------------- */
 
 typedef GByteArray *(*PairingHandler) (HapPairingContext *, HapPairingSession *,
                                        const guint8 *, gsize, GError **);
@@ -97,7 +97,7 @@ pairing_exchange (Call *call, HapBlePairingRole role, const guint8 *value, gsize
   finish_value_body (call, response->data, response->len);
 }
 
-/* hap-protocol.md §5.6: pairing messages are written with Return-Response and the answer
+/* docs/protocol.md §5.6: pairing messages are written with Return-Response and the answer
  * comes back in the write's response. A controller may instead write, then read the
  * answer: the request is kept and handled at that read, as the ADK does, so that a Pair
  * Verify M4 still leaves in plaintext from a procedure that started unsecured. */

@@ -1,4 +1,4 @@
-/* hap-ble-service-signature.c — Service Signature Read bodies (hap-protocol.md §5.3,
+/* hap-ble-service-signature.c — Service Signature Read bodies (docs/protocol.md §5.3,
  * §5.6)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -42,7 +42,7 @@ hap_ble_service_signature_build (HapService *service,
   if (supports_configuration)
     properties |= HAP_BLE_SERVICE_PROPERTY_SUPPORTS_CONFIGURATION;
 
-  /* hap-protocol.md §5.6 (ADK): properties only when non-default or linked services
+  /* docs/protocol.md §5.6 (ADK): properties only when non-default or linked services
    * exist; the linked services item always, possibly empty. */
   if (properties != 0 || linked->len > 0)
     hap_ble_tlv_append_le16 (buf, HAP_BLE_PARAM_SERVICE_PROPERTIES, properties);

@@ -1,5 +1,5 @@
 /* hap-ble-signature-private.h — bodies of the HAP-BLE Characteristic Signature Read and
- * Service Signature Read responses (hap-protocol.md §5.3, §5.6)
+ * Service Signature Read responses (docs/protocol.md §5.3, §5.6)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The accessory builds them from its model; a controller parses them to rebuild the
@@ -32,7 +32,7 @@ G_BEGIN_DECLS
  *    bytes), ascending and without duplicates; values outside 0–255 are left out.
  * @properties is the bitfield the transport computed (hap_ble_properties_from_perms()).
  * The characteristic must belong to a service, and both iids must fit in 16 bits
- * (hap-protocol.md §5.1): a BLE transport checks its database before it serves it. */
+ * (docs/protocol.md §5.1): a BLE transport checks its database before it serves it. */
 GBytes   *hap_ble_characteristic_signature_build (HapCharacteristic *characteristic,
                                                   guint16            properties);
 
@@ -60,7 +60,7 @@ typedef struct
  * failure). Requires the type, service iid, service type, properties and presentation
  * format items; the optional ones must have the size their format gives them. Any
  * violation → FALSE with HAP_ERROR_INVALID_DATA naming the item. Unknown TLV types are
- * ignored (hap-protocol.md §1). */
+ * ignored (docs/protocol.md §1). */
 gboolean  hap_ble_characteristic_signature_parse (const guint8                  *body,
                                                   gsize                          len,
                                                   HapBleCharacteristicSignature *signature,
@@ -73,7 +73,7 @@ void      hap_ble_characteristic_signature_clear (HapBleCharacteristicSignature 
 HapCharacteristic *hap_ble_characteristic_signature_create (const HapBleCharacteristicSignature *signature,
                                                             guint16                              iid);
 
-/* Service properties, param 0x0F (hap-protocol.md §5.3). */
+/* Service properties, param 0x0F (docs/protocol.md §5.3). */
 typedef enum /*< flags >*/
 {
   HAP_BLE_SERVICE_PROPERTY_PRIMARY                = 0x0001,
@@ -81,11 +81,11 @@ typedef enum /*< flags >*/
   HAP_BLE_SERVICE_PROPERTY_SUPPORTS_CONFIGURATION = 0x0004,
 } HapBleServiceProperties;
 
-/* Service Signature Read response body (hap-protocol.md §5.6): 0x0F properties (LE16,
+/* Service Signature Read response body (docs/protocol.md §5.6): 0x0F properties (LE16,
  * left out when 0 and there are no linked services, as the ADK does) ‖ 0x10 linked
  * service iids (LE16 each, possibly empty). @service NULL gives the answer for an
  * unknown service iid: no properties and an empty 0x10. @supports_configuration is set
- * by the transport for the Protocol Information service (hap-protocol.md §5.1). Service
+ * by the transport for the Protocol Information service (docs/protocol.md §5.1). Service
  * iids must fit in 16 bits. */
 GBytes   *hap_ble_service_signature_build (HapService *service,
                                            gboolean    supports_configuration);

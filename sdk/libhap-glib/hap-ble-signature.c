@@ -1,4 +1,4 @@
-/* hap-ble-signature.c — Characteristic Signature Read bodies (hap-protocol.md §5.3–§5.6);
+/* hap-ble-signature.c — Characteristic Signature Read bodies (docs/protocol.md §5.3–§5.6);
  * the Service Signature ones are in hap-ble-service-signature.c
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* hap-protocol.md §5.3: the default string maxLen, which the valid range leaves out. */
+/* docs/protocol.md §5.3: the default string maxLen, which the valid range leaves out. */
 #define DEFAULT_MAX_LEN 64
 /* The model's largest string maxLen (hap_characteristic_set_max_len()). */
 #define MODEL_MAX_LEN   256
@@ -59,7 +59,7 @@ double_to_unsigned (double   v,
   return v <= 0 ? 0 : (guint64) v;
 }
 
-/* hap-protocol.md §5.3, 0x0D. */
+/* docs/protocol.md §5.3, 0x0D. */
 static void
 append_valid_range (GByteArray                *buf,
                     HapFormat                  format,
@@ -122,7 +122,7 @@ append_valid_range (GByteArray                *buf,
   hap_tlv8_append (buf, HAP_BLE_PARAM_VALID_RANGE, range, 2 * size);
 }
 
-/* hap-protocol.md §5.3, 0x0E. */
+/* docs/protocol.md §5.3, 0x0E. */
 static void
 append_step (GByteArray                *buf,
              HapFormat                  format,
@@ -172,7 +172,7 @@ compare_int (const void *a,
   return (x > y) - (x < y);
 }
 
-/* hap-protocol.md §5.3, 0x11 and 0x12: bytes, so only for uint8 characteristics. */
+/* docs/protocol.md §5.3, 0x11 and 0x12: bytes, so only for uint8 characteristics. */
 static void
 append_valid_values (GByteArray                *buf,
                      HapFormat                  format,
@@ -331,18 +331,11 @@ number_from_bytes (HapFormat     format,
                    const guint8 *data)
 {
   g_autoptr(GVariant) value = hap_ble_value_decode (format, data, hap_ble_format_get_size (format), NULL);
+  double number;
 
-  switch (format)
-    {
-    case HAP_FORMAT_UINT8:  return g_variant_get_byte (value);
-    case HAP_FORMAT_UINT16: return g_variant_get_uint16 (value);
-    case HAP_FORMAT_UINT32: return g_variant_get_uint32 (value);
-    case HAP_FORMAT_UINT64: return (double) g_variant_get_uint64 (value);
-    case HAP_FORMAT_INT:    return g_variant_get_int32 (value);
-    case HAP_FORMAT_FLOAT:  return g_variant_get_double (value);
-    default:
-      g_return_val_if_reached (NAN);
-    }
+  if (value == NULL || !hap_variant_get_number (value, &number))
+    g_return_val_if_reached (NAN);
+  return number;
 }
 
 static gboolean
@@ -367,7 +360,7 @@ parse_valid_range (HapTlv8                        *tlv,
 
   if (sig->format == HAP_FORMAT_STRING)
     {
-      /* hap-protocol.md §5.3: LE16 minimum length (0) ‖ LE16 maximum length. */
+      /* docs/protocol.md §5.3: LE16 minimum length (0) ‖ LE16 maximum length. */
       if (len != 4)
         return invalid (error, "String valid range (type 0x0D) has %" G_GSIZE_FORMAT
                         " bytes; it must have 4", len);

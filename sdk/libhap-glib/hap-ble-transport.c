@@ -1,6 +1,6 @@
 /* hap-ble-transport.c — HAP over Bluetooth LE as a transport of the accessory core:
  * BlueZ's peripheral API over D-Bus (ble-bluez.md §1–§2), the advertisement, GSN,
- * disconnected events and broadcast notifications (hap-protocol.md §5.9–§5.12)
+ * disconnected events and broadcast notifications (docs/protocol.md §5.9–§5.12)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Everything talks to bluetoothd asynchronously: bluetoothd calls back into our objects
@@ -26,7 +26,7 @@
 #define IFACE_GATT_MANAGER "org.bluez.GattManager1"
 #define IFACE_ADV_MANAGER  "org.bluez.LEAdvertisingManager1"
 
-/* hap-protocol.md §5.9: 20 ms for a while after start, a GSN change or a disconnection,
+/* docs/protocol.md §5.9: 20 ms for a while after start, a GSN change or a disconnection,
  * else a regular interval within the ADK's 160–2500 ms (Apple's recommended 1285 ms). */
 #define FAST_INTERVAL_MS          20
 #define REGULAR_INTERVAL_MS       1285
@@ -130,7 +130,7 @@ _hap_ble_add_timeout (HapBleTransport *ble, guint ms, GSourceFunc func, gpointer
   return source;
 }
 
-/* ---- the advertisement (hap-protocol.md §5.9, §5.10) --------------------------------- */
+/* ---- the advertisement (docs/protocol.md §5.9, §5.10) --------------------------------- */
 
 static GBytes *
 regular_payload (HapBleTransport *ble)
@@ -254,7 +254,7 @@ _hap_ble_transport_bump_gsn (HapBleTransport *ble)
   HapStorage *storage = ble->server->storage;
   g_autoptr(GError) error = NULL;
 
-  /* hap-protocol.md §5.11: 1..65535, wrapping to 1, persisted. */
+  /* docs/protocol.md §5.11: 1..65535, wrapping to 1, persisted. */
   storage->gsn = hap_ble_gsn_next ((guint16) storage->gsn);
   /* §5.10: a broadcast key lasts 32767 GSN steps; then disconnected events again. */
   if (storage->has_broadcast_key &&
@@ -293,7 +293,7 @@ broadcast_interval_ms (guint code)
     }
 }
 
-/* hap-protocol.md §5.10: GSN + 1 and the change, encrypted, advertised for 3 s. */
+/* docs/protocol.md §5.10: GSN + 1 and the change, encrypted, advertised for 3 s. */
 static void
 broadcast (HapBleTransport *ble, HapCharacteristic *characteristic, guint interval_code)
 {
@@ -331,7 +331,7 @@ broadcast (HapBleTransport *ble, HapCharacteristic *characteristic, guint interv
 }
 
 /* Core hook: any value changed. While a central is connected its link has the events;
- * otherwise a broadcast or a disconnected event (hap-protocol.md §5.10–§5.12). */
+ * otherwise a broadcast or a disconnected event (docs/protocol.md §5.10–§5.12). */
 static void
 ble_value_changed (gpointer state, HapCharacteristic *characteristic, gpointer origin)
 {
@@ -367,7 +367,7 @@ ble_status_changed (gpointer state)
   HapBleTransport *ble = state;
   HapStorage *storage = ble->server->storage;
 
-  /* hap-protocol.md §3.5: without pairings the broadcast key and advertising id go. */
+  /* docs/protocol.md §3.5: without pairings the broadcast key and advertising id go. */
   if (storage->pairings->len == 0 &&
       (storage->has_broadcast_key || storage->has_advertising_id || g_hash_table_size (storage->broadcast) > 0))
     {
@@ -404,7 +404,7 @@ link_up (HapBleTransport *ble, const char *device)
     return;
   if (ble->link != NULL)
     {
-      /* hap-protocol.md §5.8: one controller connection at a time. */
+      /* docs/protocol.md §5.8: one controller connection at a time. */
       if (!g_str_equal (_hap_ble_link_get_device (ble->link), device))
         {
           g_message ("%s: refusing a second central %s", accessory_name (ble), device);
@@ -660,7 +660,7 @@ register_with_adapter (HapBleTransport *ble, const char *adapter, gboolean inter
       return;
     }
   _hap_ble_advertising_set_intervals_applied (ble->advertising, intervals_applied);
-  /* hap-protocol.md §5.9: 20 ms for the first 30 s. */
+  /* docs/protocol.md §5.9: 20 ms for the first 30 s. */
   advertise_fast (ble, FAST_AFTER_START_MS);
   update_advertising (ble);
 

@@ -1,5 +1,5 @@
 /* hap-ble-value-private.h — HAP-BLE characteristic values, properties, presentation
- * formats and 128-bit UUIDs (hap-protocol.md §5.3–§5.5, §4.11)
+ * formats and 128-bit UUIDs (docs/protocol.md §5.3–§5.5, §4.11)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-/* Values (hap-protocol.md §5.5). */
+/* Values (docs/protocol.md §5.5). */
 
 /* Encodes @value, which must have the GVariant type of @format
  * (hap_format_get_variant_type()): bool 1 byte 0/1; uint8/16/32/64 and int (LE32 signed)
@@ -33,7 +33,7 @@ GVariant *hap_ble_value_decode       (HapFormat      format,
 /* Size of the value of a fixed-size format (1, 2, 4 or 8), 0 for string, tlv8, data. */
 gsize     hap_ble_format_get_size    (HapFormat      format);
 
-/* HAP characteristic properties, param 0x0A (hap-protocol.md §5.4). */
+/* HAP characteristic properties, param 0x0A (docs/protocol.md §5.4). */
 typedef enum /*< flags >*/
 {
   HAP_BLE_PROPERTY_READ_WITHOUT_SECURITY  = 0x0001,
@@ -55,7 +55,7 @@ typedef enum /*< flags >*/
  *   wr and adminOnlyAccess have no bit (BLE writes can always return a response).
  * The two "without a secure session" bits are not in HapPerms: the transport decides
  * them (Pair Setup and Pair Verify read+write, Pairing Features read, Identify write
- * while unpaired; hap-protocol.md §5.1, §5.8) and passes them here. A transport that
+ * while unpaired; docs/protocol.md §5.1, §5.8) and passes them here. A transport that
  * does not offer disconnected or broadcast events masks those bits off the result. */
 guint16   hap_ble_properties_from_perms (HapPerms     perms,
                                          HapFormat    format,
@@ -66,7 +66,7 @@ guint16   hap_ble_properties_from_perms (HapPerms     perms,
  * security" bits have no HapPerms equivalent and are dropped (keep the raw bitfield). */
 HapPerms  hap_ble_properties_to_perms   (guint16      properties);
 
-/* GATT presentation format descriptor, param 0x0C (hap-protocol.md §5.3, §5.5):
+/* GATT presentation format descriptor, param 0x0C (docs/protocol.md §5.3, §5.5):
  * format(1) ‖ exponent(1) = 0 ‖ unit(LE16) ‖ namespace(1) = 1 ‖ description(LE16) = 0. */
 #define HAP_BLE_PRESENTATION_FORMAT_LEN 7
 #define HAP_BLE_UNIT_UNITLESS           0x2700
@@ -95,7 +95,7 @@ gboolean     hap_ble_presentation_format_parse (const guint8  *data,
                                                 guint16       *unit_code,
                                                 GError       **error);
 
-/* 128-bit UUIDs (hap-protocol.md §4.11): on BLE the type TLVs carry the 16 bytes of the
+/* 128-bit UUIDs (docs/protocol.md §4.11): on BLE the type TLVs carry the 16 bytes of the
  * UUID in little-endian order, i.e. the canonical string's bytes reversed. */
 #define HAP_BLE_UUID_LEN 16
 

@@ -1,5 +1,5 @@
 /* hap-ble-value.c — HAP-BLE values, properties, presentation formats and UUID bytes
- * (hap-protocol.md §5.3–§5.5, §4.11)
+ * (docs/protocol.md §5.3–§5.5, §4.11)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-ble-value-private.h"
@@ -36,7 +36,7 @@ hap_ble_format_get_size (HapFormat format)
 gboolean
 hap_ble_format_can_broadcast (HapFormat format)
 {
-  /* hap-protocol.md §5.10: a broadcast carries the value in 8 bytes. */
+  /* docs/protocol.md §5.10: a broadcast carries the value in 8 bytes. */
   return hap_ble_format_get_size (format) > 0;
 }
 
@@ -78,7 +78,7 @@ hap_ble_value_encode (HapFormat  format,
     case HAP_FORMAT_UINT64: hap_ble_put_le (buf, g_variant_get_uint64 (value), 8); break;
     case HAP_FORMAT_INT:    hap_ble_put_le (buf, (guint32) g_variant_get_int32 (value), 4); break;
     case HAP_FORMAT_FLOAT:
-      /* hap-protocol.md §5.5: single precision on BLE. IEEE conversion (C11 Annex F)
+      /* docs/protocol.md §5.5: single precision on BLE. IEEE conversion (C11 Annex F)
        * rounds to nearest and overflows to ±infinity. */
       hap_ble_put_le (buf, float_bits ((float) g_variant_get_double (value)), 4);
       break;
@@ -107,7 +107,8 @@ hap_ble_value_encode (HapFormat  format,
 
 /* The shortest decimal (at most 9 significant digits, which always suffice for a float)
  * that converts back to @f. Controllers and users think of 21.3 °C, not of
- * 21.299999237060547, and the model prints doubles in their shortest form. */
+ * 21.299999237060547, and the model prints doubles in their shortest form. Not
+ * hap_double_to_string(): that one is shortest for a double, this for a float. */
 static double
 float_to_shortest_double (float f)
 {
@@ -140,7 +141,7 @@ decode_fixed (HapFormat     format,
   switch (format)
     {
     case HAP_FORMAT_BOOL:
-      /* hap-protocol.md §5.5: the ADK refuses anything but 0 and 1. */
+      /* docs/protocol.md §5.5: the ADK refuses anything but 0 and 1. */
       if (data[0] > 1)
         {
           g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA,
@@ -176,7 +177,7 @@ hap_ble_value_decode (HapFormat      format,
   size = hap_ble_format_get_size (format);
   if (size > 0)
     {
-      /* hap-protocol.md §5.5: fixed-size formats have exactly their size. */
+      /* docs/protocol.md §5.5: fixed-size formats have exactly their size. */
       if (len != size)
         {
           g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA,
@@ -212,7 +213,7 @@ hap_ble_value_decode (HapFormat      format,
   return g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, len, 1));
 }
 
-/* Properties (hap-protocol.md §5.4). */
+/* Properties (docs/protocol.md §5.4). */
 
 static const struct
 {
@@ -276,7 +277,7 @@ hap_ble_properties_to_perms (guint16 properties)
   return perms;
 }
 
-/* Presentation format (hap-protocol.md §5.5). */
+/* Presentation format (docs/protocol.md §5.5). */
 
 #define GATT_FORMAT_OPAQUE 0x1B  /* tlv8 and data */
 
@@ -435,7 +436,7 @@ hap_ble_uuid_to_bytes (const char *uuid,
   if (full == NULL)
     return FALSE;
 
-  /* hap-protocol.md §4.11: the canonical string is big-endian; BLE wants it reversed. */
+  /* docs/protocol.md §4.11: the canonical string is big-endian; BLE wants it reversed. */
   for (const char *p = full; *p != '\0'; p++)
     {
       if (*p == '-')

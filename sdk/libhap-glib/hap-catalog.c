@@ -221,3 +221,34 @@ hap_catalog_get_services (guint *n_types)
 
   return _hap_catalog_services;
 }
+
+/* The category an accessory takes from its first service when its file names none
+ * (docs/protocol.md §4.14): the accessory loader's default and the editor's suggestion. */
+static const struct {
+  const char *service;
+  int         category;
+} service_categories[] = {
+  { "Fan", 3 }, { "Fanv2", 3 }, { "GarageDoorOpener", 4 }, { "Lightbulb", 5 },
+  { "LockMechanism", 6 }, { "Outlet", 7 }, { "Switch", 8 }, { "Thermostat", 9 },
+  { "TemperatureSensor", 10 }, { "HumiditySensor", 10 }, { "MotionSensor", 10 },
+  { "ContactSensor", 10 }, { "LightSensor", 10 }, { "LeakSensor", 10 },
+  { "OccupancySensor", 10 }, { "SmokeSensor", 10 }, { "CarbonMonoxideSensor", 10 },
+  { "CarbonDioxideSensor", 10 }, { "AirQualitySensor", 10 }, { "SecuritySystem", 11 },
+  { "Door", 12 }, { "Window", 13 }, { "WindowCovering", 14 },
+  { "StatelessProgrammableSwitch", 15 }, { "StatefulProgrammableSwitch", 15 },
+  { "CameraRTPStreamManagement", 17 }, { "CameraOperatingMode", 17 }, { "Doorbell", 18 },
+  { "AirPurifier", 19 }, { "HeaterCooler", 21 }, { "HumidifierDehumidifier", 22 },
+  { "Speaker", 26 }, { "SmartSpeaker", 26 }, { "Valve", 28 }, { "IrrigationSystem", 28 },
+  { "Faucet", 29 }, { "Television", 31 }, { "WiFiRouter", 33 },
+};
+
+int
+hap_catalog_service_category (const char *service)
+{
+  g_return_val_if_fail (service != NULL, -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (service_categories); i++)
+    if (g_str_equal (service, service_categories[i].service))
+      return service_categories[i].category;
+  return -1;
+}

@@ -144,6 +144,19 @@ int                          hap_catalog_lookup_category       (const char *name
  */
 HAP_AVAILABLE_IN_ALL
 const char                  *hap_catalog_category_name         (int         category);
+/**
+ * hap_catalog_service_category:
+ * @service: a service's catalog name ("Lightbulb", "TemperatureSensor")
+ *
+ * Gives the category an accessory whose primary service is @service usually has:
+ * what the accessory loader and the simulator's editor pick when a file names no
+ * category (5, LIGHTBULB, for "Lightbulb"; 10, SENSOR, for every sensor).
+ *
+ * Returns: the category id, or -1 when @service suggests none (OTHER is then the
+ *   usual choice)
+ */
+HAP_AVAILABLE_IN_ALL
+int                          hap_catalog_service_category      (const char *service);
 
 /**
  * hap_catalog_get_characteristics:

@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-/* hap-protocol.md §4.7: string maxLen may be raised up to 256. */
+/* docs/protocol.md §4.7: string maxLen may be raised up to 256. */
 #define MAXIMUM_MAX_LEN 256
 
 #define UUID_IDENTIFY                  "00000014-0000-1000-8000-0026BB765291"
@@ -103,7 +103,7 @@ hap_characteristic_is_event_only (HapCharacteristic *self)
 {
   g_return_val_if_fail (HAP_IS_CHARACTERISTIC (self), FALSE);
 
-  /* hap-protocol.md §4.5, §4.9: meaningful only as an event, read as null. */
+  /* docs/protocol.md §4.5, §4.9: meaningful only as an event, read as null. */
   return is_uuid (self, UUID_PROGRAMMABLE_SWITCH_EVENT) || is_uuid (self, UUID_BUTTON_EVENT);
 }
 
@@ -116,7 +116,7 @@ commit_value (HapCharacteristic *self,
   g_autoptr(GVariant) held = g_variant_ref (value);
 
   /* Identify (14) is an action, not state: writing true runs the accessory's identify
-   * routine, like POST /identify (hap-protocol.md §4.2), and nothing is stored. */
+   * routine, like POST /identify (docs/protocol.md §4.2), and nothing is stored. */
   if (is_uuid (self, UUID_IDENTIFY))
     {
       HapAccessory *accessory = self->service != NULL ? hap_service_get_accessory (self->service) : NULL;
@@ -724,7 +724,7 @@ hap_characteristic_set_description (HapCharacteristic *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);
 }
 
-/* The explicit description, else the catalog's display name (hap-protocol.md §4.10). */
+/* The explicit description, else the catalog's display name (docs/protocol.md §4.10). */
 const char *
 hap_characteristic_get_description (HapCharacteristic *self)
 {

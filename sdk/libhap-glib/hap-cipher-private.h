@@ -3,7 +3,7 @@
  *
  * After Pair Verify (or a transient Pair Setup, or a BLE Pair Resume) each direction of
  * a session has its own key and a 64-bit counter that starts at 0 and advances by one
- * per sealed or opened record (hap-protocol.md §3.2). What a record is depends on the
+ * per sealed or opened record (docs/protocol.md §3.2). What a record is depends on the
  * transport: IP seals length-prefixed frames of up to 1024 bytes with the two length
  * bytes as AAD (§3.3, hap-frame.c); BLE seals every GATT fragment with no AAD (§5.8).
  * Both use this one state.

@@ -1,4 +1,4 @@
-/* hap-cipher.c — per-direction AEAD keys and counters of a HAP session (hap-protocol.md §3.2)
+/* hap-cipher.c — per-direction AEAD keys and counters of a HAP session (docs/protocol.md §3.2)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-cipher-private.h"
@@ -32,7 +32,7 @@ hap_cipher_seal (HapCipher    *cipher,
 {
   guint8 nonce[HAP_AEAD_NONCE_LEN];
 
-  /* hap-protocol.md §3.2: nonce = 0⁴ ‖ LE64(counter), one counter per direction. */
+  /* docs/protocol.md §3.2: nonce = 0⁴ ‖ LE64(counter), one counter per direction. */
   hap_nonce_from_counter (cipher->seal.counter++, nonce);
   hap_aead_encrypt (cipher->seal.key, nonce, aad, aad_len, plain, len, out);
 }

@@ -600,7 +600,7 @@ _hap_connection_secured (HapConnection *conn)
 {
   HapAccessoryServer *server = conn->server;
 
-  /* hap-protocol.md §3.3: frames are sealed with the session's keys from now on. */
+  /* docs/protocol.md §3.3: frames are sealed with the session's keys from now on. */
   _hap_session_secure (conn->session);
   conn->codec = hap_frame_codec_new_for_cipher (&conn->session->cipher);
   g_debug ("%s: session secured%s", conn->peer, conn->session->pairing.transient ? " (transient)" : "");
@@ -675,7 +675,7 @@ _hap_connection_queue_event (HapConnection     *conn,
   if (!g_ptr_array_find (conn->pending_events, characteristic, NULL))
     g_ptr_array_add (conn->pending_events, characteristic);
 
-  /* hap-protocol.md §4.9: Programmable Switch Event is delivered at once. Otherwise a
+  /* docs/protocol.md §4.9: Programmable Switch Event is delivered at once. Otherwise a
    * connection gets at most one EVENT per window: the first change after a quiet window
    * goes out now, later ones are coalesced until the window ends. */
   window = (gint64) server->event_window_ms * 1000;

@@ -1,5 +1,5 @@
 /* hap-controller-ble-gatt.c — the accessory's GATT database as BlueZ mirrors it,
- * mapped by HAP instance id (hap-protocol.md §5.1)
+ * mapped by HAP instance id (docs/protocol.md §5.1)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-controller-ble-private.h"
@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-/* hap-protocol.md §5.1. */
+/* docs/protocol.md §5.1. */
 #define SERVICE_IID_UUID        "E604E95D-A759-4817-87D3-AA005083A0D1"
 #define CHARACTERISTIC_IID_UUID "DC46F0FE-81D2-4616-B5D9-6ABDD796939A"
 #define SERVICE_SIGNATURE_UUID  "000000A5-0000-1000-8000-0026BB765291"
@@ -56,7 +56,7 @@ uuid_property (GVariant *properties)
   return hap_uuid_normalize (uuid);
 }
 
-/* A two-byte little-endian iid read from a GATT attribute (hap-protocol.md §5.1). */
+/* A two-byte little-endian iid read from a GATT attribute (docs/protocol.md §5.1). */
 static gboolean
 read_iid (HapBleGattMap *self, const char *path, const char *interface, guint16 *iid,
           GCancellable *cancellable, GError **error)
@@ -189,7 +189,7 @@ add_characteristic (HapBleGattMap *self, HapBleRemoteService *service, const Gat
   return TRUE;
 }
 
-/* The device id of the accessory's last regular advertisement (hap-protocol.md §5.9),
+/* The device id of the accessory's last regular advertisement (docs/protocol.md §5.9),
  * from Device1.ManufacturerData: a hint for Pair Verify, which checks it anyway. */
 static void
 read_advertised_id (HapBleGattMap *self, GVariant *objects, const char *device_path)
@@ -208,7 +208,7 @@ read_advertised_id (HapBleGattMap *self, GVariant *objects, const char *device_p
     self->advertised_id = hap_ble_device_id_to_string (advertisement.device_id);
 }
 
-/* Maps the remote GATT database by iid (hap-protocol.md §5.1): services through their
+/* Maps the remote GATT database by iid (docs/protocol.md §5.1): services through their
  * Service Instance ID characteristic, characteristics through their Characteristic
  * Instance ID descriptor. GATT services without the former are not HAP's. */
 gboolean

@@ -1,5 +1,5 @@
 /* hap-controller-ble-ops.c — HapControllerConnection's reads, writes, events and
- * configuration over a HAP-BLE link (hap-protocol.md §5.6), answering in the JSON of
+ * configuration over a HAP-BLE link (docs/protocol.md §5.6), answering in the JSON of
  * HAP over IP (hap-ble-json.c)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -14,7 +14,7 @@
 #include "hap-crypto-private.h"
 #include "hap-tlv8-private.h"
 
-/* hap-protocol.md §5.6: a timed write's TTL is a uint8 in units of 100 ms. */
+/* docs/protocol.md §5.6: a timed write's TTL is a uint8 in units of 100 ms. */
 #define TTL_UNIT_MS 100
 
 /* ---- one characteristic ---- */
@@ -92,7 +92,7 @@ read_characteristic (HapControllerBle *self, guint16 iid, HapCharacteristic **ou
 }
 
 /* Writes @json to @iid: with Characteristic Write, or Timed Write and Execute Write when
- * @ttl_ms is not 0 (hap-protocol.md §5.6). The status, and the value written back when
+ * @ttl_ms is not 0 (docs/protocol.md §5.6). The status, and the value written back when
  * @want_response; FALSE only for an error. */
 static gboolean
 write_characteristic (HapControllerBle *self, guint16 iid, JsonNode *json, gboolean want_response, guint ttl_ms,
@@ -169,7 +169,7 @@ is_type (const char *uuid, const char *type)
 }
 
 /* The database from Service and Characteristic Signature Reads, with the values of the
- * readable characteristics (hap-protocol.md §4.10, §5.6). */
+ * readable characteristics (docs/protocol.md §4.10, §5.6). */
 static JsonNode *
 get_accessories (HapControllerBle *self, GCancellable *cancellable, GError **error)
 {

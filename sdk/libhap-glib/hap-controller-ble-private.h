@@ -1,5 +1,5 @@
 /* hap-controller-ble-private.h — a controller's link to one HAP-BLE accessory, under
- * HapControllerConnection (hap-protocol.md §5)
+ * HapControllerConnection (docs/protocol.md §5)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  *   hap-ble-central.c          BlueZ's central D-Bus API (adapter, device, GATT calls)
@@ -24,7 +24,7 @@ G_BEGIN_DECLS
 
 typedef struct _HapControllerBle HapControllerBle;
 
-/* A HAP characteristic of the remote GATT database (hap-protocol.md §5.1): a GATT
+/* A HAP characteristic of the remote GATT database (docs/protocol.md §5.1): a GATT
  * characteristic with a Characteristic Instance ID descriptor, in a service with a
  * Service Instance ID characteristic. */
 typedef struct
@@ -86,7 +86,7 @@ void              hap_controller_ble_set_timeout   (HapControllerBle  *self,
                                                     guint              timeout_ms);
 const char       *hap_controller_ble_get_address   (HapControllerBle  *self);
 const char       *hap_controller_ble_get_adapter   (HapControllerBle  *self);
-/* The device id in the advertisement BlueZ last saw (hap-protocol.md §5.9), or NULL. */
+/* The device id in the advertisement BlueZ last saw (docs/protocol.md §5.9), or NULL. */
 const char       *hap_controller_ble_get_advertised_id (HapControllerBle *self);
 gboolean          hap_controller_ble_is_connected  (HapControllerBle  *self);
 gboolean          hap_controller_ble_is_secure     (HapControllerBle  *self);
@@ -110,7 +110,7 @@ HapBleRemoteCharacteristic *hap_controller_ble_find   (HapControllerBle *self,
                                                        const char       *service_type,
                                                        const char       *type);
 
-/* One HAP-BLE procedure (hap-protocol.md §5.2, §5.7): the request fragmented to the
+/* One HAP-BLE procedure (docs/protocol.md §5.2, §5.7): the request fragmented to the
  * GATT value size, each fragment encrypted once the session is secure (§5.8), written to
  * @target, then the response read back fragment by fragment. @body NULL sends no body.
  * The response's status and body (NULL when it had none) are returned; a status other
@@ -127,7 +127,7 @@ gboolean          hap_controller_ble_transaction   (HapControllerBle            
                                                     GCancellable                *cancellable,
                                                     GError                     **error);
 /* A pairing TLV8 written with return-response to Pair Setup (4C), Pair Verify (4E) or
- * Pairing Pairings (50) (hap-protocol.md §5.6): the response's TLV8. A status other than
+ * Pairing Pairings (50) (docs/protocol.md §5.6): the response's TLV8. A status other than
  * Success is a HAP_STATUS_ERROR. */
 GBytes           *hap_controller_ble_pairing_write (HapControllerBle  *self,
                                                     const char        *type,
@@ -136,7 +136,7 @@ GBytes           *hap_controller_ble_pairing_write (HapControllerBle  *self,
                                                     GCancellable      *cancellable,
                                                     GError           **error);
 
-/* Indications (hap-protocol.md §5.12): StartNotify/StopNotify on @characteristic. */
+/* Indications (docs/protocol.md §5.12): StartNotify/StopNotify on @characteristic. */
 gboolean          hap_controller_ble_subscribe     (HapControllerBle            *self,
                                                     HapBleRemoteCharacteristic  *characteristic,
                                                     gboolean                     enable,
@@ -149,7 +149,7 @@ guint16           hap_controller_ble_next_indication (HapControllerBle *self,
                                                       GCancellable     *cancellable,
                                                       GError          **error);
 
-/* Characteristic Signature Read of @iid (hap-protocol.md §5.6), cached for the link's
+/* Characteristic Signature Read of @iid (docs/protocol.md §5.6), cached for the link's
  * lifetime: the raw body, or NULL with *@out_status the refusing status (no error) or
  * with an error. */
 GBytes           *hap_controller_ble_read_signature (HapControllerBle  *self,
@@ -190,7 +190,7 @@ gboolean          hap_controller_ble_identify      (HapControllerBle  *self,
                                                     GCancellable      *cancellable,
                                                     GError           **error);
 
-/* What Protocol Configuration reports (hap-protocol.md §5.6). */
+/* What Protocol Configuration reports (docs/protocol.md §5.6). */
 typedef struct
 {
   guint16  gsn;

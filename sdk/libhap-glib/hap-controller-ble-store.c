@@ -1,5 +1,5 @@
 /* hap-controller-ble-store.c — what a controller keeps about a HAP-BLE accessory: its
- * BD address, the Pair Resume ticket and the broadcast key (hap-protocol.md §3.4, §5.10),
+ * BD address, the Pair Resume ticket and the broadcast key (docs/protocol.md §3.4, §5.10),
  * in memory and in the [accessory …] groups of the controller file (see hap-controller.c)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -35,7 +35,7 @@ load_bytes (GKeyFile *kf, const char *group, const char *key, guint8 *out, gsize
   return result;
 }
 
-/* A GSN item (hap-protocol.md §5.11: 1–65535); 0 when absent, -1 when malformed. */
+/* A GSN item (docs/protocol.md §5.11: 1–65535); 0 when absent, -1 when malformed. */
 static int
 load_gsn (GKeyFile *kf, const char *group, const char *key, guint16 *gsn)
 {

@@ -14,11 +14,11 @@
 #include "hap-error.h"
 #include "hap-types.h"
 
-/* hap-protocol.md §5.1: the largest GATT attribute value. */
+/* docs/protocol.md §5.1: the largest GATT attribute value. */
 #define MAX_GATT_VALUE          512
 /* ATT's Write Request carries MTU − 3 bytes; BlueZ 5.66 reports the MTU of the link on
  * every characteristic. Without it, the smallest MTU HAP controllers accept (AIO: 100,
- * hap-protocol.md §5.7). */
+ * docs/protocol.md §5.7). */
 #define FALLBACK_MTU            100
 #define MAX_RESPONSE_BODY       HAP_BLE_PDU_MAX_BODY
 /* Indications waiting to be read, at most (one per characteristic is kept anyway). */
@@ -74,7 +74,7 @@ on_value_changed (gpointer user_data, const char *path, GVariant *value)
   HapBleRemoteCharacteristic *characteristic = g_hash_table_lookup (self->map.by_path, path);
   gpointer iid;
 
-  /* hap-protocol.md §5.12: an event is a zero-length indication. BlueZ also reports
+  /* docs/protocol.md §5.12: an event is a zero-length indication. BlueZ also reports
    * every value it read as a change of Value; those are HAP responses, never empty. */
   if (characteristic == NULL || !characteristic->subscribed || g_variant_get_size (value) != 0)
     return;
@@ -260,7 +260,7 @@ link_lost (HapControllerBle *self, GError **error)
 
 /* Pair Setup, Pair Verify and Pairing Features start a new security session: the
  * accessory drops the current one as the procedure starts, so its request already goes
- * in plaintext (hap-protocol.md §5.8). */
+ * in plaintext (docs/protocol.md §5.8). */
 static gboolean
 starts_session (HapBleRemoteCharacteristic *target)
 {
@@ -286,7 +286,7 @@ write_fragment (HapControllerBle *self, HapBleRemoteCharacteristic *target, GByt
 
   if (!self->secure)
     return hap_ble_central_write_value (self->central, target->path, plain, len, deadline, cancellable, error);
-  /* hap-protocol.md §5.8: every fragment is one AEAD record, no AAD. */
+  /* docs/protocol.md §5.8: every fragment is one AEAD record, no AAD. */
   sealed = g_malloc (len + HAP_AEAD_TAG_LEN);
   hap_cipher_seal (&self->cipher, NULL, 0, plain, len, sealed);
   return hap_ble_central_write_value (self->central, target->path, sealed, len + HAP_AEAD_TAG_LEN, deadline,
@@ -362,7 +362,7 @@ hap_controller_ble_transaction (HapControllerBle *self, HapBleRemoteCharacterist
     if (!write_fragment (self, target, g_ptr_array_index (fragments, i), deadline, cancellable, error))
       return link_lost (self, NULL), FALSE;
 
-  /* hap-protocol.md §5.7: the response is read back from the same characteristic, one
+  /* docs/protocol.md §5.7: the response is read back from the same characteristic, one
    * GATT read per fragment. The deadline bounds a peer that never completes it. */
   hap_ble_response_assembler_init (&assembler, MAX_RESPONSE_BODY);
   for (;;)
@@ -425,7 +425,7 @@ hap_controller_ble_pairing_write (HapControllerBle *self, const char *type, cons
       g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA, "the accessory has no pairing characteristic %s", type);
       return NULL;
     }
-  /* hap-protocol.md §5.6: the TLV8 in HAP-Param-Value, with Return-Response. */
+  /* docs/protocol.md §5.6: the TLV8 in HAP-Param-Value, with Return-Response. */
   hap_tlv8_append (request, HAP_BLE_PARAM_VALUE, tlv, len);
   hap_tlv8_append_uint8 (request, HAP_BLE_PARAM_RETURN_RESPONSE, 1);
   body = g_bytes_new (request->data, request->len);

@@ -1,6 +1,6 @@
 /* hap-controller-broadcast.c — HAP-BLE broadcast notifications, the controller's side:
  * the broadcast key (Protocol Configuration) and per-characteristic broadcast
- * (Characteristic Configuration) (hap-protocol.md §2.3, §5.6, §5.10)
+ * (Characteristic Configuration) (docs/protocol.md §2.3, §5.6, §5.10)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-controller-private.h"

@@ -638,7 +638,7 @@ hap_controller_connection_timed_write (HapControllerConnection *self,
   g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), NULL);
   g_return_val_if_fail (characteristics != NULL && JSON_NODE_HOLDS_OBJECT (characteristics), NULL);
 
-  /* hap-protocol.md §5.6: over BLE, Timed Write + Execute Write per characteristic. */
+  /* docs/protocol.md §5.6: over BLE, Timed Write + Execute Write per characteristic. */
   if (self->ble != NULL)
     {
       JsonNode *root = hap_controller_ble_timed_write (self->ble, characteristics, ttl_ms, &status, cancellable,
@@ -667,7 +667,7 @@ hap_controller_connection_timed_write (HapControllerConnection *self,
         *out_status = status;
       return NULL;
     }
-  /* hap-protocol.md §4.8: 200 with {"status":0}. */
+  /* docs/protocol.md §4.8: 200 with {"status":0}. */
   if (status != 200 || !JSON_NODE_HOLDS_OBJECT (prepared) ||
       json_object_get_int_member_with_default (json_node_get_object (prepared), "status", -1) != 0)
     {
@@ -735,7 +735,7 @@ hap_controller_connection_post_tlv (HapControllerConnection *self,
 {
   g_autoptr(HapHttpMessage) response = NULL;
 
-  /* hap-protocol.md §5.6: over BLE, the same TLV8 goes to 4C, 4E or 50. */
+  /* docs/protocol.md §5.6: over BLE, the same TLV8 goes to 4C, 4E or 50. */
   if (self->ble != NULL)
     {
       const char *type = g_str_equal (path, "/pair-setup") ? "4C" : g_str_equal (path, "/pair-verify") ? "4E" : "50";

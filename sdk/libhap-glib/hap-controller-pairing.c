@@ -1,5 +1,5 @@
 /* hap-controller-pairing.c — Pair Setup, Pair Verify and pairings management of
- * HapControllerConnection (hap-protocol.md §2.2, §3.1–3.2, §3.5)
+ * HapControllerConnection (docs/protocol.md §2.2, §3.1–3.2, §3.5)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The TLV8 procedures are hap-pairing-client's state machines; this file carries their

@@ -10,7 +10,7 @@
 
 G_BEGIN_DECLS
 
-/* A broadcast encryption key as the controller keeps it (hap-protocol.md §5.10). A
+/* A broadcast encryption key as the controller keeps it (docs/protocol.md §5.10). A
  * secret: wipe copies with sodium_memzero. */
 typedef struct
 {
@@ -29,9 +29,9 @@ typedef struct
   guint16          port;
   char            *ble_address;
   gboolean         has_ticket;
-  HapResumeTicket  ticket;        /* hap-protocol.md §3.4 */
+  HapResumeTicket  ticket;        /* docs/protocol.md §3.4 */
   gboolean         has_broadcast;
-  HapBroadcastKey  broadcast;     /* hap-protocol.md §5.10 */
+  HapBroadcastKey  broadcast;     /* docs/protocol.md §5.10 */
 } HapKnownAccessory;
 
 /* Wipes and frees. */
@@ -107,7 +107,7 @@ void            hap_controller_connection_set_session_keys (HapControllerConnect
                                                             guint8                   encrypt_key[32],
                                                             guint8                   decrypt_key[32]);
 /* The same, keeping the session's shared secret (BLE: the input of the broadcast key,
- * hap-protocol.md §2.3); NULL when there is none (transient Pair Setup). */
+ * docs/protocol.md §2.3); NULL when there is none (transient Pair Setup). */
 void            hap_controller_connection_set_session (HapControllerConnection *self,
                                                        guint8                   encrypt_key[32],
                                                        guint8                   decrypt_key[32],

@@ -125,7 +125,7 @@ hap_controller_new (const char *id)
   HapController *self = g_object_new (HAP_TYPE_CONTROLLER, NULL);
   g_autofree char *uuid = id == NULL ? g_uuid_string_random () : NULL;
 
-  /* Controllers identify themselves with an uppercase UUID (hap-protocol.md §1.2). */
+  /* Controllers identify themselves with an uppercase UUID (docs/protocol.md §1.2). */
   self->id = id != NULL ? g_strdup (id) : g_ascii_strup (uuid, -1);
   crypto_sign_keypair (self->ltpk, self->ltsk);
   return self;
@@ -138,7 +138,7 @@ storage_error (GError **error, const char *path, const char *what)
   return FALSE;
 }
 
-/* A 17-byte "XX:XX:XX:XX:XX:XX" device id (hap-protocol.md §4.13, TXT "id"). */
+/* A 17-byte "XX:XX:XX:XX:XX:XX" device id (docs/protocol.md §4.13, TXT "id"). */
 static gboolean
 is_device_id (const char *id)
 {

@@ -89,7 +89,7 @@ hap_nonce_from_counter (guint64 counter, guint8 nonce8[HAP_AEAD_NONCE_LEN])
     nonce8[i] = (guint8) (counter >> (8 * i));
 }
 
-/* HAP §5.3 / hap-protocol.md §0: the 8-byte HAP nonce is prefixed with 4 zero bytes. */
+/* HAP §5.3 / docs/protocol.md §0: the 8-byte HAP nonce is prefixed with 4 zero bytes. */
 static inline void
 expand_nonce (const guint8 nonce8[HAP_AEAD_NONCE_LEN],
               guint8       nonce12[crypto_aead_chacha20poly1305_ietf_NPUBBYTES])

@@ -1,4 +1,4 @@
-/* hap-frame-private.h — HAP/IP encrypted framing (hap-protocol.md §3.3)
+/* hap-frame-private.h — HAP/IP encrypted framing (docs/protocol.md §3.3)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Frame: LE16(len) ‖ ChaCha20-Poly1305(len bytes) ‖ tag(16); len ≤ 1024; the two length

@@ -1,4 +1,4 @@
-/* hap-frame.c — HAP/IP encrypted framing (hap-protocol.md §3.3)
+/* hap-frame.c — HAP/IP encrypted framing (docs/protocol.md §3.3)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Each direction of a verified session is a sequence of frames
@@ -86,7 +86,7 @@ hap_frame_codec_encrypt (HapFrameCodec *codec,
 
   while (len > 0)
     {
-      /* hap-protocol.md §3.3: frames carry at most 1024 bytes of plaintext. */
+      /* docs/protocol.md §3.3: frames carry at most 1024 bytes of plaintext. */
       gsize n = MIN (len, HAP_FRAME_MAX_PLAINTEXT);
       guint8 *frame;
       guint start = out->len;
@@ -115,7 +115,7 @@ check_length (HapFrameCodec  *codec,
               gsize           length,
               GError        **error)
 {
-  /* hap-protocol.md §3.3: frames carry at most 1024 bytes; reject the
+  /* docs/protocol.md §3.3: frames carry at most 1024 bytes; reject the
    * frame as soon as its length bytes arrive instead of buffering its body. */
   if (length <= HAP_FRAME_MAX_PLAINTEXT)
     return TRUE;
@@ -151,7 +151,7 @@ open_frame (HapFrameCodec  *codec,
                         frame + LENGTH_BYTES, length + HAP_AEAD_TAG_LEN, dest);
   if (!ok)
     {
-      /* hap-protocol.md §3.3: a frame that does not authenticate ends the session.
+      /* docs/protocol.md §3.3: a frame that does not authenticate ends the session.
        * A modified length byte, ciphertext or tag and a replayed or reordered frame
        * (whose counter no longer matches) all end up here. */
       if (length > 0)

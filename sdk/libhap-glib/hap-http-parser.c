@@ -335,7 +335,7 @@ parse_version (const guint8 *s,
   *is_event = FALSE;
   if (len == 8 && (memcmp (s, "HTTP/1.1", 8) == 0 || memcmp (s, "HTTP/1.0", 8) == 0))
     return TRUE;
-  /* hap-protocol.md §4.9: accessories push notifications as "EVENT/1.0 200 OK". */
+  /* docs/protocol.md §4.9: accessories push notifications as "EVENT/1.0 200 OK". */
   if (allow_event && len == 9 && memcmp (s, "EVENT/1.0", 9) == 0)
     {
       *is_event = TRUE;
@@ -375,7 +375,7 @@ parse_request_line (HapHttpParser *self,
     }
   target_len = (gsize) (sp2 - sp1) - 1;
 
-  /* HAP only uses origin-form targets (hap-protocol.md §4.2). RFC 3986 allows no
+  /* HAP only uses origin-form targets (docs/protocol.md §4.2). RFC 3986 allows no
    * control characters, spaces or raw non-ASCII bytes in a URI. */
   if (target_len == 0 || sp1[1] != '/')
     {
@@ -458,7 +458,7 @@ parse_status_line (HapHttpParser *self,
         return FALSE;
       }
 
-  /* hap-protocol.md §4.9: events are always "EVENT/1.0 200 OK". */
+  /* docs/protocol.md §4.9: events are always "EVENT/1.0 200 OK". */
   if (is_event && status != 200)
     {
       fail (self, HAP_ERROR_INVALID_DATA, "EVENT/1.0 message with status %u", status);
@@ -979,7 +979,7 @@ hap_http_split_target (const char  *target,
   g_return_val_if_fail (target != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  /* hap-protocol.md §4.5: a trailing "#fragment" is ignored. */
+  /* docs/protocol.md §4.5: a trailing "#fragment" is ignored. */
   hash = strchr (target, '#');
   end = hash != NULL ? hash : target + strlen (target);
   question = memchr (target, '?', (gsize) (end - target));
@@ -1027,7 +1027,7 @@ typedef struct
   const char *phrase;
 } ReasonPhrase;
 
-/* RFC 9110 §15 names; 470 is HAP's (hap-protocol.md §4.3). */
+/* RFC 9110 §15 names; 470 is HAP's (docs/protocol.md §4.3). */
 static const ReasonPhrase reason_phrases[] = {
   { 100, "Continue" },
   { 200, "OK" },
@@ -1150,7 +1150,7 @@ hap_http_append_event (GByteArray *out,
   g_return_if_fail (out != NULL);
   g_return_if_fail (json != NULL || json_len == 0);
 
-  /* hap-protocol.md §4.9 */
+  /* docs/protocol.md §4.9 */
   append_text (out, "EVENT/1.0 200 OK\r\n"
                     "Content-Type: application/hap+json\r\n"
                     "Content-Length: ");

@@ -1,4 +1,4 @@
-/* hap-ip-endpoints.c — HAP/IP resources (hap-protocol.md §4.2–4.8)
+/* hap-ip-endpoints.c — HAP/IP resources (docs/protocol.md §4.2–4.8)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-ip-private.h"
@@ -52,7 +52,7 @@ handle_pairing (HapConnection *conn, HapHttpMessage *request, PairingHandler han
       _hap_connection_send_response (conn, 400, NULL, NULL, 0);
       return;
     }
-  /* hap-protocol.md §3.1: Pair Verify M4 (and transient Pair Setup M4) go out in
+  /* docs/protocol.md §3.1: Pair Verify M4 (and transient Pair Setup M4) go out in
    * plaintext; everything after is framed and encrypted. */
   _hap_connection_send_response (conn, 200, CT_TLV8, response->data, response->len);
   if (!was_secured && pairing->secured && conn->server != NULL)
@@ -160,7 +160,7 @@ char_request_finish (CharRequest *req)
       any_value |= op->want_response;
     }
 
-  /* hap-protocol.md §4.6: a write where everything succeeded and nothing was asked
+  /* docs/protocol.md §4.6: a write where everything succeeded and nothing was asked
    * back is 204; otherwise 207 with a status for every entry. §4.5: a read is 200 when
    * all succeeded, else 207 with a status on every entry. */
   if (req->is_write && all_ok && !any_value)
@@ -316,7 +316,7 @@ char_request_run (CharRequest *req)
         continue;
       if (!req->is_write)
         {
-          /* hap-protocol.md §4.5: event-only types read as null on IP. */
+          /* docs/protocol.md §4.5: event-only types read as null on IP. */
           if (!hap_characteristic_has_read_handler (characteristic) &&
               hap_characteristic_is_event_only (characteristic))
             op->done = TRUE;
@@ -352,7 +352,7 @@ handle_get_characteristics (HapConnection *conn, GHashTable *query)
   CharRequest *req = char_request_new (conn, FALSE);
   const char *ids = g_hash_table_lookup (query, "id");
 
-  /* hap-protocol.md §4.5: a missing or malformed id list is 400 (-70410); so is a flag
+  /* docs/protocol.md §4.5: a missing or malformed id list is 400 (-70410); so is a flag
    * other than 0/1. */
   if (ids == NULL || !parse_ids (ids, req->ops) ||
       !parse_flag (query, "meta", &req->meta) || !parse_flag (query, "perms", &req->perms) ||
@@ -451,7 +451,7 @@ prepare_write_op (HapConnection *conn, JsonNode *item, CharOp *op, gboolean time
       return TRUE;
     }
 
-  /* hap-protocol.md §4.6: an entry with neither value nor ev is invalid. */
+  /* docs/protocol.md §4.6: an entry with neither value nor ev is invalid. */
   if (value_node == NULL && !op->has_ev)
     {
       op->status = HAP_STATUS_INVALID_VALUE;
@@ -464,7 +464,7 @@ prepare_write_op (HapConnection *conn, JsonNode *item, CharOp *op, gboolean time
     }
   if (value_node != NULL)
     {
-      /* hap-protocol.md §4.8: tw characteristics are only written through a prepared
+      /* docs/protocol.md §4.8: tw characteristics are only written through a prepared
        * write (hap-access.c), and a pid that does not match a live prepare fails every
        * entry. */
       if ((access = hap_access_check_write (conn->session, op->characteristic, has_pid)) != HAP_ACCESS_OK)
@@ -492,7 +492,7 @@ prepare_write_op (HapConnection *conn, JsonNode *item, CharOp *op, gboolean time
 }
 
 /* The request's JSON body, or NULL when it is empty, not JSON or nested deeper than
- * HAP_JSON_MAX_DEPTH: callers answer 400 with -70410 (hap-protocol.md §4.4, HAP spec
+ * HAP_JSON_MAX_DEPTH: callers answer 400 with -70410 (docs/protocol.md §4.4, HAP spec
  * 6.7.1.1 "Invalid value in request"). The depth check comes before json-glib, whose
  * parser recurses per level (hap-json.c). */
 static JsonNode *
@@ -535,7 +535,7 @@ handle_put_characteristics (HapConnection *conn, HapHttpMessage *request)
     }
   if (has_pid)
     {
-      /* The prepared pid is single-use (hap-protocol.md §4.8). */
+      /* The prepared pid is single-use (docs/protocol.md §4.8). */
       timed_ok = conn->prepared && conn->prepared_pid == pid &&
                  g_get_monotonic_time () <= conn->prepared_deadline_usec;
       conn->prepared = FALSE;
@@ -700,7 +700,7 @@ _hap_connection_handle_request (HapConnection  *conn,
     }
   ep = lookup_endpoint (path);
 
-  /* hap-protocol.md §4.2: pairing endpoints and /identify work without a session;
+  /* docs/protocol.md §4.2: pairing endpoints and /identify work without a session;
    * everything else needs Pair Verify first (470). */
   if (!secured && ep != EP_PAIR_SETUP && ep != EP_PAIR_VERIFY && ep != EP_IDENTIFY)
     {
@@ -720,7 +720,7 @@ _hap_connection_handle_request (HapConnection  *conn,
       _hap_connection_send_response (conn, 405, NULL, NULL, 0);
       goto done;
     }
-  /* hap-protocol.md §3.6: transient sessions may not use the accessory's resources;
+  /* docs/protocol.md §3.6: transient sessions may not use the accessory's resources;
    * pairing endpoints are plaintext-only (§4.2). */
   if ((secured && (ep == EP_PAIR_SETUP || ep == EP_PAIR_VERIFY)) ||
       (_hap_session_is_transient (conn->session) && ep != EP_IDENTIFY))

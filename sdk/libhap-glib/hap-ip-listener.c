@@ -24,7 +24,7 @@
 /* Makes room for one more connection, or says there is none. At a cap the oldest
  * connection that has not completed Pair Verify goes: a flood of idle or half-open
  * connections cannot lock out paired controllers, whose verified sessions are never
- * evicted (hap-protocol.md §4.1: controllers keep their connections open indefinitely;
+ * evicted (docs/protocol.md §4.1: controllers keep their connections open indefinitely;
  * ADK likewise closes only idle sessions when all slots are in use). */
 static gboolean
 make_room (HapIpTransport *ip)

@@ -72,7 +72,7 @@ struct _HapConnection
   GSource            *event_timer;
   gint64              last_event_usec;
 
-  gboolean            prepared;            /* timed write (hap-protocol.md §4.8) */
+  gboolean            prepared;            /* timed write (docs/protocol.md §4.8) */
   guint64             prepared_pid;
   gint64              prepared_deadline_usec;
 

@@ -1,5 +1,5 @@
 /* hap-ip-transport.c — HAP/IP as a transport of the accessory core: the TCP listener,
- * the connections and the _hap._tcp record (hap-protocol.md §4)
+ * the connections and the _hap._tcp record (docs/protocol.md §4)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-ip-private.h"
@@ -8,7 +8,7 @@
 
 #include "hap-setup-payload.h"
 
-/* hap-protocol.md §4.13: the TXT keys of _hap._tcp. */
+/* docs/protocol.md §4.13: the TXT keys of _hap._tcp. */
 static GStrv
 build_txt (HapIpTransport *ip)
 {
@@ -86,8 +86,8 @@ expired (HapConnection *conn, gint64 now)
       now - conn->partial_since_usec >= stall)
     return "request stalled";
   if (_hap_session_is_secured (conn->session))
-    return NULL;   /* verified sessions stay open however quiet (hap-protocol.md §4.1) */
-  /* hap-protocol.md §2.2: a Pair Setup owner that stalls keeps every other controller
+    return NULL;   /* verified sessions stay open however quiet (docs/protocol.md §4.1) */
+  /* docs/protocol.md §2.2: a Pair Setup owner that stalls keeps every other controller
    * Busy; ADK releases it after 30 s. Pair Verify is held to the same. */
   if (pairing->setup_state != 0 || pairing->verify_state != 0)
     return pair > 0 && now - conn->pairing_activity_usec >= pair ? "pairing stalled" : NULL;
@@ -277,7 +277,7 @@ ip_close_session (HapSession *session)
 
   if (conn == NULL)
     return;
-  /* hap-protocol.md §3.5: a controller that removed its own pairing gets the response
+  /* docs/protocol.md §3.5: a controller that removed its own pairing gets the response
    * first. */
   if (conn->busy)
     conn->close_after_flush = TRUE;

@@ -14,7 +14,7 @@
 /* Integers below 2^53 are exact in a double and printed without exponent. */
 #define MAX_EXACT_INTEGER 9007199254740992.0
 
-/* hap-protocol.md §4.10: maxLen is written only when it is not this default. */
+/* docs/protocol.md §4.10: maxLen is written only when it is not this default. */
 #define DEFAULT_MAX_LEN 64
 
 void
@@ -51,7 +51,7 @@ hap_json_append_string (GString    *out,
       if (c >= 0x80)
         {
           /* Valid UTF-8 passes through unchanged; a broken sequence becomes U+FFFD so
-           * the output stays valid JSON (hap-protocol.md §4.1: JSON is UTF-8). */
+           * the output stays valid JSON (docs/protocol.md §4.1: JSON is UTF-8). */
           gunichar ch = g_utf8_get_char_validated (p, end - p);
 
           if (ch == (gunichar) -1 || ch == (gunichar) -2)
@@ -97,7 +97,7 @@ void
 hap_json_append_double (GString *out,
                         double   value)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *text = NULL;
 
   g_return_if_fail (out != NULL);
 
@@ -115,19 +115,8 @@ hap_json_append_double (GString *out,
       return;
     }
 
-  /* The shortest %g form that reads back as the same double: 0.1 rather than
-   * 0.10000000000000001, while still round-tripping every value. */
-  for (int precision = 1; precision <= 17; precision++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", precision);
-      g_ascii_formatd (buf, sizeof buf, format, value);
-      if (g_ascii_strtod (buf, NULL) == value)
-        break;
-    }
-
-  g_string_append (out, buf);
+  text = hap_double_to_string (value);
+  g_string_append (out, text);
 }
 
 void
@@ -146,7 +135,7 @@ hap_json_append_value (GString   *out,
       return;
     }
 
-  /* hap-protocol.md §4.7: one JSON encoding per format. */
+  /* docs/protocol.md §4.7: one JSON encoding per format. */
   switch (format)
     {
     case HAP_FORMAT_BOOL:
@@ -201,7 +190,7 @@ hap_json_append_value (GString   *out,
     }
 }
 
-/* Characteristic objects (hap-protocol.md §4.5, §4.10). */
+/* Characteristic objects (docs/protocol.md §4.5, §4.10). */
 
 static gboolean
 format_is_integer (HapFormat format)
@@ -243,7 +232,7 @@ append_perms (GString  *out,
   };
   gboolean first = TRUE;
 
-  /* HAP_PERM_ADMIN_ONLY has no perm string (hap-protocol.md §4.10). */
+  /* HAP_PERM_ADMIN_ONLY has no perm string (docs/protocol.md §4.10). */
   g_string_append_c (out, '[');
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
@@ -313,7 +302,7 @@ append_meta (HapCharacteristic *self,
                                 g_array_index (c->valid_values, int, i));
       g_string_append_c (out, ']');
     }
-  /* ADK shape: a list of [start,end] pairs (hap-protocol.md §4.10, §8). */
+  /* ADK shape: a list of [start,end] pairs (docs/protocol.md §4.10, §8). */
   if (format_is_integer (format) && c->valid_ranges != NULL)
     {
       append_key (out, first, "valid-values-range");

@@ -34,7 +34,7 @@ void      _hap_characteristic_append_json (HapCharacteristic *self,
                                            HapJsonFlags       flags,
                                            GVariant          *value,
                                            gboolean           subscribed);
-/* Appends the whole accessory object for GET /accessories (hap-protocol.md §4.10):
+/* Appends the whole accessory object for GET /accessories (docs/protocol.md §4.10):
  * {"aid":1,"services":[{"iid":1,"type":"3E","primary":false,"hidden":false,
  *   "linked":[],"characteristics":[…]}]} */
 void      _hap_accessory_append_json      (HapAccessory      *self,
@@ -73,7 +73,7 @@ void      _hap_characteristic_set_service (HapCharacteristic *self,
 void      _hap_service_set_accessory      (HapService        *self,
                                            HapAccessory      *accessory);
 
-/* Constraints on a characteristic's value (hap-protocol.md §4.7, §4.10). */
+/* Constraints on a characteristic's value (docs/protocol.md §4.7, §4.10). */
 typedef struct
 {
   double  min_value;     /* NAN when unset */

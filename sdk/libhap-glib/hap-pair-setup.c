@@ -1,4 +1,4 @@
-/* hap-pair-setup.c — Pair Setup M1–M6, accessory side (hap-protocol.md §2)
+/* hap-pair-setup.c — Pair Setup M1–M6, accessory side (docs/protocol.md §2)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-pairing-private.h"
@@ -14,7 +14,7 @@ hap_pairing_error_response (guint8 state, guint8 tlv_error)
 {
   GByteArray *out = g_byte_array_sized_new (6);
 
-  /* hap-protocol.md §2.2: errors carry the expected next state and the error code. */
+  /* docs/protocol.md §2.2: errors carry the expected next state and the error code. */
   hap_tlv8_append_uint8 (out, HAP_TLV_STATE, state);
   hap_tlv8_append_uint8 (out, HAP_TLV_ERROR, tlv_error);
   return out;
@@ -33,7 +33,7 @@ ensure_verifier (HapPairingContext *ctx)
   if (ctx->have_verifier)
     return;
   /* A provisioned device has no code, only the salt and verifier made at the factory
-   * (hap-protocol.md §2.1): M1 then costs no modular exponentiation for v. Its salt is
+   * (docs/protocol.md §2.1): M1 then costs no modular exponentiation for v. Its salt is
    * fixed with the verifier, so a fixed-salt request cannot apply. */
   if (ctx->storage->has_setup_verifier)
     {
@@ -47,7 +47,7 @@ ensure_verifier (HapPairingContext *ctx)
     memcpy (ctx->salt, ctx->fixed_salt, sizeof ctx->salt);
   else
     randombytes_buf (ctx->salt, sizeof ctx->salt);
-  /* HAP §5.6.2 / hap-protocol.md §2.1: I = "Pair-Setup", p = the code with dashes. */
+  /* HAP §5.6.2 / docs/protocol.md §2.1: I = "Pair-Setup", p = the code with dashes. */
   hap_srp_compute_verifier (HAP_SRP_USERNAME, ctx->storage->setup_code, ctx->salt, ctx->verifier);
   ctx->have_verifier = TRUE;
 }
@@ -101,7 +101,7 @@ handle_m1 (HapPairingContext *ctx, HapPairingSession *session, HapTlv8 *tlv, GEr
   const guint8 *pk;
   gsize pk_len;
 
-  /* HAP §5.6.1 / hap-protocol.md §2.2: Method must be 0 or 1, Flags at most 4 bytes.
+  /* HAP §5.6.1 / docs/protocol.md §2.2: Method must be 0 or 1, Flags at most 4 bytes.
    * Without an MFi coprocessor, Method 1 proceeds like Method 0 (as HAP-NodeJS does). */
   if (!hap_tlv8_get_uint (tlv, HAP_TLV_METHOD, &method) || method > 1)
     return malformed (error, "M1 needs Method 0 or 1"), NULL;
@@ -124,7 +124,7 @@ handle_m1 (HapPairingContext *ctx, HapPairingSession *session, HapTlv8 *tlv, GEr
     {
       if (now - ctx->setup_owner_since < HAP_PAIR_SETUP_STALE_USEC)
         return hap_pairing_error_response (2, HAP_TLV_ERROR_BUSY);
-      /* hap-protocol.md §2.2: an owner silent for 30 s is released. */
+      /* docs/protocol.md §2.2: an owner silent for 30 s is released. */
       setup_reset (ctx, ctx->setup_owner);
     }
 
@@ -210,7 +210,7 @@ handle_m3 (HapPairingContext *ctx, HapPairingSession *session, HapTlv8 *tlv, GEr
 
   if (session->setup_flags & HAP_PAIRING_FLAG_TRANSIENT)
     {
-      /* hap-protocol.md §3.6: transient setup ends at M4 with control keys from K. */
+      /* docs/protocol.md §3.6: transient setup ends at M4 with control keys from K. */
       hap_hkdf_sha512_str (k, HAP_SRP_KEY_LEN, "SplitSetupSalt", "AccessoryEncrypt-Control",
                            session->encrypt_key, 32);
       hap_hkdf_sha512_str (k, HAP_SRP_KEY_LEN, "SplitSetupSalt", "ControllerEncrypt-Control",
@@ -275,7 +275,7 @@ handle_m5 (HapPairingContext *ctx, HapPairingSession *session, HapTlv8 *tlv, GEr
     return setup_fail (ctx, session, 6, HAP_TLV_ERROR_AUTHENTICATION);
 
   /* The accessory is unpaired here (checked at M1 under Busy), so there is room. The
-   * first pairing is an admin (hap-protocol.md §2.2). */
+   * first pairing is an admin (docs/protocol.md §2.2). */
   pairing = g_new0 (HapPairing, 1);
   pairing->added = g_get_real_time () / G_USEC_PER_SEC;
   pairing->identifier = g_strndup ((const char *) id, id_len);

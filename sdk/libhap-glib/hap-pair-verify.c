@@ -1,4 +1,4 @@
-/* hap-pair-verify.c — Pair Verify M1–M4, accessory side (hap-protocol.md §3.1–3.2)
+/* hap-pair-verify.c — Pair Verify M1–M4, accessory side (docs/protocol.md §3.1–3.2)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-pairing-private.h"
@@ -24,7 +24,7 @@ verify_fail (HapPairingSession *session, guint8 tlv_error)
   return hap_pairing_error_response (4, tlv_error);
 }
 
-/* M2 of a full Pair Verify for the controller's ephemeral key @pk (hap-protocol.md §3.1). */
+/* M2 of a full Pair Verify for the controller's ephemeral key @pk (docs/protocol.md §3.1). */
 static GByteArray *
 full_m2 (HapPairingContext *ctx, HapPairingSession *session, const guint8 pk[32])
 {
@@ -71,7 +71,7 @@ full_m2 (HapPairingContext *ctx, HapPairingSession *session, const guint8 pk[32]
   return g_steal_pointer (&out);
 }
 
-/* ---- BLE Pair Resume (hap-protocol.md §3.4) ----------------------------------------- */
+/* ---- BLE Pair Resume (docs/protocol.md §3.4) ----------------------------------------- */
 
 /* HKDF(previous shared secret, salt = controller PK ‖ session id, @info). */
 static void
@@ -234,7 +234,7 @@ handle_m1 (HapPairingContext *ctx, HapPairingSession *session, HapTlv8 *tlv, GEr
   guint64 method;
 
   /* HAP §5.7.1: exactly a 32-byte X25519 key. A Method TLV is malformed on IP; on BLE
-   * Method 6 asks to resume a session (hap-protocol.md §3.1, §3.4). */
+   * Method 6 asks to resume a session (docs/protocol.md §3.1, §3.4). */
   if (hap_tlv8_get (tlv, HAP_TLV_METHOD, NULL) != NULL && session->resumable)
     {
       if (!hap_tlv8_get_uint (tlv, HAP_TLV_METHOD, &method) || method != HAP_METHOD_PAIR_RESUME)
@@ -287,7 +287,7 @@ handle_m3 (HapPairingContext *ctx, HapPairingSession *session, HapTlv8 *tlv, GEr
   if (id == NULL || sig == NULL || sig_len != 64)
     return verify_fail (session, HAP_TLV_ERROR_AUTHENTICATION);
 
-  /* Unknown controller → Authentication (hap-protocol.md §3.1). */
+  /* Unknown controller → Authentication (docs/protocol.md §3.1). */
   pairing = hap_storage_find_pairing (ctx->storage, (const char *) id, id_len);
   if (pairing == NULL)
     return verify_fail (session, HAP_TLV_ERROR_AUTHENTICATION);
@@ -300,7 +300,7 @@ handle_m3 (HapPairingContext *ctx, HapPairingSession *session, HapTlv8 *tlv, GEr
   if (crypto_sign_verify_detached (sig, info->data, info->len, pairing->public_key) != 0)
     return verify_fail (session, HAP_TLV_ERROR_AUTHENTICATION);
 
-  /* hap-protocol.md §3.2: the accessory sends with Control-Read, receives with
+  /* docs/protocol.md §3.2: the accessory sends with Control-Read, receives with
    * Control-Write. M4 itself is plaintext; encryption starts after it. */
   memcpy (session->shared_secret, session->verify_shared, 32);
   secure_session (session, pairing->identifier);

@@ -5,7 +5,7 @@
  *
  * Every function that reads a response reports failures the same way: it returns
  * NULL/FALSE with @error set. When the accessory answered with a TLV Error item,
- * *@tlv_error (if not NULL) holds its code (hap-protocol.md §1.4) and @error is
+ * *@tlv_error (if not NULL) holds its code (docs/protocol.md §1.4) and @error is
  * HAP_ERROR_FAILED; otherwise *@tlv_error is 0 and @error is HAP_ERROR_INVALID_DATA
  * (malformed response) or HAP_ERROR_AUTHENTICATION (bad proof, signature or tag).
  * A client that failed once only answers errors.
@@ -26,7 +26,7 @@ typedef struct
   guint8      ltpk[32];
 } HapControllerIdentity;
 
-/* ---- Pair Setup (hap-protocol.md §2.2, §3.6) ---- */
+/* ---- Pair Setup (docs/protocol.md §2.2, §3.6) ---- */
 
 typedef struct _HapPairSetupClient HapPairSetupClient;
 
@@ -60,7 +60,7 @@ gboolean            hap_pair_setup_client_get_session_keys   (HapPairSetupClient
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HapPairSetupClient, hap_pair_setup_client_free)
 
-/* ---- Pair Verify (hap-protocol.md §3.1–3.2) ---- */
+/* ---- Pair Verify (docs/protocol.md §3.1–3.2) ---- */
 
 typedef struct _HapPairVerifyClient HapPairVerifyClient;
 
@@ -89,7 +89,7 @@ gboolean             hap_pair_verify_client_finish   (HapPairVerifyClient *clien
 /* The accessory's pairing identifier from M2 (NULL before). */
 const char          *hap_pair_verify_client_get_accessory_id (HapPairVerifyClient *client);
 
-/* ---- BLE Pair Resume (hap-protocol.md §3.4) ---- */
+/* ---- BLE Pair Resume (docs/protocol.md §3.4) ---- */
 
 /* What a controller keeps to resume a BLE session later: the session id the accessory
  * knows it by, and the session's shared secret. A secret: wipe it (sodium_memzero). */
@@ -121,7 +121,7 @@ gboolean             hap_pair_verify_client_get_ticket (HapPairVerifyClient *cli
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HapPairVerifyClient, hap_pair_verify_client_free)
 
-/* ---- Add, Remove and List Pairings (hap-protocol.md §3.5) ---- */
+/* ---- Add, Remove and List Pairings (docs/protocol.md §3.5) ---- */
 
 GByteArray *hap_pairings_request_add     (const char    *identifier,
                                           const guint8   ltpk[32],

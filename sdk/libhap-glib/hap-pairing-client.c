@@ -1,5 +1,5 @@
 /* hap-pairing-client.c — Pair Setup, Pair Verify and pairings management, controller side
- * (hap-protocol.md §2, §3)
+ * (docs/protocol.md §2, §3)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-pairing-client-private.h"
@@ -11,7 +11,7 @@
 #include "hap-srp-private.h"
 #include "hap-tlv8-private.h"
 
-#define ACCESSORY_ID_LEN 17   /* hap-protocol.md §2.5: "XX:XX:XX:XX:XX:XX" */
+#define ACCESSORY_ID_LEN 17   /* docs/protocol.md §2.5: "XX:XX:XX:XX:XX:XX" */
 
 static const char *
 tlv_error_name (guint64 code)
@@ -22,7 +22,7 @@ tlv_error_name (guint64 code)
   return code < G_N_ELEMENTS (names) && names[code] != NULL ? names[code] : "unassigned";
 }
 
-/* Parses a response and checks its State. hap-protocol.md §2.2: an error response
+/* Parses a response and checks its State. docs/protocol.md §2.2: an error response
  * carries the expected state and the Error item; its code goes to *@tlv_error. */
 static HapTlv8 *
 parse_response (const char   *what,
@@ -75,7 +75,7 @@ invalid (GError **error, HapError code, const char *what, const char *message)
   return FALSE;
 }
 
-/* AEAD with an 8-byte ASCII nonce such as "PS-Msg05" (hap-protocol.md §0). */
+/* AEAD with an 8-byte ASCII nonce such as "PS-Msg05" (docs/protocol.md §0). */
 static void
 append_encrypted (GByteArray *out, const guint8 key[32], const char *nonce, GByteArray *plain)
 {
@@ -155,7 +155,7 @@ hap_pair_setup_client_free (HapPairSetupClient *client)
   g_free (client);
 }
 
-/* hap-protocol.md §1.5: Transient applies to Method 0 only; the accessory ignores it
+/* docs/protocol.md §1.5: Transient applies to Method 0 only; the accessory ignores it
  * for Method 1. */
 static gboolean
 setup_is_transient (HapPairSetupClient *client)
@@ -171,7 +171,7 @@ hap_pair_setup_client_start (HapPairSetupClient *client)
 
   g_return_val_if_fail (client->state == SETUP_M1, NULL);
 
-  /* hap-protocol.md §2.2 M1: State=1, Method=0 or 1, Flags only when some are set.
+  /* docs/protocol.md §2.2 M1: State=1, Method=0 or 1, Flags only when some are set.
    * Bit 0 of @flags is this API's request for Method 1, not a wire flag. */
   hap_tlv8_append_uint8 (out, HAP_TLV_STATE, 1);
   hap_tlv8_append_uint8 (out, HAP_TLV_METHOD, (client->flags & HAP_PAIR_SETUP_CLIENT_WITH_AUTH)
@@ -379,7 +379,7 @@ hap_pair_setup_client_get_session_keys (HapPairSetupClient *client,
 
 /* ---- Pair Verify ---- */
 
-/* HKDF(shared, salt = controller PK ‖ session id, @info) (hap-protocol.md §2.3). */
+/* HKDF(shared, salt = controller PK ‖ session id, @info) (docs/protocol.md §2.3). */
 static void
 resume_key (const guint8  shared[32],
             const guint8  pk[32],
@@ -445,7 +445,7 @@ hap_pair_verify_client_start (HapPairVerifyClient *client)
 
   g_return_val_if_fail (client->state == VERIFY_M1, NULL);
 
-  /* hap-protocol.md §3.1 M1: State=1, PublicKey = a fresh X25519 key; no Method on IP. */
+  /* docs/protocol.md §3.1 M1: State=1, PublicKey = a fresh X25519 key; no Method on IP. */
   randombytes_buf (client->esk, sizeof client->esk);
   crypto_scalarmult_base (client->epk, client->esk);
   hap_tlv8_append_uint8 (out, HAP_TLV_STATE, 1);
@@ -701,7 +701,7 @@ pairings_request (guint8 method)
 {
   GByteArray *out = g_byte_array_sized_new (64);
 
-  /* hap-protocol.md §3.5: State=1 and the Method, then the operation's items. */
+  /* docs/protocol.md §3.5: State=1 and the Method, then the operation's items. */
   hap_tlv8_append_uint8 (out, HAP_TLV_STATE, 1);
   hap_tlv8_append_uint8 (out, HAP_TLV_METHOD, method);
   return out;

@@ -11,12 +11,12 @@
 
 G_BEGIN_DECLS
 
-#define HAP_MAX_FAILED_ATTEMPTS     100               /* hap-protocol.md §2.2 (MaxTries) */
+#define HAP_MAX_FAILED_ATTEMPTS     100               /* docs/protocol.md §2.2 (MaxTries) */
 #define HAP_PAIR_SETUP_STALE_USEC   (30 * G_USEC_PER_SEC)
 
 typedef struct _HapPairingSession HapPairingSession;
 
-/* hap-protocol.md §3.4: a BLE accessory remembers at least 8 resumable sessions. */
+/* docs/protocol.md §3.4: a BLE accessory remembers at least 8 resumable sessions. */
 #define HAP_RESUME_CACHE_SIZE  8
 #define HAP_RESUME_ID_LEN      8
 
@@ -37,7 +37,7 @@ typedef struct
   gboolean            have_verifier;
   guint8              salt[HAP_SRP_SALT_LEN];
   guint8              verifier[HAP_SRP_PRIME_LEN];
-  /* Split setup (hap-protocol.md §3.6): salt and verifier kept from a transient setup. */
+  /* Split setup (docs/protocol.md §3.6): salt and verifier kept from a transient setup. */
   gboolean            have_split;
   guint8              split_salt[HAP_SRP_SALT_LEN];
   guint8              split_verifier[HAP_SRP_PRIME_LEN];
@@ -48,7 +48,7 @@ typedef struct
   guint8              fixed_salt[HAP_SRP_SALT_LEN];
   gint64              setup_owner_since;
 
-  /* BLE Pair Resume (hap-protocol.md §3.4): sessions that may be resumed, LRU. */
+  /* BLE Pair Resume (docs/protocol.md §3.4): sessions that may be resumed, LRU. */
   HapResumeEntry      resume_cache[HAP_RESUME_CACHE_SIZE];
   guint64             resume_stamp;
 
@@ -69,7 +69,7 @@ struct _HapPairingSession
   guint8         setup_key[32];
 
   /* Set by the transport: Pair Verify may be resumed (Method 6) and a verified session
-   * is remembered for resuming (BLE only, hap-protocol.md §3.4). */
+   * is remembered for resuming (BLE only, docs/protocol.md §3.4). */
   gboolean       resumable;
 
   /* Pair Verify */
@@ -88,7 +88,7 @@ struct _HapPairingSession
   guint8         encrypt_key[32];    /* accessory → controller */
   guint8         decrypt_key[32];    /* controller → accessory */
   /* The verified session's shared secret (X25519, or the one a resume derived): BLE
-   * derives the broadcast key from it (hap-protocol.md §2.3). */
+   * derives the broadcast key from it (docs/protocol.md §2.3). */
   guint8         shared_secret[32];
 };
 

@@ -1,4 +1,4 @@
-/* hap-pairings.c — Add, Remove and List Pairings (hap-protocol.md §3.5)
+/* hap-pairings.c — Add, Remove and List Pairings (docs/protocol.md §3.5)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-pairing-private.h"
@@ -103,7 +103,7 @@ hap_pairings_remove (HapPairingContext *ctx,
 
   g_ptr_array_find (storage->pairings, pairing, &pos);
   g_ptr_array_add (removed, g_ptr_array_steal_index (storage->pairings, pos));
-  /* hap-protocol.md §3.5: without an admin left, every pairing goes. */
+  /* docs/protocol.md §3.5: without an admin left, every pairing goes. */
   if (!hap_storage_has_admin (storage))
     while (storage->pairings->len > 0)
       g_ptr_array_add (removed, g_ptr_array_steal_index (storage->pairings, 0));
@@ -120,7 +120,7 @@ hap_pairings_remove (HapPairingContext *ctx,
     {
       HapPairing *gone = g_ptr_array_index (removed, i);
 
-      /* hap-protocol.md §3.4: its BLE sessions can no longer be resumed. */
+      /* docs/protocol.md §3.4: its BLE sessions can no longer be resumed. */
       hap_pairing_context_forget_resumable (ctx, gone->identifier);
       if (ctx->pairings_changed != NULL)
         ctx->pairings_changed (ctx->user_data, gone->identifier, TRUE);
@@ -162,7 +162,7 @@ list_pairings (HapPairingContext *ctx)
     {
       HapPairing *pairing = g_ptr_array_index (ctx->storage->pairings, i);
 
-      /* hap-protocol.md §3.5: records separated by a zero-length 0xFF item. */
+      /* docs/protocol.md §3.5: records separated by a zero-length 0xFF item. */
       if (i > 0)
         hap_tlv8_append_separator (out);
       hap_tlv8_append_string (out, HAP_TLV_IDENTIFIER, pairing->identifier);

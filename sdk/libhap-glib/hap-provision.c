@@ -32,7 +32,7 @@ hap_setup_verifier_compute (const char  *setup_code,
   if (!hap_setup_code_validate (setup_code, error))
     return FALSE;
   hap_crypto_init ();
-  /* hap-protocol.md §2.1: a fresh 16-byte salt per device. */
+  /* docs/protocol.md §2.1: a fresh 16-byte salt per device. */
   randombytes_buf (salt_bytes, sizeof salt_bytes);
   verifier_bytes = g_malloc (HAP_SRP_PRIME_LEN);
   hap_srp_compute_verifier (HAP_SRP_USERNAME, setup_code, salt_bytes, verifier_bytes);

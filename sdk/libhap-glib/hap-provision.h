@@ -1,5 +1,5 @@
 /* hap-provision.h — factory provisioning: a device keeps its setup code's SRP verifier,
- * never the code (hap-protocol.md §2.1, §2.4)
+ * never the code (docs/protocol.md §2.1, §2.4)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once

@@ -1,6 +1,6 @@
 /* hap-recorded-json.c — a recorded device's services and characteristics as it served
  * them (hap-accessory-dump.c keeps the objects): member for member, in its order, with
- * the live iid, value and "ev" (hap-protocol.md §4.10)
+ * the live iid, value and "ev" (docs/protocol.md §4.10)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

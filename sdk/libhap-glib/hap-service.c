@@ -1,4 +1,4 @@
-/* hap-service.c — a typed group of characteristics (hap-protocol.md §6.3)
+/* hap-service.c — a typed group of characteristics (docs/protocol.md §6.3)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-service.h"

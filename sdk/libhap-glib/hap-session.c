@@ -66,7 +66,7 @@ _hap_session_close (HapSession *session)
   if (server == NULL)
     return;
 
-  /* Subscriptions belong to the session and vanish with it (hap-protocol.md §4.9,
+  /* Subscriptions belong to the session and vanish with it (docs/protocol.md §4.9,
    * §5.12). */
   g_hash_table_iter_init (&iter, session->subscriptions);
   while (g_hash_table_iter_next (&iter, &characteristic, NULL))
@@ -85,7 +85,7 @@ _hap_session_secure (HapSession *session)
 {
   HapPairingSession *pairing = &session->pairing;
 
-  /* hap-protocol.md §3.2: the accessory opens with Control-Write and seals with
+  /* docs/protocol.md §3.2: the accessory opens with Control-Write and seals with
    * Control-Read; the pairing logic left them in the session. */
   hap_cipher_init (&session->cipher, pairing->decrypt_key, pairing->encrypt_key);
   sodium_memzero (pairing->decrypt_key, sizeof pairing->decrypt_key);

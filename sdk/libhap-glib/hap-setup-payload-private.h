@@ -1,4 +1,4 @@
-/* hap-setup-payload-private.h — the raw setup hash (hap-protocol.md §2.4)
+/* hap-setup-payload-private.h — the raw setup hash (docs/protocol.md §2.4)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once

@@ -1,5 +1,5 @@
 /* hap-setup-payload.c — setup codes, setup IDs, X-HM:// payloads and setup hashes
- * (hap-protocol.md §2.4)
+ * (docs/protocol.md §2.4)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-setup-payload.h"
@@ -14,7 +14,7 @@
 #define PAYLOAD_PREFIX     "X-HM://"
 #define PAYLOAD_DIGITS     9    /* base-36 digits of the payload integer */
 
-/* hap-protocol.md §2.4: bit layout of the payload integer. */
+/* docs/protocol.md §2.4: bit layout of the payload integer. */
 #define PAYLOAD_SHIFT_PAIRED   27
 #define PAYLOAD_SHIFT_IP       28
 #define PAYLOAD_SHIFT_BLE      29
@@ -23,7 +23,7 @@
 
 static const char base36_alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
-/* hap-protocol.md §2.4: the sequences the ADK refuses besides all-equal codes. */
+/* docs/protocol.md §2.4: the sequences the ADK refuses besides all-equal codes. */
 static const char * const trivial_codes[] = {
   "123-45-678",
   "876-54-321",
@@ -41,7 +41,7 @@ check_setup_code_format (const char  *code,
 {
   gsize len = strlen (code);
 
-  /* hap-protocol.md §2.4: "XXX-XX-XXX", 8 digits, dashes at index 3 and 6. */
+  /* docs/protocol.md §2.4: "XXX-XX-XXX", 8 digits, dashes at index 3 and 6. */
   if (len != SETUP_CODE_LEN)
     {
       g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_SETUP_CODE,
@@ -90,7 +90,7 @@ hap_setup_code_validate (const char  *code,
   if (!check_setup_code_format (code, error))
     return FALSE;
 
-  /* hap-protocol.md §2.4: the ten all-same-digit codes are disallowed. */
+  /* docs/protocol.md §2.4: the ten all-same-digit codes are disallowed. */
   if (all_digits_equal (code))
     {
       g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_SETUP_CODE,
@@ -98,7 +98,7 @@ hap_setup_code_validate (const char  *code,
       return FALSE;
     }
 
-  /* hap-protocol.md §2.4: so are 123-45-678 and 876-54-321. */
+  /* docs/protocol.md §2.4: so are 123-45-678 and 876-54-321. */
   for (gsize i = 0; i < G_N_ELEMENTS (trivial_codes); i++)
     {
       if (strcmp (code, trivial_codes[i]) == 0)
@@ -136,7 +136,7 @@ hap_setup_id_generate (void)
 
   hap_crypto_init ();
 
-  /* hap-protocol.md §2.4: 4 characters of 0-9A-Z. */
+  /* docs/protocol.md §2.4: 4 characters of 0-9A-Z. */
   for (gsize i = 0; i < SETUP_ID_LEN; i++)
     id[i] = base36_alphabet[randombytes_uniform (36)];
   id[SETUP_ID_LEN] = '\0';
@@ -161,7 +161,7 @@ hap_setup_id_validate (const char  *setup_id,
 {
   g_return_val_if_fail (setup_id != NULL, FALSE);
 
-  /* hap-protocol.md §2.4: 4 characters of 0-9A-Z. */
+  /* docs/protocol.md §2.4: 4 characters of 0-9A-Z. */
   if (!setup_id_is_valid (setup_id))
     {
       g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_SETUP_CODE,
@@ -197,7 +197,7 @@ hap_setup_payload_build (const char    *code,
   g_return_val_if_fail (setup_id == NULL || setup_id_is_valid (setup_id), NULL);
   g_return_val_if_fail (category <= PAYLOAD_MAX_CATEGORY, NULL);
 
-  /* hap-protocol.md §2.4: a paired NFC tag encodes neither setup code nor setup ID. */
+  /* docs/protocol.md §2.4: a paired NFC tag encodes neither setup code nor setup ID. */
   if (flags & HAP_SETUP_FLAG_PAIRED)
     {
       code = NULL;
@@ -241,7 +241,7 @@ hap_setup_hash_compute (const char *setup_id,
 
   hap_crypto_init ();
 
-  /* hap-protocol.md §2.4: first 4 bytes of SHA-512(SetupID ‖ DeviceID). */
+  /* docs/protocol.md §2.4: first 4 bytes of SHA-512(SetupID ‖ DeviceID). */
   crypto_hash_sha512_init (&st);
   crypto_hash_sha512_update (&st, (const guint8 *) setup_id, strlen (setup_id));
   crypto_hash_sha512_update (&st, (const guint8 *) device_id, strlen (device_id));
@@ -259,7 +259,7 @@ hap_setup_hash_base64 (const char *setup_id,
   g_return_val_if_fail (setup_id != NULL, NULL);
   g_return_val_if_fail (device_id != NULL, NULL);
 
-  /* hap-protocol.md §2.4: the IP TXT record carries the hash in Base64. */
+  /* docs/protocol.md §2.4: the IP TXT record carries the hash in Base64. */
   hap_setup_hash_compute (setup_id, device_id, hash);
   return g_base64_encode (hash, HAP_SETUP_HASH_LEN);
 }

@@ -1,5 +1,5 @@
 /* hap-setup-payload.h — setup codes, setup IDs, X-HM:// payloads and setup hashes
- * (hap-protocol.md §2.4)
+ * (docs/protocol.md §2.4)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once

@@ -1,4 +1,4 @@
-/* hap-srp-private.h — SRP-6a, RFC 5054 3072-bit group, g = 5, SHA-512 (hap-protocol.md §2.1)
+/* hap-srp-private.h — SRP-6a, RFC 5054 3072-bit group, g = 5, SHA-512 (docs/protocol.md §2.1)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -28,7 +28,7 @@ HapSrpServer  *hap_srp_server_new            (const guint8   salt[HAP_SRP_SALT_L
                                               const guint8   verifier[HAP_SRP_PRIME_LEN],
                                               const guint8  *secret_b);
 /* Same with a user name I other than HAP_SRP_USERNAME; M1 hashes I, so the RFC 5054
- * style vector of hap-protocol.md §7.1 (I = "alice") needs it. */
+ * style vector of docs/protocol.md §7.1 (I = "alice") needs it. */
 HapSrpServer  *hap_srp_server_new_full       (const char    *username,
                                               const guint8   salt[HAP_SRP_SALT_LEN],
                                               const guint8   verifier[HAP_SRP_PRIME_LEN],

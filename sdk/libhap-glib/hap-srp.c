@@ -1,7 +1,7 @@
-/* hap-srp.c — SRP-6a over the RFC 5054 3072-bit group with SHA-512 (hap-protocol.md §2.1)
+/* hap-srp.c — SRP-6a over the RFC 5054 3072-bit group with SHA-512 (docs/protocol.md §2.1)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Padding follows the ADK byte for byte (hap-protocol.md §2.1 "Practical advice"):
+ * Padding follows the ADK byte for byte (docs/protocol.md §2.1 "Practical advice"):
  *   k  = H(N ‖ PAD(g))
  *   u  = H(PAD(A) ‖ PAD(B))
  *   K  = H(S without leading zero bytes)
@@ -18,7 +18,7 @@
 
 #define SRP_HASH_LEN crypto_hash_sha512_BYTES
 
-/* RFC 5054 Appendix A, 3072-bit group (hap-protocol.md §7.1). */
+/* RFC 5054 Appendix A, 3072-bit group (docs/protocol.md §7.1). */
 static const guint8 srp_n_bytes[HAP_SRP_PRIME_LEN] = {
   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xc9, 0x0f, 0xda, 0xa2,
   0x21, 0x68, 0xc2, 0x34, 0xc4, 0xc6, 0x62, 0x8b, 0x80, 0xdc, 0x1c, 0xd1,
@@ -240,7 +240,7 @@ srp_compute_key (const mpz_t s,
   sodium_memzero (s_pad, sizeof s_pad);
 }
 
-/* The controller-side conventions an accessory meets in M1 (hap-protocol.md §2.1 ⚠):
+/* The controller-side conventions an accessory meets in M1 (docs/protocol.md §2.1 ⚠):
  * Apple's ADK strips leading zero bytes of S (for K), A and B; fast-srp (HAP-NodeJS,
  * hap-controller) and aiohomekit hash some of them padded to 384 bytes. They differ only
  * when a value starts with a zero byte (about 1 pairing in 130). */
@@ -413,7 +413,7 @@ hap_srp_server_new_full (const char    *username,
   mpz_mod (public_b, public_b, srp->n);
 
   srp_mpz_to_padded (public_b, srp->public_b);
-  /* hap-protocol.md §2.2 M2: the ADK sends B with leading zero bytes stripped. */
+  /* docs/protocol.md §2.2 M2: the ADK sends B with leading zero bytes stripped. */
   srp->public_b_start = leading_zeros (srp->public_b, sizeof srp->public_b);
 
   srp_mpz_wipe_clear (public_b);
@@ -446,7 +446,7 @@ server_derive_key (HapSrpServer *srp,
   mpz_init (u);
   srp_mpz_init_secret (s);
 
-  /* RFC 5054 §2.5.4, hap-protocol.md §2.1: abort if A mod N == 0. */
+  /* RFC 5054 §2.5.4, docs/protocol.md §2.1: abort if A mod N == 0. */
   mpz_mod (a, a, srp->n);
   if (mpz_sgn (a) != 0)
     {
@@ -488,7 +488,7 @@ hap_srp_server_verify (HapSrpServer  *srp,
   srp->verified = FALSE;
   sodium_memzero (srp->key, sizeof srp->key);
 
-  /* hap-protocol.md §2.2 M3: A is at most 384 bytes and is left-padded with zeros. */
+  /* docs/protocol.md §2.2 M3: A is at most 384 bytes and is left-padded with zeros. */
   if (public_a_len > HAP_SRP_PRIME_LEN)
     {
       g_set_error (error, HAP_ERROR, HAP_ERROR_AUTHENTICATION,
@@ -704,7 +704,7 @@ hap_srp_client_new (const char    *username,
 
   hap_crypto_init ();
 
-  /* hap-protocol.md §2.1: B is an element of the 384-byte group. */
+  /* docs/protocol.md §2.1: B is an element of the 384-byte group. */
   if (public_b_len > HAP_SRP_PRIME_LEN)
     {
       g_set_error (error, HAP_ERROR, HAP_ERROR_AUTHENTICATION,
@@ -715,7 +715,7 @@ hap_srp_client_new (const char    *username,
 
   srp = g_new0 (HapSrpClient, 1);
   pad_bytes (public_b, public_b_len, b_pad);
-  /* hap-protocol.md §2.1 ⚠: accessories following the ADK strip leading zero bytes of A
+  /* docs/protocol.md §2.1 ⚠: accessories following the ADK strip leading zero bytes of A
    * and S before hashing, fast-srp ones (HAP-NodeJS) hash them padded. With a random a,
    * draw again until neither starts with a zero byte (1 in 128 draws), and hash B as
    * received: then both kinds of accessory compute the same proof. */

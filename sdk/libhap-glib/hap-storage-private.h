@@ -23,7 +23,7 @@
 G_BEGIN_DECLS
 
 #define HAP_PAIRING_ID_MAX_LEN 64   /* controllers send 36-byte UUIDs; the ADK caps at 36 */
-#define HAP_MAX_PAIRINGS       16   /* HAP: at least 16 (hap-protocol.md §2.2, ADK MinElements) */
+#define HAP_MAX_PAIRINGS       16   /* HAP: at least 16 (docs/protocol.md §2.2, ADK MinElements) */
 
 /* HapPairing is public (hap-inspection.h). */
 
@@ -36,7 +36,7 @@ typedef struct
   char         setup_id[5];
   char        *setup_code;              /* "XXX-XX-XXX"; NULL when provisioned */
   /* A provisioned device keeps the SRP salt and verifier of its label's code instead of
-   * the code (hap-protocol.md §2.1). */
+   * the code (docs/protocol.md §2.1). */
   gboolean     has_setup_verifier;
   guint8       setup_salt[HAP_SRP_SALT_LEN];
   guint8       setup_verifier[HAP_SRP_PRIME_LEN];
@@ -48,7 +48,7 @@ typedef struct
   GHashTable  *iids;                    /* stable key → GUINT_TO_POINTER(iid) */
   GHashTable  *aids;                    /* accessory name → GUINT_TO_POINTER(aid) */
 
-  /* HAP over BLE (hap-protocol.md §5.10, §5.11). */
+  /* HAP over BLE (docs/protocol.md §5.10, §5.11). */
   guint        gsn;                     /* global state number, 1..65535 */
   gboolean     has_advertising_id;
   guint8       advertising_id[6];       /* default: the device id's bytes */
@@ -87,7 +87,7 @@ gboolean     hap_storage_save_ids           (HapStorage   *storage,
 gboolean     hap_storage_save_ble           (HapStorage   *storage,
                                              GError      **error);
 /* Forgets the BLE broadcast key, advertising id and broadcast settings (when the last
- * admin goes, hap-protocol.md §3.5); the caller saves. */
+ * admin goes, docs/protocol.md §3.5); the caller saves. */
 void         hap_storage_reset_ble          (HapStorage   *storage);
 
 HapPairing  *hap_storage_find_pairing       (HapStorage   *storage,

@@ -274,7 +274,7 @@ create_identity (HapStorage *storage)
   guint8 raw[6];
   g_autofree char *setup_id = hap_setup_id_generate ();
 
-  /* hap-protocol.md §2.5: 6 random bytes, rendered uppercase with colons. */
+  /* docs/protocol.md §2.5: 6 random bytes, rendered uppercase with colons. */
   randombytes_buf (raw, sizeof raw);
   g_snprintf (storage->device_id, sizeof storage->device_id,
               "%02X:%02X:%02X:%02X:%02X:%02X", raw[0], raw[1], raw[2], raw[3], raw[4], raw[5]);
@@ -371,7 +371,7 @@ load_state (HapStorage *storage, GError **error)
 
   if (!get_uint (kf, "state", "failed-attempts", G_MAXUINT32, &storage->failed_attempts))
     return corrupt (error, storage, "state", "failed-attempts is missing or not a number");
-  /* HAP §6.6.1 / hap-protocol.md §4.12: c# is 1..65535. */
+  /* HAP §6.6.1 / docs/protocol.md §4.12: c# is 1..65535. */
   if (!get_uint (kf, "state", "config-number", 65535, &storage->config_number) ||
       storage->config_number == 0)
     return corrupt (error, storage, "state", "config-number is missing or not in 1..65535");
@@ -430,7 +430,7 @@ load_ble (HapStorage *storage, GError **error)
   g_auto(GStrv) broadcast = NULL;
   gboolean exists;
 
-  /* hap-protocol.md §5.11: the GSN starts at 1. */
+  /* docs/protocol.md §5.11: the GSN starts at 1. */
   storage->gsn = 1;
   if (!load_key_file (storage, "ble", kf, &exists, error))
     return FALSE;

@@ -1,4 +1,4 @@
-/* hap-tlv8-private.h — TLV8 reader and writer (hap-protocol.md §1)
+/* hap-tlv8-private.h — TLV8 reader and writer (docs/protocol.md §1)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once

@@ -1,4 +1,4 @@
-/* hap-tlv8.c — TLV8 reader and writer (hap-protocol.md §1)
+/* hap-tlv8.c — TLV8 reader and writer (docs/protocol.md §1)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hap-tlv8-private.h"
@@ -8,7 +8,7 @@
 
 #include <sodium.h>
 
-/* hap-protocol.md §1.1: a TLV8 item is type (1 byte) ‖ length (1 byte) ‖ value. */
+/* docs/protocol.md §1.1: a TLV8 item is type (1 byte) ‖ length (1 byte) ‖ value. */
 #define TLV8_HEADER_LEN   2
 #define TLV8_MAX_FRAGMENT 255
 
@@ -93,7 +93,7 @@ parse_one (Tlv8Parser    *p,
 {
   if (type == HAP_TLV_SEPARATOR)
     {
-      /* hap-protocol.md §1.1: records of a list are split by an empty 0xFF item. */
+      /* docs/protocol.md §1.1: records of a list are split by an empty 0xFF item. */
       if (len != 0)
         {
           g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA,
@@ -109,7 +109,7 @@ parse_one (Tlv8Parser    *p,
 
   if (p->have_prev && p->prev_type == type)
     {
-      /* hap-protocol.md §1.1 (ADK): only a 255-byte fragment may be continued, and a
+      /* docs/protocol.md §1.1 (ADK): only a 255-byte fragment may be continued, and a
        * continuation may not be empty. */
       if (p->prev_fragment != TLV8_MAX_FRAGMENT)
         {
@@ -133,7 +133,7 @@ parse_one (Tlv8Parser    *p,
       return TRUE;
     }
 
-  /* hap-protocol.md §1.1 (ADK): a type may not appear twice within one record. */
+  /* docs/protocol.md §1.1 (ADK): a type may not appear twice within one record. */
   if (type_seen (p, type))
     {
       g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA,
@@ -275,7 +275,7 @@ hap_tlv8_get_uint (HapTlv8  *tlv,
 
   g_return_val_if_fail (tlv != NULL, FALSE);
 
-  /* hap-protocol.md §1.1: integers are little-endian; 8 bytes is all a guint64 holds. */
+  /* docs/protocol.md §1.1: integers are little-endian; 8 bytes is all a guint64 holds. */
   bytes = hap_tlv8_get (tlv, type, &len);
   if (bytes == NULL || len == 0 || len > sizeof (guint64))
     return FALSE;
@@ -299,7 +299,7 @@ hap_tlv8_append (GByteArray   *buf,
   g_return_if_fail (buf != NULL);
   g_return_if_fail (value != NULL || len == 0);
 
-  /* hap-protocol.md §1.1: an empty value is one empty item. */
+  /* docs/protocol.md §1.1: an empty value is one empty item. */
   if (len == 0)
     {
       header[0] = type;
@@ -308,7 +308,7 @@ hap_tlv8_append (GByteArray   *buf,
       return;
     }
 
-  /* hap-protocol.md §1.1: 255-byte fragments, the last one 1..255 bytes, no trailing
+  /* docs/protocol.md §1.1: 255-byte fragments, the last one 1..255 bytes, no trailing
    * empty item. */
   while (len > 0)
     {

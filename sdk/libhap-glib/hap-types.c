@@ -9,11 +9,11 @@
 #include <math.h>
 #include <string.h>
 
-/* hap-protocol.md §4.11: Apple-defined types are 0000XXXX-0000-1000-8000-0026BB765291. */
+/* docs/protocol.md §4.11: Apple-defined types are 0000XXXX-0000-1000-8000-0026BB765291. */
 #define APPLE_UUID_SUFFIX "-0000-1000-8000-0026BB765291"
 #define UUID_LENGTH 36
 
-/* hap-protocol.md §4.7: string maxLen defaults to 64 (bytes, as the ADK counts them);
+/* docs/protocol.md §4.7: string maxLen defaults to 64 (bytes, as the ADK counts them);
  * data maxDataLen defaults to 2097152. */
 #define DEFAULT_MAX_LEN       64
 #define DEFAULT_MAX_DATA_LEN  2097152
@@ -149,7 +149,7 @@ hap_uuid_normalize (const char *text)
   if (is_full_uuid (text))
     return g_ascii_strup (text, -1);
 
-  /* Short Apple form: the first 32-bit group, 1–8 hex digits (hap-protocol.md §4.11). */
+  /* Short Apple form: the first 32-bit group, 1–8 hex digits (docs/protocol.md §4.11). */
   len = strlen (text);
   if (len == 0 || len > 8)
     return NULL;
@@ -212,21 +212,64 @@ format_limits (HapFormat  format,
     }
 }
 
-/* Numeric value as a double (exact below 2^53, which covers every catalog bound). */
+gboolean
+hap_variant_get_number (GVariant *value,
+                        double   *number)
+{
+  double v;
+
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  switch (g_variant_classify (value))
+    {
+    case G_VARIANT_CLASS_BYTE:   v = g_variant_get_byte (value); break;
+    case G_VARIANT_CLASS_INT16:  v = g_variant_get_int16 (value); break;
+    case G_VARIANT_CLASS_UINT16: v = g_variant_get_uint16 (value); break;
+    case G_VARIANT_CLASS_INT32:  v = g_variant_get_int32 (value); break;
+    case G_VARIANT_CLASS_UINT32: v = g_variant_get_uint32 (value); break;
+    case G_VARIANT_CLASS_INT64:  v = (double) g_variant_get_int64 (value); break;
+    case G_VARIANT_CLASS_UINT64: v = (double) g_variant_get_uint64 (value); break;
+    case G_VARIANT_CLASS_DOUBLE: v = g_variant_get_double (value); break;
+    default:                     return FALSE;
+    }
+  if (number != NULL)
+    *number = v;
+  return TRUE;
+}
+
+char *
+hap_double_to_string (double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  /* Whole numbers in digits: the shortest %g of 100 is 1e+02. Below 2^53 every whole
+   * double is exact in "%.0f". */
+  if (value == floor (value) && fabs (value) < 9007199254740992.0)
+    return g_strdup_printf ("%.0f", value);
+
+  /* 17 significant digits always read back exactly; fewer usually do, and the fewest
+   * are what a person wrote (0.1, not 0.10000000000000001). */
+  for (int precision = 1; precision <= 17; precision++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", precision);
+      g_ascii_formatd (buf, sizeof buf, format, value);
+      if (!isfinite (value) || g_ascii_strtod (buf, NULL) == value)
+        break;
+    }
+  return g_strdup (buf);
+}
+
+/* Numeric value as a double (exact below 2^53, which covers every catalog bound);
+ * callers have checked the value against its numeric format. */
 static double
 number_get (GVariant *value)
 {
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTE))
-    return g_variant_get_byte (value);
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT16))
-    return g_variant_get_uint16 (value);
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
-    return g_variant_get_uint32 (value);
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
-    return (double) g_variant_get_uint64 (value);
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
-    return g_variant_get_int32 (value);
-  return g_variant_get_double (value);
+  double v = 0;
+
+  hap_variant_get_number (value, &v);
+  return v;
 }
 
 /* @v must already lie within the format's limits. */
@@ -550,7 +593,7 @@ _hap_value_from_json (HapFormat   format,
   switch (format)
     {
     case HAP_FORMAT_BOOL:
-      /* hap-protocol.md §4.7: controllers may write true/false or 1/0. */
+      /* docs/protocol.md §4.7: controllers may write true/false or 1/0. */
       if (type == G_TYPE_BOOLEAN)
         return g_variant_new_boolean (json_node_get_boolean (node));
       if (type == G_TYPE_INT64 && (json_node_get_int (node) == 0 || json_node_get_int (node) == 1))
@@ -632,7 +675,7 @@ _hap_value_from_json (HapFormat   format,
         guchar *data;
         gsize len = 0;
 
-        /* hap-protocol.md §4.7: tlv8 and data travel as base64 strings. */
+        /* docs/protocol.md §4.7: tlv8 and data travel as base64 strings. */
         if (type != G_TYPE_STRING)
           {
             invalid (error, "expected a base64 string, got %s", hap_json_reader_describe_node (node));

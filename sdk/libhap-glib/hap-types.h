@@ -148,4 +148,32 @@ char       *hap_uuid_to_short      (const char  *uuid);
 HAP_AVAILABLE_IN_ALL
 char       *hap_uuid_normalize     (const char  *text);
 
+/**
+ * hap_variant_get_number:
+ * @value: a #GVariant of any type
+ * @number: (out) (optional): @value as a double
+ *
+ * Reads a numeric #GVariant (a byte, a 16-, 32- or 64-bit integer or a double) as a
+ * double. Integers beyond 2^53 round to the nearest double; booleans and text are not
+ * numbers here.
+ *
+ * Returns: %TRUE if @value is numeric; otherwise @number is left alone
+ */
+HAP_AVAILABLE_IN_ALL
+gboolean    hap_variant_get_number (GVariant    *value,
+                                    double      *number);
+/**
+ * hap_double_to_string:
+ * @value: a double
+ *
+ * Formats @value in the shortest `%g` form that g_ascii_strtod() reads back as the
+ * same double: "0.1" rather than "0.10000000000000001", "1e-07", "21.5"; whole
+ * numbers below 2^53 in plain digits ("100", not "1e+02"). The decimal point is always '.', whatever the locale. NaN and the infinities become
+ * "nan", "inf" and "-inf".
+ *
+ * Returns: (transfer full): the text; free with g_free()
+ */
+HAP_AVAILABLE_IN_ALL
+char       *hap_double_to_string   (double       value);
+
 G_END_DECLS

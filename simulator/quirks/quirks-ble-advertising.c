@@ -14,7 +14,7 @@
 
 #include "hap-sim-accessory.h"
 
-/* hap-protocol.md §5.9: STL = subtype 1 in the top 3 bits ‖ the length that follows. */
+/* docs/protocol.md §5.9: STL = subtype 1 in the top 3 bits ‖ the length that follows. */
 #define STL_WITHOUT_SETUP_HASH 0x2D   /* 13 */
 #define STL_WITH_SETUP_HASH    0x31   /* 17 */
 #define ADV_OFFSET_STL         1
@@ -77,7 +77,7 @@ silent_sleep (gpointer data)
 }
 
 /* Battery devices save power by not advertising once paired, and only wake for a
- * while after a change — a disconnected event steps the GSN (hap-protocol.md §5.11).
+ * while after a change — a disconnected event steps the GSN (docs/protocol.md §5.11).
  * aiohomekit marks BLE pairings available for 7 days since the last advertisement for
  * this reason. Unpaired (SF bit 0 set) the accessory advertises as usual, and encrypted
  * notifications are events and go out. */

@@ -4,7 +4,7 @@
  *
  * Not from the catalog (catalog_row 0): what a controller meets with battery devices at
  * the edge of radio range. They work in the BLE request and response hooks, on whole
- * procedures (hap-protocol.md §5.7), before the SDK fragments and encrypts the response.
+ * procedures (docs/protocol.md §5.7), before the SDK fragments and encrypts the response.
  *
  * The SDK's own timers stay in force (§5.8): a procedure not answered within 10 s of
  * its first fragment drops the link — a response delayed that long, or never sent, ends

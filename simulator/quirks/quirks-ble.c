@@ -27,12 +27,12 @@
 #define UUID_IDENTIFY          "00000014" APPLE_UUID_SUFFIX
 #define UUID_SERVICE_SIGNATURE "000000A5" APPLE_UUID_SUFFIX
 
-/* hap-protocol.md §5.5: the BT SIG presentation format code of data (and tlv8). */
+/* docs/protocol.md §5.5: the BT SIG presentation format code of data (and tlv8). */
 #define FORMAT_CODE_DATA 0x1B
 
 /* ---- choosing characteristics and services -------------------------------------------- */
 
-/* Apple-defined types live on Apple's base UUID (hap-protocol.md §4.11). */
+/* Apple-defined types live on Apple's base UUID (docs/protocol.md §4.11). */
 static gboolean
 type_is_apple (const char *uuid)
 {
@@ -133,7 +133,7 @@ typedef struct
   guint8   format_code;       /* else, when not 0: 0x0C's format byte */
 } SignatureEdit;
 
-/* @response's Characteristic Signature Read body (hap-protocol.md §5.6) edited as @edit
+/* @response's Characteristic Signature Read body (docs/protocol.md §5.6) edited as @edit
  * says, the other parameters as they were and in their order. A body that does not parse
  * (another quirk's doing) is left alone. */
 static void
@@ -195,7 +195,7 @@ incomplete_response (HapSimQuirk              *quirk,
 
 /* ---- ble-identify-as-data (row 48) ---------------------------------------------------- */
 
-/* Identify is a write-only bool (hap-protocol.md §6); these devices present it as data
+/* Identify is a write-only bool (docs/protocol.md §6); these devices present it as data
  * (0x1B). A controller that writes by the presented format sends bytes, not a bool. */
 static void
 identify_data_response (HapSimQuirk              *quirk,
@@ -281,7 +281,7 @@ write_first_response (HapSimQuirk              *quirk,
 
 /* ---- ble-no-service-signature, ble-service-no-iid, ble-empty-service (row 51) --------- */
 
-/* hap-protocol.md §5.1: a service with properties or links carries a Service Signature
+/* docs/protocol.md §5.1: a service with properties or links carries a Service Signature
  * (A5); without it a controller cannot read them, and without A5 on Protocol Information
  * it cannot ask for the broadcast key either. */
 static gboolean

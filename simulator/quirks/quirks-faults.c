@@ -196,7 +196,7 @@ refuse_accept (HapSimQuirk   *quirk,
 
 /* ---- fault-max-connections ---------------------------------------------------------- */
 
-/* HAP requires at least 8 simultaneous connections (hap-protocol.md, IP requirements);
+/* HAP requires at least 8 simultaneous connections (docs/protocol.md §4.1);
  * small devices manage fewer and close the extra ones at once. */
 static const HapSimQuirkParam max_conn_params[] = {
   { "limit", HAP_SIM_PARAM_UINT, "Connections open at once; further ones are closed at accept",

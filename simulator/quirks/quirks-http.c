@@ -367,7 +367,7 @@ static guint64
 wire_length (HapConnection *conn,
              gsize          plain_len)
 {
-  /* hap-protocol.md §3.2: a frame carries up to 1024 plaintext bytes plus a 2-byte
+  /* docs/protocol.md §3.2: a frame carries up to 1024 plaintext bytes plus a 2-byte
    * length and a 16-byte tag; controllers frame each request on its own. */
   if (!hap_connection_is_secured (conn))
     return plain_len;
@@ -892,7 +892,7 @@ encode_chunked (const GByteArray *body,
 }
 
 /* Chunked responses are legal HTTP/1.1 and the HomeKit ADK sends /accessories that way
- * (hap-protocol.md §4.2 table); parsers written against HAP-NodeJS often only know
+ * (docs/protocol.md §4.2 table); parsers written against HAP-NodeJS often only know
  * Content-Length. */
 static void
 chunk_response (GByteArray *message,

@@ -2,7 +2,7 @@
  * variants)
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The server writes compact JSON (hap-protocol.md §4; no whitespace outside strings), so
+ * The server writes compact JSON (docs/protocol.md §4; no whitespace outside strings), so
  * the quirks work on its bytes directly rather than going through a JSON tree: a tree
  * written again by json-glib would change the numbers (json-glib prints doubles with 17
  * digits: 21.3 becomes 21.300000000000001) and hide the one thing a quirk changes.
@@ -11,6 +11,7 @@
  * responses the catalog row names.
  */
 #include "hap-sim-quirk.h"
+#include "hap-sim-json-text.h"
 
 #include <string.h>
 
@@ -358,28 +359,22 @@ static void
 trailing_commas_transform (HapSimQuirk *quirk, HapHttpMessage *request, GByteArray *body)
 {
   g_autoptr(GByteArray) out = g_byte_array_sized_new (body->len + 32);
-  gboolean in_string = FALSE;
   guint8 prev = 0;   /* last byte outside strings that is not whitespace */
 
   for (gsize i = 0; i < body->len; i++)
     {
       guint8 c = body->data[i];
 
-      if (in_string)
+      if (c == '"')
         {
-          g_byte_array_append (out, &c, 1);
-          if (c == '\\' && i + 1 < body->len)
-            g_byte_array_append (out, &body->data[++i], 1);
-          else if (c == '"')
-            {
-              in_string = FALSE;
-              prev = c;
-            }
+          gsize end = hap_sim_json_string_end ((const char *) body->data, body->len, i);
+
+          g_byte_array_append (out, &body->data[i], (guint) (end - i));
+          prev = c;
+          i = end - 1;
           continue;
         }
-      if (c == '"')
-        in_string = TRUE;
-      else if ((c == ']' || c == '}') && prev != 0 && prev != '[' && prev != '{' && prev != ',')
+      if ((c == ']' || c == '}') && prev != 0 && prev != '[' && prev != '{' && prev != ',')
         g_byte_array_append (out, (const guint8 *) ",", 1);
       g_byte_array_append (out, &c, 1);
       if (!g_ascii_isspace (c))
@@ -418,6 +413,7 @@ static const HapSimQuirkParam comments_params[] = {
 /* Strings in single quotes, as a hand-written serializer might produce. A ' inside a
  * string becomes \' and an escaped \" a plain ". json-glib accepts this; Python's json
  * and JSON.parse do not. */
+/* Not hap_sim_json_string_end(): this one rewrites each escape inside the strings. */
 static void
 single_quotes_transform (HapSimQuirk *quirk, HapHttpMessage *request, GByteArray *body)
 {
@@ -462,7 +458,7 @@ SYNTAX_QUIRK_HOOKS (single_quotes)
 
 /* ---- variant: json-bom -------------------------------------------------------------- */
 
-/* hap-protocol.md §4.1: JSON is UTF-8 without BOM. json-glib and Python's json.loads
+/* docs/protocol.md §4.1: JSON is UTF-8 without BOM. json-glib and Python's json.loads
  * on bytes skip it; json.loads on a decoded str (aiohomekit decodes the body first) and
  * JSON.parse (hap-controller) reject it. */
 static void
@@ -478,7 +474,7 @@ SYNTAX_QUIRK_HOOKS (bom)
 /* ---- variant: json-invalid-utf8 ----------------------------------------------------- */
 
 /* Strings in Latin-1: characters up to U+00FF become one byte (ü → FC), others '?'. That
- * is not UTF-8 (hap-protocol.md §4.1) and fails a strict decode such as aiohomekit's
+ * is not UTF-8 (docs/protocol.md §4.1) and fails a strict decode such as aiohomekit's
  * response.body.decode("utf-8"). Names and values that are plain ASCII are unchanged, as
  * on such a device. */
 static void
@@ -654,7 +650,7 @@ static const HapSimQuirkParam non_json_params[] = {
 
 /* 8bd86c0 (aiohomekit serialize_json): the Tado Internet Bridge depends on the compact
  * JSON an iPhone sends. A PUT /characteristics body with whitespace outside strings gets
- * what an accessory answers to a body its parser cannot read (hap-protocol.md §4.2:
+ * what an accessory answers to a body its parser cannot read (docs/protocol.md §4.2:
  * malformed JSON → 400, with -70410 in HAP-NodeJS), or — "ignore", closer to the
  * commit's "some of the time" — 204 without writing anything. aiohomekit
  * (serialize_json) and hap-controller (JSON.stringify) send compact JSON; json.dumps with
@@ -664,19 +660,11 @@ has_whitespace_outside_strings (GBytes *bytes)
 {
   gsize len;
   const guint8 *s = g_bytes_get_data (bytes, &len);
-  gboolean in_string = FALSE;
 
   for (gsize i = 0; i < len; i++)
     {
-      if (in_string)
-        {
-          if (s[i] == '\\')
-            i++;
-          else if (s[i] == '"')
-            in_string = FALSE;
-        }
-      else if (s[i] == '"')
-        in_string = TRUE;
+      if (s[i] == '"')
+        i = hap_sim_json_string_end ((const char *) s, len, i) - 1;
       else if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')
         return TRUE;
     }
@@ -711,7 +699,7 @@ static const HapSimQuirkParam compact_params[] = {
 /* aiohomekit PR #497, HA PR #152209, HA #98112: Honeywell T9/T10 thermostats and Aqara
  * G2H cameras, asked for many characteristics, answer {"status":-70407} (out of
  * resources) with no characteristics list. The HTTP status defaults to 500, the ADK's
- * for out of resources (hap-protocol.md §4.2); aiohomekit before PR #497 raised
+ * for out of resources (docs/protocol.md §4.2); aiohomekit before PR #497 raised
  * KeyError: 'characteristics'. "every" answers only every Nth read so that polling sees
  * both. */
 typedef struct
@@ -863,7 +851,7 @@ static const HapSimQuirkParam non_object_params[] = {
 
 /* 79bce8e: Chamberlain myQ sends HAP status codes without their sign (70402 for -70402).
  * Every negative "status" in a JSON response loses its minus. A controller that maps
- * codes onto the table of hap-protocol.md §4.4 finds no entry (79bce8e is aiohomekit's
+ * codes onto the table of docs/protocol.md §4.4 finds no entry (79bce8e is aiohomekit's
  * fix for it). */
 static void
 positive_status_visit (const guint8 *text, GArray *members, gpointer user_data)
@@ -874,7 +862,7 @@ positive_status_visit (const guint8 *text, GArray *members, gpointer user_data)
     edits_add (user_data, m->start, m->start + 1, g_strdup (""));
 }
 
-/* 62dac2b: a status code HAP does not define (hap-protocol.md §4.4 lists -70401 …
+/* 62dac2b: a status code HAP does not define (docs/protocol.md §4.4 lists -70401 …
  * -70412). Every non-zero "status" becomes the parameter. */
 typedef struct
 {

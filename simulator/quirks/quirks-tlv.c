@@ -7,7 +7,7 @@
  * (request hook). The server's pairing logic is left alone: a quirk changes what the
  * controller sees, not what the accessory believes. So, for instance, after a quirk
  * emptied M4 the accessory still waits for M5 on that connection (and answers Busy to
- * Pair Setup on other connections until it closes or 30 s pass, hap-protocol.md §2.2),
+ * Pair Setup on other connections until it closes or 30 s pass, docs/protocol.md §2.2),
  * as a real accessory whose firmware sent a broken M4 would.
  *
  * Rewriting parses the server's body with the strict reader of hap-inspection.h and
@@ -83,7 +83,7 @@ replace_body (GByteArray *body, GByteArray *out)
   hap_sim_body_replace (body, out->data, out->len);
 }
 
-/* Answers a pairing request the way the error responses of hap-protocol.md §2.2 look:
+/* Answers a pairing request the way the error responses of docs/protocol.md §2.2 look:
  * State = @state, Error = @code. */
 static void
 send_tlv_error (HapConnection *conn, guint8 state, guint8 code)
@@ -247,7 +247,7 @@ zero_salt_disable (HapSimQuirk *quirk)
 /* Row 25 ("M4 EncryptedData without Signature, or Signature without Certificate") is
  * about Pair Setup with Auth: an MFi accessory's M4 carries, besides Proof,
  * EncryptedData (nonce "PS-Msg04") holding the MFi Signature and Certificate
- * (hap-protocol.md §2.2). This server has no MFi coprocessor and sends a plain M4 for
+ * (docs/protocol.md §2.2). This server has no MFi coprocessor and sends a plain M4 for
  * Method 1 (as HAP-NodeJS does). The closest faithful misbehaviour is therefore to add
  * that EncryptedData with one of its two items missing, encrypted with the real session
  * key so a controller gets past decryption and trips on the content. Neither item can be
@@ -336,7 +336,7 @@ static const HapSimQuirkParam mfi_params[] = {
 /* aiohomekit #24: a bridge's M6 carried two adjacent State items, 06 then 05 (the
  * request's State echoed), which aiohomekit merged into State = b'\x06\x05' and
  * rejected. "request" reproduces that; "same" repeats the response's State. Adjacent
- * items of one type are fragments of one value (hap-protocol.md §1.1), and a fragment
+ * items of one type are fragments of one value (docs/protocol.md §1.1), and a fragment
  * other than the last must be 255 bytes long: our reader rejects the body as invalid
  * data. hap-controller concatenates too but only reads the first byte of State, so it
  * goes on. */
@@ -372,7 +372,7 @@ static const HapSimQuirkParam duplicate_state_params[] = {
 
 /* ---- #27 tlv-unknown-types ----------------------------------------------------------- */
 
-/* No device reported; the spec says unknown types are ignored (hap-protocol.md §1.1,
+/* No device reported; the spec says unknown types are ignored (docs/protocol.md §1.1,
  * ADK), so a future type may appear anywhere. The item has a 2-byte value (01 00, like a
  * small little-endian integer). Our reader and hap-controller ignore it; a reader that
  * takes items by position, or rejects unknown types, breaks. The type range leaves out
@@ -412,7 +412,7 @@ static const HapSimQuirkParam unknown_types_params[] = {
 /* ---- parser variant: zero-length items ----------------------------------------------- */
 
 /* A zero-length item right after State. The default type is Flags: the ADK writes a
- * Flags value of 0 in zero bytes (hap-protocol.md §1.1, minimal integer length), so an
+ * Flags value of 0 in zero bytes (docs/protocol.md §1.1, minimal integer length), so an
  * empty Flags item is what such firmware sends. Our reader accepts it (get_uint says
  * "absent" for an empty value); readers that expect at least one byte for an integer
  * item do not. */
@@ -457,7 +457,7 @@ static const HapSimQuirkParam zero_length_params[] = {
  * reporting an error, although the setup code was right. Only a successful M4 (State 4
  * with Proof) is touched: "empty" sends no bytes, "state" only State=4, "error" State=4
  * with Error=Authentication (what an accessory that got the SRP check wrong would say,
- * hap-protocol.md §2.2). Every controller fails the pairing; ours with "response needs
+ * docs/protocol.md §2.2). Every controller fails the pairing; ours with "response needs
  * State 4", "M4 needs a 64-byte Proof" or the Authentication error. */
 static void
 empty_m4_response (HapSimQuirk *quirk, HapConnection *conn, HapHttpMessage *request,

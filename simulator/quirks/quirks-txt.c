@@ -162,7 +162,7 @@ non_numeric_txt (HapSimQuirk *quirk,
 
 /* ---- txt-config-number-zero, txt-config-number-frozen (row 8) ------------------------- */
 
-/* c# is 1–65535 on IP (hap-protocol.md §4.12); 0 makes a controller that caches the
+/* c# is 1–65535 on IP (docs/protocol.md §4.12); 0 makes a controller that caches the
  * database by c# think it never saw one, or always the same one. hap-controller keeps 0. */
 static void
 config_zero_txt (HapSimQuirk *quirk,
@@ -185,7 +185,7 @@ frozen_txt (HapSimQuirk *quirk,
 
 /* ---- txt-lowercase-id ----------------------------------------------------------------- */
 
-/* The Device ID is upper-case hex (hap-protocol.md §2.5). A controller comparing it with
+/* The Device ID is upper-case hex (docs/protocol.md §2.5). A controller comparing it with
  * a stored pairing byte for byte no longer recognises its accessory; hap-controller
  * passes it through. */
 static void
@@ -203,7 +203,7 @@ lowercase_id_txt (HapSimQuirk *quirk,
 
 /* ---- txt-unknown-bits ----------------------------------------------------------------- */
 
-/* ff defines bits 0 and 1 only, ci ends at 36 (hap-protocol.md §4.13, §4.14). A
+/* ff defines bits 0 and 1 only, ci ends at 36 (docs/protocol.md §4.13, §4.14). A
  * controller that compares ff with 1 or 2 instead of testing bits picks the wrong pairing
  * method; hap-controller's getPairMethod tests bit 0 only, and keeps ci as a number. */
 static void

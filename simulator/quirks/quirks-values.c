@@ -60,7 +60,7 @@ new_number_node (double value)
   return node;
 }
 
-/* @value of @format as the server writes it in JSON (hap-protocol.md §4.7). */
+/* @value of @format as the server writes it in JSON (docs/protocol.md §4.7). */
 static JsonNode *
 value_to_json (HapFormat  format,
                GVariant  *value)
@@ -120,7 +120,7 @@ type_equal (const char *type,
   return a != NULL && b != NULL && g_str_equal (a, b);
 }
 
-/* Apple-defined types live on Apple's base UUID (hap-protocol.md §4.11). */
+/* Apple-defined types live on Apple's base UUID (docs/protocol.md §4.11). */
 static gboolean
 type_is_apple (const char *type)
 {
@@ -574,19 +574,10 @@ bool_as_int_message (HapSimQuirk    *quirk,
 static int
 count_decimals (double v)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *buf = hap_double_to_string (v);
   const char *dot, *exp_mark, *end;
   int digits = 0, exponent = 0;
 
-  for (int precision = 1; precision <= 17; precision++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", precision);
-      g_ascii_formatd (buf, sizeof buf, format, v);
-      if (g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
   exp_mark = strpbrk (buf, "eE");
   end = exp_mark != NULL ? exp_mark : buf + strlen (buf);
   if ((dot = strchr (buf, '.')) != NULL && dot < end)

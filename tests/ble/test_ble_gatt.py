@@ -3,7 +3,7 @@
 
 The controller is tests/ble/hapble: an independent HAP-BLE implementation in Python
 (python3-bleak as a plain GATT client, python3-cryptography), written from
-hap-protocol.md §2–§3 and §5. Expected bytes are built here from those sections, never
+docs/protocol.md §2–§3 and §5. Expected bytes are built here from those sections, never
 read back from the accessory and echoed. Where the reference sheet defers to Apple's ADK
 for a status code, the ADK's choice is expected and the case says so.
 

@@ -2,7 +2,7 @@
 """HAP over BLE across the life of BlueZ and of the accessory, through hap-virtual-bluez:
 bluetoothd going away and coming back, an adapter that is missing, ATT handles across
 restarts, an accessory on IP and BLE at once, the GSN wrapping and the broadcast key
-expiring (hap-protocol.md §5.10, §5.11; the BLE transport's promises in docs/ble.md).
+expiring (docs/protocol.md §5.10, §5.11; the BLE transport's promises in docs/ble.md).
 
 Each case has a bench of its own (dbus-daemon, hap-virtual-bluez, hap-simulator), since
 some stop and restart the virtual BlueZ; cases run one after the other. TAP output.
@@ -112,7 +112,7 @@ def ip_lamp(b):
 
 
 def ip_identify(port):
-    """POST /identify over TCP (allowed while unpaired, hap-protocol.md §4.2): the HTTP
+    """POST /identify over TCP (allowed while unpaired, docs/protocol.md §4.2): the HTTP
     status."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         s.sendall(b"POST /identify HTTP/1.1\r\nHost: lamp\r\nContent-Length: 0\r\n\r\n")
@@ -203,7 +203,7 @@ async def stable_handles(b):
 
 
 async def gsn_wraps(b):
-    """hap-protocol.md §5.11: the GSN after 65535 is 1, and it persists."""
+    """docs/protocol.md §5.11: the GSN after 65535 is 1, and it persists."""
     acc = bench.Accessory(b, LAMP, "hci0", "wrap")
     with open(state_file(acc, "ble"), "w") as f:
         f.write("[ble]\ngsn=65535\n")
@@ -221,7 +221,7 @@ async def gsn_wraps(b):
 
 
 async def broadcast_key_expires(b):
-    """hap-protocol.md §5.10: a broadcast key expires after 32767 GSN steps; a change
+    """docs/protocol.md §5.10: a broadcast key expires after 32767 GSN steps; a change
     then is a disconnected event (one GSN step, no encrypted notification) and the key
     is forgotten."""
     acc = bench.Accessory(b, LAMP, "hci0", "expiry")
@@ -257,7 +257,7 @@ def hapctl(b, controller, *args):
 async def ip_and_ble_one_identity(b):
     """An accessory on IP and BLE at once has one identity and one set of pairings: a
     controller paired over BLE reads over IP with the same pairing, and its unpairing
-    over IP shows in the BLE advertisement (hap-protocol.md §5.9 SF)."""
+    over IP shows in the BLE advertisement (docs/protocol.md §5.9 SF)."""
     acc = b.accessory(ip_lamp(b), "hci0", "both", extra=["--bind", "127.0.0.1"])
     controller = os.path.join(b.dir, "controller")
     ble = "ble:" + address_of("hci0")
@@ -291,7 +291,7 @@ def ip_pair_setup_m1(port):
 
 
 async def pair_setup_shared(b):
-    """One Pair Setup at a time across transports (hap-protocol.md §2.2 Busy): while a
+    """One Pair Setup at a time across transports (docs/protocol.md §2.2 Busy): while a
     BLE controller is between M2 and M3, an IP controller's M1 gets Busy; once the BLE
     link is gone, IP may pair."""
     acc = b.accessory(ip_lamp(b), "hci0", "busy", extra=["--bind", "127.0.0.1"])

@@ -5,7 +5,7 @@ controller sees them on the air, through hap-virtual-bluez: each misbehaviour on
 then conforming behaviour again once the quirk is switched off.
 
 The controller is tests/ble/hapble (python3-bleak as a plain GATT client); what a quirk
-must produce is built here from hap-protocol.md §5 and device-quirks.md rows 47–52, never
+must produce is built here from docs/protocol.md §5 and device-quirks.md rows 47–52, never
 read back from the accessory. Each case has its own hap-simulator (ble-lamp.json) on its
 own virtual adapter; cases run concurrently (--jobs). TAP output. Binaries: HAP_SIMULATOR
 and HAP_VIRTUAL_BLUEZ (meson passes its own)."""
@@ -30,7 +30,7 @@ VENDOR_SERVICE = "8e6d0001-5a33-4d1c-9c7e-5e1a7b0c0001"
 SERVICE_IID_UUID = client.SERVICE_IID_UUID
 SIGNATURE_UUID = client.hap_uuid("A5")
 
-# hap-protocol.md §5.9: STL 0x31 (subtype 1, 17 bytes follow) with the setup hash, 0x2D
+# docs/protocol.md §5.9: STL 0x31 (subtype 1, 17 bytes follow) with the setup hash, 0x2D
 # (13) without.
 STL_WITH_HASH, STL_WITHOUT_HASH = 0x31, 0x2D
 

@@ -435,7 +435,7 @@ def run_controller(lamp):
     check("central gone after the disconnection",
           wait_for(lambda: ble("lamp").get("state") == "advertising" and "central" not in ble("lamp")), ble("lamp"))
     after = wait_for(lambda: ble("lamp").get("gsn") if ble("lamp").get("gsn") != gsn else None)
-    check("GSN +1 after a connection that carried an indication (hap-protocol.md §5.11)",
+    check("GSN +1 after a connection that carried an indication (docs/protocol.md §5.11)",
           after == (1 if gsn == 65535 else gsn + 1), (gsn, after))
     gsn = after or gsn
 

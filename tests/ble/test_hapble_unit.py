@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Unit tests of the hapble controller's own building blocks, against published
-vectors (hap-protocol.md §7, RFC 8439) and hand-made bytes: the controller must be right
+vectors (docs/protocol.md §7, RFC 8439) and hand-made bytes: the controller must be right
 before it can judge the accessory. Prints TAP."""
 import os
 import struct
@@ -17,7 +17,7 @@ def h(text):
     return bytes.fromhex("".join(text.split()))
 
 
-# hap-protocol.md §7.1 (I = "alice", p = "password123").
+# docs/protocol.md §7.1 (I = "alice", p = "password123").
 SALT = h("BEB25379D1A8581EB5A727673A2441EE")
 A_PRIV = h("60975527035CF2AD1989806F0407210BC81EDC04E2762A56AFD529DDDA2D4393")
 B_PRIV = h("E487CB59D31AC550471E81F00F6928E01DDA08E974A004F49E61F5D105284D20")
@@ -207,7 +207,7 @@ class Pdu(unittest.TestCase):
 
 class Advertisement(unittest.TestCase):
     def test_setup_hash_vector(self):
-        # hap-protocol.md §7.2: Setup ID "abc", Device ID 00:00:00:00:00:00 → "+KjpzQ==".
+        # docs/protocol.md §7.2: Setup ID "abc", Device ID 00:00:00:00:00:00 → "+KjpzQ==".
         import base64
         self.assertEqual(base64.b64encode(adv.setup_hash("abc", "00:00:00:00:00:00")), b"+KjpzQ==")
 

@@ -1,4 +1,4 @@
-/* fuzz-ble-pdu.c — libFuzzer target for the HAP-BLE wire codecs (hap-protocol.md §5)
+/* fuzz-ble-pdu.c — libFuzzer target for the HAP-BLE wire codecs (docs/protocol.md §5)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Input: one configuration byte, then fragments, each a length byte and that many bytes

@@ -1,5 +1,5 @@
 /* fuzz-ble-value.c — libFuzzer target for the HAP-BLE value and signature codecs
- * (hap-protocol.md §5.4–§5.6): what a BLE accessory sends a controller, beyond the PDU
+ * (docs/protocol.md §5.4–§5.6): what a BLE accessory sends a controller, beyond the PDU
  * framing that fuzz-ble-pdu covers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *

@@ -1,4 +1,4 @@
-/* fuzz-frame.c — libFuzzer target for HAP/IP encrypted framing (hap-protocol.md §3.3)
+/* fuzz-frame.c — libFuzzer target for HAP/IP encrypted framing (docs/protocol.md §3.3)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Input: one selector byte, then a payload used three ways with fixed session keys:

@@ -1,4 +1,4 @@
-/* fuzz-tlv8.c — libFuzzer target for the TLV8 reader (hap-protocol.md §1)
+/* fuzz-tlv8.c — libFuzzer target for the TLV8 reader (docs/protocol.md §1)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Property: whatever the reader accepts, re-encoding its items with the writer must

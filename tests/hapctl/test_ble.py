@@ -13,7 +13,7 @@ hci0) serves the accessory, HAP_BLE_CONTROLLER_ADAPTER (default hci1) is hapctl'
 HAP_SIM_CTL_BUS is where the simulator's control API goes (default: the system bus
 address, so `hap-simulator ctl` reaches it on the same bus).
 
-GSN arithmetic (hap-protocol.md §5.11): 1…65535 wrapping to 1; +1 once per connection that
+GSN arithmetic (docs/protocol.md §5.11): 1…65535 wrapping to 1; +1 once per connection that
 carried an indication, +1 once per disconnected period with a change, +1 per broadcast."""
 import json, os, shutil, signal, subprocess, sys, tempfile, time
 

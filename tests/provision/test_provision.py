@@ -25,7 +25,7 @@ def provision(*args):
 
 
 def code_is_allowed(code):
-    """hap-protocol.md §2.4, written out again here: XXX-XX-XXX, not all digits equal,
+    """docs/protocol.md §2.4, written out again here: XXX-XX-XXX, not all digits equal,
     not 123-45-678 or 876-54-321."""
     digits = code.replace("-", "")
     return (re.fullmatch(r"\d{3}-\d{2}-\d{3}", code) is not None and len(set(digits)) > 1
@@ -33,7 +33,7 @@ def code_is_allowed(code):
 
 
 def decode_payload(payload):
-    """X-HM:// + 9 base-36 digits + setup ID (hap-protocol.md §2.4)."""
+    """X-HM:// + 9 base-36 digits + setup ID (docs/protocol.md §2.4)."""
     assert payload.startswith("X-HM://") and len(payload) == 20, payload
     n = int(payload[7:16], 36)
     code = n & ((1 << 27) - 1)

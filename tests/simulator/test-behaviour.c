@@ -437,7 +437,7 @@ test_script (void)
   g_autoptr(Recorder) rec = record (once, 5, 400);
   g_autoptr(Recorder) rec_repeat = NULL;
 
-  /* Programmable Switch Event sends every set, equal values included (hap-protocol.md §4.5). */
+  /* Programmable Switch Event sends every set, equal values included (docs/protocol.md §4.5). */
   g_assert_cmpuint (rec->values->len, ==, 4);
   for (guint i = 0; i < 4; i++)
     {

@@ -5,7 +5,7 @@
  * TLV8 bytes the accessory sent, then disables the quirk and checks conforming bytes and
  * a working pairing again. Pair Setup requests of one test go over one connection where
  * possible: a new M1 on the same connection restarts the procedure on the accessory
- * (hap-protocol.md §2.2), whereas another connection would get Busy until the server
+ * (docs/protocol.md §2.2), whereas another connection would get Busy until the server
  * noticed the first one close.
  */
 #include "sim-fixture.h"
@@ -96,7 +96,7 @@ assert_conforming_m2 (HapHttpMessage *m2, guint8 salt_out[HAP_SRP_SALT_LEN])
     memcpy (salt_out, hap_tlv8_get (tlv, HAP_TLV_SALT, NULL), HAP_SRP_SALT_LEN);
 }
 
-/* M1 … M4 by hand (hap-protocol.md §2.2), so that M4's bytes can be checked. Returns M4;
+/* M1 … M4 by hand (docs/protocol.md §2.2), so that M4's bytes can be checked. Returns M4;
  * *@srp_out holds the controller's SRP state (K) for decrypting it. */
 static HapHttpMessage *
 setup_to_m4 (HapTestClient *client, guint8 method, HapSrpClient **srp_out)
@@ -510,7 +510,7 @@ assert_duplicate_state (HapHttpMessage *m2, guint8 second)
   g_assert_no_error (error);
   expected = conforming_m2 (rest);
   g_assert_cmpmem (data + sizeof head, len - sizeof head, expected->data + 3, expected->len - 3);
-  /* A 1-byte fragment cannot be continued (hap-protocol.md §1.1): strict readers refuse. */
+  /* A 1-byte fragment cannot be continued (docs/protocol.md §1.1): strict readers refuse. */
   strict = hap_tlv8_parse (data, len, &error);
   g_assert_null (strict);
   g_assert_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA);

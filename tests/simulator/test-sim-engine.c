@@ -498,7 +498,7 @@ test_pairings_and_reset (void)
   g_assert_cmpint (call.added, >=, now - 60);
   g_assert_cmpint (call.added, <=, now + 1);
 
-  /* Removing the pairing closes that controller's session (hap-protocol.md §3.5). */
+  /* Removing the pairing closes that controller's session (docs/protocol.md §3.5). */
   sim_fixture_invoke (fx, do_remove_pairing, &call);
   g_assert_no_error (call.error);
   g_assert_true (call.removed);

@@ -424,7 +424,7 @@ test_pairing_items (void)
   randombytes_buf (ltpk, sizeof ltpk);
   randombytes_buf (signature, sizeof signature);
 
-  /* Add Pairing (hap-protocol.md §3.5) plus oddities: every kind of item. */
+  /* Add Pairing (docs/protocol.md §3.5) plus oddities: every kind of item. */
   hap_tlv8_append_uint8 (tlv, HAP_TLV_STATE, 1);
   hap_tlv8_append_uint8 (tlv, HAP_TLV_METHOD, HAP_METHOD_ADD_PAIRING);
   hap_tlv8_append_string (tlv, HAP_TLV_IDENTIFIER, "E2A3F0B1-6D2C-4C7A-9C5E-0D0F9C3A7B21");

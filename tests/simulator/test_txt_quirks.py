@@ -66,7 +66,7 @@ def setup_hash(setup_id, device_id):
 
 
 def conforming(ready, c=1):
-    """hap-protocol.md §4.13 for an unpaired lamp (category 5)."""
+    """docs/protocol.md §4.13 for an unpaired lamp (category 5)."""
     return sorted([f"c#={c}", "ff=0", f"id={ready['device_id']}", f"md={MODEL}", "pv=1.1", "s#=1", "sf=1",
                    "ci=5", f"sh={setup_hash(ready['setup_payload'][-4:], ready['device_id'])}"])
 

@@ -607,7 +607,7 @@ test_ble_page (void)
   g_assert_cmpstr (row_value (page, "Broadcast Key"), ==,
                    "None yet (a controller generates one after Pair Verify)");
 
-  /* A change while disconnected steps the GSN once (hap-protocol.md §5.11): the page
+  /* A change while disconnected steps the GSN once (docs/protocol.md §5.11): the page
    * follows "ble-changed". */
   gsn = ble_gsn (accessory);
   set_brightness (accessory, 20);

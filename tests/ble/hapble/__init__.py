@@ -1,6 +1,6 @@
 """hapble — a small, independent HAP-over-BLE controller for tests.
 
-Written from the protocol facts in /work/shared/reference/hap-protocol.md (§1–§3, §5),
+Written from the protocol facts in docs/protocol.md (§1–§3, §5),
 not from the SDK's C code, so that it catches the accessory's mistakes instead of
 sharing them. Modules:
 

@@ -1,5 +1,5 @@
 """The two HAP-BLE advertisements as manufacturer data of company 0x004C (Apple):
-regular (hap-protocol.md §5.9) and encrypted notification (§5.10). @payload here is
+regular (docs/protocol.md §5.9) and encrypted notification (§5.10). @payload here is
 what follows the company id."""
 import hashlib
 import struct

@@ -1,6 +1,6 @@
 """A HAP-BLE controller over python3-bleak (BlueZ's GATT client API).
 
-Transactions follow hap-protocol.md §5.7: the request PDU is written in fragments of at
+Transactions follow docs/protocol.md §5.7: the request PDU is written in fragments of at
 most fragment_size bytes (GATT Write Requests), then the response is read fragment by
 fragment until its body is whole. Once a session is secured every fragment, either way,
 is one AEAD record with its own nonce (§5.8)."""

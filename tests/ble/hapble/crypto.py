@@ -1,4 +1,4 @@
-"""The primitives of HAP (hap-protocol.md §0, §2.3): HKDF-SHA-512 with ASCII salt and
+"""The primitives of HAP (docs/protocol.md §0, §2.3): HKDF-SHA-512 with ASCII salt and
 info, ChaCha20-Poly1305 (IETF) with 8-byte HAP nonces prefixed by four zero bytes."""
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519

@@ -1,5 +1,5 @@
 """Controller side of Pair Setup, Pair Verify, Pair Resume and pairings management
-(hap-protocol.md §1.2–§1.4, §2.2–§2.3, §3.1–§3.5). Only message bytes in and out: the
+(docs/protocol.md §1.2–§1.4, §2.2–§2.3, §3.1–§3.5). Only message bytes in and out: the
 transport (BLE writes to 4C/4E/50) is the caller's."""
 import uuid
 

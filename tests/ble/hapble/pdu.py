@@ -1,4 +1,4 @@
-"""HAP-BLE PDUs (hap-protocol.md §5.2, §5.3, §5.7).
+"""HAP-BLE PDUs (docs/protocol.md §5.2, §5.3, §5.7).
 
 Request, first fragment:  control 0x00 ‖ opcode ‖ TID ‖ IID LE16 [‖ body length LE16 ‖ body]
 Response, first fragment: control 0x02 ‖ TID ‖ status [‖ body length LE16 ‖ body]

@@ -1,4 +1,4 @@
-"""SRP-6a, client side, as HAP uses it (hap-protocol.md §2.1): RFC 5054's 3072-bit group,
+"""SRP-6a, client side, as HAP uses it (docs/protocol.md §2.1): RFC 5054's 3072-bit group,
 g = 5, SHA-512, user name "Pair-Setup", password the setup code with its dashes.
 
 Where implementations disagree about leading zero bytes (§2.1 ⚠), this follows the ADK:

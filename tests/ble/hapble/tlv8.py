@@ -1,4 +1,4 @@
-"""TLV8 (hap-protocol.md §1.1): type, length, value; values over 255 bytes are split into
+"""TLV8 (docs/protocol.md §1.1): type, length, value; values over 255 bytes are split into
 consecutive items of the same type, every one but the last exactly 255 bytes long."""
 
 

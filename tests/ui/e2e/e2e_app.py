@@ -616,7 +616,7 @@ def step_ble_pair_and_quirk(acc_id):
 
 def step_ble_indication(acc_id, device_id):
     """A value changed in the window reaches the central as an indication; the connection
-    that carried it wraps the GSN to 1 (ble-gsn-rollover, hap-protocol.md §5.11)."""
+    that carried it wraps the GSN to 1 (ble-gsn-rollover, docs/protocol.md §5.11)."""
     on = next(c for c in ctl_json("chars", acc_id) if c["type"] == "On")
     on_id = f"{on['aid']}.{on['iid']}"
     app.select(BLE_NAME)

@@ -37,7 +37,7 @@ const LIGHTBULB = HAP_UUID('43');
 const ON = HAP_UUID('25');
 const BRIGHTNESS = HAP_UUID('8');
 const ACCESSORY_INFORMATION = HAP_UUID('3E');
-const CATEGORY_LIGHTBULB = 5;          // hap-protocol.md §4.14
+const CATEGORY_LIGHTBULB = 5;          // docs/protocol.md §4.14
 const STEP_TIMEOUT_MS = 120000;        // one step; hap-controller's own GATT timeout is 30 s
 
 // What the steps learn and hand on; sessions and resumeFallbacks are counted for the summary.
@@ -139,7 +139,7 @@ GattClient.prototype._pairVerify = function (connection) {
 // hap-controller 0.10.2 bug (pairing-protocol.js, parsePairVerifyM2): it derives the first
 // Pair Resume session id with HKDF salt "Pair-Verify-Resume-Salt" and info
 // "Pair-Verify-Resume-Info"; the ADK (HAPPairingPairVerify.c), aiohomekit and our accessory
-// use "Pair-Verify-ResumeSessionID-Salt" / "-Info" (hap-protocol.md §2.3). No accessory then
+// use "Pair-Verify-ResumeSessionID-Salt" / "-Info" (docs/protocol.md §2.3). No accessory then
 // knows the id it resumes with, each resume falls back to a full Pair Verify (§3.4), which
 // derives a wrong id again: Pair Resume proper never happens. Derive the id as specified.
 const PairingProtocol = require(path.join(config.modules, 'hap-controller/lib/protocol/pairing-protocol.js')).default;
@@ -283,7 +283,7 @@ async function pair() {
   log(`Pair Setup M1-M6 took ${elapsed(t0)} s`);
   const ltd = client.getLongTermData();
   check(ltd && ltd.AccessoryPairingID && ltd.iOSDevicePairingID, 'no long-term pairing data after M6');
-  // The accessory's pairing identifier is its Device ID (hap-protocol.md §2.5).
+  // The accessory's pairing identifier is its Device ID (docs/protocol.md §2.5).
   expectEqual('AccessoryPairingID from M6',
     Buffer.from(ltd.AccessoryPairingID, 'hex').toString(), config.deviceId);
   state.controllerId = ltd.iOSDevicePairingID;
@@ -446,7 +446,7 @@ async function event() {
 }
 
 async function unpair() {
-  // Paired now: the advertisement says so (hap-protocol.md §5.9, SF bit 0 clear).
+  // Paired now: the advertisement says so (docs/protocol.md §5.9, SF bit 0 clear).
   // The event of step 6 was this accessory's first indication in that connection: GSN + 1
   // (§5.11). Right after a disconnection the controller may still air the old data for a
   // moment, so wait for the updated advertisement.

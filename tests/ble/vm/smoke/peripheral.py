@@ -3,7 +3,7 @@
 
 Registers, on one adapter, an application with one primary service holding one
 read/write/indicate characteristic, and a connectable LE advertisement carrying a HAP-style
-regular advertisement in ManufacturerData[0x004C] (hap-protocol.md §5.9) and a local name.
+regular advertisement in ManufacturerData[0x004C] (docs/protocol.md §5.9) and a local name.
 
 Writing b"indicate" to the characteristic makes the peripheral send two indications: a
 non-empty one, then, once the first is confirmed (Confirm()), a zero-length one (HAP's
@@ -42,7 +42,7 @@ CHAR_UUID = "8f1c0d11-5b0e-4c59-9a53-3f3a6a1e7b01"
 
 APPLE = 0x004C
 DEVICE_ID = bytes([0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6])
-# HAP regular advertisement payload after the company ID (hap-protocol.md §5.9): type 0x06,
+# HAP regular advertisement payload after the company ID (docs/protocol.md §5.9): type 0x06,
 # STL 0x2D (subtype 1, length 13), SF 0x01 (not paired), Device ID, ACID 5 (lightbulb) LE16,
 # GSN 1 LE16, CN 1, CV 0x02.
 HAP_ADV = bytes([0x06, 0x2D, 0x01]) + DEVICE_ID + bytes([0x05, 0x00, 0x01, 0x00, 0x01, 0x02])
