@@ -1,9 +1,13 @@
 /* hap-controller-connection.c — see hap-controller-connection.h
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The transport: one blocking GSocket, responses and EVENT/1.0 messages parsed by
- * hap-http-parser and sorted into two queues, HAP framing (hap-frame) once secure.
- * The pairing procedures themselves are hap-pairing-client's state machines.
+ * The transport: one GSocket read without blocking whenever a socket source says it
+ * is readable, responses and EVENT/1.0 messages parsed by hap-http-parser and sorted
+ * into two queues that waiters (GTasks) take from, HAP framing (hap-frame) once
+ * secure. Every operation is asynchronous on the caller's thread-default main
+ * context; the blocking calls run it on a private context (hap-sync-private.h).
+ * The requests are in hap-controller-json.c, the pairing procedures (hap-pairing-client's
+ * state machines) in hap-controller-pairing.c.
  *
  * Over Bluetooth LE (hap_controller_connection_connect_ble) every call below is handed
  * to the HAP-BLE link (hap-controller-ble*.c) instead, which answers in the same JSON.
@@ -17,10 +21,9 @@
 #include "hap-error.h"
 #include "hap-json.h"
 #include "hap-frame-private.h"
+#include "hap-sync-private.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
-#define PAIRING_TLV8       "application/pairing+tlv8"
-#define HAP_JSON           "application/hap+json"
 
 struct _HapControllerConnection
 {
@@ -38,6 +41,10 @@ struct _HapControllerConnection
   HapFrameCodec      *codec;
   GQueue              responses;
   GQueue              events;
+  GQueue              waiters;  /* of Waiter, oldest first */
+  GSource            *watch;    /* reads events while no waiter does */
+  guint               skip_responses;  /* answers to abandoned exchanges, to drop */
+  gboolean            writing;  /* a request waits for room in the socket */
   gboolean            closed;
   gboolean            broken;   /* a frame or message did not decode: only EOF is awaited */
   GByteArray         *raw;      /* when set, received plaintext goes here, not to the parser */
@@ -47,6 +54,10 @@ struct _HapControllerConnection
 
 enum { PROP_0, PROP_CONTROLLER, PROP_TIMEOUT, N_PROPS };
 static GParamSpec *properties[N_PROPS];
+enum { SIGNAL_EVENT, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void fail_waiters (HapControllerConnection *self, const GError *error);
 
 G_DEFINE_FINAL_TYPE (HapControllerConnection, hap_controller_connection, G_TYPE_OBJECT)
 
@@ -127,12 +138,29 @@ hap_controller_connection_class_init (HapControllerConnectionClass *klass)
   /**
    * HapControllerConnection:timeout:
    *
-   * Milliseconds each blocking call may take; 0 waits forever.
+   * Milliseconds each step may take (connecting, one request's answer, one wait
+   * for an event); 0 waits forever.
    */
   properties[PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", NULL, NULL, 0, G_MAXUINT, DEFAULT_TIMEOUT_MS,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HapControllerConnection::event:
+   * @self: the connection
+   * @aid: the accessory instance id
+   * @iid: the characteristic's instance id
+   * @value: the new value
+   *
+   * A characteristic the connection subscribed to changed (one `EVENT/1.0` message
+   * gives one emission per characteristic it carries). Emitted while the thread-default
+   * main context of hap_controller_connection_subscribe_async()'s caller runs, or
+   * while any other call on the connection waits. IP only.
+   */
+  signals[SIGNAL_EVENT] =
+    g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_UINT64, G_TYPE_UINT64, JSON_TYPE_NODE);
 }
 
 static void
@@ -141,6 +169,7 @@ hap_controller_connection_init (HapControllerConnection *self)
   self->timeout_ms = DEFAULT_TIMEOUT_MS;
   g_queue_init (&self->responses);
   g_queue_init (&self->events);
+  g_queue_init (&self->waiters);
 }
 
 HapControllerConnection *
@@ -197,6 +226,17 @@ hap_controller_connection_close (HapControllerConnection *self)
 {
   g_return_if_fail (HAP_IS_CONTROLLER_CONNECTION (self));
   g_clear_pointer (&self->ble, hap_controller_ble_free);
+  if (self->waiters.length > 0)
+    {
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED, "the connection was closed");
+
+      fail_waiters (self, error);
+    }
+  if (self->watch != NULL)
+    g_source_destroy (self->watch);
+  g_clear_pointer (&self->watch, g_source_unref);
+  self->skip_responses = 0;
+  self->writing = FALSE;
   if (self->stream != NULL)
     g_io_stream_close (G_IO_STREAM (self->stream), NULL, NULL);
   g_clear_object (&self->stream);
@@ -207,34 +247,6 @@ hap_controller_connection_close (HapControllerConnection *self)
   g_queue_clear_full (&self->events, (GDestroyNotify) hap_http_message_free);
   self->closed = FALSE;
   self->broken = FALSE;
-}
-
-gboolean
-hap_controller_connection_connect (HapControllerConnection *self,
-                                   const char              *host,
-                                   guint16                  port,
-                                   GCancellable            *cancellable,
-                                   GError                 **error)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-
-  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
-  g_return_val_if_fail (host != NULL, FALSE);
-
-  hap_controller_connection_close (self);
-  g_clear_pointer (&self->accessory_id, g_free);
-  g_socket_client_set_timeout (client, (self->timeout_ms + 999) / 1000);
-  self->stream = g_socket_client_connect_to_host (client, host, port, cancellable, error);
-  if (self->stream == NULL)
-    return FALSE;
-  self->socket = g_socket_connection_get_socket (self->stream);
-  /* The timeout applies per call (g_socket_condition_timed_wait), not per syscall. */
-  g_socket_set_timeout (self->socket, 0);
-  self->parser = hap_http_parser_new (HAP_HTTP_PARSE_RESPONSES);
-  g_free (self->host);
-  self->host = g_strdup (host);
-  self->port = port;
-  return TRUE;
 }
 
 gboolean
@@ -275,7 +287,197 @@ not_connected (GError **error)
   return FALSE;
 }
 
-/* ---- sending and receiving ---- */
+/* ---- deadlines ----
+ *
+ * Every step that waits (connecting, one HTTP exchange, one wait for an event) gets
+ * its own cancellable, cancelled by the caller's cancellable or by a timeout source in
+ * the step's main context, whichever comes first. Both are sources, not
+ * g_cancellable_connect() handlers, so that nothing completes re-entrantly inside
+ * g_cancellable_cancel(). */
+
+struct _HapDeadline
+{
+  GCancellable *cancellable;
+  GSource      *timeout;
+  GSource      *outer;
+  gboolean      timed_out;
+};
+
+static gboolean
+deadline_expired (gpointer data)
+{
+  HapDeadline *deadline = data;
+
+  deadline->timed_out = TRUE;
+  g_cancellable_cancel (deadline->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+deadline_outer_cancelled (GCancellable *outer, gpointer data)
+{
+  HapDeadline *deadline = data;
+
+  g_cancellable_cancel (deadline->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+HapDeadline *
+hap_deadline_new (GCancellable *outer, guint timeout_ms, GMainContext *context)
+{
+  HapDeadline *deadline = g_new0 (HapDeadline, 1);
+
+  deadline->cancellable = g_cancellable_new ();
+  if (timeout_ms > 0)
+    {
+      deadline->timeout = g_timeout_source_new (timeout_ms);
+      g_source_set_callback (deadline->timeout, deadline_expired, deadline, NULL);
+      g_source_attach (deadline->timeout, context);
+    }
+  if (outer != NULL)
+    {
+      if (g_cancellable_is_cancelled (outer))
+        g_cancellable_cancel (deadline->cancellable);
+      deadline->outer = g_cancellable_source_new (outer);
+      g_source_set_callback (deadline->outer, (GSourceFunc) (void (*) (void)) deadline_outer_cancelled, deadline, NULL);
+      g_source_attach (deadline->outer, context);
+    }
+  return deadline;
+}
+
+GCancellable *
+hap_deadline_get_cancellable (HapDeadline *deadline)
+{
+  return deadline->cancellable;
+}
+
+gboolean
+hap_deadline_check (HapDeadline *deadline, GError **error)
+{
+  if (!g_cancellable_is_cancelled (deadline->cancellable))
+    return TRUE;
+  if (deadline->timed_out)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "timed out");
+  else
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "operation was cancelled");
+  return FALSE;
+}
+
+void
+hap_deadline_fix_error (HapDeadline *deadline, GError *error)
+{
+  if (deadline->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      error->code = G_IO_ERROR_TIMED_OUT;
+      g_free (error->message);
+      error->message = g_strdup ("timed out");
+    }
+}
+
+void
+hap_deadline_free (HapDeadline *deadline)
+{
+  if (deadline->timeout != NULL)
+    g_source_destroy (deadline->timeout);
+  g_clear_pointer (&deadline->timeout, g_source_unref);
+  if (deadline->outer != NULL)
+    g_source_destroy (deadline->outer);
+  g_clear_pointer (&deadline->outer, g_source_unref);
+  g_clear_object (&deadline->cancellable);
+  g_free (deadline);
+}
+
+/* ---- connecting ---- */
+
+static void
+connected (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GTask) task = data;
+  HapControllerConnection *self = g_task_get_source_object (task);
+  HapDeadline *deadline = g_task_get_task_data (task);
+  GError *error = NULL;
+  GSocketConnection *stream;
+
+  stream = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (stream == NULL)
+    {
+      hap_deadline_fix_error (deadline, error);
+      g_task_return_error (task, error);
+      return;
+    }
+  hap_controller_connection_close (self);
+  self->stream = stream;
+  self->socket = g_socket_connection_get_socket (self->stream);
+  /* Waits are bounded by deadlines (above), not by the socket. The socket itself stays
+   * blocking for the test helpers' blocking writes; every receive here is explicitly
+   * non-blocking. */
+  g_socket_set_timeout (self->socket, 0);
+  self->parser = hap_http_parser_new (HAP_HTTP_PARSE_RESPONSES);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+hap_controller_connection_connect_async (HapControllerConnection *self,
+                                         const char              *host,
+                                         guint16                  port,
+                                         GCancellable            *cancellable,
+                                         GAsyncReadyCallback      callback,
+                                         gpointer                 user_data)
+{
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GTask) task = NULL;
+  HapDeadline *deadline;
+
+  g_return_if_fail (HAP_IS_CONTROLLER_CONNECTION (self));
+  g_return_if_fail (host != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hap_controller_connection_connect_async);
+  hap_controller_connection_close (self);
+  g_clear_pointer (&self->accessory_id, g_free);
+  g_free (self->host);
+  self->host = g_strdup (host);
+  self->port = port;
+
+  deadline = hap_deadline_new (cancellable, self->timeout_ms, g_task_get_context (task));
+  g_task_set_task_data (task, deadline, (GDestroyNotify) hap_deadline_free);
+  client = g_socket_client_new ();
+  /* Accessories are on the local network; a proxy lookup would also run in a thread. */
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_socket_client_connect_to_host_async (client, host, port, hap_deadline_get_cancellable (deadline),
+                                         connected, g_steal_pointer (&task));
+}
+
+gboolean
+hap_controller_connection_connect_finish (HapControllerConnection *self,
+                                          GAsyncResult            *result,
+                                          GError                 **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+hap_controller_connection_connect (HapControllerConnection *self,
+                                   const char              *host,
+                                   guint16                  port,
+                                   GCancellable            *cancellable,
+                                   GError                 **error)
+{
+  HapSync sync;
+  gboolean ok;
+
+  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
+  g_return_val_if_fail (host != NULL, FALSE);
+
+  hap_sync_begin (&sync);
+  hap_controller_connection_connect_async (self, host, port, cancellable, hap_sync_done, &sync);
+  ok = hap_controller_connection_connect_finish (self, hap_sync_wait (&sync), error);
+  hap_sync_end (&sync);
+  return ok;
+}
+
+/* ---- sending ---- */
 
 gboolean
 hap_controller_connection_send_wire (HapControllerConnection *self,
@@ -325,61 +527,148 @@ hap_controller_connection_send (HapControllerConnection *self,
   return hap_controller_connection_send_wire (self, data, len, error);
 }
 
-/* Waits until @deadline (monotonic µs, -1 = forever) for bytes, decrypts and parses
- * them and queues complete messages. */
-static gboolean
-pump (HapControllerConnection *self, gint64 deadline, GCancellable *cancellable, GError **error)
-{
-  guint8 buf[8192];
-  gint64 left = -1;
-  gssize n;
+/* ---- receiving ----
+ *
+ * Whatever the socket has is read without blocking, decrypted, parsed and queued
+ * (pump_available); then the oldest waiter of each kind takes its message
+ * (serve_waiters). Readiness comes from a socket source per waiter, in the waiter's
+ * main context, and from the event watch that hap_controller_connection_watch_events()
+ * puts in the caller's context: events then arrive while nothing else is pending. */
 
-  if (self->socket == NULL)
-    return not_connected (error);
-  if (self->closed)
+#define MAX_QUEUED_EVENTS 1024
+
+typedef struct
+{
+  HapControllerConnection *self;
+  GTask                   *task;
+  gboolean                 event;
+  HapDeadline             *deadline;
+  GSource                 *source;
+} Waiter;
+
+static void
+waiter_free (Waiter *waiter)
+{
+  if (waiter->source != NULL)
+    g_source_destroy (waiter->source);
+  g_clear_pointer (&waiter->source, g_source_unref);
+  g_clear_pointer (&waiter->deadline, hap_deadline_free);
+  g_free (waiter);
+}
+
+/* Takes @waiter off the list and completes it with @message or @error (one is set). */
+static void
+waiter_complete (Waiter *waiter, HapHttpMessage *message, GError *error)
+{
+  HapControllerConnection *self = waiter->self;
+  g_autoptr(GTask) task = waiter->task;
+
+  g_queue_remove (&self->waiters, waiter);
+  if (error != NULL)
+    hap_deadline_fix_error (waiter->deadline, error);
+  waiter_free (waiter);
+  if (message != NULL)
+    g_task_return_pointer (task, message, (GDestroyNotify) hap_http_message_free);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+fail_waiters (HapControllerConnection *self, const GError *error)
+{
+  while (self->waiters.length > 0)
+    waiter_complete (g_queue_peek_head (&self->waiters), NULL, g_error_copy (error));
+}
+
+static void
+serve_waiters (HapControllerConnection *self)
+{
+  gboolean served = TRUE;
+
+  /* A completion may start or end other operations: look again from the start. */
+  while (served)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "connection closed by the accessory");
-      return FALSE;
+      served = FALSE;
+      for (GList *l = self->waiters.head; l != NULL; l = l->next)
+        {
+          Waiter *waiter = l->data;
+          GQueue *queue = waiter->event ? &self->events : &self->responses;
+
+          if (queue->length > 0)
+            {
+              waiter_complete (waiter, g_queue_pop_head (queue), NULL);
+              served = TRUE;
+              break;
+            }
+        }
     }
-  if (deadline >= 0 && (left = deadline - g_get_monotonic_time ()) <= 0)
+}
+
+/* The characteristics of an EVENT/1.0 body, as the ::event signal gives them. */
+static void
+emit_events (HapControllerConnection *self, GPtrArray *bodies)
+{
+  g_autoptr(HapControllerConnection) hold = g_object_ref (self);
+
+  for (guint i = 0; i < bodies->len; i++)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "timed out");
-      return FALSE;
+      GBytes *body = g_ptr_array_index (bodies, i);
+      gsize len;
+      const char *data = g_bytes_get_data (body, &len);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) root = hap_json_parse (data != NULL ? data : "", (gssize) len, &error);
+      JsonArray *array;
+
+      if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+          (array = json_object_get_array_member (json_node_get_object (root), "characteristics")) == NULL)
+        {
+          g_debug ("an event without characteristics: %s", error != NULL ? error->message : "");
+          continue;
+        }
+      for (guint j = 0; j < json_array_get_length (array); j++)
+        {
+          JsonNode *item = json_array_get_element (array, j);
+          JsonObject *object;
+
+          if (!JSON_NODE_HOLDS_OBJECT (item))
+            continue;
+          object = json_node_get_object (item);
+          if (!json_object_has_member (object, "aid") || !json_object_has_member (object, "iid") ||
+              !json_object_has_member (object, "value"))
+            continue;
+          g_signal_emit (self, signals[SIGNAL_EVENT], 0,
+                         (guint64) json_object_get_int_member (object, "aid"),
+                         (guint64) json_object_get_int_member (object, "iid"),
+                         json_object_get_member (object, "value"));
+        }
     }
-  if (!g_socket_condition_timed_wait (self->socket, G_IO_IN, left, cancellable, error))
-    return FALSE;
-  n = g_socket_receive (self->socket, (char *) buf, sizeof buf, cancellable, error);
-  if (n <= 0)
-    {
-      self->closed = TRUE;
-      if (n == 0)
-        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "connection closed by the accessory");
-      return FALSE;
-    }
+}
+
+/* Decrypts and parses @len received bytes; events' bodies go to @events. */
+static gboolean
+take_bytes (HapControllerConnection *self, const guint8 *buf, gsize len, GPtrArray *events, GError **error)
+{
+  g_autoptr(GByteArray) plain = NULL;
+
   if (self->broken)
     return TRUE;
-
   if (self->codec != NULL)
     {
-      g_autoptr(GByteArray) plain = g_byte_array_new ();
-
-      if (!hap_frame_codec_decrypt (self->codec, buf, (gsize) n, plain, error))
+      plain = g_byte_array_new ();
+      if (!hap_frame_codec_decrypt (self->codec, buf, len, plain, error))
         {
           self->broken = TRUE;
           return FALSE;
         }
-      if (self->raw != NULL)
-        g_byte_array_append (self->raw, plain->data, plain->len);
-      else
-        hap_http_parser_push (self->parser, plain->data, plain->len);
+      buf = plain->data;
+      len = plain->len;
     }
-  else if (self->raw != NULL)
-    g_byte_array_append (self->raw, buf, (gsize) n);
-  else
-    hap_http_parser_push (self->parser, buf, (gsize) n);
   if (self->raw != NULL)
-    return TRUE;
-
+    {
+      g_byte_array_append (self->raw, buf, len);
+      return TRUE;
+    }
+  hap_http_parser_push (self->parser, buf, len);
   for (;;)
     {
       g_autoptr(GError) parse_error = NULL;
@@ -393,8 +682,214 @@ pump (HapControllerConnection *self, gint64 deadline, GCancellable *cancellable,
         }
       if (message == NULL)
         return TRUE;
-      g_queue_push_tail (message->is_event ? &self->events : &self->responses, message);
+      if (!message->is_event)
+        {
+          if (self->skip_responses > 0)
+            {
+              self->skip_responses--;
+              hap_http_message_free (message);
+              continue;
+            }
+          g_queue_push_tail (&self->responses, message);
+          continue;
+        }
+      if (events != NULL)
+        g_ptr_array_add (events, g_bytes_ref (message->body));
+      /* Kept for hap_controller_connection_wait_event(), within bounds when nobody
+       * waits: the signal has them all. */
+      g_queue_push_tail (&self->events, message);
+      if (self->events.length > MAX_QUEUED_EVENTS)
+        hap_http_message_free (g_queue_pop_head (&self->events));
     }
+}
+
+/* Reads what the socket has without blocking. FALSE with an error when the accessory
+ * closed the connection or sent what does not decode. */
+static gboolean
+pump_available (HapControllerConnection *self, GPtrArray *events, GError **error)
+{
+  guint8 buf[8192];
+
+  if (self->socket == NULL)
+    return not_connected (error);
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gssize n;
+
+      if (self->closed)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "connection closed by the accessory");
+          return FALSE;
+        }
+      n = g_socket_receive_with_blocking (self->socket, (char *) buf, sizeof buf, FALSE, NULL, &local_error);
+      if (n < 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return TRUE;
+      if (n <= 0)
+        {
+          self->closed = TRUE;
+          if (n < 0)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          continue;
+        }
+      if (!take_bytes (self, buf, (gsize) n, events, error))
+        return FALSE;
+    }
+}
+
+/* The socket is readable: read, hand messages to waiters, emit events. */
+static gboolean
+socket_readable (HapControllerConnection *self)
+{
+  g_autoptr(HapControllerConnection) hold = g_object_ref (self);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = pump_available (self, events, &error);
+
+  serve_waiters (self);
+  if (!ok)
+    fail_waiters (self, error);
+  emit_events (self, events);
+  return ok;
+}
+
+static gboolean
+waiter_ready (GSocket *socket, GIOCondition condition, gpointer data)
+{
+  Waiter *waiter = data;
+  GError *error = NULL;
+
+  if (!hap_deadline_check (waiter->deadline, &error))
+    {
+      waiter_complete (waiter, NULL, error);
+      return G_SOURCE_REMOVE;
+    }
+  socket_readable (waiter->self);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+hap_controller_connection_read_message_async (HapControllerConnection *self,
+                                              gboolean                 event,
+                                              guint                    timeout_ms,
+                                              GCancellable            *cancellable,
+                                              GAsyncReadyCallback      callback,
+                                              gpointer                 user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GQueue *queue = event ? &self->events : &self->responses;
+  GError *error = NULL;
+  Waiter *waiter;
+
+  g_task_set_source_tag (task, hap_controller_connection_read_message_async);
+  if (queue->length > 0)
+    {
+      g_task_return_pointer (task, g_queue_pop_head (queue), (GDestroyNotify) hap_http_message_free);
+      return;
+    }
+  if (self->socket == NULL)
+    {
+      not_connected (&error);
+      g_task_return_error (task, error);
+      return;
+    }
+  if (self->closed)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "connection closed by the accessory");
+      return;
+    }
+  waiter = g_new0 (Waiter, 1);
+  waiter->self = self;
+  waiter->task = g_steal_pointer (&task);
+  waiter->event = event;
+  waiter->deadline = hap_deadline_new (cancellable, timeout_ms, g_task_get_context (waiter->task));
+  waiter->source = g_socket_create_source (self->socket, G_IO_IN | G_IO_HUP | G_IO_ERR,
+                                           hap_deadline_get_cancellable (waiter->deadline));
+  g_source_set_callback (waiter->source, (GSourceFunc) (void (*) (void)) waiter_ready, waiter, NULL);
+  g_source_attach (waiter->source, g_task_get_context (waiter->task));
+  g_queue_push_tail (&self->waiters, waiter);
+}
+
+HapHttpMessage *
+hap_controller_connection_read_message_finish (HapControllerConnection *self,
+                                               GAsyncResult            *result,
+                                               GError                 **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+HapHttpMessage *
+hap_controller_connection_read_message (HapControllerConnection *self,
+                                        gboolean                 event,
+                                        guint                    timeout_ms,
+                                        GCancellable            *cancellable,
+                                        GError                 **error)
+{
+  HapSync sync;
+  HapHttpMessage *message;
+
+  hap_sync_begin (&sync);
+  hap_controller_connection_read_message_async (self, event, timeout_ms, cancellable, hap_sync_done, &sync);
+  message = hap_controller_connection_read_message_finish (self, hap_sync_wait (&sync), error);
+  hap_sync_end (&sync);
+  return message;
+}
+
+static gboolean
+watch_ready (GSocket *socket, GIOCondition condition, gpointer data)
+{
+  HapControllerConnection *self = data;
+
+  if (socket_readable (self))
+    return G_SOURCE_CONTINUE;
+  /* Closed or broken: waiters learnt it; the source must not spin on EOF. */
+  g_clear_pointer (&self->watch, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+void
+hap_controller_connection_watch_events (HapControllerConnection *self, GMainContext *context)
+{
+  if (self->socket == NULL || self->closed)
+    return;
+  if (self->watch != NULL)
+    {
+      if (g_source_get_context (self->watch) == context ||
+          (context == NULL && g_source_get_context (self->watch) == g_main_context_default ()))
+        return;
+      g_source_destroy (self->watch);
+      g_clear_pointer (&self->watch, g_source_unref);
+    }
+  self->watch = g_socket_create_source (self->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  /* The source does not hold the connection: close() destroys it first. */
+  g_source_set_callback (self->watch, (GSourceFunc) (void (*) (void)) watch_ready, self, NULL);
+  g_source_attach (self->watch, context);
+}
+
+/* Blocking test helpers: they read the socket directly, outside any waiter. */
+static gboolean
+pump_wait (HapControllerConnection *self, gint64 deadline, GError **error)
+{
+  gint64 left = -1;
+
+  if (self->socket == NULL)
+    return not_connected (error);
+  if (self->closed)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "connection closed by the accessory");
+      return FALSE;
+    }
+  if (deadline >= 0 && (left = deadline - g_get_monotonic_time ()) <= 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "timed out");
+      return FALSE;
+    }
+  if (!g_socket_condition_timed_wait (self->socket, G_IO_IN, left, NULL, error))
+    return FALSE;
+  return pump_available (self, NULL, error);
 }
 
 GByteArray *
@@ -411,49 +906,210 @@ hap_controller_connection_read_raw (HapControllerConnection *self,
       g_autoptr(GError) error = NULL;
       gint64 deadline = raw->len == 0 ? end : MIN (end, g_get_monotonic_time () + (gint64) quiet_ms * 1000);
 
-      if (!pump (self, deadline, NULL, &error))
+      if (!pump_wait (self, deadline, &error))
         break;
     }
   self->raw = NULL;
   return raw;
 }
 
-static gint64
-deadline_after (guint timeout_ms)
-{
-  return timeout_ms == 0 ? -1 : g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-}
-
-HapHttpMessage *
-hap_controller_connection_read_message (HapControllerConnection *self,
-                                        gboolean                 event,
-                                        guint                    timeout_ms,
-                                        GCancellable            *cancellable,
-                                        GError                 **error)
-{
-  GQueue *queue = event ? &self->events : &self->responses;
-  gint64 deadline = deadline_after (timeout_ms);
-
-  while (queue->length == 0)
-    if (!pump (self, deadline, cancellable, error))
-      return NULL;
-  return g_queue_pop_head (queue);
-}
-
 gboolean
 hap_controller_connection_wait_closed (HapControllerConnection *self, guint timeout_ms)
 {
-  gint64 deadline = deadline_after (timeout_ms);
+  gint64 deadline = timeout_ms == 0 ? -1 : g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
   while (!self->closed)
     {
       g_autoptr(GError) error = NULL;
 
-      if (!pump (self, deadline, NULL, &error) &&
+      if (!pump_wait (self, deadline, &error) &&
           (self->socket == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)))
         return FALSE;
     }
   return TRUE;
+}
+
+/* ---- one exchange ---- */
+
+typedef struct
+{
+  GBytes       *request;
+  gsize         written;
+  GCancellable *cancellable;
+  GSource      *writable;
+} Exchange;
+
+static void
+exchange_free (Exchange *exchange)
+{
+  if (exchange->writable != NULL)
+    g_source_destroy (exchange->writable);
+  g_clear_pointer (&exchange->writable, g_source_unref);
+  g_clear_pointer (&exchange->request, g_bytes_unref);
+  g_clear_object (&exchange->cancellable);
+  g_free (exchange);
+}
+
+static void
+exchange_answered (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GTask) task = data;
+  GError *error = NULL;
+  HapHttpMessage *message;
+
+  message = hap_controller_connection_read_message_finish (HAP_CONTROLLER_CONNECTION (source), result, &error);
+  if (message == NULL)
+    {
+      /* The answer may still come: it must not be taken for the next request's. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        HAP_CONTROLLER_CONNECTION (source)->skip_responses++;
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_pointer (task, message, (GDestroyNotify) hap_http_message_free);
+}
+
+/* Writes what the socket takes without blocking. TRUE while the task goes on (sent, or
+ * waiting for room), FALSE once it was completed with an error. The socket is written
+ * directly rather than through GOutputStream's write_all_async so that how much went out
+ * is known exactly: a request cancelled before its first byte leaves the connection
+ * usable, one cut in the middle does not. */
+static gboolean
+exchange_write (GTask *task)
+{
+  HapControllerConnection *self = g_task_get_source_object (task);
+  Exchange *exchange = g_task_get_task_data (task);
+  gsize len;
+  const char *data = g_bytes_get_data (exchange->request, &len);
+
+  while (exchange->written < len)
+    {
+      GError *error = NULL;
+      gssize n;
+
+      if (self->socket == NULL)
+        {
+          not_connected (&error);
+          g_task_return_error (task, error);
+          return FALSE;
+        }
+      if (g_cancellable_set_error_if_cancelled (exchange->cancellable, &error))
+        {
+          if (exchange->written > 0)
+            self->closed = TRUE;
+          g_task_return_error (task, error);
+          return FALSE;
+        }
+      n = g_socket_send_with_blocking (self->socket, data + exchange->written, len - exchange->written, FALSE,
+                                       NULL, &error);
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_error_free (error);
+          return TRUE;
+        }
+      if (n < 0)
+        {
+          self->closed = TRUE;
+          g_task_return_error (task, error);
+          return FALSE;
+        }
+      exchange->written += (gsize) n;
+    }
+  return TRUE;
+}
+
+static void
+exchange_sent (GTask *task)
+{
+  HapControllerConnection *self = g_task_get_source_object (task);
+  Exchange *exchange = g_task_get_task_data (task);
+  GCancellable *cancellable = exchange->cancellable;
+
+  hap_controller_connection_read_message_async (self, FALSE, self->timeout_ms, cancellable, exchange_answered, task);
+}
+
+static gboolean
+exchange_writable (GSocket *socket, GIOCondition condition, gpointer data)
+{
+  GTask *task = data;
+  HapControllerConnection *self = g_task_get_source_object (task);
+  Exchange *exchange = g_task_get_task_data (task);
+
+  if (!exchange_write (task))
+    {
+      self->writing = FALSE;
+      return G_SOURCE_REMOVE;
+    }
+  if (exchange->written < g_bytes_get_size (exchange->request))
+    return G_SOURCE_CONTINUE;
+  self->writing = FALSE;
+  g_clear_pointer (&exchange->writable, g_source_unref);
+  exchange_sent (g_object_ref (task));
+  return G_SOURCE_REMOVE;
+}
+
+void
+hap_controller_connection_exchange_async (HapControllerConnection *self,
+                                          const char              *method,
+                                          const char              *target,
+                                          const char              *content_type,
+                                          const guint8            *body,
+                                          gsize                    body_len,
+                                          GCancellable            *cancellable,
+                                          GAsyncReadyCallback      callback,
+                                          gpointer                 user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GByteArray) request = g_byte_array_new ();
+  g_autoptr(GByteArray) frames = NULL;
+  Exchange *exchange;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, hap_controller_connection_exchange_async);
+  if (self->socket == NULL || self->closed)
+    {
+      if (self->socket == NULL)
+        not_connected (&error);
+      else
+        g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "connection closed by the accessory");
+      g_task_return_error (task, error);
+      return;
+    }
+  if (self->writing)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, "another request is being sent");
+      return;
+    }
+  hap_http_append_request (request, method, target, self->host, content_type, body, body_len);
+  frames = hap_controller_connection_encrypt (self, request->data, request->len);
+  exchange = g_new0 (Exchange, 1);
+  exchange->request = frames != NULL ? g_byte_array_free_to_bytes (g_steal_pointer (&frames))
+                                     : g_byte_array_free_to_bytes (g_steal_pointer (&request));
+  exchange->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  g_task_set_task_data (task, exchange, (GDestroyNotify) exchange_free);
+
+  /* A request usually fits the socket buffer at once; the deadline is the answer's. */
+  if (!exchange_write (task))
+    return;
+  if (exchange->written == g_bytes_get_size (exchange->request))
+    {
+      exchange_sent (g_steal_pointer (&task));
+      return;
+    }
+  self->writing = TRUE;
+  exchange->writable = g_socket_create_source (self->socket, G_IO_OUT, cancellable);
+  g_source_attach (exchange->writable, g_task_get_context (task));
+  g_source_set_callback (exchange->writable, (GSourceFunc) (void (*) (void)) exchange_writable,
+                         g_steal_pointer (&task), g_object_unref);
+}
+
+HapHttpMessage *
+hap_controller_connection_exchange_finish (HapControllerConnection *self,
+                                           GAsyncResult            *result,
+                                           GError                 **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 HapHttpMessage *
@@ -466,290 +1122,18 @@ hap_controller_connection_exchange (HapControllerConnection *self,
                                     GCancellable            *cancellable,
                                     GError                 **error)
 {
-  g_autoptr(GByteArray) request = g_byte_array_new ();
+  HapSync sync;
+  HapHttpMessage *message;
 
-  if (self->socket == NULL)
-    return not_connected (error), NULL;
-  hap_http_append_request (request, method, target, self->host, content_type, body, body_len);
-  if (!hap_controller_connection_send (self, request->data, request->len, error))
-    return NULL;
-  return hap_controller_connection_read_message (self, FALSE, self->timeout_ms, cancellable, error);
-}
-
-guint
-hap_controller_connection_request (HapControllerConnection *self,
-                                   const char              *method,
-                                   const char              *target,
-                                   const char              *content_type,
-                                   GBytes                  *body,
-                                   GHashTable             **out_headers,
-                                   GBytes                 **out_body,
-                                   GCancellable            *cancellable,
-                                   GError                 **error)
-{
-  g_autoptr(HapHttpMessage) response = NULL;
-  const guint8 *data = NULL;
-  gsize len = 0;
-
-  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), 0);
-  g_return_val_if_fail (method != NULL && target != NULL, 0);
-
-  if (self->ble != NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s %s: HAP-BLE has no HTTP requests", method, target);
-      return 0;
-    }
-
-  if (body != NULL)
-    data = g_bytes_get_data (body, &len);
-  response = hap_controller_connection_exchange (self, method, target, content_type, data, len,
-                                                 cancellable, error);
-  if (response == NULL)
-    return 0;
-  if (out_headers != NULL)
-    {
-      *out_headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-      for (guint i = 0; i < response->headers->len; i++)
-        {
-          HapHttpHeader *h = &g_array_index (response->headers, HapHttpHeader, i);
-          g_hash_table_replace (*out_headers, g_ascii_strdown (h->name, -1), g_strdup (h->value));
-        }
-    }
-  if (out_body != NULL)
-    *out_body = g_bytes_ref (response->body);
-  return response->status;
-}
-
-/* ---- JSON ---- */
-
-/* An accessory's body, with bounded nesting (hap-json.c says why). */
-static JsonNode *
-parse_json (GBytes *body, GError **error)
-{
-  gsize len;
-  const char *data = g_bytes_get_data (body, &len);
-
-  return hap_json_parse (data != NULL ? data : "", (gssize) len, error);
-}
-
-/* A failed HTTP status: HAP_STATUS_ERROR when the body names a HAP status (§4.4). */
-static void
-set_status_error (guint status, GBytes *body, GError **error)
-{
-  g_autoptr(JsonNode) root = g_bytes_get_size (body) > 0 ? parse_json (body, NULL) : NULL;
-
-  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root) &&
-      json_object_has_member (json_node_get_object (root), "status"))
-    {
-      int code = (int) json_object_get_int_member (json_node_get_object (root), "status");
-      g_set_error (error, HAP_STATUS_ERROR, code, "HTTP %u: %d %s", status, code,
-                   hap_status_to_string ((HapStatus) code));
-    }
-  else
-    g_set_error (error, HAP_ERROR, HAP_ERROR_FAILED, "HTTP %u %s", status,
-                 hap_http_reason_phrase (status));
-}
-
-JsonNode *
-hap_controller_connection_get_json (HapControllerConnection *self,
-                                    const char              *target,
-                                    guint                   *out_status,
-                                    GCancellable            *cancellable,
-                                    GError                 **error)
-{
-  g_autoptr(GBytes) body = NULL;
-  guint status;
-
-  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), NULL);
-  if (self->ble != NULL)
-    {
-      JsonNode *root = hap_controller_ble_get_json (self->ble, target, &status, cancellable, error);
-
-      if (out_status != NULL)
-        *out_status = status;
-      return root;
-    }
-  status = hap_controller_connection_request (self, "GET", target, NULL, NULL, NULL, &body,
-                                              cancellable, error);
-  if (out_status != NULL)
-    *out_status = status;
-  if (status == 0)
-    return NULL;
-  if (status != 200 && status != 207)
-    return set_status_error (status, body, error), NULL;
-  return parse_json (body, error);
-}
-
-JsonNode *
-hap_controller_connection_put_json (HapControllerConnection *self,
-                                    const char              *target,
-                                    JsonNode                *json,
-                                    guint                   *out_status,
-                                    GCancellable            *cancellable,
-                                    GError                 **error)
-{
-  g_autofree char *text = NULL;
-  gsize text_len;
-  g_autoptr(GBytes) request = NULL;
-  g_autoptr(GBytes) body = NULL;
-  guint status;
-
-  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), NULL);
-  if (self->ble != NULL)
-    {
-      JsonNode *root = hap_controller_ble_put_json (self->ble, target, json, &status, cancellable, error);
-
-      if (out_status != NULL)
-        *out_status = status;
-      return root;
-    }
-  text = json_to_string (json, FALSE);
-  text_len = strlen (text);
-  request = g_bytes_new_take (g_steal_pointer (&text), text_len);
-
-  status = hap_controller_connection_request (self, "PUT", target, HAP_JSON, request, NULL, &body,
-                                              cancellable, error);
-  if (out_status != NULL)
-    *out_status = status;
-  if (status == 0)
-    return NULL;
-  if (status == 204)
-    return json_node_new (JSON_NODE_NULL);
-  if (status != 200 && status != 207)
-    return set_status_error (status, body, error), NULL;
-  return parse_json (body, error);
-}
-
-JsonNode *
-hap_controller_connection_timed_write (HapControllerConnection *self,
-                                       JsonNode                *characteristics,
-                                       guint                    ttl_ms,
-                                       guint                   *out_status,
-                                       GCancellable            *cancellable,
-                                       GError                 **error)
-{
-  g_autoptr(JsonBuilder) prepare = json_builder_new ();
-  g_autoptr(JsonNode) prepare_node = NULL;
-  g_autoptr(JsonNode) prepared = NULL;
-  g_autoptr(JsonNode) body = NULL;
-  guint64 pid;
-  guint status = 0;
-
-  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), NULL);
-  g_return_val_if_fail (characteristics != NULL && JSON_NODE_HOLDS_OBJECT (characteristics), NULL);
-
-  /* hap-protocol.md §5.6: over BLE, Timed Write + Execute Write per characteristic. */
-  if (self->ble != NULL)
-    {
-      JsonNode *root = hap_controller_ble_timed_write (self->ble, characteristics, ttl_ms, &status, cancellable,
-                                                       error);
-
-      if (out_status != NULL)
-        *out_status = status;
-      return root;
-    }
-
-  /* A pid the accessory has not seen: 63 random bits (JSON integers are signed here). */
-  randombytes_buf (&pid, sizeof pid);
-  pid >>= 1;
-  json_builder_begin_object (prepare);
-  json_builder_set_member_name (prepare, "ttl");
-  json_builder_add_int_value (prepare, ttl_ms);
-  json_builder_set_member_name (prepare, "pid");
-  json_builder_add_int_value (prepare, (gint64) pid);
-  json_builder_end_object (prepare);
-  prepare_node = json_builder_get_root (prepare);
-
-  prepared = hap_controller_connection_put_json (self, "/prepare", prepare_node, &status, cancellable, error);
-  if (prepared == NULL)
-    {
-      if (out_status != NULL)
-        *out_status = status;
-      return NULL;
-    }
-  /* hap-protocol.md §4.8: 200 with {"status":0}. */
-  if (status != 200 || !JSON_NODE_HOLDS_OBJECT (prepared) ||
-      json_object_get_int_member_with_default (json_node_get_object (prepared), "status", -1) != 0)
-    {
-      if (out_status != NULL)
-        *out_status = status;
-      g_set_error (error, HAP_STATUS_ERROR, HAP_STATUS_INVALID_VALUE, "the accessory refused the timed write's prepare");
-      return NULL;
-    }
-
-  body = json_node_copy (characteristics);
-  json_object_set_int_member (json_node_get_object (body), "pid", (gint64) pid);
-  return hap_controller_connection_put_json (self, "/characteristics", body, out_status, cancellable, error);
-}
-
-JsonNode *
-hap_controller_connection_wait_event (HapControllerConnection *self,
-                                      guint                    timeout_ms,
-                                      GCancellable            *cancellable,
-                                      GError                 **error)
-{
-  g_autoptr(HapHttpMessage) event = NULL;
-  g_autoptr(GError) local_error = NULL;
-
-  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), NULL);
-  if (self->ble != NULL)
-    return hap_controller_ble_wait_event (self->ble, timeout_ms, cancellable, error);
-  event = hap_controller_connection_read_message (self, TRUE, timeout_ms, cancellable, &local_error);
-  if (event == NULL)
-    {
-      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  return parse_json (event->body, error);
-}
-
-gboolean
-hap_controller_connection_identify (HapControllerConnection *self,
-                                    GCancellable            *cancellable,
-                                    GError                 **error)
-{
-  g_autoptr(GBytes) body = NULL;
-  guint status;
-
-  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
-  if (self->ble != NULL)
-    return hap_controller_ble_identify (self->ble, cancellable, error);
-  status = hap_controller_connection_request (self, "POST", "/identify", NULL, NULL, NULL, &body,
-                                              cancellable, error);
-  if (status == 0)
-    return FALSE;
-  if (status != 204 && status != 200)
-    return set_status_error (status, body, error), FALSE;
-  return TRUE;
+  hap_sync_begin (&sync);
+  hap_controller_connection_exchange_async (self, method, target, content_type, body, body_len, cancellable,
+                                            hap_sync_done, &sync);
+  message = hap_controller_connection_exchange_finish (self, hap_sync_wait (&sync), error);
+  hap_sync_end (&sync);
+  return message;
 }
 
 /* ---- for hap-controller-pairing.c ---- */
-
-GBytes *
-hap_controller_connection_post_tlv (HapControllerConnection *self,
-                                    const char              *path,
-                                    GByteArray              *tlv,
-                                    GCancellable            *cancellable,
-                                    GError                 **error)
-{
-  g_autoptr(HapHttpMessage) response = NULL;
-
-  /* hap-protocol.md §5.6: over BLE, the same TLV8 goes to 4C, 4E or 50. */
-  if (self->ble != NULL)
-    {
-      const char *type = g_str_equal (path, "/pair-setup") ? "4C" : g_str_equal (path, "/pair-verify") ? "4E" : "50";
-
-      return hap_controller_ble_pairing_write (self->ble, type, tlv->data, tlv->len, cancellable, error);
-    }
-  response = hap_controller_connection_exchange (self, "POST", path, PAIRING_TLV8, tlv->data, tlv->len,
-                                                 cancellable, error);
-  if (response == NULL)
-    return NULL;
-  if (response->status != 200)
-    return set_status_error (response->status, response->body, error), NULL;
-  return g_bytes_ref (response->body);
-}
 
 void
 hap_controller_connection_set_session_keys (HapControllerConnection *self,

@@ -157,4 +157,60 @@ HapHttpMessage *hap_controller_connection_exchange   (HapControllerConnection *s
 gboolean        hap_controller_connection_wait_closed (HapControllerConnection *self,
                                                        guint                    timeout_ms);
 
+/* ---- asynchronous transport (hap-controller-connection.c) ---- */
+
+/* A step's cancellable: cancelled by the caller's @outer cancellable or after
+ * @timeout_ms (0: never), by sources in @context. */
+typedef struct _HapDeadline HapDeadline;
+HapDeadline    *hap_deadline_new                     (GCancellable            *outer,
+                                                      guint                    timeout_ms,
+                                                      GMainContext            *context);
+GCancellable   *hap_deadline_get_cancellable         (HapDeadline             *deadline);
+/* FALSE with G_IO_ERROR_TIMED_OUT or G_IO_ERROR_CANCELLED once cancelled. */
+gboolean        hap_deadline_check                   (HapDeadline             *deadline,
+                                                      GError                 **error);
+/* Turns a G_IO_ERROR_CANCELLED caused by the timeout into G_IO_ERROR_TIMED_OUT. */
+void            hap_deadline_fix_error               (HapDeadline             *deadline,
+                                                      GError                  *error);
+void            hap_deadline_free                    (HapDeadline             *deadline);
+
+void            hap_controller_connection_read_message_async  (HapControllerConnection *self,
+                                                               gboolean                 event,
+                                                               guint                    timeout_ms,
+                                                               GCancellable            *cancellable,
+                                                               GAsyncReadyCallback      callback,
+                                                               gpointer                 user_data);
+HapHttpMessage *hap_controller_connection_read_message_finish (HapControllerConnection *self,
+                                                               GAsyncResult            *result,
+                                                               GError                 **error);
+/* Sends a request and reads its response (within the connection's timeout); a
+ * response that comes after a cancel or timeout is dropped. */
+void            hap_controller_connection_exchange_async      (HapControllerConnection *self,
+                                                               const char              *method,
+                                                               const char              *target,
+                                                               const char              *content_type,
+                                                               const guint8            *body,
+                                                               gsize                    body_len,
+                                                               GCancellable            *cancellable,
+                                                               GAsyncReadyCallback      callback,
+                                                               gpointer                 user_data);
+HapHttpMessage *hap_controller_connection_exchange_finish     (HapControllerConnection *self,
+                                                               GAsyncResult            *result,
+                                                               GError                 **error);
+/* Reads and emits ::event in @context (NULL: the global default) while nothing else
+ * reads, until the connection closes. */
+void            hap_controller_connection_watch_events        (HapControllerConnection *self,
+                                                               GMainContext            *context);
+/* TLV8 POST for the pairing procedures; over BLE the write blocks (see
+ * hap-controller-json.c). */
+void            hap_controller_connection_post_tlv_async      (HapControllerConnection *self,
+                                                               const char              *path,
+                                                               GByteArray              *tlv,
+                                                               GCancellable            *cancellable,
+                                                               GAsyncReadyCallback      callback,
+                                                               gpointer                 user_data);
+GBytes         *hap_controller_connection_post_tlv_finish     (HapControllerConnection *self,
+                                                               GAsyncResult            *result,
+                                                               GError                 **error);
+
 G_END_DECLS
