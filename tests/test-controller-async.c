@@ -257,9 +257,19 @@ on_event (HapControllerConnection *connection, guint64 aid, guint64 iid, JsonNod
 }
 
 static void
+on_closed (HapControllerConnection *connection, const GError *error, gpointer data)
+{
+  GError **closed = data;
+
+  g_assert_null (*closed);
+  *closed = g_error_copy (error);
+}
+
+static void
 test_subscribe_event (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
+  GError *closed = NULL;
   g_autofree char *id = NULL;
   const char *ids[2] = { NULL, NULL };
   const char *bad[] = { "1.x", NULL };
@@ -298,6 +308,14 @@ test_subscribe_event (Fixture *f, gconstpointer data)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (json_node_get_boolean (event.value));
   g_clear_pointer (&event.value, json_node_unref);
+
+  /* The accessory goes away: the watch says so with ::closed. */
+  g_signal_connect (f->connection, "closed", G_CALLBACK (on_closed), &closed);
+  hap_accessory_server_stop (f->server);
+  while (closed == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (closed, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  g_clear_error (&closed);
 }
 
 static void

@@ -45,6 +45,7 @@ struct _HapControllerConnection
   GSource            *watch;    /* reads events while no waiter does */
   guint               skip_responses;  /* answers to abandoned exchanges, to drop */
   gboolean            writing;  /* a request waits for room in the socket */
+  gboolean            closed_emitted;
   gboolean            closed;
   gboolean            broken;   /* a frame or message did not decode: only EOF is awaited */
   GByteArray         *raw;      /* when set, received plaintext goes here, not to the parser */
@@ -54,7 +55,7 @@ struct _HapControllerConnection
 
 enum { PROP_0, PROP_CONTROLLER, PROP_TIMEOUT, N_PROPS };
 static GParamSpec *properties[N_PROPS];
-enum { SIGNAL_EVENT, N_SIGNALS };
+enum { SIGNAL_EVENT, SIGNAL_CLOSED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void fail_waiters (HapControllerConnection *self, const GError *error);
@@ -161,6 +162,19 @@ hap_controller_connection_class_init (HapControllerConnectionClass *klass)
   signals[SIGNAL_EVENT] =
     g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 3, G_TYPE_UINT64, G_TYPE_UINT64, JSON_TYPE_NODE);
+  /**
+   * HapControllerConnection::closed:
+   * @self: the connection
+   * @error: why: %G_IO_ERROR_CONNECTION_CLOSED when the accessory closed it, else what
+   *   failed (a frame that does not decrypt, a malformed message)
+   *
+   * The connection ended while it was being read: by the event watch of
+   * hap_controller_connection_subscribe_async() or by a call waiting for an answer.
+   * Not emitted by hap_controller_connection_close(). IP only.
+   */
+  signals[SIGNAL_CLOSED] =
+    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -237,6 +251,7 @@ hap_controller_connection_close (HapControllerConnection *self)
   g_clear_pointer (&self->watch, g_source_unref);
   self->skip_responses = 0;
   self->writing = FALSE;
+  self->closed_emitted = FALSE;
   if (self->stream != NULL)
     g_io_stream_close (G_IO_STREAM (self->stream), NULL, NULL);
   g_clear_object (&self->stream);
@@ -753,6 +768,11 @@ socket_readable (HapControllerConnection *self)
   if (!ok)
     fail_waiters (self, error);
   emit_events (self, events);
+  if (!ok && !self->closed_emitted)
+    {
+      self->closed_emitted = TRUE;
+      g_signal_emit (self, signals[SIGNAL_CLOSED], 0, error);
+    }
   return ok;
 }
 

@@ -151,10 +151,10 @@ gboolean        hap_controller_connection_connect            (HapControllerConne
 HAP_AVAILABLE_IN_ALL
 void            hap_controller_connection_connect_async      (HapControllerConnection *self,
                                                               const char              *host,
-                                                              guint16                 port,
+                                                              guint16                  port,
                                                               GCancellable            *cancellable,
-                                                              GAsyncReadyCallback     callback,
-                                                              gpointer                user_data);
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
 /**
  * hap_controller_connection_connect_finish:
  * @self: a connection
@@ -168,7 +168,7 @@ void            hap_controller_connection_connect_async      (HapControllerConne
 HAP_AVAILABLE_IN_ALL
 gboolean        hap_controller_connection_connect_finish     (HapControllerConnection *self,
                                                               GAsyncResult            *result,
-                                                              GError                  **error);
+                                                              GError                 **error);
 /**
  * hap_controller_connection_connect_ble:
  * @self: a connection
@@ -262,10 +262,10 @@ gboolean        hap_controller_connection_pair_setup         (HapControllerConne
 HAP_AVAILABLE_IN_ALL
 void            hap_controller_connection_pair_setup_async   (HapControllerConnection *self,
                                                               const char              *setup_code,
-                                                              HapPairSetupFlags       flags,
+                                                              HapPairSetupFlags        flags,
                                                               GCancellable            *cancellable,
-                                                              GAsyncReadyCallback     callback,
-                                                              gpointer                user_data);
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
 /**
  * hap_controller_connection_pair_setup_finish:
  * @self: a connection
@@ -279,7 +279,7 @@ void            hap_controller_connection_pair_setup_async   (HapControllerConne
 HAP_AVAILABLE_IN_ALL
 gboolean        hap_controller_connection_pair_setup_finish  (HapControllerConnection *self,
                                                               GAsyncResult            *result,
-                                                              GError                  **error);
+                                                              GError                 **error);
 /**
  * hap_controller_connection_pair_verify:
  * @self: a connection
@@ -308,8 +308,8 @@ gboolean        hap_controller_connection_pair_verify        (HapControllerConne
 HAP_AVAILABLE_IN_ALL
 void            hap_controller_connection_pair_verify_async  (HapControllerConnection *self,
                                                               GCancellable            *cancellable,
-                                                              GAsyncReadyCallback     callback,
-                                                              gpointer                user_data);
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
 /**
  * hap_controller_connection_pair_verify_finish:
  * @self: a connection
@@ -323,7 +323,7 @@ void            hap_controller_connection_pair_verify_async  (HapControllerConne
 HAP_AVAILABLE_IN_ALL
 gboolean        hap_controller_connection_pair_verify_finish (HapControllerConnection *self,
                                                               GAsyncResult            *result,
-                                                              GError                  **error);
+                                                              GError                 **error);
 /**
  * hap_controller_connection_pair_resume:
  * @self: a connection
@@ -405,8 +405,8 @@ HAP_AVAILABLE_IN_ALL
 void            hap_controller_connection_get_json_async     (HapControllerConnection *self,
                                                               const char              *target,
                                                               GCancellable            *cancellable,
-                                                              GAsyncReadyCallback     callback,
-                                                              gpointer                user_data);
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
 /**
  * hap_controller_connection_get_json_finish:
  * @self: a connection
@@ -420,10 +420,10 @@ void            hap_controller_connection_get_json_async     (HapControllerConne
  *   hap_controller_connection_get_json()
  */
 HAP_AVAILABLE_IN_ALL
-JsonNode *      hap_controller_connection_get_json_finish    (HapControllerConnection *self,
+JsonNode       *hap_controller_connection_get_json_finish    (HapControllerConnection *self,
                                                               GAsyncResult            *result,
                                                               guint                   *out_status,
-                                                              GError                  **error);
+                                                              GError                 **error);
 /**
  * hap_controller_connection_put_json:
  * @self: a connection
@@ -462,8 +462,8 @@ void            hap_controller_connection_put_json_async     (HapControllerConne
                                                               const char              *target,
                                                               JsonNode                *body,
                                                               GCancellable            *cancellable,
-                                                              GAsyncReadyCallback     callback,
-                                                              gpointer                user_data);
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
 /**
  * hap_controller_connection_put_json_finish:
  * @self: a connection
@@ -476,10 +476,10 @@ void            hap_controller_connection_put_json_async     (HapControllerConne
  * Returns: (transfer full): as hap_controller_connection_put_json()
  */
 HAP_AVAILABLE_IN_ALL
-JsonNode *      hap_controller_connection_put_json_finish    (HapControllerConnection *self,
+JsonNode       *hap_controller_connection_put_json_finish    (HapControllerConnection *self,
                                                               GAsyncResult            *result,
                                                               guint                   *out_status,
-                                                              GError                  **error);
+                                                              GError                 **error);
 /**
  * hap_controller_connection_timed_write:
  * @self: a connection
@@ -519,10 +519,10 @@ JsonNode       *hap_controller_connection_timed_write        (HapControllerConne
 HAP_AVAILABLE_IN_ALL
 void            hap_controller_connection_subscribe_async    (HapControllerConnection *self,
                                                               const char * const      *ids,
-                                                              gboolean                subscribe,
+                                                              gboolean                 subscribe,
                                                               GCancellable            *cancellable,
-                                                              GAsyncReadyCallback     callback,
-                                                              gpointer                user_data);
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
 /**
  * hap_controller_connection_subscribe_finish:
  * @self: a connection
@@ -537,7 +537,7 @@ void            hap_controller_connection_subscribe_async    (HapControllerConne
 HAP_AVAILABLE_IN_ALL
 gboolean        hap_controller_connection_subscribe_finish   (HapControllerConnection *self,
                                                               GAsyncResult            *result,
-                                                              GError                  **error);
+                                                              GError                 **error);
 /**
  * hap_controller_connection_wait_event:
  * @self: a connection
