@@ -8,6 +8,7 @@
  */
 #include <libhap-glib/hap.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 static const char *LAMP =
   "{\"accessories\":[{\"name\":\"Async Lamp\",\"category\":\"LIGHTBULB\",\"services\":["
@@ -417,6 +418,80 @@ test_timeout (Fixture *f, gconstpointer data)
   g_assert_cmpint (elapsed, <, 4 * G_USEC_PER_SEC);
 }
 
+/* ---- an accessory that sends malformed events ---- */
+
+typedef struct
+{
+  GSocketConnection *peer;
+  guint8             buf[1024];
+} FakeAccessory;
+
+static const char *BAD_EVENTS[] = {
+  "{\"characteristics\":[{\"aid\":\"1\",\"iid\":9,\"value\":1}]}",
+  "{\"characteristics\":5}",
+  "[1,2,3]",
+  "{\"characteristics\":[7,{\"aid\":1,\"iid\":9}]}",
+  "not json",
+  "{\"characteristics\":[{\"aid\":1,\"iid\":9,\"value\":42}]}",
+};
+
+static void
+fake_request_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  FakeAccessory *fake = data;
+  g_autoptr(GString) out = g_string_new ("HTTP/1.1 204 No Content\r\n\r\n");
+  GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (fake->peer));
+
+  /* The subscription's PUT (whatever it is): answered, then the events at once. */
+  g_assert_cmpint (g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL), >, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (BAD_EVENTS); i++)
+    g_string_append_printf (out, "EVENT/1.0 200 OK\r\nContent-Type: application/hap+json\r\n"
+                            "Content-Length: %zu\r\n\r\n%s", strlen (BAD_EVENTS[i]), BAD_EVENTS[i]);
+  g_assert_true (g_output_stream_write_all (output, out->str, out->len, NULL, NULL, NULL));
+}
+
+static void
+fake_accepted (GObject *source, GAsyncResult *result, gpointer data)
+{
+  FakeAccessory *fake = data;
+
+  fake->peer = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, NULL);
+  g_assert_nonnull (fake->peer);
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (fake->peer)), fake->buf,
+                             sizeof fake->buf, G_PRIORITY_DEFAULT, NULL, fake_request_read, fake);
+}
+
+static void
+test_malformed_events (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSocketListener) listener = NULL;
+  g_autoptr(GError) error = NULL;
+  FakeAccessory fake = { NULL };
+  const char *ids[] = { "1.9", NULL };
+  Event event = { 0 };
+  guint16 port;
+
+  listener = silent_listener (&port);
+  g_socket_listener_accept_async (listener, NULL, fake_accepted, &fake);
+  hap_controller_connection_connect_async (f->connection, "127.0.0.1", port, NULL, got_result, f);
+  g_assert_true (hap_controller_connection_connect_finish (f->connection, wait_result (f), &error));
+  g_signal_connect (f->connection, "event", G_CALLBACK (on_event), &event);
+  hap_controller_connection_subscribe_async (f->connection, ids, TRUE, NULL, got_result, f);
+  g_assert_true (hap_controller_connection_subscribe_finish (f->connection, wait_result (f), &error));
+  g_assert_no_error (error);
+
+  /* Only the last, well-formed event is emitted; the others are skipped. */
+  while (event.count == 0)
+    g_main_context_iteration (NULL, TRUE);
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (event.count, ==, 1);
+  g_assert_cmpuint (event.iid, ==, 9);
+  g_assert_cmpint (json_node_get_int (event.value), ==, 42);
+  g_clear_pointer (&event.value, json_node_unref);
+  g_clear_object (&fake.peer);
+}
+
 /* The blocking calls are the same code run on a private context: they work from a
  * thread while the server's main loop runs here. */
 typedef struct
@@ -479,6 +554,7 @@ main (int argc, char **argv)
   ADD ("/controller-async/wrong-setup-code", test_wrong_code);
   ADD ("/controller-async/cancel", test_cancel);
   ADD ("/controller-async/timeout", test_timeout);
+  ADD ("/controller-async/malformed-events", test_malformed_events);
   ADD ("/controller-async/blocking-wrappers", test_blocking_wrappers);
 #undef ADD
   return g_test_run ();

@@ -421,11 +421,14 @@ parse_id (const char *id, gint64 *aid, gint64 *iid)
 static gboolean
 check_subscribed (JsonNode *root, guint status, GError **error)
 {
-  JsonArray *array;
+  JsonNode *list;
+  JsonArray *array = NULL;
 
   if (status == 204 || !JSON_NODE_HOLDS_OBJECT (root))
     return TRUE;
-  array = json_object_get_array_member (json_node_get_object (root), "characteristics");
+  list = json_object_get_member (json_node_get_object (root), "characteristics");
+  if (list != NULL && JSON_NODE_HOLDS_ARRAY (list))
+    array = json_node_get_array (list);
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
       JsonNode *item = json_array_get_element (array, i);

@@ -157,22 +157,7 @@ HapHttpMessage *hap_controller_connection_exchange   (HapControllerConnection *s
 gboolean        hap_controller_connection_wait_closed (HapControllerConnection *self,
                                                        guint                    timeout_ms);
 
-/* ---- asynchronous transport (hap-controller-connection.c) ---- */
-
-/* A step's cancellable: cancelled by the caller's @outer cancellable or after
- * @timeout_ms (0: never), by sources in @context. */
-typedef struct _HapDeadline HapDeadline;
-HapDeadline    *hap_deadline_new                     (GCancellable            *outer,
-                                                      guint                    timeout_ms,
-                                                      GMainContext            *context);
-GCancellable   *hap_deadline_get_cancellable         (HapDeadline             *deadline);
-/* FALSE with G_IO_ERROR_TIMED_OUT or G_IO_ERROR_CANCELLED once cancelled. */
-gboolean        hap_deadline_check                   (HapDeadline             *deadline,
-                                                      GError                 **error);
-/* Turns a G_IO_ERROR_CANCELLED caused by the timeout into G_IO_ERROR_TIMED_OUT. */
-void            hap_deadline_fix_error               (HapDeadline             *deadline,
-                                                      GError                  *error);
-void            hap_deadline_free                    (HapDeadline             *deadline);
+/* ---- asynchronous transport (hap-controller-transport.c) ---- */
 
 void            hap_controller_connection_read_message_async  (HapControllerConnection *self,
                                                                gboolean                 event,
