@@ -25,6 +25,7 @@ typedef struct
   HapController           *controller;
   HapControllerConnection *connection;
   GAsyncResult            *result;
+  GAsyncResult            *result_2;
 } Fixture;
 
 static void
@@ -89,6 +90,15 @@ got_result (GObject *source, GAsyncResult *result, gpointer data)
 
   g_assert_null (f->result);
   f->result = g_object_ref (result);
+}
+
+static void
+got_result_2 (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Fixture *f = data;
+
+  g_assert_null (f->result_2);
+  f->result_2 = g_object_ref (result);
 }
 
 /* Runs the one main loop (the server's too) until the pending call finished; the
@@ -223,6 +233,28 @@ test_pair_verify_get_put (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (item, "iid"), ==, iid);
   g_assert_true (json_object_get_boolean_member (item, "value"));
   json_node_unref (root);
+
+  /* Two requests at once: pipelined, each answer goes to its own call. */
+  {
+    GAsyncResult *first, *second;
+    g_autoptr(JsonNode) accessories = NULL;
+    g_autoptr(JsonNode) values = NULL;
+
+    hap_controller_connection_get_json_async (f->connection, "/accessories", NULL, got_result, f);
+    hap_controller_connection_get_json_async (f->connection, target, NULL, got_result_2, f);
+    while (f->result == NULL || f->result_2 == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    first = g_steal_pointer (&f->result);
+    second = g_steal_pointer (&f->result_2);
+    accessories = hap_controller_connection_get_json_finish (f->connection, first, NULL, &error);
+    g_assert_no_error (error);
+    values = hap_controller_connection_get_json_finish (f->connection, second, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (json_object_has_member (json_node_get_object (accessories), "accessories"));
+    g_assert_true (json_object_has_member (json_node_get_object (values), "characteristics"));
+    g_object_unref (first);
+    g_object_unref (second);
+  }
 
   /* A status error of the accessory comes back as HAP_STATUS_ERROR. */
   hap_controller_connection_get_json_async (f->connection, "/characteristics?id=1.9999", NULL, got_result, f);

@@ -31,8 +31,10 @@ G_BEGIN_DECLS
  * runs it on a private main context until it is done. Either way a call honours its
  * #GCancellable and gives up with %G_IO_ERROR_TIMED_OUT when one step (connecting, one
  * request's answer) takes longer than the connection's
- * [property@Hap.ControllerConnection:timeout]. One request at a time: a second call
- * while one is waiting for its answer fails with %G_IO_ERROR_PENDING.
+ * [property@Hap.ControllerConnection:timeout]. Requests may overlap: they are
+ * pipelined and each answer goes to its call, in order (not while pairing, which
+ * changes the connection's encryption). A call made while the socket has no room for
+ * the previous request yet fails with %G_IO_ERROR_PENDING.
  *
  * Events of subscribed characteristics come as the
  * [signal@Hap.ControllerConnection::event] signal.

@@ -652,7 +652,9 @@ hap_controller_connection_exchange_async (HapControllerConnection *self,
   exchange->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, exchange, (GDestroyNotify) exchange_free);
 
-  /* A request usually fits the socket buffer at once; the deadline is the answer's. */
+  /* A request usually fits the socket buffer at once; the deadline is the answer's.
+   * Requests written one after the other are pipelined: their waiters queue in the
+   * same order as the answers come. */
   if (!exchange_write (task))
     return;
   if (exchange->written == g_bytes_get_size (exchange->request))
