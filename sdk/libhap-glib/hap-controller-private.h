@@ -96,6 +96,14 @@ gboolean        hap_controller_connection_pair_verify_with_key (HapControllerCon
                                                                 GCancellable            *cancellable,
                                                                 GError                 **error);
 
+/* A step of hap-pairing-client failed: a TLV Error item becomes HAP_PAIRING_ERROR with
+ * its code (§1.4), anything else (malformed, bad proof) is passed on. Takes
+ * @step_error; returns FALSE. */
+gboolean        hap_controller_step_failed           (const char              *procedure,
+                                                      int                      tlv_error,
+                                                      GError                  *step_error,
+                                                      GError                 **error);
+
 /* Shared by hap-controller-connection.c and hap-controller-pairing.c. */
 GBytes         *hap_controller_connection_post_tlv   (HapControllerConnection *self,
                                                       const char              *path,
