@@ -5,6 +5,7 @@
 #include "hapctl.h"
 #include "i18n/hap-i18n.h"
 
+#include <glib-unix.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +135,7 @@ hapctl_connect (HapControllerConnection *connection, const char *address, GError
                    address);
       return FALSE;
     }
-  return hap_controller_connection_connect (connection, host, port, NULL, error);
+  return hapctl_connect_ip (connection, host, port, error);
 }
 
 /* Connects to @address; @verify secures the connection too (over BLE with Pair Resume
@@ -150,7 +151,10 @@ hapctl_open (const char *address, gboolean verify, GError **error)
   connection = hap_controller_connection_new (controller);
   if (!hapctl_connect (connection, address, error))
     return NULL;
-  if (verify && !hap_controller_connection_pair_resume (connection, NULL, NULL, error))
+  /* Pair Resume is BLE's; over IP it would be a Pair Verify anyway. */
+  if (verify && !(hap_controller_connection_is_ble (connection)
+                    ? hap_controller_connection_pair_resume (connection, NULL, NULL, error)
+                    : hapctl_pair_verify (connection, error)))
     return NULL;
   return g_steal_pointer (&connection);
 }
@@ -174,7 +178,7 @@ cmd_pair (int argc, char **argv)
   if (argc != 3)
     return hapctl_usage ("pair", _("hapctl pair ADDRESS SETUP-CODE"));
   if ((connection = hapctl_open (argv[1], FALSE, &error)) == NULL ||
-      !hap_controller_connection_pair_setup (connection, argv[2], HAP_PAIR_SETUP_FLAGS_NONE, NULL, &error))
+      !hapctl_pair_setup (connection, argv[2], &error))
     return hapctl_fail ("pair", error);
   g_print (_("paired with %s\n"), hap_controller_connection_get_accessory_id (connection));
   return 0;
@@ -403,7 +407,7 @@ cmd_accessories (int argc, char **argv)
   if (argc != 2)
     return hapctl_usage ("accessories", _("hapctl accessories ADDRESS"));
   if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL ||
-      (root = hap_controller_connection_get_json (connection, "/accessories", NULL, NULL, &error)) == NULL)
+      (root = hapctl_get_json (connection, "/accessories", &error)) == NULL)
     return hapctl_fail ("accessories", error);
   if (json_output)
     print_json (root);
@@ -426,7 +430,7 @@ cmd_clone (int argc, char **argv)
   if (argc != 3)
     return hapctl_usage ("clone", _("hapctl clone ADDRESS FILE"));
   if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL ||
-      (root = hap_controller_connection_get_json (connection, "/accessories", NULL, NULL, &error)) == NULL)
+      (root = hapctl_get_json (connection, "/accessories", &error)) == NULL)
     return hapctl_fail ("clone", error);
   if (!JSON_NODE_HOLDS_OBJECT (root) ||
       (accessories = json_object_get_member (json_node_get_object (root), "accessories")) == NULL ||
@@ -460,7 +464,7 @@ cmd_get (int argc, char **argv)
     return hapctl_usage ("get", _("hapctl get ADDRESS AID.IID…"));
   target = g_strconcat ("/characteristics?id=", ids, NULL);
   if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL ||
-      (root = hap_controller_connection_get_json (connection, target, NULL, NULL, &error)) == NULL)
+      (root = hapctl_get_json (connection, target, &error)) == NULL)
     return hapctl_fail ("get", error);
   ok = report_statuses (root);
   if (json_output)
@@ -553,8 +557,7 @@ cmd_put (int argc, char **argv)
   if (timed)
     response = hap_controller_connection_timed_write (connection, request, (guint) ttl, NULL, NULL, &error);
   else
-    response = hap_controller_connection_put_json (connection, "/characteristics", request, NULL,
-                                                   NULL, &error);
+    response = hapctl_put_json (connection, "/characteristics", request, &error);
   if (response == NULL)
     return hapctl_fail ("put", error);
   return report_statuses (response) ? 0 : HAPCTL_EXIT_FAILURE;
@@ -602,6 +605,84 @@ print_event (JsonObject *c)
              json_object_get_int_member (c, "iid"), value);
 }
 
+typedef struct
+{
+  GMainLoop *loop;
+  int        count;
+  int        seen;
+  GError    *error;
+} Watch;
+
+static void
+watch_event (HapControllerConnection *connection, guint64 aid, guint64 iid, JsonNode *value, gpointer data)
+{
+  Watch *watch = data;
+  g_autoptr(JsonObject) c = json_object_new ();
+
+  json_object_set_int_member (c, "aid", (gint64) aid);
+  json_object_set_int_member (c, "iid", (gint64) iid);
+  json_object_set_member (c, "value", json_node_copy (value));
+  print_event (c);
+  if (watch->count > 0 && ++watch->seen >= watch->count)
+    g_main_loop_quit (watch->loop);
+}
+
+static void
+watch_closed (HapControllerConnection *connection, const GError *error, gpointer data)
+{
+  Watch *watch = data;
+
+  g_clear_error (&watch->error);
+  watch->error = g_error_copy (error);
+  g_main_loop_quit (watch->loop);
+}
+
+static gboolean
+watch_interrupted (gpointer data)
+{
+  Watch *watch = data;
+
+  hapctl_interrupted = 1;
+  g_main_loop_quit (watch->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Over IP: subscribe, then print HapControllerConnection::event until @count events,
+ * Ctrl-C or the end of the connection. */
+static int
+watch_events (HapControllerConnection *connection, int n_ids, char **ids, int count)
+{
+  Watch watch = { g_main_loop_new (NULL, FALSE), count, 0, NULL };
+  g_autoptr(GPtrArray) list = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  guint sigint;
+  int status = 0;
+
+  for (int i = 0; i < n_ids; i++)
+    g_ptr_array_add (list, ids[i]);
+  g_ptr_array_add (list, NULL);
+  g_signal_connect (connection, "event", G_CALLBACK (watch_event), &watch);
+  g_signal_connect (connection, "closed", G_CALLBACK (watch_closed), &watch);
+  if (!hapctl_subscribe (connection, (const char * const *) list->pdata, &error))
+    status = hapctl_fail ("watch", error);
+  else
+    {
+      /* i18n-ignore: a token: scripts wait for this line before they make changes */
+      g_print ("watching\n");
+      sigint = g_unix_signal_add (SIGINT, watch_interrupted, &watch);
+      /* Events that came with the subscription's answer were emitted already. */
+      if (count == 0 || watch.seen < count)
+        g_main_loop_run (watch.loop);
+      g_source_remove (sigint);
+      if (watch.error != NULL && !hapctl_interrupted && (count == 0 || watch.seen < count))
+        status = hapctl_fail ("watch", watch.error);
+    }
+  g_signal_handlers_disconnect_by_data (connection, &watch);
+  g_clear_error (&watch.error);
+  g_main_loop_unref (watch.loop);
+  return status;
+}
+
 static int
 cmd_watch (int argc, char **argv)
 {
@@ -625,7 +706,11 @@ cmd_watch (int argc, char **argv)
     return hapctl_usage ("watch", _("hapctl watch [--disconnected] [--count N] ADDRESS AID.IID…"));
   if (disconnected)
     return hapctl_watch_disconnected (argv[1], argc - 2, argv + 2, count, json_output);
-  if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL || !subscribe (connection, request, &error))
+  if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL)
+    return hapctl_fail ("watch", error);
+  if (!hap_controller_connection_is_ble (connection))
+    return watch_events (connection, argc - 2, argv + 2, count);
+  if (!subscribe (connection, request, &error))
     return hapctl_fail ("watch", error);
   /* i18n-ignore: a token: scripts wait for this line before they make changes */
   g_print ("watching\n");
@@ -678,8 +763,9 @@ cmd_verify (int argc, char **argv)
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2)
     return hapctl_usage ("verify", _("hapctl verify [--full] ADDRESS"));
   if ((connection = hapctl_open (argv[1], FALSE, &error)) == NULL ||
-      !(full ? hap_controller_connection_pair_verify (connection, NULL, &error)
-             : hap_controller_connection_pair_resume (connection, &resumed, NULL, &error)))
+      !(full || !hap_controller_connection_is_ble (connection)
+          ? hapctl_pair_verify (connection, &error)
+          : hap_controller_connection_pair_resume (connection, &resumed, NULL, &error)))
     return hapctl_fail ("verify", error);
   if (json_output)
     g_print ("{\"accessory\":\"%s\",\"resumed\":%s}\n", hap_controller_connection_get_accessory_id (connection),

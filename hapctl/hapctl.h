@@ -32,6 +32,17 @@ gboolean hapctl_connect (HapControllerConnection *connection, const char *addres
  * first over BLE). */
 HapControllerConnection *hapctl_open (const char *address, gboolean verify, GError **error);
 
+/* hapctl-async.c: the asynchronous API's calls, each run on the default main loop
+ * until it is done (IP, or BLE where the call says so). */
+gboolean  hapctl_connect_ip  (HapControllerConnection *connection, const char *host, guint16 port, GError **error);
+gboolean  hapctl_pair_setup  (HapControllerConnection *connection, const char *setup_code, GError **error);
+gboolean  hapctl_pair_verify (HapControllerConnection *connection, GError **error);
+JsonNode *hapctl_get_json    (HapControllerConnection *connection, const char *target, GError **error);
+JsonNode *hapctl_put_json    (HapControllerConnection *connection, const char *target, JsonNode *body,
+                              GError **error);
+/* IP only: events then come as HapControllerConnection::event on the default loop. */
+gboolean  hapctl_subscribe   (HapControllerConnection *connection, const char * const *ids, GError **error);
+
 /* Messages and exit statuses shared by the commands. */
 int hapctl_usage (const char *command, const char *text);
 int hapctl_fail (const char *command, const GError *error);

@@ -23,10 +23,21 @@ G_BEGIN_DECLS
  * One controller connection to a HAP accessory, over IP or Bluetooth LE, on behalf of
  * a [class@Hap.Controller].
  *
- * Every call blocks, like #GSocketClient's synchronous API: it honours its
- * #GCancellable and gives up with %G_IO_ERROR_TIMED_OUT after the connection's
- * [property@Hap.ControllerConnection:timeout]. It is meant for command line tools,
- * tests and benchmark drivers, not for main-loop applications.
+ * Connecting, pairing, verifying, reading, writing and subscribing have asynchronous
+ * calls in the style of GIO (`_async` and `_finish`): over IP they run on the
+ * thread-default main context of their caller and never block it (the CPU-bound SRP
+ * step of Pair Setup runs in a worker thread). The other calls block, like
+ * #GSocketClient's synchronous API; each blocking call that has an asynchronous twin
+ * runs it on a private main context until it is done. Either way a call honours its
+ * #GCancellable and gives up with %G_IO_ERROR_TIMED_OUT when one step (connecting, one
+ * request's answer) takes longer than the connection's
+ * [property@Hap.ControllerConnection:timeout]. Requests may overlap: they are
+ * pipelined and each answer goes to its call, in order (not while pairing, which
+ * changes the connection's encryption). A call made while the socket has no room for
+ * the previous request yet fails with %G_IO_ERROR_PENDING.
+ *
+ * Events of subscribed characteristics come as the
+ * [signal@Hap.ControllerConnection::event] signal.
  *
  * Errors: an accessory's TLV8 Error item is a %HAP_PAIRING_ERROR, a JSON status a
  * %HAP_STATUS_ERROR, a malformed response %HAP_ERROR_INVALID_DATA, a bad proof or
@@ -39,7 +50,10 @@ G_BEGIN_DECLS
  * "/characteristics", timed writes, events (an indication, then a read of the value),
  * the pairings calls and identify answer as they do over IP. A HAP-BLE status becomes
  * the HAP status IP would give, link failures are %G_IO_ERROR, and
- * hap_controller_connection_request() fails with %G_IO_ERROR_NOT_SUPPORTED.
+ * hap_controller_connection_request() fails with %G_IO_ERROR_NOT_SUPPORTED. The
+ * Bluetooth LE link's GATT procedures block, so over Bluetooth LE the asynchronous
+ * calls do their work before they return (the callback still runs from the main
+ * context), and ::event is not emitted: use hap_controller_connection_wait_event().
  */
 HAP_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (HapControllerConnection, hap_controller_connection, HAP, CONTROLLER_CONNECTION, GObject)
@@ -125,6 +139,39 @@ gboolean        hap_controller_connection_connect            (HapControllerConne
                                                               GCancellable            *cancellable,
                                                               GError                 **error);
 /**
+ * hap_controller_connection_connect_async:
+ * @self: a connection
+ * @host: a host name or address
+ * @port: the accessory's HAP port
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the call is done
+ * @user_data: (closure callback): data for @callback
+ *
+ * Opens a TCP connection to an accessory without blocking; see
+ * hap_controller_connection_connect().
+ */
+HAP_AVAILABLE_IN_ALL
+void            hap_controller_connection_connect_async      (HapControllerConnection *self,
+                                                              const char              *host,
+                                                              guint16                  port,
+                                                              GCancellable            *cancellable,
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
+/**
+ * hap_controller_connection_connect_finish:
+ * @self: a connection
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes hap_controller_connection_connect_async().
+ *
+ * Returns: %FALSE with a %G_IO_ERROR when it could not connect
+ */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_connect_finish     (HapControllerConnection *self,
+                                                              GAsyncResult            *result,
+                                                              GError                 **error);
+/**
  * hap_controller_connection_connect_ble:
  * @self: a connection
  * @adapter: (nullable): BlueZ's adapter ("hci1"), or %NULL for the first
@@ -204,6 +251,38 @@ gboolean        hap_controller_connection_pair_setup         (HapControllerConne
                                                               GCancellable            *cancellable,
                                                               GError                 **error);
 /**
+ * hap_controller_connection_pair_setup_async:
+ * @self: a connection
+ * @setup_code: the accessory's setup code ("XXX-XX-XXX")
+ * @flags: how to pair
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the call is done
+ * @user_data: (closure callback): data for @callback
+ *
+ * Runs Pair Setup without blocking; see hap_controller_connection_pair_setup().
+ */
+HAP_AVAILABLE_IN_ALL
+void            hap_controller_connection_pair_setup_async   (HapControllerConnection *self,
+                                                              const char              *setup_code,
+                                                              HapPairSetupFlags        flags,
+                                                              GCancellable            *cancellable,
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
+/**
+ * hap_controller_connection_pair_setup_finish:
+ * @self: a connection
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes hap_controller_connection_pair_setup_async().
+ *
+ * Returns: %FALSE with an error; a wrong code is %HAP_PAIRING_ERROR_AUTHENTICATION
+ */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_pair_setup_finish  (HapControllerConnection *self,
+                                                              GAsyncResult            *result,
+                                                              GError                 **error);
+/**
  * hap_controller_connection_pair_verify:
  * @self: a connection
  * @cancellable: (nullable): a #GCancellable
@@ -219,6 +298,34 @@ gboolean        hap_controller_connection_pair_verify        (HapControllerConne
                                                               GCancellable            *cancellable,
                                                               GError                 **error);
 
+/**
+ * hap_controller_connection_pair_verify_async:
+ * @self: a connection
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the call is done
+ * @user_data: (closure callback): data for @callback
+ *
+ * Runs Pair Verify without blocking; see hap_controller_connection_pair_verify().
+ */
+HAP_AVAILABLE_IN_ALL
+void            hap_controller_connection_pair_verify_async  (HapControllerConnection *self,
+                                                              GCancellable            *cancellable,
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
+/**
+ * hap_controller_connection_pair_verify_finish:
+ * @self: a connection
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes hap_controller_connection_pair_verify_async().
+ *
+ * Returns: %FALSE with an error
+ */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_pair_verify_finish (HapControllerConnection *self,
+                                                              GAsyncResult            *result,
+                                                              GError                 **error);
 /**
  * hap_controller_connection_pair_resume:
  * @self: a connection
@@ -287,6 +394,39 @@ JsonNode       *hap_controller_connection_get_json           (HapControllerConne
                                                               GCancellable            *cancellable,
                                                               GError                 **error);
 /**
+ * hap_controller_connection_get_json_async:
+ * @self: a connection
+ * @target: the request target ("/accessories", "/characteristics?id=1.10")
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the call is done
+ * @user_data: (closure callback): data for @callback
+ *
+ * Sends `GET @target` without blocking; see hap_controller_connection_get_json().
+ */
+HAP_AVAILABLE_IN_ALL
+void            hap_controller_connection_get_json_async     (HapControllerConnection *self,
+                                                              const char              *target,
+                                                              GCancellable            *cancellable,
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
+/**
+ * hap_controller_connection_get_json_finish:
+ * @self: a connection
+ * @result: the #GAsyncResult given to the callback
+ * @out_status: (out) (optional): the HTTP status
+ * @error: return location for a #GError
+ *
+ * Finishes hap_controller_connection_get_json_async().
+ *
+ * Returns: (transfer full): the body, or %NULL with an error, as
+ *   hap_controller_connection_get_json()
+ */
+HAP_AVAILABLE_IN_ALL
+JsonNode       *hap_controller_connection_get_json_finish    (HapControllerConnection *self,
+                                                              GAsyncResult            *result,
+                                                              guint                   *out_status,
+                                                              GError                 **error);
+/**
  * hap_controller_connection_put_json:
  * @self: a connection
  * @target: the request target ("/characteristics")
@@ -306,6 +446,41 @@ JsonNode       *hap_controller_connection_put_json           (HapControllerConne
                                                               JsonNode                *body,
                                                               guint                   *out_status,
                                                               GCancellable            *cancellable,
+                                                              GError                 **error);
+/**
+ * hap_controller_connection_put_json_async:
+ * @self: a connection
+ * @target: the request target ("/characteristics")
+ * @body: the JSON body
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the call is done
+ * @user_data: (closure callback): data for @callback
+ *
+ * Sends `PUT @target` with a JSON body without blocking; see
+ * hap_controller_connection_put_json().
+ */
+HAP_AVAILABLE_IN_ALL
+void            hap_controller_connection_put_json_async     (HapControllerConnection *self,
+                                                              const char              *target,
+                                                              JsonNode                *body,
+                                                              GCancellable            *cancellable,
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
+/**
+ * hap_controller_connection_put_json_finish:
+ * @self: a connection
+ * @result: the #GAsyncResult given to the callback
+ * @out_status: (out) (optional): the HTTP status
+ * @error: return location for a #GError
+ *
+ * Finishes hap_controller_connection_put_json_async().
+ *
+ * Returns: (transfer full): as hap_controller_connection_put_json()
+ */
+HAP_AVAILABLE_IN_ALL
+JsonNode       *hap_controller_connection_put_json_finish    (HapControllerConnection *self,
+                                                              GAsyncResult            *result,
+                                                              guint                   *out_status,
                                                               GError                 **error);
 /**
  * hap_controller_connection_timed_write:
@@ -328,6 +503,42 @@ JsonNode       *hap_controller_connection_timed_write        (HapControllerConne
                                                               guint                    ttl_ms,
                                                               guint                   *out_status,
                                                               GCancellable            *cancellable,
+                                                              GError                 **error);
+/**
+ * hap_controller_connection_subscribe_async:
+ * @self: a verified connection
+ * @ids: (array zero-terminated=1): characteristics as "aid.iid" ("1.10")
+ * @subscribe: %TRUE to subscribe, %FALSE to unsubscribe
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the call is done
+ * @user_data: (closure callback): data for @callback
+ *
+ * Subscribes to (or unsubscribes from) events of characteristics without blocking:
+ * `PUT /characteristics` with `"ev"`. From then on the connection reads its socket
+ * in the thread-default main context of the caller and emits
+ * [signal@Hap.ControllerConnection::event] for each change, until it is closed.
+ */
+HAP_AVAILABLE_IN_ALL
+void            hap_controller_connection_subscribe_async    (HapControllerConnection *self,
+                                                              const char * const      *ids,
+                                                              gboolean                 subscribe,
+                                                              GCancellable            *cancellable,
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
+/**
+ * hap_controller_connection_subscribe_finish:
+ * @self: a connection
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes hap_controller_connection_subscribe_async().
+ *
+ * Returns: %FALSE with an error: %G_IO_ERROR_INVALID_ARGUMENT for a malformed id,
+ *   a %HAP_STATUS_ERROR for the first characteristic the accessory refused
+ */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_subscribe_finish   (HapControllerConnection *self,
+                                                              GAsyncResult            *result,
                                                               GError                 **error);
 /**
  * hap_controller_connection_wait_event:

@@ -1,5 +1,6 @@
-/* hap-controller-pairing.c — Pair Setup, Pair Verify and pairings management of
- * HapControllerConnection (docs/protocol.md §2.2, §3.1–3.2, §3.5)
+/* hap-controller-pairing.c — Pair Setup and pairings management of
+ * HapControllerConnection (docs/protocol.md §2.2, §3.5); Pair Verify and Pair Resume
+ * are hap-controller-verify.c
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The TLV8 procedures are hap-pairing-client's state machines; this file carries their
@@ -13,15 +14,15 @@
 #include "hap-crypto-private.h"
 #include "hap-error.h"
 #include "hap-storage-private.h"
+#include "hap-sync-private.h"
 #include "hap-tlv8-private.h"
 
 G_STATIC_ASSERT (HAP_PAIR_SETUP_FLAGS_TRANSIENT == HAP_PAIRING_FLAG_TRANSIENT);
 G_STATIC_ASSERT (HAP_PAIR_SETUP_FLAGS_SPLIT == HAP_PAIRING_FLAG_SPLIT);
 
-/* A step of hap-pairing-client failed: a TLV Error item becomes HAP_PAIRING_ERROR with
- * its code (§1.4), anything else (malformed, bad proof) is passed on. */
-static gboolean
-step_failed (const char *procedure, int tlv_error, GError *step_error, GError **error)
+/* See hap-controller-private.h. */
+gboolean
+hap_controller_step_failed (const char *procedure, int tlv_error, GError *step_error, GError **error)
 {
   if (tlv_error != 0)
     {
@@ -34,51 +35,64 @@ step_failed (const char *procedure, int tlv_error, GError *step_error, GError **
   return FALSE;
 }
 
-gboolean
-hap_controller_connection_pair_setup (HapControllerConnection *self,
-                                      const char              *setup_code,
-                                      HapPairSetupFlags        flags,
-                                      GCancellable            *cancellable,
-                                      GError                 **error)
+/* ---- Pair Setup ----
+ *
+ * M1 → M2, M3 → M4, M5 → M6 (a transient setup stops after M4), each request an
+ * exchange on the caller's main context. Reading a response is SRP's modular
+ * exponentiation (M2 → M3) and Ed25519 (M6): CPU-bound, so each step runs in a worker
+ * thread (g_task_run_in_thread) and the main context stays free meanwhile. The
+ * HapPairSetupClient is only touched by one thread at a time. */
+
+typedef struct
+{
+  HapPairSetupClient *setup;
+  HapPairSetupFlags   flags;
+  GBytes             *response;    /* for the worker */
+  GByteArray         *request;     /* from the worker: the next message, or NULL */
+  int                 tlv_error;
+  GError             *step_error;
+} PairSetup;
+
+static void
+pair_setup_free (PairSetup *data)
+{
+  g_clear_pointer (&data->setup, hap_pair_setup_client_free);
+  g_clear_pointer (&data->response, g_bytes_unref);
+  g_clear_pointer (&data->request, g_byte_array_unref);
+  g_clear_error (&data->step_error);
+  g_free (data);
+}
+
+static void pair_setup_answered (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+pair_setup_step_in_thread (GTask *step, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  PairSetup *data = task_data;
+
+  data->request = hap_pair_setup_client_step (data->setup, g_bytes_get_data (data->response, NULL),
+                                              g_bytes_get_size (data->response), &data->tlv_error,
+                                              &data->step_error);
+  g_task_return_boolean (step, TRUE);
+}
+
+/* Pair Setup is over: secure the connection (transient) or store the pairing. */
+static gboolean
+pair_setup_done (HapControllerConnection *self, PairSetup *data, GError **error)
 {
   HapController *controller = hap_controller_connection_get_controller (self);
-  HapControllerIdentity identity;
-  g_autoptr(HapPairSetupClient) setup = NULL;
-  g_autoptr(GByteArray) request = NULL;
-  GError *step_error = NULL;
+  const char *id = hap_pair_setup_client_get_accessory_id (data->setup);
   HapControllerBle *ble;
   const char *host;
   guint16 port;
-  int tlv_error = 0;
 
-  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
-  g_return_val_if_fail (setup_code != NULL, FALSE);
-
-  hap_controller_get_identity (controller, &identity);
-  setup = hap_pair_setup_client_new (&identity, setup_code, flags);
-  sodium_memzero (&identity, sizeof identity);
-
-  /* M1 → M2, M3 → M4, M5 → M6 (a transient setup stops after M4). */
-  request = hap_pair_setup_client_start (setup);
-  while (request != NULL)
-    {
-      g_autoptr(GBytes) response = NULL;
-
-      response = hap_controller_connection_post_tlv (self, "/pair-setup", request, cancellable, error);
-      g_clear_pointer (&request, g_byte_array_unref);
-      if (response == NULL)
-        return FALSE;
-      request = hap_pair_setup_client_step (setup, g_bytes_get_data (response, NULL),
-                                            g_bytes_get_size (response), &tlv_error, &step_error);
-    }
-  if (step_error != NULL)
-    return step_failed ("pair-setup", tlv_error, step_error, error);
-
-  if (flags & HAP_PAIR_SETUP_FLAGS_TRANSIENT)
+  if (data->step_error != NULL)
+    return hap_controller_step_failed ("pair-setup", data->tlv_error, g_steal_pointer (&data->step_error), error);
+  if (data->flags & HAP_PAIR_SETUP_FLAGS_TRANSIENT)
     {
       guint8 enc[32], dec[32];
 
-      if (!hap_pair_setup_client_get_session_keys (setup, enc, dec))
+      if (!hap_pair_setup_client_get_session_keys (data->setup, enc, dec))
         {
           g_set_error_literal (error, HAP_ERROR, HAP_ERROR_FAILED, "pair-setup: no session keys");
           return FALSE;
@@ -86,246 +100,121 @@ hap_controller_connection_pair_setup (HapControllerConnection *self,
       hap_controller_connection_set_session_keys (self, enc, dec);
       return TRUE;
     }
-  hap_controller_connection_set_accessory_id (self, hap_pair_setup_client_get_accessory_id (setup));
+  hap_controller_connection_set_accessory_id (self, id);
   host = hap_controller_connection_get_host (self, &port);
-  if (!hap_controller_add_accessory (controller, hap_pair_setup_client_get_accessory_id (setup),
-                                     hap_pair_setup_client_get_accessory_ltpk (setup), host, port, error))
+  if (!hap_controller_add_accessory (controller, id, hap_pair_setup_client_get_accessory_ltpk (data->setup),
+                                     host, port, error))
     return FALSE;
   ble = hap_controller_connection_get_ble (self);
-  return ble == NULL || hap_controller_set_ble_address (controller, hap_pair_setup_client_get_accessory_id (setup),
-                                                        hap_controller_ble_get_address (ble), error);
+  return ble == NULL || hap_controller_set_ble_address (controller, id, hap_controller_ble_get_address (ble), error);
 }
 
-typedef enum { VERIFY_DONE, VERIFY_FAILED, VERIFY_UNKNOWN } VerifyResult;
-
-/* The accessory this connection probably reaches, before Pair Verify says: over IP the
- * one last reached at this address; over BLE the device id its advertisement carried,
- * else the one last reached at this BD address. Pair Verify checks it either way. */
-static const char *
-guess_accessory_id (HapControllerConnection *self)
+static void
+pair_setup_stepped (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  HapController *controller = hap_controller_connection_get_controller (self);
-  HapControllerBle *ble = hap_controller_connection_get_ble (self);
-  const char *host;
-  guint16 port;
+  g_autoptr(GTask) task = user_data;
+  HapControllerConnection *self = g_task_get_source_object (task);
+  PairSetup *data = g_task_get_task_data (task);
+  g_autoptr(GByteArray) request = g_steal_pointer (&data->request);
+  GError *error = NULL;
 
-  if (ble != NULL)
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (request != NULL)
     {
-      const char *advertised = hap_controller_ble_get_advertised_id (ble);
-      guint8 ltpk[32];
+      GCancellable *cancellable = g_task_get_cancellable (task);
 
-      if (advertised != NULL && hap_controller_lookup_accessory (controller, advertised, ltpk))
-        {
-          sodium_memzero (ltpk, sizeof ltpk);
-          return advertised;
-        }
-      return hap_controller_find_ble_accessory (controller, hap_controller_ble_get_address (ble));
+      hap_controller_connection_post_tlv_async (self, "/pair-setup", request, cancellable, pair_setup_answered,
+                                                g_steal_pointer (&task));
+      return;
     }
-  host = hap_controller_connection_get_host (self, &port);
-  return host != NULL ? hap_controller_find_accessory (controller, host, port) : NULL;
+  if (!pair_setup_done (self, data, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
-/* Pair Verify (or Pair Resume) is done: secure the connection and, over BLE, keep what
- * the next connection needs — the resume ticket (§3.4) and the BD address. */
-static gboolean
-session_established (HapControllerConnection *self, HapPairVerifyClient *verify, const char *id, GError **error)
+static void
+pair_setup_answered (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  HapController *controller = hap_controller_connection_get_controller (self);
-  HapControllerBle *ble = hap_controller_connection_get_ble (self);
-  HapResumeTicket ticket;
-  guint8 enc[32], dec[32], ltpk[32];
-  gboolean ok = TRUE;
+  g_autoptr(GTask) task = user_data;
+  PairSetup *data = g_task_get_task_data (task);
+  g_autoptr(GTask) step = NULL;
+  GError *error = NULL;
 
-  if (!hap_pair_verify_client_get_keys (verify, enc, dec) || !hap_pair_verify_client_get_ticket (verify, &ticket))
+  g_clear_pointer (&data->response, g_bytes_unref);
+  data->response = hap_controller_connection_post_tlv_finish (HAP_CONTROLLER_CONNECTION (source), result, &error);
+  if (data->response == NULL)
     {
-      g_set_error_literal (error, HAP_ERROR, HAP_ERROR_FAILED, "pair-verify: no session keys");
-      return FALSE;
+      g_task_return_error (task, error);
+      return;
     }
-  hap_controller_connection_set_session (self, enc, dec, ticket.shared_secret);
-  hap_controller_connection_set_accessory_id (self, id);
-  /* Only for an accessory this controller is paired with (tests verify others). */
-  if (ble != NULL && id != NULL && hap_controller_lookup_accessory (controller, id, ltpk))
-    ok = hap_controller_set_resume_ticket (controller, id, &ticket, error) &&
-         hap_controller_set_ble_address (controller, id, hap_controller_ble_get_address (ble), error);
-  sodium_memzero (ltpk, sizeof ltpk);
-  sodium_memzero (&ticket, sizeof ticket);
-  return ok;
+  /* The step task holds the connection; the data stays the outer task's. */
+  step = g_task_new (source, NULL, pair_setup_stepped, g_object_ref (task));
+  g_task_set_source_tag (step, pair_setup_step_in_thread);
+  g_task_set_task_data (step, data, NULL);
+  g_task_run_in_thread (step, pair_setup_step_in_thread);
 }
 
-/* One Pair Verify M1–M4, or a Pair Resume when @ticket is not NULL (the accessory may
- * answer it with a full M2, and the verify goes on). With @accessory_ltpk NULL and
- * @stop_unchecked it stops after M2 (VERIFY_UNKNOWN) so that the caller can look the
- * Device ID up and start over: a new M1 restarts the procedure on the accessory (§3.1,
- * as the ADK does). @known_id is the accessory a resumed session belongs to. */
-static VerifyResult
-verify_once (HapControllerConnection *self,
-             const guint8            *accessory_ltpk,
-             const HapResumeTicket   *ticket,
-             const char              *known_id,
-             gboolean                 stop_unchecked,
-             char                   **out_id,
-             gboolean                *out_resumed,
-             GCancellable            *cancellable,
-             GError                 **error)
+void
+hap_controller_connection_pair_setup_async (HapControllerConnection *self,
+                                            const char              *setup_code,
+                                            HapPairSetupFlags        flags,
+                                            GCancellable            *cancellable,
+                                            GAsyncReadyCallback      callback,
+                                            gpointer                 user_data)
 {
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GByteArray) request = NULL;
   HapControllerIdentity identity;
-  g_autoptr(HapPairVerifyClient) verify = NULL;
-  g_autoptr(GByteArray) m1 = NULL;
-  g_autoptr(GByteArray) m3 = NULL;
-  g_autoptr(GBytes) m2 = NULL;
-  g_autoptr(GBytes) m4 = NULL;
-  GError *step_error = NULL;
-  guint8 enc[32], dec[32];
-  int tlv_error = 0;
+  PairSetup *data;
 
+  g_return_if_fail (HAP_IS_CONTROLLER_CONNECTION (self));
+  g_return_if_fail (setup_code != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hap_controller_connection_pair_setup_async);
+  data = g_new0 (PairSetup, 1);
+  data->flags = flags;
   hap_controller_get_identity (hap_controller_connection_get_controller (self), &identity);
-  verify = ticket != NULL ? hap_pair_verify_client_new_resume (&identity, accessory_ltpk, ticket)
-                          : hap_pair_verify_client_new (&identity, accessory_ltpk);
+  data->setup = hap_pair_setup_client_new (&identity, setup_code, flags);
   sodium_memzero (&identity, sizeof identity);
-  if (out_resumed != NULL)
-    *out_resumed = FALSE;
+  g_task_set_task_data (task, data, (GDestroyNotify) pair_setup_free);
 
-  m1 = hap_pair_verify_client_start (verify);
-  if ((m2 = hap_controller_connection_post_tlv (self, "/pair-verify", m1, cancellable, error)) == NULL)
-    return VERIFY_FAILED;
-  m3 = hap_pair_verify_client_step (verify, g_bytes_get_data (m2, NULL), g_bytes_get_size (m2),
-                                    &tlv_error, &step_error);
-  if (m3 == NULL && step_error == NULL && hap_pair_verify_client_was_resumed (verify))
-    {
-      /* §3.4: resumed; M2 named no accessory, the ticket's owner is the one. */
-      if (out_resumed != NULL)
-        *out_resumed = TRUE;
-      *out_id = g_strdup (known_id);
-      return session_established (self, verify, known_id, error) ? VERIFY_DONE : VERIFY_FAILED;
-    }
-  if (m3 == NULL)
-    return step_failed ("pair-verify", tlv_error, step_error, error), VERIFY_FAILED;
-  *out_id = g_strdup (hap_pair_verify_client_get_accessory_id (verify));
-  if (accessory_ltpk == NULL && stop_unchecked)
-    return VERIFY_UNKNOWN;
-
-  if ((m4 = hap_controller_connection_post_tlv (self, "/pair-verify", m3, cancellable, error)) == NULL)
-    return VERIFY_FAILED;
-  if (!hap_pair_verify_client_finish (verify, g_bytes_get_data (m4, NULL), g_bytes_get_size (m4),
-                                      enc, dec, &tlv_error, &step_error))
-    return step_failed ("pair-verify", tlv_error, step_error, error), VERIFY_FAILED;
-  sodium_memzero (enc, sizeof enc);
-  sodium_memzero (dec, sizeof dec);
-  return session_established (self, verify, *out_id, error) ? VERIFY_DONE : VERIFY_FAILED;
+  request = hap_pair_setup_client_start (data->setup);
+  hap_controller_connection_post_tlv_async (self, "/pair-setup", request, cancellable, pair_setup_answered,
+                                            g_steal_pointer (&task));
 }
 
 gboolean
-hap_controller_connection_pair_verify_with_key (HapControllerConnection *self,
-                                                const guint8            *accessory_ltpk,
-                                                GCancellable            *cancellable,
-                                                GError                 **error)
+hap_controller_connection_pair_setup_finish (HapControllerConnection *self,
+                                             GAsyncResult            *result,
+                                             GError                 **error)
 {
-  g_autofree char *id = NULL;
-
-  return verify_once (self, accessory_ltpk, NULL, NULL, FALSE, &id, NULL, cancellable, error) == VERIFY_DONE;
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 gboolean
-hap_controller_connection_pair_verify (HapControllerConnection *self,
-                                       GCancellable            *cancellable,
-                                       GError                 **error)
+hap_controller_connection_pair_setup (HapControllerConnection *self,
+                                      const char              *setup_code,
+                                      HapPairSetupFlags        flags,
+                                      GCancellable            *cancellable,
+                                      GError                 **error)
 {
-  HapController *controller;
-  g_autofree char *id = NULL;
-  const char *known_id, *host;
-  guint8 ltpk[32];
-  guint16 port;
+  HapSync sync;
   gboolean ok;
 
   g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
-  controller = hap_controller_connection_get_controller (self);
-  host = hap_controller_connection_get_host (self, &port);
+  g_return_val_if_fail (setup_code != NULL, FALSE);
 
-  /* Usually the accessory at this address is the one last seen there; if not (or its
-   * signature does not verify with that key), M2's Device ID picks the key. */
-  known_id = guess_accessory_id (self);
-  if (known_id != NULL && hap_controller_lookup_accessory (controller, known_id, ltpk))
-    {
-      g_autoptr(GError) local_error = NULL;
-
-      ok = verify_once (self, ltpk, NULL, NULL, FALSE, &id, NULL, cancellable, &local_error) == VERIFY_DONE;
-      sodium_memzero (ltpk, sizeof ltpk);
-      if (ok)
-        return TRUE;
-      if (!g_error_matches (local_error, HAP_ERROR, HAP_ERROR_AUTHENTICATION))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      g_clear_pointer (&id, g_free);
-    }
-
-  if (verify_once (self, NULL, NULL, NULL, TRUE, &id, NULL, cancellable, error) == VERIFY_FAILED)
-    return FALSE;
-  if (!hap_controller_lookup_accessory (controller, id, ltpk))
-    {
-      g_set_error (error, HAP_ERROR, HAP_ERROR_AUTHENTICATION,
-                   "pair-verify: accessory %s is not paired with this controller", id);
-      return FALSE;
-    }
-  g_clear_pointer (&id, g_free);
-  ok = verify_once (self, ltpk, NULL, NULL, FALSE, &id, NULL, cancellable, error) == VERIFY_DONE;
-  sodium_memzero (ltpk, sizeof ltpk);
-  if (ok && host != NULL && g_strcmp0 (hap_controller_find_accessory (controller, host, port), id) != 0)
-    {
-      /* Remember where the accessory was reached last. */
-      hap_controller_lookup_accessory (controller, id, ltpk);
-      ok = hap_controller_add_accessory (controller, id, ltpk, host, port, error);
-      sodium_memzero (ltpk, sizeof ltpk);
-    }
+  hap_sync_begin (&sync);
+  hap_controller_connection_pair_setup_async (self, setup_code, flags, cancellable, hap_sync_done, &sync);
+  ok = hap_controller_connection_pair_setup_finish (self, hap_sync_wait (&sync), error);
+  hap_sync_end (&sync);
   return ok;
 }
 
-gboolean
-hap_controller_connection_pair_resume (HapControllerConnection *self,
-                                       gboolean                *out_resumed,
-                                       GCancellable            *cancellable,
-                                       GError                 **error)
-{
-  HapController *controller;
-  const char *known_id;
-  HapResumeTicket ticket;
-  guint8 ltpk[32];
-
-  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
-  controller = hap_controller_connection_get_controller (self);
-  if (out_resumed != NULL)
-    *out_resumed = FALSE;
-
-  /* §3.4: Pair Resume is BLE only. */
-  known_id = hap_controller_connection_get_ble (self) != NULL ? guess_accessory_id (self) : NULL;
-  if (known_id != NULL && hap_controller_lookup_accessory (controller, known_id, ltpk) &&
-      hap_controller_get_resume_ticket (controller, known_id, &ticket))
-    {
-      g_autoptr(GError) local_error = NULL;
-      g_autofree char *id = NULL;
-      g_autofree char *owner = g_strdup (known_id);
-      VerifyResult result;
-
-      result = verify_once (self, ltpk, &ticket, owner, FALSE, &id, out_resumed, cancellable, &local_error);
-      sodium_memzero (&ticket, sizeof ticket);
-      sodium_memzero (ltpk, sizeof ltpk);
-      if (result == VERIFY_DONE)
-        return TRUE;
-      /* A refused ticket (a TLV error, a tag or signature that does not verify) is
-       * forgotten and a full Pair Verify follows; a broken link is not retried. */
-      if (local_error->domain != HAP_PAIRING_ERROR && !g_error_matches (local_error, HAP_ERROR, HAP_ERROR_AUTHENTICATION))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      g_debug ("pair-resume refused (%s): a full pair-verify follows", local_error->message);
-      if (!hap_controller_set_resume_ticket (controller, owner, NULL, error))
-        return FALSE;
-    }
-  sodium_memzero (ltpk, sizeof ltpk);
-  return hap_controller_connection_pair_verify (self, cancellable, error);
-}
 
 /* ---- pairings (§3.5) ---- */
 
@@ -351,7 +240,7 @@ pairings_exchange (HapControllerConnection *self,
     ok = (*list = hap_pairings_parse_list (data, len, &tlv_error, &step_error)) != NULL;
   else
     ok = hap_pairings_parse_response (data, len, &tlv_error, &step_error);
-  return ok || step_failed ("pairings", tlv_error, step_error, error);
+  return ok || hap_controller_step_failed ("pairings", tlv_error, step_error, error);
 }
 
 gboolean

@@ -96,6 +96,14 @@ gboolean        hap_controller_connection_pair_verify_with_key (HapControllerCon
                                                                 GCancellable            *cancellable,
                                                                 GError                 **error);
 
+/* A step of hap-pairing-client failed: a TLV Error item becomes HAP_PAIRING_ERROR with
+ * its code (§1.4), anything else (malformed, bad proof) is passed on. Takes
+ * @step_error; returns FALSE. */
+gboolean        hap_controller_step_failed           (const char              *procedure,
+                                                      int                      tlv_error,
+                                                      GError                  *step_error,
+                                                      GError                 **error);
+
 /* Shared by hap-controller-connection.c and hap-controller-pairing.c. */
 GBytes         *hap_controller_connection_post_tlv   (HapControllerConnection *self,
                                                       const char              *path,
@@ -156,5 +164,46 @@ HapHttpMessage *hap_controller_connection_exchange   (HapControllerConnection *s
 /* TRUE when the accessory closed the connection within @timeout_ms. */
 gboolean        hap_controller_connection_wait_closed (HapControllerConnection *self,
                                                        guint                    timeout_ms);
+
+/* ---- asynchronous transport (hap-controller-transport.c) ---- */
+
+void            hap_controller_connection_read_message_async  (HapControllerConnection *self,
+                                                               gboolean                 event,
+                                                               guint                    timeout_ms,
+                                                               GCancellable            *cancellable,
+                                                               GAsyncReadyCallback      callback,
+                                                               gpointer                 user_data);
+HapHttpMessage *hap_controller_connection_read_message_finish (HapControllerConnection *self,
+                                                               GAsyncResult            *result,
+                                                               GError                 **error);
+/* Sends a request and reads its response (within the connection's timeout); a
+ * response that comes after a cancel or timeout is dropped. */
+void            hap_controller_connection_exchange_async      (HapControllerConnection *self,
+                                                               const char              *method,
+                                                               const char              *target,
+                                                               const char              *content_type,
+                                                               const guint8            *body,
+                                                               gsize                    body_len,
+                                                               GCancellable            *cancellable,
+                                                               GAsyncReadyCallback      callback,
+                                                               gpointer                 user_data);
+HapHttpMessage *hap_controller_connection_exchange_finish     (HapControllerConnection *self,
+                                                               GAsyncResult            *result,
+                                                               GError                 **error);
+/* Reads and emits ::event in @context (NULL: the global default) while nothing else
+ * reads, until the connection closes. */
+void            hap_controller_connection_watch_events        (HapControllerConnection *self,
+                                                               GMainContext            *context);
+/* TLV8 POST for the pairing procedures; over BLE the write blocks (see
+ * hap-controller-json.c). */
+void            hap_controller_connection_post_tlv_async      (HapControllerConnection *self,
+                                                               const char              *path,
+                                                               GByteArray              *tlv,
+                                                               GCancellable            *cancellable,
+                                                               GAsyncReadyCallback      callback,
+                                                               gpointer                 user_data);
+GBytes         *hap_controller_connection_post_tlv_finish     (HapControllerConnection *self,
+                                                               GAsyncResult            *result,
+                                                               GError                 **error);
 
 G_END_DECLS
