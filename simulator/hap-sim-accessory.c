@@ -765,7 +765,7 @@ find_claimant (HapSimAccessory *self, const char *key, const char **held_adapter
   return NULL;
 }
 
-/* docs/protocol.md §5.1 (ble-bluez.md §1.1): bluetoothd merges every GATT application
+/* docs/protocol.md §5.1 (docs/bluez.md §1.1): bluetoothd merges every GATT application
  * of an adapter into one database, so an adapter carries one HAP-BLE accessory. */
 static gboolean
 claim_adapter (HapSimAccessory *self, GError **error)

@@ -94,7 +94,7 @@ on_managed_objects (GObject *source, GAsyncResult *result, gpointer user_data)
       g_variant_lookup (properties, "Address", "&s", &address);
       adapter->address = g_strdup (address != NULL ? address : "");
       g_variant_lookup (properties, "Powered", "b", &adapter->powered);
-      /* ble-bluez.md §1.4: Roles lists "peripheral" when the controller can advertise. */
+      /* docs/bluez.md §1.4: Roles lists "peripheral" when the controller can advertise. */
       if (g_variant_lookup (properties, "Roles", "^a&s", &roles))
         adapter->peripheral = g_strv_contains (roles, "peripheral");
       adapter->used_by = find_user (engine, adapter->name);

@@ -57,7 +57,7 @@ typedef struct
   const char             *name;         /* stable, kebab-case: "txt-uppercase-keys" */
   HapSimLayer             layer;
   const char             *description;  /* one line, naming the device it imitates */
-  guint                   catalog_row;  /* row of device-quirks.md, 0 for faults */
+  guint                   catalog_row;  /* Row of simulator/QUIRKS.md, 0 for faults */
   const HapSimQuirkParam *params;       /* terminated by a NULL name; NULL for none */
 
   /* Every hook may be NULL. They mirror HapServerHooks (see there). */

@@ -204,8 +204,8 @@ tlv_add_item (TlvBody      *body,
 }
 
 /* Decodes a pairing body. The strict reader (hap-tlv8.c) merges fragments; when it
- * refuses the body — the TLV quirks make such bodies on purpose (device-quirks.md rows
- * #21, #26, #41) — the raw items are listed one by one instead, so the trace still
+ * refuses the body — the TLV quirks make such bodies on purpose (simulator/QUIRKS.md
+ * rows #21, #26, #41) — the raw items are listed one by one instead, so the trace still
  * shows what was sent, with the same redaction. */
 static TlvBody *
 tlv_body_decode (const guint8 *data,

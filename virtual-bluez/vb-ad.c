@@ -577,7 +577,7 @@ vb_ad_build (const VbAdData *ad,
 
   /* The kernel (LE-only controller) always adds Flags with "BR/EDR not supported",
    * and "LE General Discoverable" only while the adapter is discoverable (observed:
-   * 0x04, then 0x06 with Discoverable=true; ble-bluez.md §1.3). */
+   * 0x04, then 0x06 with Discoverable=true; docs/bluez.md §1.3). */
   flags = VB_AD_FLAG_NO_BREDR | (discov_flag ? VB_AD_FLAG_GENERAL : 0);
   append_field (air, VB_AD_FLAGS, &flags, 1);
   g_byte_array_append (air, data->data, data->len);
@@ -600,7 +600,7 @@ vb_ad_build (const VbAdData *ad,
   payload->flags = flags;
   payload->adv_data = g_byte_array_free_to_bytes (g_steal_pointer (&air));
 
-  /* LocalName goes to the scan response of a legacy advert (§1.3); a name that does
+  /* LocalName goes to the scan response of a legacy advert (docs/bluez.md §1.3); a name that does
    * not fit becomes a shortened name (ad.c serialize_name()). */
   name = ad->local_name;
   if (name == NULL && (ad->includes & VB_AD_INCLUDE_LOCAL_NAME))

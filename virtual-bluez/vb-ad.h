@@ -2,7 +2,7 @@
  *           advertising payloads they become
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Pure functions, no I/O (ble-bluez.md §1.3): vb_ad_parse() is advertising.c's
+ * Pure functions, no I/O (docs/bluez.md §1.3): vb_ad_parse() is advertising.c's
  * parsers table, vb_ad_build() is bt_ad_generate() plus what the kernel adds (Flags
  * and TX power) for an LE-only controller like btvirt -L.
  */

@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * An LE-only controller as bluetoothd 5.66 shows it (ControllerMode=le, like
- * btvirt -L; ble-bluez.md §1.4): powered at start (AutoEnable), Roles central and
+ * btvirt -L; docs/bluez.md §1.4): powered at start (AutoEnable), Roles central and
  * peripheral. While it discovers, the advertisements of the other virtual adapters
  * appear on it as Device1 objects.
  */
@@ -448,7 +448,7 @@ discoverable_expired (gpointer data)
 }
 
 /* DiscoverableTimeout: bluetoothd's default of 180 s ends discoverability, and with
- * it the General Discoverable flag of the adverts (§1.3: HAP needs 0x06). */
+ * it the General Discoverable flag of the adverts (docs/bluez.md §1.3: HAP needs 0x06). */
 static void
 arm_discoverable (VbAdapter *adapter)
 {

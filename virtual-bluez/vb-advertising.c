@@ -5,7 +5,7 @@
  * Properties.GetAll (no ObjectManager needed), re-read when it emits
  * PropertiesChanged, released (Release()) when its Timeout expires or the daemon
  * stops, and dropped without Release() on UnregisterAdvertisement or when its owner
- * leaves the bus (ble-bluez.md §1.3).
+ * leaves the bus (docs/bluez.md §1.3).
  */
 #include "vb-advertising.h"
 
@@ -192,7 +192,7 @@ advert_properties_changed (GDBusConnection *connection,
   arm_timeout (advert);
   if (advertising->hidden)
     {
-      /* ble-bluez.md §5 item 4: the refresh re-adds the instance and the kernel then
+      /* docs/bluez.md §5.4: the refresh re-adds the instance and the kernel then
        * advertises during the connection. */
       vb_warn ("advertisement %s changed during a connection: it is on air again "
                "(as with bluetoothd; defer changes to the disconnect)", advert->path);

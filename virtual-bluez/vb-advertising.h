@@ -9,7 +9,7 @@
 
 G_BEGIN_DECLS
 
-/* The kernel's legacy advertising instances as btmgmt reports them (§1.4). */
+/* The kernel's legacy advertising instances as btmgmt reports them (docs/bluez.md §1.4). */
 #define VB_MAX_ADVERTISEMENTS 5
 
 /* What a scanner receives from an adapter: the advertising and scan response data
@@ -50,7 +50,7 @@ void vb_advertising_free (VbAdvertising *advertising,
 gboolean vb_advertising_get_scan_data (VbAdvertising *advertising,
                                        VbScanData    *scan);
 
-/* While a central is connected the kernel stops legacy advertising (§1.3);
+/* While a central is connected the kernel stops legacy advertising (docs/bluez.md §1.3);
  * bluetoothd re-enables it after the disconnect. */
 void vb_advertising_set_hidden (VbAdvertising *advertising,
                                 gboolean       hidden);

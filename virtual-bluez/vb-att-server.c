@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * bluetoothd 5.66 shared/gatt-server.c with src/gatt-database.c's external
- * attributes (ble-bluez.md §1.1): Read and Read Blob become ReadValue with bluetoothd's
+ * attributes (docs/bluez.md §1.1): Read and Read Blob become ReadValue with bluetoothd's
  * options, Write Request/Command become WriteValue, Prepare Write Requests are queued
  * (contiguous fragments merged) and executed as one WriteValue, a CCC write becomes
  * StartNotify()/StopNotify(), and bluetoothd's own attributes answer from memory.

@@ -154,7 +154,7 @@ vb_att_check_permissions (guint32  perm,
   if (!(perm & base))
     return write ? VB_ATT_WRITE_NOT_PERMITTED : VB_ATT_READ_NOT_PERMITTED;
   /* Links of the virtual BlueZ are never encrypted: nothing pairs (HAP does not use
-   * LE pairing, ble-bluez.md §2). */
+   * LE pairing, docs/bluez.md §2). */
   if (perm & (secure | authen))
     return VB_ATT_AUTHENTICATION;
   if (perm & encrypt)

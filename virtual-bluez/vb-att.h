@@ -95,7 +95,7 @@ guint8 vb_att_check_permissions (guint32  perm,
                                  gboolean write);
 
 /* Maps an application's D-Bus error reply to an ATT error like bluetoothd's
- * dbus_error_to_att_ecode() (5.66 parses "0x80".."0x9f" out of Failed; ble-bluez.md
+ * dbus_error_to_att_ecode() (5.66 parses "0x80".."0x9f" out of Failed; docs/bluez.md
  * §1.1). @name NULL (no reply, timeout) gives Unlikely. */
 guint8 vb_att_error_from_app (const char *name,
                               const char *message,

@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 /* How a central that connects for the first time shows up on the peripheral's
- * adapter (ble-bluez.md §1.5 pitfall 1: real bluetoothd does both). */
+ * adapter (docs/bluez.md §1.5 item 1: real bluetoothd does both). */
 typedef enum
 {
   VB_NEW_CENTRAL_ALTERNATE,  /* added, changed, added, … */
@@ -23,7 +23,7 @@ typedef struct
 {
   guint n_adapters;
   guint8 address_prefix[5];
-  gboolean no_connected_signal;  /* §5 item 1: Connect returns, no Connected=true signal */
+  gboolean no_connected_signal;  /* docs/bluez.md §5.1: no Connected=true signal after Connect */
   gboolean experimental;         /* like bluetoothd -E */
   gboolean verbose;
   guint16 mtu;                   /* the ATT_MTU every connection negotiates */

@@ -5,7 +5,7 @@
  *  Connect: Connected=true, GATT discovery (objects exported), ServicesResolved=true,
  *  then the reply. The peripheral's adapter gets a Device1 for the central.
  *  Disconnect: the reply first, then Connected=false and ServicesResolved=false
- *  (bleak tears down when Connected goes false, ble-bluez.md §1.5 pitfall 2). The
+ *  (bleak tears down when Connected goes false, docs/bluez.md §1.5 item 2). The
  *  mirrored GATT objects stay ([GATT] Cache=always) until the device is removed.
  */
 #include "vb-device.h"
@@ -78,7 +78,7 @@ temporary_expired (gpointer data)
 }
 
 /* bluetoothd removes an unpaired device [General] TemporaryTimeout (30 s) after it
- * was last used (§1.5 pitfall 3). */
+ * was last used (docs/bluez.md §1.5 item 3). */
 static void
 arm_temporary (VbDevice *device)
 {
@@ -346,13 +346,13 @@ establish (VbDevice *device)
   g_clear_handle_id (&other->temporary_timer, g_source_remove);
   vb_log ("%s connected to %s (MTU %u)", central->path, peripheral->path, connection->mtu);
 
-  /* device_add_connection(); --no-connected-signal reproduces §5 item 1. */
+  /* device_add_connection(); --no-connected-signal reproduces docs/bluez.md §5.1. */
   export_device (device);
   if (!daemon->options.no_connected_signal)
     device_emit (device, "Connected", NULL);
 
   /* The central appears on the peripheral's adapter, in one of the two ways seen with
-   * real bluetoothd (§1.5 pitfall 1). */
+   * real bluetoothd (docs/bluez.md §1.5 item 1). */
   if (!other->exported && vb_daemon_next_central_added (daemon))
     export_device (other);
   else
@@ -366,7 +366,7 @@ establish (VbDevice *device)
       device_emit (other, "Connected", NULL);
     }
 
-  /* The kernel stops legacy advertising while connected (§1.3). */
+  /* The kernel stops legacy advertising while connected (docs/bluez.md §1.3). */
   vb_advertising_set_hidden (peripheral->advertising, TRUE);
 
   connection->peer = vb_gatt_server_attach (peripheral->gatt, other->path, connection->mtu, deliver,
@@ -405,7 +405,7 @@ teardown (VbConnection *connection, GDBusMethodInvocation *invocation)
   if (invocation != NULL)
     {
       g_dbus_method_invocation_return_value (invocation, NULL);
-      /* The reply reaches the bus before the signals below (§1.5 pitfall 2). */
+      /* The reply reaches the bus before the signals below (docs/bluez.md §1.5 item 2). */
       g_dbus_connection_flush_sync (connection->daemon->connection, NULL, NULL);
     }
 
@@ -418,7 +418,7 @@ teardown (VbConnection *connection, GDBusMethodInvocation *invocation)
   device_emit (central, "Connected", "ServicesResolved", NULL);
   device_emit (other, "Connected", NULL);
   /* [GATT] Cache=no: the database of an unpaired device is cleared, so its objects
-   * go (a central that reuses their paths then meets UnknownObject, §5 item 2). */
+   * go (a central that reuses their paths then meets UnknownObject, docs/bluez.md §5.2). */
   if (connection->daemon->options.gatt_cache_off)
     g_clear_pointer (&central->client, vb_gatt_client_free);
   central->connection = NULL;
@@ -428,7 +428,7 @@ teardown (VbConnection *connection, GDBusMethodInvocation *invocation)
   /* Queued ATT requests still run, and fail fast: they hold their own references. */
   arm_temporary (central);
   arm_temporary (other);
-  /* The kernel re-enables the advertising instance after the disconnect (§1.3). */
+  /* The kernel re-enables the advertising instance after the disconnect (docs/bluez.md §1.3). */
   vb_advertising_set_hidden (peripheral->advertising, FALSE);
 }
 

@@ -114,7 +114,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbGattService, vb_gatt_service_free)
  * @n_profiles counts GattProfile1 objects. Errors carry bluetoothd's reply text:
  * "No object received", "No valid service object found (…)" or "Failed to create
  * entry in database (…)". A descriptor with UUID 0x2902 is refused: bluetoothd adds
- * the CCC itself and 5.66 would silently publish a duplicate (ble-bluez.md §1.1). */
+ * the CCC itself and 5.66 would silently publish a duplicate (docs/bluez.md §1.1). */
 GPtrArray *vb_gatt_parse_objects (GVariant  *objects,
                                   guint     *n_profiles,
                                   GError   **error);

@@ -2,7 +2,7 @@
  *                    the links to the adapter
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * bluetoothd 5.66 src/gatt-database.c for external applications (ble-bluez.md §1.1,
+ * bluetoothd 5.66 src/gatt-database.c for external applications (docs/bluez.md §1.1,
  * §1.2): GetManagedObjects is called asynchronously, attributes are allocated in the
  * order of the reply (vb-gatt-db.c), and PropertiesChanged(Value) of a characteristic
  * becomes notifications or indications, then Confirm(), for every link whose CCC asks
@@ -376,7 +376,7 @@ register_application (VbGattServer *server, GDBusMethodInvocation *invocation, G
                                         "PropertiesChanged", NULL, IFACE_CHRC,
                                         G_DBUS_SIGNAL_FLAGS_NONE, app_properties_changed, app, NULL);
   /* Asynchronous: an application that answers only from its main loop must not
-   * deadlock (ble-bluez.md §1.1). */
+   * deadlock (docs/bluez.md §1.1). */
   g_dbus_connection_call (connection, sender, path, "org.freedesktop.DBus.ObjectManager",
                           "GetManagedObjects", NULL, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
                           app->cancellable, got_objects, app);

@@ -6,7 +6,7 @@
  * (left out of GetAll, InterfacesAdded and GetManagedObjects; invalidated in
  * PropertiesChanged), as bluetoothd's gdbus does with its "exists" callbacks.
  * Signals are emitted at once, in call order (tests depend on order, e.g. the
- * Disconnect reply before Connected=false, ble-bluez.md §1.5).
+ * Disconnect reply before Connected=false, docs/bluez.md §1.5).
  */
 #pragma once
 

@@ -29,7 +29,7 @@ typedef struct _VbConnection VbConnection;
 typedef struct _VbGattClient VbGattClient;
 typedef struct _VbGattPeer VbGattPeer;
 
-/* The ATT_MTU bluetoothd 5.66 negotiates by default ([GATT] ExchangeMTU, ble-bluez.md §1.5). */
+/* The ATT_MTU bluetoothd 5.66 negotiates by default ([GATT] ExchangeMTU, docs/bluez.md §1.5). */
 #define VB_DEFAULT_MTU 517
 /* ATT's largest attribute value (Core Vol 3 Part F §3.2.9). */
 #define VB_ATT_MAX_VALUE_LEN 512

@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * bluetoothd reads the object with Properties.GetAll when it is registered and follows
- * its PropertiesChanged (ble-bluez.md §1.3), so a new GSN or status is one signal. The
+ * its PropertiesChanged (docs/bluez.md §1.3), so a new GSN or status is one signal. The
  * name goes to the scan response; the Flags AD (0x06) comes from the adapter being
  * discoverable. MinInterval/MaxInterval are honoured only by bluetoothd -E.
  */

@@ -6,9 +6,9 @@
 
 #include <string.h>
 
-/* How often a state BlueZ may not signal (ble-bluez.md §5.1) is read again. */
+/* How often a state BlueZ may not signal (docs/bluez.md §5.1) is read again. */
 #define POLL_MS                250
-/* Failed Device1.Connect attempts before giving up (ble-bluez.md §3: a second
+/* Failed Device1.Connect attempts before giving up (docs/bluez.md §3: a second
  * connection within one bluetoothd run fails now and then). */
 #define CONNECT_ATTEMPTS       3
 #define CONNECT_RETRY_MS       500
@@ -61,7 +61,7 @@ hap_ble_central_find_device (HapBleCentral *self, const char *address, gint64 de
     }
 
   /* Unknown to BlueZ (or forgotten: unpaired devices go ~30 s after a disconnect,
-   * ble-bluez.md §1.5 item 3): discover it. */
+   * docs/bluez.md §1.5 item 3): discover it. */
   g_clear_pointer (&self->found_path, g_free);
   self->wanted_address = g_strdup (address);
   if (hap_ble_central_start_discovery (self, cancellable, &local_error))
@@ -134,7 +134,7 @@ call_connect (HapBleCentral *self, gint64 deadline, GCancellable *cancellable, G
 }
 
 /* Waits until the device property @name is TRUE: signals, and Properties.Get after every
- * pause because the signal may never come (ble-bluez.md §5.1). */
+ * pause because the signal may never come (docs/bluez.md §5.1). */
 static gboolean
 wait_for_flag (HapBleCentral *self, const char *name, gboolean *flag, gint64 deadline,
                GCancellable *cancellable, GError **error)
@@ -225,7 +225,7 @@ hap_ble_central_write_value (HapBleCentral *self, const char *path, const guint8
   GVariantBuilder options;
   GVariant *value;
 
-  /* Write Request (not Command): HAP characteristics are "write" only (ble-bluez.md §2). */
+  /* Write Request (not Command): HAP characteristics are "write" only (docs/bluez.md §2). */
   g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&options, "{sv}", "type", g_variant_new_string ("request"));
   value = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, len, 1);

@@ -1,5 +1,5 @@
 /* hap-ble-central-private.h — the central side of BlueZ's D-Bus API, blocking: one
- * adapter, discovery, one device's link and its remote GATT objects (ble-bluez.md §1.5,
+ * adapter, discovery, one device's link and its remote GATT objects (docs/bluez.md §1.5,
  * §5)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
@@ -100,7 +100,7 @@ char          *hap_ble_central_find_device      (HapBleCentral               *se
                                                  GError                     **error);
 /* Device1.Connect, retried while BlueZ reports a failed attempt; then waits for
  * Connected and ServicesResolved, reading them with Properties.Get as well because the
- * signals may never come (ble-bluez.md §5.1). One device per HapBleCentral. */
+ * signals may never come (docs/bluez.md §5.1). One device per HapBleCentral. */
 gboolean       hap_ble_central_connect          (HapBleCentral               *self,
                                                  const char                  *device_path,
                                                  gint64                       deadline,

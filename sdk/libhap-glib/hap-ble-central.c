@@ -126,7 +126,7 @@ on_interfaces_added (GDBusConnection *bus, const char *sender, const char *path,
   if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(oa{sa{sv}})")))
     return;
   g_variant_get (parameters, "(&o@a{sa{sv}})", &object, &interfaces);
-  /* ble-bluez.md §1.5 item 1: a new device may only ever show up here. */
+  /* docs/bluez.md §1.5 item 1: a new device may only ever show up here. */
   device = g_variant_lookup_value (interfaces, HAP_BLUEZ_DEVICE_INTERFACE, G_VARIANT_TYPE_VARDICT);
   if (device != NULL)
     device_changed (self, object, device, TRUE);

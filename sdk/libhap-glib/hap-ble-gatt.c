@@ -1,11 +1,11 @@
 /* hap-ble-gatt.c — the GATT application bluetoothd serves for a HAP-BLE accessory
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * docs/protocol.md §5.1 and ble-bluez.md §2: every HAP service is a primary GATT service
+ * docs/protocol.md §5.1 and docs/bluez.md §2: every HAP service is a primary GATT service
  * whose first characteristic is the read-only Service Instance ID; every HAP
  * characteristic is a read/write GATT characteristic (plus indicate when it has events)
  * with a read-only Characteristic Instance ID descriptor. bluetoothd adds the CCC itself
- * (exporting one would duplicate it, ble-bluez.md §1.1).
+ * (exporting one would duplicate it, docs/bluez.md §1.1).
  *
  * bluetoothd inserts attributes in the order of GetManagedObjects' reply, so the reply
  * is built here in the database's order instead of GDBusObjectManagerServer's hash
@@ -149,7 +149,7 @@ attribute_uuid (HapBleAttribute *attribute, char **owned)
     }
 }
 
-/* ble-bluez.md §2: read+write, plus indicate for characteristics with events; never
+/* docs/bluez.md §2: read+write, plus indicate for characteristics with events; never
  * encrypt-* (HAP secures itself above GATT). */
 static GVariant *
 attribute_flags (HapBleAttribute *attribute)
@@ -293,7 +293,7 @@ parse_options (GVariant *options, const char **device, guint16 *offset)
 {
   *device = NULL;
   *offset = 0;
-  /* ble-bluez.md §1.1: "device" always, "offset" only when non-zero. */
+  /* docs/bluez.md §1.1: "device" always, "offset" only when non-zero. */
   g_variant_lookup (options, "device", "&o", device);
   g_variant_lookup (options, "offset", "q", offset);
   return *device != NULL;
@@ -391,7 +391,7 @@ attribute_get_property (GDBusConnection *connection, const char *sender, const c
   return value;
 }
 
-/* bluetoothd writes the handles it allocated back (ble-bluez.md §1.1); nothing here
+/* bluetoothd writes the handles it allocated back (docs/bluez.md §1.1); nothing here
  * depends on them. */
 static gboolean
 attribute_set_property (GDBusConnection *connection, const char *sender, const char *object_path,
@@ -583,7 +583,7 @@ _hap_ble_gatt_free (HapBleGatt *gatt)
   if (gatt == NULL)
     return;
   /* Unregistering without InterfacesRemoved: bluetoothd drops the whole application
-   * when its owner unregisters it or leaves the bus (ble-bluez.md §1.1). */
+   * when its owner unregisters it or leaves the bus (docs/bluez.md §1.1). */
   for (guint i = 0; i < gatt->attributes->len; i++)
     {
       HapBleAttribute *attribute = g_ptr_array_index (gatt->attributes, i);
@@ -641,7 +641,7 @@ _hap_ble_gatt_indicate (HapBleGatt *gatt, HapBleAttribute *attribute)
 {
   GVariantBuilder changed;
 
-  /* ble-bluez.md §1.2: emitted by hand every time — a skeleton would suppress a Value
+  /* docs/bluez.md §1.2: emitted by hand every time — a skeleton would suppress a Value
    * equal to the last one, and HAP's indications are always empty. */
   g_variant_builder_init (&changed, G_VARIANT_TYPE ("a{sv}"));
   g_variant_builder_add (&changed, "{sv}", "Value", byte_array_variant (NULL, 0));

@@ -668,7 +668,7 @@ _hap_ble_link_write (HapBleLink            *link,
       _hap_ble_gatt_reply_error (invocation, "org.bluez.Error.NotPermitted", "the link is being closed");
       return;
     }
-  /* bluetoothd delivers a long (prepared) write whole, at offset 0 (ble-bluez.md §1.1):
+  /* bluetoothd delivers a long (prepared) write whole, at offset 0 (docs/bluez.md §1.1):
    * a HAP fragment never starts inside a value. */
   if (offset != 0)
     {
@@ -755,7 +755,7 @@ _hap_ble_link_read (HapBleLink            *link,
       _hap_ble_gatt_reply_error (invocation, "org.bluez.Error.NotPermitted", "the link is being closed");
       return;
     }
-  /* A Read Blob continues the value the last read returned (ble-bluez.md §1.1). */
+  /* A Read Blob continues the value the last read returned (docs/bluez.md §1.1). */
   if (offset > 0)
     {
       gsize len = link->sent != NULL ? g_bytes_get_size (link->sent) : 0;

@@ -1,5 +1,5 @@
 /* hap-ble-private.h — the HAP over Bluetooth LE transport: a GATT application and an LE
- * advertisement registered with BlueZ over D-Bus (docs/protocol.md §5, ble-bluez.md)
+ * advertisement registered with BlueZ over D-Bus (docs/protocol.md §5, docs/bluez.md)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  *   hap-ble-database.c     what BLE adds to the model (Pairing service, A5)
@@ -21,7 +21,7 @@
 
 G_BEGIN_DECLS
 
-/* docs/protocol.md §5.1: the largest GATT value; ble-bluez.md §5.3: writes up to the
+/* docs/protocol.md §5.1: the largest GATT value; docs/bluez.md §5.3: writes up to the
  * ATT MTU − 3 (514 with bluetoothd's default 517) must be accepted. */
 #define HAP_BLE_MAX_VALUE     512
 #define HAP_BLE_MAX_WRITE     514
@@ -122,7 +122,7 @@ HapBleAttribute *_hap_ble_gatt_lookup       (HapBleGatt               *gatt,
 /* A zero-length indication (docs/protocol.md §5.12) on @attribute. */
 void             _hap_ble_gatt_indicate     (HapBleGatt               *gatt,
                                              HapBleAttribute          *attribute);
-/* The D-Bus error replies a GATT request can get (ble-bluez.md §1.1). */
+/* The D-Bus error replies a GATT request can get (docs/bluez.md §1.1). */
 void             _hap_ble_gatt_reply_error  (GDBusMethodInvocation    *invocation,
                                              const char               *name,
                                              const char               *message);

@@ -1,11 +1,11 @@
 /* hap-ble-transport.c — HAP over Bluetooth LE as a transport of the accessory core:
- * BlueZ's peripheral API over D-Bus (ble-bluez.md §1–§2), the advertisement, GSN,
+ * BlueZ's peripheral API over D-Bus (docs/bluez.md §1–§2), the advertisement, GSN,
  * disconnected events and broadcast notifications (docs/protocol.md §5.9–§5.12)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Everything talks to bluetoothd asynchronously: bluetoothd calls back into our objects
  * (GetManagedObjects, GetAll) while it registers them, and a blocking call would
- * deadlock (ble-bluez.md §1.1). Without BlueZ, or without a usable adapter, one warning
+ * deadlock (docs/bluez.md §1.1). Without BlueZ, or without a usable adapter, one warning
  * is logged and the transport waits; IP goes on. When bluetoothd restarts or the
  * adapter comes back, the application and advertisement are registered again.
  */
@@ -60,7 +60,7 @@ struct _HapBleTransport
   gboolean           *notifying;          /* CCC state per attribute (bluetoothd's aggregate) */
 
   gboolean            gsn_bumped;         /* disconnected event raised this period */
-  gboolean            advertising_stale;  /* changed while connected (ble-bluez.md §5.4) */
+  gboolean            advertising_stale;  /* changed while connected (docs/bluez.md §5.4) */
   gint64              fast_until;         /* monotonic µs */
   GSource            *fast_timer;
   GBytes             *broadcast;          /* an encrypted notification being advertised */
@@ -219,7 +219,7 @@ update_advertising (HapBleTransport *ble)
 
   if (ble->advertising == NULL)
     return;
-  /* ble-bluez.md §5.4: changing the advertisement during a connection makes the kernel
+  /* docs/bluez.md §5.4: changing the advertisement during a connection makes the kernel
    * advertise again, and the controller sees a GSN change mid-connection: wait. */
   if (ble->link != NULL)
     {
@@ -416,7 +416,7 @@ link_up (HapBleTransport *ble, const char *device)
   ble->link = _hap_ble_link_new (ble, device);
   /* §5.11: the once-per-period GSN flag is cleared on connect and on disconnect. */
   ble->gsn_bumped = FALSE;
-  /* A CCC write may come before bluetoothd reports the connection (ble-bluez.md §5.1);
+  /* A CCC write may come before bluetoothd reports the connection (docs/bluez.md §5.1);
    * bluetoothd's StopNotify at the last disconnection keeps this in step. */
   for (guint i = 0; ble->gatt != NULL && i < _hap_ble_gatt_get_n_attributes (ble->gatt); i++)
     if (ble->notifying[i])
@@ -483,7 +483,7 @@ link_for_request (HapBleTransport *ble, const char *device, GDBusMethodInvocatio
       _hap_ble_gatt_reply_error (invocation, "org.bluez.Error.NotPermitted", "the link is being closed");
       return NULL;
     }
-  /* bluetoothd may not have told us about the connection yet (ble-bluez.md §1.5). */
+  /* bluetoothd may not have told us about the connection yet (docs/bluez.md §1.5). */
   if (ble->link == NULL)
     link_up (ble, device);
   if (ble->link == NULL || !g_str_equal (_hap_ble_link_get_device (ble->link), device))
@@ -664,7 +664,7 @@ register_with_adapter (HapBleTransport *ble, const char *adapter, gboolean inter
   advertise_fast (ble, FAST_AFTER_START_MS);
   update_advertising (ble);
 
-  /* ble-bluez.md §1.3–§1.4: powered, discoverable for good (flags 0x06), named. */
+  /* docs/bluez.md §1.3–§1.4: powered, discoverable for good (flags 0x06), named. */
   set_adapter_property (ble, "Powered", g_variant_new_boolean (TRUE));
   set_adapter_property (ble, "DiscoverableTimeout", g_variant_new_uint32 (0));
   set_adapter_property (ble, "Discoverable", g_variant_new_boolean (TRUE));
@@ -699,7 +699,7 @@ has_role (GVariant *adapter_props, const char *role)
   return g_strv_contains (roles, role);
 }
 
-/* ble-bluez.md §1.4: an adapter with GattManager1 and LEAdvertisingManager1 whose Roles
+/* docs/bluez.md §1.4: an adapter with GattManager1 and LEAdvertisingManager1 whose Roles
  * include "peripheral"; the one asked for, or the first. */
 static void
 on_managed_objects (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -815,7 +815,7 @@ on_interfaces_added (GDBusConnection *bus, const char *sender, const char *objec
       choose_adapter (ble);
       return;
     }
-  /* ble-bluez.md §1.5: a first-time central may show up here already connected. */
+  /* docs/bluez.md §1.5: a first-time central may show up here already connected. */
   device = g_variant_lookup_value (interfaces, IFACE_DEVICE, G_VARIANT_TYPE ("a{sv}"));
   if (device != NULL)
     device_connected_changed (ble, path, device);

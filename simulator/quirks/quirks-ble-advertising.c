@@ -1,6 +1,6 @@
 /* quirks-ble-advertising.c — BLE quirks of the advertisement: malformed manufacturer
  * data, battery devices that fall silent once paired, the GSN wrapping, and an encrypted
- * notification no controller can open (device-quirks.md rows 49 and 52)
+ * notification no controller can open (simulator/QUIRKS.md rows 49 and 52)
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The advertisement hook sees Apple's manufacturer data (after the company id) each time

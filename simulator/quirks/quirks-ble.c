@@ -1,6 +1,6 @@
 /* quirks-ble.c — BLE quirks of the GATT database and of HAP-BLE procedures: real
  * devices' signatures, write-first characteristics and incomplete services
- * (device-quirks.md rows 47, 48, 50 and 51)
+ * (simulator/QUIRKS.md rows 47, 48, 50 and 51)
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The signature and read quirks bend responses the SDK already built, in the BLE

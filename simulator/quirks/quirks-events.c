@@ -1,5 +1,5 @@
 /* quirks-events.c — EV quirks: events and subscriptions as real devices get them wrong
- * (device-quirks.md rows 43–46, and the "EVENT with an empty body" parser variant)
+ * (simulator/QUIRKS.md rows 43–46, and the "EVENT with an empty body" parser variant)
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Row 18 (several messages coalesced in one read) is an HTTP-layer quirk and lives in

@@ -1,4 +1,4 @@
-/* quirks-http.c — HTTP framing and transport quirks (device-quirks.md rows 9–20 and the
+/* quirks-http.c — HTTP framing and transport quirks (simulator/QUIRKS.md rows 9–20 and the
  * "HTTP framing" parser variants)
  * SPDX-License-Identifier: GPL-3.0-or-later
  *

@@ -1,4 +1,4 @@
-/* quirks-json.c — JSON body quirks (device-quirks.md rows 28–36 and the JSON parser
+/* quirks-json.c — JSON body quirks (simulator/QUIRKS.md rows 28–36 and the JSON parser
  * variants)
  * SPDX-License-Identifier: GPL-3.0-or-later
  *

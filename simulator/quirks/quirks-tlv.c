@@ -1,4 +1,4 @@
-/* quirks-tlv.c — pairing TLV8 quirks (device-quirks.md rows 21–27, 53, 54 and the TLV
+/* quirks-tlv.c — pairing TLV8 quirks (simulator/QUIRKS.md rows 21–27, 53, 54 and the TLV
  * parser variants)
  * SPDX-License-Identifier: GPL-3.0-or-later
  *

@@ -1,5 +1,5 @@
 /* quirks-txt.c — TXT quirks: the _hap._tcp DNS-SD record as real devices get it wrong
- * (device-quirks.md rows 1–3 and 6–8, and the TXT parser variants)
+ * (simulator/QUIRKS.md rows 1–3 and 6–8, and the TXT parser variants)
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * All of them edit the TXT items ("key=value") in the txt hook, just before the record is

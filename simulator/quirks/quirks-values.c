@@ -1,5 +1,5 @@
 /* quirks-values.c — VAL quirks: characteristic values and metadata as real devices get
- * them wrong (device-quirks.md rows 37–42 and the "Model" parser variants)
+ * them wrong (simulator/QUIRKS.md rows 37–42 and the "Model" parser variants)
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Most of these bend JSON the server already produced: the response hook rewrites the

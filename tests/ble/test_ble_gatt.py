@@ -133,7 +133,7 @@ async def gatt_database(fx):
                       "GATT properties of iid %d (%s)" % (iid, ch.uuid))
             expect_eq(len(ccc), 1 if events else 0, "CCC of iid %d" % iid)
             if ccc:
-                # bluetoothd puts the CCC right after the value handle (ble-bluez.md §1.1);
+                # bluetoothd puts the CCC right after the value handle (docs/bluez.md §1.1);
                 # bleak's handle of a characteristic is its declaration's (the path name).
                 expect_eq(ccc[0].handle, ch.handle + 2, "CCC handle of iid %d" % iid)
             # The signature names the same service and type: the maps agree.
@@ -867,7 +867,7 @@ async def gsn_steps(fx):
         await c.read(ON)
     r = await c.protocol_configuration([(pdu.PROTO_GET_ALL, b"")])
     expect_eq(tlv8.to_dict(r.body)[pdu.PROTO_STATE_NUMBER], le16(g0 + 1), "GSN during the connection")
-    # ble-bluez.md §5.4: the advertisement is not touched while connected (that would put
+    # docs/bluez.md §5.4: the advertisement is not touched while connected (that would put
     # it back on air); the new GSN goes out after the disconnection.
     record = await fx.on_air()
     expect_eq(record["Visible"], False, "off air while connected")
@@ -1166,7 +1166,7 @@ async def app_char_path(fx, owner, uuid):
 
 @case("negative")
 async def write_sizes(fx):
-    """ble-bluez.md §5.3: a 514-byte GATT write (MTU 517 − 3) is a valid fragment,
+    """docs/bluez.md §5.3: a 514-byte GATT write (MTU 517 − 3) is a valid fragment,
     sealed or not; 515 bytes are refused with InvalidValueLength and the link stays."""
     await fx.start()
     c = await fx.paired()

@@ -5,7 +5,7 @@ controller sees them on the air, through hap-virtual-bluez: each misbehaviour on
 then conforming behaviour again once the quirk is switched off.
 
 The controller is tests/ble/hapble (python3-bleak as a plain GATT client); what a quirk
-must produce is built here from docs/protocol.md §5 and device-quirks.md rows 47–52, never
+must produce is built here from docs/protocol.md §5 and simulator/QUIRKS.md rows 47–52, never
 read back from the accessory. Each case has its own hap-simulator (ble-lamp.json) on its
 own virtual adapter; cases run concurrently (--jobs). TAP output. Binaries: HAP_SIMULATOR
 and HAP_VIRTUAL_BLUEZ (meson passes its own)."""

@@ -7,7 +7,7 @@
 # in CACHE_DIR/runtime-KEY, KEY being a hash of this script (package sets and fixes
 # included), so a second run only prints the path; the .deb files are kept in
 # CACHE_DIR/debs for the next package set. Needs root, mmdebstrap and flatpak.
-# See ../shared/reference/flatpak.md §2 for why each fix below exists.
+# Each fix below was found by a failure; its comment says which.
 set -eu
 cache=$1
 mirror=${HAP_FLATPAK_MIRROR:-http://deb.debian.org/debian}

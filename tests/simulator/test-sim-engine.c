@@ -24,7 +24,7 @@ test_catalog (void)
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
   static const char * const prefixes[] = { "txt-", "http-", "tlv-", "json-", "val-", "ev-", "fault-", "ble-" };
 
-  /* Issue 4: at least 30 quirks, every IP layer of device-quirks.md, plus faults. */
+  /* Issue 4: at least 30 quirks, every IP layer of simulator/QUIRKS.md, plus faults. */
   g_assert_cmpuint (n, >=, 30);
   for (guint i = 0; i < n; i++)
     {

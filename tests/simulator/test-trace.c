@@ -250,7 +250,7 @@ test_response_lines (void)
                    "\"headers\":[],\"length\":0}");
   g_clear_pointer (&line, g_free);
 
-  /* Header names as sent (device-quirks.md #14), values trimmed. */
+  /* Header names as sent (http-lowercase-headers, simulator/QUIRKS.md row 14), values trimmed. */
   hap_sim_trace_record_message (trace, NULL, HAP_MESSAGE_EVENT, NULL,
                                 (const guint8 *) event, strlen (event));
   line = last_line (trace);
@@ -270,7 +270,7 @@ test_quirky_messages (void)
     gssize      len;
     const char *expected;   /* from "kind" on */
   } cases[] = {
-    /* device-quirks.md #28: trailing comma → not JSON → text */
+    /* json-trailing-commas (simulator/QUIRKS.md row 28): trailing comma → not JSON → text */
     { "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{\"a\":1,}", -1,
       "\"status\":200,\"headers\":[[\"Content-Length\",\"9\"]],\"text\":\"{\\\"a\\\":1,}\",\"length\":8}" },
     /* json-glib would read these three; a strict controller would not. */
@@ -457,8 +457,8 @@ test_pairing_items (void)
   assert_not_leaked (line, unknown_long, sizeof unknown_long);
 }
 
-/* A body the strict reader refuses (device-quirks.md #26: two adjacent State items) is
- * listed item by item, still redacted. */
+/* A body the strict reader refuses (tlv-duplicate-state, simulator/QUIRKS.md row 26:
+ * two adjacent State items) is listed item by item, still redacted. */
 static void
 test_pairing_malformed (void)
 {

@@ -198,7 +198,7 @@ def test_quirks_from_files():
                   (got, zc.stderr[-500:]))
         # The two forms of row 2, as a Python controller gets them: md without '=' is None;
         # md= is "" up to python3-zeroconf 0.47 (Debian 12) and None as well since (Debian 13:
-        # 0.147), the way device-quirks.md row 2 describes it.
+        # 0.147), the way simulator/QUIRKS.md row 2 describes it.
         check("zeroconf reads md= as an empty string or None",
               "md" in zseen.get("Lamp Empty", {}).get("txt", {}) and zseen["Lamp Empty"]["txt"]["md"] in ("", None))
         check("zeroconf reads md without '=' as None",

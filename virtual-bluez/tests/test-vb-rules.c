@@ -41,7 +41,7 @@ test_uuid_forms (void)
 static void
 test_app_errors (void)
 {
-  /* dbus_error_to_att_ecode() of 5.66, ble-bluez.md §1.1. */
+  /* dbus_error_to_att_ecode() of 5.66, docs/bluez.md §1.1. */
   g_assert_cmpuint (vb_att_error_from_app ("org.bluez.Error.Failed", "0x80", 2), ==, 0x80);
   g_assert_cmpuint (vb_att_error_from_app ("org.bluez.Error.Failed", "0x9f", 2), ==, 0x9f);
   g_assert_cmpuint (vb_att_error_from_app ("org.bluez.Error.Failed", "129", 2), ==, 0x81);

@@ -609,7 +609,7 @@ async def scenario_small_mtu(env):
     shown = [a["Visible"] for a in await raw.adverts()]
     tap.ok(hidden == [False] and shown == [True] and "changed during a connection" in env.log(),
            "changing the advertisement during a connection puts it on air again, as with "
-           "bluetoothd (ble-bluez.md §5 item 4), with a warning", (hidden, shown))
+           "bluetoothd (docs/bluez.md §5.4), with a warning", (hidden, shown))
 
     calls = await acc.calls()
     before = len(calls["reads"])

@@ -77,7 +77,7 @@ if [ "$HAPVM_BTMON" = 1 ]; then
 fi
 
 # --- btvirt: N LE-only controllers on /dev/vhci. It sometimes comes up with fewer than asked
-# (ble-bluez.md §3 route 2), so restart it until all are there.
+# (docs/bluez.md §3 route 2), so restart it until all are there.
 [ -c /dev/vhci ] || fail setup "/dev/vhci is missing (hci_vhci not loaded?)"
 for attempt in 1 2 3; do
   echo "--- attempt $attempt: btvirt -L -l$n" >> "$dir/btvirt.log"
@@ -121,7 +121,7 @@ wait_for 10 test -S /run/dbus/system_bus_socket || fail setup "dbus-daemon did n
 
 # --- bluetoothd with the settings the BLE tests rely on (option names as in 5.66's main.conf):
 # LE only, no reverse discovery of a connecting central's services, one ATT channel, and the
-# GATT cache kept (ble-bluez.md §5.2: Cache=no breaks reconnecting centrals).
+# GATT cache kept (docs/bluez.md §5.2: Cache=no breaks reconnecting centrals).
 cat > /run/hapvm/main.conf <<'EOF'
 [General]
 ControllerMode = le

@@ -48,7 +48,7 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 hapshare /share ||
 mark booted
 
 # cache=loose and a large msize: without them loading shared libraries over 9p fails
-# (ble-bluez.md §3, route 2).
+# (docs/bluez.md §3, route 2).
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=loose,msize=262144,ro hostroot /newroot ||
   fail "mounting the host root"
 for dir in tmp run var/tmp var/lib/bluetooth; do

@@ -53,7 +53,7 @@ if ! /bin/busybox --list >/dev/null 2>&1 || LC_ALL=C ldd /bin/busybox >/dev/null
 fi
 
 # The kernel package that linux-image-amd64 points at today. Its version moves with Debian
-# point releases (ble-bluez.md §5.5), so it is looked up, never written down.
+# point releases (docs/bluez.md §5.5), so it is looked up, never written down.
 kernel_package () {
   apt-cache depends linux-image-amd64 2>/dev/null |
     sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1

@@ -15,7 +15,7 @@
 #                     logs in DIR/hapvm/: console.log, status, btvirt.log, dbus.log,
 #                     bluetoothd.log, main.conf, dmesg.log
 #   --experimental    start bluetoothd with -E (experimental interfaces, e.g. advertising
-#                     MinInterval/MaxInterval; ble-bluez.md §1.3)
+#                     MinInterval/MaxInterval; docs/bluez.md §1.3)
 #   --debug           start bluetoothd with -d (verbose log)
 #   --btmon           record every controller's HCI traffic to DIR/hapvm/hci.btsnoop
 #                     (read it with btmon -r)

@@ -1,7 +1,7 @@
 """AT-SPI helpers for the end-to-end test: find the app, walk its tree, find widgets by
 role, accessible name and description, act on them, poll.
 
-GTK 4.8 specifics (desktop.md §4): read `accessible.name`, not the Text interface; a
+GTK 4.8 specifics (found by trying them): read `accessible.name`, not the Text interface; a
 button's name is its label property followed by its content ("_Remove Remove"), so names
 are matched by their first words; every page of a stack is in the tree, shown or not.
 Nothing here is cached: the app's cache mask is NONE and every read is a D-Bus call

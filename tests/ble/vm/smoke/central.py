@@ -2,9 +2,9 @@
 """The smoke test's central: python3-bleak (Debian's 0.20.2) through bluetoothd on one adapter.
 
 Finds the smoke peripheral's advertisement (ManufacturerData[0x004C] with its HAP-style payload,
-and its local name from the scan response), connects (retrying once: ble-bluez.md §3 saw about
+and its local name from the scan response), connects (retrying once: docs/bluez.md §3 saw about
 one flaky connection in four), checks Device1.Connected with Properties.Get rather than relying
-on signals (ble-bluez.md §5.1), then reads, writes, reads back, subscribes, asks for
+on signals (docs/bluez.md §5.1), then reads, writes, reads back, subscribes, asks for
 indications and expects a non-empty and a zero-length one, unsubscribes and disconnects.
 Exits 0 when every step gave what peripheral.py is written to give, 1 otherwise.
 """

@@ -7,7 +7,7 @@ regular advertisement in ManufacturerData[0x004C] (docs/protocol.md §5.9) and a
 
 Writing b"indicate" to the characteristic makes the peripheral send two indications: a
 non-empty one, then, once the first is confirmed (Confirm()), a zero-length one (HAP's
-connected events are empty indications, ble-bluez.md §1.2).
+connected events are empty indications, docs/bluez.md §1.2).
 
 With --expect-central, SIGTERM ends the run and the exit status says whether a central did
 what the smoke test's central does: read, write b"written-by-central" with the options
@@ -118,7 +118,7 @@ class Characteristic(dbus.service.Object):
 
     @dbus.service.method(CHAR_IFACE)
     def Confirm(self):
-        # bluetoothd calls this when the central confirmed an indication (ble-bluez.md §1.2).
+        # bluetoothd calls this when the central confirmed an indication (docs/bluez.md §1.2).
         self.events["confirms"] += 1
         log(f"Confirm ({self.events['confirms']})")
         if self.pending:
@@ -231,7 +231,7 @@ def main():
     adapter_props = dbus.Interface(adapter, PROPS)
     adapter_props.Set(ADAPTER, "Powered", dbus.Boolean(True))
     # HAP wants the LE General Discoverable flag (0x06), which bluetoothd only puts in the
-    # advertisement while the adapter is discoverable (ble-bluez.md §1.3).
+    # advertisement while the adapter is discoverable (docs/bluez.md §1.3).
     adapter_props.Set(ADAPTER, "DiscoverableTimeout", dbus.UInt32(0))
     adapter_props.Set(ADAPTER, "Discoverable", dbus.Boolean(True))
     log(f"{args.adapter} {adapter_props.Get(ADAPTER, 'Address')}, "
@@ -258,7 +258,7 @@ def main():
         loop.quit()
 
     # Asynchronous on purpose: bluetoothd calls back into us (GetManagedObjects, GetAll)
-    # before it replies (ble-bluez.md §1.1).
+    # before it replies (docs/bluez.md §1.1).
     dbus.Interface(adapter, GATT_MANAGER).RegisterApplication(
         APP_PATH, {}, reply_handler=lambda: registered("application"),
         error_handler=lambda e: failed("application", e))
