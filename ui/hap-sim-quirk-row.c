@@ -478,7 +478,7 @@ hap_sim_quirk_row_constructed (GObject *object)
   self->info_dict = g_variant_ref_sink (hap_sim_inspect_quirk_info (self->info));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), self->info->name);
   if (self->info->catalog_row > 0)
-    subtitle = g_strdup_printf (_("%s\ndevice-quirks.md row %u"), self->info->description,
+    subtitle = g_strdup_printf (_("%s\nCatalog row %u"), self->info->description,
                                 self->info->catalog_row);
   else
     subtitle = g_strdup (self->info->description);

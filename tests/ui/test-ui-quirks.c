@@ -154,9 +154,9 @@ test_catalog_and_search (void)
   g_assert_true (is_mapped (ui_find_by_text (page, "Pairing TLV8")));
   g_assert_true (is_mapped (ui_find_by_text (page, "Values and metadata")));
   g_assert_true (is_mapped (ui_find_by_text (page, "Bluetooth LE")));
-  g_assert_nonnull (strstr (subtitle (page, "ble-write-first"), "device-quirks.md row 50"));
-  g_assert_nonnull (strstr (subtitle (page, "json-global-status"), "device-quirks.md row 31"));
-  g_assert_null (strstr (subtitle (page, "fault-latency"), "device-quirks.md"));
+  g_assert_nonnull (strstr (subtitle (page, "ble-write-first"), "Catalog row 50"));
+  g_assert_nonnull (strstr (subtitle (page, "json-global-status"), "Catalog row 31"));
+  g_assert_null (strstr (subtitle (page, "fault-latency"), "Catalog row"));
 
   /* Search by name, then by the device a quirk imitates (in its description). */
   search (page, "global-status", 1);
