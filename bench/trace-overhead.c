@@ -138,24 +138,6 @@ count_line (HapSimTraceEntry *entry, guint64 first_seq, gpointer user_data)
   *(gsize *) user_data += strlen (line);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 /* ---- timing ------------------------------------------------------------------------ */
 
 static int
@@ -383,7 +365,7 @@ main (int argc, char *argv[])
         sim_fixture_stop (s->fixture);
       g_clear_pointer (&s->trace, hap_sim_trace_free);
       if (s->state_dir != NULL)
-        remove_tree (s->state_dir);
+        hap_test_remove_tree (s->state_dir);
       g_free (s->state_dir);
       g_free (s->target);
       g_array_unref (s->samples);

@@ -3,6 +3,7 @@
  */
 #include "hap-test-client.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "hap-controller-private.h"
@@ -485,4 +486,26 @@ hap_test_client_load (const char *path, GError **error)
   memcpy (client->accessory_id, ids[0], 18);
   client->know_accessory = TRUE;
   return client;
+}
+
+void
+hap_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  /* A symbolic link to a directory is unlinked like a file, never walked into. */
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_unlink (path);
+      return;
+    }
+  dir = g_dir_open (path, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      hap_test_remove_tree (child);
+    }
+  g_rmdir (path);
 }

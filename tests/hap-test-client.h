@@ -116,6 +116,10 @@ guint64         hap_test_client_find_iid     (HapTestClient  *client,
                                               guint64         aid,
                                               const char     *type);
 
+/* Removes @path and everything under it (a test's scratch directory); symbolic links
+ * are removed, not followed. */
+void            hap_test_remove_tree         (const char     *path);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HapTestClient, hap_test_client_free)
 
 G_END_DECLS

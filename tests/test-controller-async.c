@@ -7,6 +7,7 @@
  * the server could not have answered and the test would hang until meson killed it.
  */
 #include <libhap-glib/hap.h>
+#include "hap-test-client.h"
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -53,24 +54,6 @@ fixture_set_up (Fixture *f, gconstpointer data)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->connection);
@@ -79,7 +62,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_clear_object (&f->server);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  remove_tree (f->dir);
+  hap_test_remove_tree (f->dir);
   g_free (f->dir);
 }
 

@@ -6,6 +6,7 @@
 #include <libhap-glib/hap.h>
 #include "hap-model-private.h"
 #include "hap-server-private.h"
+#include "hap-test-client.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +25,6 @@ count_oddity (const char     *domain,
     n_oddities++;
   else
     g_error ("unexpected warning: %s", message);
-}
-
-static void
-remove_tree (const char *dir)
-{
-  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
-
-  g_assert_cmpint (system (cmd), ==, 0);
 }
 
 static char *
@@ -238,7 +231,7 @@ test_real_devices_served (void)
       hap_accessory_server_stop (server);
       g_clear_object (&server);
 
-      remove_tree (state);
+      hap_test_remove_tree (state);
     }
 
   /* Every file of the folder is listed above. */
@@ -274,7 +267,7 @@ test_home_assistant_diagnostics (void)
   assert_json_same (recorded, served, "ha-diagnostics-koogeek.json");
   g_assert_cmpuint (hap_accessory_server_get_config_number (server), ==, 7);
   hap_accessory_server_stop (server);
-  remove_tree (state);
+  hap_test_remove_tree (state);
 }
 
 /* Writes follow the recorded metadata; a value set is served instead of the recorded one. */

@@ -250,25 +250,6 @@ quit_loop (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_unlink (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      remove_tree (child);
-    }
-  g_rmdir (path);
-}
-
 void
 sim_fixture_stop (SimFixture *fx)
 {
@@ -279,7 +260,7 @@ sim_fixture_stop (SimFixture *fx)
   g_main_context_unref (fx->context);
   g_mutex_clear (&fx->mutex);
   g_cond_clear (&fx->cond);
-  remove_tree (fx->tmp_dir);
+  hap_test_remove_tree (fx->tmp_dir);
   g_free (fx->tmp_dir);
   g_free (fx->error);
   g_free (fx->file);

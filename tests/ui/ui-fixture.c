@@ -69,32 +69,14 @@ ui_fixture_add_json (UiFixture *fixture, const char *name, const char *json_text
   return ui_fixture_add (fixture, path);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 void
 ui_fixture_free (UiFixture *fixture)
 {
   hap_sim_engine_stop_all (fixture->engine);
   g_clear_object (&fixture->engine);
   ui_spin (10);
-  remove_tree (fixture->state_dir);
-  remove_tree (fixture->workspace);
+  hap_test_remove_tree (fixture->state_dir);
+  hap_test_remove_tree (fixture->workspace);
   g_free (fixture->state_dir);
   g_free (fixture->workspace);
   g_free (fixture);
@@ -140,7 +122,7 @@ stop_virtual_bluez (void)
   g_clear_object (&bluez_daemon);
   g_clear_object (&bluez_bus);
   if (bluez_dir != NULL)
-    remove_tree (bluez_dir);
+    hap_test_remove_tree (bluez_dir);
   g_clear_pointer (&bluez_dir, g_free);
 }
 
