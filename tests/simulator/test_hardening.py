@@ -30,7 +30,13 @@ def sanitized(path):
 # memory checks allow for what the allocator keeps (ASAN_SLACK_KB); the release build is
 # held to the exact figures.
 ASAN = sanitized(SIM)
-ASAN_SLACK_KB = 12 * 1024 if ASAN else 0
+ASAN_SLACK_KB = 16 * 1024 if ASAN else 0
+# What may stay after 100 flooding connections close: the heap pages that malloc_trim
+# cannot hand back because live blocks sit among the freed ones. Since connections take
+# turns (16 requests each per main-loop turn) all of them hold their read and parsed
+# requests at once, which leaves 2–4 MB of such pages (measured 12 MB after, 8 MB idle;
+# 10 MB before turns). Issue 13's bug kept 110 MB.
+AFTER_CLOSE_KB = 6 * 1024
 results = []
 
 
@@ -229,11 +235,11 @@ def case_pipelining():
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             after = sim.rss_kb()
-            if after <= idle + 4 * 1024 + ASAN_SLACK_KB:
+            if after <= idle + AFTER_CLOSE_KB + ASAN_SLACK_KB:
                 break
             time.sleep(0.2)
         check(f"RSS back near idle after they close ({after // 1024} MB, idle {idle // 1024} MB)",
-              after <= idle + 4 * 1024 + ASAN_SLACK_KB)
+              after <= idle + AFTER_CLOSE_KB + ASAN_SLACK_KB)
     finally:
         sim.stop()
 
