@@ -301,7 +301,8 @@ register_advertisement (VbAdvertising *advertising, GDBusMethodInvocation *invoc
   advert->owner = g_strdup (sender);
   advert->path = g_strdup (path);
   advert->instance = instance;
-  advert->registration = g_object_ref (invocation);
+  /* The handler's reference, answered (and dropped) once GetAll has come back. */
+  advert->registration = invocation;
   advert->cancellable = g_cancellable_new ();
   vb_ad_data_init (&advert->ad);
   g_ptr_array_add (advertising->adverts, advert);

@@ -363,7 +363,8 @@ register_application (VbGattServer *server, GDBusMethodInvocation *invocation, G
   app->server = server;
   app->owner = g_strdup (sender);
   app->path = g_strdup (path);
-  app->registration = g_object_ref (invocation);
+  /* The handler's reference, answered (and dropped) once GetManagedObjects has come back. */
+  app->registration = invocation;
   app->cancellable = g_cancellable_new ();
   g_ptr_array_add (server->apps, app);
   /* Subscribe before asking, like GDBusClient, so nothing is missed. */

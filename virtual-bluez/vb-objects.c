@@ -40,7 +40,10 @@ export_get (Export *export, const char *property)
 {
   GVariant *value = export->iface->get (export->object, property);
 
-  return value != NULL ? g_variant_ref_sink (value) : NULL;
+  /* A getter returns a floating value or a reference of its own (a stored value, such
+   * as ManufacturerData): take_ref sinks the first and keeps the second as it is, where
+   * ref_sink would add a reference that nothing drops. */
+  return value != NULL ? g_variant_take_ref (value) : NULL;
 }
 
 /* a{sv} of every present property of @export. */

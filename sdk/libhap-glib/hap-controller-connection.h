@@ -144,8 +144,8 @@ gboolean        hap_controller_connection_connect            (HapControllerConne
  * @host: a host name or address
  * @port: the accessory's HAP port
  * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the call is done
- * @user_data: (closure callback): data for @callback
+ * @callback: (scope async) (closure user_data): called when the call is done
+ * @user_data: data for @callback
  *
  * Opens a TCP connection to an accessory without blocking; see
  * hap_controller_connection_connect().
@@ -256,8 +256,8 @@ gboolean        hap_controller_connection_pair_setup         (HapControllerConne
  * @setup_code: the accessory's setup code ("XXX-XX-XXX")
  * @flags: how to pair
  * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the call is done
- * @user_data: (closure callback): data for @callback
+ * @callback: (scope async) (closure user_data): called when the call is done
+ * @user_data: data for @callback
  *
  * Runs Pair Setup without blocking; see hap_controller_connection_pair_setup().
  */
@@ -302,8 +302,8 @@ gboolean        hap_controller_connection_pair_verify        (HapControllerConne
  * hap_controller_connection_pair_verify_async:
  * @self: a connection
  * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the call is done
- * @user_data: (closure callback): data for @callback
+ * @callback: (scope async) (closure user_data): called when the call is done
+ * @user_data: data for @callback
  *
  * Runs Pair Verify without blocking; see hap_controller_connection_pair_verify().
  */
@@ -398,8 +398,8 @@ JsonNode       *hap_controller_connection_get_json           (HapControllerConne
  * @self: a connection
  * @target: the request target ("/accessories", "/characteristics?id=1.10")
  * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the call is done
- * @user_data: (closure callback): data for @callback
+ * @callback: (scope async) (closure user_data): called when the call is done
+ * @user_data: data for @callback
  *
  * Sends `GET @target` without blocking; see hap_controller_connection_get_json().
  */
@@ -453,8 +453,8 @@ JsonNode       *hap_controller_connection_put_json           (HapControllerConne
  * @target: the request target ("/characteristics")
  * @body: the JSON body
  * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the call is done
- * @user_data: (closure callback): data for @callback
+ * @callback: (scope async) (closure user_data): called when the call is done
+ * @user_data: data for @callback
  *
  * Sends `PUT @target` with a JSON body without blocking; see
  * hap_controller_connection_put_json().
@@ -510,8 +510,8 @@ JsonNode       *hap_controller_connection_timed_write        (HapControllerConne
  * @ids: (array zero-terminated=1): characteristics as "aid.iid" ("1.10")
  * @subscribe: %TRUE to subscribe, %FALSE to unsubscribe
  * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the call is done
- * @user_data: (closure callback): data for @callback
+ * @callback: (scope async) (closure user_data): called when the call is done
+ * @user_data: data for @callback
  *
  * Subscribes to (or unsubscribes from) events of characteristics without blocking:
  * `PUT /characteristics` with `"ev"`. From then on the connection reads its socket
