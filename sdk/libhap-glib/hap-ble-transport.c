@@ -709,8 +709,8 @@ on_managed_objects (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   g_autoptr(GVariant) objects = NULL;
   g_autofree char *wanted = NULL;
-  g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) applying_intervals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *chosen = NULL;   /* the first usable adapter by path */
+  gboolean chosen_applies_intervals = FALSE;
   GVariantIter iter;
   const char *path;
   GVariant *interfaces;
@@ -746,18 +746,19 @@ on_managed_objects (GObject *source, GAsyncResult *result, gpointer user_data)
                        "\"peripheral\" role)", path);
           continue;
         }
-      g_ptr_array_add (candidates, g_strdup (path));
-      {
-        g_autoptr(GVariant) manager = g_variant_lookup_value (interfaces, IFACE_ADV_MANAGER, G_VARIANT_TYPE ("a{sv}"));
-        g_autoptr(GVariant) caps = manager ? g_variant_lookup_value (manager, "SupportedCapabilities", NULL) : NULL;
+      if (chosen == NULL || strcmp (path, chosen) < 0)
+        {
+          g_autoptr(GVariant) manager = g_variant_lookup_value (interfaces, IFACE_ADV_MANAGER, G_VARIANT_TYPE ("a{sv}"));
+          g_autoptr(GVariant) caps = manager ? g_variant_lookup_value (manager, "SupportedCapabilities", NULL) : NULL;
 
-        /* bluetoothd 5.66 exports SupportedCapabilities only with -E, the switch that
-         * makes it apply MinInterval/MaxInterval; later releases always do both. */
-        if (caps != NULL)
-          g_hash_table_add (applying_intervals, g_strdup (path));
-      }
+          g_free (chosen);
+          chosen = g_strdup (path);
+          /* bluetoothd 5.66 exports SupportedCapabilities only with -E, the switch that
+           * makes it apply MinInterval/MaxInterval; later releases always do both. */
+          chosen_applies_intervals = caps != NULL;
+        }
     }
-  if (candidates->len == 0)
+  if (chosen == NULL)
     {
       if (wanted == NULL)
         warn_once (ble, "BlueZ has no adapter that can be an LE peripheral");
@@ -765,9 +766,7 @@ on_managed_objects (GObject *source, GAsyncResult *result, gpointer user_data)
         warn_once (ble, "BlueZ has no adapter %s", wanted);
       return;
     }
-  g_ptr_array_sort (candidates, (GCompareFunc) g_strcmp0);
-  register_with_adapter (ble, g_ptr_array_index (candidates, 0),
-                         g_hash_table_contains (applying_intervals, g_ptr_array_index (candidates, 0)));
+  register_with_adapter (ble, chosen, chosen_applies_intervals);
 }
 
 static void
