@@ -439,6 +439,8 @@ typedef struct
 {
   GSocketConnection *peer;
   guint8             buf[1024];
+  const char        *answer;   /* sent instead of the events when set */
+  gsize              answer_len;
 } FakeAccessory;
 
 static const char *BAD_EVENTS[] = {
@@ -459,6 +461,11 @@ fake_request_read (GObject *source, GAsyncResult *result, gpointer data)
 
   /* The subscription's PUT (whatever it is): answered, then the events at once. */
   g_assert_cmpint (g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL), >, 0);
+  if (fake->answer != NULL)
+    {
+      g_output_stream_write_all (output, fake->answer, fake->answer_len, NULL, NULL, NULL);
+      return;
+    }
   for (guint i = 0; i < G_N_ELEMENTS (BAD_EVENTS); i++)
     g_string_append_printf (out, "EVENT/1.0 200 OK\r\nContent-Type: application/hap+json\r\n"
                             "Content-Length: %zu\r\n\r\n%s", strlen (BAD_EVENTS[i]), BAD_EVENTS[i]);
@@ -505,6 +512,48 @@ test_malformed_events (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_node_get_int (event.value), ==, 42);
   g_clear_pointer (&event.value, json_node_unref);
   g_clear_object (&fake.peer);
+}
+
+/* A hostile accessory's answer to a GET fails that call with an error: a body larger
+ * than the parser takes, and a body nested deeper than the JSON reader takes (100,000
+ * '[' under the body limit; json-glib alone would recurse that deep). */
+static void
+hostile_answer (Fixture *f, const char *answer, gsize len)
+{
+  g_autoptr(GSocketListener) listener = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  FakeAccessory fake = { NULL };
+  guint16 port;
+
+  fake.answer = answer;
+  fake.answer_len = len;
+  listener = silent_listener (&port);
+  g_socket_listener_accept_async (listener, NULL, fake_accepted, &fake);
+  hap_controller_connection_connect_async (f->connection, "127.0.0.1", port, NULL, got_result, f);
+  g_assert_true (hap_controller_connection_connect_finish (f->connection, wait_result (f), &error));
+  hap_controller_connection_get_json_async (f->connection, "/accessories", NULL, got_result, f);
+  root = hap_controller_connection_get_json_finish (f->connection, wait_result (f), NULL, &error);
+  g_assert_null (root);
+  g_assert_nonnull (error);
+  g_test_message ("refused: %s", error->message);
+  hap_controller_connection_close (f->connection);
+  g_clear_object (&fake.peer);
+}
+
+static void
+test_hostile_answers (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) deep = g_string_new (NULL);
+  const char *huge = "HTTP/1.1 200 OK\r\nContent-Type: application/hap+json\r\n"
+                     "Content-Length: 99999999999999999999\r\n\r\n{";
+
+  hostile_answer (f, huge, strlen (huge));
+  g_string_append_printf (deep, "HTTP/1.1 200 OK\r\nContent-Type: application/hap+json\r\n"
+                          "Content-Length: %u\r\n\r\n", 100000);
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  hostile_answer (f, deep->str, deep->len);
 }
 
 /* The blocking calls are the same code run on a private context: they work from a
@@ -570,6 +619,7 @@ main (int argc, char **argv)
   ADD ("/controller-async/cancel", test_cancel);
   ADD ("/controller-async/timeout", test_timeout);
   ADD ("/controller-async/malformed-events", test_malformed_events);
+  ADD ("/controller-async/hostile-answers", test_hostile_answers);
   ADD ("/controller-async/blocking-wrappers", test_blocking_wrappers);
 #undef ADD
   return g_test_run ();
