@@ -1050,25 +1050,21 @@ hap_sim_accessory_restart (HapSimAccessory *self, gboolean new_port, GError **er
   guint16 old = self->port;
 
   hap_sim_accessory_stop (self);
-  if (new_port)
-    self->port = 0;
-  if (!hap_sim_accessory_start (self, error))
-    return FALSE;
-  /* Port 0 may hand back the port just released; a restart means a different one. */
-  if (new_port && self->port == old)
+  if (!new_port)
+    return hap_sim_accessory_start (self, error);
+  /* A restart on a new listener means a different port. Port 0 would not do: the server
+   * then binds the port it kept from its last run, that is the old one. So the ports
+   * after it (past 65535: from 1024 on), until one is free. */
+  for (guint i = 1; i <= 64; i++)
     {
-      guint16 avoid = old;
+      guint next = (guint) old + i;
 
-      hap_sim_accessory_stop (self);
-      self->port = avoid == 65535 ? 49152 : (guint16) (avoid + 1);
-      if (!hap_sim_accessory_start (self, error))
-        {
-          g_clear_error (error);
-          self->port = 0;
-          return hap_sim_accessory_start (self, error);
-        }
+      g_clear_error (error);
+      self->port = (guint16) (next <= 65535 ? next : 1024 + (next - 65536));
+      if (hap_sim_accessory_start (self, error))
+        return TRUE;
     }
-  return TRUE;
+  return FALSE;
 }
 
 static gboolean
