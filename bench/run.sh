@@ -57,7 +57,7 @@ if [ "${1:-}" = "--inner" ]; then
       fi
       # --max-connections 0: the 10,000-session run needs more than the default 256 per
       # accessory (the process-wide cap still follows the descriptor limit).
-      "$SIM" --headless --bind 127.0.0.1 --state-dir "$WORK/$name.state" --setup-code "$CODE" \
+      "$SIM" --headless --bind 127.0.0.1 --state-dir "${STATE_ROOT:-$WORK}/$name.state" --setup-code "$CODE" \
         --max-connections 0 "${files[@]}" \
         >"$WORK/$name.out" 2>"$WORK/$name.err" &
     else
@@ -88,6 +88,17 @@ if [ "${1:-}" = "--inner" ]; then
     wait "$1" 2>/dev/null || true
   }
   rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+  # pair_setup_rtt SERVER KEY PORT: hap-controller (npm) pairs and times its three
+  # POST /pair-setup round trips, without its own JavaScript SRP work in between
+  # (bench/pair-setup-rtt.mjs).
+  pair_setup_rtt() {
+    if "$NODE" "$HERE/pair-setup-rtt.mjs" 127.0.0.1 "$3" "$CODE" "$(n 20 2)" >"$WORK/rtt.out" 2>"$WORK/rtt.err"; then
+      record "$1" "scenario:$2" "$(cat "$WORK/rtt.out")"
+    else
+      record "$1" "failed:$2" "\"$(tail -1 "$WORK/rtt.err" | tr -d '"\\')\""
+    fi
+    echo "#   $2: $(cat "$WORK/rtt.out" "$WORK/rtt.err" | tail -1)" >&2
+  }
 
   for server in sim node; do
     label=$([ "$server" = sim ] && echo hap-simulator || echo HAP-NodeJS)
@@ -115,6 +126,9 @@ if [ "${1:-}" = "--inner" ]; then
       fi
       echo "#   $1: $(cat "$WORK/bench.out" "$WORK/bench.err" | tail -1)" >&2
     done
+    # The state in $WORK, on disk as a device keeps it: each pairing is written and
+    # fsynced before M6 (HAP-NodeJS's node-persist writes without an fsync).
+    pair_setup_rtt "$server" pair-setup-rtt "$port"
     stop "$PID"
 
     echo "# $label: $MANY accessories" >&2
@@ -128,6 +142,15 @@ if [ "${1:-}" = "--inner" ]; then
     fi
     stop "$PID"
   done
+
+  # hap-simulator again with its state on tmpfs: the same round trips without the wait
+  # for the disk, which shows what the protocol work costs and what the storage does.
+  echo "# hap-simulator: Pair Setup round trips, state on tmpfs" >&2
+  STATE_ROOT=/run start sim sim-tmpfs 1
+  if wait_ready sim-tmpfs 1; then
+    pair_setup_rtt sim pair-setup-rtt-tmpfs "$(sed -n '1s/.*"port":\([0-9]*\).*/\1/p' "$WORK/sim-tmpfs.out")"
+  fi
+  stop "$PID"
 
   # hap-simulator only (HAP-NodeJS verifies ~50 sessions/s, so 10,000 would take minutes):
   # 10,000 verified sessions on one accessory.
@@ -203,7 +226,7 @@ def ratio(a, b):
 TARGETS = {
     "get-1: server CPU": 10,            # µs per encrypted GET on one connection
     "pair-verify: server CPU": 250,     # µs per pair-verify
-    "pair-setup: median latency": 5,    # ms for the three round trips
+    "pair-setup-rtt: median latency": 5,  # ms for the three round trips
     "idle RSS, 1 accessory": 8192,      # kB
 }
 
@@ -240,6 +263,17 @@ for sc in ("pair-setup", "pair-verify", "get-1", "get", "get-64", "put", "events
     else:
         row(f"{label}: server CPU", cell("sim", sc, "server_cpu_us"), cell("node", sc, "server_cpu_us"), " µs/op",
             f"{sc}: server CPU")
+# hap-controller's Pair Setup: the sum of its three round trips, then each one.
+sc = "pair-setup-rtt"
+label = f"pair-setup ({count(sc, 'count')}, hap-controller): three round trips"
+row(f"{label}, median", cell("sim", sc, "median_ms"), cell("node", sc, "median_ms"), " ms",
+    f"{sc}: median latency")
+row(f"{label}, p99", cell("sim", sc, "p99_ms"), cell("node", sc, "p99_ms"), " ms")
+for step in ("m1_m2", "m3_m4", "m5_m6"):
+    name = step.upper().replace("_", "→")
+    row(f"{label}: {name}, median", cell("sim", sc, step + "_ms"), cell("node", sc, step + "_ms"), " ms")
+row(f"{label}, median, state on tmpfs", cell("sim", "pair-setup-rtt-tmpfs", "median_ms"), "not run", " ms")
+row(f"{label}: M5→M6, median, state on tmpfs", cell("sim", "pair-setup-rtt-tmpfs", "m5_m6_ms"), "not run", " ms")
 row("idle RSS, 1 accessory", rows.get("sim", {}).get("idle_rss_kb"), rows.get("node", {}).get("idle_rss_kb"), " kB")
 row(f"start-up, {many} accessories (until all ready)", rows.get("sim", {}).get("startup_1000_ms"),
     rows.get("node", {}).get("startup_1000_ms"), " ms")
@@ -284,13 +318,14 @@ if [ "$SMOKE" = 0 ]; then
   [ -d "$BUILD" ] || meson setup "$BUILD" --buildtype=release >&2
   ninja -C "$BUILD" >&2
   "$REPO/tests/hapnode/install.sh" "$BUILD/tests/hapnode" >&2
-elif [ ! -d "$BUILD/tests/hapnode/hapnode/node_modules" ]; then
+  "$REPO/tests/interop/run-interop.sh" --install-only "$BUILD/simulator/hap-simulator" "$BUILD/tests/interop" >&2
+elif [ ! -d "$BUILD/tests/hapnode/hapnode/node_modules" ] || [ ! -d "$BUILD/tests/interop/npm/node_modules" ]; then
   # The smoke run is a test: it uses the build it is given, and HAP-NodeJS as the
   # test set-up installed it (no network in the test's namespace).
-  echo "bench/run.sh --smoke: no HAP-NodeJS in $BUILD/tests/hapnode (tests/hapnode/install.sh)" >&2
+  echo "bench/run.sh --smoke: no HAP-NodeJS in $BUILD/tests/hapnode (tests/hapnode/install.sh) or no hap-controller in $BUILD/tests/interop (tests/interop/run-interop.sh --install-only)" >&2
   exit 1
 fi
-export NODE_PATH="$BUILD/tests/hapnode/hapnode/node_modules${NODE_PATH:+:$NODE_PATH}"
+export NODE_PATH="$BUILD/tests/hapnode/hapnode/node_modules:$BUILD/tests/interop/npm/node_modules${NODE_PATH:+:$NODE_PATH}"
 export BENCH_BUILD="$BUILD" NODE
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" >&2
 exec unshare --net --mount --fork -- bash "$HERE/run.sh" --inner "$OUT" "$SMOKE"
