@@ -27,6 +27,7 @@ if [ "${1:-}" = "--inner" ]; then
   ip link set lo up
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/hap-bench.XXXXXX")
   PIDS=()
+  SIM_ARGS=()
   cleanup() {
     local p
     for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
@@ -58,7 +59,7 @@ if [ "${1:-}" = "--inner" ]; then
       # --max-connections 0: the 10,000-session run needs more than the default 256 per
       # accessory (the process-wide cap still follows the descriptor limit).
       "$SIM" --headless --bind 127.0.0.1 --state-dir "${STATE_ROOT:-$WORK}/$name.state" --setup-code "$CODE" \
-        --max-connections 0 "${files[@]}" \
+        --max-connections 0 "${SIM_ARGS[@]}" "${files[@]}" \
         >"$WORK/$name.out" 2>"$WORK/$name.err" &
     else
       "$NODE" "$REPO/tests/hapnode/accessory.mjs" --bind 127.0.0.1 --port 0 --pincode "$CODE" \
@@ -177,7 +178,31 @@ if [ "${1:-}" = "--inner" ]; then
   avahi-daemon -f "$WORK/avahi.conf" --no-drop-root --no-chroot --no-rlimits >"$WORK/avahi.log" 2>&1 &
   PIDS+=("$!")
   for _ in $(seq 100); do avahi-daemon -c 2>/dev/null && break; sleep 0.05; done
+  # The control API while they start (issue 17: under 100 ms): `hap-simulator ctl list`
+  # on a session bus of its own, back to back from the process start until all are ready
+  # (and until one call was answered: a smoke run's few accessories are ready at once).
+  CTL_BUS=$(dbus-daemon --session --fork --print-address=1 --print-pid=3 3>"$WORK/bus.pid")
+  PIDS+=("$(cat "$WORK/bus.pid")")
+  SIM_ARGS=(--bus "$CTL_BUS")
   start sim sim-mdns "$MANY"
+  SIM_ARGS=()
+  ctl_us=() ctl_calls=0
+  deadline=$(($(date +%s) + READY_TIMEOUT))
+  while [ "$(date +%s)" -lt "$deadline" ] && kill -0 "$PID" 2>/dev/null &&
+        { [ "$(grep -c '"event":"ready"' "$WORK/sim-mdns.out")" -lt "$MANY" ] || [ "${#ctl_us[@]}" = 0 ]; }; do
+    t0=$(date +%s%N)
+    ctl_calls=$((ctl_calls + 1))
+    if "$SIM" ctl --bus "$CTL_BUS" list >/dev/null 2>&1; then
+      ctl_us+=($((($(date +%s%N) - t0) / 1000)))
+    else
+      sleep 0.01   # not on the bus yet
+    fi
+  done
+  if [ "${#ctl_us[@]}" -gt 0 ]; then
+    record sim ctl_list_mdns "$(printf '%s\n' "${ctl_us[@]}" | sort -n | awk -v calls="$ctl_calls" '
+      { v[NR] = $1 } END { printf "{\"median_ms\":%.3f,\"max_ms\":%.3f,\"answered\":%d,\"calls\":%d}",
+                           v[int((NR + 1) / 2)] / 1000, v[NR] / 1000, NR, calls }')"
+  fi
   if wait_ready sim-mdns "$MANY"; then
     record sim startup_1000_mdns_ms "$READY_MS"
     record sim rss_1000_mdns_kb "$(rss_kb "$PID")"
@@ -290,6 +315,11 @@ else:
 row(f"start-up, {many} accessories registered with avahi-daemon", sim.get("startup_1000_mdns_ms"), "not run", " ms")
 row(f"RSS, {many} accessories registered with avahi-daemon", sim.get("rss_1000_mdns_kb"), "not run", " kB")
 row("records seen by avahi-browse", sim.get("registered_1000"), "not run")
+ctl = sim.get("ctl_list_mdns") or {}
+row(f"`ctl list` while {many} start with avahi-daemon: median latency", ctl.get("median_ms"), "not run", " ms")
+row(f"`ctl list` while {many} start with avahi-daemon: max latency", ctl.get("max_ms"), "not run", " ms")
+row(f"`ctl list` while {many} start with avahi-daemon: calls answered",
+    f"{ctl['answered']} of {ctl['calls']}" if ctl else None, "not run")
 text = "\n".join(lines) + "\n"
 print(text, end="")
 if sys.argv[2]:
