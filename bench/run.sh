@@ -313,6 +313,18 @@ if isinstance(s10k, dict):
     row(f"GET on {c} open sessions: server RSS", s10k.get("server_rss_kb"), "not run", " kB")
 else:
     row("GET on 10,000 open sessions", s10k or "not run", "not run")
+# What one more accessory and one more verified session cost, over the one idle lamp.
+idle = sim.get("idle_rss_kb")
+if isinstance(idle, int) and isinstance(sim.get("rss_1000_kb"), int):
+    row("RSS per idle accessory (1000 over 1)".replace("1000", str(many)),
+        round((sim["rss_1000_kb"] - idle) * 1024 / (many - 1)), "not run", " B")
+else:
+    row("RSS per idle accessory", None, "not run")
+if isinstance(idle, int) and isinstance(s10k, dict) and isinstance(s10k.get("server_rss_kb"), int):
+    row(f"RSS per verified session ({s10k.get('connections')} over 1 idle lamp)",
+        round((s10k["server_rss_kb"] - idle) * 1024 / s10k["connections"]), "not run", " B")
+else:
+    row("RSS per verified session", None, "not run")
 row(f"start-up, {many} accessories registered with avahi-daemon", sim.get("startup_1000_mdns_ms"), "not run", " ms")
 row(f"RSS, {many} accessories registered with avahi-daemon", sim.get("rss_1000_mdns_kb"), "not run", " kB")
 row("records seen by avahi-browse", sim.get("registered_1000"), "not run")

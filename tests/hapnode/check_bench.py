@@ -35,7 +35,7 @@ r = subprocess.run(["bash", RUN, "--smoke"], capture_output=True, text=True, env
 check("bench/run.sh --smoke exits 0", r.returncode == 0, r.stderr)
 rows = [[c.strip() for c in line.split("|")[1:-1]] for line in r.stdout.splitlines()
         if line.startswith("| ") and not line.startswith("| metric")]
-check("the table has its 49 rows, five columns each", len(rows) == 49 and all(len(row) == 5 for row in rows),
+check("the table has its 51 rows, five columns each", len(rows) == 51 and all(len(row) == 5 for row in rows),
       r.stdout)
 sim_missing = [row[0] for row in rows if not is_number(row[1])]
 check("every row measured for hap-simulator", not sim_missing, sim_missing)
