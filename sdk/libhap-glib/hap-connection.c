@@ -58,6 +58,11 @@ _hap_connection_unref (HapConnection *conn)
   g_clear_pointer (&conn->pending_events, g_ptr_array_unref);
   g_queue_clear_full (&conn->requests, (GDestroyNotify) hap_http_message_free);
   g_clear_pointer (&conn->current, hap_http_message_free);
+  if (conn->target_buffer != NULL)
+    g_string_free (conn->target_buffer, TRUE);
+  if (conn->json_buffer != NULL)
+    g_string_free (conn->json_buffer, TRUE);
+  g_clear_pointer (&conn->message_buffer, hap_byte_array_wipe_free);
   g_free (conn->peer);
   g_free (conn);
 }
@@ -296,6 +301,31 @@ send_message (HapConnection *conn, HapMessageKind kind, GByteArray *message)
     _hap_connection_send (conn, message->data, message->len);
 }
 
+/* A kept buffer larger than this is let go: one big answer (a large database) should
+ * not stay allocated for the connection's lifetime. */
+#define KEEP_BUFFER_MAX 4096
+
+GString *
+_hap_connection_take_buffer (GString **slot)
+{
+  GString *buffer = g_steal_pointer (slot);
+
+  if (buffer == NULL)
+    return g_string_sized_new (256);
+  g_string_truncate (buffer, 0);
+  return buffer;
+}
+
+void
+_hap_connection_keep_buffer (GString **slot,
+                             GString  *buffer)
+{
+  if (*slot == NULL && buffer->allocated_len <= KEEP_BUFFER_MAX)
+    *slot = buffer;
+  else
+    g_string_free (buffer, TRUE);
+}
+
 void
 _hap_connection_send_response (HapConnection *conn,
                                guint          status,
@@ -304,29 +334,40 @@ _hap_connection_send_response (HapConnection *conn,
                                gsize          len)
 {
   HapAccessoryServer *server = conn->server;
-  g_autoptr(GByteArray) message = NULL;
+  g_autoptr(HapSecretBytes) copy = NULL;
+  GByteArray *message;
 
   if (server == NULL)
     return;
   if (HAP_SERVER_HOOKS (server) != NULL && HAP_SERVER_HOOKS (server)->response != NULL && !conn->in_hook)
     {
-      g_autoptr(HapSecretBytes) copy = g_byte_array_sized_new ((guint) len);
-
+      copy = g_byte_array_sized_new ((guint) len);
       g_byte_array_append (copy, body, (guint) len);
       conn->in_hook = TRUE;
       HAP_SERVER_HOOKS (server)->response (server, conn, conn->current, &status, &content_type, copy,
                                server->hooks_data);
       conn->in_hook = FALSE;
-      message = g_byte_array_sized_new (copy->len + 128);
-      hap_http_append_response (message, status, content_type, copy->data, copy->len);
+      body = copy->data;
+      len = copy->len;
     }
-  else
-    {
-      message = g_byte_array_sized_new (len + 128);
-      hap_http_append_response (message, status, content_type, body, len);
-    }
+
+  /* The plaintext goes into the connection's kept buffer (taken out while in use, like
+   * _hap_connection_take_buffer()); sending may drop the last other reference. */
+  _hap_connection_ref (conn);
+  message = g_steal_pointer (&conn->message_buffer);
+  if (message == NULL)
+    message = g_byte_array_sized_new ((guint) len + 128);
+  hap_http_append_response (message, status, content_type, body, len);
   send_message (conn, HAP_MESSAGE_RESPONSE, message);
   sodium_memzero (message->data, message->len);
+  if (conn->message_buffer == NULL && message->len <= KEEP_BUFFER_MAX)
+    {
+      g_byte_array_set_size (message, 0);
+      conn->message_buffer = message;
+    }
+  else
+    g_byte_array_unref (message);
+  _hap_connection_unref (conn);
 }
 
 static gboolean
@@ -633,9 +674,11 @@ flush_events (HapConnection *conn)
         continue;
       if (json->str[json->len - 1] == '}')
         g_string_append_c (json, ',');
-      g_string_append_printf (json, "{\"aid\":%" G_GUINT64_FORMAT ",\"iid\":%" G_GUINT64_FORMAT ",\"value\":",
-                              hap_accessory_get_aid (accessory),
-                              hap_characteristic_get_iid (characteristic));
+      g_string_append (json, "{\"aid\":");
+      _hap_string_append_uint64 (json, hap_accessory_get_aid (accessory));
+      g_string_append (json, ",\"iid\":");
+      _hap_string_append_uint64 (json, hap_characteristic_get_iid (characteristic));
+      g_string_append (json, ",\"value\":");
       hap_json_append_value (json, hap_characteristic_get_format (characteristic),
                              hap_characteristic_get_value (characteristic));
       g_string_append_c (json, '}');

@@ -48,6 +48,17 @@ gsize           hap_http_parser_get_pending (HapHttpParser   *parser);
 
 void            hap_http_message_free      (HapHttpMessage   *message);
 
+/* hap_http_split_target() without an allocation per field (every request's target goes
+ * through it; bench/README.md): @out is overwritten with the path, then each query
+ * field's percent-decoded key and value, every one NUL-terminated (so @out->str is
+ * the path). A connection keeps one @out for all its requests. */
+gboolean        _hap_http_target_split     (const char       *target,
+                                            GString          *out,
+                                            GError          **error);
+/* The value of the query field @key (the last one when repeated), or NULL. */
+const char     *_hap_http_target_lookup    (const GString    *split,
+                                            const char       *key);
+
 
 /* Writers. @content_type may be NULL (then no Content-Type header). Responses always
  * carry Content-Length except 204, which is written as the ADK and HAP-NodeJS send it:

@@ -23,6 +23,7 @@
 #include "hap-http-parser-private.h"
 
 #include "hap-error.h"
+#include "hap-model-private.h"
 
 #include <string.h>
 
@@ -922,49 +923,115 @@ hex_value (char c)
   return g_ascii_isxdigit (c) ? g_ascii_xdigit_value (c) : -1;
 }
 
-/* RFC 3986 §2.1 percent-decoding of [s, s + len). '+' stays '+': HAP query strings are
- * URI queries, not HTML form data. Decoded text must be UTF-8 without NUL. */
-static char *
-percent_decode (const char  *s,
-                gsize        len,
-                GError     **error)
+/* RFC 3986 §2.1 percent-decoding of [s, s + len), appended to @out with a NUL after it.
+ * '+' stays '+': HAP query strings are URI queries, not HTML form data. Decoded text
+ * must be UTF-8 without NUL. */
+static gboolean
+percent_decode_append (GString     *out,
+                       const char  *s,
+                       gsize        len,
+                       GError     **error)
 {
-  g_autofree char *out = g_malloc (len + 1);
-  gsize n = 0;
+  gsize start = out->len;
+  const char *end = s + len;
+  const char *p = s;
 
-  for (gsize i = 0; i < len; i++)
+  while (p < end)
     {
-      if (s[i] == '%')
-        {
-          int hi, lo;
+      const char *percent = memchr (p, '%', (gsize) (end - p));
+      int hi, lo;
 
-          if (len - i < 3 || (hi = hex_value (s[i + 1])) < 0 || (lo = hex_value (s[i + 2])) < 0)
-            {
-              g_autofree char *quoted = escape_for_message (s, len);
-
-              g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA,
-                           "Bad percent escape in query “%s”", quoted);
-              return NULL;
-            }
-          out[n++] = (char) (hi * 16 + lo);
-          i += 2;
-        }
-      else
+      /* Runs without escapes (nearly every query) are copied whole. */
+      g_string_append_len (out, p, (percent != NULL ? percent : end) - p);
+      if (percent == NULL)
+        break;
+      if (end - percent < 3 || (hi = hex_value (percent[1])) < 0 || (lo = hex_value (percent[2])) < 0)
         {
-          out[n++] = s[i];
+          g_autofree char *quoted = escape_for_message (s, len);
+
+          g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA,
+                       "Bad percent escape in query “%s”", quoted);
+          return FALSE;
         }
+      g_string_append_c (out, (char) (hi * 16 + lo));
+      p = percent + 3;
     }
-  out[n] = '\0';
 
-  if (memchr (out, '\0', n) != NULL || !g_utf8_validate (out, (gssize) n, NULL))
+  if (memchr (out->str + start, '\0', out->len - start) != NULL ||
+      !g_utf8_validate (out->str + start, (gssize) (out->len - start), NULL))
     {
       g_autofree char *quoted = escape_for_message (s, len);
 
       g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA,
                    "Query “%s” does not decode to UTF-8 text", quoted);
-      return NULL;
+      return FALSE;
     }
-  return g_steal_pointer (&out);
+  g_string_append_c (out, '\0');
+  return TRUE;
+}
+
+gboolean
+_hap_http_target_split (const char  *target,
+                        GString     *out,
+                        GError     **error)
+{
+  const char *hash, *question, *end, *p;
+
+  g_string_truncate (out, 0);
+
+  /* docs/protocol.md §4.5: a trailing "#fragment" is ignored. */
+  hash = strchr (target, '#');
+  end = hash != NULL ? hash : target + strlen (target);
+  question = memchr (target, '?', (gsize) (end - target));
+
+  g_string_append_len (out, target, (question != NULL ? question : end) - target);
+  g_string_append_c (out, '\0');
+
+  /* "a=1&b=2": empty fields ("a=1&&b=2") are skipped; a key without '=' maps to "". */
+  for (p = question != NULL ? question + 1 : end; p < end; )
+    {
+      const char *amp = memchr (p, '&', (gsize) (end - p));
+      const char *field_end = amp != NULL ? amp : end;
+      const char *eq = memchr (p, '=', (gsize) (field_end - p));
+
+      if (field_end > p)
+        {
+          if (!percent_decode_append (out, p, (gsize) ((eq != NULL ? eq : field_end) - p), error))
+            return FALSE;
+          if (eq != NULL)
+            {
+              if (!percent_decode_append (out, eq + 1, (gsize) (field_end - eq - 1), error))
+                return FALSE;
+            }
+          else
+            {
+              g_string_append_c (out, '\0');
+            }
+        }
+      p = field_end + 1;
+    }
+  return TRUE;
+}
+
+/* Steps over one NUL-terminated string in a split target. */
+static const char *
+next_string (const char *s)
+{
+  return s + strlen (s) + 1;
+}
+
+const char *
+_hap_http_target_lookup (const GString *split,
+                         const char    *key)
+{
+  const char *end = split->str + split->len;
+  const char *found = NULL;
+
+  /* A later duplicate key replaces an earlier one. */
+  for (const char *p = next_string (split->str); p < end; p = next_string (next_string (p)))
+    if (strcmp (p, key) == 0)
+      found = next_string (p);
+  return found;
 }
 
 gboolean
@@ -973,49 +1040,25 @@ hap_http_split_target (const char  *target,
                        GHashTable **query,
                        GError     **error)
 {
-  g_autoptr(GHashTable) table = NULL;
-  const char *hash, *question, *end, *p;
+  g_autoptr(GString) split = NULL;
 
   g_return_val_if_fail (target != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  /* docs/protocol.md §4.5: a trailing "#fragment" is ignored. */
-  hash = strchr (target, '#');
-  end = hash != NULL ? hash : target + strlen (target);
-  question = memchr (target, '?', (gsize) (end - target));
-
-  table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-
-  /* "a=1&b=2": empty fields ("a=1&&b=2") are skipped; a later duplicate key replaces an
-   * earlier one; a key without '=' maps to "". */
-  for (p = question != NULL ? question + 1 : end; p < end; )
-    {
-      const char *amp = memchr (p, '&', (gsize) (end - p));
-      const char *field_end = amp != NULL ? amp : end;
-      const char *eq = memchr (p, '=', (gsize) (field_end - p));
-      g_autofree char *key = NULL;
-      g_autofree char *value = NULL;
-
-      if (field_end > p)
-        {
-          key = percent_decode (p, (gsize) ((eq != NULL ? eq : field_end) - p), error);
-          if (key == NULL)
-            return FALSE;
-          if (eq != NULL)
-            value = percent_decode (eq + 1, (gsize) (field_end - eq - 1), error);
-          else
-            value = g_strdup ("");
-          if (value == NULL)
-            return FALSE;
-          g_hash_table_insert (table, g_steal_pointer (&key), g_steal_pointer (&value));
-        }
-      p = field_end + 1;
-    }
+  split = g_string_sized_new (strlen (target) + 2);
+  if (!_hap_http_target_split (target, split, error))
+    return FALSE;
 
   if (path != NULL)
-    *path = g_strndup (target, (gsize) ((question != NULL ? question : end) - target));
+    *path = g_strdup (split->str);
   if (query != NULL)
-    *query = g_steal_pointer (&table);
+    {
+      const char *end = split->str + split->len;
+
+      *query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      for (const char *p = next_string (split->str); p < end; p = next_string (next_string (p)))
+        g_hash_table_insert (*query, g_strdup (p), g_strdup (next_string (p)));
+    }
   return TRUE;
 }
 
@@ -1071,13 +1114,10 @@ append_text (GByteArray *out, const char *text)
 static void
 append_decimal (GByteArray *out, guint64 value)
 {
-  guint8 digits[20];
-  guint n = sizeof digits;
+  char buf[HAP_DECIMAL_DIGITS];
+  const char *digits = _hap_format_decimal (value, buf);
 
-  do
-    digits[--n] = (guint8) ('0' + value % 10);
-  while ((value /= 10) != 0);
-  g_byte_array_append (out, digits + n, (guint) (sizeof digits - n));
+  g_byte_array_append (out, (const guint8 *) digits, (guint) (buf + sizeof buf - digits));
 }
 
 G_GNUC_PRINTF (2, 3)

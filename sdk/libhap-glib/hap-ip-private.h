@@ -82,6 +82,12 @@ struct _HapConnection
   HapHttpMessage     *current;             /* the request being answered, owned */
   GSource            *delay_timer;         /* a request hook asked to wait */
   gboolean            in_hook;             /* a message hook is running: no re-entry */
+
+  /* Kept from one request to the next instead of allocated for each (bench/README.md,
+   * "Where the accessory's time goes"); see _hap_connection_take_buffer(). */
+  GString            *target_buffer;       /* the request target, split */
+  GString            *json_buffer;         /* a /characteristics answer */
+  GByteArray         *message_buffer;      /* a response's plaintext, wiped after use */
 };
 
 /* hap-connection.c */
@@ -100,6 +106,12 @@ void           _hap_connection_send_response  (HapConnection      *conn,
                                                const char         *content_type,
                                                const guint8       *body,
                                                gsize               len);
+/* Takes a connection's kept buffer out of @slot, emptied (a new one when it is in use:
+ * a hook may answer from inside another answer); _hap_connection_keep_buffer() puts it
+ * back, or frees it when the slot was refilled meanwhile or it grew large. */
+GString       *_hap_connection_take_buffer    (GString           **slot);
+void           _hap_connection_keep_buffer    (GString           **slot,
+                                               GString            *buffer);
 /* The current request is answered: go on with pipelined requests and held events. */
 void           _hap_connection_request_done   (HapConnection      *conn);
 /* A subscribed characteristic changed. */
