@@ -63,6 +63,8 @@ _hap_connection_unref (HapConnection *conn)
   if (conn->json_buffer != NULL)
     g_string_free (conn->json_buffer, TRUE);
   g_clear_pointer (&conn->message_buffer, hap_byte_array_wipe_free);
+  g_clear_pointer (&conn->hook_buffer, hap_byte_array_wipe_free);
+  g_clear_pointer (&conn->recv_plain, hap_byte_array_wipe_free);
   g_free (conn->peer);
   g_free (conn);
 }
@@ -326,6 +328,32 @@ _hap_connection_keep_buffer (GString **slot,
     g_string_free (buffer, TRUE);
 }
 
+/* The same for plaintext bytes, which are wiped before they are kept or freed. */
+static GByteArray *
+take_plain_buffer (GByteArray **slot)
+{
+  GByteArray *buffer = g_steal_pointer (slot);
+
+  return buffer != NULL ? buffer : g_byte_array_new ();
+}
+
+static void
+keep_plain_buffer (GByteArray **slot,
+                   GByteArray  *buffer)
+{
+  /* The length is the most the buffer held since it was taken: it only grows. */
+  if (*slot == NULL && buffer->len <= KEEP_BUFFER_MAX)
+    {
+      sodium_memzero (buffer->data, buffer->len);
+      g_byte_array_set_size (buffer, 0);
+      *slot = buffer;
+    }
+  else
+    {
+      hap_byte_array_wipe_free (buffer);
+    }
+}
+
 void
 _hap_connection_send_response (HapConnection *conn,
                                guint          status,
@@ -334,14 +362,16 @@ _hap_connection_send_response (HapConnection *conn,
                                gsize          len)
 {
   HapAccessoryServer *server = conn->server;
-  g_autoptr(HapSecretBytes) copy = NULL;
+  GByteArray *copy = NULL;
   GByteArray *message;
 
   if (server == NULL)
     return;
+  /* Sending may drop the last other reference; the buffers go back to the connection. */
+  _hap_connection_ref (conn);
   if (HAP_SERVER_HOOKS (server) != NULL && HAP_SERVER_HOOKS (server)->response != NULL && !conn->in_hook)
     {
-      copy = g_byte_array_sized_new ((guint) len);
+      copy = take_plain_buffer (&conn->hook_buffer);
       g_byte_array_append (copy, body, (guint) len);
       conn->in_hook = TRUE;
       HAP_SERVER_HOOKS (server)->response (server, conn, conn->current, &status, &content_type, copy,
@@ -351,22 +381,12 @@ _hap_connection_send_response (HapConnection *conn,
       len = copy->len;
     }
 
-  /* The plaintext goes into the connection's kept buffer (taken out while in use, like
-   * _hap_connection_take_buffer()); sending may drop the last other reference. */
-  _hap_connection_ref (conn);
-  message = g_steal_pointer (&conn->message_buffer);
-  if (message == NULL)
-    message = g_byte_array_sized_new ((guint) len + 128);
+  message = take_plain_buffer (&conn->message_buffer);
   hap_http_append_response (message, status, content_type, body, len);
   send_message (conn, HAP_MESSAGE_RESPONSE, message);
-  sodium_memzero (message->data, message->len);
-  if (conn->message_buffer == NULL && message->len <= KEEP_BUFFER_MAX)
-    {
-      g_byte_array_set_size (message, 0);
-      conn->message_buffer = message;
-    }
-  else
-    g_byte_array_unref (message);
+  keep_plain_buffer (&conn->message_buffer, message);
+  if (copy != NULL)
+    keep_plain_buffer (&conn->hook_buffer, copy);
   _hap_connection_unref (conn);
 }
 
@@ -585,17 +605,20 @@ read_once (HapConnection *conn)
   else if (conn->codec != NULL)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(HapSecretBytes) plain = g_byte_array_sized_new ((guint) n);
+      GByteArray *plain = take_plain_buffer (&conn->recv_plain);
 
       /* HAP §6.5.2: a frame that fails to authenticate closes this connection only. */
       if (!hap_frame_codec_decrypt (conn->codec, recv_buffer, (gsize) n, plain, &error))
         {
+          keep_plain_buffer (&conn->recv_plain, plain);
           g_debug ("%s: closing: %s", conn->peer, error->message);
           _hap_connection_close (conn);
         }
       else
         {
           hap_http_parser_push (conn->parser, plain->data, plain->len);
+          /* The parser has its own copy. */
+          keep_plain_buffer (&conn->recv_plain, plain);
           if (parse_requests (conn))
             {
               mark_split (conn, queued, partial);

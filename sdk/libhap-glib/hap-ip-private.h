@@ -87,7 +87,9 @@ struct _HapConnection
    * "Where the accessory's time goes"); see _hap_connection_take_buffer(). */
   GString            *target_buffer;       /* the request target, split */
   GString            *json_buffer;         /* a /characteristics answer */
-  GByteArray         *message_buffer;      /* a response's plaintext, wiped after use */
+  GByteArray         *message_buffer;      /* a response's plaintext */
+  GByteArray         *hook_buffer;         /* the body a response hook may change */
+  GByteArray         *recv_plain;          /* decrypted input on its way to the parser */
 };
 
 /* hap-connection.c */
