@@ -75,6 +75,7 @@ struct _HapHttpParser
   GByteArray       *chunked_body;
 
   GError           *error;    /* set once failed */
+  GBytes           *empty;    /* shared by every message without a body */
 };
 
 /* RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
@@ -127,8 +128,28 @@ header_clear (gpointer data)
 {
   HapHttpHeader *header = data;
 
-  g_free (header->name);
-  g_free (header->value);
+  g_free (header->name);   /* and the value: see dup_pair() */
+}
+
+/* Copies [a, a + a_len) and [b, b + b_len) as two strings in one allocation, owned by
+ * the first: a request is parsed on every GET's path, and strings that are freed
+ * together (a header's name and value, a status line's version and reason) need not be
+ * allocated one by one. */
+static char *
+dup_pair (const guint8  *a,
+          gsize          a_len,
+          const guint8  *b,
+          gsize          b_len,
+          char         **b_copy)
+{
+  char *block = g_malloc (a_len + b_len + 2);
+
+  memcpy (block, a, a_len);
+  block[a_len] = '\0';
+  *b_copy = block + a_len + 1;
+  memcpy (*b_copy, b, b_len);
+  (*b_copy)[b_len] = '\0';
+  return block;
 }
 
 static HapHttpMessage *
@@ -136,7 +157,8 @@ message_new (void)
 {
   HapHttpMessage *message = g_new0 (HapHttpMessage, 1);
 
-  message->headers = g_array_new (FALSE, TRUE, sizeof (HapHttpHeader));
+  /* Room for the few headers a HAP request has, without growing twice. */
+  message->headers = g_array_sized_new (FALSE, TRUE, sizeof (HapHttpHeader), 4);
   g_array_set_clear_func (message->headers, header_clear);
   return message;
 }
@@ -147,10 +169,12 @@ hap_http_message_free (HapHttpMessage *message)
   if (message == NULL)
     return;
 
-  g_free (message->method);
-  g_free (message->target);
-  g_free (message->reason);
-  g_free (message->version);
+  /* A request line's strings are in one block owned by the method, a status line's by
+   * the version (parse_request_line(), parse_status_line()). */
+  if (message->method != NULL)
+    g_free (message->method);
+  else
+    g_free (message->version);
   g_clear_pointer (&message->headers, g_array_unref);
   g_clear_pointer (&message->body, g_bytes_unref);
   g_free (message);
@@ -181,6 +205,7 @@ hap_http_parser_new (HapHttpParseMode mode)
   self->mode = mode;
   self->state = STATE_START_LINE;
   self->buf = g_byte_array_new ();
+  self->empty = g_bytes_new_static ("", 0);
   return self;
 }
 
@@ -204,6 +229,7 @@ hap_http_parser_free (HapHttpParser *self)
 
   reset_message_state (self);
   g_byte_array_unref (self->buf);
+  g_bytes_unref (self->empty);
   g_clear_error (&self->error);
   g_free (self);
 }
@@ -403,9 +429,12 @@ parse_request_line (HapHttpParser *self,
       return FALSE;
     }
 
-  self->msg->method = g_strndup ((const char *) line, method_len);
-  self->msg->target = g_strndup ((const char *) sp1 + 1, target_len);
-  self->msg->version = g_strndup ((const char *) sp2 + 1, len - (gsize) (sp2 + 1 - line));
+  /* One copy of the line, cut at its two spaces (hap_http_message_free()). */
+  self->msg->method = g_strndup ((const char *) line, len);
+  self->msg->method[method_len] = '\0';
+  self->msg->method[sp2 - line] = '\0';
+  self->msg->target = self->msg->method + method_len + 1;
+  self->msg->version = self->msg->method + (sp2 + 1 - line);
   return TRUE;
 }
 
@@ -466,9 +495,8 @@ parse_status_line (HapHttpParser *self,
       return FALSE;
     }
 
-  self->msg->version = g_strndup ((const char *) line, version_len);
+  self->msg->version = dup_pair (line, version_len, reason, reason_len, &self->msg->reason);
   self->msg->status = status;
-  self->msg->reason = g_strndup ((const char *) reason, reason_len);
   self->msg->is_event = is_event;
   return TRUE;
 }
@@ -554,8 +582,7 @@ parse_header_line (HapHttpParser *self,
       return FALSE;
     }
 
-  header.name = g_strndup ((const char *) line, name_len);
-  header.value = g_strndup ((const char *) value, value_len);
+  header.name = dup_pair (line, name_len, value, value_len, &header.value);
   g_array_append_val (self->msg->headers, header);
 
   if (g_ascii_strcasecmp (header.name, "Content-Length") == 0)
@@ -811,7 +838,7 @@ hap_http_parser_next (HapHttpParser  *self,
           if (!headers_done (self, &complete))
             continue;
           if (complete)
-            return complete_message (self, g_bytes_new (NULL, 0));
+            return complete_message (self, g_bytes_ref (self->empty));
           continue;
 
         case STATE_BODY_LENGTH:
