@@ -55,9 +55,12 @@ void            hap_http_message_free      (HapHttpMessage   *message);
 gboolean        _hap_http_target_split     (const char       *target,
                                             GString          *out,
                                             GError          **error);
-/* The value of the query field @key (the last one when repeated), or NULL. */
-const char     *_hap_http_target_lookup    (const GString    *split,
-                                            const char       *key);
+/* Steps through the query fields of a split target, in order (a key may repeat): start
+ * with *@cursor NULL; FALSE after the last. */
+gboolean        _hap_http_target_next      (const GString    *split,
+                                            const char      **cursor,
+                                            const char      **key,
+                                            const char      **value);
 
 
 /* Writers. @content_type may be NULL (then no Content-Type header). Responses always

@@ -267,10 +267,8 @@ parse_ids (const char *text, GArray *ops)
 
 /* ADK accepts 0/1 for the GET flags; HAP-NodeJS also true/false. */
 static gboolean
-parse_flag (const GString *target, const char *name, gboolean *out)
+parse_flag (const char *v, gboolean *out)
 {
-  const char *v = _hap_http_target_lookup (target, name);
-
   *out = FALSE;
   if (v == NULL || g_str_equal (v, "0") || g_str_equal (v, "false"))
     return TRUE;
@@ -302,7 +300,8 @@ char_request_new (HapConnection *conn, gboolean is_write)
   req->ref_count = 1;
   req->conn = _hap_connection_ref (conn);
   req->is_write = is_write;
-  req->ops = g_array_new (FALSE, TRUE, sizeof (CharOp));
+  /* Most requests name one characteristic: room for it without a reallocation. */
+  req->ops = g_array_sized_new (FALSE, TRUE, sizeof (CharOp), 1);
   return req;
 }
 
@@ -356,13 +355,30 @@ static void
 handle_get_characteristics (HapConnection *conn, const GString *target)
 {
   CharRequest *req = char_request_new (conn, FALSE);
-  const char *ids = _hap_http_target_lookup (target, "id");
+  const char *ids = NULL, *meta = NULL, *perms = NULL, *type = NULL, *ev = NULL;
+  const char *cursor = NULL, *key, *value;
+
+  /* One pass over the query; a repeated key counts with its last value, as in
+   * hap_http_split_target(). */
+  while (_hap_http_target_next (target, &cursor, &key, &value))
+    {
+      if (strcmp (key, "id") == 0)
+        ids = value;
+      else if (strcmp (key, "meta") == 0)
+        meta = value;
+      else if (strcmp (key, "perms") == 0)
+        perms = value;
+      else if (strcmp (key, "type") == 0)
+        type = value;
+      else if (strcmp (key, "ev") == 0)
+        ev = value;
+    }
 
   /* docs/protocol.md §4.5: a missing or malformed id list is 400 (-70410); so is a flag
    * other than 0/1. */
   if (ids == NULL || !parse_ids (ids, req->ops) ||
-      !parse_flag (target, "meta", &req->meta) || !parse_flag (target, "perms", &req->perms) ||
-      !parse_flag (target, "type", &req->type) || !parse_flag (target, "ev", &req->ev))
+      !parse_flag (meta, &req->meta) || !parse_flag (perms, &req->perms) ||
+      !parse_flag (type, &req->type) || !parse_flag (ev, &req->ev))
     {
       char_request_reject (req, 400);
       return;
