@@ -58,13 +58,6 @@ _hap_connection_unref (HapConnection *conn)
   g_clear_pointer (&conn->pending_events, g_ptr_array_unref);
   g_queue_clear_full (&conn->requests, (GDestroyNotify) hap_http_message_free);
   g_clear_pointer (&conn->current, hap_http_message_free);
-  if (conn->target_buffer != NULL)
-    g_string_free (conn->target_buffer, TRUE);
-  if (conn->json_buffer != NULL)
-    g_string_free (conn->json_buffer, TRUE);
-  g_clear_pointer (&conn->message_buffer, hap_byte_array_wipe_free);
-  g_clear_pointer (&conn->hook_buffer, hap_byte_array_wipe_free);
-  g_clear_pointer (&conn->recv_plain, hap_byte_array_wipe_free);
   g_free (conn->peer);
   g_free (conn);
 }
@@ -308,9 +301,10 @@ send_message (HapConnection *conn, HapMessageKind kind, GByteArray *message)
 #define KEEP_BUFFER_MAX 4096
 
 GString *
-_hap_connection_take_buffer (GString **slot)
+_hap_connection_take_buffer (HapConnection *conn,
+                             HapBuffer      which)
 {
-  GString *buffer = g_steal_pointer (slot);
+  GString *buffer = conn->ip != NULL ? g_steal_pointer (&conn->ip->buffers[which]) : NULL;
 
   if (buffer == NULL)
     return g_string_sized_new (256);
@@ -319,34 +313,39 @@ _hap_connection_take_buffer (GString **slot)
 }
 
 void
-_hap_connection_keep_buffer (GString **slot,
-                             GString  *buffer)
+_hap_connection_keep_buffer (HapConnection *conn,
+                             HapBuffer      which,
+                             GString       *buffer)
 {
-  if (*slot == NULL && buffer->allocated_len <= KEEP_BUFFER_MAX)
-    *slot = buffer;
+  /* The slot is looked up again: the connection may have closed meanwhile. */
+  if (conn->ip != NULL && conn->ip->buffers[which] == NULL && buffer->allocated_len <= KEEP_BUFFER_MAX)
+    conn->ip->buffers[which] = buffer;
   else
     g_string_free (buffer, TRUE);
 }
 
 /* The same for plaintext bytes, which are wiped before they are kept or freed. */
 static GByteArray *
-take_plain_buffer (GByteArray **slot)
+take_plain_buffer (HapConnection  *conn,
+                   HapPlainBuffer  which)
 {
-  GByteArray *buffer = g_steal_pointer (slot);
+  GByteArray *buffer = conn->ip != NULL ? g_steal_pointer (&conn->ip->plain[which]) : NULL;
 
   return buffer != NULL ? buffer : g_byte_array_new ();
 }
 
 static void
-keep_plain_buffer (GByteArray **slot,
-                   GByteArray  *buffer)
+keep_plain_buffer (HapConnection  *conn,
+                   HapPlainBuffer  which,
+                   GByteArray     *buffer)
 {
-  /* The length is the most the buffer held since it was taken: it only grows. */
-  if (*slot == NULL && buffer->len <= KEEP_BUFFER_MAX)
+  /* Kept when what it holds now is small. Only those bytes are wiped, as when each
+   * answer had its own buffer. */
+  if (conn->ip != NULL && conn->ip->plain[which] == NULL && buffer->len <= KEEP_BUFFER_MAX)
     {
       sodium_memzero (buffer->data, buffer->len);
       g_byte_array_set_size (buffer, 0);
-      *slot = buffer;
+      conn->ip->plain[which] = buffer;
     }
   else
     {
@@ -367,11 +366,11 @@ _hap_connection_send_response (HapConnection *conn,
 
   if (server == NULL)
     return;
-  /* Sending may drop the last other reference; the buffers go back to the connection. */
+  /* Sending may drop the last other reference. */
   _hap_connection_ref (conn);
   if (HAP_SERVER_HOOKS (server) != NULL && HAP_SERVER_HOOKS (server)->response != NULL && !conn->in_hook)
     {
-      copy = take_plain_buffer (&conn->hook_buffer);
+      copy = take_plain_buffer (conn, HAP_PLAIN_HOOK);
       g_byte_array_append (copy, body, (guint) len);
       conn->in_hook = TRUE;
       HAP_SERVER_HOOKS (server)->response (server, conn, conn->current, &status, &content_type, copy,
@@ -381,12 +380,12 @@ _hap_connection_send_response (HapConnection *conn,
       len = copy->len;
     }
 
-  message = take_plain_buffer (&conn->message_buffer);
+  message = take_plain_buffer (conn, HAP_PLAIN_MESSAGE);
   hap_http_append_response (message, status, content_type, body, len);
   send_message (conn, HAP_MESSAGE_RESPONSE, message);
-  keep_plain_buffer (&conn->message_buffer, message);
+  keep_plain_buffer (conn, HAP_PLAIN_MESSAGE, message);
   if (copy != NULL)
-    keep_plain_buffer (&conn->hook_buffer, copy);
+    keep_plain_buffer (conn, HAP_PLAIN_HOOK, copy);
   _hap_connection_unref (conn);
 }
 
@@ -605,12 +604,12 @@ read_once (HapConnection *conn)
   else if (conn->codec != NULL)
     {
       g_autoptr(GError) error = NULL;
-      GByteArray *plain = take_plain_buffer (&conn->recv_plain);
+      GByteArray *plain = take_plain_buffer (conn, HAP_PLAIN_RECV);
 
       /* HAP §6.5.2: a frame that fails to authenticate closes this connection only. */
       if (!hap_frame_codec_decrypt (conn->codec, recv_buffer, (gsize) n, plain, &error))
         {
-          keep_plain_buffer (&conn->recv_plain, plain);
+          keep_plain_buffer (conn, HAP_PLAIN_RECV, plain);
           g_debug ("%s: closing: %s", conn->peer, error->message);
           _hap_connection_close (conn);
         }
@@ -618,7 +617,7 @@ read_once (HapConnection *conn)
         {
           hap_http_parser_push (conn->parser, plain->data, plain->len);
           /* The parser has its own copy. */
-          keep_plain_buffer (&conn->recv_plain, plain);
+          keep_plain_buffer (conn, HAP_PLAIN_RECV, plain);
           if (parse_requests (conn))
             {
               mark_split (conn, queued, partial);

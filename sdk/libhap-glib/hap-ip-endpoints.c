@@ -175,7 +175,7 @@ char_request_finish (CharRequest *req)
       return;
     }
 
-  json = _hap_connection_take_buffer (&conn->json_buffer);
+  json = _hap_connection_take_buffer (conn, HAP_BUFFER_JSON);
   g_string_append (json, "{\"characteristics\":[");
   for (guint i = 0; i < req->ops->len; i++)
     {
@@ -186,7 +186,7 @@ char_request_finish (CharRequest *req)
     }
   g_string_append (json, "]}");
   send_json (conn, (!req->is_write && all_ok) ? 200 : 207, json);
-  _hap_connection_keep_buffer (&conn->json_buffer, json);
+  _hap_connection_keep_buffer (conn, HAP_BUFFER_JSON, json);
   _hap_connection_request_done (conn);
 }
 
@@ -710,7 +710,7 @@ _hap_connection_handle_request (HapConnection  *conn,
 {
   g_autoptr(GError) error = NULL;
   gboolean secured = _hap_session_is_secured (conn->session);
-  GString *target = _hap_connection_take_buffer (&conn->target_buffer);
+  GString *target = _hap_connection_take_buffer (conn, HAP_BUFFER_TARGET);
   Endpoint ep;
 
   _hap_connection_ref (conn);
@@ -772,7 +772,7 @@ _hap_connection_handle_request (HapConnection  *conn,
         handle_get_characteristics (conn, target);
       else
         handle_put_characteristics (conn, request);
-      _hap_connection_keep_buffer (&conn->target_buffer, target);
+      _hap_connection_keep_buffer (conn, HAP_BUFFER_TARGET, target);
       _hap_connection_unref (conn);
       return;   /* these call _hap_connection_request_done themselves */
     case EP_PREPARE:
@@ -787,7 +787,7 @@ _hap_connection_handle_request (HapConnection  *conn,
     }
 
 done:
-  _hap_connection_keep_buffer (&conn->target_buffer, target);
+  _hap_connection_keep_buffer (conn, HAP_BUFFER_TARGET, target);
   _hap_connection_request_done (conn);
   _hap_connection_unref (conn);
 }
