@@ -376,6 +376,29 @@ test_json_values (void)
     }
 }
 
+/* Issue 17: numbers are written without printf; they must read as printf writes them. */
+static void
+test_json_decimal (void)
+{
+  static const gint64 edges[] = { 0, 1, -1, 9, 10, -10, 99, 100, G_MAXINT32, G_MININT32,
+                                  G_MAXINT64, G_MININT64, G_MININT64 + 1 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (edges) + 1000; i++)
+    {
+      gint64 v = i < G_N_ELEMENTS (edges) ? edges[i]
+                                           : (gint64) (((guint64) g_test_rand_int () << 32) | (guint32) g_test_rand_int ());
+      g_autofree char *expected_signed = g_strdup_printf ("%" G_GINT64_FORMAT, v);
+      g_autofree char *expected_unsigned = g_strdup_printf ("%" G_GUINT64_FORMAT, (guint64) v);
+      g_autoptr(GString) out = g_string_new ("x");
+
+      _hap_string_append_int64 (out, v);
+      g_assert_cmpstr (out->str + 1, ==, expected_signed);
+      g_string_assign (out, "x");
+      _hap_string_append_uint64 (out, (guint64) v);
+      g_assert_cmpstr (out->str + 1, ==, expected_unsigned);
+    }
+}
+
 /* Issue 16: the loader's default category and the editor's suggestion come from here. */
 static void
 test_service_category (void)
@@ -510,6 +533,7 @@ main (int   argc,
   g_test_add_func ("/types/formats-and-perms", test_formats_and_perms);
   g_test_add_func ("/json/strings", test_json_strings);
   g_test_add_func ("/json/values", test_json_values);
+  g_test_add_func ("/json/decimal", test_json_decimal);
 
   return g_test_run ();
 }

@@ -454,6 +454,39 @@ test_unknown_ids_and_perms (Fixture *f, gconstpointer data)
   /* Malformed query → 400 with -70410; wrong method → 405; unknown path → 404. */
   r5 = hap_test_client_request (f->admin, "GET", "/characteristics?id=1x", NULL, NULL, 0);
   g_assert_cmpuint (r5->status, ==, 400);
+  /* The id list is parsed in place (issue 17): every malformed shape is still refused,
+   * and a bad percent escape too. */
+  {
+    static const char *const bad[] = {
+      "id=", "id=1.", "id=.1", "id=1", "id=1.2,", "id=,1.2", "id=1.2,,1.3", "id=1.2.3",
+      "id=+1.2", "id=1.-2", "id=1.2;1.3", "id=1.%zz", "id=1.2&meta=2",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autofree char *bad_target = g_strconcat ("/characteristics?", bad[i], NULL);
+        g_autoptr(HapHttpMessage) r = hap_test_client_request (f->admin, "GET", bad_target, NULL, NULL, 0);
+        g_autofree char *bad_body = body_of (r);
+
+        g_test_message ("GET %s", bad_target);
+        g_assert_cmpuint (r->status, ==, 400);
+        g_assert_cmpstr (bad_body, ==, "{\"status\":-70410}");
+      }
+  }
+  /* A percent-encoded comma separates ids; a repeated flag counts with its last value. */
+  {
+    g_autofree char *encoded = g_strdup_printf ("/characteristics?meta=2&id=1.%" G_GUINT64_FORMAT
+                                                "%%2C1.%" G_GUINT64_FORMAT "&meta=0#frag",
+                                                f->bri_iid, f->bri_iid + 1000);
+    g_autoptr(HapHttpMessage) r = hap_test_client_request (f->admin, "GET", encoded, NULL, NULL, 0);
+    g_autofree char *encoded_body = body_of (r);
+    g_autofree char *expected = g_strdup_printf (
+      "{\"characteristics\":[{\"aid\":1,\"iid\":%" G_GUINT64_FORMAT ",\"value\":50,\"status\":0},"
+      "{\"aid\":1,\"iid\":%" G_GUINT64_FORMAT ",\"status\":-70409}]}", f->bri_iid, f->bri_iid + 1000);
+
+    g_assert_cmpuint (r->status, ==, 207);
+    g_assert_cmpstr (encoded_body, ==, expected);
+  }
   r6 = hap_test_client_request (f->admin, "DELETE", "/accessories", NULL, NULL, 0);
   g_assert_cmpuint (r6->status, ==, 405);
   {

@@ -296,6 +296,63 @@ send_message (HapConnection *conn, HapMessageKind kind, GByteArray *message)
     _hap_connection_send (conn, message->data, message->len);
 }
 
+/* A kept buffer larger than this is let go: one big answer (a large database) should
+ * not stay allocated for the connection's lifetime. */
+#define KEEP_BUFFER_MAX 4096
+
+GString *
+_hap_connection_take_buffer (HapConnection *conn,
+                             HapBuffer      which)
+{
+  GString *buffer = conn->ip != NULL ? g_steal_pointer (&conn->ip->buffers[which]) : NULL;
+
+  if (buffer == NULL)
+    return g_string_sized_new (256);
+  g_string_truncate (buffer, 0);
+  return buffer;
+}
+
+void
+_hap_connection_keep_buffer (HapConnection *conn,
+                             HapBuffer      which,
+                             GString       *buffer)
+{
+  /* The slot is looked up again: the connection may have closed meanwhile. */
+  if (conn->ip != NULL && conn->ip->buffers[which] == NULL && buffer->allocated_len <= KEEP_BUFFER_MAX)
+    conn->ip->buffers[which] = buffer;
+  else
+    g_string_free (buffer, TRUE);
+}
+
+/* The same for plaintext bytes, which are wiped before they are kept or freed. */
+static GByteArray *
+take_plain_buffer (HapConnection  *conn,
+                   HapPlainBuffer  which)
+{
+  GByteArray *buffer = conn->ip != NULL ? g_steal_pointer (&conn->ip->plain[which]) : NULL;
+
+  return buffer != NULL ? buffer : g_byte_array_new ();
+}
+
+static void
+keep_plain_buffer (HapConnection  *conn,
+                   HapPlainBuffer  which,
+                   GByteArray     *buffer)
+{
+  /* Kept when what it holds now is small. Only those bytes are wiped, as when each
+   * answer had its own buffer. */
+  if (conn->ip != NULL && conn->ip->plain[which] == NULL && buffer->len <= KEEP_BUFFER_MAX)
+    {
+      sodium_memzero (buffer->data, buffer->len);
+      g_byte_array_set_size (buffer, 0);
+      conn->ip->plain[which] = buffer;
+    }
+  else
+    {
+      hap_byte_array_wipe_free (buffer);
+    }
+}
+
 void
 _hap_connection_send_response (HapConnection *conn,
                                guint          status,
@@ -304,29 +361,32 @@ _hap_connection_send_response (HapConnection *conn,
                                gsize          len)
 {
   HapAccessoryServer *server = conn->server;
-  g_autoptr(GByteArray) message = NULL;
+  GByteArray *copy = NULL;
+  GByteArray *message;
 
   if (server == NULL)
     return;
+  /* Sending may drop the last other reference. */
+  _hap_connection_ref (conn);
   if (HAP_SERVER_HOOKS (server) != NULL && HAP_SERVER_HOOKS (server)->response != NULL && !conn->in_hook)
     {
-      g_autoptr(HapSecretBytes) copy = g_byte_array_sized_new ((guint) len);
-
+      copy = take_plain_buffer (conn, HAP_PLAIN_HOOK);
       g_byte_array_append (copy, body, (guint) len);
       conn->in_hook = TRUE;
       HAP_SERVER_HOOKS (server)->response (server, conn, conn->current, &status, &content_type, copy,
                                server->hooks_data);
       conn->in_hook = FALSE;
-      message = g_byte_array_sized_new (copy->len + 128);
-      hap_http_append_response (message, status, content_type, copy->data, copy->len);
+      body = copy->data;
+      len = copy->len;
     }
-  else
-    {
-      message = g_byte_array_sized_new (len + 128);
-      hap_http_append_response (message, status, content_type, body, len);
-    }
+
+  message = take_plain_buffer (conn, HAP_PLAIN_MESSAGE);
+  hap_http_append_response (message, status, content_type, body, len);
   send_message (conn, HAP_MESSAGE_RESPONSE, message);
-  sodium_memzero (message->data, message->len);
+  keep_plain_buffer (conn, HAP_PLAIN_MESSAGE, message);
+  if (copy != NULL)
+    keep_plain_buffer (conn, HAP_PLAIN_HOOK, copy);
+  _hap_connection_unref (conn);
 }
 
 static gboolean
@@ -544,17 +604,20 @@ read_once (HapConnection *conn)
   else if (conn->codec != NULL)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(HapSecretBytes) plain = g_byte_array_sized_new ((guint) n);
+      GByteArray *plain = take_plain_buffer (conn, HAP_PLAIN_RECV);
 
       /* HAP §6.5.2: a frame that fails to authenticate closes this connection only. */
       if (!hap_frame_codec_decrypt (conn->codec, recv_buffer, (gsize) n, plain, &error))
         {
+          keep_plain_buffer (conn, HAP_PLAIN_RECV, plain);
           g_debug ("%s: closing: %s", conn->peer, error->message);
           _hap_connection_close (conn);
         }
       else
         {
           hap_http_parser_push (conn->parser, plain->data, plain->len);
+          /* The parser has its own copy. */
+          keep_plain_buffer (conn, HAP_PLAIN_RECV, plain);
           if (parse_requests (conn))
             {
               mark_split (conn, queued, partial);
@@ -633,9 +696,11 @@ flush_events (HapConnection *conn)
         continue;
       if (json->str[json->len - 1] == '}')
         g_string_append_c (json, ',');
-      g_string_append_printf (json, "{\"aid\":%" G_GUINT64_FORMAT ",\"iid\":%" G_GUINT64_FORMAT ",\"value\":",
-                              hap_accessory_get_aid (accessory),
-                              hap_characteristic_get_iid (characteristic));
+      g_string_append (json, "{\"aid\":");
+      _hap_string_append_uint64 (json, hap_accessory_get_aid (accessory));
+      g_string_append (json, ",\"iid\":");
+      _hap_string_append_uint64 (json, hap_characteristic_get_iid (characteristic));
+      g_string_append (json, ",\"value\":");
       hap_json_append_value (json, hap_characteristic_get_format (characteristic),
                              hap_characteristic_get_value (characteristic));
       g_string_append_c (json, '}');

@@ -48,6 +48,20 @@ gsize           hap_http_parser_get_pending (HapHttpParser   *parser);
 
 void            hap_http_message_free      (HapHttpMessage   *message);
 
+/* hap_http_split_target() without an allocation per field (every request's target goes
+ * through it; bench/README.md): @out is overwritten with the path, then each query
+ * field's percent-decoded key and value, every one NUL-terminated (so @out->str is
+ * the path). A connection keeps one @out for all its requests. */
+gboolean        _hap_http_target_split     (const char       *target,
+                                            GString          *out,
+                                            GError          **error);
+/* Steps through the query fields of a split target, in order (a key may repeat): start
+ * with *@cursor NULL; FALSE after the last. */
+gboolean        _hap_http_target_next      (const GString    *split,
+                                            const char      **cursor,
+                                            const char      **key,
+                                            const char      **value);
+
 
 /* Writers. @content_type may be NULL (then no Content-Type header). Responses always
  * carry Content-Length except 204, which is written as the ADK and HAP-NodeJS send it:

@@ -23,6 +23,7 @@
 #include "hap-http-parser-private.h"
 
 #include "hap-error.h"
+#include "hap-model-private.h"
 
 #include <string.h>
 
@@ -74,6 +75,7 @@ struct _HapHttpParser
   GByteArray       *chunked_body;
 
   GError           *error;    /* set once failed */
+  GBytes           *empty;    /* shared by every message without a body */
 };
 
 /* RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
@@ -126,8 +128,28 @@ header_clear (gpointer data)
 {
   HapHttpHeader *header = data;
 
-  g_free (header->name);
-  g_free (header->value);
+  g_free (header->name);   /* and the value: see dup_pair() */
+}
+
+/* Copies [a, a + a_len) and [b, b + b_len) as two strings in one allocation, owned by
+ * the first: a request is parsed on every GET's path, and strings that are freed
+ * together (a header's name and value, a status line's version and reason) need not be
+ * allocated one by one. */
+static char *
+dup_pair (const guint8  *a,
+          gsize          a_len,
+          const guint8  *b,
+          gsize          b_len,
+          char         **b_copy)
+{
+  char *block = g_malloc (a_len + b_len + 2);
+
+  memcpy (block, a, a_len);
+  block[a_len] = '\0';
+  *b_copy = block + a_len + 1;
+  memcpy (*b_copy, b, b_len);
+  (*b_copy)[b_len] = '\0';
+  return block;
 }
 
 static HapHttpMessage *
@@ -135,7 +157,8 @@ message_new (void)
 {
   HapHttpMessage *message = g_new0 (HapHttpMessage, 1);
 
-  message->headers = g_array_new (FALSE, TRUE, sizeof (HapHttpHeader));
+  /* Room for the few headers a HAP request has, without growing twice. */
+  message->headers = g_array_sized_new (FALSE, TRUE, sizeof (HapHttpHeader), 4);
   g_array_set_clear_func (message->headers, header_clear);
   return message;
 }
@@ -146,10 +169,12 @@ hap_http_message_free (HapHttpMessage *message)
   if (message == NULL)
     return;
 
-  g_free (message->method);
-  g_free (message->target);
-  g_free (message->reason);
-  g_free (message->version);
+  /* A request line's strings are in one block owned by the method, a status line's by
+   * the version (parse_request_line(), parse_status_line()). */
+  if (message->method != NULL)
+    g_free (message->method);
+  else
+    g_free (message->version);
   g_clear_pointer (&message->headers, g_array_unref);
   g_clear_pointer (&message->body, g_bytes_unref);
   g_free (message);
@@ -180,6 +205,7 @@ hap_http_parser_new (HapHttpParseMode mode)
   self->mode = mode;
   self->state = STATE_START_LINE;
   self->buf = g_byte_array_new ();
+  self->empty = g_bytes_new_static ("", 0);
   return self;
 }
 
@@ -203,6 +229,7 @@ hap_http_parser_free (HapHttpParser *self)
 
   reset_message_state (self);
   g_byte_array_unref (self->buf);
+  g_bytes_unref (self->empty);
   g_clear_error (&self->error);
   g_free (self);
 }
@@ -402,9 +429,12 @@ parse_request_line (HapHttpParser *self,
       return FALSE;
     }
 
-  self->msg->method = g_strndup ((const char *) line, method_len);
-  self->msg->target = g_strndup ((const char *) sp1 + 1, target_len);
-  self->msg->version = g_strndup ((const char *) sp2 + 1, len - (gsize) (sp2 + 1 - line));
+  /* One copy of the line, cut at its two spaces (hap_http_message_free()). */
+  self->msg->method = g_strndup ((const char *) line, len);
+  self->msg->method[method_len] = '\0';
+  self->msg->method[sp2 - line] = '\0';
+  self->msg->target = self->msg->method + method_len + 1;
+  self->msg->version = self->msg->method + (sp2 + 1 - line);
   return TRUE;
 }
 
@@ -465,9 +495,8 @@ parse_status_line (HapHttpParser *self,
       return FALSE;
     }
 
-  self->msg->version = g_strndup ((const char *) line, version_len);
+  self->msg->version = dup_pair (line, version_len, reason, reason_len, &self->msg->reason);
   self->msg->status = status;
-  self->msg->reason = g_strndup ((const char *) reason, reason_len);
   self->msg->is_event = is_event;
   return TRUE;
 }
@@ -553,8 +582,7 @@ parse_header_line (HapHttpParser *self,
       return FALSE;
     }
 
-  header.name = g_strndup ((const char *) line, name_len);
-  header.value = g_strndup ((const char *) value, value_len);
+  header.name = dup_pair (line, name_len, value, value_len, &header.value);
   g_array_append_val (self->msg->headers, header);
 
   if (g_ascii_strcasecmp (header.name, "Content-Length") == 0)
@@ -810,7 +838,7 @@ hap_http_parser_next (HapHttpParser  *self,
           if (!headers_done (self, &complete))
             continue;
           if (complete)
-            return complete_message (self, g_bytes_new (NULL, 0));
+            return complete_message (self, g_bytes_ref (self->empty));
           continue;
 
         case STATE_BODY_LENGTH:
@@ -922,49 +950,117 @@ hex_value (char c)
   return g_ascii_isxdigit (c) ? g_ascii_xdigit_value (c) : -1;
 }
 
-/* RFC 3986 §2.1 percent-decoding of [s, s + len). '+' stays '+': HAP query strings are
- * URI queries, not HTML form data. Decoded text must be UTF-8 without NUL. */
-static char *
-percent_decode (const char  *s,
-                gsize        len,
-                GError     **error)
+/* RFC 3986 §2.1 percent-decoding of [s, s + len), appended to @out with a NUL after it.
+ * '+' stays '+': HAP query strings are URI queries, not HTML form data. Decoded text
+ * must be UTF-8 without NUL. */
+static gboolean
+percent_decode_append (GString     *out,
+                       const char  *s,
+                       gsize        len,
+                       GError     **error)
 {
-  g_autofree char *out = g_malloc (len + 1);
-  gsize n = 0;
+  gsize start = out->len;
+  const char *end = s + len;
+  const char *p = s;
 
-  for (gsize i = 0; i < len; i++)
+  while (p < end)
     {
-      if (s[i] == '%')
-        {
-          int hi, lo;
+      const char *percent = memchr (p, '%', (gsize) (end - p));
+      int hi, lo;
 
-          if (len - i < 3 || (hi = hex_value (s[i + 1])) < 0 || (lo = hex_value (s[i + 2])) < 0)
-            {
-              g_autofree char *quoted = escape_for_message (s, len);
-
-              g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA,
-                           "Bad percent escape in query “%s”", quoted);
-              return NULL;
-            }
-          out[n++] = (char) (hi * 16 + lo);
-          i += 2;
-        }
-      else
+      /* Runs without escapes (nearly every query) are copied whole. */
+      g_string_append_len (out, p, (percent != NULL ? percent : end) - p);
+      if (percent == NULL)
+        break;
+      if (end - percent < 3 || (hi = hex_value (percent[1])) < 0 || (lo = hex_value (percent[2])) < 0)
         {
-          out[n++] = s[i];
+          g_autofree char *quoted = escape_for_message (s, len);
+
+          g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA,
+                       "Bad percent escape in query “%s”", quoted);
+          return FALSE;
         }
+      g_string_append_c (out, (char) (hi * 16 + lo));
+      p = percent + 3;
     }
-  out[n] = '\0';
 
-  if (memchr (out, '\0', n) != NULL || !g_utf8_validate (out, (gssize) n, NULL))
+  if (memchr (out->str + start, '\0', out->len - start) != NULL ||
+      !g_utf8_validate (out->str + start, (gssize) (out->len - start), NULL))
     {
       g_autofree char *quoted = escape_for_message (s, len);
 
       g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA,
                    "Query “%s” does not decode to UTF-8 text", quoted);
-      return NULL;
+      return FALSE;
     }
-  return g_steal_pointer (&out);
+  g_string_append_c (out, '\0');
+  return TRUE;
+}
+
+gboolean
+_hap_http_target_split (const char  *target,
+                        GString     *out,
+                        GError     **error)
+{
+  const char *hash, *question, *end, *p;
+
+  g_string_truncate (out, 0);
+
+  /* docs/protocol.md §4.5: a trailing "#fragment" is ignored. */
+  hash = strchr (target, '#');
+  end = hash != NULL ? hash : target + strlen (target);
+  question = memchr (target, '?', (gsize) (end - target));
+
+  g_string_append_len (out, target, (question != NULL ? question : end) - target);
+  g_string_append_c (out, '\0');
+
+  /* "a=1&b=2": empty fields ("a=1&&b=2") are skipped; a key without '=' maps to "". */
+  for (p = question != NULL ? question + 1 : end; p < end; )
+    {
+      const char *amp = memchr (p, '&', (gsize) (end - p));
+      const char *field_end = amp != NULL ? amp : end;
+      const char *eq = memchr (p, '=', (gsize) (field_end - p));
+
+      if (field_end > p)
+        {
+          if (!percent_decode_append (out, p, (gsize) ((eq != NULL ? eq : field_end) - p), error))
+            return FALSE;
+          if (eq != NULL)
+            {
+              if (!percent_decode_append (out, eq + 1, (gsize) (field_end - eq - 1), error))
+                return FALSE;
+            }
+          else
+            {
+              g_string_append_c (out, '\0');
+            }
+        }
+      p = field_end + 1;
+    }
+  return TRUE;
+}
+
+/* Steps over one NUL-terminated string in a split target. */
+static const char *
+next_string (const char *s)
+{
+  return s + strlen (s) + 1;
+}
+
+gboolean
+_hap_http_target_next (const GString  *split,
+                       const char    **cursor,
+                       const char    **key,
+                       const char    **value)
+{
+  const char *p = *cursor != NULL ? *cursor : next_string (split->str);
+
+  if (p >= split->str + split->len)
+    return FALSE;
+  *key = p;
+  *value = next_string (p);
+  *cursor = next_string (*value);
+  return TRUE;
 }
 
 gboolean
@@ -973,49 +1069,26 @@ hap_http_split_target (const char  *target,
                        GHashTable **query,
                        GError     **error)
 {
-  g_autoptr(GHashTable) table = NULL;
-  const char *hash, *question, *end, *p;
+  g_autoptr(GString) split = NULL;
 
   g_return_val_if_fail (target != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  /* docs/protocol.md §4.5: a trailing "#fragment" is ignored. */
-  hash = strchr (target, '#');
-  end = hash != NULL ? hash : target + strlen (target);
-  question = memchr (target, '?', (gsize) (end - target));
-
-  table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-
-  /* "a=1&b=2": empty fields ("a=1&&b=2") are skipped; a later duplicate key replaces an
-   * earlier one; a key without '=' maps to "". */
-  for (p = question != NULL ? question + 1 : end; p < end; )
-    {
-      const char *amp = memchr (p, '&', (gsize) (end - p));
-      const char *field_end = amp != NULL ? amp : end;
-      const char *eq = memchr (p, '=', (gsize) (field_end - p));
-      g_autofree char *key = NULL;
-      g_autofree char *value = NULL;
-
-      if (field_end > p)
-        {
-          key = percent_decode (p, (gsize) ((eq != NULL ? eq : field_end) - p), error);
-          if (key == NULL)
-            return FALSE;
-          if (eq != NULL)
-            value = percent_decode (eq + 1, (gsize) (field_end - eq - 1), error);
-          else
-            value = g_strdup ("");
-          if (value == NULL)
-            return FALSE;
-          g_hash_table_insert (table, g_steal_pointer (&key), g_steal_pointer (&value));
-        }
-      p = field_end + 1;
-    }
+  split = g_string_sized_new (strlen (target) + 2);
+  if (!_hap_http_target_split (target, split, error))
+    return FALSE;
 
   if (path != NULL)
-    *path = g_strndup (target, (gsize) ((question != NULL ? question : end) - target));
+    *path = g_strdup (split->str);
   if (query != NULL)
-    *query = g_steal_pointer (&table);
+    {
+      const char *cursor = NULL, *key, *value;
+
+      /* A later duplicate key replaces an earlier one. */
+      *query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      while (_hap_http_target_next (split, &cursor, &key, &value))
+        g_hash_table_insert (*query, g_strdup (key), g_strdup (value));
+    }
   return TRUE;
 }
 
@@ -1060,24 +1133,53 @@ hap_http_reason_phrase (guint status)
 }
 
 /* Responses and events are written on every request: their heads are put together from
- * strings and digits, without printf's parsing of a format (bench/README.md, "Where the
- * accessory's time goes"). */
-static void
-append_text (GByteArray *out, const char *text)
+ * strings and digits, without printf's parsing of a format, in a buffer on the stack
+ * that goes to @out in one append (bench/README.md, "Where the accessory's time goes":
+ * an append per piece cost about as much as the rest of the head). */
+typedef struct
 {
-  g_byte_array_append (out, (const guint8 *) text, (guint) strlen (text));
+  GByteArray *out;
+  gsize       len;
+  char        buf[256];
+} Head;
+
+static void
+head_flush (Head *head)
+{
+  g_byte_array_append (head->out, (const guint8 *) head->buf, (guint) head->len);
+  head->len = 0;
 }
 
 static void
-append_decimal (GByteArray *out, guint64 value)
+head_append (Head *head, const char *text, gsize len)
 {
-  guint8 digits[20];
-  guint n = sizeof digits;
+  if (head->len + len > sizeof head->buf)
+    {
+      /* A long content type from a hook: written through. */
+      head_flush (head);
+      if (len > sizeof head->buf)
+        {
+          g_byte_array_append (head->out, (const guint8 *) text, (guint) len);
+          return;
+        }
+    }
+  memcpy (head->buf + head->len, text, len);
+  head->len += len;
+}
 
-  do
-    digits[--n] = (guint8) ('0' + value % 10);
-  while ((value /= 10) != 0);
-  g_byte_array_append (out, digits + n, (guint) (sizeof digits - n));
+static void
+append_text (Head *head, const char *text)
+{
+  head_append (head, text, strlen (text));
+}
+
+static void
+append_decimal (Head *head, guint64 value)
+{
+  char buf[HAP_DECIMAL_DIGITS];
+  const char *digits = _hap_format_decimal (value, buf);
+
+  head_append (head, digits, (gsize) (buf + sizeof buf - digits));
 }
 
 G_GNUC_PRINTF (2, 3)
@@ -1112,33 +1214,39 @@ hap_http_append_response (GByteArray   *out,
                           const guint8 *body,
                           gsize         body_len)
 {
+  Head head;
+
   g_return_if_fail (out != NULL);
   g_return_if_fail (status >= 100 && status <= 599);
   g_return_if_fail (body != NULL || body_len == 0);
 
-  append_text (out, "HTTP/1.1 ");
-  append_decimal (out, status);
-  append_text (out, " ");
-  append_text (out, hap_http_reason_phrase (status));
-  append_text (out, "\r\n");
+  head.out = out;
+  head.len = 0;
+  append_text (&head, "HTTP/1.1 ");
+  append_decimal (&head, status);
+  append_text (&head, " ");
+  append_text (&head, hap_http_reason_phrase (status));
+  append_text (&head, "\r\n");
 
   /* RFC 9110 §8.6 / §15.3.5: a 204 carries neither Content-Length nor content; the
    * ADK and HAP-NodeJS send it with no body headers at all, so this does too. */
   if (status == 204)
     {
-      append_text (out, "\r\n");
+      append_text (&head, "\r\n");
+      head_flush (&head);
       return;
     }
 
   if (content_type != NULL)
     {
-      append_text (out, "Content-Type: ");
-      append_text (out, content_type);
-      append_text (out, "\r\n");
+      append_text (&head, "Content-Type: ");
+      append_text (&head, content_type);
+      append_text (&head, "\r\n");
     }
-  append_text (out, "Content-Length: ");
-  append_decimal (out, body_len);
-  append_text (out, "\r\n\r\n");
+  append_text (&head, "Content-Length: ");
+  append_decimal (&head, body_len);
+  append_text (&head, "\r\n\r\n");
+  head_flush (&head);
   append_body (out, body, body_len);
 }
 
@@ -1147,15 +1255,20 @@ hap_http_append_event (GByteArray *out,
                        const char *json,
                        gsize       json_len)
 {
+  Head head;
+
   g_return_if_fail (out != NULL);
   g_return_if_fail (json != NULL || json_len == 0);
 
   /* docs/protocol.md §4.9 */
-  append_text (out, "EVENT/1.0 200 OK\r\n"
-                    "Content-Type: application/hap+json\r\n"
-                    "Content-Length: ");
-  append_decimal (out, json_len);
-  append_text (out, "\r\n\r\n");
+  head.out = out;
+  head.len = 0;
+  append_text (&head, "EVENT/1.0 200 OK\r\n"
+                     "Content-Type: application/hap+json\r\n"
+                     "Content-Length: ");
+  append_decimal (&head, json_len);
+  append_text (&head, "\r\n\r\n");
+  head_flush (&head);
   append_body (out, (const guint8 *) json, json_len);
 }
 

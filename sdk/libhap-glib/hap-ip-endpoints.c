@@ -138,15 +138,20 @@ append_op_json (CharRequest *req, CharOp *op, GString *json, gboolean with_statu
         }
       return;
     }
-  g_string_append_printf (json, "{\"aid\":%" G_GUINT64_FORMAT ",\"iid\":%" G_GUINT64_FORMAT
-                          ",\"status\":%d}", op->aid, op->iid, op->status);
+  g_string_append (json, "{\"aid\":");
+  _hap_string_append_uint64 (json, op->aid);
+  g_string_append (json, ",\"iid\":");
+  _hap_string_append_uint64 (json, op->iid);
+  g_string_append (json, ",\"status\":");
+  _hap_string_append_int64 (json, op->status);
+  g_string_append_c (json, '}');
 }
 
 static void
 char_request_finish (CharRequest *req)
 {
   HapConnection *conn = req->conn;
-  g_autoptr(GString) json = NULL;
+  GString *json;
   gboolean all_ok = TRUE, any_value = FALSE;
 
   req->finished = TRUE;
@@ -170,7 +175,7 @@ char_request_finish (CharRequest *req)
       return;
     }
 
-  json = g_string_sized_new (64 + 64 * req->ops->len);
+  json = _hap_connection_take_buffer (conn, HAP_BUFFER_JSON);
   g_string_append (json, "{\"characteristics\":[");
   for (guint i = 0; i < req->ops->len; i++)
     {
@@ -181,6 +186,7 @@ char_request_finish (CharRequest *req)
     }
   g_string_append (json, "]}");
   send_json (conn, (!req->is_write && all_ok) ? 200 : 207, json);
+  _hap_connection_keep_buffer (conn, HAP_BUFFER_JSON, json);
   _hap_connection_request_done (conn);
 }
 
@@ -231,40 +237,38 @@ op_ref_new (CharRequest *req, guint index)
   return ref;
 }
 
-/* Parses "1.9,1.10" into ops. FALSE when malformed. */
+/* Parses "1.9,1.10" into ops, in place rather than split into strings (every read goes
+ * through here). FALSE when malformed: each id is digits '.' digits, ids are separated
+ * by single commas. */
 static gboolean
 parse_ids (const char *text, GArray *ops)
 {
-  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+  const char *p = text;
 
-  for (guint i = 0; parts[i] != NULL; i++)
+  for (;;)
     {
       CharOp op = { 0 };
-      char *dot = strchr (parts[i], '.');
       char *end = NULL;
 
-      if (dot == NULL || dot == parts[i] || !g_ascii_isdigit (dot[1]))
+      if (!g_ascii_isdigit (*p))
         return FALSE;
-      *dot = '\0';
-      if (!g_ascii_isdigit (parts[i][0]))
+      op.aid = g_ascii_strtoull (p, &end, 10);
+      if (*end != '.' || !g_ascii_isdigit (end[1]))
         return FALSE;
-      op.aid = g_ascii_strtoull (parts[i], &end, 10);
-      if (*end != '\0')
-        return FALSE;
-      op.iid = g_ascii_strtoull (dot + 1, &end, 10);
-      if (*end != '\0')
-        return FALSE;
+      op.iid = g_ascii_strtoull (end + 1, &end, 10);
       g_array_append_val (ops, op);
+      if (*end == '\0')
+        return TRUE;
+      if (*end != ',')
+        return FALSE;
+      p = end + 1;
     }
-  return ops->len > 0;
 }
 
 /* ADK accepts 0/1 for the GET flags; HAP-NodeJS also true/false. */
 static gboolean
-parse_flag (GHashTable *query, const char *name, gboolean *out)
+parse_flag (const char *v, gboolean *out)
 {
-  const char *v = g_hash_table_lookup (query, name);
-
   *out = FALSE;
   if (v == NULL || g_str_equal (v, "0") || g_str_equal (v, "false"))
     return TRUE;
@@ -296,7 +300,8 @@ char_request_new (HapConnection *conn, gboolean is_write)
   req->ref_count = 1;
   req->conn = _hap_connection_ref (conn);
   req->is_write = is_write;
-  req->ops = g_array_new (FALSE, TRUE, sizeof (CharOp));
+  /* Most requests name one characteristic: room for it without a reallocation. */
+  req->ops = g_array_sized_new (FALSE, TRUE, sizeof (CharOp), 1);
   return req;
 }
 
@@ -347,16 +352,33 @@ char_request_reject (CharRequest *req, guint http_status)
 }
 
 static void
-handle_get_characteristics (HapConnection *conn, GHashTable *query)
+handle_get_characteristics (HapConnection *conn, const GString *target)
 {
   CharRequest *req = char_request_new (conn, FALSE);
-  const char *ids = g_hash_table_lookup (query, "id");
+  const char *ids = NULL, *meta = NULL, *perms = NULL, *type = NULL, *ev = NULL;
+  const char *cursor = NULL, *key, *value;
+
+  /* One pass over the query; a repeated key counts with its last value, as in
+   * hap_http_split_target(). */
+  while (_hap_http_target_next (target, &cursor, &key, &value))
+    {
+      if (strcmp (key, "id") == 0)
+        ids = value;
+      else if (strcmp (key, "meta") == 0)
+        meta = value;
+      else if (strcmp (key, "perms") == 0)
+        perms = value;
+      else if (strcmp (key, "type") == 0)
+        type = value;
+      else if (strcmp (key, "ev") == 0)
+        ev = value;
+    }
 
   /* docs/protocol.md §4.5: a missing or malformed id list is 400 (-70410); so is a flag
    * other than 0/1. */
   if (ids == NULL || !parse_ids (ids, req->ops) ||
-      !parse_flag (query, "meta", &req->meta) || !parse_flag (query, "perms", &req->perms) ||
-      !parse_flag (query, "type", &req->type) || !parse_flag (query, "ev", &req->ev))
+      !parse_flag (meta, &req->meta) || !parse_flag (perms, &req->perms) ||
+      !parse_flag (type, &req->type) || !parse_flag (ev, &req->ev))
     {
       char_request_reject (req, 400);
       return;
@@ -686,19 +708,18 @@ void
 _hap_connection_handle_request (HapConnection  *conn,
                                 HapHttpMessage *request)
 {
-  g_autofree char *path = NULL;
-  g_autoptr(GHashTable) query = NULL;
   g_autoptr(GError) error = NULL;
   gboolean secured = _hap_session_is_secured (conn->session);
+  GString *target = _hap_connection_take_buffer (conn, HAP_BUFFER_TARGET);
   Endpoint ep;
 
   _hap_connection_ref (conn);
-  if (!hap_http_split_target (request->target, &path, &query, &error))
+  if (!_hap_http_target_split (request->target, target, &error))
     {
       send_status (conn, 400, HAP_STATUS_INVALID_VALUE);
       goto done;
     }
-  ep = lookup_endpoint (path);
+  ep = lookup_endpoint (target->str);   /* the path comes first */
 
   /* docs/protocol.md §4.2: pairing endpoints and /identify work without a session;
    * everything else needs Pair Verify first (470). */
@@ -748,9 +769,10 @@ _hap_connection_handle_request (HapConnection  *conn,
       break;
     case EP_CHARACTERISTICS:
       if (g_str_equal (request->method, "GET"))
-        handle_get_characteristics (conn, query);
+        handle_get_characteristics (conn, target);
       else
         handle_put_characteristics (conn, request);
+      _hap_connection_keep_buffer (conn, HAP_BUFFER_TARGET, target);
       _hap_connection_unref (conn);
       return;   /* these call _hap_connection_request_done themselves */
     case EP_PREPARE:
@@ -765,6 +787,7 @@ _hap_connection_handle_request (HapConnection  *conn,
     }
 
 done:
+  _hap_connection_keep_buffer (conn, HAP_BUFFER_TARGET, target);
   _hap_connection_request_done (conn);
   _hap_connection_unref (conn);
 }

@@ -15,6 +15,26 @@
 
 G_BEGIN_DECLS
 
+/* Buffers an answer is built in, kept from one request to the next instead of allocated
+ * for each (bench/README.md, "Where the accessory's time goes"). The transport holds
+ * them for all its connections: one thread answers them one at a time, and memory does
+ * not grow with the number of connections. See _hap_connection_take_buffer(). */
+typedef enum
+{
+  HAP_BUFFER_TARGET,        /* the request target, split */
+  HAP_BUFFER_JSON,          /* a /characteristics answer */
+  HAP_N_BUFFERS
+} HapBuffer;
+
+/* The same for plaintext, wiped before it is kept. */
+typedef enum
+{
+  HAP_PLAIN_MESSAGE,        /* a response's head and body */
+  HAP_PLAIN_HOOK,           /* the body a response hook may change */
+  HAP_PLAIN_RECV,           /* decrypted input on its way to the parser */
+  HAP_N_PLAIN
+} HapPlainBuffer;
+
 typedef struct
 {
   HapAccessoryServer *server;
@@ -34,6 +54,8 @@ typedef struct
   HapAdvertisement   *advertisement;
   GPtrArray          *connections;         /* HapConnection */
   guint8             *recv_buffer;         /* the poll group's (hap_poll_group_get_buffer()) */
+  GString            *buffers[HAP_N_BUFFERS];
+  GByteArray         *plain[HAP_N_PLAIN];
 } HapIpTransport;
 
 struct _HapConnection
@@ -100,6 +122,15 @@ void           _hap_connection_send_response  (HapConnection      *conn,
                                                const char         *content_type,
                                                const guint8       *body,
                                                gsize               len);
+/* Takes the transport's kept buffer @which, emptied; a new one when it is in use (a hook
+ * may answer from inside another answer) or the connection is closed.
+ * _hap_connection_keep_buffer() puts it back, or frees it when the slot was refilled
+ * meanwhile, the connection closed or the buffer grew large. */
+GString       *_hap_connection_take_buffer    (HapConnection      *conn,
+                                               HapBuffer           which);
+void           _hap_connection_keep_buffer    (HapConnection      *conn,
+                                               HapBuffer           which,
+                                               GString            *buffer);
 /* The current request is answered: go on with pipelined requests and held events. */
 void           _hap_connection_request_done   (HapConnection      *conn);
 /* A subscribed characteristic changed. */

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "hap-crypto-private.h"
 #include "hap-setup-payload.h"
 
 /* docs/protocol.md §4.13: the TXT keys of _hap._tcp. */
@@ -229,6 +230,11 @@ ip_stop (gpointer state)
   g_clear_object (&ip->limit);
   g_clear_pointer (&ip->connections, g_ptr_array_unref);
   g_clear_object (&ip->advertiser);
+  for (guint i = 0; i < HAP_N_BUFFERS; i++)
+    if (ip->buffers[i] != NULL)
+      g_string_free (ip->buffers[i], TRUE);
+  for (guint i = 0; i < HAP_N_PLAIN; i++)
+    g_clear_pointer (&ip->plain[i], hap_byte_array_wipe_free);
   g_free (ip);
 }
 

@@ -111,7 +111,7 @@ hap_json_append_double (GString *out,
   /* Whole numbers as integers: 100 not 1e+02, and -0 as 0. */
   if (value == floor (value) && fabs (value) < MAX_EXACT_INTEGER)
     {
-      g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) value);
+      _hap_string_append_int64 (out, (gint64) value);
       return;
     }
 
@@ -143,23 +143,23 @@ hap_json_append_value (GString   *out,
       break;
 
     case HAP_FORMAT_UINT8:
-      g_string_append_printf (out, "%u", (guint) g_variant_get_byte (value));
+      _hap_string_append_uint64 (out, g_variant_get_byte (value));
       break;
 
     case HAP_FORMAT_UINT16:
-      g_string_append_printf (out, "%u", (guint) g_variant_get_uint16 (value));
+      _hap_string_append_uint64 (out, g_variant_get_uint16 (value));
       break;
 
     case HAP_FORMAT_UINT32:
-      g_string_append_printf (out, "%u", (guint) g_variant_get_uint32 (value));
+      _hap_string_append_uint64 (out, g_variant_get_uint32 (value));
       break;
 
     case HAP_FORMAT_UINT64:
-      g_string_append_printf (out, "%" G_GUINT64_FORMAT, g_variant_get_uint64 (value));
+      _hap_string_append_uint64 (out, g_variant_get_uint64 (value));
       break;
 
     case HAP_FORMAT_INT:
-      g_string_append_printf (out, "%d", (int) g_variant_get_int32 (value));
+      _hap_string_append_int64 (out, g_variant_get_int32 (value));
       break;
 
     case HAP_FORMAT_FLOAT:
@@ -241,7 +241,9 @@ append_perms (GString  *out,
           if (!first)
             g_string_append_c (out, ',');
           first = FALSE;
-          g_string_append_printf (out, "\"%s\"", names[i].name);
+          g_string_append_c (out, '"');
+          g_string_append (out, names[i].name);
+          g_string_append_c (out, '"');
         }
     }
   g_string_append_c (out, ']');
@@ -285,12 +287,12 @@ append_meta (HapCharacteristic *self,
   if (format == HAP_FORMAT_STRING && c->max_len > 0 && c->max_len != DEFAULT_MAX_LEN)
     {
       append_key (out, first, "maxLen");
-      g_string_append_printf (out, "%d", c->max_len);
+      _hap_string_append_int64 (out, c->max_len);
     }
   if (format == HAP_FORMAT_DATA && c->max_data_len >= 0)
     {
       append_key (out, first, "maxDataLen");
-      g_string_append_printf (out, "%d", c->max_data_len);
+      _hap_string_append_int64 (out, c->max_data_len);
     }
 
   if (format_is_integer (format) && c->valid_values != NULL)
@@ -298,8 +300,11 @@ append_meta (HapCharacteristic *self,
       append_key (out, first, "valid-values");
       g_string_append_c (out, '[');
       for (guint i = 0; i < c->valid_values->len; i++)
-        g_string_append_printf (out, "%s%d", i > 0 ? "," : "",
-                                g_array_index (c->valid_values, int, i));
+        {
+          if (i > 0)
+            g_string_append_c (out, ',');
+          _hap_string_append_int64 (out, g_array_index (c->valid_values, int, i));
+        }
       g_string_append_c (out, ']');
     }
   /* ADK shape: a list of [start,end] pairs (docs/protocol.md §4.10, §8). */
@@ -308,9 +313,13 @@ append_meta (HapCharacteristic *self,
       append_key (out, first, "valid-values-range");
       g_string_append_c (out, '[');
       for (guint i = 0; i + 1 < c->valid_ranges->len; i += 2)
-        g_string_append_printf (out, "%s[%d,%d]", i > 0 ? "," : "",
-                                g_array_index (c->valid_ranges, int, i),
-                                g_array_index (c->valid_ranges, int, i + 1));
+        {
+          g_string_append (out, i > 0 ? ",[" : "[");
+          _hap_string_append_int64 (out, g_array_index (c->valid_ranges, int, i));
+          g_string_append_c (out, ',');
+          _hap_string_append_int64 (out, g_array_index (c->valid_ranges, int, i + 1));
+          g_string_append_c (out, ']');
+        }
       g_string_append_c (out, ']');
     }
 
@@ -352,12 +361,12 @@ _hap_characteristic_append_json (HapCharacteristic *self,
       HapAccessory *accessory = service != NULL ? hap_service_get_accessory (service) : NULL;
 
       append_key (out, &first, "aid");
-      g_string_append_printf (out, "%" G_GUINT64_FORMAT,
-                              accessory != NULL ? hap_accessory_get_aid (accessory) : 0);
+      _hap_string_append_uint64 (out,
+                                 accessory != NULL ? hap_accessory_get_aid (accessory) : 0);
     }
 
   append_key (out, &first, "iid");
-  g_string_append_printf (out, "%" G_GUINT64_FORMAT, hap_characteristic_get_iid (self));
+  _hap_string_append_uint64 (out, hap_characteristic_get_iid (self));
 
   if (flags & HAP_JSON_TYPE)
     {
@@ -455,7 +464,7 @@ hap_json_append_node (GString  *out,
           g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
           break;
         case G_TYPE_INT64:
-          g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+          _hap_string_append_int64 (out, json_node_get_int (node));
           break;
         case G_TYPE_DOUBLE:
           hap_json_append_double (out, json_node_get_double (node));

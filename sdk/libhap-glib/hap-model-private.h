@@ -61,6 +61,21 @@ void      _hap_accessory_ensure_protocol_information (HapAccessory *self);
 /* Emits HapAccessory::identify. */
 void      _hap_accessory_identify         (HapAccessory      *self);
 
+/* Digits of G_MAXUINT64. */
+#define HAP_DECIMAL_DIGITS 20
+
+/* Writes @value in decimal at the end of @buf and returns its first digit (not
+ * NUL-terminated). Every response head and characteristic read carries numbers, and
+ * printf parses its format each time (bench/README.md, "Where the accessory's time
+ * goes"). */
+const char *_hap_format_decimal           (guint64           value,
+                                           char              buf[HAP_DECIMAL_DIGITS]);
+/* Appends @value in decimal, as "%" G_GUINT64_FORMAT or "%" G_GINT64_FORMAT would. */
+void      _hap_string_append_uint64      (GString           *out,
+                                          guint64            value);
+void      _hap_string_append_int64       (GString           *out,
+                                          gint64             value);
+
 /* Appends a finite double in its shortest round-trip form, whole numbers without an
  * exponent ("100", "0.1", "21.5"); NaN and infinities as null. */
 void      hap_json_append_double         (GString           *out,

@@ -237,6 +237,42 @@ hap_variant_get_number (GVariant *value,
   return TRUE;
 }
 
+const char *
+_hap_format_decimal (guint64 value,
+                     char    buf[HAP_DECIMAL_DIGITS])
+{
+  char *p = buf + HAP_DECIMAL_DIGITS;
+
+  do
+    *--p = (char) ('0' + value % 10);
+  while ((value /= 10) != 0);
+  return p;
+}
+
+void
+_hap_string_append_uint64 (GString *out,
+                           guint64  value)
+{
+  char buf[HAP_DECIMAL_DIGITS];
+  const char *digits = _hap_format_decimal (value, buf);
+
+  g_string_append_len (out, digits, buf + sizeof buf - digits);
+}
+
+void
+_hap_string_append_int64 (GString *out,
+                          gint64   value)
+{
+  if (value < 0)
+    {
+      g_string_append_c (out, '-');
+      /* Negated as unsigned: -G_MININT64 does not fit a gint64. */
+      _hap_string_append_uint64 (out, -(guint64) value);
+      return;
+    }
+  _hap_string_append_uint64 (out, (guint64) value);
+}
+
 char *
 hap_double_to_string (double value)
 {
