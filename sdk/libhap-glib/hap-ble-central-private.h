@@ -133,6 +133,46 @@ gboolean       hap_ble_central_set_notify       (HapBleCentral               *se
                                                  GCancellable                *cancellable,
                                                  GError                     **error);
 
+/* ---- hap-ble-central-async.c ----
+ *
+ * The same calls without blocking: the callback runs in the thread-default main context
+ * of the caller (not the central's private one). No source object: the results are
+ * GTasks of these functions. */
+void           hap_ble_central_call_async        (HapBleCentral               *self,
+                                                  const char                  *path,
+                                                  const char                  *interface,
+                                                  const char                  *method,
+                                                  GVariant                    *parameters,
+                                                  const GVariantType          *reply_type,
+                                                  gint64                       deadline,
+                                                  GCancellable                *cancellable,
+                                                  GAsyncReadyCallback          callback,
+                                                  gpointer                     user_data);
+GVariant      *hap_ble_central_call_finish       (GAsyncResult                *result,
+                                                  GError                     **error);
+/* GattCharacteristic1.ReadValue. */
+void           hap_ble_central_read_value_async  (HapBleCentral               *self,
+                                                  const char                  *path,
+                                                  gint64                       deadline,
+                                                  GCancellable                *cancellable,
+                                                  GAsyncReadyCallback          callback,
+                                                  gpointer                     user_data);
+GBytes        *hap_ble_central_read_value_finish (GAsyncResult                *result,
+                                                  GError                     **error);
+/* GattCharacteristic1.WriteValue, type "request". */
+void           hap_ble_central_write_value_async (HapBleCentral               *self,
+                                                  const char                  *path,
+                                                  GBytes                      *data,
+                                                  gint64                       deadline,
+                                                  GCancellable                *cancellable,
+                                                  GAsyncReadyCallback          callback,
+                                                  gpointer                     user_data);
+gboolean       hap_ble_central_write_value_finish (GAsyncResult               *result,
+                                                   GError                    **error);
+/* Device1.Disconnect without waiting for its answer; the central is disconnected at
+ * once (for a link left in an unknown state by a cancelled procedure). */
+void           hap_ble_central_abandon           (HapBleCentral               *self);
+
 /* The BlueZ-given "AA:BB:CC:DD:EE:FF" of a Device1 path ("…/dev_AA_BB_CC_DD_EE_FF"), or
  * NULL when the name does not have that form. */
 char          *hap_ble_device_path_to_address   (const char                  *path);

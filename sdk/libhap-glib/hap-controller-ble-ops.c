@@ -3,7 +3,7 @@
  * HAP over IP (hap-ble-json.c)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "hap-controller-ble-private.h"
+#include "hap-controller-ble-internal.h"
 
 #include <string.h>
 
@@ -20,8 +20,8 @@
 /* ---- one characteristic ---- */
 
 /* HAP-Param-Value of a response body; NULL with an error when it is missing. */
-static GBytes *
-response_value (GBytes *body, guint16 iid, GError **error)
+GBytes *
+_hap_controller_ble_response_value (GBytes *body, guint16 iid, GError **error)
 {
   g_autoptr(HapTlv8) params = NULL;
   const guint8 *value;
@@ -40,8 +40,8 @@ response_value (GBytes *body, guint16 iid, GError **error)
 
 /* What a characteristic allows on this link, from its signature's properties (§5.4):
  * the HAP status of an operation it refuses, 0 when it allows it. */
-static HapStatus
-check_access (const HapBleCharacteristicSignature *signature, gboolean write)
+HapStatus
+_hap_controller_ble_check_access (const HapBleCharacteristicSignature *signature, gboolean write)
 {
   guint16 secure = write ? HAP_BLE_PROPERTY_SECURE_WRITE : HAP_BLE_PROPERTY_SECURE_READ;
   guint16 open = write ? HAP_BLE_PROPERTY_WRITE_WITHOUT_SECURITY : HAP_BLE_PROPERTY_READ_WITHOUT_SECURITY;
@@ -78,14 +78,14 @@ read_characteristic (HapControllerBle *self, guint16 iid, HapCharacteristic **ou
     }
   if (out_model != NULL)
     *out_model = hap_ble_characteristic_signature_create (signature, iid);
-  if ((*status = check_access (signature, FALSE)) != HAP_STATUS_SUCCESS)
+  if ((*status = _hap_controller_ble_check_access (signature, FALSE)) != HAP_STATUS_SUCCESS)
     return NULL;
   if (!hap_controller_ble_transaction (self, target, HAP_BLE_OPCODE_CHARACTERISTIC_READ, iid, NULL, &pdu_status,
                                        &body, cancellable, error))
     return NULL;
   if ((*status = hap_ble_status_to_hap (pdu_status)) != HAP_STATUS_SUCCESS)
     return NULL;
-  value = response_value (body, iid, error);
+  value = _hap_controller_ble_response_value (body, iid, error);
   if (value == NULL)
     return NULL;
   return hap_ble_value_decode (signature->format, g_bytes_get_data (value, NULL), g_bytes_get_size (value), error);
@@ -120,7 +120,7 @@ write_characteristic (HapControllerBle *self, guint16 iid, JsonNode *json, gbool
       return TRUE;
     }
   result->characteristic = hap_ble_characteristic_signature_create (signature, iid);
-  if ((result->status = check_access (signature, TRUE)) != HAP_STATUS_SUCCESS)
+  if ((result->status = _hap_controller_ble_check_access (signature, TRUE)) != HAP_STATUS_SUCCESS)
     return TRUE;
   bytes = hap_ble_value_from_json (signature->format, json, &local_error);
   if (bytes == NULL)
@@ -151,7 +151,7 @@ write_characteristic (HapControllerBle *self, guint16 iid, JsonNode *json, gbool
   if ((result->status = hap_ble_status_to_hap (pdu_status)) != HAP_STATUS_SUCCESS || !want_response)
     return TRUE;
   g_clear_pointer (&bytes, g_bytes_unref);
-  if ((bytes = response_value (response, iid, error)) == NULL)
+  if ((bytes = _hap_controller_ble_response_value (response, iid, error)) == NULL)
     return FALSE;
   result->value = hap_ble_value_decode (signature->format, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
                                         error);
@@ -221,14 +221,14 @@ get_accessories (HapControllerBle *self, GCancellable *cancellable, GError **err
           parsed = hap_controller_ble_get_signature (self, characteristic->iid, cancellable, error);
           if (parsed == NULL)
             return NULL;
-          if (check_access (parsed, FALSE) == HAP_STATUS_SUCCESS)
+          if (_hap_controller_ble_check_access (parsed, FALSE) == HAP_STATUS_SUCCESS)
             {
               if (!hap_controller_ble_transaction (self, characteristic, HAP_BLE_OPCODE_CHARACTERISTIC_READ,
                                                    characteristic->iid, NULL, &status, &body, cancellable, error))
                 return NULL;
               /* A value the accessory does not give (event-only types) is left out. */
               if (status == HAP_BLE_PDU_STATUS_SUCCESS &&
-                  (value = response_value (body, characteristic->iid, error)) == NULL)
+                  (value = _hap_controller_ble_response_value (body, characteristic->iid, error)) == NULL)
                 return NULL;
             }
           hap_ble_db_service_add (db, characteristic->iid, signature, value);
@@ -293,8 +293,8 @@ hap_controller_ble_get_json (HapControllerBle *self, const char *target, guint *
 /* ---- PUT ---- */
 
 /* The entries of {"characteristics":[…]} (§4.6), or NULL with HAP_ERROR_INVALID_DATA. */
-static JsonArray *
-write_entries (JsonNode *body, GError **error)
+JsonArray *
+_hap_controller_ble_write_entries (JsonNode *body, GError **error)
 {
   JsonObject *object = body != NULL && JSON_NODE_HOLDS_OBJECT (body) ? json_node_get_object (body) : NULL;
   JsonNode *list = object != NULL ? json_object_get_member (object, "characteristics") : NULL;
@@ -314,8 +314,8 @@ write_entries (JsonNode *body, GError **error)
   return json_node_get_array (list);
 }
 
-static gint64
-member_int (JsonObject *object, const char *name)
+gint64
+_hap_controller_ble_member_int (JsonObject *object, const char *name)
 {
   JsonNode *node = json_object_get_member (object, name);
 
@@ -358,7 +358,7 @@ write_all (HapControllerBle *self, JsonNode *body, guint ttl_ms, guint *out_stat
            GError **error)
 {
   g_autoptr(GArray) results = g_array_new (FALSE, TRUE, sizeof (HapBleCharacteristicResult));
-  JsonArray *entries = write_entries (body, error);
+  JsonArray *entries = _hap_controller_ble_write_entries (body, error);
 
   *out_status = 0;
   if (entries == NULL)
@@ -377,8 +377,8 @@ write_all (HapControllerBle *self, JsonNode *body, guint ttl_ms, guint *out_stat
           g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA, "characteristics[%u] is not an object", i);
           return NULL;
         }
-      result.aid = member_int (entry, "aid");
-      result.iid = member_int (entry, "iid");
+      result.aid = _hap_controller_ble_member_int (entry, "aid");
+      result.iid = _hap_controller_ble_member_int (entry, "iid");
       value = json_object_get_member (entry, "value");
       ev = json_object_get_member (entry, "ev");
       result.status = HAP_STATUS_RESOURCE_DOES_NOT_EXIST;

@@ -163,6 +163,60 @@ const HapBleCharacteristicSignature *hap_controller_ble_get_signature (HapContro
                                                                        GCancellable     *cancellable,
                                                                        GError          **error);
 
+/* ---- hap-controller-ble-async.c: the same without blocking ----
+ *
+ * Callbacks run in the caller's thread-default main context; no source object. One
+ * procedure at a time per link: another one meanwhile fails with G_IO_ERROR_PENDING. A
+ * link freed meanwhile completes them with G_IO_ERROR_CLOSED. */
+void              hap_controller_ble_transaction_async   (HapControllerBle            *self,
+                                                          HapBleRemoteCharacteristic  *target,
+                                                          guint8                       opcode,
+                                                          guint16                      iid,
+                                                          GBytes                      *body,
+                                                          GCancellable                *cancellable,
+                                                          GAsyncReadyCallback          callback,
+                                                          gpointer                     user_data);
+gboolean          hap_controller_ble_transaction_finish  (GAsyncResult                *result,
+                                                          guint8                      *out_status,
+                                                          GBytes                     **out_body,
+                                                          GError                     **error);
+void              hap_controller_ble_pairing_write_async (HapControllerBle            *self,
+                                                          const char                  *type,
+                                                          const guint8                *tlv,
+                                                          gsize                        len,
+                                                          GCancellable                *cancellable,
+                                                          GAsyncReadyCallback          callback,
+                                                          gpointer                     user_data);
+GBytes           *hap_controller_ble_pairing_write_finish (GAsyncResult               *result,
+                                                           GError                    **error);
+void              hap_controller_ble_get_signature_async (HapControllerBle            *self,
+                                                          guint16                      iid,
+                                                          GCancellable                *cancellable,
+                                                          GAsyncReadyCallback          callback,
+                                                          gpointer                     user_data);
+const HapBleCharacteristicSignature *hap_controller_ble_get_signature_finish (GAsyncResult *result,
+                                                                              GError      **error);
+
+/* ---- hap-controller-ble-ops-async.c ----
+ *
+ * GET /characteristics?… and PUT /characteristics without blocking. GET /accessories
+ * is not (see there). */
+void              hap_controller_ble_get_json_async      (HapControllerBle            *self,
+                                                          const char                  *target,
+                                                          GCancellable                *cancellable,
+                                                          GAsyncReadyCallback          callback,
+                                                          gpointer                     user_data);
+void              hap_controller_ble_put_json_async      (HapControllerBle            *self,
+                                                          const char                  *target,
+                                                          JsonNode                    *body,
+                                                          GCancellable                *cancellable,
+                                                          GAsyncReadyCallback          callback,
+                                                          gpointer                     user_data);
+/* Either's result: the JSON and the HTTP-like status, as the blocking calls give them. */
+JsonNode         *hap_controller_ble_json_finish         (GAsyncResult                *result,
+                                                          guint                       *out_status,
+                                                          GError                     **error);
+
 /* ---- hap-controller-ble-ops.c ---- */
 
 JsonNode         *hap_controller_ble_get_json      (HapControllerBle  *self,
