@@ -119,11 +119,13 @@ hap_ble_central_write_value_finish (GAsyncResult *result, GError **error)
 void
 hap_ble_central_abandon (HapBleCentral *self)
 {
-  if (self->device_path == NULL)
+  if (self->device_path == NULL || self->abandoned)
     return;
-  /* Nobody waits for the answer: the link is unusable either way. */
+  /* Nobody waits for the answer: the link is unusable either way. The device path stays
+   * for hap_ble_central_free(), whose blocking Disconnect then comes before any new
+   * connection of the caller's. */
   g_dbus_connection_call (self->bus, HAP_BLUEZ_NAME, self->device_path, HAP_BLUEZ_DEVICE_INTERFACE, "Disconnect",
                           NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
+  self->abandoned = TRUE;
   self->connected = self->services_resolved = FALSE;
-  g_clear_pointer (&self->device_path, g_free);
 }

@@ -27,6 +27,7 @@ struct _HapBleCentral
   char                  *device_path;      /* the link */
   gboolean               connected;
   gboolean               services_resolved;
+  gboolean               abandoned;        /* hap_ble_central_abandon(): not connected again */
 };
 
 /* A failed call's error turned into this module's errors (see the private header). */

@@ -169,8 +169,9 @@ void           hap_ble_central_write_value_async (HapBleCentral               *s
                                                   gpointer                     user_data);
 gboolean       hap_ble_central_write_value_finish (GAsyncResult               *result,
                                                    GError                    **error);
-/* Device1.Disconnect without waiting for its answer; the central is disconnected at
- * once (for a link left in an unknown state by a cancelled procedure). */
+/* Device1.Disconnect without waiting for its answer; the central counts as
+ * disconnected at once (for a link left in an unknown state by a cancelled procedure),
+ * and hap_ble_central_disconnect() or _free() still disconnect it, blocking. */
 void           hap_ble_central_abandon           (HapBleCentral               *self);
 
 /* The BlueZ-given "AA:BB:CC:DD:EE:FF" of a Device1 path ("…/dev_AA_BB_CC_DD_EE_FF"), or
