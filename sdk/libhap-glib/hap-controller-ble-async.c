@@ -3,7 +3,8 @@
  * caller's thread-default main context
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * One procedure at a time per link (HapControllerBle.busy). Each GATT call is bounded
+ * One procedure at a time per link (HapControllerBle.busy); the others wait in
+ * HapControllerBle.waiting, in order. Each GATT call is bounded
  * by the procedure's deadline (the link's timeout from its start, as the blocking
  * procedure) and by the caller's GCancellable. A procedure cancelled after its first
  * fragment went out leaves the accessory in the middle of it and the session's nonces
@@ -17,21 +18,24 @@
 
 typedef struct
 {
-  HapBleExchange  exchange;
-  gboolean        started;   /* a fragment was handed to BlueZ */
-  guint8          status;
-  GBytes         *body;
+  HapControllerBle           *ble;
+  HapBleRemoteCharacteristic *target;
+  guint8                      opcode;
+  guint16                     iid;
+  GBytes                     *request;
+  HapBleExchange              exchange;
+  gboolean                    started;   /* a fragment was handed to BlueZ */
+  guint8                      status;
+  GBytes                     *body;
 } Transaction;
 
 static void
 transaction_free (Transaction *transaction)
 {
-  HapControllerBle *self = transaction->exchange.ble;
-
   _hap_ble_exchange_clear (&transaction->exchange);
+  g_clear_pointer (&transaction->request, g_bytes_unref);
   g_clear_pointer (&transaction->body, g_bytes_unref);
-  if (self != NULL)
-    _hap_controller_ble_unref (self);
+  _hap_controller_ble_unref (transaction->ble);
   g_free (transaction);
 }
 
@@ -44,25 +48,43 @@ link_closed (HapControllerBle *self, GError **error)
   return TRUE;
 }
 
-/* Ends @task with @error (taken), leaving the link as the failure leaves it. */
+static void transaction_start (GTask *task);
+
+/* The link is free again: the oldest waiting procedure starts. */
 static void
-transaction_fail (GTask *task, GError *error)
+start_waiting (HapControllerBle *self)
+{
+  if (!self->closed && !self->busy && self->waiting.length > 0)
+    transaction_start (g_queue_pop_head (&self->waiting));
+}
+
+/* Ends @task: TRUE, or with @error (taken), leaving the link as the failure leaves it;
+ * then the next procedure may start. */
+static void
+transaction_done (GTask *task, GError *error)
 {
   Transaction *transaction = g_task_get_task_data (task);
-  HapControllerBle *self = transaction->exchange.ble;
+  HapControllerBle *self = transaction->ble;
 
+  /* Held: a callback may close the link. */
+  _hap_controller_ble_ref (self);
   if (!self->closed)
     {
       self->busy = FALSE;
-      if (transaction->started && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (error != NULL && transaction->started && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           hap_ble_central_abandon (self->central);
           _hap_controller_ble_drop_session (self);
         }
-      else
+      else if (error != NULL)
         _hap_controller_ble_link_lost (self, NULL);
     }
-  g_task_return_error (task, error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+  start_waiting (self);
+  _hap_controller_ble_unref (self);
 }
 
 static void transaction_write_next (GTask *task);
@@ -72,7 +94,7 @@ transaction_read (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr(GTask) task = data;
   Transaction *transaction = g_task_get_task_data (task);
-  HapControllerBle *self = transaction->exchange.ble;
+  HapControllerBle *self = transaction->ble;
   g_autoptr(GBytes) value = NULL;
   GError *error = NULL;
 
@@ -83,27 +105,20 @@ transaction_read (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   if (value == NULL)
-    return transaction_fail (task, error);
+    return transaction_done (task, error);
   switch (_hap_ble_exchange_take_response (&transaction->exchange, value, &error))
     {
     case HAP_BLE_PDU_COMPLETE:
-      self->busy = FALSE;
-      if (!_hap_ble_exchange_finish (&transaction->exchange, &transaction->status, &transaction->body, &error))
-        g_task_return_error (task, error);
-      else
-        g_task_return_boolean (task, TRUE);
-      return;
+      _hap_ble_exchange_finish (&transaction->exchange, &transaction->status, &transaction->body, &error);
+      return transaction_done (task, error);
     case HAP_BLE_PDU_NEED_MORE:
       /* docs/protocol.md §5.7: one GATT read per response fragment. */
-      hap_ble_central_read_value_async (self->central, transaction->exchange.target->path,
-                                        transaction->exchange.deadline, g_task_get_cancellable (task),
-                                        transaction_read, g_steal_pointer (&task));
+      hap_ble_central_read_value_async (self->central, transaction->target->path, transaction->exchange.deadline,
+                                        g_task_get_cancellable (task), transaction_read, g_steal_pointer (&task));
       return;
     default:
       /* A fragment that does not authenticate dropped the link already. */
-      self->busy = FALSE;
-      g_task_return_error (task, error);
-      return;
+      return transaction_done (task, error);
     }
 }
 
@@ -115,13 +130,13 @@ transaction_written (GObject *source, GAsyncResult *result, gpointer data)
   GError *error = NULL;
   gboolean ok = hap_ble_central_write_value_finish (result, &error);
 
-  if (link_closed (transaction->exchange.ble, ok ? &error : NULL))
+  if (link_closed (transaction->ble, ok ? &error : NULL))
     {
       g_task_return_error (task, error);
       return;
     }
   if (!ok)
-    return transaction_fail (task, error);
+    return transaction_done (task, error);
   transaction_write_next (g_steal_pointer (&task));
 }
 
@@ -130,20 +145,46 @@ static void
 transaction_write_next (GTask *task)
 {
   Transaction *transaction = g_task_get_task_data (task);
-  HapControllerBle *self = transaction->exchange.ble;
+  HapControllerBle *self = transaction->ble;
   g_autoptr(GBytes) fragment = _hap_ble_exchange_next_request (&transaction->exchange);
 
   if (fragment == NULL)
     {
-      hap_ble_central_read_value_async (self->central, transaction->exchange.target->path,
-                                        transaction->exchange.deadline, g_task_get_cancellable (task),
-                                        transaction_read, task);
+      hap_ble_central_read_value_async (self->central, transaction->target->path, transaction->exchange.deadline,
+                                        g_task_get_cancellable (task), transaction_read, task);
       return;
     }
   transaction->started = TRUE;
-  hap_ble_central_write_value_async (self->central, transaction->exchange.target->path, fragment,
+  hap_ble_central_write_value_async (self->central, transaction->target->path, fragment,
                                      transaction->exchange.deadline, g_task_get_cancellable (task),
                                      transaction_written, task);
+}
+
+/* Takes @task; the link is free. */
+static void
+transaction_start (GTask *task)
+{
+  Transaction *transaction = g_task_get_task_data (task);
+  HapControllerBle *self = transaction->ble;
+  GError *error = NULL;
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      start_waiting (self);
+      return;
+    }
+  /* The deadline and the TID are the procedure's from now: waiting does not count. */
+  if (!_hap_ble_exchange_init (&transaction->exchange, self, transaction->target, transaction->opcode,
+                               transaction->iid, transaction->request, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      start_waiting (self);
+      return;
+    }
+  self->busy = TRUE;
+  transaction_write_next (task);
 }
 
 void
@@ -161,27 +202,36 @@ hap_controller_ble_transaction_async (HapControllerBle            *self,
   GError *error = NULL;
 
   g_task_set_source_tag (task, hap_controller_ble_transaction_async);
+  transaction->ble = _hap_controller_ble_ref (self);
+  transaction->target = target;
+  transaction->opcode = opcode;
+  transaction->iid = iid;
+  transaction->request = body != NULL ? g_bytes_ref (body) : NULL;
   g_task_set_task_data (task, transaction, (GDestroyNotify) transaction_free);
   if (link_closed (self, &error))
     {
       g_task_return_error (task, error);
       return;
     }
-  if (self->busy)
+  /* HAP-BLE has one procedure at a time per link (§5.7): the others wait their turn,
+   * as requests pipelined on an IP connection do. */
+  if (self->busy || self->waiting.length > 0)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, "another HAP-BLE procedure is in progress");
+      g_queue_push_tail (&self->waiting, g_steal_pointer (&task));
       return;
     }
-  if (g_task_return_error_if_cancelled (task))
-    return;
-  if (!_hap_ble_exchange_init (&transaction->exchange, self, target, opcode, iid, body, &error))
+  transaction_start (g_steal_pointer (&task));
+}
+
+void
+_hap_controller_ble_fail_waiting (HapControllerBle *self)
+{
+  while (self->waiting.length > 0)
     {
-      g_task_return_error (task, error);
-      return;
+      g_autoptr(GTask) task = g_queue_pop_head (&self->waiting);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "the connection was closed");
     }
-  _hap_controller_ble_ref (self);
-  self->busy = TRUE;
-  transaction_write_next (g_steal_pointer (&task));
 }
 
 gboolean

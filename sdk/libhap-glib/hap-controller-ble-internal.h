@@ -31,8 +31,9 @@ struct _HapControllerBle
   GQueue         events;           /* GUINT_TO_POINTER (iid) of indicated characteristics */
   /* An asynchronous procedure is between two of its GATT calls: HAP-BLE has one
    * procedure at a time per link (docs/protocol.md §5.7), and the session's nonces
-   * must go out in order, so any other is refused meanwhile. */
+   * must go out in order; asynchronous ones queue, blocking ones are refused. */
   gboolean       busy;
+  GQueue         waiting;          /* GTask of procedures waiting for the link */
   /* hap_controller_ble_free() ran: only the struct is left, for the asynchronous
    * procedures that hold a reference. */
   gboolean       closed;
@@ -40,6 +41,8 @@ struct _HapControllerBle
 };
 
 HapControllerBle *_hap_controller_ble_ref   (HapControllerBle *self);
+/* Completes the waiting procedures with G_IO_ERROR_CLOSED (the link is being freed). */
+void              _hap_controller_ble_fail_waiting (HapControllerBle *self);
 void              _hap_controller_ble_unref (HapControllerBle *self);
 
 /* One HAP-BLE procedure (docs/protocol.md §5.7): the request's fragments written in

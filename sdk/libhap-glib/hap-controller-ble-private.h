@@ -166,8 +166,9 @@ const HapBleCharacteristicSignature *hap_controller_ble_get_signature (HapContro
 /* ---- hap-controller-ble-async.c: the same without blocking ----
  *
  * Callbacks run in the caller's thread-default main context; no source object. One
- * procedure at a time per link: another one meanwhile fails with G_IO_ERROR_PENDING. A
- * link freed meanwhile completes them with G_IO_ERROR_CLOSED. */
+ * procedure at a time per link: the others wait their turn (a blocking one meanwhile
+ * fails with G_IO_ERROR_PENDING). A link freed meanwhile completes them with
+ * G_IO_ERROR_CLOSED. */
 void              hap_controller_ble_transaction_async   (HapControllerBle            *self,
                                                           HapBleRemoteCharacteristic  *target,
                                                           guint8                       opcode,

@@ -105,6 +105,7 @@ hap_controller_ble_free (HapControllerBle *self)
     return;
   self->closed = TRUE;
   self->busy = FALSE;
+  _hap_controller_ble_fail_waiting (self);
   g_clear_pointer (&self->central, hap_ble_central_free);
   hap_cipher_clear (&self->cipher);
   _hap_controller_ble_drop_session (self);

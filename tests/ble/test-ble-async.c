@@ -295,28 +295,33 @@ test_put_get (void)
   flight_end (&flight);
 }
 
-/* Two procedures at once on one link: the second is refused, the first unharmed. */
+/* Two calls at once on one link: HAP-BLE has one procedure at a time, so the second
+ * waits for the first, and both answer right. */
 static void
-test_one_at_a_time (void)
+test_queued (void)
 {
   g_autofree char *target = brightness_target ();
   g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) first = NULL;
   g_autoptr(JsonNode) second = NULL;
+  g_autoptr(JsonNode) body = brightness_write (43, FALSE);
   Flight flight, other;
+  JsonObject *c;
 
-  flight_begin (&other);
-  g_assert_cmpint (read_brightness (NULL, &flight, &error), ==, 42);  /* signature cached from here on */
-  flight_end (&flight);
   flight_begin (&flight);
-  hap_controller_connection_get_json_async (connection, target, NULL, landed, &flight);
+  flight_begin (&other);
+  hap_controller_connection_put_json_async (connection, "/characteristics", body, NULL, landed, &flight);
   hap_controller_connection_get_json_async (connection, target, NULL, landed, &other);
-  second = hap_controller_connection_get_json_finish (connection, flight_wait (&other), NULL, &error);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
-  g_clear_error (&error);
-  g_clear_pointer (&second, json_node_unref);
-  second = hap_controller_connection_get_json_finish (connection, flight_wait (&flight), NULL, &error);
+  first = hap_controller_connection_put_json_finish (connection, flight_wait (&flight), NULL, &error);
   g_assert_no_error (error);
-  g_assert_nonnull (second);
+  g_assert_null (other.result);  /* still waiting behind the write, or reading now */
+  second = hap_controller_connection_get_json_finish (connection, flight_wait (&other), NULL, &error);
+  g_assert_no_error (error);
+  c = json_array_get_object_element (json_object_get_array_member (json_node_get_object (second), "characteristics"),
+                                     0);
+  g_assert_cmpint (json_object_get_int_member (c, "value"), ==, 43);
+  /* Each waited for the accessory's answers; the second for the first's as well. */
+  g_assert_cmpint (other.total_us, >, flight.total_us);
   flight_end (&flight);
   flight_end (&other);
 }
@@ -334,7 +339,7 @@ test_cancel_before (void)
   flight_end (&flight);
   g_clear_error (&error);
   /* Nothing went out: the link is still good. */
-  g_assert_cmpint (read_brightness (NULL, &flight, &error), ==, 42);
+  g_assert_cmpint (read_brightness (NULL, &flight, &error), ==, 43);
   g_assert_no_error (error);
   flight_end (&flight);
 }
@@ -418,7 +423,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ble-async/pair-setup", test_pair_setup);
   g_test_add_func ("/ble-async/pair-verify", test_pair_verify);
   g_test_add_func ("/ble-async/put-get", test_put_get);
-  g_test_add_func ("/ble-async/one-at-a-time", test_one_at_a_time);
+  g_test_add_func ("/ble-async/queued", test_queued);
   g_test_add_func ("/ble-async/cancel-before", test_cancel_before);
   g_test_add_func ("/ble-async/cancel-in-flight", test_cancel_in_flight);
   g_test_add_func ("/ble-async/blocking-wrappers", test_blocking_wrappers);
