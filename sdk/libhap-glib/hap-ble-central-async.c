@@ -129,3 +129,45 @@ hap_ble_central_abandon (HapBleCentral *self)
   self->abandoned = TRUE;
   self->connected = self->services_resolved = FALSE;
 }
+
+/* ---- watching ---- */
+
+static void
+on_watched (GDBusConnection *bus, const char *sender, const char *path, const char *interface,
+            const char *signal, GVariant *parameters, gpointer data)
+{
+  HapBleCentral *self = data;
+  const char *changed_interface;
+  g_autoptr(GVariant) changed = NULL;
+
+  if (self->watch_func == NULL || !g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(sa{sv}as)")))
+    return;
+  g_variant_get (parameters, "(&s@a{sv}@as)", &changed_interface, &changed, NULL);
+  self->watch_func (self->watch_data, path, changed_interface, changed);
+}
+
+void
+hap_ble_central_watch (HapBleCentral *self, GMainContext *context, HapBleCentralWatchFunc func, gpointer user_data)
+{
+  hap_ble_central_unwatch (self);
+  self->watch_func = func;
+  self->watch_data = user_data;
+  /* GDBus calls a subscriber in the thread-default context of its subscribing. No
+   * destroy notify: GDBus would run it in @context, which may be gone by then; the
+   * emissions it queued check that the subscription still exists. */
+  g_main_context_push_thread_default (context);
+  self->watch_id = g_dbus_connection_signal_subscribe (self->bus, HAP_BLUEZ_NAME, "org.freedesktop.DBus.Properties",
+                                                       "PropertiesChanged", NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                       on_watched, self, NULL);
+  g_main_context_pop_thread_default (context);
+}
+
+void
+hap_ble_central_unwatch (HapBleCentral *self)
+{
+  if (self->watch_id != 0)
+    g_dbus_connection_signal_unsubscribe (self->bus, self->watch_id);
+  self->watch_id = 0;
+  self->watch_func = NULL;
+  self->watch_data = NULL;
+}

@@ -174,6 +174,20 @@ gboolean       hap_ble_central_write_value_finish (GAsyncResult               *r
  * and hap_ble_central_disconnect() or _free() still disconnect it, blocking. */
 void           hap_ble_central_abandon           (HapBleCentral               *self);
 
+/* PropertiesChanged of any org.bluez object, delivered in @context (NULL: the global
+ * default) while it runs, besides the central's own handlers: for a caller that
+ * reacts to indications and disconnections from its own main loop. */
+typedef void (*HapBleCentralWatchFunc) (gpointer    user_data,
+                                        const char *path,
+                                        const char *interface,
+                                        GVariant   *changed);
+/* One watch per central: a new one replaces the last. */
+void           hap_ble_central_watch             (HapBleCentral               *self,
+                                                  GMainContext                *context,
+                                                  HapBleCentralWatchFunc       func,
+                                                  gpointer                     user_data);
+void           hap_ble_central_unwatch           (HapBleCentral               *self);
+
 /* The BlueZ-given "AA:BB:CC:DD:EE:FF" of a Device1 path ("…/dev_AA_BB_CC_DD_EE_FF"), or
  * NULL when the name does not have that form. */
 char          *hap_ble_device_path_to_address   (const char                  *path);

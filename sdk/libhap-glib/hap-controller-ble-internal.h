@@ -34,6 +34,13 @@ struct _HapControllerBle
    * must go out in order; asynchronous ones queue, blocking ones are refused. */
   gboolean       busy;
   GQueue         waiting;          /* GTask of procedures waiting for the link */
+
+  /* hap_controller_ble_watch_events() */
+  HapControllerBleEventFunc  event_func;
+  HapControllerBleClosedFunc closed_func;
+  gpointer                   event_data;
+  GQueue                     event_pending;   /* GUINT_TO_POINTER (iid) to read */
+  gboolean                   event_reading;
   /* hap_controller_ble_free() ran: only the struct is left, for the asynchronous
    * procedures that hold a reference. */
   gboolean       closed;
@@ -41,6 +48,8 @@ struct _HapControllerBle
 };
 
 HapControllerBle *_hap_controller_ble_ref   (HapControllerBle *self);
+/* Stops hap_controller_ble_watch_events(). */
+void              _hap_controller_ble_unwatch_events (HapControllerBle *self);
 /* Completes the waiting procedures with G_IO_ERROR_CLOSED (the link is being freed). */
 void              _hap_controller_ble_fail_waiting (HapControllerBle *self);
 void              _hap_controller_ble_unref (HapControllerBle *self);

@@ -218,6 +218,22 @@ JsonNode         *hap_controller_ble_json_finish         (GAsyncResult          
                                                           guint                       *out_status,
                                                           GError                     **error);
 
+/* ---- hap-controller-ble-events.c ----
+ *
+ * Calls @event_func with the value read after each indication of a subscribed
+ * characteristic, and @closed_func when BlueZ reports the link down, both in @context
+ * while it runs, until the link is freed. A second call replaces the first. */
+typedef void (*HapControllerBleEventFunc)  (gpointer      user_data,
+                                            guint16       iid,
+                                            JsonNode     *value);
+typedef void (*HapControllerBleClosedFunc) (gpointer      user_data,
+                                            const GError *error);
+void              hap_controller_ble_watch_events        (HapControllerBle            *self,
+                                                          GMainContext                *context,
+                                                          HapControllerBleEventFunc    event_func,
+                                                          HapControllerBleClosedFunc   closed_func,
+                                                          gpointer                     user_data);
+
 /* ---- hap-controller-ble-ops.c ---- */
 
 JsonNode         *hap_controller_ble_get_json      (HapControllerBle  *self,

@@ -103,6 +103,7 @@ hap_controller_ble_free (HapControllerBle *self)
 {
   if (self == NULL)
     return;
+  _hap_controller_ble_unwatch_events (self);
   self->closed = TRUE;
   self->busy = FALSE;
   _hap_controller_ble_fail_waiting (self);

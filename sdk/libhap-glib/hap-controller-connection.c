@@ -8,7 +8,8 @@
  * calls run it on a private context (hap-sync-private.h).
  *
  * Over Bluetooth LE (hap_controller_connection_connect_ble) every call below is handed
- * to the HAP-BLE link (hap-controller-ble*.c) instead, which answers in the same JSON.
+ * to the HAP-BLE link (hap-controller-ble*.c) instead, which answers in the same JSON,
+ * asynchronously too (hap-controller-ble-async.c) except for connecting.
  */
 #include "hap-controller-connection-private.h"
 
@@ -122,9 +123,10 @@ hap_controller_connection_class_init (HapControllerConnectionClass *klass)
    * @value: the new value
    *
    * A characteristic the connection subscribed to changed (one `EVENT/1.0` message
-   * gives one emission per characteristic it carries). Emitted while the thread-default
-   * main context of hap_controller_connection_subscribe_async()'s caller runs, or
-   * while any other call on the connection waits. IP only.
+   * gives one emission per characteristic it carries; over BLE, one per indication,
+   * with the value read after it). Emitted while the thread-default main context of
+   * hap_controller_connection_subscribe_async()'s caller runs, or (over IP) while any
+   * other call on the connection waits.
    */
   signals[SIGNAL_EVENT] =
     g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -136,8 +138,9 @@ hap_controller_connection_class_init (HapControllerConnectionClass *klass)
    *   failed (a frame that does not decrypt, a malformed message)
    *
    * The connection ended while it was being read: by the event watch of
-   * hap_controller_connection_subscribe_async() or by a call waiting for an answer.
-   * Not emitted by hap_controller_connection_close(). IP only.
+   * hap_controller_connection_subscribe_async() or by a call waiting for an answer;
+   * over BLE, when BlueZ reports the link down after a subscription. Not emitted by
+   * hap_controller_connection_close().
    */
   signals[SIGNAL_CLOSED] =
     g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -272,6 +275,35 @@ void
 hap_controller_connection_emit_closed (HapControllerConnection *self, const GError *error)
 {
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0, error);
+}
+
+/* ---- events over BLE (hap-controller-ble-events.c) ---- */
+
+static void
+ble_event (gpointer data, guint16 iid, JsonNode *value)
+{
+  g_autoptr(HapControllerConnection) self = g_object_ref (data);
+
+  /* docs/protocol.md §5: a HAP-BLE accessory is aid 1. */
+  hap_controller_connection_emit_event (self, 1, iid, value);
+}
+
+static void
+ble_closed (gpointer data, const GError *error)
+{
+  g_autoptr(HapControllerConnection) self = g_object_ref (data);
+
+  if (self->closed_emitted)
+    return;
+  self->closed_emitted = TRUE;
+  hap_controller_connection_emit_closed (self, error);
+}
+
+void
+hap_controller_connection_watch_ble_events (HapControllerConnection *self, GMainContext *context)
+{
+  if (self->ble != NULL)
+    hap_controller_ble_watch_events (self->ble, context, ble_event, ble_closed, self);
 }
 
 /* ---- connecting ---- */

@@ -513,6 +513,8 @@ hap_controller_connection_subscribe_async (HapControllerConnection *self,
   /* Events then reach ::event in the caller's context even when nothing else runs. */
   if (subscribe && hap_controller_connection_get_ble (self) == NULL)
     hap_controller_connection_watch_events (self, g_task_get_context (task));
+  else if (subscribe)
+    hap_controller_connection_watch_ble_events (self, g_task_get_context (task));
   hap_controller_connection_put_json_async (self, "/characteristics", body, cancellable, subscribed,
                                             g_steal_pointer (&task));
 }

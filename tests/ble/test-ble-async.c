@@ -326,6 +326,91 @@ test_queued (void)
   flight_end (&other);
 }
 
+typedef struct
+{
+  GMainLoop *loop;
+  gint64     iid;
+  JsonNode  *value;
+  GError    *closed;
+} Events;
+
+static void
+on_event (HapControllerConnection *self, guint64 aid, guint64 iid, JsonNode *value, gpointer data)
+{
+  Events *events = data;
+
+  g_assert_cmpuint (aid, ==, 1);
+  if ((gint64) iid != events->iid)
+    return;
+  g_clear_pointer (&events->value, json_node_unref);
+  events->value = json_node_copy (value);
+  g_main_loop_quit (events->loop);
+}
+
+static void
+on_closed (HapControllerConnection *self, const GError *error, gpointer data)
+{
+  Events *events = data;
+
+  g_clear_error (&events->closed);
+  events->closed = g_error_copy (error);
+  g_main_loop_quit (events->loop);
+}
+
+static gboolean
+give_up (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* hap-simulator ctl set, started without waiting: the change comes back as ::event. */
+static void
+set_on_accessory (gint64 value)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = g_strdup_printf ("1.%" G_GINT64_FORMAT, brightness_iid);
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, value);
+  g_autoptr(GSubprocess) ctl = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, g_getenv ("HAP_SIMULATOR"), "ctl",
+                                                 "--bus", g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"), "set",
+                                                 hap_controller_connection_get_accessory_id (connection), id, text,
+                                                 NULL);
+
+  g_assert_no_error (error);
+}
+
+/* ::event over BLE: subscribed asynchronously, a change made on the accessory is
+ * indicated, read and emitted on the loop. */
+static void
+test_event (void)
+{
+  const char *ids[2] = { NULL, NULL };
+  g_autofree char *id = g_strdup_printf ("1.%" G_GINT64_FORMAT, brightness_iid);
+  g_autoptr(GError) error = NULL;
+  Events events = { g_main_loop_new (NULL, FALSE), brightness_iid, NULL, NULL };
+  Flight flight;
+  guint timeout;
+
+  ids[0] = id;
+  g_signal_connect (connection, "event", G_CALLBACK (on_event), &events);
+  flight_begin (&flight);
+  hap_controller_connection_subscribe_async (connection, ids, TRUE, NULL, landed, &flight);
+  g_assert_true (hap_controller_connection_subscribe_finish (connection, flight_wait (&flight), &error));
+  g_assert_no_error (error);
+  flight_end (&flight);
+
+  set_on_accessory (77);
+  timeout = g_timeout_add_seconds (15, give_up, events.loop);
+  g_main_loop_run (events.loop);
+  g_source_remove (timeout);
+  g_assert_nonnull (events.value);
+  g_assert_cmpint (json_node_get_int (events.value), ==, 77);
+  g_assert_null (events.closed);
+  g_signal_handlers_disconnect_by_data (connection, &events);
+  g_clear_pointer (&events.value, json_node_unref);
+  g_main_loop_unref (events.loop);
+}
+
 static void
 test_cancel_before (void)
 {
@@ -339,7 +424,7 @@ test_cancel_before (void)
   flight_end (&flight);
   g_clear_error (&error);
   /* Nothing went out: the link is still good. */
-  g_assert_cmpint (read_brightness (NULL, &flight, &error), ==, 43);
+  g_assert_cmpint (read_brightness (NULL, &flight, &error), ==, 77);
   g_assert_no_error (error);
   flight_end (&flight);
 }
@@ -360,6 +445,11 @@ test_cancel_in_flight (void)
   g_autoptr(JsonNode) root = NULL;
   Flight flight;
 
+  Events events = { g_main_loop_new (NULL, FALSE), -1, NULL, NULL };
+  guint timeout;
+
+  /* Subscribed since test_event(): the link going down is ::closed. */
+  g_signal_connect (connection, "closed", G_CALLBACK (on_closed), &events);
   /* Cancelled from the loop while the write is out, as a user's Cancel button does. */
   flight_begin (&flight);
   hap_controller_connection_put_json_async (connection, "/characteristics", body, cancellable, landed, &flight);
@@ -373,6 +463,16 @@ test_cancel_in_flight (void)
   g_assert_cmpint (read_brightness (NULL, &flight, &error), ==, -1);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
   flight_end (&flight);
+  if (events.closed == NULL)
+    {
+      timeout = g_timeout_add_seconds (10, give_up, events.loop);
+      g_main_loop_run (events.loop);
+      g_source_remove (timeout);
+    }
+  g_assert_error (events.closed, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  g_signal_handlers_disconnect_by_data (connection, &events);
+  g_clear_error (&events.closed);
+  g_main_loop_unref (events.loop);
 }
 
 /* The blocking calls are wrappers of the same: they work over BLE on a new link. */
@@ -424,6 +524,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ble-async/pair-verify", test_pair_verify);
   g_test_add_func ("/ble-async/put-get", test_put_get);
   g_test_add_func ("/ble-async/queued", test_queued);
+  g_test_add_func ("/ble-async/event", test_event);
   g_test_add_func ("/ble-async/cancel-before", test_cancel_before);
   g_test_add_func ("/ble-async/cancel-in-flight", test_cancel_in_flight);
   g_test_add_func ("/ble-async/blocking-wrappers", test_blocking_wrappers);
