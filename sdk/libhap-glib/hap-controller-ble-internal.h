@@ -100,6 +100,9 @@ void      _hap_ble_exchange_clear          (HapBleExchange              *exchang
 gboolean  _hap_controller_ble_link_lost    (HapControllerBle            *self,
                                             GError                     **error);
 void      _hap_controller_ble_drop_session (HapControllerBle            *self);
+/* The cached Characteristic Signature Read body of @iid, or NULL. */
+GBytes   *hap_controller_ble_signature_lookup (HapControllerBle         *self,
+                                               guint16                   iid);
 /* Caches a Characteristic Signature Read's body of @iid. */
 void      _hap_controller_ble_cache_signature (HapControllerBle         *self,
                                                guint16                   iid,
@@ -111,6 +114,15 @@ GBytes   *_hap_controller_ble_pairing_value (guint8                      status,
 /* The request body of a pairing write of @tlv. */
 GBytes   *_hap_controller_ble_pairing_body (const guint8                *tlv,
                                             gsize                        len);
+
+/* ---- hap-controller-ble-accessories.c: GET /accessories without blocking ---- */
+
+void      hap_controller_ble_get_accessories_async  (HapControllerBle     *self,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+JsonNode *hap_controller_ble_get_accessories_finish (GAsyncResult         *result,
+                                                     GError              **error);
 
 /* ---- hap-controller-ble-ops.c, shared with hap-controller-ble-ops-async.c ---- */
 

@@ -4,13 +4,8 @@
  *
  * One entry after the other, each a short chain of procedures of
  * hap-controller-ble-async.c: the Characteristic Signature Read when it is not cached,
- * then the read, the write, or StartNotify/StopNotify for "ev" (§5.12).
- *
- * Not asynchronous: GET /accessories. It is dozens of procedures in nested loops
- * (every service's and characteristic's signature, then the values) that the blocking
- * hap_controller_ble_get_json() walks; it still runs there, blocking the caller for its
- * duration, until it gets a state machine of its own. Targets HAP-BLE does not have
- * fail at once either way.
+ * then the read, the write, or StartNotify/StopNotify for "ev" (§5.12). GET
+ * /accessories is hap-controller-ble-accessories.c's.
  */
 #include "hap-controller-ble-internal.h"
 
@@ -349,6 +344,21 @@ json_op_new (HapControllerBle *self, gboolean put, GCancellable *cancellable, GA
   return task;
 }
 
+static void
+accessories_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GTask *task = data;
+  JsonOp *op = g_task_get_task_data (task);
+  GError *error = NULL;
+  JsonNode *root = hap_controller_ble_get_accessories_finish (result, &error);
+
+  if (root == NULL)
+    return op_fail (task, error);
+  op->status = 200;
+  g_task_return_pointer (task, root, (GDestroyNotify) json_node_unref);
+  g_object_unref (task);
+}
+
 void
 hap_controller_ble_get_json_async (HapControllerBle    *self,
                                    const char          *target,
@@ -359,7 +369,6 @@ hap_controller_ble_get_json_async (HapControllerBle    *self,
   GTask *task = json_op_new (self, FALSE, cancellable, callback, user_data);
   JsonOp *op = g_task_get_task_data (task);
   GError *error = NULL;
-  JsonNode *root;
 
   if (g_str_has_prefix (target, "/characteristics?"))
     {
@@ -368,14 +377,12 @@ hap_controller_ble_get_json_async (HapControllerBle    *self,
         return op_fail (task, error);
       return next_entry (task);
     }
-  /* The fallback the file's comment describes: GET /accessories blocks here. */
-  if (self->closed)
-    return op_fail (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED, "the connection was closed"));
-  root = hap_controller_ble_get_json (self, target, &op->status, cancellable, &error);
-  if (root == NULL)
-    return op_fail (task, error);
-  g_task_return_pointer (task, root, (GDestroyNotify) json_node_unref);
-  g_object_unref (task);
+  if (g_str_equal (target, "/accessories"))
+    {
+      hap_controller_ble_get_accessories_async (self, cancellable, accessories_read, task);
+      return;
+    }
+  op_fail (task, g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "GET %s has no HAP-BLE equivalent", target));
 }
 
 void

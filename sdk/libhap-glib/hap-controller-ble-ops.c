@@ -158,7 +158,7 @@ write_characteristic (HapControllerBle *self, guint16 iid, JsonNode *json, gbool
   return result->value != NULL;
 }
 
-/* ---- GET ---- */
+/* ---- GET and PUT: hap-controller-ble-ops-async.c, hap-controller-ble-accessories.c ---- */
 
 static gboolean
 is_type (const char *uuid, const char *type)
@@ -166,128 +166,6 @@ is_type (const char *uuid, const char *type)
   g_autofree char *normalized = hap_uuid_normalize (type);
 
   return g_strcmp0 (uuid, normalized) == 0;
-}
-
-/* The database from Service and Characteristic Signature Reads, with the values of the
- * readable characteristics (docs/protocol.md §4.10, §5.6). */
-static JsonNode *
-get_accessories (HapControllerBle *self, GCancellable *cancellable, GError **error)
-{
-  GPtrArray *remote = hap_controller_ble_get_services (self);
-  g_autoptr(GPtrArray) services = g_ptr_array_new_with_free_func ((GDestroyNotify) hap_ble_db_service_free);
-
-  for (guint i = 0; i < remote->len; i++)
-    {
-      HapBleRemoteService *service = g_ptr_array_index (remote, i);
-      g_autoptr(GBytes) service_signature = NULL;
-      HapBleDbService *db;
-      guint8 status = HAP_BLE_PDU_STATUS_SUCCESS;
-
-      /* The Pairing service is the transport's, not the accessory's (IP has none), and
-       * signature reads of 4C/4E/4F are refused in a secure session (§5.6). */
-      if (is_type (service->type_uuid, "55"))
-        continue;
-      if (service->service_signature != NULL &&
-          !hap_controller_ble_transaction (self, service->service_signature, HAP_BLE_OPCODE_SERVICE_SIGNATURE_READ,
-                                           service->iid, NULL, &status, &service_signature, cancellable, error))
-        return NULL;
-      if (status != HAP_BLE_PDU_STATUS_SUCCESS)
-        {
-          g_autofree char *what = g_strdup_printf ("service signature of service %u", service->iid);
-          return hap_ble_status_error (error, status, what), NULL;
-        }
-      db = hap_ble_db_service_new (service->iid, service->type_uuid, service_signature);
-      g_ptr_array_add (services, db);
-      for (guint j = 0; j < service->characteristics->len; j++)
-        {
-          HapBleRemoteCharacteristic *characteristic = g_ptr_array_index (service->characteristics, j);
-          g_autoptr(GBytes) signature = NULL;
-          g_autoptr(GBytes) value = NULL;
-          g_autoptr(GBytes) body = NULL;
-          const HapBleCharacteristicSignature *parsed;
-          GError *local_error = NULL;
-
-          signature = hap_controller_ble_read_signature (self, characteristic->iid, &status, cancellable,
-                                                         &local_error);
-          if (signature == NULL)
-            {
-              if (local_error != NULL)
-                return g_propagate_error (error, local_error), NULL;
-              /* Not a characteristic the accessory describes to us (e.g. A5). */
-              g_debug ("characteristic %u: no signature: %s", characteristic->iid,
-                       hap_ble_pdu_status_to_string (status));
-              continue;
-            }
-          parsed = hap_controller_ble_get_signature (self, characteristic->iid, cancellable, error);
-          if (parsed == NULL)
-            return NULL;
-          if (_hap_controller_ble_check_access (parsed, FALSE) == HAP_STATUS_SUCCESS)
-            {
-              if (!hap_controller_ble_transaction (self, characteristic, HAP_BLE_OPCODE_CHARACTERISTIC_READ,
-                                                   characteristic->iid, NULL, &status, &body, cancellable, error))
-                return NULL;
-              /* A value the accessory does not give (event-only types) is left out. */
-              if (status == HAP_BLE_PDU_STATUS_SUCCESS &&
-                  (value = _hap_controller_ble_response_value (body, characteristic->iid, error)) == NULL)
-                return NULL;
-            }
-          hap_ble_db_service_add (db, characteristic->iid, signature, value);
-        }
-    }
-  return hap_ble_accessories_to_json (services, error);
-}
-
-static JsonNode *
-get_characteristics (HapControllerBle *self, const char *target, guint *out_status, GCancellable *cancellable,
-                     GError **error)
-{
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) results = g_array_new (FALSE, TRUE, sizeof (HapBleCharacteristicResult));
-  HapJsonFlags flags;
-
-  g_array_set_clear_func (results, (GDestroyNotify) hap_ble_characteristic_result_clear);
-  if (!hap_ble_parse_characteristics_query (target, ids, &flags, error))
-    return NULL;
-  for (guint i = 0; i < ids->len; i += 2)
-    {
-      HapBleCharacteristicResult result = { g_array_index (ids, gint64, i), g_array_index (ids, gint64, i + 1) };
-      HapStatus status = HAP_STATUS_RESOURCE_DOES_NOT_EXIST;
-      GError *local_error = NULL;
-
-      if (result.aid == HAP_BLE_AID && result.iid <= G_MAXUINT16)
-        {
-          HapBleRemoteCharacteristic *remote = hap_controller_ble_lookup (self, (guint16) result.iid);
-
-          result.value = read_characteristic (self, (guint16) result.iid, &result.characteristic, &status,
-                                              cancellable, &local_error);
-          result.subscribed = remote != NULL && remote->subscribed;
-        }
-      result.status = result.value != NULL ? HAP_STATUS_SUCCESS : status;
-      g_array_append_val (results, result);
-      if (local_error != NULL)
-        return g_propagate_error (error, local_error), NULL;
-    }
-  return hap_ble_characteristics_to_json (results, FALSE, flags, out_status);
-}
-
-JsonNode *
-hap_controller_ble_get_json (HapControllerBle *self, const char *target, guint *out_status,
-                             GCancellable *cancellable, GError **error)
-{
-  JsonNode *root;
-
-  *out_status = 0;
-  if (g_str_equal (target, "/accessories"))
-    {
-      root = get_accessories (self, cancellable, error);
-      if (root != NULL)
-        *out_status = 200;
-      return root;
-    }
-  if (g_str_has_prefix (target, "/characteristics?"))
-    return get_characteristics (self, target, out_status, cancellable, error);
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "GET %s has no HAP-BLE equivalent", target);
-  return NULL;
 }
 
 /* ---- PUT ---- */
@@ -398,19 +276,6 @@ write_all (HapControllerBle *self, JsonNode *body, guint ttl_ms, guint *out_stat
         return g_propagate_error (error, local_error), NULL;
     }
   return hap_ble_characteristics_to_json (results, TRUE, 0, out_status);
-}
-
-JsonNode *
-hap_controller_ble_put_json (HapControllerBle *self, const char *target, JsonNode *body, guint *out_status,
-                             GCancellable *cancellable, GError **error)
-{
-  if (!g_str_equal (target, "/characteristics"))
-    {
-      *out_status = 0;
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "PUT %s has no HAP-BLE equivalent", target);
-      return NULL;
-    }
-  return write_all (self, body, 0, out_status, cancellable, error);
 }
 
 JsonNode *

@@ -200,8 +200,8 @@ const HapBleCharacteristicSignature *hap_controller_ble_get_signature_finish (GA
 
 /* ---- hap-controller-ble-ops-async.c ----
  *
- * GET /characteristics?… and PUT /characteristics without blocking. GET /accessories
- * is not (see there). */
+ * GET /accessories, GET /characteristics?… and PUT /characteristics without
+ * blocking. */
 void              hap_controller_ble_get_json_async      (HapControllerBle            *self,
                                                           const char                  *target,
                                                           GCancellable                *cancellable,
@@ -236,17 +236,6 @@ void              hap_controller_ble_watch_events        (HapControllerBle      
 
 /* ---- hap-controller-ble-ops.c ---- */
 
-JsonNode         *hap_controller_ble_get_json      (HapControllerBle  *self,
-                                                    const char        *target,
-                                                    guint             *out_status,
-                                                    GCancellable      *cancellable,
-                                                    GError           **error);
-JsonNode         *hap_controller_ble_put_json      (HapControllerBle  *self,
-                                                    const char        *target,
-                                                    JsonNode          *body,
-                                                    guint             *out_status,
-                                                    GCancellable      *cancellable,
-                                                    GError           **error);
 JsonNode         *hap_controller_ble_timed_write   (HapControllerBle  *self,
                                                     JsonNode          *characteristics,
                                                     guint              ttl_ms,

@@ -396,6 +396,14 @@ hap_controller_ble_read_signature (HapControllerBle *self, guint16 iid, guint8 *
   return g_steal_pointer (&body);
 }
 
+GBytes *
+hap_controller_ble_signature_lookup (HapControllerBle *self, guint16 iid)
+{
+  CachedSignature *cached = g_hash_table_lookup (self->signatures, GUINT_TO_POINTER (iid));
+
+  return cached != NULL ? g_bytes_ref (cached->body) : NULL;
+}
+
 void
 _hap_controller_ble_cache_signature (HapControllerBle *self, guint16 iid, GBytes *body)
 {

@@ -6,8 +6,7 @@
  * caller's main context; the blocking calls wrap the asynchronous ones
  * (hap-sync-private.h). Over Bluetooth LE the HAP-BLE link answers in the same JSON,
  * its procedures driven by D-Bus callbacks on the caller's main context too
- * (hap-controller-ble-async.c, hap-controller-ble-ops-async.c; GET /accessories is the
- * exception that file names).
+ * (hap-controller-ble-async.c, hap-controller-ble-ops-async.c).
  */
 #include "hap-controller-private.h"
 

@@ -178,16 +178,24 @@ test_pair_verify (void)
   g_assert_true (hap_controller_connection_is_secure (connection));
 }
 
-/* The Lightbulb's Brightness, from the database (GET /accessories, blocking: see
- * hap-controller-ble-ops-async.c). */
+/* The Lightbulb's Brightness, from the database: GET /accessories, dozens of
+ * procedures, none of which blocks the loop. */
 static void
 find_brightness (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = hap_controller_connection_get_json (connection, "/accessories", NULL, NULL, &error);
+  g_autoptr(JsonNode) root = NULL;
   JsonArray *services;
+  Flight flight;
+  guint status = 0;
 
+  flight_begin (&flight);
+  hap_controller_connection_get_json_async (connection, "/accessories", NULL, landed, &flight);
+  root = hap_controller_connection_get_json_finish (connection, flight_wait (&flight), &status, &error);
   g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, 200);
+  assert_did_not_block (&flight, "accessories");
+  flight_end (&flight);
   services = json_object_get_array_member (json_array_get_object_element (
       json_object_get_array_member (json_node_get_object (root), "accessories"), 0), "services");
   for (guint i = 0; i < json_array_get_length (services); i++)
@@ -199,8 +207,12 @@ find_brightness (void)
         {
           JsonObject *c = json_array_get_object_element (characteristics, j);
 
+          /* As accessories/lightbulb.json has it. */
           if (g_str_equal (json_object_get_string_member (c, "type"), "8"))
-            brightness_iid = json_object_get_int_member (c, "iid");
+            {
+              brightness_iid = json_object_get_int_member (c, "iid");
+              g_assert_cmpint (json_object_get_int_member (c, "value"), ==, 75);
+            }
         }
     }
   g_assert_cmpint (brightness_iid, >, 0);
