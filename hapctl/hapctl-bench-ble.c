@@ -23,7 +23,7 @@ ensure_link (Bench *bench, GError **error)
     return TRUE;
   controller = hap_controller_new (NULL);
   link = hap_controller_connection_new (controller);
-  if (!hap_controller_connection_connect_ble (link, hapctl_adapter, bench->ble_address, NULL, error) ||
+  if (!hapctl_connect_ble (link, hapctl_adapter, bench->ble_address, error) ||
       !hapctl_pair_setup (link, bench->setup_code, error))
     return FALSE;
   /* Paired from here on: the end of the run removes the pairing. */
@@ -57,7 +57,7 @@ run_procedures (Bench *bench, Result *result, gboolean resume, GError **error)
     {
       gint64 t0 = g_get_monotonic_time ();
       gboolean resumed = FALSE;
-      gboolean ok = resume ? hap_controller_connection_pair_resume (bench->ble_link, &resumed, NULL, error)
+      gboolean ok = resume ? hapctl_pair_resume (bench->ble_link, &resumed, error)
                            : hapctl_pair_verify (bench->ble_link, error);
 
       if (!ok)
@@ -162,7 +162,7 @@ hapctl_bench_ble_finish (Bench *bench, GError **error)
     {
       g_clear_object (&bench->ble_link);
       bench->ble_link = hap_controller_connection_new (bench->controller);
-      ok = hap_controller_connection_connect_ble (bench->ble_link, hapctl_adapter, bench->ble_address, NULL, error) &&
+      ok = hapctl_connect_ble (bench->ble_link, hapctl_adapter, bench->ble_address, error) &&
            hapctl_pair_verify (bench->ble_link, error) &&
            hap_controller_connection_remove_pairing (bench->ble_link, id, NULL, error);
     }

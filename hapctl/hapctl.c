@@ -123,7 +123,7 @@ hapctl_connect (HapControllerConnection *connection, const char *address, GError
 
   hap_controller_connection_set_timeout (connection, (guint) hapctl_timeout_s * 1000);
   if (hapctl_parse_ble_address (address, &bd_address))
-    return hap_controller_connection_connect_ble (connection, hapctl_adapter, bd_address, NULL, error);
+    return hapctl_connect_ble (connection, hapctl_adapter, bd_address, error);
   if (g_str_has_prefix (address, "ble:"))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("“%s” is not ble:AA:BB:CC:DD:EE:FF"), address);
@@ -153,7 +153,7 @@ hapctl_open (const char *address, gboolean verify, GError **error)
     return NULL;
   /* Pair Resume is BLE's; over IP it would be a Pair Verify anyway. */
   if (verify && !(hap_controller_connection_is_ble (connection)
-                    ? hap_controller_connection_pair_resume (connection, NULL, NULL, error)
+                    ? hapctl_pair_resume (connection, NULL, error)
                     : hapctl_pair_verify (connection, error)))
     return NULL;
   return g_steal_pointer (&connection);
@@ -726,7 +726,7 @@ cmd_verify (int argc, char **argv)
   if ((connection = hapctl_open (argv[1], FALSE, &error)) == NULL ||
       !(full || !hap_controller_connection_is_ble (connection)
           ? hapctl_pair_verify (connection, &error)
-          : hap_controller_connection_pair_resume (connection, &resumed, NULL, &error)))
+          : hapctl_pair_resume (connection, &resumed, &error)))
     return hapctl_fail ("verify", error);
   if (json_output)
     g_print ("{\"accessory\":\"%s\",\"resumed\":%s}\n", hap_controller_connection_get_accessory_id (connection),

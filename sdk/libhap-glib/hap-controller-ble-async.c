@@ -96,6 +96,7 @@ transaction_read (GObject *source, GAsyncResult *result, gpointer data)
   Transaction *transaction = g_task_get_task_data (task);
   HapControllerBle *self = transaction->ble;
   g_autoptr(GBytes) value = NULL;
+  GCancellable *cancellable;
   GError *error = NULL;
 
   value = hap_ble_central_read_value_finish (result, &error);
@@ -112,9 +113,11 @@ transaction_read (GObject *source, GAsyncResult *result, gpointer data)
       _hap_ble_exchange_finish (&transaction->exchange, &transaction->status, &transaction->body, &error);
       return transaction_done (task, error);
     case HAP_BLE_PDU_NEED_MORE:
-      /* docs/protocol.md §5.7: one GATT read per response fragment. */
+      /* docs/protocol.md §5.7: one GATT read per response fragment. (The cancellable
+       * is taken before the task: arguments are evaluated in no given order.) */
+      cancellable = g_task_get_cancellable (task);
       hap_ble_central_read_value_async (self->central, transaction->target->path, transaction->exchange.deadline,
-                                        g_task_get_cancellable (task), transaction_read, g_steal_pointer (&task));
+                                        cancellable, transaction_read, g_steal_pointer (&task));
       return;
     default:
       /* A fragment that does not authenticate dropped the link already. */

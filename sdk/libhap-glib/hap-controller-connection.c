@@ -9,7 +9,8 @@
  *
  * Over Bluetooth LE (hap_controller_connection_connect_ble) every call below is handed
  * to the HAP-BLE link (hap-controller-ble*.c) instead, which answers in the same JSON,
- * asynchronously too (hap-controller-ble-async.c) except for connecting.
+ * asynchronously too (hap-controller-ble-async.c); connecting over BLE is
+ * hap-controller-connection-ble.c.
  */
 #include "hap-controller-connection-private.h"
 
@@ -234,37 +235,6 @@ hap_controller_connection_close (HapControllerConnection *self)
   self->broken = FALSE;
 }
 
-gboolean
-hap_controller_connection_connect_ble (HapControllerConnection *self,
-                                       const char              *adapter,
-                                       const char              *address,
-                                       GCancellable            *cancellable,
-                                       GError                 **error)
-{
-  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
-  g_return_val_if_fail (address != NULL, FALSE);
-
-  hap_controller_connection_close (self);
-  g_clear_pointer (&self->accessory_id, g_free);
-  g_clear_pointer (&self->host, g_free);
-  self->port = 0;
-  self->ble = hap_controller_ble_connect (adapter, address, self->timeout_ms, cancellable, error);
-  return self->ble != NULL;
-}
-
-gboolean
-hap_controller_connection_is_ble (HapControllerConnection *self)
-{
-  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
-  return self->ble != NULL;
-}
-
-HapControllerBle *
-hap_controller_connection_get_ble (HapControllerConnection *self)
-{
-  return self->ble;
-}
-
 void
 hap_controller_connection_emit_event (HapControllerConnection *self, guint64 aid, guint64 iid, JsonNode *value)
 {
@@ -275,35 +245,6 @@ void
 hap_controller_connection_emit_closed (HapControllerConnection *self, const GError *error)
 {
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0, error);
-}
-
-/* ---- events over BLE (hap-controller-ble-events.c) ---- */
-
-static void
-ble_event (gpointer data, guint16 iid, JsonNode *value)
-{
-  g_autoptr(HapControllerConnection) self = g_object_ref (data);
-
-  /* docs/protocol.md §5: a HAP-BLE accessory is aid 1. */
-  hap_controller_connection_emit_event (self, 1, iid, value);
-}
-
-static void
-ble_closed (gpointer data, const GError *error)
-{
-  g_autoptr(HapControllerConnection) self = g_object_ref (data);
-
-  if (self->closed_emitted)
-    return;
-  self->closed_emitted = TRUE;
-  hap_controller_connection_emit_closed (self, error);
-}
-
-void
-hap_controller_connection_watch_ble_events (HapControllerConnection *self, GMainContext *context)
-{
-  if (self->ble != NULL)
-    hap_controller_ble_watch_events (self->ble, context, ble_event, ble_closed, self);
 }
 
 /* ---- connecting ---- */

@@ -118,6 +118,37 @@ assert_did_not_block (Flight *flight, const char *what)
   g_assert_cmpuint (flight->ticks, >=, 200 / TICK_MS / 2);
 }
 
+/* Connecting runs in a worker thread: the loop ticks on meanwhile. */
+static void
+test_connect (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  Flight flight;
+
+  g_cancellable_cancel (cancellable);
+  flight_begin (&flight);
+  hap_controller_connection_connect_ble_async (connection, adapter, address, cancellable, landed, &flight);
+  g_assert_false (hap_controller_connection_connect_ble_finish (connection, flight_wait (&flight), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (hap_controller_connection_is_ble (connection));
+  flight_end (&flight);
+  g_clear_error (&error);
+
+  flight_begin (&flight);
+  hap_controller_connection_connect_ble_async (connection, adapter, address, NULL, landed, &flight);
+  g_assert_true (hap_controller_connection_connect_ble_finish (connection, flight_wait (&flight), &error));
+  g_assert_no_error (error);
+  g_test_message ("connect: %" G_GINT64_FORMAT " us in the call, %" G_GINT64_FORMAT " us in all, %u ticks, "
+                  "longest stall %" G_GINT64_FORMAT " us", flight.in_call_us, flight.total_us, flight.ticks,
+                  flight.max_stall_us);
+  g_assert_cmpint (flight.in_call_us, <, MAX_STALL_MS * 1000);
+  g_assert_cmpint (flight.max_stall_us, <, MAX_STALL_MS * 1000);
+  g_assert_true (hap_controller_connection_is_ble (connection));
+  g_assert_false (hap_controller_connection_is_secure (connection));
+  flight_end (&flight);
+}
+
 static void
 reconnect (void)
 {
@@ -509,6 +540,26 @@ test_blocking_wrappers (void)
   g_assert_cmpint (json_object_get_int_member (c, "value"), ==, 55);
 }
 
+/* Pair Resume with the ticket the last session left (§3.4): one procedure, not the
+ * loop's time. */
+static void
+test_pair_resume (void)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean resumed = FALSE;
+  Flight flight;
+
+  reconnect ();
+  flight_begin (&flight);
+  hap_controller_connection_pair_resume_async (connection, NULL, landed, &flight);
+  g_assert_true (hap_controller_connection_pair_resume_finish (connection, flight_wait (&flight), &resumed, &error));
+  g_assert_no_error (error);
+  g_assert_true (resumed);
+  assert_did_not_block (&flight, "pair-resume");
+  flight_end (&flight);
+  g_assert_true (hap_controller_connection_is_secure (connection));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -531,6 +582,7 @@ main (int argc, char **argv)
   hap_controller_connection_set_timeout (connection, 20000);
 
   /* In order: each case starts where the one before left the accessory. */
+  g_test_add_func ("/ble-async/connect", test_connect);
   g_test_add_func ("/ble-async/pair-setup-wrong-code", test_pair_setup_wrong_code);
   g_test_add_func ("/ble-async/pair-setup", test_pair_setup);
   g_test_add_func ("/ble-async/pair-verify", test_pair_verify);
@@ -540,6 +592,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ble-async/cancel-before", test_cancel_before);
   g_test_add_func ("/ble-async/cancel-in-flight", test_cancel_in_flight);
   g_test_add_func ("/ble-async/blocking-wrappers", test_blocking_wrappers);
+  g_test_add_func ("/ble-async/pair-resume", test_pair_resume);
   status = g_test_run ();
   g_clear_object (&connection);
   g_clear_object (&controller);
