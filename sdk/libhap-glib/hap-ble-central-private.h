@@ -1,12 +1,13 @@
-/* hap-ble-central-private.h — the central side of BlueZ's D-Bus API, blocking: one
- * adapter, discovery, one device's link and its remote GATT objects (docs/bluez.md §1.5,
- * §5)
+/* hap-ble-central-private.h — the central side of BlueZ's D-Bus API: one adapter,
+ * discovery, one device's link and its remote GATT objects (docs/bluez.md §1.5, §5)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Every HapBleCentral has its own connection to the system bus (DBUS_SYSTEM_BUS_ADDRESS
  * is honoured) whose signals are dispatched in a private GMainContext. Method calls block
- * (g_dbus_connection_call_sync); signals are only handled while hap_ble_central_wait()
- * runs, so a caller sees them between its own calls, never in the middle of one.
+ * (g_dbus_connection_call_sync) except those of hap-ble-central-async.c; signals are only
+ * handled while hap_ble_central_wait() runs, so a caller sees them between its own
+ * calls, never in the middle of one (hap_ble_central_watch() has them on another
+ * context).
  *
  * Deadlines are monotonic times in µs (g_get_monotonic_time()), -1 for none. Errors are
  * G_IO_ERROR: NOT_FOUND (no BlueZ, adapter or device), TIMED_OUT, CANCELLED,

@@ -2,15 +2,20 @@
  * HapControllerConnection (docs/protocol.md §5)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- *   hap-ble-central.c          BlueZ's central D-Bus API (adapter, device, GATT calls)
- *   hap-controller-ble.c       the link: GATT map by iid, HAP-BLE transactions, session
- *                              encryption, indications
- *   hap-controller-ble-ops.c   the HapControllerConnection calls over the link: JSON
- *                              reads and writes, timed writes, events, configuration
+ *   hap-ble-central.c          BlueZ's central D-Bus API (adapter, device, GATT calls);
+ *                              hap-ble-central-async.c the same without blocking
+ *   hap-controller-ble.c       the link: GATT map by iid, blocking HAP-BLE transactions,
+ *                              session encryption, indications
+ *   hap-controller-ble-exchange.c  one transaction's steps between its GATT calls
+ *   hap-controller-ble-async.c the transactions driven by D-Bus callbacks, queued
+ *   hap-controller-ble-ops.c   the blocking HapControllerConnection calls over the link:
+ *                              timed writes, events, identify, configuration
+ *   hap-controller-ble-ops-async.c, hap-controller-ble-accessories.c  GET and PUT
+ *   hap-controller-ble-events.c  indications and the link going down, for ::event
  *   hap-ble-json.c             wire ↔ JSON mapping, no I/O
  *
- * Blocking like the IP side: every call gives up after the link's timeout (per call) and
- * honours a GCancellable.
+ * Every call gives up after the link's timeout (per procedure) and honours a
+ * GCancellable; the blocking ones are marked as such.
  */
 #pragma once
 
