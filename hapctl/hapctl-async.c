@@ -59,6 +59,26 @@ hapctl_connect_ip (HapControllerConnection *connection, const char *host, guint1
 }
 
 gboolean
+hapctl_connect_ble (HapControllerConnection *connection, const char *adapter, const char *address, GError **error)
+{
+  g_auto(Wait) wait;
+
+  wait_init (&wait);
+  hap_controller_connection_connect_ble_async (connection, adapter, address, NULL, done, &wait);
+  return hap_controller_connection_connect_ble_finish (connection, wait_run (&wait), error);
+}
+
+gboolean
+hapctl_pair_resume (HapControllerConnection *connection, gboolean *out_resumed, GError **error)
+{
+  g_auto(Wait) wait;
+
+  wait_init (&wait);
+  hap_controller_connection_pair_resume_async (connection, NULL, done, &wait);
+  return hap_controller_connection_pair_resume_finish (connection, wait_run (&wait), out_resumed, error);
+}
+
+gboolean
 hapctl_pair_setup (HapControllerConnection *connection, const char *setup_code, GError **error)
 {
   g_auto(Wait) wait;

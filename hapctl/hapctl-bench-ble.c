@@ -23,13 +23,13 @@ ensure_link (Bench *bench, GError **error)
     return TRUE;
   controller = hap_controller_new (NULL);
   link = hap_controller_connection_new (controller);
-  if (!hap_controller_connection_connect_ble (link, hapctl_adapter, bench->ble_address, NULL, error) ||
-      !hap_controller_connection_pair_setup (link, bench->setup_code, HAP_PAIR_SETUP_FLAGS_NONE, NULL, error))
+  if (!hapctl_connect_ble (link, hapctl_adapter, bench->ble_address, error) ||
+      !hapctl_pair_setup (link, bench->setup_code, error))
     return FALSE;
   /* Paired from here on: the end of the run removes the pairing. */
   bench->controller = g_steal_pointer (&controller);
   bench->ble_link = g_steal_pointer (&link);
-  return hap_controller_connection_pair_verify (bench->ble_link, NULL, error) &&
+  return hapctl_pair_verify (bench->ble_link, error) &&
          hapctl_bench_find_characteristic (bench, bench->ble_link, error);
 }
 
@@ -57,8 +57,8 @@ run_procedures (Bench *bench, Result *result, gboolean resume, GError **error)
     {
       gint64 t0 = g_get_monotonic_time ();
       gboolean resumed = FALSE;
-      gboolean ok = resume ? hap_controller_connection_pair_resume (bench->ble_link, &resumed, NULL, error)
-                           : hap_controller_connection_pair_verify (bench->ble_link, NULL, error);
+      gboolean ok = resume ? hapctl_pair_resume (bench->ble_link, &resumed, error)
+                           : hapctl_pair_verify (bench->ble_link, error);
 
       if (!ok)
         {
@@ -107,7 +107,7 @@ run_requests (Bench *bench, Result *result, gboolean write, GError **error)
       g_autoptr(JsonNode) root = NULL;
 
       if (write ? !hapctl_bench_write_brightness (bench, bench->ble_link, i % 101, error)
-                : (root = hap_controller_connection_get_json (bench->ble_link, target, NULL, NULL, error)) == NULL)
+                : (root = hapctl_get_json (bench->ble_link, target, error)) == NULL)
         {
           g_prefix_error (error, "%s %d: ", write ? "put" : "get", i + 1);  /* i18n-ignore: scenario names */
           return FALSE;
@@ -162,8 +162,8 @@ hapctl_bench_ble_finish (Bench *bench, GError **error)
     {
       g_clear_object (&bench->ble_link);
       bench->ble_link = hap_controller_connection_new (bench->controller);
-      ok = hap_controller_connection_connect_ble (bench->ble_link, hapctl_adapter, bench->ble_address, NULL, error) &&
-           hap_controller_connection_pair_verify (bench->ble_link, NULL, error) &&
+      ok = hapctl_connect_ble (bench->ble_link, hapctl_adapter, bench->ble_address, error) &&
+           hapctl_pair_verify (bench->ble_link, error) &&
            hap_controller_connection_remove_pairing (bench->ble_link, id, NULL, error);
     }
   else

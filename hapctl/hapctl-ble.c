@@ -124,7 +124,7 @@ read_formats (HapControllerConnection *connection, GArray *iids, HapBleBrowser *
 
   for (guint i = 0; i < iids->len; i++)
     g_string_append_printf (target, "%s1.%" G_GINT64_FORMAT, i > 0 ? "," : "", g_array_index (iids, gint64, i));
-  root = hap_controller_connection_get_json (connection, target->str, NULL, NULL, error);
+  root = hapctl_get_json (connection, target->str, error);
   if (root == NULL)
     return FALSE;
   list = json_object_get_array_member (json_node_get_object (root), "characteristics");

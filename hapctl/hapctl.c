@@ -123,7 +123,7 @@ hapctl_connect (HapControllerConnection *connection, const char *address, GError
 
   hap_controller_connection_set_timeout (connection, (guint) hapctl_timeout_s * 1000);
   if (hapctl_parse_ble_address (address, &bd_address))
-    return hap_controller_connection_connect_ble (connection, hapctl_adapter, bd_address, NULL, error);
+    return hapctl_connect_ble (connection, hapctl_adapter, bd_address, error);
   if (g_str_has_prefix (address, "ble:"))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("“%s” is not ble:AA:BB:CC:DD:EE:FF"), address);
@@ -153,7 +153,7 @@ hapctl_open (const char *address, gboolean verify, GError **error)
     return NULL;
   /* Pair Resume is BLE's; over IP it would be a Pair Verify anyway. */
   if (verify && !(hap_controller_connection_is_ble (connection)
-                    ? hap_controller_connection_pair_resume (connection, NULL, NULL, error)
+                    ? hapctl_pair_resume (connection, NULL, error)
                     : hapctl_pair_verify (connection, error)))
     return NULL;
   return g_steal_pointer (&connection);
@@ -564,29 +564,6 @@ cmd_put (int argc, char **argv)
 }
 
 static void
-on_sigint (int signum)
-{
-  hapctl_interrupted = 1;
-}
-
-/* Subscribes @connection to the events of @request's characteristics. */
-static gboolean
-subscribe (HapControllerConnection *connection, JsonNode *request, GError **error)
-{
-  g_autoptr(JsonNode) response = hap_controller_connection_put_json (connection, "/characteristics", request, NULL,
-                                                                     NULL, error);
-
-  if (response == NULL)
-    return FALSE;
-  if (!report_statuses (response))
-    {
-      g_set_error_literal (error, HAP_ERROR, HAP_ERROR_FAILED, _("the accessory refused the subscription"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static void
 print_event (JsonObject *c)
 {
   g_autofree char *value = value_text (c);
@@ -647,40 +624,45 @@ watch_interrupted (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Over IP: subscribe, then print HapControllerConnection::event until @count events,
- * Ctrl-C or the end of the connection. */
-static int
-watch_events (HapControllerConnection *connection, int n_ids, char **ids, int count)
+/* Subscribes, then prints HapControllerConnection::event until @count events in all
+ * (*@seen counts them over reconnections), Ctrl-C or the end of the connection (FALSE
+ * with its error, as for a failed subscription). The same over IP and BLE. */
+static gboolean
+watch_events (HapControllerConnection *connection, int n_ids, char **ids, int count, int *seen, gboolean announce,
+              GError **error)
 {
-  Watch watch = { g_main_loop_new (NULL, FALSE), count, 0, NULL };
+  Watch watch = { g_main_loop_new (NULL, FALSE), count, *seen, NULL };
   g_autoptr(GPtrArray) list = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
+  gboolean ok;
   guint sigint;
-  int status = 0;
 
   for (int i = 0; i < n_ids; i++)
     g_ptr_array_add (list, ids[i]);
   g_ptr_array_add (list, NULL);
   g_signal_connect (connection, "event", G_CALLBACK (watch_event), &watch);
   g_signal_connect (connection, "closed", G_CALLBACK (watch_closed), &watch);
-  if (!hapctl_subscribe (connection, (const char * const *) list->pdata, &error))
-    status = hapctl_fail ("watch", error);
-  else
+  ok = hapctl_subscribe (connection, (const char * const *) list->pdata, error);
+  if (ok)
     {
-      /* i18n-ignore: a token: scripts wait for this line before they make changes */
-      g_print ("watching\n");
+      if (announce)
+        /* i18n-ignore: a token: scripts wait for this line before they make changes */
+        g_print ("watching\n");
       sigint = g_unix_signal_add (SIGINT, watch_interrupted, &watch);
       /* Events that came with the subscription's answer were emitted already. */
       if (count == 0 || watch.seen < count)
         g_main_loop_run (watch.loop);
       g_source_remove (sigint);
       if (watch.error != NULL && !hapctl_interrupted && (count == 0 || watch.seen < count))
-        status = hapctl_fail ("watch", watch.error);
+        {
+          g_propagate_error (error, g_steal_pointer (&watch.error));
+          ok = FALSE;
+        }
     }
+  *seen = watch.seen;
   g_signal_handlers_disconnect_by_data (connection, &watch);
   g_clear_error (&watch.error);
   g_main_loop_unref (watch.loop);
-  return status;
+  return ok;
 }
 
 static int
@@ -708,42 +690,21 @@ cmd_watch (int argc, char **argv)
     return hapctl_watch_disconnected (argv[1], argc - 2, argv + 2, count, json_output);
   if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL)
     return hapctl_fail ("watch", error);
-  if (!hap_controller_connection_is_ble (connection))
-    return watch_events (connection, argc - 2, argv + 2, count);
-  if (!subscribe (connection, request, &error))
-    return hapctl_fail ("watch", error);
-  /* i18n-ignore: a token: scripts wait for this line before they make changes */
-  g_print ("watching\n");
-
-  signal (SIGINT, on_sigint);
-  while (!hapctl_interrupted && (count == 0 || seen < count))
+  for (gboolean first = TRUE;; first = FALSE)
     {
-      /* Short waits so that Ctrl-C is noticed between them. */
-      g_autoptr(JsonNode) event = hap_controller_connection_wait_event (connection, 200, NULL, &error);
-      JsonArray *list;
-
+      if (watch_events (connection, argc - 2, argv + 2, count, &seen, first, &error))
+        return 0;
       /* docs/protocol.md §5.8: a BLE accessory ends a secure session after 30 s without a
        * procedure, and the link with it; a watch connects again (resuming) and goes on. */
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) &&
-          hap_controller_connection_is_ble (connection))
-        {
-          g_clear_error (&error);
-          g_printerr (_("hapctl watch: the accessory closed the link; connecting again\n"));
-          g_clear_object (&connection);
-          if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL || !subscribe (connection, request, &error))
-            return hapctl_fail ("watch", error);
-          continue;
-        }
-      if (error != NULL)
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+          !hap_controller_connection_is_ble (connection))
         return hapctl_fail ("watch", error);
-      if (event == NULL || !JSON_NODE_HOLDS_OBJECT (event) ||
-          (list = json_object_get_array_member (json_node_get_object (event), "characteristics")) == NULL)
-        continue;
-      for (guint i = 0; i < json_array_get_length (list); i++)
-        print_event (json_array_get_object_element (list, i));
-      seen++;
+      g_clear_error (&error);
+      g_printerr (_("hapctl watch: the accessory closed the link; connecting again\n"));
+      g_clear_object (&connection);
+      if ((connection = hapctl_open (argv[1], TRUE, &error)) == NULL)
+        return hapctl_fail ("watch", error);
     }
-  return 0;
 }
 
 static int
@@ -765,7 +726,7 @@ cmd_verify (int argc, char **argv)
   if ((connection = hapctl_open (argv[1], FALSE, &error)) == NULL ||
       !(full || !hap_controller_connection_is_ble (connection)
           ? hapctl_pair_verify (connection, &error)
-          : hap_controller_connection_pair_resume (connection, &resumed, NULL, &error)))
+          : hapctl_pair_resume (connection, &resumed, &error)))
     return hapctl_fail ("verify", error);
   if (json_output)
     g_print ("{\"accessory\":\"%s\",\"resumed\":%s}\n", hap_controller_connection_get_accessory_id (connection),

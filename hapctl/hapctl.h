@@ -33,14 +33,17 @@ gboolean hapctl_connect (HapControllerConnection *connection, const char *addres
 HapControllerConnection *hapctl_open (const char *address, gboolean verify, GError **error);
 
 /* hapctl-async.c: the asynchronous API's calls, each run on the default main loop
- * until it is done (IP, or BLE where the call says so). */
+ * until it is done, over IP and BLE alike. */
 gboolean  hapctl_connect_ip  (HapControllerConnection *connection, const char *host, guint16 port, GError **error);
+gboolean  hapctl_connect_ble (HapControllerConnection *connection, const char *adapter, const char *address,
+                              GError **error);
+gboolean  hapctl_pair_resume (HapControllerConnection *connection, gboolean *out_resumed, GError **error);
 gboolean  hapctl_pair_setup  (HapControllerConnection *connection, const char *setup_code, GError **error);
 gboolean  hapctl_pair_verify (HapControllerConnection *connection, GError **error);
 JsonNode *hapctl_get_json    (HapControllerConnection *connection, const char *target, GError **error);
 JsonNode *hapctl_put_json    (HapControllerConnection *connection, const char *target, JsonNode *body,
                               GError **error);
-/* IP only: events then come as HapControllerConnection::event on the default loop. */
+/* Events then come as HapControllerConnection::event on the default loop. */
 gboolean  hapctl_subscribe   (HapControllerConnection *connection, const char * const *ids, GError **error);
 
 /* Messages and exit statuses shared by the commands. */

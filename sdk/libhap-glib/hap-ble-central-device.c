@@ -183,13 +183,14 @@ hap_ble_central_disconnect (HapBleCentral *self)
   reply = hap_ble_central_call (self, self->device_path, HAP_BLUEZ_DEVICE_INTERFACE, "Disconnect", NULL, NULL,
                                 g_get_monotonic_time () + DISCONNECT_TIMEOUT_MS * 1000, NULL, NULL);
   self->connected = self->services_resolved = FALSE;
+  self->abandoned = FALSE;
   g_clear_pointer (&self->device_path, g_free);
 }
 
 gboolean
 hap_ble_central_is_connected (HapBleCentral *self)
 {
-  return self->device_path != NULL && self->connected;
+  return self->device_path != NULL && self->connected && !self->abandoned;
 }
 
 const char *

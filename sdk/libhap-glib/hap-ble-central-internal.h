@@ -27,6 +27,10 @@ struct _HapBleCentral
   char                  *device_path;      /* the link */
   gboolean               connected;
   gboolean               services_resolved;
+  gboolean               abandoned;
+  guint                  watch_id;         /* hap_ble_central_watch() */
+  HapBleCentralWatchFunc watch_func;
+  gpointer               watch_data;        /* hap_ble_central_abandon(): not connected again */
 };
 
 /* A failed call's error turned into this module's errors (see the private header). */

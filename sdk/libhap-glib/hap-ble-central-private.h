@@ -1,12 +1,13 @@
-/* hap-ble-central-private.h — the central side of BlueZ's D-Bus API, blocking: one
- * adapter, discovery, one device's link and its remote GATT objects (docs/bluez.md §1.5,
- * §5)
+/* hap-ble-central-private.h — the central side of BlueZ's D-Bus API: one adapter,
+ * discovery, one device's link and its remote GATT objects (docs/bluez.md §1.5, §5)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Every HapBleCentral has its own connection to the system bus (DBUS_SYSTEM_BUS_ADDRESS
  * is honoured) whose signals are dispatched in a private GMainContext. Method calls block
- * (g_dbus_connection_call_sync); signals are only handled while hap_ble_central_wait()
- * runs, so a caller sees them between its own calls, never in the middle of one.
+ * (g_dbus_connection_call_sync) except those of hap-ble-central-async.c; signals are only
+ * handled while hap_ble_central_wait() runs, so a caller sees them between its own
+ * calls, never in the middle of one (hap_ble_central_watch() has them on another
+ * context).
  *
  * Deadlines are monotonic times in µs (g_get_monotonic_time()), -1 for none. Errors are
  * G_IO_ERROR: NOT_FOUND (no BlueZ, adapter or device), TIMED_OUT, CANCELLED,
@@ -132,6 +133,61 @@ gboolean       hap_ble_central_set_notify       (HapBleCentral               *se
                                                  gint64                       deadline,
                                                  GCancellable                *cancellable,
                                                  GError                     **error);
+
+/* ---- hap-ble-central-async.c ----
+ *
+ * The same calls without blocking: the callback runs in the thread-default main context
+ * of the caller (not the central's private one). No source object: the results are
+ * GTasks of these functions. */
+void           hap_ble_central_call_async        (HapBleCentral               *self,
+                                                  const char                  *path,
+                                                  const char                  *interface,
+                                                  const char                  *method,
+                                                  GVariant                    *parameters,
+                                                  const GVariantType          *reply_type,
+                                                  gint64                       deadline,
+                                                  GCancellable                *cancellable,
+                                                  GAsyncReadyCallback          callback,
+                                                  gpointer                     user_data);
+GVariant      *hap_ble_central_call_finish       (GAsyncResult                *result,
+                                                  GError                     **error);
+/* GattCharacteristic1.ReadValue. */
+void           hap_ble_central_read_value_async  (HapBleCentral               *self,
+                                                  const char                  *path,
+                                                  gint64                       deadline,
+                                                  GCancellable                *cancellable,
+                                                  GAsyncReadyCallback          callback,
+                                                  gpointer                     user_data);
+GBytes        *hap_ble_central_read_value_finish (GAsyncResult                *result,
+                                                  GError                     **error);
+/* GattCharacteristic1.WriteValue, type "request". */
+void           hap_ble_central_write_value_async (HapBleCentral               *self,
+                                                  const char                  *path,
+                                                  GBytes                      *data,
+                                                  gint64                       deadline,
+                                                  GCancellable                *cancellable,
+                                                  GAsyncReadyCallback          callback,
+                                                  gpointer                     user_data);
+gboolean       hap_ble_central_write_value_finish (GAsyncResult               *result,
+                                                   GError                    **error);
+/* Device1.Disconnect without waiting for its answer; the central counts as
+ * disconnected at once (for a link left in an unknown state by a cancelled procedure),
+ * and hap_ble_central_disconnect() or _free() still disconnect it, blocking. */
+void           hap_ble_central_abandon           (HapBleCentral               *self);
+
+/* PropertiesChanged of any org.bluez object, delivered in @context (NULL: the global
+ * default) while it runs, besides the central's own handlers: for a caller that
+ * reacts to indications and disconnections from its own main loop. */
+typedef void (*HapBleCentralWatchFunc) (gpointer    user_data,
+                                        const char *path,
+                                        const char *interface,
+                                        GVariant   *changed);
+/* One watch per central: a new one replaces the last. */
+void           hap_ble_central_watch             (HapBleCentral               *self,
+                                                  GMainContext                *context,
+                                                  HapBleCentralWatchFunc       func,
+                                                  gpointer                     user_data);
+void           hap_ble_central_unwatch           (HapBleCentral               *self);
 
 /* The BlueZ-given "AA:BB:CC:DD:EE:FF" of a Device1 path ("…/dev_AA_BB_CC_DD_EE_FF"), or
  * NULL when the name does not have that form. */

@@ -340,6 +340,7 @@ hap_ble_central_free (HapBleCentral *self)
     return;
   if (self->bus != NULL)
     {
+      hap_ble_central_unwatch (self);
       hap_ble_central_stop_discovery (self);
       hap_ble_central_disconnect (self);
       for (guint i = 0; i < G_N_ELEMENTS (self->subscriptions); i++)

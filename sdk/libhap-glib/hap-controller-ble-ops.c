@@ -3,7 +3,7 @@
  * HAP over IP (hap-ble-json.c)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "hap-controller-ble-private.h"
+#include "hap-controller-ble-internal.h"
 
 #include <string.h>
 
@@ -20,8 +20,8 @@
 /* ---- one characteristic ---- */
 
 /* HAP-Param-Value of a response body; NULL with an error when it is missing. */
-static GBytes *
-response_value (GBytes *body, guint16 iid, GError **error)
+GBytes *
+_hap_controller_ble_response_value (GBytes *body, guint16 iid, GError **error)
 {
   g_autoptr(HapTlv8) params = NULL;
   const guint8 *value;
@@ -40,8 +40,8 @@ response_value (GBytes *body, guint16 iid, GError **error)
 
 /* What a characteristic allows on this link, from its signature's properties (§5.4):
  * the HAP status of an operation it refuses, 0 when it allows it. */
-static HapStatus
-check_access (const HapBleCharacteristicSignature *signature, gboolean write)
+HapStatus
+_hap_controller_ble_check_access (const HapBleCharacteristicSignature *signature, gboolean write)
 {
   guint16 secure = write ? HAP_BLE_PROPERTY_SECURE_WRITE : HAP_BLE_PROPERTY_SECURE_READ;
   guint16 open = write ? HAP_BLE_PROPERTY_WRITE_WITHOUT_SECURITY : HAP_BLE_PROPERTY_READ_WITHOUT_SECURITY;
@@ -78,14 +78,14 @@ read_characteristic (HapControllerBle *self, guint16 iid, HapCharacteristic **ou
     }
   if (out_model != NULL)
     *out_model = hap_ble_characteristic_signature_create (signature, iid);
-  if ((*status = check_access (signature, FALSE)) != HAP_STATUS_SUCCESS)
+  if ((*status = _hap_controller_ble_check_access (signature, FALSE)) != HAP_STATUS_SUCCESS)
     return NULL;
   if (!hap_controller_ble_transaction (self, target, HAP_BLE_OPCODE_CHARACTERISTIC_READ, iid, NULL, &pdu_status,
                                        &body, cancellable, error))
     return NULL;
   if ((*status = hap_ble_status_to_hap (pdu_status)) != HAP_STATUS_SUCCESS)
     return NULL;
-  value = response_value (body, iid, error);
+  value = _hap_controller_ble_response_value (body, iid, error);
   if (value == NULL)
     return NULL;
   return hap_ble_value_decode (signature->format, g_bytes_get_data (value, NULL), g_bytes_get_size (value), error);
@@ -120,7 +120,7 @@ write_characteristic (HapControllerBle *self, guint16 iid, JsonNode *json, gbool
       return TRUE;
     }
   result->characteristic = hap_ble_characteristic_signature_create (signature, iid);
-  if ((result->status = check_access (signature, TRUE)) != HAP_STATUS_SUCCESS)
+  if ((result->status = _hap_controller_ble_check_access (signature, TRUE)) != HAP_STATUS_SUCCESS)
     return TRUE;
   bytes = hap_ble_value_from_json (signature->format, json, &local_error);
   if (bytes == NULL)
@@ -151,14 +151,14 @@ write_characteristic (HapControllerBle *self, guint16 iid, JsonNode *json, gbool
   if ((result->status = hap_ble_status_to_hap (pdu_status)) != HAP_STATUS_SUCCESS || !want_response)
     return TRUE;
   g_clear_pointer (&bytes, g_bytes_unref);
-  if ((bytes = response_value (response, iid, error)) == NULL)
+  if ((bytes = _hap_controller_ble_response_value (response, iid, error)) == NULL)
     return FALSE;
   result->value = hap_ble_value_decode (signature->format, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
                                         error);
   return result->value != NULL;
 }
 
-/* ---- GET ---- */
+/* ---- GET and PUT: hap-controller-ble-ops-async.c, hap-controller-ble-accessories.c ---- */
 
 static gboolean
 is_type (const char *uuid, const char *type)
@@ -168,133 +168,11 @@ is_type (const char *uuid, const char *type)
   return g_strcmp0 (uuid, normalized) == 0;
 }
 
-/* The database from Service and Characteristic Signature Reads, with the values of the
- * readable characteristics (docs/protocol.md §4.10, §5.6). */
-static JsonNode *
-get_accessories (HapControllerBle *self, GCancellable *cancellable, GError **error)
-{
-  GPtrArray *remote = hap_controller_ble_get_services (self);
-  g_autoptr(GPtrArray) services = g_ptr_array_new_with_free_func ((GDestroyNotify) hap_ble_db_service_free);
-
-  for (guint i = 0; i < remote->len; i++)
-    {
-      HapBleRemoteService *service = g_ptr_array_index (remote, i);
-      g_autoptr(GBytes) service_signature = NULL;
-      HapBleDbService *db;
-      guint8 status = HAP_BLE_PDU_STATUS_SUCCESS;
-
-      /* The Pairing service is the transport's, not the accessory's (IP has none), and
-       * signature reads of 4C/4E/4F are refused in a secure session (§5.6). */
-      if (is_type (service->type_uuid, "55"))
-        continue;
-      if (service->service_signature != NULL &&
-          !hap_controller_ble_transaction (self, service->service_signature, HAP_BLE_OPCODE_SERVICE_SIGNATURE_READ,
-                                           service->iid, NULL, &status, &service_signature, cancellable, error))
-        return NULL;
-      if (status != HAP_BLE_PDU_STATUS_SUCCESS)
-        {
-          g_autofree char *what = g_strdup_printf ("service signature of service %u", service->iid);
-          return hap_ble_status_error (error, status, what), NULL;
-        }
-      db = hap_ble_db_service_new (service->iid, service->type_uuid, service_signature);
-      g_ptr_array_add (services, db);
-      for (guint j = 0; j < service->characteristics->len; j++)
-        {
-          HapBleRemoteCharacteristic *characteristic = g_ptr_array_index (service->characteristics, j);
-          g_autoptr(GBytes) signature = NULL;
-          g_autoptr(GBytes) value = NULL;
-          g_autoptr(GBytes) body = NULL;
-          const HapBleCharacteristicSignature *parsed;
-          GError *local_error = NULL;
-
-          signature = hap_controller_ble_read_signature (self, characteristic->iid, &status, cancellable,
-                                                         &local_error);
-          if (signature == NULL)
-            {
-              if (local_error != NULL)
-                return g_propagate_error (error, local_error), NULL;
-              /* Not a characteristic the accessory describes to us (e.g. A5). */
-              g_debug ("characteristic %u: no signature: %s", characteristic->iid,
-                       hap_ble_pdu_status_to_string (status));
-              continue;
-            }
-          parsed = hap_controller_ble_get_signature (self, characteristic->iid, cancellable, error);
-          if (parsed == NULL)
-            return NULL;
-          if (check_access (parsed, FALSE) == HAP_STATUS_SUCCESS)
-            {
-              if (!hap_controller_ble_transaction (self, characteristic, HAP_BLE_OPCODE_CHARACTERISTIC_READ,
-                                                   characteristic->iid, NULL, &status, &body, cancellable, error))
-                return NULL;
-              /* A value the accessory does not give (event-only types) is left out. */
-              if (status == HAP_BLE_PDU_STATUS_SUCCESS &&
-                  (value = response_value (body, characteristic->iid, error)) == NULL)
-                return NULL;
-            }
-          hap_ble_db_service_add (db, characteristic->iid, signature, value);
-        }
-    }
-  return hap_ble_accessories_to_json (services, error);
-}
-
-static JsonNode *
-get_characteristics (HapControllerBle *self, const char *target, guint *out_status, GCancellable *cancellable,
-                     GError **error)
-{
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) results = g_array_new (FALSE, TRUE, sizeof (HapBleCharacteristicResult));
-  HapJsonFlags flags;
-
-  g_array_set_clear_func (results, (GDestroyNotify) hap_ble_characteristic_result_clear);
-  if (!hap_ble_parse_characteristics_query (target, ids, &flags, error))
-    return NULL;
-  for (guint i = 0; i < ids->len; i += 2)
-    {
-      HapBleCharacteristicResult result = { g_array_index (ids, gint64, i), g_array_index (ids, gint64, i + 1) };
-      HapStatus status = HAP_STATUS_RESOURCE_DOES_NOT_EXIST;
-      GError *local_error = NULL;
-
-      if (result.aid == HAP_BLE_AID && result.iid <= G_MAXUINT16)
-        {
-          HapBleRemoteCharacteristic *remote = hap_controller_ble_lookup (self, (guint16) result.iid);
-
-          result.value = read_characteristic (self, (guint16) result.iid, &result.characteristic, &status,
-                                              cancellable, &local_error);
-          result.subscribed = remote != NULL && remote->subscribed;
-        }
-      result.status = result.value != NULL ? HAP_STATUS_SUCCESS : status;
-      g_array_append_val (results, result);
-      if (local_error != NULL)
-        return g_propagate_error (error, local_error), NULL;
-    }
-  return hap_ble_characteristics_to_json (results, FALSE, flags, out_status);
-}
-
-JsonNode *
-hap_controller_ble_get_json (HapControllerBle *self, const char *target, guint *out_status,
-                             GCancellable *cancellable, GError **error)
-{
-  JsonNode *root;
-
-  *out_status = 0;
-  if (g_str_equal (target, "/accessories"))
-    {
-      root = get_accessories (self, cancellable, error);
-      if (root != NULL)
-        *out_status = 200;
-      return root;
-    }
-  if (g_str_has_prefix (target, "/characteristics?"))
-    return get_characteristics (self, target, out_status, cancellable, error);
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "GET %s has no HAP-BLE equivalent", target);
-  return NULL;
-}
-
 /* ---- PUT ---- */
 
 /* The entries of {"characteristics":[…]} (§4.6), or NULL with HAP_ERROR_INVALID_DATA. */
-static JsonArray *
-write_entries (JsonNode *body, GError **error)
+JsonArray *
+_hap_controller_ble_write_entries (JsonNode *body, GError **error)
 {
   JsonObject *object = body != NULL && JSON_NODE_HOLDS_OBJECT (body) ? json_node_get_object (body) : NULL;
   JsonNode *list = object != NULL ? json_object_get_member (object, "characteristics") : NULL;
@@ -314,8 +192,8 @@ write_entries (JsonNode *body, GError **error)
   return json_node_get_array (list);
 }
 
-static gint64
-member_int (JsonObject *object, const char *name)
+gint64
+_hap_controller_ble_member_int (JsonObject *object, const char *name)
 {
   JsonNode *node = json_object_get_member (object, name);
 
@@ -358,7 +236,7 @@ write_all (HapControllerBle *self, JsonNode *body, guint ttl_ms, guint *out_stat
            GError **error)
 {
   g_autoptr(GArray) results = g_array_new (FALSE, TRUE, sizeof (HapBleCharacteristicResult));
-  JsonArray *entries = write_entries (body, error);
+  JsonArray *entries = _hap_controller_ble_write_entries (body, error);
 
   *out_status = 0;
   if (entries == NULL)
@@ -377,8 +255,8 @@ write_all (HapControllerBle *self, JsonNode *body, guint ttl_ms, guint *out_stat
           g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA, "characteristics[%u] is not an object", i);
           return NULL;
         }
-      result.aid = member_int (entry, "aid");
-      result.iid = member_int (entry, "iid");
+      result.aid = _hap_controller_ble_member_int (entry, "aid");
+      result.iid = _hap_controller_ble_member_int (entry, "iid");
       value = json_object_get_member (entry, "value");
       ev = json_object_get_member (entry, "ev");
       result.status = HAP_STATUS_RESOURCE_DOES_NOT_EXIST;
@@ -398,19 +276,6 @@ write_all (HapControllerBle *self, JsonNode *body, guint ttl_ms, guint *out_stat
         return g_propagate_error (error, local_error), NULL;
     }
   return hap_ble_characteristics_to_json (results, TRUE, 0, out_status);
-}
-
-JsonNode *
-hap_controller_ble_put_json (HapControllerBle *self, const char *target, JsonNode *body, guint *out_status,
-                             GCancellable *cancellable, GError **error)
-{
-  if (!g_str_equal (target, "/characteristics"))
-    {
-      *out_status = 0;
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "PUT %s has no HAP-BLE equivalent", target);
-      return NULL;
-    }
-  return write_all (self, body, 0, out_status, cancellable, error);
 }
 
 JsonNode *

@@ -2,15 +2,20 @@
  * HapControllerConnection (docs/protocol.md §5)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- *   hap-ble-central.c          BlueZ's central D-Bus API (adapter, device, GATT calls)
- *   hap-controller-ble.c       the link: GATT map by iid, HAP-BLE transactions, session
- *                              encryption, indications
- *   hap-controller-ble-ops.c   the HapControllerConnection calls over the link: JSON
- *                              reads and writes, timed writes, events, configuration
+ *   hap-ble-central.c          BlueZ's central D-Bus API (adapter, device, GATT calls);
+ *                              hap-ble-central-async.c the same without blocking
+ *   hap-controller-ble.c       the link: GATT map by iid, blocking HAP-BLE transactions,
+ *                              session encryption, indications
+ *   hap-controller-ble-exchange.c  one transaction's steps between its GATT calls
+ *   hap-controller-ble-async.c the transactions driven by D-Bus callbacks, queued
+ *   hap-controller-ble-ops.c   the blocking HapControllerConnection calls over the link:
+ *                              timed writes, events, identify, configuration
+ *   hap-controller-ble-ops-async.c, hap-controller-ble-accessories.c  GET and PUT
+ *   hap-controller-ble-events.c  indications and the link going down, for ::event
  *   hap-ble-json.c             wire ↔ JSON mapping, no I/O
  *
- * Blocking like the IP side: every call gives up after the link's timeout (per call) and
- * honours a GCancellable.
+ * Every call gives up after the link's timeout (per procedure) and honours a
+ * GCancellable; the blocking ones are marked as such.
  */
 #pragma once
 
@@ -163,19 +168,79 @@ const HapBleCharacteristicSignature *hap_controller_ble_get_signature (HapContro
                                                                        GCancellable     *cancellable,
                                                                        GError          **error);
 
+/* ---- hap-controller-ble-async.c: the same without blocking ----
+ *
+ * Callbacks run in the caller's thread-default main context; no source object. One
+ * procedure at a time per link: the others wait their turn (a blocking one meanwhile
+ * fails with G_IO_ERROR_PENDING). A link freed meanwhile completes them with
+ * G_IO_ERROR_CLOSED. */
+void              hap_controller_ble_transaction_async   (HapControllerBle            *self,
+                                                          HapBleRemoteCharacteristic  *target,
+                                                          guint8                       opcode,
+                                                          guint16                      iid,
+                                                          GBytes                      *body,
+                                                          GCancellable                *cancellable,
+                                                          GAsyncReadyCallback          callback,
+                                                          gpointer                     user_data);
+gboolean          hap_controller_ble_transaction_finish  (GAsyncResult                *result,
+                                                          guint8                      *out_status,
+                                                          GBytes                     **out_body,
+                                                          GError                     **error);
+void              hap_controller_ble_pairing_write_async (HapControllerBle            *self,
+                                                          const char                  *type,
+                                                          const guint8                *tlv,
+                                                          gsize                        len,
+                                                          GCancellable                *cancellable,
+                                                          GAsyncReadyCallback          callback,
+                                                          gpointer                     user_data);
+GBytes           *hap_controller_ble_pairing_write_finish (GAsyncResult               *result,
+                                                           GError                    **error);
+void              hap_controller_ble_get_signature_async (HapControllerBle            *self,
+                                                          guint16                      iid,
+                                                          GCancellable                *cancellable,
+                                                          GAsyncReadyCallback          callback,
+                                                          gpointer                     user_data);
+const HapBleCharacteristicSignature *hap_controller_ble_get_signature_finish (GAsyncResult *result,
+                                                                              GError      **error);
+
+/* ---- hap-controller-ble-ops-async.c ----
+ *
+ * GET /accessories, GET /characteristics?… and PUT /characteristics without
+ * blocking. */
+void              hap_controller_ble_get_json_async      (HapControllerBle            *self,
+                                                          const char                  *target,
+                                                          GCancellable                *cancellable,
+                                                          GAsyncReadyCallback          callback,
+                                                          gpointer                     user_data);
+void              hap_controller_ble_put_json_async      (HapControllerBle            *self,
+                                                          const char                  *target,
+                                                          JsonNode                    *body,
+                                                          GCancellable                *cancellable,
+                                                          GAsyncReadyCallback          callback,
+                                                          gpointer                     user_data);
+/* Either's result: the JSON and the HTTP-like status, as the blocking calls give them. */
+JsonNode         *hap_controller_ble_json_finish         (GAsyncResult                *result,
+                                                          guint                       *out_status,
+                                                          GError                     **error);
+
+/* ---- hap-controller-ble-events.c ----
+ *
+ * Calls @event_func with the value read after each indication of a subscribed
+ * characteristic, and @closed_func when BlueZ reports the link down, both in @context
+ * while it runs, until the link is freed. A second call replaces the first. */
+typedef void (*HapControllerBleEventFunc)  (gpointer      user_data,
+                                            guint16       iid,
+                                            JsonNode     *value);
+typedef void (*HapControllerBleClosedFunc) (gpointer      user_data,
+                                            const GError *error);
+void              hap_controller_ble_watch_events        (HapControllerBle            *self,
+                                                          GMainContext                *context,
+                                                          HapControllerBleEventFunc    event_func,
+                                                          HapControllerBleClosedFunc   closed_func,
+                                                          gpointer                     user_data);
+
 /* ---- hap-controller-ble-ops.c ---- */
 
-JsonNode         *hap_controller_ble_get_json      (HapControllerBle  *self,
-                                                    const char        *target,
-                                                    guint             *out_status,
-                                                    GCancellable      *cancellable,
-                                                    GError           **error);
-JsonNode         *hap_controller_ble_put_json      (HapControllerBle  *self,
-                                                    const char        *target,
-                                                    JsonNode          *body,
-                                                    guint             *out_status,
-                                                    GCancellable      *cancellable,
-                                                    GError           **error);
 JsonNode         *hap_controller_ble_timed_write   (HapControllerBle  *self,
                                                     JsonNode          *characteristics,
                                                     guint              ttl_ms,

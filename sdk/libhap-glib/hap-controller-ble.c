@@ -1,7 +1,7 @@
 /* hap-controller-ble.c — see hap-controller-ble-private.h
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "hap-controller-ble-private.h"
+#include "hap-controller-ble-internal.h"
 
 #include <string.h>
 
@@ -13,33 +13,6 @@
 #include "hap-crypto-private.h"
 #include "hap-error.h"
 #include "hap-types.h"
-
-/* docs/protocol.md §5.1: the largest GATT attribute value. */
-#define MAX_GATT_VALUE          512
-/* ATT's Write Request carries MTU − 3 bytes; BlueZ 5.66 reports the MTU of the link on
- * every characteristic. Without it, the smallest MTU HAP controllers accept (AIO: 100,
- * docs/protocol.md §5.7). */
-#define FALLBACK_MTU            100
-#define MAX_RESPONSE_BODY       HAP_BLE_PDU_MAX_BODY
-/* Indications waiting to be read, at most (one per characteristic is kept anyway). */
-#define MAX_PENDING_EVENTS      256
-
-struct _HapControllerBle
-{
-  HapBleCentral *central;
-  char          *address;
-  guint          timeout_ms;
-  HapBleGattMap  map;
-  GHashTable    *signatures;       /* iid → CachedSignature */
-
-  gboolean       secure;
-  HapCipher      cipher;
-  gboolean       has_shared_secret;
-  guint8         shared_secret[32];
-  guint8         next_tid;
-
-  GQueue         events;           /* GUINT_TO_POINTER (iid) of indicated characteristics */
-};
 
 typedef struct
 {
@@ -79,7 +52,7 @@ on_value_changed (gpointer user_data, const char *path, GVariant *value)
   if (characteristic == NULL || !characteristic->subscribed || g_variant_get_size (value) != 0)
     return;
   iid = GUINT_TO_POINTER (characteristic->iid);
-  if (g_queue_find (&self->events, iid) == NULL && self->events.length < MAX_PENDING_EVENTS)
+  if (g_queue_find (&self->events, iid) == NULL && self->events.length < HAP_CONTROLLER_BLE_MAX_PENDING_EVENTS)
     g_queue_push_tail (&self->events, iid);
 }
 
@@ -100,6 +73,7 @@ hap_controller_ble_connect (const char *adapter, const char *address, guint time
       return NULL;
     }
   self = g_new0 (HapControllerBle, 1);
+  self->ref_count = 1;
   self->address = g_ascii_strup (address, -1);
   self->timeout_ms = timeout_ms;
   self->signatures = g_hash_table_new_full (NULL, NULL, NULL, cached_signature_free);
@@ -122,17 +96,38 @@ fail:
   return NULL;
 }
 
+/* Disconnects and wipes at once; the struct itself stays while asynchronous procedures
+ * hold it (their callbacks then see it closed). */
 void
 hap_controller_ble_free (HapControllerBle *self)
 {
   if (self == NULL)
     return;
+  _hap_controller_ble_unwatch_events (self);
+  self->closed = TRUE;
+  self->busy = FALSE;
+  _hap_controller_ble_fail_waiting (self);
   g_clear_pointer (&self->central, hap_ble_central_free);
   hap_cipher_clear (&self->cipher);
-  sodium_memzero (self->shared_secret, sizeof self->shared_secret);
+  _hap_controller_ble_drop_session (self);
   g_queue_clear (&self->events);
-  g_hash_table_unref (self->signatures);
+  g_clear_pointer (&self->signatures, g_hash_table_unref);
   hap_ble_gatt_map_clear (&self->map);
+  _hap_controller_ble_unref (self);
+}
+
+HapControllerBle *
+_hap_controller_ble_ref (HapControllerBle *self)
+{
+  self->ref_count++;
+  return self;
+}
+
+void
+_hap_controller_ble_unref (HapControllerBle *self)
+{
+  if (--self->ref_count > 0)
+    return;
   g_free (self->address);
   g_free (self);
 }
@@ -174,8 +169,8 @@ hap_controller_ble_is_secure (HapControllerBle *self)
   return self->secure;
 }
 
-static void
-drop_session (HapControllerBle *self)
+void
+_hap_controller_ble_drop_session (HapControllerBle *self)
 {
   self->secure = FALSE;
   self->has_shared_secret = FALSE;
@@ -187,7 +182,7 @@ void
 hap_controller_ble_set_session (HapControllerBle *self, guint8 encrypt_key[32], guint8 decrypt_key[32],
                                 const guint8 *shared_secret)
 {
-  drop_session (self);
+  _hap_controller_ble_drop_session (self);
   /* The controller seals with Control-Write and opens with Control-Read (§3.2). */
   hap_cipher_init (&self->cipher, decrypt_key, encrypt_key);
   sodium_memzero (encrypt_key, 32);
@@ -246,192 +241,96 @@ hap_controller_ble_find (HapControllerBle *self, const char *service_type, const
 
 /* ---- transactions ---- */
 
-static gboolean
-link_lost (HapControllerBle *self, GError **error)
+gboolean
+_hap_controller_ble_link_lost (HapControllerBle *self, GError **error)
 {
   /* Connected=false may be waiting among the signals that came during our calls. */
   hap_ble_central_dispatch (self->central);
   if (hap_ble_central_is_connected (self->central))
     return FALSE;
-  drop_session (self);
+  _hap_controller_ble_drop_session (self);
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "the accessory %s disconnected", self->address);
   return TRUE;
 }
 
-/* Pair Setup, Pair Verify and Pairing Features start a new security session: the
- * accessory drops the current one as the procedure starts, so its request already goes
- * in plaintext (docs/protocol.md §5.8). */
 static gboolean
-starts_session (HapBleRemoteCharacteristic *target)
+refuse_busy (HapControllerBle *self, GError **error)
 {
-  static const char *const types[] = { "4C", "4E", "4F" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
-    {
-      g_autofree char *uuid = hap_uuid_normalize (types[i]);
-
-      if (g_str_equal (target->type_uuid, uuid))
-        return TRUE;
-    }
-  return FALSE;
+  if (!self->busy)
+    return FALSE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PENDING, "another HAP-BLE procedure is in progress");
+  return TRUE;
 }
 
-static gboolean
-write_fragment (HapControllerBle *self, HapBleRemoteCharacteristic *target, GBytes *fragment, gint64 deadline,
-                GCancellable *cancellable, GError **error)
-{
-  gsize len;
-  const guint8 *plain = g_bytes_get_data (fragment, &len);
-  g_autofree guint8 *sealed = NULL;
-
-  if (!self->secure)
-    return hap_ble_central_write_value (self->central, target->path, plain, len, deadline, cancellable, error);
-  /* docs/protocol.md §5.8: every fragment is one AEAD record, no AAD. */
-  sealed = g_malloc (len + HAP_AEAD_TAG_LEN);
-  hap_cipher_seal (&self->cipher, NULL, 0, plain, len, sealed);
-  return hap_ble_central_write_value (self->central, target->path, sealed, len + HAP_AEAD_TAG_LEN, deadline,
-                                      cancellable, error);
-}
-
-static void
-wipe_byte_array (gpointer data)
-{
-  hap_byte_array_wipe_free (data);
-}
-
-/* Reads one response fragment, opened when the session is secure. The plaintext is
- * wiped when freed: it may hold pairing messages or the broadcast key (§5.6). */
-static GBytes *
-read_fragment (HapControllerBle *self, HapBleRemoteCharacteristic *target, gint64 deadline,
-               GCancellable *cancellable, GError **error)
-{
-  g_autoptr(GBytes) value = NULL;
-  GByteArray *plain;
-  gsize len;
-  const guint8 *data;
-
-  value = hap_ble_central_read_value (self->central, target->path, HAP_BLUEZ_CHARACTERISTIC_INTERFACE, deadline,
-                                      cancellable, error);
-  if (value == NULL)
-    return NULL;
-  data = g_bytes_get_data (value, &len);
-  if (!self->secure)
-    return g_steal_pointer (&value);
-  plain = g_byte_array_sized_new (len > HAP_AEAD_TAG_LEN ? len - HAP_AEAD_TAG_LEN : 1);
-  g_byte_array_set_size (plain, len > HAP_AEAD_TAG_LEN ? len - HAP_AEAD_TAG_LEN : 0);
-  if (len < HAP_AEAD_TAG_LEN || !hap_cipher_open (&self->cipher, NULL, 0, data, len, plain->data))
-    {
-      hap_byte_array_wipe_free (plain);
-      /* Nothing on this session can be trusted any more. */
-      hap_ble_central_disconnect (self->central);
-      drop_session (self);
-      g_set_error (error, HAP_ERROR, HAP_ERROR_AUTHENTICATION,
-                   "a response fragment from %s does not authenticate", self->address);
-      return NULL;
-    }
-  return g_bytes_new_with_free_func (plain->data, plain->len, wipe_byte_array, plain);
-}
-
+/* The blocking procedure: the steps of hap-controller-ble-exchange.c with blocking GATT
+ * calls in between. */
 gboolean
 hap_controller_ble_transaction (HapControllerBle *self, HapBleRemoteCharacteristic *target, guint8 opcode,
                                 guint16 iid, GBytes *body, guint8 *out_status, GBytes **out_body,
                                 GCancellable *cancellable, GError **error)
 {
-  g_auto(HapBleResponseAssembler) assembler = { 0 };
-  g_auto(HapBleResponse) response = { 0 };
-  g_autoptr(GPtrArray) fragments = NULL;
-  gint64 deadline = deadline_after (self->timeout_ms);
-  guint8 tid = self->next_tid++;
-  gsize body_len = 0, max_fragment, mtu;
-  const guint8 *body_data = body != NULL ? g_bytes_get_data (body, &body_len) : NULL;
+  HapBleExchange exchange;
+  gboolean ok = FALSE;
 
-  if (link_lost (self, error))
+  if (refuse_busy (self, error) || !_hap_ble_exchange_init (&exchange, self, target, opcode, iid, body, error))
     return FALSE;
-  if (self->secure && starts_session (target))
-    drop_session (self);
-  mtu = self->map.mtu != 0 ? self->map.mtu : FALLBACK_MTU;
-  max_fragment = MIN (mtu - 3, MAX_GATT_VALUE) - (self->secure ? HAP_AEAD_TAG_LEN : 0);
-  if (body_len > HAP_BLE_PDU_MAX_BODY)
-    {
-      g_set_error (error, HAP_ERROR, HAP_ERROR_TOO_LARGE, "a request body of %" G_GSIZE_FORMAT " bytes", body_len);
-      return FALSE;
-    }
-  fragments = hap_ble_pdu_fragment_request (opcode, tid, iid, body_data, body_len, body != NULL,
-                                            MAX (max_fragment, HAP_BLE_PDU_MIN_FRAGMENT));
-  for (guint i = 0; i < fragments->len; i++)
-    if (!write_fragment (self, target, g_ptr_array_index (fragments, i), deadline, cancellable, error))
-      return link_lost (self, NULL), FALSE;
-
-  /* docs/protocol.md §5.7: the response is read back from the same characteristic, one
-   * GATT read per fragment. The deadline bounds a peer that never completes it. */
-  hap_ble_response_assembler_init (&assembler, MAX_RESPONSE_BODY);
   for (;;)
     {
-      g_autoptr(GBytes) fragment = read_fragment (self, target, deadline, cancellable, error);
-      HapBlePduResult result;
+      g_autoptr(GBytes) fragment = _hap_ble_exchange_next_request (&exchange);
 
       if (fragment == NULL)
-        return link_lost (self, NULL), FALSE;
-      /* Every read must move the response on, so that a peer cannot keep us reading
-       * forever (a continuation carries at least one byte). */
-      if (g_bytes_get_size (fragment) == 0 ||
-          ((*(const guint8 *) g_bytes_get_data (fragment, NULL) & HAP_BLE_PDU_CONTROL_CONTINUATION) &&
-           g_bytes_get_size (fragment) <= HAP_BLE_PDU_CONTINUATION_HEADER_LEN))
+        break;
+      if (!hap_ble_central_write_value (self->central, target->path, g_bytes_get_data (fragment, NULL),
+                                        g_bytes_get_size (fragment), exchange.deadline, cancellable, error))
         {
-          g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA, "an empty response fragment to %s",
-                       hap_ble_opcode_to_string (opcode));
-          return FALSE;
+          _hap_controller_ble_link_lost (self, NULL);
+          goto out;
         }
-      result = hap_ble_response_assembler_feed (&assembler, g_bytes_get_data (fragment, NULL),
-                                                g_bytes_get_size (fragment), &response, error);
+    }
+  /* docs/protocol.md §5.7: the response is read back from the same characteristic, one
+   * GATT read per fragment. */
+  for (;;)
+    {
+      g_autoptr(GBytes) value = hap_ble_central_read_value (self->central, target->path,
+                                                            HAP_BLUEZ_CHARACTERISTIC_INTERFACE, exchange.deadline,
+                                                            cancellable, error);
+      HapBlePduResult result;
+
+      if (value == NULL)
+        {
+          _hap_controller_ble_link_lost (self, NULL);
+          goto out;
+        }
+      result = _hap_ble_exchange_take_response (&exchange, value, error);
+      if (result == HAP_BLE_PDU_ERROR)
+        goto out;
       if (result == HAP_BLE_PDU_COMPLETE)
         break;
-      if (result == HAP_BLE_PDU_ERROR || result == HAP_BLE_PDU_INTERRUPTED)
-        return FALSE;
-      if (deadline >= 0 && g_get_monotonic_time () >= deadline)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "the response to %s did not complete in time",
-                       hap_ble_opcode_to_string (opcode));
-          return FALSE;
-        }
     }
-  if (response.tid != tid)
-    {
-      g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA, "a response with TID %u to the request with TID %u",
-                   response.tid, tid);
-      return FALSE;
-    }
-  *out_status = response.status;
-  if (out_body != NULL)
-    *out_body = response.body != NULL ? g_bytes_ref (response.body) : NULL;
-  return TRUE;
+  ok = _hap_ble_exchange_finish (&exchange, out_status, out_body, error);
+out:
+  _hap_ble_exchange_clear (&exchange);
+  return ok;
 }
 
 GBytes *
-hap_controller_ble_pairing_write (HapControllerBle *self, const char *type, const guint8 *tlv, gsize len,
-                                  GCancellable *cancellable, GError **error)
+_hap_controller_ble_pairing_body (const guint8 *tlv, gsize len)
 {
-  HapBleRemoteCharacteristic *target = hap_controller_ble_find (self, "55", type);
   g_autoptr(GByteArray) request = g_byte_array_new ();
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GBytes) response = NULL;
-  g_autoptr(HapTlv8) params = NULL;
-  const guint8 *value;
-  gsize value_len = 0;
-  guint8 status;
 
-  if (target == NULL)
-    {
-      g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA, "the accessory has no pairing characteristic %s", type);
-      return NULL;
-    }
   /* docs/protocol.md §5.6: the TLV8 in HAP-Param-Value, with Return-Response. */
   hap_tlv8_append (request, HAP_BLE_PARAM_VALUE, tlv, len);
   hap_tlv8_append_uint8 (request, HAP_BLE_PARAM_RETURN_RESPONSE, 1);
-  body = g_bytes_new (request->data, request->len);
-  if (!hap_controller_ble_transaction (self, target, HAP_BLE_OPCODE_CHARACTERISTIC_WRITE, target->iid, body,
-                                       &status, &response, cancellable, error))
-    return NULL;
+  return g_bytes_new (request->data, request->len);
+}
+
+GBytes *
+_hap_controller_ble_pairing_value (guint8 status, GBytes *response, GError **error)
+{
+  g_autoptr(HapTlv8) params = NULL;
+  const guint8 *value;
+  gsize value_len = 0;
+
   if (status != HAP_BLE_PDU_STATUS_SUCCESS)
     return hap_ble_status_error (error, status, "pairing"), NULL;
   if (response != NULL &&
@@ -443,6 +342,27 @@ hap_controller_ble_pairing_write (HapControllerBle *self, const char *type, cons
       return NULL;
     }
   return g_bytes_new (value, value_len);
+}
+
+GBytes *
+hap_controller_ble_pairing_write (HapControllerBle *self, const char *type, const guint8 *tlv, gsize len,
+                                  GCancellable *cancellable, GError **error)
+{
+  HapBleRemoteCharacteristic *target = hap_controller_ble_find (self, "55", type);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) response = NULL;
+  guint8 status;
+
+  if (target == NULL)
+    {
+      g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA, "the accessory has no pairing characteristic %s", type);
+      return NULL;
+    }
+  body = _hap_controller_ble_pairing_body (tlv, len);
+  if (!hap_controller_ble_transaction (self, target, HAP_BLE_OPCODE_CHARACTERISTIC_WRITE, target->iid, body,
+                                       &status, &response, cancellable, error))
+    return NULL;
+  return _hap_controller_ble_pairing_value (status, response, error);
 }
 
 /* ---- signatures ---- */
@@ -472,10 +392,28 @@ hap_controller_ble_read_signature (HapControllerBle *self, guint16 iid, guint8 *
       g_set_error (error, HAP_ERROR, HAP_ERROR_INVALID_DATA, "characteristic %u: a signature without a body", iid);
       return NULL;
     }
+  _hap_controller_ble_cache_signature (self, iid, body);
+  return g_steal_pointer (&body);
+}
+
+GBytes *
+hap_controller_ble_signature_lookup (HapControllerBle *self, guint16 iid)
+{
+  CachedSignature *cached = g_hash_table_lookup (self->signatures, GUINT_TO_POINTER (iid));
+
+  return cached != NULL ? g_bytes_ref (cached->body) : NULL;
+}
+
+void
+_hap_controller_ble_cache_signature (HapControllerBle *self, guint16 iid, GBytes *body)
+{
+  CachedSignature *cached;
+
+  if (g_hash_table_contains (self->signatures, GUINT_TO_POINTER (iid)))
+    return;
   cached = g_new0 (CachedSignature, 1);
   cached->body = g_bytes_ref (body);
   g_hash_table_insert (self->signatures, GUINT_TO_POINTER (iid), cached);
-  return g_steal_pointer (&body);
 }
 
 const HapBleCharacteristicSignature *
@@ -536,7 +474,7 @@ hap_controller_ble_next_indication (HapControllerBle *self, guint timeout_ms, GC
 
   while (self->events.length == 0)
     {
-      if (link_lost (self, error))
+      if (_hap_controller_ble_link_lost (self, error))
         return 0;
       if (!hap_ble_central_wait (self->central, deadline, cancellable, &local_error))
         {

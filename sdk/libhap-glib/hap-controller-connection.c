@@ -8,7 +8,9 @@
  * calls run it on a private context (hap-sync-private.h).
  *
  * Over Bluetooth LE (hap_controller_connection_connect_ble) every call below is handed
- * to the HAP-BLE link (hap-controller-ble*.c) instead, which answers in the same JSON.
+ * to the HAP-BLE link (hap-controller-ble*.c) instead, which answers in the same JSON,
+ * asynchronously too (hap-controller-ble-async.c); connecting over BLE is
+ * hap-controller-connection-ble.c.
  */
 #include "hap-controller-connection-private.h"
 
@@ -122,9 +124,10 @@ hap_controller_connection_class_init (HapControllerConnectionClass *klass)
    * @value: the new value
    *
    * A characteristic the connection subscribed to changed (one `EVENT/1.0` message
-   * gives one emission per characteristic it carries). Emitted while the thread-default
-   * main context of hap_controller_connection_subscribe_async()'s caller runs, or
-   * while any other call on the connection waits. IP only.
+   * gives one emission per characteristic it carries; over BLE, one per indication,
+   * with the value read after it). Emitted while the thread-default main context of
+   * hap_controller_connection_subscribe_async()'s caller runs, or (over IP) while any
+   * other call on the connection waits.
    */
   signals[SIGNAL_EVENT] =
     g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -136,8 +139,9 @@ hap_controller_connection_class_init (HapControllerConnectionClass *klass)
    *   failed (a frame that does not decrypt, a malformed message)
    *
    * The connection ended while it was being read: by the event watch of
-   * hap_controller_connection_subscribe_async() or by a call waiting for an answer.
-   * Not emitted by hap_controller_connection_close(). IP only.
+   * hap_controller_connection_subscribe_async() or by a call waiting for an answer;
+   * over BLE, when BlueZ reports the link down after a subscription. Not emitted by
+   * hap_controller_connection_close().
    */
   signals[SIGNAL_CLOSED] =
     g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -229,37 +233,6 @@ hap_controller_connection_close (HapControllerConnection *self)
   g_queue_clear_full (&self->events, (GDestroyNotify) hap_http_message_free);
   self->closed = FALSE;
   self->broken = FALSE;
-}
-
-gboolean
-hap_controller_connection_connect_ble (HapControllerConnection *self,
-                                       const char              *adapter,
-                                       const char              *address,
-                                       GCancellable            *cancellable,
-                                       GError                 **error)
-{
-  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
-  g_return_val_if_fail (address != NULL, FALSE);
-
-  hap_controller_connection_close (self);
-  g_clear_pointer (&self->accessory_id, g_free);
-  g_clear_pointer (&self->host, g_free);
-  self->port = 0;
-  self->ble = hap_controller_ble_connect (adapter, address, self->timeout_ms, cancellable, error);
-  return self->ble != NULL;
-}
-
-gboolean
-hap_controller_connection_is_ble (HapControllerConnection *self)
-{
-  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
-  return self->ble != NULL;
-}
-
-HapControllerBle *
-hap_controller_connection_get_ble (HapControllerConnection *self)
-{
-  return self->ble;
 }
 
 void

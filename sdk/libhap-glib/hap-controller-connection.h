@@ -51,9 +51,13 @@ G_BEGIN_DECLS
  * the pairings calls and identify answer as they do over IP. A HAP-BLE status becomes
  * the HAP status IP would give, link failures are %G_IO_ERROR, and
  * hap_controller_connection_request() fails with %G_IO_ERROR_NOT_SUPPORTED. The
- * Bluetooth LE link's GATT procedures block, so over Bluetooth LE the asynchronous
- * calls do their work before they return (the callback still runs from the main
- * context), and ::event is not emitted: use hap_controller_connection_wait_event().
+ * asynchronous calls do not block there either: each HAP-BLE procedure's GATT writes
+ * and reads are D-Bus calls to BlueZ whose answers come to the caller's main context.
+ * A link carries one procedure at a time, so calls made meanwhile wait their turn; a
+ * procedure cancelled after its first write leaves the accessory in the middle of it,
+ * and the link is then disconnected. ::event comes after each indication (with the
+ * value read after it), ::closed when BlueZ reports the link down, once subscribed.
+ * Connecting is hap_controller_connection_connect_ble_async().
  */
 HAP_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (HapControllerConnection, hap_controller_connection, HAP, CONTROLLER_CONNECTION, GObject)
@@ -190,6 +194,41 @@ gboolean        hap_controller_connection_connect_ble        (HapControllerConne
                                                               const char              *adapter,
                                                               const char              *address,
                                                               GCancellable            *cancellable,
+                                                              GError                 **error);
+/**
+ * hap_controller_connection_connect_ble_async:
+ * @self: a connection
+ * @adapter: (nullable): the BlueZ adapter ("hci1"), or %NULL for the first one
+ * @address: the accessory's Bluetooth address ("AA:BB:CC:DD:EE:FF")
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called when the call is done
+ * @user_data: data for @callback
+ *
+ * Connects to a HAP-BLE accessory without blocking; see
+ * hap_controller_connection_connect_ble(). Finding the device, connecting and reading
+ * its GATT database run in a worker thread; @callback runs in the thread-default main
+ * context of the caller.
+ */
+HAP_AVAILABLE_IN_ALL
+void            hap_controller_connection_connect_ble_async  (HapControllerConnection *self,
+                                                              const char              *adapter,
+                                                              const char              *address,
+                                                              GCancellable            *cancellable,
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
+/**
+ * hap_controller_connection_connect_ble_finish:
+ * @self: a connection
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes hap_controller_connection_connect_ble_async().
+ *
+ * Returns: %FALSE with an error
+ */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_connect_ble_finish (HapControllerConnection *self,
+                                                              GAsyncResult            *result,
                                                               GError                 **error);
 /**
  * hap_controller_connection_is_ble:
@@ -344,6 +383,37 @@ HAP_AVAILABLE_IN_ALL
 gboolean        hap_controller_connection_pair_resume        (HapControllerConnection *self,
                                                               gboolean                *out_resumed,
                                                               GCancellable            *cancellable,
+                                                              GError                 **error);
+/**
+ * hap_controller_connection_pair_resume_async:
+ * @self: a connection
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called when the call is done
+ * @user_data: data for @callback
+ *
+ * Secures the connection the quickest way without blocking; see
+ * hap_controller_connection_pair_resume().
+ */
+HAP_AVAILABLE_IN_ALL
+void            hap_controller_connection_pair_resume_async  (HapControllerConnection *self,
+                                                              GCancellable            *cancellable,
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
+/**
+ * hap_controller_connection_pair_resume_finish:
+ * @self: a connection
+ * @result: the #GAsyncResult given to the callback
+ * @out_resumed: (out) (optional): whether the session was resumed rather than verified
+ * @error: return location for a #GError
+ *
+ * Finishes hap_controller_connection_pair_resume_async().
+ *
+ * Returns: %FALSE with an error
+ */
+HAP_AVAILABLE_IN_ALL
+gboolean        hap_controller_connection_pair_resume_finish (HapControllerConnection *self,
+                                                              GAsyncResult            *result,
+                                                              gboolean                *out_resumed,
                                                               GError                 **error);
 
 /**

@@ -4,9 +4,9 @@
  *
  * Each request is an exchange of hap-controller-connection.c, asynchronous on the
  * caller's main context; the blocking calls wrap the asynchronous ones
- * (hap-sync-private.h). Over Bluetooth LE the HAP-BLE link (hap-controller-ble*.c)
- * answers in the same JSON, but its GATT procedures block: there the asynchronous
- * calls complete before they return.
+ * (hap-sync-private.h). Over Bluetooth LE the HAP-BLE link answers in the same JSON,
+ * its procedures driven by D-Bus callbacks on the caller's main context too
+ * (hap-controller-ble-async.c, hap-controller-ble-ops-async.c).
  */
 #include "hap-controller-private.h"
 
@@ -232,7 +232,6 @@ json_task_new (HapControllerConnection *self,
   return task;
 }
 
-/* Over BLE the link's blocking answer completes @task at once. */
 static void
 json_task_return (GTask *task, guint status, JsonNode *root, GError *error)
 {
@@ -270,6 +269,18 @@ json_answered (GObject *source, GAsyncResult *res, gpointer data)
   json_task_return (task, result->status, root, error);
 }
 
+/* Over BLE the link answers in the JSON already. */
+static void
+ble_answered (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GTask) task = data;
+  GError *error = NULL;
+  guint status = 0;
+  JsonNode *root = hap_controller_ble_json_finish (res, &status, &error);
+
+  json_task_return (task, status, root, error);
+}
+
 static JsonNode *
 json_task_finish (HapControllerConnection *self, GAsyncResult *result, guint *out_status, GError **error)
 {
@@ -298,11 +309,7 @@ hap_controller_connection_get_json_async (HapControllerConnection *self,
   task = json_task_new (self, FALSE, hap_controller_connection_get_json_async, cancellable, callback, user_data);
   if ((ble = hap_controller_connection_get_ble (self)) != NULL)
     {
-      GError *error = NULL;
-      guint status = 0;
-      JsonNode *root = hap_controller_ble_get_json (ble, target, &status, cancellable, &error);
-
-      json_task_return (task, status, root, error);
+      hap_controller_ble_get_json_async (ble, target, cancellable, ble_answered, g_steal_pointer (&task));
       return;
     }
   hap_controller_connection_exchange_async (self, "GET", target, NULL, NULL, 0, cancellable, json_answered,
@@ -357,11 +364,7 @@ hap_controller_connection_put_json_async (HapControllerConnection *self,
   task = json_task_new (self, TRUE, hap_controller_connection_put_json_async, cancellable, callback, user_data);
   if ((ble = hap_controller_connection_get_ble (self)) != NULL)
     {
-      GError *error = NULL;
-      guint status = 0;
-      JsonNode *root = hap_controller_ble_put_json (ble, target, body, &status, cancellable, &error);
-
-      json_task_return (task, status, root, error);
+      hap_controller_ble_put_json_async (ble, target, body, cancellable, ble_answered, g_steal_pointer (&task));
       return;
     }
   text = json_to_string (body, FALSE);
@@ -509,6 +512,8 @@ hap_controller_connection_subscribe_async (HapControllerConnection *self,
   /* Events then reach ::event in the caller's context even when nothing else runs. */
   if (subscribe && hap_controller_connection_get_ble (self) == NULL)
     hap_controller_connection_watch_events (self, g_task_get_context (task));
+  else if (subscribe)
+    hap_controller_connection_watch_ble_events (self, g_task_get_context (task));
   hap_controller_connection_put_json_async (self, "/characteristics", body, cancellable, subscribed,
                                             g_steal_pointer (&task));
 }
@@ -543,6 +548,19 @@ tlv_answered (GObject *source, GAsyncResult *result, gpointer data)
     g_task_return_pointer (task, g_bytes_ref (response->body), (GDestroyNotify) g_bytes_unref);
 }
 
+static void
+ble_tlv_answered (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GTask) task = data;
+  GError *error = NULL;
+  GBytes *response = hap_controller_ble_pairing_write_finish (result, &error);
+
+  if (response == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, response, (GDestroyNotify) g_bytes_unref);
+}
+
 void
 hap_controller_connection_post_tlv_async (HapControllerConnection *self,
                                           const char              *path,
@@ -559,13 +577,9 @@ hap_controller_connection_post_tlv_async (HapControllerConnection *self,
   if (ble != NULL)
     {
       const char *type = g_str_equal (path, "/pair-setup") ? "4C" : g_str_equal (path, "/pair-verify") ? "4E" : "50";
-      GError *error = NULL;
-      GBytes *response = hap_controller_ble_pairing_write (ble, type, tlv->data, tlv->len, cancellable, &error);
 
-      if (response == NULL)
-        g_task_return_error (task, error);
-      else
-        g_task_return_pointer (task, response, (GDestroyNotify) g_bytes_unref);
+      hap_controller_ble_pairing_write_async (ble, type, tlv->data, tlv->len, cancellable, ble_tlv_answered,
+                                              g_steal_pointer (&task));
       return;
     }
   hap_controller_connection_exchange_async (self, "POST", path, PAIRING_TLV8, tlv->data, tlv->len, cancellable,

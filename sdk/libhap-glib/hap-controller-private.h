@@ -194,8 +194,10 @@ HapHttpMessage *hap_controller_connection_exchange_finish     (HapControllerConn
  * reads, until the connection closes. */
 void            hap_controller_connection_watch_events        (HapControllerConnection *self,
                                                                GMainContext            *context);
-/* TLV8 POST for the pairing procedures; over BLE the write blocks (see
- * hap-controller-json.c). */
+/* The same over BLE: indications and the link going down, in @context. */
+void            hap_controller_connection_watch_ble_events    (HapControllerConnection *self,
+                                                               GMainContext            *context);
+/* TLV8 POST for the pairing procedures; over BLE a pairing write to 4C, 4E or 50. */
 void            hap_controller_connection_post_tlv_async      (HapControllerConnection *self,
                                                                const char              *path,
                                                                GByteArray              *tlv,

@@ -416,48 +416,131 @@ hap_controller_connection_pair_verify (HapControllerConnection *self,
 }
 
 
-gboolean
-hap_controller_connection_pair_resume (HapControllerConnection *self,
-                                       gboolean                *out_resumed,
-                                       GCancellable            *cancellable,
-                                       GError                 **error)
+/* ---- Pair Resume (§3.4) ---- */
+
+typedef struct
 {
+  char     *owner;      /* the accessory whose ticket was tried */
+  gboolean  resumed;
+} PairResume;
+
+static void
+pair_resume_free (PairResume *data)
+{
+  g_free (data->owner);
+  g_free (data);
+}
+
+static void
+pair_resume_verified (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!hap_controller_connection_pair_verify_finish (HAP_CONTROLLER_CONNECTION (source), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+pair_resume_tried (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HapControllerConnection *self = HAP_CONTROLLER_CONNECTION (source);
+  PairResume *data = g_task_get_task_data (task);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *id = NULL;
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  if (verify_once_finish (result, &id, &data->resumed, &local_error) == VERIFY_DONE)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  data->resumed = FALSE;
+  /* A refused ticket (a TLV error, a tag or signature that does not verify) is
+   * forgotten and a full Pair Verify follows; a broken link is not retried. */
+  if (local_error->domain != HAP_PAIRING_ERROR && !g_error_matches (local_error, HAP_ERROR, HAP_ERROR_AUTHENTICATION))
+    {
+      g_task_return_error (task, g_steal_pointer (&local_error));
+      return;
+    }
+  g_debug ("pair-resume refused (%s): a full pair-verify follows", local_error->message);
+  if (!hap_controller_set_resume_ticket (hap_controller_connection_get_controller (self), data->owner, NULL, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  cancellable = g_task_get_cancellable (task);
+  hap_controller_connection_pair_verify_async (self, cancellable, pair_resume_verified, g_steal_pointer (&task));
+}
+
+void
+hap_controller_connection_pair_resume_async (HapControllerConnection *self,
+                                             GCancellable            *cancellable,
+                                             GAsyncReadyCallback      callback,
+                                             gpointer                 user_data)
+{
+  g_autoptr(GTask) task = NULL;
   HapController *controller;
+  PairResume *data;
   const char *known_id;
   HapResumeTicket ticket;
   guint8 ltpk[32];
 
-  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
+  g_return_if_fail (HAP_IS_CONTROLLER_CONNECTION (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hap_controller_connection_pair_resume_async);
+  data = g_new0 (PairResume, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) pair_resume_free);
   controller = hap_controller_connection_get_controller (self);
-  if (out_resumed != NULL)
-    *out_resumed = FALSE;
 
   /* §3.4: Pair Resume is BLE only. */
   known_id = hap_controller_connection_get_ble (self) != NULL ? guess_accessory_id (self) : NULL;
   if (known_id != NULL && hap_controller_lookup_accessory (controller, known_id, ltpk) &&
       hap_controller_get_resume_ticket (controller, known_id, &ticket))
     {
-      g_autoptr(GError) local_error = NULL;
-      g_autofree char *id = NULL;
-      g_autofree char *owner = g_strdup (known_id);
-      VerifyResult result;
-
-      result = verify_once (self, ltpk, &ticket, owner, FALSE, &id, out_resumed, cancellable, &local_error);
+      data->owner = g_strdup (known_id);
+      verify_once_async (self, ltpk, &ticket, data->owner, FALSE, cancellable, pair_resume_tried,
+                         g_steal_pointer (&task));
       sodium_memzero (&ticket, sizeof ticket);
       sodium_memzero (ltpk, sizeof ltpk);
-      if (result == VERIFY_DONE)
-        return TRUE;
-      /* A refused ticket (a TLV error, a tag or signature that does not verify) is
-       * forgotten and a full Pair Verify follows; a broken link is not retried. */
-      if (local_error->domain != HAP_PAIRING_ERROR && !g_error_matches (local_error, HAP_ERROR, HAP_ERROR_AUTHENTICATION))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      g_debug ("pair-resume refused (%s): a full pair-verify follows", local_error->message);
-      if (!hap_controller_set_resume_ticket (controller, owner, NULL, error))
-        return FALSE;
+      return;
     }
   sodium_memzero (ltpk, sizeof ltpk);
-  return hap_controller_connection_pair_verify (self, cancellable, error);
+  hap_controller_connection_pair_verify_async (self, cancellable, pair_resume_verified, g_steal_pointer (&task));
+}
+
+gboolean
+hap_controller_connection_pair_resume_finish (HapControllerConnection *self,
+                                              GAsyncResult            *result,
+                                              gboolean                *out_resumed,
+                                              GError                 **error)
+{
+  PairResume *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  data = g_task_get_task_data (G_TASK (result));
+  if (out_resumed != NULL)
+    *out_resumed = data->resumed;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+hap_controller_connection_pair_resume (HapControllerConnection *self,
+                                       gboolean                *out_resumed,
+                                       GCancellable            *cancellable,
+                                       GError                 **error)
+{
+  HapSync sync;
+  gboolean ok;
+
+  g_return_val_if_fail (HAP_IS_CONTROLLER_CONNECTION (self), FALSE);
+  hap_sync_begin (&sync);
+  hap_controller_connection_pair_resume_async (self, cancellable, hap_sync_done, &sync);
+  ok = hap_controller_connection_pair_resume_finish (self, hap_sync_wait (&sync), out_resumed, error);
+  hap_sync_end (&sync);
+  return ok;
 }
