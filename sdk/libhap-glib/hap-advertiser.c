@@ -23,11 +23,21 @@
  * as many clients as its records need (clients-max is 4,096 by default). */
 #define RECORDS_PER_CLIENT 1000
 
+/* avahi_client_new() takes avahi-daemon for absent when it does not answer a ping within
+ * libavahi-client's 25 s D-Bus timeout, and then (AVAHI_CLIENT_NO_FAIL) waits for the
+ * daemon's bus name to appear. A daemon that is running but too busy to answer in time
+ * (probing thousands of records) never appears again, so that client would wait for ever
+ * and its records would never be registered (seen with 10,000 accessories: 6,000 lost).
+ * A client still connecting after this long is therefore made anew; while the daemon is
+ * really absent that costs one ping every period. */
+#define CONNECTING_RETRY_SECONDS 10
+
 typedef struct
 {
   HapAdvertiser   *advertiser;
   AvahiClient     *client;
   guint            n_ads;          /* records assigned to this client */
+  guint            connecting_source;
 } AdvertiserClient;
 
 struct _HapAdvertiser
@@ -61,6 +71,7 @@ G_DEFINE_FINAL_TYPE (HapAdvertiser, hap_advertiser, G_TYPE_OBJECT)
 
 static void start_clients (HapAdvertiser *self);
 static void register_ad (HapAdvertisement *adv);
+static gboolean restart_clients (gpointer user_data);
 
 /* One clear warning per outage, not one per accessory or retry. */
 static void
@@ -180,6 +191,52 @@ restart_clients (gpointer user_data)
 }
 
 static void
+cancel_connecting_retry (AdvertiserClient *owner)
+{
+  if (owner->connecting_source == 0)
+    return;
+  g_source_destroy (g_main_context_find_source_by_id (owner->advertiser->context,
+                                                      owner->connecting_source));
+  owner->connecting_source = 0;
+}
+
+/* Frees @owner's client; its groups go with it, and its records are registered again
+ * by the next client (start_clients()). */
+static void
+drop_client (AdvertiserClient *owner, AvahiClient *client)
+{
+  HapAdvertiser *self = owner->advertiser;
+
+  cancel_connecting_retry (owner);
+  for (guint i = 0; i < self->ads->len; i++)
+    {
+      HapAdvertisement *adv = g_ptr_array_index (self->ads, i);
+      if (adv->owner != owner)
+        continue;
+      adv->group = NULL;
+      adv->established = FALSE;
+    }
+  if (owner->client == client)
+    owner->client = NULL;
+  avahi_client_free (client);
+}
+
+static gboolean
+retry_connecting (gpointer user_data)
+{
+  AdvertiserClient *owner = user_data;
+
+  owner->connecting_source = 0;
+  if (owner->client != NULL && avahi_client_get_state (owner->client) == AVAHI_CLIENT_CONNECTING)
+    {
+      g_debug ("Avahi client still connecting after %u s: connecting again", CONNECTING_RETRY_SECONDS);
+      drop_client (owner, owner->client);
+      start_clients (owner->advertiser);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
 on_client_state (AvahiClient *client, AvahiClientState state, void *user_data)
 {
   AdvertiserClient *owner = user_data;
@@ -190,6 +247,7 @@ on_client_state (AvahiClient *client, AvahiClientState state, void *user_data)
     case AVAHI_CLIENT_S_RUNNING:
       /* Also reached from inside avahi_client_new(), before it returns the client. */
       owner->client = client;
+      cancel_connecting_retry (owner);
       self->warned = FALSE;
       for (guint i = 0; i < self->ads->len; i++)
         {
@@ -216,6 +274,13 @@ on_client_state (AvahiClient *client, AvahiClientState state, void *user_data)
     case AVAHI_CLIENT_CONNECTING:
       warn_absent (self, "avahi-daemon is not running");
       owner->client = client;
+      if (owner->connecting_source == 0)
+        {
+          GSource *timer = g_timeout_source_new_seconds (CONNECTING_RETRY_SECONDS);
+          g_source_set_callback (timer, retry_connecting, owner, NULL);
+          owner->connecting_source = g_source_attach (timer, self->context);
+          g_source_unref (timer);
+        }
       for (guint i = 0; i < self->ads->len; i++)
         {
           HapAdvertisement *adv = g_ptr_array_index (self->ads, i);
@@ -227,19 +292,8 @@ on_client_state (AvahiClient *client, AvahiClientState state, void *user_data)
     case AVAHI_CLIENT_FAILURE:
       if (avahi_client_errno (client) == AVAHI_ERR_DISCONNECTED)
         {
-          /* The daemon went away: start over and wait for it (AVAHI_CLIENT_NO_FAIL).
-           * The groups are freed with their client. */
-          for (guint i = 0; i < self->ads->len; i++)
-            {
-              HapAdvertisement *adv = g_ptr_array_index (self->ads, i);
-              if (adv->owner != owner)
-                continue;
-              adv->group = NULL;
-              adv->established = FALSE;
-            }
-          if (owner->client == client)
-            owner->client = NULL;
-          avahi_client_free (client);
+          /* The daemon went away: start over and wait for it (AVAHI_CLIENT_NO_FAIL). */
+          drop_client (owner, client);
           {
             GSource *idle = g_idle_source_new ();
             g_source_set_callback (idle, restart_clients, g_object_ref (self), g_object_unref);
@@ -335,6 +389,7 @@ add_client (HapAdvertiser *self)
 static void
 advertiser_client_free (AdvertiserClient *owner)
 {
+  cancel_connecting_retry (owner);
   g_clear_pointer (&owner->client, avahi_client_free);
   g_free (owner);
 }

@@ -191,6 +191,24 @@ def test_daemon_appears_later():
     r.stop()
 
 
+def test_daemon_busy_at_start():
+    """avahi-daemon running but not answering when the accessory starts (busy probing
+    thousands of records; here stopped with SIGSTOP): libavahi-client's first ping times
+    out after 25 s and it takes the daemon for absent, waiting for a bus name that is
+    already there. The advertiser connects again, so the record is registered once the
+    daemon answers."""
+    state = os.path.join(WORK, "s5")
+    avahi.send_signal(signal.SIGSTOP)
+    try:
+        r = Runner([os.path.join(ACCESSORIES, "outlet.json")], state, ["--bind", "127.0.0.1"])
+    finally:
+        avahi.send_signal(signal.SIGCONT)
+    name = r.ready[0]["name"]
+    s = wait_for(lambda s: name in s, timeout=30)
+    check("registered once a busy avahi-daemon answers again", name in s, list(s))
+    r.stop()
+
+
 def test_past_avahi_client_limit():
     """avahi-daemon allows 1,024 objects per client by default, one per record: 1,100
     accessories in one process are all registered and browsable all the same."""
@@ -233,7 +251,7 @@ def test_past_avahi_client_limit():
 def main():
     start_avahi()
     tests = [test_txt_and_names, test_config_number, test_ipv6_when_unbound, test_daemon_appears_later,
-             test_past_avahi_client_limit]
+             test_daemon_busy_at_start, test_past_avahi_client_limit]
     tap.run(tests)
     stop_avahi()
     return tap.report()
