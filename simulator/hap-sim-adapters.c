@@ -81,7 +81,7 @@ on_managed_objects (GObject *source, GAsyncResult *result, gpointer user_data)
   g_variant_iter_init (&iter, objects);
   while (g_variant_iter_next (&iter, "{&o@a{sa{sv}}}", &path, &interfaces))
     {
-      g_autoptr(GVariant) owned = interfaces;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = interfaces;
       g_autoptr(GVariant) properties = g_variant_lookup_value (interfaces, IFACE_ADAPTER, G_VARIANT_TYPE_VARDICT);
       g_autofree const char **roles = NULL;
       HapSimAdapter *adapter;

@@ -1108,7 +1108,7 @@ resolve_id (Ctl *ctl, const char *given)
   g_variant_iter_init (&iter, list);
   while ((row = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_autoptr(GVariant) owned = row;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = row;
       const char *id = "", *name = "", *device_id = "";
 
       g_variant_lookup (row, "id", "&s", &id);
@@ -1228,7 +1228,7 @@ cmd_trace (Ctl *ctl, int argc, char **argv)
   g_dbus_connection_signal_unsubscribe (ctl->bus, subscription);
   if (follow.status == 0)
     {
-      g_autoptr(GVariant) done = call (ctl, "FollowTrace", g_variant_new ("(sb)", id, FALSE), "()", NULL);
+      g_autoptr(GVariant) done G_GNUC_UNUSED = call (ctl, "FollowTrace", g_variant_new ("(sb)", id, FALSE), "()", NULL);
     }
   return follow.status;
 }

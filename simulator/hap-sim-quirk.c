@@ -228,7 +228,7 @@ hap_sim_quirk_new (const HapSimQuirkInfo *info,
   g_autoptr(GHashTable) values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                         (GDestroyNotify) g_variant_unref);
   /* A floating @params is taken, as GVariant consumers do. */
-  g_autoptr(GVariant) held = params != NULL ? g_variant_ref_sink (params) : NULL;
+  g_autoptr(GVariant) held G_GNUC_UNUSED = params != NULL ? g_variant_ref_sink (params) : NULL;
   HapSimQuirk *quirk;
 
   for (const HapSimQuirkParam *p = info->params; p != NULL && p->name != NULL; p++)

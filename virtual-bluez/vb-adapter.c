@@ -218,7 +218,7 @@ parse_filter (GVariant *properties, GError **error)
   g_variant_iter_init (&iter, properties);
   while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
     {
-      g_autoptr(GVariant) owned = value;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = value;
       gboolean ok = TRUE;
 
       if (strcmp (key, "UUIDs") == 0 && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING_ARRAY))

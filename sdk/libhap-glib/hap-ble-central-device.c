@@ -279,7 +279,7 @@ hap_ble_manufacturer_data_lookup (GVariant *properties)
   g_variant_iter_init (&iter, data);
   while (g_variant_iter_next (&iter, "{qv}", &company, &value))
     {
-      g_autoptr(GVariant) owned = value;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = value;
 
       /* docs/protocol.md §5.9: Apple's company identifier. */
       if (company == 0x004C && g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))

@@ -385,7 +385,7 @@ ble_status_changed (gpointer state)
 static void
 on_disconnect_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
+  g_autoptr(GVariant) reply G_GNUC_UNUSED = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
 }
 
 void
@@ -730,7 +730,7 @@ on_managed_objects (GObject *source, GAsyncResult *result, gpointer user_data)
   g_variant_iter_init (&iter, objects);
   while (g_variant_iter_next (&iter, "{&o@a{sa{sv}}}", &path, &interfaces))
     {
-      g_autoptr(GVariant) owned = interfaces;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = interfaces;
       g_autoptr(GVariant) adapter = g_variant_lookup_value (interfaces, IFACE_ADAPTER, G_VARIANT_TYPE ("a{sv}"));
       gboolean usable;
 

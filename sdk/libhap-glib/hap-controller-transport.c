@@ -159,7 +159,7 @@ is_integer (JsonNode *node)
 static void
 emit_events (HapControllerConnection *self, GPtrArray *bodies)
 {
-  g_autoptr(HapControllerConnection) hold = g_object_ref (self);
+  g_autoptr(HapControllerConnection) hold G_GNUC_UNUSED = g_object_ref (self);
 
   for (guint i = 0; i < bodies->len; i++)
     {
@@ -299,7 +299,7 @@ pump_available (HapControllerConnection *self, GPtrArray *events, GError **error
 static gboolean
 socket_readable (HapControllerConnection *self)
 {
-  g_autoptr(HapControllerConnection) hold = g_object_ref (self);
+  g_autoptr(HapControllerConnection) hold G_GNUC_UNUSED = g_object_ref (self);
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autoptr(GError) error = NULL;
   gboolean ok = pump_available (self, events, &error);

@@ -414,7 +414,7 @@ set_on_accessory (gint64 value)
   g_autoptr(GError) error = NULL;
   g_autofree char *id = g_strdup_printf ("1.%" G_GINT64_FORMAT, brightness_iid);
   g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, value);
-  g_autoptr(GSubprocess) ctl = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, g_getenv ("HAP_SIMULATOR"), "ctl",
+  g_autoptr(GSubprocess) ctl G_GNUC_UNUSED = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, g_getenv ("HAP_SIMULATOR"), "ctl",
                                                  "--bus", g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"), "set",
                                                  hap_controller_connection_get_accessory_id (connection), id, text,
                                                  NULL);

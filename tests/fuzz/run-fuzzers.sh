@@ -78,14 +78,19 @@ esac
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${HAP_FUZZ_BUILDDIR:-$src/_fuzz}
 
+# Warnings are errors here too, as in every CI build (clang's differ from gcc's); a
+# build directory from before gets the option as well.
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang meson setup "$build" "$src" \
+    -Dwerror=true \
     -Dfuzzing=true \
     -Db_sanitize=address,undefined \
     -Db_lundef=false \
     -Dc_args=-fsanitize=fuzzer-no-link
 elif ! grep -q 'fuzzer-no-link' "$build/meson-info/intro-buildoptions.json" 2>/dev/null; then
   echo "warning: $build lacks -Dc_args=-fsanitize=fuzzer-no-link; the library is not coverage-guided" >&2
+else
+  meson configure "$build" -Dwerror=true > /dev/null
 fi
 
 # The meson tests have a 180 s timeout; give long runs a minute of slack per target.

@@ -527,7 +527,6 @@ test_pairings_and_reset (void)
   /* A factory reset wipes the identity: a new device ID, and it serves again. */
   {
     g_autoptr(HapTestClient) guest = sim_fixture_connect (fx);
-    g_autoptr(HapHttpMessage) response = NULL;
 
     sim_fixture_invoke (fx, do_factory_reset, &call);
     g_assert_no_error (call.error);

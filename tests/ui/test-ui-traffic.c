@@ -208,7 +208,7 @@ wait_for_entry (Fixture *f, const char *text, gboolean prefix)
 static void
 wait_for_summary (Fixture *f, const char *text, gboolean prefix)
 {
-  g_autoptr(HapSimTraceEntry) entry = wait_for_entry (f, text, prefix);
+  g_autoptr(HapSimTraceEntry) entry G_GNUC_UNUSED = wait_for_entry (f, text, prefix);
 }
 
 typedef struct
