@@ -9,7 +9,7 @@ HAP_VIRTUAL_BLUEZ_ARGS (options of the virtual BlueZ, e.g. --mtu 100)."""
 import json, os, re, shutil, signal, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "discovery"))
-from hap_namespace import private_bus_config  # noqa: E402
+from hap_namespace import start_private_system_bus  # noqa: E402
 
 SIM = os.environ["HAP_SIMULATOR"]
 VBLUEZ = os.environ["HAP_VIRTUAL_BLUEZ"]
@@ -29,15 +29,7 @@ def log(name):
 
 
 def start():
-    socket = os.path.join(WORK, "bus")
-    config = os.path.join(WORK, "bus.conf")
-    with open(config, "w") as f:
-        f.write(private_bus_config(socket))
-    bus = subprocess.Popen(["dbus-daemon", "--config-file=" + config, "--nofork", "--print-address=1"],
-                           stdout=subprocess.PIPE, stderr=log("dbus.log"), text=True)
-    processes.append(bus)
-    bus.stdout.readline()
-    os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + socket
+    processes.append(start_private_system_bus(WORK, log("dbus.log")))
     extra = os.environ.get("HAP_VIRTUAL_BLUEZ_ARGS", "").split()
     daemon = subprocess.Popen([VBLUEZ, *extra], stdout=subprocess.PIPE, stderr=log("virtual-bluez.log"), text=True)
     processes.append(daemon)

@@ -14,7 +14,7 @@ import json, os, re, select, shutil, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "discovery"))
 import hap_namespace  # noqa: E402
-from hap_namespace import private_bus_config  # noqa: E402
+from hap_namespace import start_private_system_bus  # noqa: E402
 from hap_tap import Tap  # noqa: E402
 
 SIM = os.environ["HAP_SIMULATOR"]
@@ -48,15 +48,7 @@ def log(name):
 
 
 def start_bus():
-    socket = os.path.join(WORK, "bus")
-    config = os.path.join(WORK, "bus.conf")
-    with open(config, "w") as f:
-        f.write(private_bus_config(socket))
-    bus = subprocess.Popen(["dbus-daemon", "--config-file=" + config, "--nofork", "--print-address=1"],
-                           stdout=subprocess.PIPE, stderr=log("dbus.log"), text=True)
-    processes.append(bus)
-    bus.stdout.readline()
-    os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + socket
+    processes.append(start_private_system_bus(WORK, log("dbus.log")))
     return os.environ["DBUS_SYSTEM_BUS_ADDRESS"]
 
 

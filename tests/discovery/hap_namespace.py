@@ -61,3 +61,18 @@ def ble_discover(run_hapctl, device_id, want=lambda e: True, seconds=60):
         time.sleep(0.3)
         time.sleep(0.3)
     return entry
+
+
+def start_private_system_bus(work, log):
+    """A dbus-daemon on WORK/bus (private_bus_config) made the system bus of this process
+    and its children (DBUS_SYSTEM_BUS_ADDRESS); returns its Popen once it listens. LOG:
+    a file for its stderr."""
+    socket = os.path.join(work, "bus")
+    config = os.path.join(work, "bus.conf")
+    with open(config, "w") as f:
+        f.write(private_bus_config(socket))
+    bus = subprocess.Popen(["dbus-daemon", "--config-file=" + config, "--nofork", "--print-address=1"],
+                           stdout=subprocess.PIPE, stderr=log, text=True)
+    bus.stdout.readline()
+    os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + socket
+    return bus

@@ -19,7 +19,7 @@ import json, os, shutil, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "discovery"))
 import hap_namespace  # noqa: E402
-from hap_namespace import private_bus_config  # noqa: E402
+from hap_namespace import start_private_system_bus  # noqa: E402
 from hap_tap import Tap  # noqa: E402
 
 HAPCTL = os.environ["HAPCTL"]
@@ -53,15 +53,7 @@ def log(name):
 
 def start_virtual_bluez():
     """A private bus with hap-virtual-bluez on it; DBUS_SYSTEM_BUS_ADDRESS points there."""
-    socket = os.path.join(WORK, "bus")
-    config = os.path.join(WORK, "bus.conf")
-    with open(config, "w") as f:
-        f.write(private_bus_config(socket))
-    bus = subprocess.Popen(["dbus-daemon", "--config-file=" + config, "--nofork", "--print-address=1"],
-                           stdout=subprocess.PIPE, stderr=log("dbus.log"), text=True)
-    processes.append(bus)
-    bus.stdout.readline()
-    os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + socket
+    processes.append(start_private_system_bus(WORK, log("dbus.log")))
     extra = os.environ.get("HAP_VIRTUAL_BLUEZ_ARGS", "").split()
     daemon = subprocess.Popen([os.environ["HAP_VIRTUAL_BLUEZ"], *extra], stdout=subprocess.PIPE,
                               stderr=log("virtual-bluez.log"), text=True)
