@@ -26,7 +26,8 @@ typedef struct
 {
   GSource       source;
   HapPollGroup *group;
-  gpointer      tag;
+  gpointer      tag;          /* the epoll fd in the context's poll set; NULL while set aside */
+  gboolean      dispatching;
 } PollSource;
 
 struct _HapPollGroup
@@ -56,12 +57,25 @@ from_epoll (guint32 events)
          ((events & EPOLLHUP) ? G_IO_HUP : 0) | ((events & EPOLLERR) ? G_IO_ERR : 0);
 }
 
+/* The source may recurse (hap_poll_group_new()), so a callback that iterates the context
+ * itself reaches this again: the epoll fd is then taken out of the context's poll set, as
+ * GLib's own blocking would do, until the outer dispatch is over. The callbacks therefore
+ * still run one at a time, and the nested iteration does not spin on the ready fd. */
 static gboolean
 poll_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 {
   PollSource *ps = (PollSource *) source;
   struct epoll_event events[MAX_EVENTS];
-  int n = epoll_wait (ps->group->epfd, events, MAX_EVENTS, 0);
+  int n;
+
+  if (ps->dispatching)
+    {
+      if (ps->tag != NULL)
+        g_source_remove_unix_fd (source, g_steal_pointer (&ps->tag));
+      return G_SOURCE_CONTINUE;
+    }
+  ps->dispatching = TRUE;
+  n = epoll_wait (ps->group->epfd, events, MAX_EVENTS, 0);
 
   /* Hold every watch of the batch: a callback may remove (and drop) another one. */
   for (int i = 0; i < n; i++)
@@ -75,6 +89,9 @@ poll_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
     }
   for (int i = 0; i < n; i++)
     watch_unref (events[i].data.ptr);
+  ps->dispatching = FALSE;
+  if (ps->tag == NULL)
+    ps->tag = g_source_add_unix_fd (source, ps->group->epfd, G_IO_IN);
   return G_SOURCE_CONTINUE;
 }
 
@@ -99,6 +116,12 @@ hap_poll_group_new (GMainContext *context, GError **error)
   group->source = (PollSource *) g_source_new (&poll_source_funcs, sizeof (PollSource));
   group->source->group = group;
   group->source->tag = g_source_add_unix_fd ((GSource *) group->source, group->epfd, G_IO_IN);
+  /* GLib blocks a source that may not recurse while it dispatches, and in GLib 2.74 that
+   * takes its fds out of the context's poll set and puts them back, signalling the
+   * context's wakeup eventfd each time: per event two write()s, a read() and a spare
+   * poll(), more system calls than an encrypted GET itself (recvfrom, sendto). The
+   * dispatch function keeps the callbacks from nesting instead. */
+  g_source_set_can_recurse ((GSource *) group->source, TRUE);
   g_source_set_name ((GSource *) group->source, "hap-poll-group");
   g_source_attach ((GSource *) group->source, context);
   return group;
