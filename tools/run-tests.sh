@@ -13,8 +13,8 @@ tools/install-deps.sh || exit 1
 userns=""
 [ "$(id -u)" = 0 ] || userns="--user --map-root-user"
 # HAP_TESTS_SUBSET=ci-debian13 (a second system within CI's hour, see
-# tools/run-tests-debian13.sh): every suite, each fuzz target for 20 s rather than 45, and
-# neither the arm64 cross build nor the Flatpak again.
+# tools/run-tests-debian13.sh): every suite but the BLE VM's own smoke test, each fuzz
+# target for 20 s rather than 45, and neither the arm64 cross build nor the Flatpak again.
 subset=${HAP_TESTS_SUBSET:-}
 case $subset in
   "") FUZZ_SECONDS=${FUZZ_SECONDS:-45} ;;
@@ -73,6 +73,9 @@ run_device_build () {
   logs="$logs $dir/meson-logs/testlog.json"
 }
 
+# On Debian 13 the BLE VM's own smoke test is left out (tests/ble/vm/meson.build says why);
+# the HAP tests through its bluetoothd run.
+[ "$subset" = ci-debian13 ] && suites="--no-suite ble-vm-harness"
 run_suite _build || status=1
 run_device_build || status=1
 # The same device build cross-compiled for arm64, its unit suite under qemu-aarch64
