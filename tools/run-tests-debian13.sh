@@ -10,8 +10,8 @@
 #   runs unless HAP_DEBIAN13_CLEAN=1) and runs tools/run-tests.sh there, which ends with
 #   the same "tests: N passed, N failed" line; the screenshots land in
 #   artifacts/debian13/screenshots/.
-#   HAP_TESTS_SUBSET=ci-debian13 runs every suite, normal and ASan+UBSan, but the BLE VM's
-#   own smoke test, with shorter fuzzing (see tools/run-tests.sh).
+#   HAP_TESTS_SUBSET=ci-debian13 runs every suite, normal and ASan+UBSan, but two BLE VM
+#   tests, with shorter fuzzing (see tools/run-tests.sh).
 #   --shell [COMMAND] opens a shell in the copy of the checkout in the root instead (same
 #   mounts), or runs COMMAND there, for debugging.
 # Needs: debootstrap (installed here when missing), and unshare/chroot from util-linux.
